@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from franchises.models import Membership
+from generation.models import GenerationQueue
+from posts.models import Post
+from posts.tests.factories import make_franchise, make_post
+
+pytestmark = pytest.mark.django_db
+
+REFRESH = "1//0gRefreshTokenShownNowhere"
+ACCESS = "ya29.AccessTokenShownNowhere"
+
+
+@pytest.fixture
+def franchise(django_user_model):
+    franchise = make_franchise(name="Dayton", google_refresh_token=REFRESH, google_access_token=ACCESS)
+    user = django_user_model.objects.create_user("dayton-staff")
+    Membership.objects.create(user=user, franchise=franchise, role=Membership.Role.ADMIN)
+    make_post(franchise=franchise, status=Post.Status.SCHEDULED)
+    GenerationQueue.objects.create(
+        franchise=franchise, week_start=dt.date(2026, 11, 30), slot=0, scheduled_for=timezone.now()
+    )
+    return franchise
+
+
+@pytest.mark.parametrize(
+    "model", ["franchises_franchise", "franchises_membership", "posts_post", "generation_generationqueue"]
+)
+def test_every_model_has_a_working_admin_list_with_search(admin_client, franchise, model):
+    response = admin_client.get(reverse(f"admin:{model}_changelist"), {"q": "Dayton"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+def test_franchise_admin_never_shows_tokens_in_clear(admin_client, franchise):
+    pages = [
+        admin_client.get(reverse("admin:franchises_franchise_changelist")),
+        admin_client.get(reverse("admin:franchises_franchise_change", args=[franchise.pk])),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert REFRESH not in body
+        assert ACCESS not in body
+        assert 'name="google_refresh_token"' not in body
+
+
+def test_saving_a_franchise_in_the_admin_keeps_its_tokens(admin_client, franchise):
+    page = admin_client.get(reverse("admin:franchises_franchise_change", args=[franchise.pk]))
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(
+        {
+            "name": "Dayton North",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        }
+    )
+    response = admin_client.post(reverse("admin:franchises_franchise_change", args=[franchise.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    franchise.refresh_from_db()
+    assert franchise.name == "Dayton North"
+    assert franchise.google_refresh_token == REFRESH
