@@ -1,0 +1,212 @@
+"""Control API under /_sandbox/: reset, faults, grants, data set-up and inspection.
+
+JSON in, JSON out, callable from any process (the benchmark's workers, a browser test).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from . import faults, google_oauth
+from .gbp import SERVICES
+from .state import DEFAULT_CLIENT_ID, Account, Location, OAuthClient, State, rfc3339
+from .wire import Request, Response, json_response
+
+BUSINESS_SCOPE = "https://www.googleapis.com/auth/business.manage"
+
+
+def _body(req: Request) -> dict[str, Any]:
+    data = req.json()
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    return data
+
+
+def health(state: State, req: Request) -> Response:
+    return json_response(200, {"ok": True})
+
+
+def reset(state: State, req: Request) -> Response:
+    seed = _body(req).get("seed", "demo")
+    if seed not in ("demo", "empty"):
+        raise ValueError("seed must be 'demo' or 'empty'")
+    state.reset(seed)
+    return json_response(200, {"ok": True, "seed": seed})
+
+
+def counters(state: State, req: Request) -> Response:
+    return json_response(200, {"calls": state.counters()})
+
+
+def posts(state: State, req: Request) -> Response:
+    with state.lock:
+        items = [
+            {
+                "name": p.name,
+                "id": p.id,
+                "account_id": p.account_id,
+                "location_id": p.location_id,
+                "summary": p.body.get("summary", ""),
+                "topic_type": p.body.get("topicType"),
+                "deleted": p.deleted,
+                "create_time": rfc3339(p.create_time),
+                "body": p.body,
+            }
+            for p in sorted(state.posts.values(), key=lambda p: (p.create_time, int(p.id)))
+        ]
+    return json_response(200, {"posts": items})
+
+
+def add_fault(state: State, req: Request) -> Response:
+    data = _body(req)
+    fault = faults.fault_from_dict(data)
+    faults.queue_faults(state, data["route"], fault, int(data.get("times", 1)))
+    return json_response(200, {"ok": True, "fault": fault.to_dict()})
+
+
+def clear_faults(state: State, req: Request) -> Response:
+    with state.lock:
+        state.faults.clear()
+        state.chaos.clear()
+        state.latency.clear()
+    return json_response(200, {"ok": True})
+
+
+def chaos(state: State, req: Request) -> Response:
+    data = _body(req)
+    mix = [faults.fault_from_dict(m) for m in data["mix"]] if data.get("mix") else None
+    faults.set_chaos(state, data["route"], float(data.get("p", 0.0)), int(data.get("seed", 0)), mix)
+    return json_response(200, {"ok": True})
+
+
+def latency(state: State, req: Request) -> Response:
+    data = _body(req)
+    route = data.get("route") or "*"
+    if route != "*":
+        faults.check_kind(route)
+    with state.lock:
+        state.latency[route] = float(data.get("seconds", 0.0))
+    return json_response(200, {"ok": True})
+
+
+def oauth_client(state: State, req: Request) -> Response:
+    data = _body(req)
+    client = OAuthClient(data["client_id"], data["client_secret"], list(data.get("redirect_uris", [])))
+    with state.lock:
+        state.clients[client.client_id] = client
+    return json_response(200, {"ok": True})
+
+
+def oauth_grant(state: State, req: Request) -> Response:
+    data = _body(req)
+    return json_response(
+        200, google_oauth.grant(state, data.get("client_id", DEFAULT_CLIENT_ID), data.get("scope", BUSINESS_SCOPE))
+    )
+
+
+def oauth_revoke(state: State, req: Request) -> Response:
+    data = _body(req)
+    revoked = 0
+    with state.lock:
+        if data.get("token"):
+            revoked = int(google_oauth.revoke_token(state, data["token"]))
+        elif data.get("client_id"):
+            for rt in state.refresh_tokens.values():
+                if rt.client_id == data["client_id"] and not rt.revoked:
+                    state.revoke_refresh(rt)
+                    revoked += 1
+            for access in state.access_tokens.values():
+                if access.client_id == data["client_id"] and not access.revoked:
+                    access.revoked = True
+                    revoked += 1
+        else:
+            raise ValueError("give 'token' or 'client_id'")
+    return json_response(200, {"revoked": revoked})
+
+
+def oauth_expire(state: State, req: Request) -> Response:
+    """Make an access token (or every one, without 'token') expire now."""
+    token = _body(req).get("token")
+    with state.lock:
+        targets = [state.access_tokens[token]] if token in state.access_tokens else []
+        if token is None:
+            targets = list(state.access_tokens.values())
+        for access in targets:
+            access.expires_at = time.time() - 1
+    return json_response(200, {"expired": len(targets)})
+
+
+def oauth_config(state: State, req: Request) -> Response:
+    data = _body(req)
+    with state.lock:
+        if "access_token_lifetime" in data:
+            state.token_lifetime = int(data["access_token_lifetime"])
+        return json_response(200, {"access_token_lifetime": state.token_lifetime})
+
+
+def add_account(state: State, req: Request) -> Response:
+    data = _body(req)
+    with state.lock:
+        account_id = str(data.get("account_id") or state.new_id())
+        account = Account(account_id, data.get("name", f"Account {account_id}"), data.get("type", "LOCATION_GROUP"))
+        state.accounts[account_id] = account
+        spec = data.get("locations", 0)
+        specs = [{} for _ in range(spec)] if isinstance(spec, int) else list(spec)
+        created = []
+        for i, loc in enumerate(specs, start=1):
+            loc_id = str(loc.get("location_id") or state.new_id())
+            state.locations[loc_id] = Location(
+                loc_id,
+                account_id,
+                loc.get("title", f"{account.account_name} #{i}"),
+                loc.get("website", "https://example.com"),
+                loc.get("phone", "+1 555-0100"),
+                loc.get("city", "Springfield"),
+                loc.get("store_code", f"S{loc_id}"),
+            )
+            created.append(loc_id)
+    return json_response(200, {"account_id": account_id, "location_ids": created})
+
+
+def disable_location(state: State, req: Request, location: str) -> Response:
+    disabled = bool(_body(req).get("disabled", True))
+    with state.lock:
+        if location not in state.locations:
+            raise ValueError(f"unknown location {location}")
+        state.locations[location].disabled = disabled
+    return json_response(200, {"location_id": location, "disabled": disabled})
+
+
+def quota(state: State, req: Request) -> Response:
+    data = _body(req)
+    service = data.get("service")
+    known = [s for s, _ in SERVICES.values()]
+    if service is not None and service not in known:
+        raise ValueError(f"unknown service {service!r}; expected one of {known}")
+    limit = data.get("per_minute")
+    with state.lock:
+        for name in [service] if service else known:
+            state.quota[name] = None if limit is None else int(limit)
+            state.quota_window[name].clear()
+    return json_response(200, {"ok": True})
+
+
+def anthropic_script(state: State, req: Request) -> Response:
+    replies = _body(req).get("replies", [])
+    with state.lock:
+        state.scripted.extend(replies)
+        return json_response(200, {"queued": len(state.scripted)})
+
+
+def anthropic_config(state: State, req: Request) -> Response:
+    data = _body(req)
+    with state.lock:
+        if "api_key" in data:
+            state.anthropic_key = data["api_key"]
+    return json_response(200, {"ok": True})
+
+
+def anthropic_requests(state: State, req: Request) -> Response:
+    with state.lock:
+        return json_response(200, {"requests": list(state.anthropic_requests)})
