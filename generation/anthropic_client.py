@@ -1,0 +1,81 @@
+"""The one place that speaks to Anthropic, through the official SDK.
+
+It sets timeouts, leaves retries to our queue (max_retries=0: the queue's backoff is the retry
+policy), and turns the SDK's errors into two kinds: transient (retry later) and permanent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anthropic
+from django.conf import settings
+
+TIMEOUT_SECONDS = 60.0
+PROBE_TIMEOUT_SECONDS = 5.0
+
+
+class AnthropicError(Exception):
+    """Base of what this module raises; the message is safe to store and show."""
+
+
+class AnthropicTransientError(AnthropicError):
+    """429, 529, 5xx, timeouts and connection errors: try again later."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AnthropicPermanentError(AnthropicError):
+    """400, 401, 403, 404, a spent budget: retrying will not help."""
+
+
+def client(*, timeout: float = TIMEOUT_SECONDS) -> anthropic.Anthropic:
+    return anthropic.Anthropic(
+        api_key=settings.ANTHROPIC_API_KEY or None,
+        base_url=settings.ANTHROPIC_BASE_URL or None,
+        timeout=timeout,
+        max_retries=0,
+    )
+
+
+def _retry_after(exc: anthropic.APIStatusError) -> float | None:
+    value = exc.response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def error_from_sdk(exc: Exception) -> AnthropicError:
+    """Map an SDK exception to our two kinds, with a message a person can act on."""
+    if isinstance(exc, anthropic.APITimeoutError):
+        return AnthropicTransientError("Anthropic did not answer in time.")
+    if isinstance(exc, anthropic.APIConnectionError):
+        return AnthropicTransientError("Could not connect to Anthropic.")
+    if isinstance(exc, anthropic.APIStatusError):
+        status = exc.status_code
+        detail = getattr(exc, "message", "") or str(exc)
+        if status == 429 or status == 529 or status >= 500:
+            return AnthropicTransientError(f"Anthropic answered {status}: {detail}", retry_after=_retry_after(exc))
+        if status in (401, 403):
+            return AnthropicPermanentError(
+                f"Anthropic refused the API key ({status}): check ANTHROPIC_API_KEY. {detail}"
+            )
+        return AnthropicPermanentError(f"Anthropic rejected the request ({status}): {detail}")
+    return AnthropicPermanentError(f"Unexpected error talking to Anthropic: {exc.__class__.__name__}")
+
+
+@dataclass
+class ModelsProbe:
+    model_count: int
+
+
+def models_list() -> ModelsProbe:
+    """List models: the free call that proves the API is reachable and the key works."""
+    try:
+        page = client(timeout=PROBE_TIMEOUT_SECONDS).models.list(limit=20)
+    except anthropic.AnthropicError as exc:
+        raise error_from_sdk(exc) from exc
+    return ModelsProbe(model_count=len(page.data))
