@@ -169,9 +169,31 @@ GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
 # One base for every Google call (the local sandbox); empty means Google's real hosts.
 GOOGLE_API_BASE_URL = env.str("GOOGLE_API_BASE_URL", default="").rstrip("/")
 
+# Refresh a stored access token when less than this many seconds of it are left.
+GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS = env.int("GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS", default=300)
+# Publishing: posts in flight at once per run, Google's quota, retries, and the lateness cutoff
+# after which a post fails ("missed its publishing window") instead of going out silently late.
+PUBLISH_CONCURRENCY = env.int("PUBLISH_CONCURRENCY", default=4)
+GOOGLE_REQUESTS_PER_MINUTE = env.int("GOOGLE_REQUESTS_PER_MINUTE", default=300)
+PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
+PUBLISH_RETRY_BASE_SECONDS = env.int("PUBLISH_RETRY_BASE_SECONDS", default=60)
+PUBLISH_LATENESS_CUTOFF_SECONDS = env.int("PUBLISH_LATENESS_CUTOFF_SECONDS", default=24 * 3600)
+
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="").rstrip("/")
 ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-haiku-4-5")
+# Generation queue: drafts in flight at once per run, retries, and the lease after which a row
+# left in `processing` by a dead run is taken back.
+GENERATION_CONCURRENCY = env.int("GENERATION_CONCURRENCY", default=2)
+GENERATION_MAX_ATTEMPTS = env.int("GENERATION_MAX_ATTEMPTS", default=5)
+GENERATION_RETRY_BASE_SECONDS = env.int("GENERATION_RETRY_BASE_SECONDS", default=60)
+GENERATION_LEASE_SECONDS = env.int("GENERATION_LEASE_SECONDS", default=600)
+
+# Health and alerts: how long the Anthropic probe is cached, when a lock counts as stuck.
+HEALTH_ANTHROPIC_CACHE_SECONDS = env.int("HEALTH_ANTHROPIC_CACHE_SECONDS", default=300)
+HEALTH_STUCK_LOCK_MINUTES = env.int("HEALTH_STUCK_LOCK_MINUTES", default=10)
+# Absolute base URL of this site, for links in emails (reconnect Google, review drafts).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- logging ---------------------------------------------------------------------------
 
