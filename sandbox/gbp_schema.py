@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 DISCOVERY = Path(__file__).parent / "data" / "mybusiness-v4-localposts.json"
 SUMMARY_LIMIT = 1500
+TYPE_PREFIX = "type.googleapis.com/google.mybusiness.v4."
 OUTPUT_ONLY = {"name", "createTime", "updateTime", "searchUrl", "state", "recurringInstanceTime"}
 # Proto enum type names as Google prints them in parse errors.
 ENUM_TYPES = {
@@ -61,7 +62,7 @@ def parse_errors(value: Any, schema_name: str = "LocalPost", path: str = "local_
         return [
             (
                 path,
-                f"Invalid value at '{path}' (type.googleapis.com/google.mybusiness.v4.{schema_name}), {json.dumps(value)}",
+                f"Invalid value at '{path}' ({TYPE_PREFIX}{schema_name}), {json.dumps(value)}",
             )
         ]
     errors: list[tuple[str, str]] = []
@@ -97,7 +98,7 @@ def _field_errors(item: Any, spec: dict[str, Any], owner: str, key: str, path: s
             return [
                 (
                     path,
-                    f"Invalid value at '{path}' (type.googleapis.com/google.mybusiness.v4.{enum_type}), {json.dumps(item)}",
+                    f"Invalid value at '{path}' ({TYPE_PREFIX}{enum_type}), {json.dumps(item)}",
                 )
             ]
         return []

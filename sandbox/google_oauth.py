@@ -72,7 +72,8 @@ def consent_page(state: State, req: Request) -> Response:
     scopes = "".join(f"<li>{html.escape(s)}</li>" for s in q["scope"].split())
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Sign in - Google Accounts (sandbox)</title>
-<style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto}}button{{padding:.5rem 1.5rem;margin-right:1rem}}</style>
+<style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto}}
+button{{padding:.5rem 1.5rem;margin-right:1rem}}</style>
 </head><body>
 <h1>Sandbox Google: grant access?</h1>
 <p><strong id="client">{html.escape(q["client_id"])}</strong> wants to access your Google Account

@@ -6,6 +6,7 @@ One port serves everything, because the app reaches Google through one base URL
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -177,10 +178,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):  # the client may already be gone
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def _match(method: str, path: str) -> tuple[Any, dict[str, str], bool]:

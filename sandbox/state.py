@@ -29,7 +29,7 @@ MAX_REFRESH_TOKENS_PER_GRANT = 100
 def rfc3339(ts: float) -> str:
     """Google's output format: UTC, 'Z', fractional seconds only when present."""
     text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts))
-    micros = int(round((ts % 1) * 1_000_000))
+    micros = int(ts * 1_000_000) % 1_000_000  # truncate: rounding could carry into the seconds
     if micros:
         text += f".{micros:06d}"
     return text + "Z"

@@ -1,0 +1,161 @@
+"""Python client for the sandbox's control API (stdlib only, usable from any process).
+
+from sandbox.client import SandboxClient
+sb = SandboxClient("http://127.0.0.1:8765")
+tokens = sb.grant()                       # {"refresh_token", "access_token", ...}
+sb.fail("posts.create", status=503, times=2)
+sb.hang("messages", seconds=5)
+sb.drop("posts.create", after_commit=True)
+sb.counters()["posts.create"]["total"]
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from .state import DEFAULT_ANTHROPIC_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+
+class SandboxError(RuntimeError):
+    pass
+
+
+class SandboxClient:
+    client_id = DEFAULT_CLIENT_ID
+    client_secret = DEFAULT_CLIENT_SECRET
+    anthropic_key = DEFAULT_ANTHROPIC_KEY
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        # No proxies: the sandbox is on loopback, and an HTTP_PROXY in the environment must not reroute it.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body or {}).encode() if method != "GET" else None
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            raise SandboxError(f"{method} {path}: {exc.code} {exc.read().decode(errors='replace')}") from exc
+
+    # ---- state -------------------------------------------------------------------------
+    def health(self) -> bool:
+        return bool(self._call("GET", "/_sandbox/health").get("ok"))
+
+    def reset(self, seed: str = "demo") -> None:
+        """Forget everything (posts, tokens, faults, counters) and load the seed ('demo' or 'empty')."""
+        self._call("POST", "/_sandbox/reset", {"seed": seed})
+
+    def counters(self) -> dict[str, Any]:
+        """{route kind: {"total": n, "by_status": {"200": n, "429": n, "hang": n, "drop": n}}}."""
+        return self._call("GET", "/_sandbox/counters")["calls"]
+
+    def calls(self, kind: str, status: int | str | None = None) -> int:
+        entry = self.counters().get(kind, {"total": 0, "by_status": {}})
+        return entry["total"] if status is None else entry["by_status"].get(str(status), 0)
+
+    def posts(self, *, include_deleted: bool = True) -> list[dict[str, Any]]:
+        """Every post ever created: name, id, account_id, location_id, summary, topic_type, deleted, body."""
+        items = self._call("GET", "/_sandbox/posts")["posts"]
+        return items if include_deleted else [p for p in items if not p["deleted"]]
+
+    # ---- faults ------------------------------------------------------------------------
+    def fail(self, route: str, status: int = 500, *, times: int = 1, retry_after: int | None = None) -> None:
+        """The next `times` calls to `route` answer `status` in the service's error shape."""
+        self._call(
+            "POST",
+            "/_sandbox/faults",
+            {"route": route, "action": "status", "status": status, "retry_after": retry_after, "times": times},
+        )
+
+    def hang(self, route: str, seconds: float = 30.0, *, times: int = 1) -> None:
+        """The next calls hold the connection `seconds` without answering, then close it."""
+        self._call("POST", "/_sandbox/faults", {"route": route, "action": "hang", "seconds": seconds, "times": times})
+
+    def drop(self, route: str, *, after_commit: bool = True, times: int = 1) -> None:
+        """Close the connection without answering; with after_commit the work (e.g. the create) happens first."""
+        self._call(
+            "POST", "/_sandbox/faults", {"route": route, "action": "drop", "after_commit": after_commit, "times": times}
+        )
+
+    def chaos(self, route: str, p: float, *, seed: int = 0, mix: list[dict[str, Any]] | None = None) -> None:
+        """Fail a share `p` of calls with a seeded mix (default: 429, 500, 503, 30 s hang, drop after commit)."""
+        self._call("POST", "/_sandbox/chaos", {"route": route, "p": p, "seed": seed, "mix": mix})
+
+    def latency(self, seconds: float, route: str | None = None) -> None:
+        self._call("POST", "/_sandbox/latency", {"seconds": seconds, "route": route})
+
+    def clear_faults(self) -> None:
+        """Drop queued faults, chaos and latency (state and counters stay)."""
+        self._call("DELETE", "/_sandbox/faults")
+
+    # ---- Google OAuth ------------------------------------------------------------------
+    def grant(self, client_id: str | None = None, scope: str | None = None) -> dict[str, Any]:
+        """A connected grant without the browser: refresh_token, access_token, expires_in, scope, token_type."""
+        body: dict[str, Any] = {"client_id": client_id or self.client_id}
+        if scope:
+            body["scope"] = scope
+        return self._call("POST", "/_sandbox/oauth/grant", body)
+
+    def revoke(self, token: str | None = None, *, client_id: str | None = None) -> int:
+        """Revoke one token (a refresh token takes its access tokens along) or every token of a client."""
+        return self._call("POST", "/_sandbox/oauth/revoke", {"token": token, "client_id": client_id})["revoked"]
+
+    def expire_access_tokens(self, token: str | None = None) -> int:
+        return self._call("POST", "/_sandbox/oauth/expire", {"token": token})["expired"]
+
+    def set_access_token_lifetime(self, seconds: int) -> None:
+        self._call("POST", "/_sandbox/oauth/config", {"access_token_lifetime": seconds})
+
+    def add_oauth_client(self, client_id: str, client_secret: str, redirect_uris: list[str] | None = None) -> None:
+        self._call(
+            "POST",
+            "/_sandbox/oauth/clients",
+            {"client_id": client_id, "client_secret": client_secret, "redirect_uris": redirect_uris or []},
+        )
+
+    # ---- GBP data ----------------------------------------------------------------------
+    def add_account(
+        self,
+        name: str = "Test Account",
+        *,
+        locations: int | list[dict[str, Any]] = 0,
+        account_id: str | None = None,
+        type: str = "LOCATION_GROUP",
+    ) -> dict[str, Any]:
+        """Create an account with N generated locations (or the given specs: location_id, title,
+        website, phone, city, store_code). Returns {"account_id", "location_ids"}."""
+        return self._call(
+            "POST",
+            "/_sandbox/accounts",
+            {"name": name, "locations": locations, "account_id": account_id, "type": type},
+        )
+
+    def disable_location(self, location_id: str, disabled: bool = True) -> None:
+        """Posts calls for this location answer 403 SERVICE_DISABLED."""
+        self._call("POST", f"/_sandbox/locations/{location_id}/disabled", {"disabled": disabled})
+
+    def set_quota(self, per_minute: int | None, service: str | None = None) -> None:
+        """Requests/minute for one Google service (or all); 0 = never granted, None = unlimited."""
+        self._call("POST", "/_sandbox/quota", {"per_minute": per_minute, "service": service})
+
+    # ---- Anthropic ---------------------------------------------------------------------
+    def script_messages(self, *replies: dict[str, Any]) -> None:
+        """Queue the next replies of /v1/messages: {"text": s} | {"json": obj} | {"content": [blocks]},
+        each optionally with "stop_reason"."""
+        self._call("POST", "/_sandbox/anthropic/script", {"replies": list(replies)})
+
+    def set_anthropic_key(self, api_key: str | None) -> None:
+        """Accept only this key (None: any key starting with 'sk-ant-')."""
+        self._call("POST", "/_sandbox/anthropic/config", {"api_key": api_key})
+
+    def anthropic_requests(self) -> list[dict[str, Any]]:
+        """The last 200 /v1/messages bodies received, each with '_auth': 'bearer' | 'x-api-key'."""
+        return self._call("GET", "/_sandbox/anthropic/requests")["requests"]
