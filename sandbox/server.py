@@ -81,6 +81,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     server_version = "GoogleAnthropicSandbox/1.0"
     server: SandboxHTTPServer
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without NODELAY, Nagle plus delayed ACKs
+        # add ~40 ms to every keep-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self) -> None:
         self._dispatch()
 
@@ -238,7 +244,7 @@ class Sandbox:
         return f"http://{host}:{port}"
 
     def start(self) -> Sandbox:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox-http", daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.1,), name="sandbox-http", daemon=True)
         self._thread.start()
         return self
 
