@@ -41,6 +41,11 @@ class TimeBudget:
         return max(0.0, self.seconds - self.elapsed)
 
     @property
+    def deadline(self) -> float:
+        """The `time.monotonic()` value at which the budget runs out."""
+        return self.started + self.seconds
+
+    @property
     def exhausted(self) -> bool:
         return self.elapsed >= self.seconds
 

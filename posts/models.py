@@ -54,6 +54,10 @@ class Post(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # When the latest attempt that may have sent a create to Google began. Google's create has no
+    # idempotency key, so while this is set the outcome of that attempt is unknown: the next
+    # attempt first looks for the post on Google (reconciles) before creating it again.
+    google_create_sent_at = models.DateTimeField(null=True, blank=True)
 
     # The LocalPost fields.
     summary = models.TextField()
