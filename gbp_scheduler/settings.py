@@ -169,6 +169,9 @@ GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
 # One base for every Google call (the local sandbox); empty means Google's real hosts.
 GOOGLE_API_BASE_URL = env.str("GOOGLE_API_BASE_URL", default="").rstrip("/")
 
+# Timeout of one HTTP call to Google; keep it well below PUBLISH_LOCK_TIMEOUT_SECONDS so a
+# lock only goes stale when its runner died.
+GOOGLE_HTTP_TIMEOUT_SECONDS = env.float("GOOGLE_HTTP_TIMEOUT_SECONDS", default=30.0)
 # Refresh a stored access token when less than this many seconds of it are left.
 GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS = env.int("GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS", default=300)
 # Publishing: posts in flight at once per run, Google's quota, retries, and the lateness cutoff

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from gbp_scheduler.cron import cron_view
+
+from .publishing import posts_publish_due
 
 app_name = "posts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("api/cron/publish-scheduled", cron_view("publish-scheduled", posts_publish_due), name="cron_publish"),
+]
