@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 
 from .server import Sandbox
 
@@ -18,6 +20,8 @@ def main() -> None:
     sandbox = Sandbox(args.host, args.port, args.state_file, args.seed, quiet=not args.verbose)
     print(f"Sandbox serving Google and Anthropic at {sandbox.url}  (Ctrl-C stops)", flush=True)
     print(f"  GOOGLE_API_BASE_URL={sandbox.url}  ANTHROPIC_BASE_URL={sandbox.url}", flush=True)
+    # SIGTERM (process managers, `kill`) stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         sandbox.serve_forever()
     except KeyboardInterrupt:
