@@ -280,12 +280,13 @@ class State:
     def save(self) -> None:
         if not self.state_file:
             return
+        # Under the lock for the whole write: concurrent saves would race on the temp file.
         with self.lock:
             data = self.to_dict()
-        tmp = f"{self.state_file}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1)
-        os.replace(tmp, self.state_file)  # atomic, so a crash never leaves half a file
+            tmp = f"{self.state_file}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, indent=1)
+            os.replace(tmp, self.state_file)  # atomic, so a crash never leaves half a file
 
     def load(self, path: str) -> None:
         with open(path, encoding="utf-8") as fh:
