@@ -36,6 +36,12 @@ class Franchise(models.Model):
     google_location_id = models.CharField(max_length=64, blank=True, default="")
     google_location_title = models.CharField(max_length=300, blank=True, default="")
     google_connected_at = models.DateTimeField(null=True, blank=True)
+    # When the franchise admins were emailed that Google access broke; cleared on reconnect, so
+    # they hear about each breakage once.
+    google_auth_alerted_at = models.DateTimeField(null=True, blank=True)
+    # A refresh in flight holds this lease until the given time (see franchises/google_tokens.py):
+    # concurrent callers wait for its result instead of refreshing too.
+    google_token_refresh_lease_until = models.DateTimeField(null=True, blank=True)
 
     # AI drafts and the business profile they are written from.
     posts_per_week = models.PositiveSmallIntegerField(default=2, help_text="AI drafts a week; 0 = none.")

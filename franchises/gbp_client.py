@@ -1,0 +1,348 @@
+"""The Google Business Profile API: the only module that speaks HTTP to it (httpx, timeouts).
+
+Accounts (Account Management v1), locations (Business Information v1) and local posts
+(My Business v4). With `settings.GOOGLE_API_BASE_URL` set every path goes to that one base (the
+sandbox); otherwise to Google's three hosts. Each call gets the franchise's access token from
+`google_tokens` and, on a 401, refreshes once and retries once.
+
+Google's answers become a few typed errors, each with a message a person can act on and
+`permanent` (retrying cannot help) set. GoogleReauthorizationRequired and
+GoogleTokenTransientError from the token layer pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from . import google_oauth
+from .google_tokens import google_access_token_get
+from .models import Franchise
+
+ACCOUNTS_HOST = "https://mybusinessaccountmanagement.googleapis.com"
+LOCATIONS_HOST = "https://mybusinessbusinessinformation.googleapis.com"
+POSTS_HOST = "https://mybusiness.googleapis.com"
+LOCATION_READ_MASK = "name,title,storefrontAddress"
+MAX_PAGES = 200  # a runaway nextPageToken must not loop forever
+API_ACCESS_URL = "https://developers.google.com/my-business/content/prereqs#request-access"
+_POST_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+/localPosts/[^/?#]+")
+_MUTATING = {"POST", "PATCH"}
+
+
+class GbpError(Exception):
+    """Base of the Business Profile errors. `permanent`: retrying the same request cannot help."""
+
+    permanent = True
+
+
+class GbpInvalidRequestError(GbpError):
+    """400 (and other 4xx): Google refused the request as written; its message says why."""
+
+
+class GbpSetupError(GbpError):
+    """403 SERVICE_DISABLED / PERMISSION_DENIED / a zero quota: the Google Cloud project needs work."""
+
+
+class GbpNotFoundError(GbpError):
+    """404: the location (or post) is gone, or the connected account lost access to it."""
+
+
+class GbpRateLimitedError(GbpError):
+    permanent = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GbpTransientError(GbpError):
+    """5xx, timeouts, connection errors.
+
+    `maybe_applied`: the request was sent in full and no answer came (read timeout, a connection
+    dropped while waiting, or a 504 to a POST/PATCH: a gateway gave up, the backend may still
+    have done the work). Google's create has no idempotency key, so a caller must look for the
+    post on Google before creating it again.
+    """
+
+    permanent = False
+
+    def __init__(self, message: str, *, maybe_applied: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_applied = maybe_applied
+
+
+# ---- public calls -------------------------------------------------------------------------
+
+
+def accounts_list(*, franchise: Franchise) -> list[dict]:
+    """Every account the connected Google user can manage (all pages)."""
+    url = f"{_base(ACCOUNTS_HOST)}/v1/accounts"
+    return list(_paged(franchise, url, "accounts", {"pageSize": 20}, what="list of Google accounts"))
+
+
+def locations_list(*, franchise: Franchise, account_id: str) -> list[dict]:
+    """Every location of one account (all pages): name ("locations/{id}"), title, storefrontAddress."""
+    account_id = _bare_id(account_id, "accounts/")
+    url = f"{_base(LOCATIONS_HOST)}/v1/accounts/{account_id}/locations"
+    params = {"pageSize": 100, "readMask": LOCATION_READ_MASK}
+    return list(_paged(franchise, url, "locations", params, what=f"locations of account {account_id}"))
+
+
+def local_post_create(*, franchise: Franchise, body: dict) -> dict:
+    url = _posts_url(franchise)
+    return _call(franchise, "POST", url, json=body, what=f"new post for {franchise.google_location_name}")
+
+
+def local_posts_list(
+    *, franchise: Franchise, page_size: int = 100, page_token: str | None = None
+) -> tuple[list[dict], str | None]:
+    """One page of the location's posts, newest first, and the next page's token (None at the end)."""
+    params: dict[str, Any] = {"pageSize": page_size}
+    if page_token:
+        params["pageToken"] = page_token
+    data = _call(franchise, "GET", _posts_url(franchise), params=params, what="list of posts")
+    return data.get("localPosts", []), data.get("nextPageToken") or None
+
+
+def local_post_get(*, franchise: Franchise, name: str) -> dict:
+    return _call(franchise, "GET", _post_url(name), what=f"post {name}")
+
+
+def local_post_patch(*, franchise: Franchise, name: str, body: dict, update_mask: list[str]) -> dict:
+    params = {"updateMask": ",".join(update_mask)}
+    return _call(franchise, "PATCH", _post_url(name), params=params, json=body, what=f"post {name}")
+
+
+def local_post_delete(*, franchise: Franchise, name: str) -> None:
+    _call(franchise, "DELETE", _post_url(name), what=f"post {name}")
+
+
+# ---- URLs ---------------------------------------------------------------------------------
+
+
+def _base(real_host: str) -> str:
+    return settings.GOOGLE_API_BASE_URL or real_host
+
+
+def _bare_id(value: str, prefix: str) -> str:
+    value = value.removeprefix(prefix)
+    if not value or "/" in value or "?" in value or "#" in value:
+        raise GbpInvalidRequestError(f"{value!r} is not a Google {prefix.rstrip('/')[:-1]} id.")
+    return value
+
+
+def _posts_url(franchise: Franchise) -> str:
+    if not franchise.google_account_id or not franchise.google_location_id:
+        raise GbpSetupError(
+            f'"{franchise.name}" has no Google location picked yet: a franchise admin must pick one on the '
+            "franchise page."
+        )
+    return f"{_base(POSTS_HOST)}/v4/{franchise.google_location_name}/localPosts"
+
+
+def _post_url(name: str) -> str:
+    if not _POST_NAME.fullmatch(name or ""):
+        raise GbpInvalidRequestError(f"{name!r} is not a post name (accounts/../locations/../localPosts/..).")
+    return f"{_base(POSTS_HOST)}/v4/{name}"
+
+
+# ---- HTTP ---------------------------------------------------------------------------------
+
+_client_lock = threading.Lock()
+_client: httpx.Client | None = None
+
+
+def _http() -> httpx.Client:
+    """One pooled client per process (httpx.Client is thread-safe); timeouts are set per request."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(limits=httpx.Limits(max_connections=32, max_keepalive_connections=16))
+        return _client
+
+
+def _timeout() -> httpx.Timeout:
+    seconds = google_oauth.timeout_seconds()
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
+
+
+def _paged(franchise: Franchise, url: str, key: str, params: dict[str, Any], *, what: str) -> Iterator[dict]:
+    page_token = None
+    for _ in range(MAX_PAGES):
+        query = dict(params, pageToken=page_token) if page_token else params
+        data = _call(franchise, "GET", url, params=query, what=what)
+        yield from data.get(key, [])
+        page_token = data.get("nextPageToken")
+        if not page_token:
+            return
+    raise GbpTransientError(f"Google kept returning pages for the {what}; stopped after {MAX_PAGES}.")
+
+
+def _call(
+    franchise: Franchise, method: str, url: str, *, what: str, params: dict | None = None, json: Any = None
+) -> dict:
+    token = google_access_token_get(franchise=franchise)
+    answer = _send(method, url, token, params=params, json=json, what=what)
+    if answer.status_code == 401:
+        # The token died early (revoked access token, clock skew): refresh once and retry once.
+        token = google_access_token_get(franchise=franchise, force_refresh=True, rejected_token=token)
+        answer = _send(method, url, token, params=params, json=json, what=what)
+        if answer.status_code == 401:
+            raise GbpTransientError(f"Google refused a freshly refreshed access token for the {what} (401).")
+    if answer.is_success:
+        if not answer.content:
+            return {}
+        try:
+            data = answer.json()
+        except ValueError:
+            raise GbpTransientError(
+                f"Google answered the {what} with HTTP {answer.status_code} but not JSON: {_page_text(answer)}"
+            ) from None
+        return data if isinstance(data, dict) else {}
+    raise error_from_response(answer, method=method, what=what)
+
+
+def _send(method: str, url: str, token: str, *, params: dict | None, json: Any, what: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        return _http().request(method, url, params=params, json=json, headers=headers, timeout=_timeout())
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise GbpTransientError(f"Could not reach Google for the {what} ({type(exc).__name__}).") from None
+    except (httpx.WriteError, httpx.WriteTimeout) as exc:
+        # The request never left in full, so Google cannot have acted on it.
+        raise GbpTransientError(f"Sending the {what} to Google failed ({type(exc).__name__}).") from None
+    except (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError) as exc:
+        raise GbpTransientError(
+            f"Google did not answer the {what} ({type(exc).__name__} after "
+            f"{google_oauth.timeout_seconds():g} s); it may or may not have been applied.",
+            maybe_applied=True,
+        ) from None
+    except httpx.HTTPError as exc:
+        raise GbpTransientError(f"HTTP error talking to Google for the {what} ({type(exc).__name__}).") from None
+
+
+# ---- errors -------------------------------------------------------------------------------
+
+
+def error_from_response(answer: httpx.Response, *, method: str, what: str) -> GbpError:
+    """Google's error answer as one of our typed errors, with a message a person can act on."""
+    status = answer.status_code
+    error = _google_error(answer)
+    message = error.get("message") or ""
+    if not message or message.rstrip(".").lower() == "unknown error":
+        message = f"HTTP {status} {answer.reason_phrase}".strip()
+    details = error.get("details") or []
+    reasons = {d.get("reason") for d in details if isinstance(d, dict)}
+    metadata: dict[str, Any] = {}
+    for d in details:
+        if isinstance(d, dict) and isinstance(d.get("metadata"), dict):
+            metadata.update(d["metadata"])
+    google_status = error.get("status") or ""
+    label = f"{status} {google_status}".strip()
+
+    if status == 400:
+        extra = _violations(details)
+        return GbpInvalidRequestError(f"Google rejected the {what} ({label}): {message}{extra}")
+    if status in (403, 429) and metadata.get("quota_limit_value") == "0":
+        return GbpSetupError(
+            f"Google's quota for {metadata.get('service', 'the Business Profile API')} is 0 requests: this Google "
+            f"Cloud project was never granted Business Profile API access. Request access at {API_ACCESS_URL} "
+            f"({label}: {message})"
+        )
+    if status == 403:
+        return _forbidden(reasons, metadata, message, label, what)
+    if status == 404:
+        target = f"{what} or its location" if what.startswith("post ") else "location"
+        return GbpNotFoundError(
+            f"Google could not find the {target} ({label}: {message}). The location may have been removed or the "
+            "connected Google account lost access to it: pick the location again on the franchise page."
+        )
+    if status == 429:
+        return GbpRateLimitedError(
+            f"Google's rate limit was hit for the {what} ({label}: {message}).",
+            retry_after=_retry_after(answer.headers.get("Retry-After")),
+        )
+    if status >= 500 or status in (408, 425):
+        return GbpTransientError(
+            f"Google failed the {what} for now ({label}: {message}).",
+            maybe_applied=status == 504 and method in _MUTATING,
+        )
+    return GbpInvalidRequestError(f"Google refused the {what} ({label}: {message}).")
+
+
+def _forbidden(reasons: set, metadata: dict, message: str, label: str, what: str) -> GbpError:
+    if "SERVICE_DISABLED" in reasons or "has not been used in project" in message:
+        title = metadata.get("serviceTitle") or metadata.get("service") or "A Business Profile API"
+        where = metadata.get("activationUrl") or "the Google Cloud console (APIs & Services)"
+        return GbpSetupError(
+            f"{title} is disabled for this site's Google Cloud project: enable it at {where}, wait a few "
+            f"minutes, then retry ({label})."
+        )
+    if "ACCESS_TOKEN_SCOPE_INSUFFICIENT" in reasons:
+        return GbpSetupError(
+            "The Google connection lacks permission to manage the Business Profile: connect again and allow "
+            f"'manage your business listings' on Google's consent screen ({label})."
+        )
+    return GbpSetupError(
+        f"Google denied permission for the {what} ({label}: {message}). Check that the connected Google "
+        "account manages this location, that the Business Profile APIs are enabled for the Google Cloud "
+        f"project, and that the project was granted API access ({API_ACCESS_URL})."
+    )
+
+
+def _google_error(answer: httpx.Response) -> dict[str, Any]:
+    try:
+        data = answer.json()
+    except ValueError:
+        return {"message": f"HTTP {answer.status_code} {answer.reason_phrase}, {_page_text(answer)}".strip(", ")}
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict):
+        return error
+    if isinstance(error, str):  # OAuth-style {"error": "...", "error_description": "..."}
+        return {"message": f"{error}: {data.get('error_description', '')}".rstrip(": ")}
+    return {}
+
+
+def _page_text(answer: httpx.Response) -> str:
+    """A readable line from a non-JSON (HTML) error page: its title, else its first words."""
+    text = answer.text or ""
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.I | re.S)
+    raw = (title or heading).group(1) if (title or heading) else re.sub(r"<[^>]+>", " ", text)
+    line = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())[:200]
+    content_type = answer.headers.get("Content-Type", "").split(";")[0] or "no content type"
+    return f'a non-JSON page ({content_type}): "{line}"' if line else f"an empty {content_type} body"
+
+
+def _violations(details: list) -> str:
+    found: list[str] = []
+    for d in details:
+        if not isinstance(d, dict):
+            continue
+        for v in d.get("fieldViolations") or []:
+            found.append(f"{v.get('field')}: {v.get('description')}")
+        for e in d.get("errorDetails") or []:
+            found.append(f"{e.get('field', '')}: {e.get('message', '')}".strip(": "))
+    return (" — " + "; ".join(found)) if found else ""
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
