@@ -75,9 +75,14 @@ class SandboxClient:
             {"route": route, "action": "status", "status": status, "retry_after": retry_after, "times": times},
         )
 
-    def hang(self, route: str, seconds: float = 30.0, *, times: int = 1) -> None:
-        """The next calls hold the connection `seconds` without answering, then close it."""
-        self._call("POST", "/_sandbox/faults", {"route": route, "action": "hang", "seconds": seconds, "times": times})
+    def hang(self, route: str, seconds: float = 30.0, *, times: int = 1, after_commit: bool = False) -> None:
+        """The next calls hold the connection `seconds` without answering, then close it; with
+        after_commit the work (e.g. the create) happens first, as when an answer is lost."""
+        self._call(
+            "POST",
+            "/_sandbox/faults",
+            {"route": route, "action": "hang", "seconds": seconds, "times": times, "after_commit": after_commit},
+        )
 
     def drop(self, route: str, *, after_commit: bool = True, times: int = 1) -> None:
         """Close the connection without answering; with after_commit the work (e.g. the create) happens first."""

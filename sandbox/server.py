@@ -156,6 +156,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             fault = take_fault(state, kind)
             if fault is not None:
                 if fault.action == "hang":
+                    if fault.after_commit:  # do the work, then withhold the answer
+                        _call(handler, state, req, params)
                     state.count(kind, "hang")
                     # Hold the socket past the client's timeout, then close without answering.
                     self.server.stopping.wait(fault.seconds)

@@ -89,6 +89,13 @@ def test_hang_is_a_read_timeout_for_httpx(gbp: httpx.Client, sandbox: SandboxHan
     assert gbp.get(POSTS).status_code == 200
 
 
+def test_hang_after_commit_creates_the_post_and_withholds_the_answer(gbp: httpx.Client, sandbox: SandboxHandle) -> None:
+    sandbox.client.hang("posts.create", seconds=3, after_commit=True)
+    with pytest.raises(httpx.ReadTimeout):
+        gbp.post(POSTS, json=standard_post("Answer withheld"), timeout=0.5)
+    assert [p["summary"] for p in sandbox.client.posts()] == ["Answer withheld"]
+
+
 def test_dropped_connection_after_create_still_created_the_post(gbp: httpx.Client, sandbox: SandboxHandle) -> None:
     sandbox.client.drop("posts.create", after_commit=True)
     with pytest.raises(httpx.RemoteProtocolError):
