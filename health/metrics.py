@@ -1,0 +1,195 @@
+"""Publishing metrics: success rate, time from scheduled to published, failures by reason.
+
+Which posts count: those scheduled to go out in the window [now - days, now] that reached an
+outcome (published or failed); posts of the window still `scheduled` (retrying) are counted as
+pending and left out of the rate. One time column for every figure keeps them comparable.
+
+Everything is computed in SQL, per franchise and overall:
+- counts and the mean with COUNT/AVG (both databases);
+- median and 95th percentile as `percentile_cont` (linear interpolation between the two
+  nearest ranks). PostgreSQL has it as an ordered-set aggregate. SQLite has no percentile
+  aggregate, so there one window query ranks each group's delays (ROW_NUMBER over the group)
+  and fetches only the rows at the ranks percentile_cont would interpolate between; the
+  interpolation of those two values happens here. Same definition, same numbers, and two
+  queries whatever the number of franchises.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from franchises.models import Franchise
+from posts.models import Post
+
+from .checks import iso
+
+PERCENTILES = {"median": 0.5, "p95": 0.95}
+REASONS_LIMIT = 10
+NO_REASON = "(no reason recorded)"
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate `percentile_cont(f) WITHIN GROUP (ORDER BY x)`."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, *, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def _delay():
+    return ExpressionWrapper(F("published_at") - F("scheduled_at"), output_field=DurationField())
+
+
+def _seconds(value: timedelta | float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return round(value.total_seconds(), 3)
+    return round(float(value) / 1_000_000, 3)  # microseconds, as AVG returns them on SQLite
+
+
+def _percentiles_postgres(published: QuerySet) -> tuple[dict, dict]:
+    aggregates = {
+        name: PercentileCont(_delay(), fraction=fraction, output_field=DurationField())
+        for name, fraction in PERCENTILES.items()
+    }
+    per = {row.pop("franchise_id"): row for row in published.values("franchise_id").annotate(**aggregates).order_by()}
+    return per, published.aggregate(**aggregates)
+
+
+def _interpolate(values: list[timedelta], count: int, fraction: float) -> timedelta:
+    """percentile_cont from the rows at ranks floor(k) and floor(k)+1, k = fraction * (n - 1)."""
+    position = fraction * (count - 1)
+    low = values[math.floor(position)]
+    high = values[min(math.floor(position) + 1, count - 1)]
+    return low + (high - low) * (position - math.floor(position))
+
+
+def _ranks_needed(count: int) -> set[int]:
+    ranks = set()
+    for fraction in PERCENTILES.values():
+        low = math.floor(fraction * (count - 1))
+        ranks.update({low + 1, min(low + 2, count)})  # ROW_NUMBER is 1-based
+    return ranks
+
+
+def _percentiles_ranked(published: QuerySet, counts: dict, overall_count: int) -> tuple[dict, dict]:
+    """Any database with window functions (used for SQLite): two queries in all."""
+    ranked = published.annotate(delay=_delay())
+    per: dict = {}
+    if counts:
+        by_franchise = ranked.annotate(
+            rank=Window(RowNumber(), partition_by=[F("franchise_id")], order_by=[F("delay").asc(), F("id").asc()])
+        )
+        wanted = Q()
+        for franchise_id, count in counts.items():
+            wanted |= Q(franchise_id=franchise_id, rank__in=sorted(_ranks_needed(count)))
+        rows: dict = defaultdict(dict)
+        for franchise_id, rank, delay in by_franchise.filter(wanted).values_list("franchise_id", "rank", "delay"):
+            rows[franchise_id][rank] = delay
+        per = {franchise_id: _from_ranks(rows[franchise_id], counts[franchise_id]) for franchise_id in counts}
+    overall = dict.fromkeys(PERCENTILES)
+    if overall_count:
+        everything = ranked.annotate(rank=Window(RowNumber(), order_by=[F("delay").asc(), F("id").asc()]))
+        found = dict(everything.filter(rank__in=sorted(_ranks_needed(overall_count))).values_list("rank", "delay"))
+        overall = _from_ranks(found, overall_count)
+    return per, overall
+
+
+def _from_ranks(by_rank: dict[int, timedelta], count: int) -> dict:
+    # Only the needed ranks were fetched: rebuild a sparse 0-based list for _interpolate.
+    values = [by_rank.get(rank + 1) for rank in range(count)]
+    return {name: _interpolate(values, count, fraction) for name, fraction in PERCENTILES.items()}
+
+
+def _stats(*, counts: dict, mean, percentiles: dict, reasons: list) -> dict:
+    published, failed = counts.get("published", 0), counts.get("failed", 0)
+    finished = published + failed
+    return {
+        "published": published,
+        "failed": failed,
+        "pending": counts.get("pending", 0),
+        "successRate": round(published / finished, 4) if finished else None,
+        "timeToPublishSeconds": {
+            "mean": _seconds(mean),
+            **{name: _seconds(percentiles.get(name)) for name in PERCENTILES},
+        },
+        "failuresByReason": reasons[:REASONS_LIMIT],
+    }
+
+
+def publishing_metrics(*, franchises: QuerySet[Franchise], days: int) -> dict:
+    """Metrics of the last `days` days for these franchises, each and overall (JSON-ready)."""
+    until = timezone.now()
+    since = until - timedelta(days=days)
+    window = Post.objects.filter(
+        franchise__in=franchises.values("pk"), scheduled_at__gte=since, scheduled_at__lte=until
+    )
+    published = window.filter(status=Post.Status.PUBLISHED, published_at__isnull=False)
+    count_by_status = {
+        "published": Count("id", filter=Q(status=Post.Status.PUBLISHED)),
+        "failed": Count("id", filter=Q(status=Post.Status.FAILED)),
+        "pending": Count("id", filter=Q(status=Post.Status.SCHEDULED)),
+    }
+
+    # 1. Counts per franchise and overall.
+    per_counts = {
+        row.pop("franchise_id"): row for row in window.values("franchise_id").annotate(**count_by_status).order_by()
+    }
+    overall_counts = window.aggregate(**count_by_status)
+
+    # 2. Mean delay per franchise and overall; count of published rows (for the ranks).
+    delays = {
+        row["franchise_id"]: row
+        for row in published.values("franchise_id").annotate(mean=Avg(_delay()), n=Count("id")).order_by()
+    }
+    overall_delay = published.aggregate(mean=Avg(_delay()), n=Count("id"))
+
+    # 3. Median and p95.
+    if connection.vendor == "postgresql":
+        per_percentiles, overall_percentiles = _percentiles_postgres(published)
+    else:
+        per_percentiles, overall_percentiles = _percentiles_ranked(
+            published, {key: row["n"] for key, row in delays.items()}, overall_delay["n"]
+        )
+
+    # 4. Failures by exact message, most frequent first.
+    failed = window.filter(status=Post.Status.FAILED)
+    per_reasons: dict = defaultdict(list)
+    for row in failed.values("franchise_id", "last_error").annotate(count=Count("id")).order_by("-count", "last_error"):
+        per_reasons[row["franchise_id"]].append({"reason": row["last_error"] or NO_REASON, "count": row["count"]})
+    overall_reasons = [
+        {"reason": row["last_error"] or NO_REASON, "count": row["count"]}
+        for row in failed.values("last_error").annotate(count=Count("id")).order_by("-count", "last_error")
+    ]
+
+    return {
+        "days": days,
+        "since": iso(since),
+        "until": iso(until),
+        "overall": _stats(
+            counts=overall_counts, mean=overall_delay["mean"], percentiles=overall_percentiles, reasons=overall_reasons
+        ),
+        "franchises": [
+            {
+                "id": str(pk),
+                "name": name,
+                **_stats(
+                    counts=per_counts.get(pk, {}),
+                    mean=delays.get(pk, {}).get("mean"),
+                    percentiles=per_percentiles.get(pk, {}),
+                    reasons=per_reasons.get(pk, []),
+                ),
+            }
+            for pk, name in franchises.order_by("name", "pk").values_list("pk", "name")
+        ],
+    }

@@ -1,0 +1,239 @@
+"""GET /api/health (SPEC section 4): the seed's "Test Health Check", automated."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from generation.models import GenerationQueue
+from health import checks
+from health.tests.conftest import database_unreachable
+from posts.models import Post
+from posts.tests.factories import make_franchise, make_post
+
+pytestmark = pytest.mark.django_db
+
+BEARER = {"HTTP_AUTHORIZATION": "Bearer test-cron-secret"}
+ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def connected(**fields):
+    return make_franchise(google_refresh_token="refresh-token", **fields)
+
+
+def test_health_answers_the_seed_shape_and_200_when_everything_works(client, sandbox):
+    connected(name="Cincinnati")
+    response = client.get("/api/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "healthy"
+    assert ISO_MS.match(body["timestamp"])
+    database, google, anthropic = (body["checks"][name] for name in ("database", "googleAuth", "anthropic"))
+    assert database["status"] == "pass" and database["message"] == "Database connection successful"
+    assert isinstance(database["responseTime"], int | float)
+    assert google["status"] == "pass" and google["message"]
+    assert anthropic == {
+        "status": "pass",
+        "message": "Anthropic API connection successful",
+        "responseTime": anthropic["responseTime"],
+        "checkedAt": anthropic["checkedAt"],
+    }
+    assert body["checks"]["publishLocks"]["status"] == "pass"
+    assert body["checks"]["generationQueue"]["status"] == "pass"
+    assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
+    assert response["Content-Type"] == "application/json"
+
+
+def test_health_is_degraded_when_a_franchise_needs_reauthorization(client, sandbox):
+    connected(name="Cincinnati", google_auth_valid=False)
+    connected(name="Dayton")
+    make_franchise(name="Not connected yet")
+
+    response = client.get("/api/health", **BEARER)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    google = body["checks"]["googleAuth"]
+    assert google["status"] == "warn"
+    assert google["message"] == "Some franchises require re-authorization"
+    by_name = {f["name"]: f for f in google["franchises"]}
+    assert by_name["Cincinnati"]["connected"] is True and by_name["Cincinnati"]["authValid"] is False
+    assert by_name["Dayton"]["connected"] is True and by_name["Dayton"]["authValid"] is True
+    assert by_name["Not connected yet"]["connected"] is False
+    assert set(by_name["Cincinnati"]) == {"id", "name", "connected", "authValid"}
+
+
+def test_an_inactive_franchise_with_dead_auth_does_not_degrade_the_system(client, sandbox):
+    connected(name="Closed down", google_auth_valid=False, is_active=False)
+    assert client.get("/api/health").json()["status"] == "healthy"
+
+
+def test_anonymous_callers_get_counts_and_no_franchise_names(client, sandbox):
+    connected(name="Cincinnati", google_auth_valid=False)
+    connected(name="Dayton")
+    make_franchise(name="Erlanger")
+
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer wrong-secret"}):
+        response = client.get("/api/health", **headers)
+        google = response.json()["checks"]["googleAuth"]
+        assert "franchises" not in google
+        assert google["counts"] == {"total": 3, "connected": 2, "authInvalid": 1}
+        assert b"Cincinnati" not in response.content and b"Dayton" not in response.content
+
+
+def test_a_logged_in_user_who_is_not_staff_sees_counts_only(client, sandbox):
+    connected(name="Cincinnati")
+    client.force_login(User.objects.create_user("franchisee"))
+    assert "franchises" not in client.get("/api/health").json()["checks"]["googleAuth"]
+
+
+def test_staff_sessions_and_the_bearer_secret_see_the_franchise_list(client, sandbox):
+    connected(name="Cincinnati")
+    assert client.get("/api/health", **BEARER).json()["checks"]["googleAuth"]["franchises"][0]["name"] == "Cincinnati"
+    client.force_login(User.objects.create_user("operator", is_staff=True))
+    assert client.get("/api/health").json()["checks"]["googleAuth"]["franchises"][0]["name"] == "Cincinnati"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_answers_503_json_when_the_database_is_unreachable(client, sandbox):
+    connected(name="Cincinnati")
+    # A staff session cookie must not make the view (or a middleware) reach for the database.
+    client.force_login(User.objects.create_user("operator", is_staff=True))
+
+    with database_unreachable():
+        response = client.get("/api/health")
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["status"] == "unhealthy"
+    assert body["checks"]["database"]["status"] == "fail"
+    assert body["checks"]["database"]["message"].startswith("Database connection failed")
+    assert body["checks"]["googleAuth"]["status"] == "fail"
+    assert "franchises" not in body["checks"]["googleAuth"]
+    assert body["checks"]["anthropic"]["status"] == "pass"  # not in the database: still checked
+    # And the database is back for what follows.
+    assert client.get("/api/health").status_code == 200
+
+
+def test_repeated_polls_make_one_anthropic_call_per_cache_period_and_spend_no_tokens(client, sandbox, settings):
+    settings.HEALTH_ANTHROPIC_CACHE_SECONDS = 300
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(30):  # a monitor polling every 10 s for 5 minutes less a tick
+            assert client.get("/api/health").json()["checks"]["anthropic"]["status"] == "pass"
+            clock.shift(timedelta(seconds=9.9))
+        assert sandbox.client.calls("models") == 1
+
+        clock.shift(timedelta(seconds=60))  # the period is over
+        client.get("/api/health")
+        assert sandbox.client.calls("models") == 2
+
+    assert sandbox.client.calls("messages") == 0
+    assert sandbox.client.anthropic_requests() == []
+
+
+def test_concurrent_polls_with_an_empty_cache_make_one_anthropic_call(sandbox):
+    sandbox.client.latency(0.3, route="models")
+    results: list[dict] = []
+    threads = [threading.Thread(target=lambda: results.append(checks.anthropic_check())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sandbox.client.calls("models") == 1
+    assert len(results) == 8
+    assert checks.anthropic_check()["status"] == "pass"
+    assert sandbox.client.calls("models") == 1
+
+
+def test_an_anthropic_failure_degrades_but_still_answers_200(client, sandbox):
+    sandbox.client.fail("models", status=401)
+    response = client.get("/api/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["anthropic"]["status"] == "fail"
+    assert "ANTHROPIC_API_KEY" in body["checks"]["anthropic"]["message"]
+    # Cached like a success: the next poll does not ask again.
+    client.get("/api/health")
+    assert sandbox.client.calls("models") == 1
+
+
+def test_no_anthropic_key_warns_without_calling_anthropic(client, sandbox, settings):
+    settings.ANTHROPIC_API_KEY = ""
+    anthropic = client.get("/api/health").json()["checks"]["anthropic"]
+    assert anthropic["status"] == "warn"
+    assert sandbox.client.calls("models") == 0
+
+
+def test_a_publish_lock_older_than_ten_minutes_warns(client, sandbox):
+    franchise = connected()
+    now = timezone.now()
+    make_post(franchise=franchise, status=Post.Status.SCHEDULED, publishing_at=now - timedelta(minutes=9))
+    assert client.get("/api/health").json()["checks"]["publishLocks"]["status"] == "pass"
+
+    make_post(franchise=franchise, status=Post.Status.SCHEDULED, publishing_at=now - timedelta(minutes=11))
+    body = client.get("/api/health").json()
+    assert body["status"] == "degraded"
+    locks = body["checks"]["publishLocks"]
+    assert locks["status"] == "warn" and locks["stuck"] == 1
+    assert locks["message"] == "1 post(s) stuck in publishing for over 10 minutes"
+
+
+def queue_row(franchise, slot, **fields):
+    fields.setdefault("scheduled_for", timezone.now() + timedelta(days=2))
+    return GenerationQueue.objects.create(franchise=franchise, week_start=timezone.now().date(), slot=slot, **fields)
+
+
+def test_the_generation_queue_warns_on_an_old_backlog_and_on_piled_up_failures(client, sandbox):
+    franchise = connected()
+    now = timezone.now()
+    queue_row(franchise, 0)  # just queued: fine
+    queue_row(franchise, 1, next_attempt_at=now + timedelta(hours=1))  # waiting for its retry: fine
+    assert client.get("/api/health").json()["checks"]["generationQueue"]["status"] == "pass"
+
+    queue_row(franchise, 2, next_attempt_at=now - timedelta(minutes=61))  # due an hour ago: stuck
+    queue = client.get("/api/health").json()["checks"]["generationQueue"]
+    assert queue["status"] == "warn"
+    assert queue["pending"] == 3 and queue["due"] == 2
+    assert "due for over 60 minutes" in queue["message"]
+
+    GenerationQueue.objects.filter(slot=2).update(next_attempt_at=now + timedelta(minutes=5))
+    for slot in range(3, 8):
+        queue_row(franchise, slot, status=GenerationQueue.Status.FAILED, error="Anthropic answered 529")
+    queue = client.get("/api/health").json()["checks"]["generationQueue"]
+    assert queue["status"] == "warn" and queue["failedLast24h"] == 5
+    assert queue["message"] == "Generation queue: 5 row(s) failed in the last 24 hours"
+
+
+def test_health_runs_a_fixed_handful_of_queries_however_many_franchises(client, sandbox, django_assert_num_queries):
+    for _ in range(30):
+        connected()
+    client.get("/api/health")  # warm the Anthropic cache
+    with django_assert_num_queries(4):  # ping, auth counts, stuck locks, queue
+        client.get("/api/health")
+    with django_assert_num_queries(4):  # ping, franchise list, stuck locks, queue
+        client.get("/api/health", **BEARER)
+
+
+def test_liveness_touches_nothing(client, sandbox, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/api/health/live")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert "no-store" in response["Cache-Control"]
+    assert sandbox.client.calls("models") == 0
+
+
+def test_health_accepts_head_and_refuses_post(client, sandbox):
+    assert client.head("/api/health").status_code == 200
+    assert client.post("/api/health").status_code == 405

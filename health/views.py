@@ -1,0 +1,60 @@
+"""Health, liveness and metrics endpoints: thin over checks.py and metrics.py."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from franchises.models import Franchise
+from franchises.selectors import franchises_for_user
+from gbp_scheduler.cron import bearer_secret_ok
+
+from .checks import health_report
+from .metrics import publishing_metrics
+
+METRICS_MAX_DAYS = 365
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    # request.user is lazy: touching it loads the session and the user from the database,
+    # which is why health_report asks only after the database check passed.
+    try:
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_authenticated and user.is_staff)
+    except DatabaseError:
+        return False
+
+
+@never_cache
+@require_safe
+def health(request: HttpRequest) -> JsonResponse:
+    report, status = health_report(can_see_details=lambda: bearer_secret_ok(request) or _is_staff(request))
+    return JsonResponse(report, status=status)
+
+
+@never_cache
+@require_safe
+def live(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. Touches no database, cache or outside service."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def metrics(request: HttpRequest) -> JsonResponse:
+    """Publishing metrics: every franchise for the bearer secret or staff; a user's own otherwise."""
+    if bearer_secret_ok(request) or _is_staff(request):
+        franchises = Franchise.objects.all()
+    elif request.user.is_authenticated:
+        franchises = franchises_for_user(user=request.user)
+    else:
+        return JsonResponse({"error": "Log in, or send Authorization: Bearer <CRON_SECRET>."}, status=401)
+    try:
+        days = int(request.GET.get("days", "7"))
+    except ValueError:
+        days = 0
+    if not 1 <= days <= METRICS_MAX_DAYS:
+        return JsonResponse({"error": f"days must be a whole number from 1 to {METRICS_MAX_DAYS}."}, status=400)
+    return JsonResponse(publishing_metrics(franchises=franchises, days=days))
