@@ -79,3 +79,61 @@ def models_list() -> ModelsProbe:
     except anthropic.AnthropicError as exc:
         raise error_from_sdk(exc) from exc
     return ModelsProbe(model_count=len(page.data))
+
+
+class AnthropicRateLimitedError(AnthropicTransientError):
+    """429 or 529: Anthropic asks us to slow down, so a run stops taking new work."""
+
+
+class AnthropicAuthError(AnthropicPermanentError):
+    """401 or 403: the key is wrong for every row, so a run stops taking new work."""
+
+
+@dataclass
+class MessageReply:
+    text: str
+    stop_reason: str | None
+    input_tokens: int  # every prompt token: uncached, written to the cache and read from it
+    output_tokens: int
+
+
+def messages_create(
+    *,
+    system: list[dict],
+    messages: list[dict],
+    output_schema: dict,
+    max_tokens: int,
+    model: str | None = None,
+) -> MessageReply:
+    """One Messages call with structured output (`output_config.format` = a JSON schema).
+
+    Raises AnthropicRateLimitedError / AnthropicTransientError (retry later) or
+    AnthropicAuthError / AnthropicPermanentError (do not).
+    """
+    # A settings override lets an operator (or a test against a hanging sandbox) shorten the wait.
+    timeout = float(getattr(settings, "ANTHROPIC_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
+    try:
+        message = client(timeout=timeout).messages.create(
+            model=model or settings.ANTHROPIC_MODEL,
+            max_tokens=max_tokens,
+            system=system,
+            messages=messages,
+            output_config={"format": {"type": "json_schema", "schema": output_schema}},
+        )
+    except anthropic.AnthropicError as exc:
+        error = error_from_sdk(exc)
+        status = getattr(exc, "status_code", None)
+        if status in (429, 529):
+            raise AnthropicRateLimitedError(str(error), retry_after=getattr(error, "retry_after", None)) from exc
+        if status in (401, 403):
+            raise AnthropicAuthError(str(error)) from exc
+        raise error from exc
+    usage = message.usage
+    return MessageReply(
+        text="".join(block.text for block in message.content if block.type == "text"),
+        stop_reason=message.stop_reason,
+        input_tokens=usage.input_tokens
+        + (usage.cache_creation_input_tokens or 0)
+        + (usage.cache_read_input_tokens or 0),
+        output_tokens=usage.output_tokens,
+    )

@@ -1,0 +1,36 @@
+"""Fixtures for the generation tests: connected franchises and the sandbox's Anthropic."""
+
+from __future__ import annotations
+
+import pytest
+
+from posts.tests.factories import make_franchise
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The sandbox plugin belongs in the root conftest (`pytest_plugins = ["sandbox.pytest_plugin"]`);
+    # until it is there, load it from here. A no-op once the root registers it.
+    if not config.pluginmanager.has_plugin("sandbox.pytest_plugin"):
+        config.pluginmanager.import_plugin("sandbox.pytest_plugin")
+
+
+WEBSITE = "https://sunrise-bakery.example"
+
+
+def make_connected_franchise(**fields):
+    fields.setdefault("google_refresh_token", "refresh-token")
+    fields.setdefault("website", WEBSITE)
+    fields.setdefault("city", "Portland")
+    fields.setdefault("services", "Sourdough bread\nPastries")
+    fields.setdefault("posts_per_week", 2)
+    return make_franchise(**fields)
+
+
+@pytest.fixture
+def claude(sandbox, settings):
+    """The sandbox standing in for Anthropic, with the queue's knobs at test values."""
+    settings.GENERATION_CONCURRENCY = 1
+    settings.GENERATION_MAX_ATTEMPTS = 3
+    settings.GENERATION_RETRY_BASE_SECONDS = 60
+    settings.GENERATION_LEASE_SECONDS = 600
+    return sandbox
