@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -182,7 +182,6 @@ def post_claim(*, post: Post, now: dt.datetime) -> dt.datetime | None:
 def post_publish(*, post: Post, limiter: RateLimiter | None = None, deadline: float | None = None) -> Result:
     """Claim `post`, make sure it is on Google once, and write the outcome back (fenced)."""
     limiter = limiter or RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE)
-    close_old_connections()
     now = timezone.now()
     claim = post_claim(post=post, now=now)
     if claim is None:
