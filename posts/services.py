@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -130,10 +131,8 @@ def post_delete(*, post: Post) -> None:
     """Delete the post, on Google first when it is published there (gone already is fine)."""
     _refuse_if_publishing(post)
     if post.status == Post.Status.PUBLISHED and post.google_post_name:
-        try:
+        with contextlib.suppress(gbp_client.GbpNotFoundError):  # already deleted on Google
             gbp_client.local_post_delete(franchise=post.franchise, name=post.google_post_name)
-        except gbp_client.GbpNotFoundError:
-            pass  # already deleted on Google
     with transaction.atomic():
         deleted, _ = Post.objects.filter(pk=post.pk, publishing_at__isnull=True).delete()
     if deleted == 0:
