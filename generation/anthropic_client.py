@@ -6,6 +6,7 @@ policy), and turns the SDK's errors into two kinds: transient (retry later) and 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import anthropic
@@ -89,6 +90,14 @@ class AnthropicAuthError(AnthropicPermanentError):
     """401 or 403: the key is wrong for every row, so a run stops taking new work."""
 
 
+@functools.lru_cache(maxsize=4)
+def _shared_client(api_key: str, base_url: str, timeout: float) -> anthropic.Anthropic:
+    """One client per configuration for the queue's many calls: building one costs tens of ms and
+    a fresh one opens a fresh connection (a TLS handshake against the real API). The SDK's client is
+    safe to share between threads. Keyed on the settings so a changed key or base URL takes effect."""
+    return client(timeout=timeout)
+
+
 @dataclass
 class MessageReply:
     text: str
@@ -113,7 +122,7 @@ def messages_create(
     # A settings override lets an operator (or a test against a hanging sandbox) shorten the wait.
     timeout = float(getattr(settings, "ANTHROPIC_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
     try:
-        message = client(timeout=timeout).messages.create(
+        message = _shared_client(settings.ANTHROPIC_API_KEY, settings.ANTHROPIC_BASE_URL, timeout).messages.create(
             model=model or settings.ANTHROPIC_MODEL,
             max_tokens=max_tokens,
             system=system,
