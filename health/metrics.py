@@ -21,8 +21,21 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Floor, RowNumber
 from django.utils import timezone
 
 from franchises.models import Franchise
@@ -53,8 +66,8 @@ def _seconds(value: timedelta | float | None) -> float | None:
     if value is None:
         return None
     if isinstance(value, timedelta):
-        return round(value.total_seconds(), 3)
-    return round(float(value) / 1_000_000, 3)  # microseconds, as AVG returns them on SQLite
+        return round(value.total_seconds(), 6)
+    return round(float(value) / 1_000_000, 6)  # microseconds, as AVG returns them on SQLite
 
 
 def _percentiles_postgres(published: QuerySet) -> tuple[dict, dict]:
@@ -66,49 +79,53 @@ def _percentiles_postgres(published: QuerySet) -> tuple[dict, dict]:
     return per, published.aggregate(**aggregates)
 
 
-def _interpolate(values: list[timedelta], count: int, fraction: float) -> timedelta:
-    """percentile_cont from the rows at ranks floor(k) and floor(k)+1, k = fraction * (n - 1)."""
-    position = fraction * (count - 1)
-    low = values[math.floor(position)]
-    high = values[min(math.floor(position) + 1, count - 1)]
-    return low + (high - low) * (position - math.floor(position))
+def _rank_of(fraction: float, *, plus: int):
+    """ROW_NUMBER of the row at 0-based position floor(fraction * (n - 1)) + plus; n is the
+    group's size. FLOOR, not CAST: PostgreSQL's CAST rounds where SQLite's truncates."""
+    position = ExpressionWrapper((F("size") - 1) * Value(fraction), output_field=FloatField())
+    return Cast(Floor(position), IntegerField()) + Value(1 + plus)
 
 
-def _ranks_needed(count: int) -> set[int]:
-    ranks = set()
+def _percentiles_ranked(published: QuerySet) -> tuple[dict, dict]:
+    """Any database with window functions (used for SQLite): two queries in all.
+
+    Each row is ranked within its group, and only the (at most four) rows a percentile
+    interpolates between are fetched; the condition is the same for every group, so the query
+    does not grow with the number of franchises.
+    """
+    wanted = Q()
     for fraction in PERCENTILES.values():
-        low = math.floor(fraction * (count - 1))
-        ranks.update({low + 1, min(low + 2, count)})  # ROW_NUMBER is 1-based
-    return ranks
+        wanted |= Q(rank=_rank_of(fraction, plus=0)) | Q(rank=_rank_of(fraction, plus=1))
 
-
-def _percentiles_ranked(published: QuerySet, counts: dict, overall_count: int) -> tuple[dict, dict]:
-    """Any database with window functions (used for SQLite): two queries in all."""
-    ranked = published.annotate(delay=_delay())
-    per: dict = {}
-    if counts:
-        by_franchise = ranked.annotate(
-            rank=Window(RowNumber(), partition_by=[F("franchise_id")], order_by=[F("delay").asc(), F("id").asc()])
+    def fetch(partition: list) -> dict:
+        order = [F("delay").asc(), F("id").asc()]
+        ranked = published.order_by().annotate(
+            delay=_delay(),
+            rank=Window(RowNumber(), partition_by=partition or None, order_by=order),
+            size=Window(Count("id"), partition_by=partition or None),
         )
-        wanted = Q()
-        for franchise_id, count in counts.items():
-            wanted |= Q(franchise_id=franchise_id, rank__in=sorted(_ranks_needed(count)))
-        rows: dict = defaultdict(dict)
-        for franchise_id, rank, delay in by_franchise.filter(wanted).values_list("franchise_id", "rank", "delay"):
-            rows[franchise_id][rank] = delay
-        per = {franchise_id: _from_ranks(rows[franchise_id], counts[franchise_id]) for franchise_id in counts}
-    overall = dict.fromkeys(PERCENTILES)
-    if overall_count:
-        everything = ranked.annotate(rank=Window(RowNumber(), order_by=[F("delay").asc(), F("id").asc()]))
-        found = dict(everything.filter(rank__in=sorted(_ranks_needed(overall_count))).values_list("rank", "delay"))
-        overall = _from_ranks(found, overall_count)
+        groups: dict = defaultdict(dict)
+        for row in ranked.filter(wanted).values(*(["franchise_id"] if partition else []), "rank", "size", "delay"):
+            found = groups[row.get("franchise_id")]
+            found["size"] = row["size"]
+            found[row["rank"]] = row["delay"]
+        return {group: _from_ranks(found) for group, found in groups.items()}
+
+    per = fetch([F("franchise_id")])
+    overall = fetch([]).get(None, dict.fromkeys(PERCENTILES))
     return per, overall
 
 
-def _from_ranks(by_rank: dict[int, timedelta], count: int) -> dict:
-    # Only the needed ranks were fetched: rebuild a sparse 0-based list for _interpolate.
-    values = [by_rank.get(rank + 1) for rank in range(count)]
-    return {name: _interpolate(values, count, fraction) for name, fraction in PERCENTILES.items()}
+def _from_ranks(found: dict) -> dict:
+    size = found["size"]
+    result = {}
+    for name, fraction in PERCENTILES.items():
+        position = fraction * (size - 1)
+        low_rank = math.floor(position) + 1
+        low = found[low_rank]
+        high = found.get(low_rank + 1, low)  # the last row has no successor
+        result[name] = low + (high - low) * (position - math.floor(position))
+    return result
 
 
 def _stats(*, counts: dict, mean, percentiles: dict, reasons: list) -> dict:
@@ -158,9 +175,7 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int) -> dict:
     if connection.vendor == "postgresql":
         per_percentiles, overall_percentiles = _percentiles_postgres(published)
     else:
-        per_percentiles, overall_percentiles = _percentiles_ranked(
-            published, {key: row["n"] for key, row in delays.items()}, overall_delay["n"]
-        )
+        per_percentiles, overall_percentiles = _percentiles_ranked(published)
 
     # 4. Failures by exact message, most frequent first.
     failed = window.filter(status=Post.Status.FAILED)
