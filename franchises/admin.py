@@ -34,6 +34,8 @@ class FranchiseAdmin(admin.ModelAdmin):
         "google_location_id",
         "google_location_title",
         "google_connected_at",
+        "google_auth_alerted_at",
+        "google_token_refresh_lease_until",
         "created_at",
         "updated_at",
     ]

@@ -1,0 +1,215 @@
+"""The GBP client against the sandbox: every call, and how Google's failures map to typed errors."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from franchises import gbp_client
+from franchises.gbp_client import (
+    GbpInvalidRequestError,
+    GbpNotFoundError,
+    GbpRateLimitedError,
+    GbpSetupError,
+    GbpTransientError,
+)
+from franchises.models import Franchise
+
+from .conftest import connected
+
+pytestmark = pytest.mark.django_db
+
+POST = {
+    "languageCode": "en",
+    "summary": "Fresh sourdough every morning.",
+    "topicType": "STANDARD",
+    "callToAction": {"actionType": "LEARN_MORE", "url": "https://sunrise-bakery.example"},
+}
+
+
+@pytest.fixture
+def franchise(sandbox) -> Franchise:
+    return connected(sandbox, name="Sunrise")
+
+
+def test_local_posts_create_list_get_patch_delete(franchise, sandbox):
+    created = gbp_client.local_post_create(franchise=franchise, body=POST)
+    name = created["name"]
+    assert name.startswith("accounts/1001/locations/2001/localPosts/") and created["state"] == "LIVE"
+    items, next_token = gbp_client.local_posts_list(franchise=franchise)
+    assert [p["name"] for p in items] == [name] and next_token is None
+    assert gbp_client.local_post_get(franchise=franchise, name=name)["summary"] == POST["summary"]
+    patched = gbp_client.local_post_patch(
+        franchise=franchise, name=name, body={"summary": "New text"}, update_mask=["summary"]
+    )
+    assert patched["summary"] == "New text"
+    assert gbp_client.local_post_delete(franchise=franchise, name=name) is None
+    assert sandbox.client.posts()[0]["deleted"] is True
+    with pytest.raises(GbpNotFoundError, match="post accounts/1001"):
+        gbp_client.local_post_get(franchise=franchise, name=name)
+
+
+def test_local_posts_list_pages(franchise):
+    for i in range(5):
+        gbp_client.local_post_create(franchise=franchise, body=dict(POST, summary=f"post {i}"))
+    first, token = gbp_client.local_posts_list(franchise=franchise, page_size=3)
+    second, last = gbp_client.local_posts_list(franchise=franchise, page_size=3, page_token=token)
+    assert len(first) == 3 and len(second) == 2 and token and last is None
+    assert first[0]["summary"] == "post 4"  # newest first
+
+
+def test_accounts_and_locations_come_back_whole_across_pages(franchise, sandbox):
+    for i in range(20):
+        sandbox.client.add_account(f"Extra {i}")
+    big = sandbox.client.add_account("Big group", locations=205)
+    accounts = gbp_client.accounts_list(franchise=franchise)
+    assert len(accounts) == 3 + 20 + 1 and accounts[-1]["name"] == f"accounts/{big['account_id']}"
+    locations = gbp_client.locations_list(franchise=franchise, account_id=f"accounts/{big['account_id']}")
+    assert [loc["name"] for loc in locations] == [f"locations/{i}" for i in big["location_ids"]]
+    assert set(locations[0]) == {"name", "title", "storefrontAddress"}
+    assert sandbox.client.calls("accounts") == 2 and sandbox.client.calls("locations") == 3
+
+
+def test_a_401_refreshes_once_and_retries_once(franchise, sandbox):
+    sandbox.client.expire_access_tokens()  # Google stops accepting the stored, not yet expired token
+    assert gbp_client.local_post_create(franchise=franchise, body=POST)["name"]
+    assert sandbox.client.calls("posts.create", 401) == 1
+    assert sandbox.client.calls("posts.create", 200) == 1
+    assert sandbox.client.calls("token") == 1
+    assert len(sandbox.client.posts()) == 1
+
+
+def test_a_second_401_after_the_refresh_is_transient_not_a_loop(franchise, sandbox):
+    sandbox.client.fail("accounts", 401, times=5)
+    with pytest.raises(GbpTransientError) as excinfo:
+        gbp_client.accounts_list(franchise=franchise)
+    assert not excinfo.value.maybe_applied
+    assert sandbox.client.calls("accounts") == 2 and sandbox.client.calls("token") == 1
+
+
+def test_a_401_on_a_revoked_grant_becomes_reauthorization_required(franchise, sandbox):
+    from franchises.google_tokens import GoogleReauthorizationRequired
+
+    sandbox.client.revoke(franchise.google_refresh_token)
+    with pytest.raises(GoogleReauthorizationRequired):
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert not Franchise.objects.get(pk=franchise.pk).google_auth_valid
+
+
+def test_service_disabled_is_a_setup_error_that_says_enable_the_api(franchise, sandbox):
+    sandbox.client.disable_location("2001")
+    with pytest.raises(GbpSetupError) as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    message = str(excinfo.value)
+    assert "Google My Business API is disabled" in message and "enable it at https://" in message
+    assert "reconnect" not in message.lower()
+    assert excinfo.value.permanent
+    assert Franchise.objects.get(pk=franchise.pk).google_auth_valid
+
+
+def test_a_zero_quota_is_a_setup_error_that_says_request_api_access(franchise, sandbox):
+    sandbox.client.set_quota(0)
+    with pytest.raises(GbpSetupError, match="Request access") as excinfo:
+        gbp_client.accounts_list(franchise=franchise)
+    assert "reconnect" not in str(excinfo.value).lower() and excinfo.value.permanent
+
+
+def test_permission_denied_is_a_setup_error(franchise, sandbox):
+    sandbox.client.fail("posts.create", 403)
+    with pytest.raises(GbpSetupError, match="PERMISSION_DENIED") as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert "API access" in str(excinfo.value) and excinfo.value.permanent
+
+
+def test_a_missing_location_says_pick_it_again(franchise, sandbox):
+    Franchise.objects.filter(pk=franchise.pk).update(google_location_id="9999")
+    franchise.refresh_from_db()
+    with pytest.raises(GbpNotFoundError, match="pick the location again") as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert excinfo.value.permanent
+
+
+def test_no_location_picked_fails_without_calling_google(sandbox):
+    franchise = connected(sandbox)
+    Franchise.objects.filter(pk=franchise.pk).update(google_location_id="")
+    franchise.refresh_from_db()
+    with pytest.raises(GbpSetupError, match="no Google location picked"):
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert sandbox.client.counters() == {}
+
+
+def test_rate_limited_carries_retry_after(franchise, sandbox):
+    sandbox.client.fail("posts.create", 429, retry_after=7)
+    with pytest.raises(GbpRateLimitedError) as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert excinfo.value.retry_after == 7.0
+    assert excinfo.value.permanent is False
+
+
+def test_an_invalid_post_is_a_permanent_error_with_googles_message(franchise):
+    with pytest.raises(GbpInvalidRequestError, match="Unknown name") as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=dict(POST, colour="red"))
+    assert excinfo.value.permanent
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_server_error_is_transient_and_not_maybe_applied(franchise, sandbox, status):
+    sandbox.client.fail("posts.create", status)
+    with pytest.raises(GbpTransientError) as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert str(status) in str(excinfo.value)
+    assert excinfo.value.maybe_applied is False and excinfo.value.permanent is False
+    assert sandbox.client.posts() == []
+
+
+def test_a_timeout_after_sending_a_create_is_maybe_applied(franchise, sandbox, settings):
+    settings.GOOGLE_HTTP_TIMEOUT_SECONDS = 0.5
+    sandbox.client.hang("posts.create", seconds=2, after_commit=True)
+    with pytest.raises(GbpTransientError) as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert excinfo.value.maybe_applied is True
+    assert "may or may not have been applied" in str(excinfo.value)
+    assert len(sandbox.client.posts()) == 1  # it was, in fact: the caller must reconcile
+
+
+def test_a_connection_dropped_after_the_create_is_maybe_applied(franchise, sandbox):
+    sandbox.client.drop("posts.create", after_commit=True)
+    with pytest.raises(GbpTransientError) as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert excinfo.value.maybe_applied is True
+    assert len(sandbox.client.posts()) == 1
+
+
+def test_a_refused_connection_is_transient_and_not_maybe_applied(franchise, settings):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.GOOGLE_API_BASE_URL = f"http://127.0.0.1:{port}"
+    with pytest.raises(GbpTransientError) as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert excinfo.value.maybe_applied is False
+
+
+def test_an_html_error_page_gives_a_readable_error(franchise, sandbox, settings):
+    # The sandbox's HTML pages stand in for a proxy's error page: its unknown-location page
+    # answers 404 text/html. The '?' makes the client's path land there.
+    settings.GOOGLE_API_BASE_URL = f"{sandbox.url}/_sandbox/locations/nowhere?"
+    with pytest.raises(GbpNotFoundError) as excinfo:
+        gbp_client.local_post_get(franchise=franchise, name="accounts/1001/locations/2001/localPosts/1")
+    message = str(excinfo.value)
+    assert "HTTP 404" in message and "Location not found" in message and "text/html" in message
+    assert "Unknown error" not in message
+
+
+def test_error_messages_never_say_unknown_error(franchise, sandbox):
+    sandbox.client.fail("posts.create", 418)  # the sandbox's body says "Unknown error."
+    with pytest.raises(GbpInvalidRequestError) as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert "Unknown error" not in str(excinfo.value) and "418" in str(excinfo.value)
+
+
+def test_a_post_name_that_is_not_one_is_refused_before_calling_google(franchise, sandbox):
+    with pytest.raises(GbpInvalidRequestError):
+        gbp_client.local_post_delete(franchise=franchise, name="accounts/1001/locations/2001/../../x")
+    assert sandbox.client.counters() == {}
