@@ -15,12 +15,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-# Local demo: DEBUG, SQLite (unless DATABASE_URL says otherwise), demo login printed.
-run: export DEBUG ?= true
+# Local demo: DEBUG, SQLite (unless DATABASE_URL says otherwise), the sandbox of Google and
+# Anthropic, the web app and a local cron scheduler; prints the URLs and the demo login.
 run: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) scripts/run_local.py --host $(HOST) --port $(PORT)
 
 # The whole suite; honours DATABASE_URL (SQLite file otherwise). Exit 5 (no tests) fails too.
 test: venv
