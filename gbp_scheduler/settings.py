@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "franchises",
     "posts",
     "generation",
@@ -79,6 +81,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while a user/IP is locked out
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "gbp_scheduler.urls"
@@ -155,6 +165,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Repeated failed logins: after AXES_FAILURE_LIMIT failures for a username from one address,
+# that pair is locked out for AXES_COOLOFF_HOURS (django-axes; state in the database).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
 # --- jobs and outside services ---------------------------------------------------------
 
 # Bearer secret for /api/cron/*; empty means the endpoints refuse (503) rather than run open.
@@ -197,6 +219,26 @@ HEALTH_ANTHROPIC_CACHE_SECONDS = env.int("HEALTH_ANTHROPIC_CACHE_SECONDS", defau
 HEALTH_STUCK_LOCK_MINUTES = env.int("HEALTH_STUCK_LOCK_MINUTES", default=10)
 # Absolute base URL of this site, for links in emails (reconnect Google, review drafts).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- Content-Security-Policy (django-csp): no inline scripts anywhere -----------------------
+
+_google_origins = [GOOGLE_API_BASE_URL] if GOOGLE_API_BASE_URL else ["https://accounts.google.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Post photos live on the businesses' own sites, so the preview may show any https image.
+        "img-src": ["'self'", "data:", "https:", *_google_origins],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # The Connect button posts here and is redirected to Google's consent page.
+        "form-action": ["'self'", *_google_origins],
+    }
+}
 
 # --- logging ---------------------------------------------------------------------------
 

@@ -1,19 +1,22 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from franchises.models import Franchise
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_creates_a_superuser_and_franchise_once(settings, django_user_model, client, capsys):
+def test_seed_demo_creates_a_superuser_and_franchise_once(settings, django_user_model, capsys):
     settings.DEBUG = True
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "admin / demo-admin-password" in out
-    assert client.login(username="admin", password="demo-admin-password")
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="admin", password="demo-admin-password") is not None
     assert django_user_model.objects.get(username="admin").is_superuser
 
     call_command("seed_demo")
