@@ -177,10 +177,10 @@ def test_anonymous_visitors_are_sent_to_login(client, franchise):
     assert client.get("/accounts/login/").status_code == 200
 
 
-def test_login_page_signs_in_and_lands_on_the_franchises(client, franchise, make_member):
+def test_login_page_signs_in_and_lands_on_the_home_page(client, franchise, make_member):
     user = make_member(franchise, password="pw-for-tests-1")
     answer = client.post("/accounts/login/", {"username": user.username, "password": "pw-for-tests-1"})
-    assert answer.status_code == 302 and answer["Location"] == "/franchises/"
+    assert answer.status_code == 302 and answer["Location"] == "/"
     assert "Portland" in client.get("/franchises/").content.decode()
 
 
