@@ -74,27 +74,46 @@ def generation_queue_fill(*, budget: TimeBudget, now: dt.datetime | None = None)
     return counts
 
 
-def _rows_planned(franchise_id: uuid.UUID, tz: str, posts_per_week: int, *, now: dt.datetime) -> list:
+@dataclass(frozen=True)
+class _Slot:
+    franchise_id: uuid.UUID
+    week_start: dt.date
+    slot: int
+    scheduled_for: dt.datetime
+
+
+def _rows_planned(franchise_id: uuid.UUID, tz: str, posts_per_week: int, *, now: dt.datetime) -> list[_Slot]:
     week_start = slots.week_start_coming(now=now, tz=tz)
     times = slots.slot_times(week_start=week_start, tz=tz, count=posts_per_week)
-    return [
-        GenerationQueue(franchise_id=franchise_id, week_start=week_start, slot=n, scheduled_for=at)
-        for n, at in enumerate(times)
-    ]
+    return [_Slot(franchise_id, week_start, n, at) for n, at in enumerate(times)]
 
 
-def _rows_insert_new(rows: list[GenerationQueue]) -> int:
+VARYING = ("id", "franchise_id", "week_start", "slot", "scheduled_for")
+
+
+def _rows_insert_new(rows: list[_Slot]) -> int:
     """INSERT .. ON CONFLICT DO NOTHING RETURNING id, which PostgreSQL and SQLite (3.35+) both speak.
-    bulk_create(ignore_conflicts=True) would do the insert but cannot say how many rows were new."""
+    bulk_create(ignore_conflicts=True) would do the insert but cannot say how many rows were new.
+    Every other column gets the model's default, converted for the database once per statement
+    (building a model instance per row cost more than the INSERT itself)."""
     if not rows:
         return 0
     meta = GenerationQueue._meta
-    fields = meta.concrete_fields
+    fields = [meta.get_field(name) for name in VARYING]
+    template = GenerationQueue()
+    defaults = [
+        f.get_db_prep_save(f.pre_save(template, True), connection) for f in meta.concrete_fields if f not in fields
+    ]
+    fields += [f for f in meta.concrete_fields if f not in fields]
+    params: list = []
+    for row in rows:
+        values = (uuid.uuid4(), row.franchise_id, row.week_start, row.slot, row.scheduled_for)
+        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=False)]
+        params += defaults
     qn = connection.ops.quote_name
     one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for row in rows for f in fields]
-    # Names come from the model, every value is a bound parameter.
     columns = ", ".join(qn(f.column) for f in fields)
+    # Names come from the model, every value is a bound parameter.
     sql = (
         f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES {', '.join([one_row] * len(rows))} "
