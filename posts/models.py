@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 
 from franchises.models import Franchise
 
@@ -118,3 +119,45 @@ class Post(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.publishing_at is not None
+
+
+class PostEvent(models.Model):
+    """One change to a post, kept as its history: who did what, when.
+
+    The post may be gone (deleted or rejected); its franchise and an excerpt of its text stay
+    so the franchise's history still reads."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        SCHEDULED = "scheduled", "Approved and scheduled"
+        UNSCHEDULED = "unscheduled", "Unscheduled"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed to publish"
+        RETRIED = "retried", "Retried"
+        DUPLICATED = "duplicated", "Duplicated"
+        REJECTED = "rejected", "Rejected"
+        DELETED = "deleted", "Deleted"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="post_events")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    # NULL actor: the publish job (or another automatic process) did it.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    detail = models.CharField(max_length=500, blank=True, default="")
+    post_excerpt = models.CharField(max_length=120, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "post_events"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["franchise", "-created_at"], name="post_events_franchise_idx"),
+            models.Index(fields=["post", "-created_at"], name="post_events_post_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor or 'the system'} at {self.created_at:%Y-%m-%d %H:%M}"

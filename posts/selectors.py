@@ -5,9 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 
-from .models import Post
+from franchises.models import Franchise
+from franchises.selectors import franchises_for_user
+
+from .models import Post, PostEvent
 
 
 def lock_stale_before(now: dt.datetime) -> dt.datetime:
@@ -24,3 +30,76 @@ def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("scheduled_at", "created_at")
     )
+
+
+# --- the dashboard's reads, always scoped to the user's franchises ---------------------------------
+
+
+def post_get_for_user(*, user: AbstractBaseUser, post_id) -> Post:
+    """The post, or 404 when it belongs to a franchise the user is not in."""
+    scoped = Post.objects.filter(franchise__in=franchises_for_user(user=user)).select_related("franchise")
+    return get_object_or_404(scoped, pk=post_id)
+
+
+def posts_for_user(
+    *,
+    user: AbstractBaseUser,
+    franchise: Franchise | None = None,
+    status: str = "",
+    source: str = "",
+    starts: dt.datetime | None = None,
+    ends: dt.datetime | None = None,
+) -> QuerySet[Post]:
+    """The user's posts (one franchise's when given), filtered, newest plans first: drafts without a
+    time lead, then by scheduled time. `starts`/`ends` bound scheduled_at (ends exclusive)."""
+    posts = Post.objects.filter(franchise__in=franchises_for_user(user=user))
+    if franchise is not None:
+        posts = posts.filter(franchise=franchise)
+    if status:
+        posts = posts.filter(status=status)
+    if source:
+        posts = posts.filter(source=source)
+    if starts is not None:
+        posts = posts.filter(scheduled_at__gte=starts)
+    if ends is not None:
+        posts = posts.filter(scheduled_at__lt=ends)
+    return posts.select_related("franchise").order_by(F("scheduled_at").desc(nulls_first=True), "-created_at", "-id")
+
+
+def posts_for_calendar(*, franchise: Franchise, starts: dt.datetime, ends: dt.datetime) -> QuerySet[Post]:
+    """A franchise's posts with a time in [starts, ends): published ones at their publish time."""
+    when = Coalesce("published_at", "scheduled_at")
+    return (
+        Post.objects.filter(franchise=franchise)
+        .annotate(calendar_at=when)
+        .filter(calendar_at__gte=starts, calendar_at__lt=ends)
+        .order_by("calendar_at", "id")
+    )
+
+
+def drafts_for_review(*, user: AbstractBaseUser) -> QuerySet[Post]:
+    """AI drafts waiting for a person, soonest planned first."""
+    return posts_for_user(user=user, status=Post.Status.DRAFT, source=Post.Source.AI).order_by(
+        F("scheduled_at").asc(nulls_last=True), "created_at", "id"
+    )
+
+
+def generation_failures_for_user(*, user: AbstractBaseUser, limit: int = 20) -> QuerySet:
+    """The latest AI generations that failed for good, with their reasons."""
+    from generation.models import GenerationQueue  # generation depends on posts, not the reverse
+
+    return (
+        GenerationQueue.objects.filter(
+            franchise__in=franchises_for_user(user=user), status=GenerationQueue.Status.FAILED
+        )
+        .select_related("franchise")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+def post_events_for_post(*, post: Post) -> QuerySet[PostEvent]:
+    return PostEvent.objects.filter(post=post).select_related("actor").order_by("-created_at")
+
+
+def post_events_for_franchise(*, franchise: Franchise) -> QuerySet[PostEvent]:
+    return PostEvent.objects.filter(franchise=franchise).select_related("actor", "post").order_by("-created_at")

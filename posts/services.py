@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.utils import timezone
 from franchises import gbp_client
 
 from .gbp_mapping import local_post_body, post_problems
-from .models import Post
+from .models import Post, PostEvent
 from .publishing import Result, post_publish
 
 # Fields of a LocalPost a patch rewrites: those the editor can change.
@@ -137,3 +138,183 @@ def post_delete(*, post: Post) -> None:
         deleted, _ = Post.objects.filter(pk=post.pk, publishing_at__isnull=True).delete()
     if deleted == 0:
         raise PostActionError("This post started publishing meanwhile and was not deleted; try again in a minute.")
+
+
+# --- history: the same actions, recorded as PostEvent rows (who, what, when) ----------------------
+#
+# The dashboard calls these `*_by` wrappers; the functions above stay free of history so the
+# publisher and other callers keep their behaviour. An action that raises records nothing.
+
+EXCERPT_LENGTH = 120
+
+
+def post_event_record(*, post: Post, action: str, user: AbstractBaseUser | None = None, detail: str = "") -> PostEvent:
+    """Record one change to `post`. `user` None means the publish job (or another automatic process).
+
+    The hook for the publisher: call it after a post is published or fails, e.g.
+    `post_event_record(post=post, action=PostEvent.Action.PUBLISHED)`."""
+    return _record(post=post, action=action, user=user, detail=detail)
+
+
+def _record(*, post: Post, action: str, user, detail: str = "", post_gone: bool = False) -> PostEvent:
+    return PostEvent.objects.create(
+        franchise_id=post.franchise_id,
+        post=None if post_gone else post,
+        actor=user if user is not None and user.is_authenticated else None,
+        action=action,
+        detail=detail[:500],
+        post_excerpt=(post.summary or "")[:EXCERPT_LENGTH],
+    )
+
+
+def post_event_record_result(result: Result, *, user: AbstractBaseUser | None = None) -> PostEvent | None:
+    """Record a publish attempt's outcome (published, or failed for good). Fits the job's
+    `posts_publish_due(on_result=...)`: deferred and skipped attempts change nothing lasting, so
+    they are not history."""
+    actions = {"published": PostEvent.Action.PUBLISHED, "failed": PostEvent.Action.FAILED}
+    if result.outcome not in actions:
+        return None
+    post = Post.objects.filter(pk=result.post_id).first()
+    if post is None:
+        return None
+    detail = result.message or ("Live on Google." if result.outcome == "published" else "")
+    if result.reconciled:
+        detail = f"{detail} Found on Google from an earlier attempt (not created twice).".strip()
+    return post_event_record(post=post, action=actions[result.outcome], user=user, detail=detail)
+
+
+def _when(at: dt.datetime, post: Post) -> str:
+    local = at.astimezone(zoneinfo.ZoneInfo(post.franchise.timezone))
+    return f"{local:%Y-%m-%d %H:%M} ({post.franchise.timezone})"
+
+
+def post_check_editable(*, post: Post) -> None:
+    """Raise PostActionError (with the words to show) when the post cannot be changed now."""
+    _refuse_if_publishing(post)
+
+
+def post_create_by(*, franchise, user: AbstractBaseUser | None, **fields) -> Post:
+    post = post_create(franchise=franchise, user=user, **fields)
+    post_event_record(post=post, action=PostEvent.Action.CREATED, user=user)
+    return post
+
+
+def post_update_by(*, post: Post, user: AbstractBaseUser | None, **fields) -> Post:
+    changed = sorted(name for name, value in fields.items() if getattr(post, name) != value)
+    post = post_update(post=post, **fields)
+    if changed:
+        detail = "Changed: " + ", ".join(Post._meta.get_field(name).verbose_name for name in changed) + "."
+        if post.status == Post.Status.PUBLISHED:
+            detail += " Updated on Google too."
+        post_event_record(post=post, action=PostEvent.Action.EDITED, user=user, detail=detail)
+    return post
+
+
+def post_schedule_by(*, post: Post, at: dt.datetime, user: AbstractBaseUser | None) -> Post:
+    post = post_schedule(post=post, at=at)
+    post_event_record(post=post, action=PostEvent.Action.SCHEDULED, user=user, detail=f"For {_when(at, post)}.")
+    return post
+
+
+def post_unschedule_by(*, post: Post, user: AbstractBaseUser | None) -> Post:
+    post = post_unschedule(post=post)
+    post_event_record(post=post, action=PostEvent.Action.UNSCHEDULED, user=user, detail="Back to draft.")
+    return post
+
+
+def post_retry_by(*, post: Post, user: AbstractBaseUser | None, at: dt.datetime | None = None) -> Post:
+    error = post.last_error
+    post = post_retry(post=post, at=at)
+    detail = f"Scheduled again for {_when(post.scheduled_at, post)}."
+    if error:
+        detail += f" Last error: {error}"
+    post_event_record(post=post, action=PostEvent.Action.RETRIED, user=user, detail=detail)
+    return post
+
+
+def post_publish_now_by(*, post: Post, user: AbstractBaseUser | None) -> Result:
+    result = post_publish_now(post=post)
+    post_event_record_result(result, user=user)
+    return result
+
+
+def post_duplicate_by(*, post: Post, user: AbstractBaseUser | None) -> Post:
+    copy = post_duplicate(post=post, user=user)
+    post_event_record(post=copy, action=PostEvent.Action.CREATED, user=user, detail="Duplicated from another post.")
+    post_event_record(post=post, action=PostEvent.Action.DUPLICATED, user=user, detail="Copied to a new draft.")
+    return copy
+
+
+def post_delete_by(*, post: Post, user: AbstractBaseUser | None) -> None:
+    on_google = post.status == Post.Status.PUBLISHED and bool(post.google_post_name)
+    post_delete(post=post)
+    detail = "Deleted on Google too." if on_google else ""
+    _record(post=post, action=PostEvent.Action.DELETED, user=user, detail=detail, post_gone=True)
+
+
+def post_reject_by(*, post: Post, user: AbstractBaseUser | None) -> None:
+    """Reject a draft (an AI draft under review): it is deleted; the history keeps its excerpt."""
+    if post.status != Post.Status.DRAFT:
+        raise PostActionError("Only a draft can be rejected; unschedule it first.")
+    post_delete(post=post)
+    _record(
+        post=post, action=PostEvent.Action.REJECTED, user=user, detail="Draft rejected and deleted.", post_gone=True
+    )
+
+
+# --- headquarters announcements ------------------------------------------------------------------
+
+
+def announcement_text(*, template: str, franchise) -> str:
+    """The announcement text for one franchise: {name} and {city} filled in. Plain replacement,
+    not str.format, so other braces in the text stay as typed."""
+    return template.replace("{name}", franchise.name).replace("{city}", franchise.city or "")
+
+
+def announcement_time(*, franchise, date: dt.date, local_time: dt.time) -> dt.datetime:
+    """The same wall-clock time in each franchise's own zone."""
+    zone = zoneinfo.ZoneInfo(franchise.timezone)
+    return dt.datetime.combine(date, local_time).replace(tzinfo=zone)
+
+
+def announcement_preview(*, franchises, template: str, date: dt.date, local_time: dt.time, **fields) -> list[dict]:
+    """One unsaved post per franchise with what Google would reject in it, for review before scheduling."""
+    rows = []
+    for franchise in franchises:
+        post = Post(
+            franchise=franchise,
+            summary=announcement_text(template=template, franchise=franchise),
+            scheduled_at=announcement_time(franchise=franchise, date=date, local_time=local_time),
+            **fields,
+        )
+        rows.append({"franchise": franchise, "post": post, "problems": post_problems(post)})
+    return rows
+
+
+def announcement_schedule(
+    *, franchises, template: str, date: dt.date, local_time: dt.time, user: AbstractBaseUser, **fields
+) -> list[Post]:
+    """Create and schedule one post per franchise, all or none.
+
+    1. build every franchise's post and refuse the lot if any would be rejected by Google;
+    2. create them scheduled, each with its history, in one transaction."""
+    rows = announcement_preview(franchises=franchises, template=template, date=date, local_time=local_time, **fields)
+    problems = [f"{row['franchise'].name}: {' '.join(row['problems'])}" for row in rows if row["problems"]]
+    if problems:
+        raise PostActionError(" ".join(problems))
+    created = []
+    with transaction.atomic():
+        for row in rows:
+            post = row["post"]
+            post.status = Post.Status.SCHEDULED
+            post.created_by = user
+            post.full_clean()
+            post.save()
+            _record(
+                post=post,
+                action=PostEvent.Action.SCHEDULED,
+                user=user,
+                detail=f"Headquarters announcement, for {_when(post.scheduled_at, post)}.",
+            )
+            created.append(post)
+    return created

@@ -3,9 +3,31 @@ from django.urls import path
 from gbp_scheduler.cron import cron_view
 
 from .publishing import posts_publish_due
+from .views import actions, announcements, drafts, editor, history, lists
 
 app_name = "posts"
 
 urlpatterns = [
     path("api/cron/publish-scheduled", cron_view("publish-scheduled", posts_publish_due), name="cron_publish"),
+    # Lists and calendar.
+    path("posts/", lists.post_list, name="list"),
+    path("franchises/<uuid:franchise_id>/posts/", lists.franchise_post_list, name="franchise_list"),
+    path("franchises/<uuid:franchise_id>/calendar/", lists.post_calendar, name="calendar"),
+    # Editor.
+    path("franchises/<uuid:franchise_id>/posts/new/", editor.post_new, name="new"),
+    path("franchises/<uuid:franchise_id>/posts/preview/", editor.post_preview, name="preview"),
+    path("posts/<uuid:post_id>/edit/", editor.post_edit, name="edit"),
+    # A post and its actions (POST forms).
+    path("posts/<uuid:post_id>/", actions.post_detail, name="detail"),
+    path("posts/<uuid:post_id>/schedule/", actions.post_schedule_view, name="schedule"),
+    path("posts/<uuid:post_id>/unschedule/", actions.post_unschedule_view, name="unschedule"),
+    path("posts/<uuid:post_id>/publish/", actions.post_publish_now_view, name="publish_now"),
+    path("posts/<uuid:post_id>/retry/", actions.post_retry_view, name="retry"),
+    path("posts/<uuid:post_id>/duplicate/", actions.post_duplicate_view, name="duplicate"),
+    path("posts/<uuid:post_id>/delete/", actions.post_delete_view, name="delete"),
+    path("posts/<uuid:post_id>/reject/", drafts.draft_reject, name="reject"),
+    # AI drafts review, headquarters announcements, history.
+    path("drafts/", drafts.drafts_queue, name="drafts"),
+    path("announcements/new/", announcements.announcement_new, name="announcement_new"),
+    path("franchises/<uuid:franchise_id>/history/", history.franchise_history, name="history"),
 ]

@@ -1,0 +1,203 @@
+"""Forms of the dashboard. Date-times are typed in the franchise's own zone: the views parse and
+render these forms inside `timezone.override(franchise.timezone)`, so Django reads a
+`datetime-local` value as local time there and shows stored UTC times back in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from franchises.models import Franchise
+
+from .gbp_mapping import post_problems
+from .models import SUMMARY_MAX_LENGTH, Post
+from .services import EDITABLE_FIELDS
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+
+
+def _datetime_field(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=help_text,
+    )
+
+
+# Which field a problem from post_problems() belongs next to (first matching phrase wins).
+PROBLEM_FIELDS = [
+    ("no text", "summary"),
+    ("characters", "summary"),
+    ("needs a title", "event_title"),
+    ("needs a start", "event_end"),
+    ("ends before", "event_end"),
+    ("Call now", "cta_url"),
+    ("needs a link", "cta_url"),
+]
+
+# Fields edited through the form; language_code keeps its value (the editor has no language picker).
+FORM_FIELDS = [name for name in EDITABLE_FIELDS if name != "language_code"]
+
+
+class PostForm(forms.Form):
+    """A post's content plus an optional time to schedule it.
+
+    `intent` says what the person asked for: "draft" saves as is (what Google would reject is only
+    warned about), "schedule" also schedules, so the post must be publishable and have a time."""
+
+    summary = forms.CharField(
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 8, "id": "summary", "aria-describedby": "char-count"}),
+        max_length=SUMMARY_MAX_LENGTH,
+        strip=False,
+    )
+    topic_type = forms.ChoiceField(label="Post type", choices=Post.TopicType.choices, initial=Post.TopicType.STANDARD)
+    event_title = forms.CharField(label="Event or offer title", max_length=200, required=False)
+    event_start = _datetime_field("Starts")
+    event_end = _datetime_field("Ends")
+    offer_coupon_code = forms.CharField(label="Coupon code", max_length=100, required=False)
+    offer_redeem_url = forms.URLField(label="Redeem online at", max_length=1000, required=False, assume_scheme="https")
+    offer_terms = forms.CharField(
+        label="Terms and conditions", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
+    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
+    media_url = forms.URLField(
+        label="Photo URL",
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+        help_text="A public https link to a JPG or PNG; Google fetches the photo from there.",
+    )
+    scheduled_at = _datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
+
+    def __init__(self, *args, franchise: Franchise, intent: str = "draft", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.franchise = franchise
+        self.intent = intent
+        self.fields["summary"].widget.attrs.pop("maxlength", None)  # the live count shows the limit
+
+    @classmethod
+    def initial_for(cls, post: Post) -> dict:
+        initial = {name: getattr(post, name) for name in FORM_FIELDS}
+        initial["scheduled_at"] = post.scheduled_at
+        return initial
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.intent == "schedule":
+            at = cleaned.get("scheduled_at")
+            if at is None and "scheduled_at" not in self.errors:
+                self.add_error("scheduled_at", "Pick when to publish it.")
+            elif at is not None and at < timezone.now() - dt.timedelta(minutes=1):
+                self.add_error("scheduled_at", "That time has passed; pick a time in the future (or publish now).")
+        if self.intent in ("schedule", "published") and not self.errors:
+            for problem in post_problems(self.unsaved_post()):
+                self.add_error(_problem_field(problem), problem)
+        return cleaned
+
+    def post_fields(self) -> dict:
+        """The cleaned content, as keyword arguments for post_create / post_update."""
+        fields = {name: self.cleaned_data.get(name) for name in FORM_FIELDS}
+        for name in ("cta_action_type", "event_title", "offer_coupon_code", "offer_redeem_url", "offer_terms"):
+            fields[name] = fields[name] or ""
+        for name in ("cta_url", "media_url"):
+            fields[name] = fields[name] or ""
+        return fields
+
+    def unsaved_post(self) -> Post:
+        """A Post built from what is valid so far: for the preview and Google's checks."""
+        data = getattr(self, "cleaned_data", {})
+        fields = {name: data.get(name) for name in FORM_FIELDS if data.get(name) is not None}
+        if "summary" not in fields and self.is_bound:  # too long, say: preview it as typed
+            fields["summary"] = self.data.get("summary", "")
+        if data.get("scheduled_at"):
+            fields["scheduled_at"] = data["scheduled_at"]
+        return Post(franchise=self.franchise, **fields)
+
+    def problems(self) -> list[str]:
+        """What Google would reject in the current content (for warnings on drafts)."""
+        return post_problems(self.unsaved_post())
+
+
+def _problem_field(problem: str) -> str | None:
+    for phrase, field in PROBLEM_FIELDS:
+        if phrase in problem:
+            return field
+    return None
+
+
+class ScheduleForm(forms.Form):
+    """Approve and schedule from the post page or the drafts queue."""
+
+    scheduled_at = _datetime_field("Publish at", required=True)
+
+    def clean_scheduled_at(self) -> dt.datetime:
+        at = self.cleaned_data["scheduled_at"]
+        if at < timezone.now() - dt.timedelta(minutes=1):
+            raise forms.ValidationError("That time has passed; pick a time in the future (or publish now).")
+        return at
+
+
+class PostFilterForm(forms.Form):
+    """The list's filters; every field optional, bad values are ignored with an inline error."""
+
+    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *Post.Status.choices], required=False)
+    source = forms.ChoiceField(label="Source", choices=[("", "Any source"), *Post.Source.choices], required=False)
+    franchise = forms.ChoiceField(label="Franchise", choices=[("", "All franchises")], required=False)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, franchises: list[Franchise] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if franchises is None:
+            del self.fields["franchise"]
+        else:
+            self.fields["franchise"].choices = [("", "All franchises")] + [(str(f.pk), f.name) for f in franchises]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+
+class AnnouncementForm(forms.Form):
+    """One post for many franchises. {name} and {city} are filled in per franchise."""
+
+    franchises = forms.ModelMultipleChoiceField(
+        label="Franchises",
+        queryset=Franchise.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one franchise."},
+    )
+    summary = forms.CharField(
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "char-count summary-help"}),
+        strip=False,
+        help_text="Use {name} and {city}: each franchise's own name and city are filled in.",
+    )
+    cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
+    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
+    media_url = forms.URLField(label="Photo URL", max_length=1000, required=False, assume_scheme="https")
+    local_time = forms.TimeField(
+        label="Publish at (each franchise's local time)",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["franchises"].queryset = Franchise.objects.filter(is_active=True).order_by("name")

@@ -1,0 +1,1 @@
+"""The posts dashboard: thin views over posts.selectors (reads) and posts.services (writes)."""

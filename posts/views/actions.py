@@ -1,0 +1,157 @@
+"""A post's page and its actions. Every action is a POST form (CSRF-protected) that calls one
+service and comes back to a page with a message saying what happened.
+
+Who may do what: any member of the post's franchise (and headquarters) may draft, edit, schedule,
+unschedule, publish, retry, duplicate and delete posts that are not on Google yet; deleting a
+published post (which deletes it on Google, for customers) takes a franchise admin or headquarters.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from franchises.selectors import user_is_franchise_admin
+
+from ..forms import ScheduleForm
+from ..models import Post
+from ..selectors import post_events_for_post, post_get_for_user
+from ..services import (
+    post_delete_by,
+    post_duplicate_by,
+    post_publish_now_by,
+    post_retry_by,
+    post_schedule_by,
+    post_unschedule_by,
+)
+from ._common import ACTION_ERRORS, render_in_zone, zone_of
+
+
+def may_delete(*, user, post: Post) -> bool:
+    if post.status != Post.Status.PUBLISHED:
+        return True
+    return user_is_franchise_admin(user=user, franchise=post.franchise)
+
+
+@login_required
+@require_GET
+def post_detail(request: HttpRequest, post_id) -> HttpResponse:
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    with timezone.override(zone_of(post.franchise)):
+        schedule_form = ScheduleForm(initial={"scheduled_at": post.scheduled_at})
+    context = {
+        "post": post,
+        "events": post_events_for_post(post=post),
+        "schedule_form": schedule_form,
+        "may_delete": may_delete(user=request.user, post=post),
+    }
+    return render_in_zone(request, post.franchise, "posts/post_detail.html", context)
+
+
+@login_required
+@require_POST
+def post_schedule_view(request: HttpRequest, post_id) -> HttpResponse:
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    with timezone.override(zone_of(post.franchise)):
+        form = ScheduleForm(request.POST)
+        valid = form.is_valid()
+    if not valid:
+        messages.error(request, "Not scheduled: " + " ".join(form.errors.get("scheduled_at", ["pick a time."])))
+        return _back(request, post)
+    try:
+        post_schedule_by(post=post, at=form.cleaned_data["scheduled_at"], user=request.user)
+    except ACTION_ERRORS as exc:
+        messages.error(request, f"Not scheduled: {exc}")
+    else:
+        messages.success(request, "Approved and scheduled.")
+    return _back(request, post)
+
+
+@login_required
+@require_POST
+def post_unschedule_view(request: HttpRequest, post_id) -> HttpResponse:
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    return _act(request, post, lambda: post_unschedule_by(post=post, user=request.user), "Unscheduled: back to draft.")
+
+
+@login_required
+@require_POST
+def post_retry_view(request: HttpRequest, post_id) -> HttpResponse:
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    return _act(request, post, lambda: post_retry_by(post=post, user=request.user), "Scheduled to try again now.")
+
+
+@login_required
+@require_POST
+def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    try:
+        result = post_publish_now_by(post=post, user=request.user)
+    except ACTION_ERRORS as exc:
+        messages.error(request, f"Not published: {exc}")
+        return _back(request, post)
+    if result.outcome == "published":
+        messages.success(request, "Published on Google.")
+    elif result.outcome == "deferred":
+        messages.warning(request, f"Google did not take it yet; it will be retried automatically. {result.message}")
+    elif result.outcome == "skipped_locked":
+        messages.info(request, "Another run is publishing this post right now.")
+    else:
+        messages.error(request, f"Publishing failed: {result.message}")
+    return _back(request, post)
+
+
+@login_required
+@require_POST
+def post_duplicate_view(request: HttpRequest, post_id) -> HttpResponse:
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    try:
+        copy = post_duplicate_by(post=post, user=request.user)
+    except ACTION_ERRORS as exc:
+        messages.error(request, f"Not duplicated: {exc}")
+        return _back(request, post)
+    messages.success(request, "Duplicated: this is the new draft.")
+    return redirect("posts:edit", post_id=copy.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_delete_view(request: HttpRequest, post_id) -> HttpResponse:
+    """GET asks for confirmation (so it works without JavaScript); POST deletes."""
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    if not may_delete(user=request.user, post=post):
+        raise PermissionDenied("Only the franchise's admins can delete a post that is live on Google.")
+    if request.method == "GET":
+        return render_in_zone(request, post.franchise, "posts/post_confirm_delete.html", {"post": post})
+    franchise_id = post.franchise_id
+    on_google = post.status == Post.Status.PUBLISHED
+    try:
+        post_delete_by(post=post, user=request.user)
+    except ACTION_ERRORS as exc:
+        messages.error(request, f"Not deleted: {exc}")
+        return redirect("posts:detail", post_id=post.pk)
+    messages.success(request, "Deleted" + (", on Google too." if on_google else "."))
+    return redirect("posts:franchise_list", franchise_id=franchise_id)
+
+
+def _act(request: HttpRequest, post: Post, action, success: str) -> HttpResponse:
+    try:
+        action()
+    except ACTION_ERRORS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return _back(request, post)
+
+
+def _back(request: HttpRequest, post: Post) -> HttpResponse:
+    """Back to where the action was taken (the drafts queue posts `next`), else the post's page."""
+    target = request.POST.get("next", "")
+    if target == "drafts":
+        return redirect("posts:drafts")
+    return redirect("posts:detail", post_id=post.pk)

@@ -1,0 +1,115 @@
+"""Create and edit a post, with a preview of how it will look on Google."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from franchises.selectors import franchise_get_for_user
+
+from ..forms import PostForm
+from ..gbp_mapping import post_problems
+from ..models import Post
+from ..selectors import post_get_for_user
+from ..services import PostActionError, post_check_editable, post_create_by, post_schedule_by, post_update_by
+from ._common import ACTION_ERRORS, render_in_zone, zone_of
+
+INTENTS = {"draft", "schedule", "preview"}
+
+
+def _intent(request: HttpRequest, post: Post | None = None) -> str:
+    """What the pressed button asked for. A scheduled post stays scheduled when saved, so it is
+    held to Google's rules; a published one is changed on Google, so it is too."""
+    asked = request.POST.get("intent", "draft")
+    asked = asked if asked in INTENTS else "draft"
+    if asked == "preview" or post is None:
+        return asked
+    if post.status == Post.Status.PUBLISHED:
+        return "published"
+    if post.status == Post.Status.SCHEDULED:
+        return "schedule"
+    return asked
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_new(request: HttpRequest, franchise_id) -> HttpResponse:
+    franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
+    intent = _intent(request) if request.method == "POST" else "draft"
+    with timezone.override(zone_of(franchise)):
+        form = PostForm(request.POST or None, franchise=franchise, intent=intent)
+        valid = request.method == "POST" and form.is_valid()
+    if valid and intent != "preview":
+        try:
+            post = post_create_by(franchise=franchise, user=request.user, **form.post_fields())
+        except ACTION_ERRORS as exc:
+            form.add_error(None, str(exc))
+        else:
+            if intent == "schedule":
+                return _schedule_after_save(request, post, form.cleaned_data["scheduled_at"], created=True)
+            messages.success(request, "Draft saved.")
+            return redirect("posts:detail", post_id=post.pk)
+    context = {"form": form, "post": None, **_preview(form, franchise)}
+    return render_in_zone(request, franchise, "posts/post_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, post_id) -> HttpResponse:
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    franchise = post.franchise
+    try:
+        post_check_editable(post=post)
+    except PostActionError as exc:
+        # The publisher holds the post: an edit now could race Google's copy. Say so instead of a form.
+        context = {"form": None, "post": post, "locked_message": str(exc)}
+        return render_in_zone(request, franchise, "posts/post_form.html", context, status=409)
+    intent = _intent(request, post) if request.method == "POST" else "draft"
+    with timezone.override(zone_of(franchise)):
+        form = PostForm(request.POST or None, franchise=franchise, intent=intent, initial=PostForm.initial_for(post))
+        valid = request.method == "POST" and form.is_valid()
+    if valid and intent != "preview":
+        try:
+            post = post_update_by(post=post, user=request.user, **form.post_fields())
+        except ACTION_ERRORS as exc:
+            form.add_error(None, str(exc))
+        else:
+            at = form.cleaned_data.get("scheduled_at")
+            if intent == "schedule" and (post.status != Post.Status.SCHEDULED or at != post.scheduled_at):
+                return _schedule_after_save(request, post, at, created=False)
+            messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
+            return redirect("posts:detail", post_id=post.pk)
+    context = {"form": form, "post": post, **_preview(form, franchise, post)}
+    return render_in_zone(request, franchise, "posts/post_form.html", context)
+
+
+def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool) -> HttpResponse:
+    try:
+        post_schedule_by(post=post, at=at, user=request.user)
+    except ACTION_ERRORS as exc:
+        messages.error(request, f"{'Saved as a draft' if created else 'Saved'}, but not scheduled: {exc}")
+    else:
+        messages.success(request, "Saved and scheduled.")
+    return redirect("posts:detail", post_id=post.pk)
+
+
+@login_required
+@require_POST
+def post_preview(request: HttpRequest, franchise_id) -> HttpResponse:
+    """The preview card for the editor's current content (htmx swaps it in as the person types)."""
+    franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
+    with timezone.override(zone_of(franchise)):
+        form = PostForm(request.POST, franchise=franchise, intent="preview")
+        form.is_valid()
+    return render_in_zone(request, franchise, "posts/_preview.html", _preview(form, franchise))
+
+
+def _preview(form: PostForm, franchise, post: Post | None = None) -> dict:
+    """What the preview card shows: the form's content once typed, else the saved post."""
+    shown = form.unsaved_post() if form.is_bound else post or Post(franchise=franchise, summary="")
+    problems = post_problems(shown) if (shown.summary or form.is_bound) else []
+    return {"preview": shown, "preview_problems": problems}
