@@ -116,6 +116,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several local processes (web, crons, sandbox-driven runs) share the file: wait for the
     # write lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+else:
+    # Keep connections between requests (a new one per poll doubles /api/health's latency),
+    # check them before reuse, and give up on an unreachable server within seconds so the
+    # health check answers 503 instead of hanging.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -145,6 +152,7 @@ STORAGES = {
 vars().update(env.email("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GBP Post Scheduler <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_SUBJECT_PREFIX = "[GBP Post Scheduler] "
 # Operators who receive system alerts (stuck locks, queue failures): comma-separated emails.
 ADMINS = [("Operator", address) for address in env.list("ADMINS", default=[])]
 
@@ -217,6 +225,9 @@ GENERATION_LEASE_SECONDS = env.int("GENERATION_LEASE_SECONDS", default=600)
 # Health and alerts: how long the Anthropic probe is cached, when a lock counts as stuck.
 HEALTH_ANTHROPIC_CACHE_SECONDS = env.int("HEALTH_ANTHROPIC_CACHE_SECONDS", default=300)
 HEALTH_STUCK_LOCK_MINUTES = env.int("HEALTH_STUCK_LOCK_MINUTES", default=10)
+# The queue check warns (and alerts) when due rows waited this long, or this many failed in a day.
+HEALTH_QUEUE_BACKLOG_MINUTES = env.int("HEALTH_QUEUE_BACKLOG_MINUTES", default=60)
+HEALTH_QUEUE_FAILURES_PER_DAY = env.int("HEALTH_QUEUE_FAILURES_PER_DAY", default=5)
 # Absolute base URL of this site, for links in emails (reconnect Google, review drafts).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -21,8 +21,6 @@ from generation.models import GenerationQueue
 from posts.models import Post
 
 # Fallbacks for tunables not (yet) in settings.py; settings win when present.
-QUEUE_BACKLOG_MINUTES = getattr(settings, "HEALTH_QUEUE_BACKLOG_MINUTES", 60)
-QUEUE_FAILURES_PER_DAY = getattr(settings, "HEALTH_QUEUE_FAILURES_PER_DAY", 5)
 
 
 def database_ping() -> float:
@@ -87,7 +85,7 @@ class QueueSummary:
     pending: int  # every pending row
     due: int  # pending rows whose (retry) time has come
     oldest_due: datetime | None  # since when the oldest due row has been waiting
-    stale_due: int  # due rows waiting longer than QUEUE_BACKLOG_MINUTES: the queue cron is not keeping up
+    stale_due: int  # due rows waiting longer than HEALTH_QUEUE_BACKLOG_MINUTES: the queue cron is not keeping up
     failed_last_day: int  # rows that ended failed in the last 24 hours
     backlog_minutes: int
     failures_threshold: int
@@ -99,7 +97,7 @@ def generation_queue_summary(*, now: datetime | None = None) -> QueueSummary:
     waiting_since = Coalesce("next_attempt_at", "created_at")
     pending = Q(status=GenerationQueue.Status.PENDING)
     due = pending & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    stale_cutoff = now - timedelta(minutes=QUEUE_BACKLOG_MINUTES)
+    stale_cutoff = now - timedelta(minutes=settings.HEALTH_QUEUE_BACKLOG_MINUTES)
     stale = pending & (
         Q(next_attempt_at__isnull=True, created_at__lt=stale_cutoff) | Q(next_attempt_at__lt=stale_cutoff)
     )
@@ -117,6 +115,6 @@ def generation_queue_summary(*, now: datetime | None = None) -> QueueSummary:
         oldest_due=found["oldest_due"],
         stale_due=found["stale_due"] or 0,
         failed_last_day=found["failed"] or 0,
-        backlog_minutes=QUEUE_BACKLOG_MINUTES,
-        failures_threshold=QUEUE_FAILURES_PER_DAY,
+        backlog_minutes=settings.HEALTH_QUEUE_BACKLOG_MINUTES,
+        failures_threshold=settings.HEALTH_QUEUE_FAILURES_PER_DAY,
     )
