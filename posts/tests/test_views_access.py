@@ -1,0 +1,200 @@
+"""Who may open what: login, tenant scoping (404), roles (403), CSP, escaping, CSRF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from franchises.models import Membership
+from posts.models import Post
+from posts.tests.dashboard import logged_in, make_member, make_user
+from posts.tests.factories import make_franchise, make_post
+
+pytestmark = pytest.mark.django_db
+
+# (url name, what its argument is, method)
+FRANCHISE_VIEWS = [
+    ("posts:franchise_list", "get"),
+    ("posts:calendar", "get"),
+    ("posts:new", "get"),
+    ("posts:preview", "post"),
+    ("posts:history", "get"),
+]
+POST_VIEWS = [
+    ("posts:detail", "get"),
+    ("posts:edit", "get"),
+    ("posts:schedule", "post"),
+    ("posts:unschedule", "post"),
+    ("posts:publish_now", "post"),
+    ("posts:retry", "post"),
+    ("posts:duplicate", "post"),
+    ("posts:delete", "get"),
+    ("posts:reject", "post"),
+]
+PLAIN_VIEWS = [("posts:list", "get"), ("posts:drafts", "get"), ("posts:announcement_new", "get")]
+
+
+@pytest.fixture
+def franchise():
+    return make_franchise(city="Austin")
+
+
+@pytest.fixture
+def post(franchise):
+    return make_post(franchise=franchise, status=Post.Status.FAILED, last_error="Google said no.")
+
+
+def _url(name: str, franchise, post) -> str:
+    if (name, "get") in FRANCHISE_VIEWS or (name, "post") in FRANCHISE_VIEWS:
+        return reverse(name, args=[franchise.pk])
+    if any(name == view for view, _ in POST_VIEWS):
+        return reverse(name, args=[post.pk])
+    return reverse(name)
+
+
+@pytest.mark.parametrize(("name", "method"), FRANCHISE_VIEWS + POST_VIEWS + PLAIN_VIEWS)
+def test_anonymous_visitors_are_sent_to_login(client, franchise, post, name, method):
+    url = _url(name, franchise, post)
+    response = getattr(client, method)(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+    post.refresh_from_db()
+    assert post.status == Post.Status.FAILED  # nothing happened
+
+
+@pytest.mark.parametrize(("name", "method"), FRANCHISE_VIEWS + POST_VIEWS)
+def test_a_user_of_another_franchise_gets_404(client, franchise, post, name, method):
+    outsider = make_member(make_franchise(), role=Membership.Role.ADMIN)
+    response = getattr(logged_in(client, outsider), method)(_url(name, franchise, post))
+    assert response.status_code == 404
+    assert Post.objects.filter(pk=post.pk, status=Post.Status.FAILED).exists()
+
+
+def test_headquarters_sees_every_franchise_post(client, post):
+    response = logged_in(client, make_user(superuser=True)).get(reverse("posts:detail", args=[post.pk]))
+    assert response.status_code == 200
+
+
+def test_the_posts_list_shows_only_the_users_franchises(client, franchise, post):
+    other = make_post(franchise=make_franchise(), summary="Someone else's news.")
+    response = logged_in(client, make_member(franchise)).get(reverse("posts:list"))
+    assert str(post.pk) in response.content.decode()
+    assert str(other.pk) not in response.content.decode()
+
+
+def test_drafts_queue_shows_only_the_users_franchises(client, franchise):
+    mine = make_post(franchise=franchise, source=Post.Source.AI)
+    theirs = make_post(franchise=make_franchise(), source=Post.Source.AI)
+    body = logged_in(client, make_member(franchise)).get(reverse("posts:drafts")).content.decode()
+    assert str(mine.pk) in body
+    assert str(theirs.pk) not in body
+
+
+def test_staff_cannot_read_the_franchise_history_but_admins_can(client, franchise):
+    url = reverse("posts:history", args=[franchise.pk])
+    assert logged_in(client, make_member(franchise)).get(url).status_code == 403
+    assert logged_in(client, make_member(franchise, role=Membership.Role.ADMIN)).get(url).status_code == 200
+
+
+def test_only_headquarters_may_post_announcements(client, franchise):
+    url = reverse("posts:announcement_new")
+    assert logged_in(client, make_member(franchise, role=Membership.Role.ADMIN)).get(url).status_code == 403
+    assert logged_in(client, make_member(franchise)).post(url, {"step": "schedule"}).status_code == 403
+    assert logged_in(client, make_user(superuser=True)).get(url).status_code == 200
+
+
+def test_staff_cannot_delete_a_published_post(client, franchise):
+    published = make_post(franchise=franchise, status=Post.Status.PUBLISHED, published_at=timezone.now())
+    staff = logged_in(client, make_member(franchise))
+    url = reverse("posts:delete", args=[published.pk])
+    assert staff.get(url).status_code == 403
+    assert staff.post(url).status_code == 403
+    assert Post.objects.filter(pk=published.pk).exists()
+    detail = staff.get(reverse("posts:detail", args=[published.pk])).content.decode()
+    assert 'data-action="delete"' not in detail
+
+
+def test_staff_may_delete_a_draft(client, franchise):
+    draft = make_post(franchise=franchise)
+    response = logged_in(client, make_member(franchise)).post(reverse("posts:delete", args=[draft.pk]))
+    assert response.status_code == 302
+    assert not Post.objects.filter(pk=draft.pk).exists()
+
+
+# --- safe by default ------------------------------------------------------------------------------
+
+PAGES = ["posts:list", "posts:franchise_list", "posts:calendar", "posts:new", "posts:detail", "posts:edit"]
+PAGES += ["posts:drafts", "posts:history", "posts:announcement_new", "posts:delete"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_send_a_strict_csp_and_hold_no_inline_script_or_style(client, franchise, post, name):
+    make_post(franchise=franchise, source=Post.Source.AI, summary="An AI draft.")
+    response = logged_in(client, make_user(superuser=True)).get(_url(name, franchise, post))
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    body = response.content.decode()
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), "inline <script> would be blocked by the CSP"
+    assert "<style" not in body
+    assert not re.search(r"\sstyle=", body), "inline style attributes would be blocked by the CSP"
+    assert not re.search(r"\son[a-z]+=", body), "inline event handlers would be blocked by the CSP"
+
+
+@pytest.mark.parametrize("name", ["posts:list", "posts:franchise_list", "posts:detail", "posts:edit", "posts:drafts"])
+def test_a_script_in_the_summary_is_shown_as_text(client, franchise, name):
+    evil = make_post(
+        franchise=franchise,
+        summary='<script>alert("owned")</script><img src=x onerror=alert(1)>',
+        source=Post.Source.AI,
+        scheduled_at=timezone.now(),
+    )
+    body = logged_in(client, make_member(franchise)).get(_url(name, franchise, evil)).content.decode()
+    assert '<script>alert("owned")</script>' not in body
+    assert "<img src=x" not in body
+    assert "&lt;script&gt;alert(" in body
+
+
+def test_a_script_in_the_preview_is_shown_as_text(client, franchise):
+    response = logged_in(client, make_member(franchise)).post(
+        reverse("posts:preview", args=[franchise.pk]), {"summary": "<script>alert(1)</script>"}
+    )
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_a_calendar_entry_escapes_its_summary(client, franchise):
+    when = timezone.now()
+    make_post(franchise=franchise, summary="<script>alert(2)</script>", status=Post.Status.SCHEDULED, scheduled_at=when)
+    body = (
+        logged_in(client, make_member(franchise)).get(reverse("posts:calendar", args=[franchise.pk])).content.decode()
+    )
+    assert "<script>alert(2)" not in body
+    assert "&lt;script&gt;alert(2)" in body
+
+
+@pytest.mark.parametrize(("name", "data"), [("posts:unschedule", {}), ("posts:duplicate", {}), ("posts:edit", {})])
+def test_forms_refuse_a_post_without_the_csrf_token(franchise, name, data):
+    post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_member(franchise))
+    response = client.post(reverse(name, args=[post.pk]), {"summary": "Changed.", **data})
+    assert response.status_code == 403
+    post.refresh_from_db()
+    assert post.status == Post.Status.SCHEDULED
+    assert Post.objects.count() == 1
+
+
+def test_every_form_on_the_post_page_carries_a_csrf_token(client, franchise):
+    post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
+    body = logged_in(client, make_member(franchise)).get(reverse("posts:detail", args=[post.pk])).content.decode()
+    forms = re.findall(r"<form\b.*?</form>", body, flags=re.S)
+    posting = [form for form in forms if 'method="post"' in form]
+    assert len(posting) >= 4
+    assert all("csrfmiddlewaretoken" in form for form in posting)
