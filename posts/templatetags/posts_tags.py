@@ -23,3 +23,11 @@ def local_time(value: dt.datetime | None, zone: str, fmt: str = "%a %-d %b %Y, %
             '<time datetime="{}">{} <span class="zone">({})</span></time>', value.isoformat(), text, zone
         )
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), text)
+
+
+@register.filter
+def char_count(value: str | None, limit: int = 1500) -> str:
+    """The editor's counter as the page first shows it (static/js/app.js keeps it live)."""
+    length = len(value or "")
+    text = f"{length:,} / {limit:,} characters"
+    return f"{text} — {length - limit:,} too many" if length > limit else text
