@@ -5,23 +5,44 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from franchises.models import Franchise
+from franchises.models import Franchise, Membership
+from generation.models import GenerationQueue
+from posts.models import Post
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_creates_a_superuser_and_franchise_once(settings, django_user_model, capsys):
+def _can_log_in(username: str, password: str) -> bool:
+    request = RequestFactory().post("/accounts/login/")
+    return authenticate(request, username=username, password=password) is not None
+
+
+def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
+    settings, sandbox, django_user_model, capsys, django_capture_on_commit_callbacks
+):
     settings.DEBUG = True
-    call_command("seed_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
     out = capsys.readouterr().out
     assert "admin / demo-admin-password" in out
-    request = RequestFactory().post("/accounts/login/")
-    assert authenticate(request, username="admin", password="demo-admin-password") is not None
+    assert _can_log_in("admin", "demo-admin-password")
+    assert _can_log_in("ohio-admin", "demo-franchise-admin")
     assert django_user_model.objects.get(username="admin").is_superuser
+    assert Membership.objects.filter(user__username="cincy-staff", role="staff").count() == 1
+
+    franchises = {f.name: f for f in Franchise.objects.all()}
+    assert set(franchises) == {"Cincinnati", "Dayton", "Columbus"}
+    assert all(f.is_connected for f in franchises.values())
+    assert franchises["Columbus"].needs_reauthorization
+    assert not franchises["Dayton"].needs_reauthorization
+    statuses = set(Post.objects.values_list("status", flat=True))
+    assert {"draft", "scheduled"} <= statuses
+    assert Post.objects.filter(source="ai").exists()
+    assert GenerationQueue.objects.filter(status="pending").count() == 9  # 3 a week for each franchise
 
     call_command("seed_demo")
-    assert django_user_model.objects.count() == 1
-    assert Franchise.objects.count() == 1
+    assert django_user_model.objects.count() == 3
+    assert Franchise.objects.count() == 3
 
 
 def test_seed_demo_refuses_to_run_outside_debug(settings, django_user_model):
