@@ -1,0 +1,20 @@
+"""The generation jobs, each `fn(*, budget) -> counts` for gbp_scheduler.cron: generate-drafts
+fills the queue (fill.py), process-generation-queue turns rows into posts with Claude (process.py)."""
+
+from __future__ import annotations
+
+from generation.services.fill import generation_queue_fill
+from generation.services.process import (
+    generation_queue_process,
+    generation_queue_reclaim,
+    generation_row_claim,
+    generation_row_process,
+)
+
+__all__ = [
+    "generation_queue_fill",
+    "generation_queue_process",
+    "generation_queue_reclaim",
+    "generation_row_claim",
+    "generation_row_process",
+]
