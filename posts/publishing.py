@@ -146,19 +146,18 @@ def _run_groups(groups: list[list[Post]], *, budget: TimeBudget, limiter: RateLi
 
 def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
     """Due posts of franchises that cannot publish keep their schedule and say why (no Google call)."""
-    due = posts_due(now=now)
+    due = posts_due(now=now).order_by()
+    not_connected = due.filter(franchise__google_refresh_token__isnull=True)
+    skipped_not_connected = not_connected.count()
+    not_connected.exclude(last_error=NOT_CONNECTED_MESSAGE).update(last_error=NOT_CONNECTED_MESSAGE)
+
+    needs_reauth = due.filter(franchise__google_refresh_token__isnull=False, franchise__google_auth_valid=False)
     skipped_reauth = 0
-    not_connected = due.filter(franchise__google_refresh_token__isnull=True).exclude(last_error=NOT_CONNECTED_MESSAGE)
-    skipped_not_connected = due.filter(franchise__google_refresh_token__isnull=True).count()
-    not_connected.update(last_error=NOT_CONNECTED_MESSAGE)
-    for franchise_id, name in (
-        due.filter(franchise__google_refresh_token__isnull=False, franchise__google_auth_valid=False)
-        .values_list("franchise_id", "franchise__name")
-        .distinct()
-    ):
+    for franchise_id, name in needs_reauth.values_list("franchise_id", "franchise__name").distinct():
         message = REAUTH_MESSAGE.format(name=name)
-        skipped_reauth += due.filter(franchise_id=franchise_id).count()
-        due.filter(franchise_id=franchise_id).exclude(last_error=message).update(last_error=message)
+        posts = needs_reauth.filter(franchise_id=franchise_id)
+        skipped_reauth += posts.count()
+        posts.exclude(last_error=message).update(last_error=message)
     return {"skipped_reauth": skipped_reauth, "skipped_not_connected": skipped_not_connected}
 
 

@@ -69,11 +69,12 @@ def test_invalid_google_auth_skips_without_calling_google_and_says_to_reconnect(
     franchise.google_auth_valid = False
     franchise.save()
     post = due_post(franchise)
+    due_post(franchise)
 
     counts = run()
 
     post.refresh_from_db()
-    assert counts["skipped_reauth"] == 1
+    assert counts["skipped_reauth"] == 2
     assert post.status == Post.Status.SCHEDULED and post.publishing_at is None
     assert "reconnect" in post.last_error.lower() and "Cincinnati" in post.last_error
     assert sandbox.client.calls("token") == 0
