@@ -86,8 +86,9 @@ class AnthropicRateLimitedError(AnthropicTransientError):
     """429 or 529: Anthropic asks us to slow down, so a run stops taking new work."""
 
 
-class AnthropicAuthError(AnthropicPermanentError):
-    """401 or 403: the key is wrong for every row, so a run stops taking new work."""
+class AnthropicAccountError(AnthropicPermanentError):
+    """401, 403, an unknown model (404) or a spent credit balance: wrong for every request, not just
+    this one, so a run stops taking new work instead of failing the whole queue row by row."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -117,7 +118,7 @@ def messages_create(
     """One Messages call with structured output (`output_config.format` = a JSON schema).
 
     Raises AnthropicRateLimitedError / AnthropicTransientError (retry later) or
-    AnthropicAuthError / AnthropicPermanentError (do not).
+    AnthropicAccountError / AnthropicPermanentError (do not).
     """
     # A settings override lets an operator (or a test against a hanging sandbox) shorten the wait.
     timeout = float(getattr(settings, "ANTHROPIC_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
@@ -134,8 +135,8 @@ def messages_create(
         status = getattr(exc, "status_code", None)
         if status in (429, 529):
             raise AnthropicRateLimitedError(str(error), retry_after=getattr(error, "retry_after", None)) from exc
-        if status in (401, 403):
-            raise AnthropicAuthError(str(error)) from exc
+        if status in (401, 403, 404) or (status == 400 and "credit balance" in str(error).lower()):
+            raise AnthropicAccountError(str(error)) from exc
         raise error from exc
     usage = message.usage
     return MessageReply(

@@ -85,7 +85,7 @@ def user_message(*, franchise: Franchise, slot_at: dt.datetime, recent_summaries
         f"Services: {services or '(not given)'}",
         f"Tone: {_one_line(franchise.tone) or 'friendly and professional'}",
         f"About: {_one_line(franchise.description) or '(not given)'}",
-        f"Post goes out: {local:%A %-d %B %Y}",
+        f"Post goes out: {local:%A} {local.day} {local:%B %Y}",
         "",
     ]
     if recent_summaries:

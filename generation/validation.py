@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from generation.prompt import ACTION_TYPES, TOPIC_TYPES
-from posts.models import SUMMARY_MAX_LENGTH
+from posts.models import SUMMARY_MAX_LENGTH, Post
 
 # Common phone formats: +1 (555) 123-4567, 555-123-4567, 555.123.4567, +44 20 7946 0958,
 # 020 7946 0958, and 10+ bare digits. Needs three digit groups (or one long run), so dates
@@ -26,6 +26,9 @@ PHONE_RE = re.compile(
     """,
     re.VERBOSE,
 )
+
+
+CTA_URL_MAX_LENGTH = Post._meta.get_field("cta_url").max_length
 
 
 class DraftInvalid(ValueError):
@@ -78,6 +81,8 @@ def draft_parse(*, text: str, website: str) -> Draft:
         action_type, url = cta.get("action_type") or "", (cta.get("url") or "").strip()
         if action_type not in ACTION_TYPES:
             raise DraftInvalid(f"call_to_action.action_type must be one of {', '.join(ACTION_TYPES)}.")
+        if len(url) > CTA_URL_MAX_LENGTH:
+            raise DraftInvalid(f"call_to_action.url is longer than {CTA_URL_MAX_LENGTH} characters.")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or _host(url) != _host(website):
             raise DraftInvalid(f"call_to_action.url must be a page on the business's website {website}, not {url!r}.")

@@ -11,6 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -55,8 +56,11 @@ def generation_queue_process(*, budget: TimeBudget, report: Callable[[str], None
     2. Claim one due row at a time (a short committed UPDATE), so a row never waits in this run
        while its lease runs; up to GENERATION_CONCURRENCY rows are with Claude at once.
     3. Stop claiming when the time budget is spent, or when Anthropic rate-limits us or refuses
-       the key; rows already in flight finish.
+       the key, model or account; rows already in flight finish.
+    Without ANTHROPIC_API_KEY the run refuses to start (bad configuration), touching no row.
     """
+    if not settings.ANTHROPIC_API_KEY:
+        raise ImproperlyConfigured("ANTHROPIC_API_KEY is not set: process-generation-queue cannot write drafts.")
     counts = {"completed": 0, "failed": 0, "deferred": 0, "skipped": 0, "lost_claim": 0}
     counts["reclaimed"], counts["failed"] = generation_queue_reclaim(now=timezone.now())
     concurrency = max(1, settings.GENERATION_CONCURRENCY)
@@ -106,11 +110,13 @@ def _row_process_guarded(claim: Claim) -> Outcome:
     errors still break the run: then nothing can be recorded anyway."""
     try:
         return generation_row_process(claim=claim)
+    except GenerationQueue.DoesNotExist:
+        return Outcome(claim.id, "lost_claim", "the row was deleted (its franchise too?) while processing")
     except DatabaseError:
         raise
     except Exception as exc:
         logger.exception("generation row %s broke", claim.id)
-        row_attempts = GenerationQueue.objects.values_list("attempts", flat=True).get(id=claim.id)
+        row_attempts = GenerationQueue.objects.filter(id=claim.id).values_list("attempts", flat=True).first() or 0
         error = f"Internal error while generating ({exc.__class__.__name__}): {exc}"
         return _row_finish(claim, "failed", status=Status.FAILED, error=error, attempts=row_attempts + 1)
 
@@ -196,7 +202,7 @@ def generation_row_process(*, claim: Claim) -> Outcome:
             error=str(exc),
             attempts=row.attempts + 1,
             tokens=tokens,
-            stop_run=isinstance(exc, claude.AnthropicAuthError),
+            stop_run=isinstance(exc, claude.AnthropicAccountError),
         )
     except DraftInvalid as exc:
         error = f"The model's answer was invalid twice; last problem: {exc}"

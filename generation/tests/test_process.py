@@ -5,6 +5,7 @@ import json
 
 import pytest
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from gbp_scheduler.cron import TimeBudget
@@ -240,14 +241,42 @@ def test_401_fails_the_row_at_once_and_stops_the_run(claude):
     assert other.status == "pending"
 
 
-def test_a_spent_credit_balance_fails_at_once(claude):
-    row = queue_row()
+def test_a_bad_request_fails_at_once_and_the_run_goes_on(claude):
+    franchise = make_connected_franchise()
+    row = queue_row(franchise, slot=0)
+    other = queue_row(franchise, slot=1, scheduled_for=timezone.now() + dt.timedelta(days=3))
     claude.client.fail("messages", 400)
-    process()
+
+    assert process()["failed"] == 1
+
     row.refresh_from_db()
-    assert row.status == "failed"
-    assert row.attempts == 1
+    assert (row.status, row.attempts) == ("failed", 1)
     assert "400" in row.error
+    other.refresh_from_db()
+    assert other.status == "completed"
+
+
+def test_an_unknown_model_fails_at_once_and_stops_the_run(claude, settings):
+    settings.ANTHROPIC_MODEL = "gpt-4"  # the sandbox answers 404 for a non-Claude model
+    franchise = make_connected_franchise()
+    row = queue_row(franchise, slot=0)
+    other = queue_row(franchise, slot=1, scheduled_for=timezone.now() + dt.timedelta(days=3))
+
+    assert process()["failed"] == 1
+
+    row.refresh_from_db()
+    assert row.status == "failed" and "404" in row.error
+    other.refresh_from_db()
+    assert other.status == "pending"
+
+
+def test_without_an_api_key_the_run_refuses_and_touches_no_row(claude, settings):
+    settings.ANTHROPIC_API_KEY = ""
+    row = queue_row()
+    with pytest.raises(ImproperlyConfigured, match="ANTHROPIC_API_KEY"):
+        process()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("pending", 0)
 
 
 def test_a_row_stuck_in_processing_past_the_lease_is_taken_back_and_processed(claude, settings):
