@@ -6,14 +6,6 @@ import pytest
 
 from posts.tests.factories import make_franchise
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    # The sandbox plugin belongs in the root conftest (`pytest_plugins = ["sandbox.pytest_plugin"]`);
-    # until it is there, load it from here. A no-op once the root registers it.
-    if not config.pluginmanager.has_plugin("sandbox.pytest_plugin"):
-        config.pluginmanager.import_plugin("sandbox.pytest_plugin")
-
-
 WEBSITE = "https://sunrise-bakery.example"
 
 
