@@ -1,0 +1,85 @@
+"""Reads of the dashboard's home page and the franchise admin pages.
+
+The home page shows one card per franchise, so every per-franchise figure comes from an
+annotation or a sliced prefetch (one windowed query for all franchises): the number of queries
+stays the same whether the user sees 2 franchises or 500.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from posts.models import Post
+
+from .models import Franchise, Membership
+from .selectors import franchises_for_user
+
+HOME_UPCOMING = 3
+HOME_FAILURES = 3
+
+
+def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
+    """The user's franchises, those needing a Google reconnect first, each with:
+
+    - `google_connected`, `google_needs_reconnect`: the connection state (the tokens are not loaded:
+      use these, not `is_connected` / `needs_reauthorization`, which would load them one by one);
+    - `drafts_waiting`: AI drafts waiting for review;
+    - `user_is_admin`: whether this user may change the franchise (superusers may change all);
+    - `upcoming`: its next HOME_UPCOMING scheduled posts;
+    - `recent_failures`: its HOME_FAILURES most recently failed posts.
+    """
+    upcoming = Post.objects.filter(status=Post.Status.SCHEDULED).order_by("scheduled_at", "id")[:HOME_UPCOMING]
+    failures = Post.objects.filter(status=Post.Status.FAILED).order_by("-updated_at", "id")[:HOME_FAILURES]
+    if user.is_superuser:
+        is_admin = Value(True, output_field=BooleanField())
+    else:
+        is_admin = Exists(Membership.objects.filter(franchise=OuterRef("pk"), user=user, role=Membership.Role.ADMIN))
+    # A correlated count rather than a JOIN + GROUP BY: no grouping over every franchise column.
+    drafts = (
+        Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.DRAFT, source=Post.Source.AI)
+        .order_by()
+        .values("franchise")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    connected = Q(google_refresh_token__isnull=False)
+    needs_reconnect = ExpressionWrapper(connected & Q(google_auth_valid=False), output_field=BooleanField())
+    return (
+        franchises_for_user(user=user)
+        .annotate(
+            drafts_waiting=Coalesce(Subquery(drafts, output_field=IntegerField()), 0),
+            user_is_admin=is_admin,
+            google_connected=ExpressionWrapper(connected, output_field=BooleanField()),
+            google_needs_reconnect=needs_reconnect,
+        )
+        # The page shows whether there is a token, never the token: skip reading and decrypting them.
+        .defer("google_refresh_token", "google_access_token")
+        .prefetch_related(
+            Prefetch("posts", queryset=upcoming, to_attr="upcoming"),
+            Prefetch("posts", queryset=failures, to_attr="recent_failures"),
+        )
+        .order_by("-google_needs_reconnect", "name", "pk")
+    )
+
+
+def memberships_of_franchise(*, franchise: Franchise) -> QuerySet[Membership]:
+    """Members with their users, admins first."""
+    return (
+        Membership.objects.filter(franchise=franchise)
+        .select_related("user")
+        .order_by("role", "user__username")  # "admin" sorts before "staff"
+    )

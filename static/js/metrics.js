@@ -1,0 +1,51 @@
+// Draws the metrics page's charts from the JSON the page embeds (json_script: CSP-safe, no
+// inline script). The table on the page holds the same numbers for screen readers and no-JS.
+(function () {
+  "use strict";
+
+  var COLORS = ["#1a73e8", "#1a7f37", "#9a6700", "#cf222e", "#8250df", "#0a7ea4", "#bf3989", "#59636e"];
+
+  function bar(canvas, labels, datasets, options) {
+    return new window.Chart(canvas, {
+      type: "bar",
+      data: { labels: labels, datasets: datasets },
+      options: Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, options || {})
+    });
+  }
+
+  function draw() {
+    var source = document.getElementById("metrics-data");
+    if (!source || !window.Chart) return;
+    var data = JSON.parse(source.textContent);
+
+    var success = document.getElementById("chart-success");
+    if (success) {
+      bar(success, data.labels, [{ label: "Success rate (%)", data: data.successRate, backgroundColor: COLORS[1] }],
+        { scales: { y: { min: 0, max: 100 } } });
+    }
+
+    var time = document.getElementById("chart-time");
+    if (time) {
+      bar(time, data.labels, [
+        { label: "Mean", data: data.mean, backgroundColor: COLORS[0] },
+        { label: "Median", data: data.median, backgroundColor: COLORS[5] },
+        { label: "95th percentile", data: data.p95, backgroundColor: COLORS[2] }
+      ], { scales: { y: { beginAtZero: true, title: { display: true, text: "seconds" } } } });
+    }
+
+    var reasons = document.getElementById("chart-reasons");
+    if (reasons) {
+      var labels = data.reasons.map(function (row) {
+        return row.reason.length > 40 ? row.reason.slice(0, 39) + "…" : row.reason;
+      });
+      bar(reasons, labels, [{
+        label: "Failed posts",
+        data: data.reasons.map(function (row) { return row.count; }),
+        backgroundColor: COLORS[3]
+      }], { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } });
+    }
+    document.documentElement.setAttribute("data-charts", "drawn");
+  }
+
+  document.addEventListener("DOMContentLoaded", draw);
+})();
