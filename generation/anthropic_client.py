@@ -114,21 +114,25 @@ def messages_create(
     output_schema: dict,
     max_tokens: int,
     model: str | None = None,
+    timeout: float | None = None,
 ) -> MessageReply:
     """One Messages call with structured output (`output_config.format` = a JSON schema).
 
     Raises AnthropicRateLimitedError / AnthropicTransientError (retry later) or
     AnthropicAccountError / AnthropicPermanentError (do not).
     """
-    # A settings override lets an operator (or a test against a hanging sandbox) shorten the wait.
-    timeout = float(getattr(settings, "ANTHROPIC_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
+    # A settings override lets an operator (or a test against a hanging sandbox) shorten the wait;
+    # `timeout` shortens it further for one call (the end of a run's time budget).
+    default_timeout = float(getattr(settings, "ANTHROPIC_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
+    shared = _shared_client(settings.ANTHROPIC_API_KEY, settings.ANTHROPIC_BASE_URL, default_timeout)
     try:
-        message = _shared_client(settings.ANTHROPIC_API_KEY, settings.ANTHROPIC_BASE_URL, timeout).messages.create(
+        message = shared.messages.create(
             model=model or settings.ANTHROPIC_MODEL,
             max_tokens=max_tokens,
             system=system,
             messages=messages,
             output_config={"format": {"type": "json_schema", "schema": output_schema}},
+            timeout=min(default_timeout, timeout) if timeout else default_timeout,
         )
     except anthropic.AnthropicError as exc:
         error = error_from_sdk(exc)

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TOKENS = 1024  # a 1,500-character post is ~400 tokens; room for the JSON around it
 MAX_BACKOFF_SECONDS = 6 * 3600
+MIN_CALL_SECONDS = 2.0  # below this even a healthy answer could not arrive
 Status = GenerationQueue.Status
 
 
@@ -85,7 +86,7 @@ def generation_queue_process(*, budget: TimeBudget, report: Callable[[str], None
     if concurrency == 1:
         # In the caller's thread and connection: no pool to pay for, and it sees the caller's transaction.
         while claim := next_claim():
-            take(_row_process_guarded(claim))
+            take(_row_process_guarded(claim, budget))
         return counts
 
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="generation") as pool:
@@ -99,17 +100,17 @@ def generation_queue_process(*, budget: TimeBudget, report: Callable[[str], None
             claim = next_claim()
             if claim is None:
                 break
-            running.add(pool.submit(_row_process_in_thread, claim))
+            running.add(pool.submit(_row_process_in_thread, claim, budget))
         for future in running:
             take(future.result())
     return counts
 
 
-def _row_process_guarded(claim: Claim) -> Outcome:
+def _row_process_guarded(claim: Claim, budget: TimeBudget | None = None) -> Outcome:
     """A bug while handling one row fails that row with the reason, not the whole run. Database
     errors still break the run: then nothing can be recorded anyway."""
     try:
-        return generation_row_process(claim=claim)
+        return generation_row_process(claim=claim, budget=budget)
     except GenerationQueue.DoesNotExist:
         return Outcome(claim.id, "lost_claim", "the row was deleted (its franchise too?) while processing")
     except DatabaseError:
@@ -121,9 +122,9 @@ def _row_process_guarded(claim: Claim) -> Outcome:
         return _row_finish(claim, "failed", status=Status.FAILED, error=error, attempts=row_attempts + 1)
 
 
-def _row_process_in_thread(claim: Claim) -> Outcome:
+def _row_process_in_thread(claim: Claim, budget: TimeBudget) -> Outcome:
     try:
-        return _row_process_guarded(claim)
+        return _row_process_guarded(claim, budget)
     finally:
         connections.close_all()  # this thread's connections only; a pool thread must not leak them
 
@@ -174,7 +175,7 @@ def generation_row_claim(*, exclude_ids: set[uuid.UUID] | frozenset = frozenset(
                 return Claim(id=row_id, started_at=now)
 
 
-def generation_row_process(*, claim: Claim) -> Outcome:
+def generation_row_process(*, claim: Claim, budget: TimeBudget | None = None) -> Outcome:
     """Ask Claude for one post for a claimed row and record what happened. No transaction is open
     during the call to Anthropic; results are written only while the claim still holds."""
     row = GenerationQueue.objects.select_related("franchise").get(id=claim.id)
@@ -184,7 +185,7 @@ def generation_row_process(*, claim: Claim) -> Outcome:
         return _row_finish(claim, "skipped", status=Status.FAILED, error=reason, attempts=row.attempts)
     tokens = {"input": 0, "output": 0}
     try:
-        draft = _draft_ask(row=row, franchise=franchise, tokens=tokens)
+        draft = _draft_ask(row=row, franchise=franchise, tokens=tokens, budget=budget)
     except claude.AnthropicTransientError as exc:
         return _row_defer(
             claim,
@@ -210,7 +211,9 @@ def generation_row_process(*, claim: Claim) -> Outcome:
     return _row_complete(claim, row=row, franchise=franchise, draft=draft, tokens=tokens)
 
 
-def _draft_ask(*, row: GenerationQueue, franchise: Franchise, tokens: dict[str, int]) -> Draft:
+def _draft_ask(
+    *, row: GenerationQueue, franchise: Franchise, tokens: dict[str, int], budget: TimeBudget | None
+) -> Draft:
     """The conversation: the brief; if the answer fails validation, the answer and what was wrong
     with it, once. Raises DraftInvalid when the second answer fails too."""
     messages: list[dict] = [
@@ -225,7 +228,11 @@ def _draft_ask(*, row: GenerationQueue, franchise: Franchise, tokens: dict[str, 
     ]
     for attempt in range(2):
         reply = claude.messages_create(
-            system=prompt.system_blocks(), messages=messages, output_schema=prompt.OUTPUT_SCHEMA, max_tokens=MAX_TOKENS
+            system=prompt.system_blocks(),
+            messages=messages,
+            output_schema=prompt.OUTPUT_SCHEMA,
+            max_tokens=MAX_TOKENS,
+            timeout=_call_timeout(budget),
         )
         tokens["input"] += reply.input_tokens
         tokens["output"] += reply.output_tokens
@@ -243,6 +250,15 @@ def _draft_ask(*, row: GenerationQueue, franchise: Franchise, tokens: dict[str, 
                 {"role": "user", "content": prompt.correction_message(str(exc))},
             ]
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _call_timeout(budget: TimeBudget | None) -> float | None:
+    """A call started near the end of the budget may not outlive it by much: the run must answer
+    before the platform kills it (a killed run leaves its rows to the lease). Cut short, the call
+    is a timeout like any other and the row is retried later."""
+    if budget is None:
+        return None
+    return min(claude.TIMEOUT_SECONDS, max(MIN_CALL_SECONDS, budget.remaining))
 
 
 def _backoff_seconds(*, attempts: int, retry_after: float | None) -> float:

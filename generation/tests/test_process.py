@@ -225,6 +225,16 @@ def test_a_timeout_is_deferred(claude, settings):
     assert "did not answer in time" in row.error
 
 
+def test_a_call_near_the_end_of_the_time_budget_is_cut_short_and_retried_later(claude):
+    row = queue_row()
+    claude.client.hang("messages", seconds=5)
+    # 1 s of budget left: the call may wait 2 s (the floor), not the usual 60 s.
+    counts = generation_queue_process(budget=TimeBudget(seconds=1))
+    assert counts["deferred"] == 1
+    row.refresh_from_db()
+    assert "did not answer in time" in row.error
+
+
 def test_401_fails_the_row_at_once_and_stops_the_run(claude):
     franchise = make_connected_franchise()
     row = queue_row(franchise, slot=0)
