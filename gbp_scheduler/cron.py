@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
@@ -95,6 +96,9 @@ def cron_view(name: str, job: Job):
         except DatabaseError as exc:
             logger.exception("cron job %s broke", name)
             return JsonResponse({"job": name, "error": f"Database error: {exc.__class__.__name__}"}, status=500)
+        except ImproperlyConfigured as exc:
+            logger.error("cron job %s cannot run: %s", name, exc)
+            return JsonResponse({"job": name, "error": f"Bad configuration: {exc}"}, status=500)
 
     view.__name__ = f"cron_{name.replace('-', '_')}"
     return view
@@ -117,5 +121,7 @@ class JobCommand(BaseCommand):
             summary = job_run(self.job_name, self.job)
         except DatabaseError as exc:
             raise CommandError(f"{self.job_name}: the run broke on a database error: {exc}") from exc
+        except ImproperlyConfigured as exc:
+            raise CommandError(f"{self.job_name}: bad configuration: {exc}") from exc
         parts = [f"{key}={value}" for key, value in summary.items() if key not in {"job", "startedAt"}]
         self.stdout.write(f"{self.job_name}: " + " ".join(parts))

@@ -215,6 +215,8 @@ PUBLISH_LATENESS_CUTOFF_SECONDS = env.int("PUBLISH_LATENESS_CUTOFF_SECONDS", def
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="").rstrip("/")
 ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-haiku-4-5")
+# Seconds one Messages call may take (a run also cuts it to its remaining time budget).
+ANTHROPIC_TIMEOUT_SECONDS = env.float("ANTHROPIC_TIMEOUT_SECONDS", default=60.0)
 # Generation queue: drafts in flight at once per run, retries, and the lease after which a row
 # left in `processing` by a dead run is taken back.
 GENERATION_CONCURRENCY = env.int("GENERATION_CONCURRENCY", default=2)
@@ -259,4 +261,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes announces itself at INFO on every start; its lockouts are WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

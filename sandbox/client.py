@@ -67,12 +67,28 @@ class SandboxClient:
         return items if include_deleted else [p for p in items if not p["deleted"]]
 
     # ---- faults ------------------------------------------------------------------------
-    def fail(self, route: str, status: int = 500, *, times: int = 1, retry_after: int | None = None) -> None:
-        """The next `times` calls to `route` answer `status` in the service's error shape."""
+    def fail(
+        self,
+        route: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        """The next `times` calls to `route` answer `status` in the service's error shape
+        (with `message` instead of the usual text, when given)."""
         self._call(
             "POST",
             "/_sandbox/faults",
-            {"route": route, "action": "status", "status": status, "retry_after": retry_after, "times": times},
+            {
+                "route": route,
+                "action": "status",
+                "status": status,
+                "retry_after": retry_after,
+                "times": times,
+                "message": message,
+            },
         )
 
     def hang(self, route: str, seconds: float = 30.0, *, times: int = 1, after_commit: bool = False) -> None:

@@ -53,6 +53,7 @@ def fault_from_dict(data: dict[str, Any]) -> Fault:
         retry_after=None if retry_after is None else int(retry_after),
         seconds=float(data.get("seconds", 30.0 if action == "hang" else 0.0)),
         after_commit=bool(data.get("after_commit", False)),
+        message=data.get("message"),
     )
 
 
@@ -145,7 +146,7 @@ def oauth_error(code: int) -> dict[str, Any]:
 
 def fault_body(family: str, fault: Fault) -> dict[str, Any]:
     if family == "anthropic":
-        return anthropic_error(fault.status)
+        return anthropic_error(fault.status, fault.message)
     if family == "oauth":
         return oauth_error(fault.status)
-    return google_error(fault.status)
+    return google_error(fault.status, fault.message)

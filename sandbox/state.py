@@ -119,8 +119,10 @@ class Fault:
     status: int = 500
     retry_after: int | None = None
     seconds: float = 0.0
-    # drop only: do the work (e.g. create the post) and then close without answering.
+    # drop and hang: do the work (e.g. create the post) and then withhold the answer.
     after_commit: bool = False
+    # status only: the error message to answer with (else the service's usual one).
+    message: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

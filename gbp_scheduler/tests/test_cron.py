@@ -60,3 +60,14 @@ def test_other_methods_are_not_allowed():
 def test_a_budget_is_exhausted_once_its_seconds_pass():
     assert not TimeBudget(seconds=60).exhausted
     assert TimeBudget(seconds=0).exhausted
+
+
+def test_a_job_that_finds_bad_configuration_answers_500_json_naming_it():
+    from django.core.exceptions import ImproperlyConfigured
+
+    def broken(*, budget):
+        raise ImproperlyConfigured("ANTHROPIC_API_KEY is not set")
+
+    response = cron_view("broken", broken)(rf.get("/api/cron/x", HTTP_AUTHORIZATION="Bearer s3cret-value"))
+    assert response.status_code == 500
+    assert json.loads(response.content)["error"] == "Bad configuration: ANTHROPIC_API_KEY is not set"

@@ -266,6 +266,22 @@ def test_a_bad_request_fails_at_once_and_the_run_goes_on(claude):
     assert other.status == "completed"
 
 
+def test_a_spent_credit_balance_fails_at_once_and_stops_the_run(claude):
+    franchise = make_connected_franchise()
+    row = queue_row(franchise, slot=0)
+    other = queue_row(franchise, slot=1, scheduled_for=timezone.now() + dt.timedelta(days=3))
+    claude.client.fail(
+        "messages", 400, message="Your credit balance is too low to access the Anthropic API. Please go to Plans."
+    )
+
+    assert process()["failed"] == 1
+
+    row.refresh_from_db()
+    assert row.status == "failed" and "credit balance" in row.error
+    other.refresh_from_db()
+    assert other.status == "pending"
+
+
 def test_an_unknown_model_fails_at_once_and_stops_the_run(claude, settings):
     settings.ANTHROPIC_MODEL = "gpt-4"  # the sandbox answers 404 for a non-Claude model
     franchise = make_connected_franchise()
