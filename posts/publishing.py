@@ -40,7 +40,8 @@ from franchises.google_tokens import GoogleReauthorizationRequired, GoogleTokenT
 from gbp_scheduler.cron import TimeBudget
 
 from .gbp_mapping import PostNotPublishable, local_post_body
-from .models import Post
+from .history import post_event_record
+from .models import Post, PostEvent
 from .rate_limit import RateLimiter
 from .selectors import lock_stale_before, posts_due
 
@@ -178,8 +179,11 @@ def post_claim(*, post: Post, now: dt.datetime) -> dt.datetime | None:
     return now if claimed == 1 else None
 
 
-def post_publish(*, post: Post, limiter: RateLimiter | None = None, deadline: float | None = None) -> Result:
-    """Claim `post`, make sure it is on Google once, and write the outcome back (fenced)."""
+def post_publish(
+    *, post: Post, limiter: RateLimiter | None = None, deadline: float | None = None, actor=None
+) -> Result:
+    """Claim `post`, make sure it is on Google once, and write the outcome back (fenced).
+    The history names `actor` (a user who pressed "Publish now") or, when None, the job."""
     limiter = limiter or RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE)
     now = timezone.now()
     claim = post_claim(post=post, now=now)
@@ -187,7 +191,7 @@ def post_publish(*, post: Post, limiter: RateLimiter | None = None, deadline: fl
         logger.info("Lock acquired by another process: post %s skipped", post.pk)
         return Result(str(post.pk), "skipped_locked")
     unknown_since = post.google_create_sent_at  # an earlier attempt may have created it
-    attempt = _Attempt(post=post, claim=claim, limiter=limiter, deadline=deadline)
+    attempt = _Attempt(post=post, claim=claim, limiter=limiter, deadline=deadline, actor=actor)
     try:
         return attempt.run(unknown_since=unknown_since)
     except _Lost:
@@ -196,8 +200,9 @@ def post_publish(*, post: Post, limiter: RateLimiter | None = None, deadline: fl
 
 
 class _Attempt:
-    def __init__(self, *, post: Post, claim: dt.datetime, limiter: RateLimiter, deadline: float | None):
+    def __init__(self, *, post: Post, claim: dt.datetime, limiter: RateLimiter, deadline: float | None, actor):
         self.post = post
+        self.actor = actor
         self.claim = claim
         self.limiter = limiter
         self.deadline = deadline
@@ -210,7 +215,7 @@ class _Attempt:
             if unknown_since is not None:
                 found = self._find_on_google(since=unknown_since)
                 if found:
-                    self._published(found)
+                    self._published(found, detail="Found on Google from an earlier attempt (not created twice).")
                     logger.info("Post %s: found on Google as %s, adopted (not created again)", post.pk, found["name"])
                     return Result(str(post.pk), "published", found["name"], reconciled=True)
                 self.reconciled_nothing = True
@@ -275,7 +280,7 @@ class _Attempt:
         if updated != 1:
             raise _Lost
 
-    def _published(self, google_post: dict) -> None:
+    def _published(self, google_post: dict, *, detail: str = "Live on Google.") -> None:
         self._write(
             status=Post.Status.PUBLISHED,
             published_at=timezone.now(),
@@ -287,6 +292,7 @@ class _Attempt:
             last_error="",
             next_attempt_at=None,
         )
+        post_event_record(post=self.post, action=PostEvent.Action.PUBLISHED, user=self.actor, detail=detail)
 
     def _failed(self, message: str, *, create_unknown: bool = False) -> Result:
         # A retry by hand starts with a reconcile while the marker says a create may have landed.
@@ -297,6 +303,7 @@ class _Attempt:
             last_error=message,
             next_attempt_at=None,
         )
+        post_event_record(post=self.post, action=PostEvent.Action.FAILED, user=self.actor, detail=message)
         logger.info("Post %s failed: %s", self.post.pk, message)
         return Result(str(self.post.pk), "failed", message)
 

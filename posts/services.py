@@ -13,6 +13,7 @@ from django.utils import timezone
 from franchises import gbp_client
 
 from .gbp_mapping import local_post_body, post_problems
+from .history import post_event_record
 from .models import Post, PostEvent
 from .publishing import Result, post_publish
 
@@ -112,10 +113,11 @@ def post_retry(*, post: Post, at: dt.datetime | None = None) -> Post:
     return post_schedule(post=post, at=at or timezone.now())
 
 
-def post_publish_now(*, post: Post) -> Result:
-    """Schedule for now and publish in this request, through the same exactly-once path as the cron."""
+def post_publish_now(*, post: Post, user: AbstractBaseUser | None = None) -> Result:
+    """Schedule for now and publish in this request, through the same exactly-once path as the
+    cron; the history names `user` as the one who published (or failed) it."""
     post = post_schedule(post=post, at=timezone.now())
-    return post_publish(post=Post.objects.select_related("franchise").get(pk=post.pk))
+    return post_publish(post=Post.objects.select_related("franchise").get(pk=post.pk), actor=user)
 
 
 def post_duplicate(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
@@ -144,43 +146,6 @@ def post_delete(*, post: Post) -> None:
 #
 # The dashboard calls these `*_by` wrappers; the functions above stay free of history so the
 # publisher and other callers keep their behaviour. An action that raises records nothing.
-
-EXCERPT_LENGTH = 120
-
-
-def post_event_record(*, post: Post, action: str, user: AbstractBaseUser | None = None, detail: str = "") -> PostEvent:
-    """Record one change to `post`. `user` None means the publish job (or another automatic process).
-
-    The hook for the publisher: call it after a post is published or fails, e.g.
-    `post_event_record(post=post, action=PostEvent.Action.PUBLISHED)`."""
-    return _record(post=post, action=action, user=user, detail=detail)
-
-
-def _record(*, post: Post, action: str, user, detail: str = "", post_gone: bool = False) -> PostEvent:
-    return PostEvent.objects.create(
-        franchise_id=post.franchise_id,
-        post=None if post_gone else post,
-        actor=user if user is not None and user.is_authenticated else None,
-        action=action,
-        detail=detail[:500],
-        post_excerpt=(post.summary or "")[:EXCERPT_LENGTH],
-    )
-
-
-def post_event_record_result(result: Result, *, user: AbstractBaseUser | None = None) -> PostEvent | None:
-    """Record a publish attempt's outcome (published, or failed for good). Fits the job's
-    `posts_publish_due(on_result=...)`: deferred and skipped attempts change nothing lasting, so
-    they are not history."""
-    actions = {"published": PostEvent.Action.PUBLISHED, "failed": PostEvent.Action.FAILED}
-    if result.outcome not in actions:
-        return None
-    post = Post.objects.filter(pk=result.post_id).first()
-    if post is None:
-        return None
-    detail = result.message or ("Live on Google." if result.outcome == "published" else "")
-    if result.reconciled:
-        detail = f"{detail} Found on Google from an earlier attempt (not created twice).".strip()
-    return post_event_record(post=post, action=actions[result.outcome], user=user, detail=detail)
 
 
 def _when(at: dt.datetime, post: Post) -> str:
@@ -233,9 +198,7 @@ def post_retry_by(*, post: Post, user: AbstractBaseUser | None, at: dt.datetime 
 
 
 def post_publish_now_by(*, post: Post, user: AbstractBaseUser | None) -> Result:
-    result = post_publish_now(post=post)
-    post_event_record_result(result, user=user)
-    return result
+    return post_publish_now(post=post, user=user)
 
 
 def post_duplicate_by(*, post: Post, user: AbstractBaseUser | None) -> Post:
@@ -249,7 +212,7 @@ def post_delete_by(*, post: Post, user: AbstractBaseUser | None) -> None:
     on_google = post.status == Post.Status.PUBLISHED and bool(post.google_post_name)
     post_delete(post=post)
     detail = "Deleted on Google too." if on_google else ""
-    _record(post=post, action=PostEvent.Action.DELETED, user=user, detail=detail, post_gone=True)
+    post_event_record(post=post, action=PostEvent.Action.DELETED, user=user, detail=detail, post_gone=True)
 
 
 def post_reject_by(*, post: Post, user: AbstractBaseUser | None) -> None:
@@ -257,7 +220,7 @@ def post_reject_by(*, post: Post, user: AbstractBaseUser | None) -> None:
     if post.status != Post.Status.DRAFT:
         raise PostActionError("Only a draft can be rejected; unschedule it first.")
     post_delete(post=post)
-    _record(
+    post_event_record(
         post=post, action=PostEvent.Action.REJECTED, user=user, detail="Draft rejected and deleted.", post_gone=True
     )
 
@@ -310,7 +273,7 @@ def announcement_schedule(
             post.created_by = user
             post.full_clean()
             post.save()
-            _record(
+            post_event_record(
                 post=post,
                 action=PostEvent.Action.SCHEDULED,
                 user=user,

@@ -1,0 +1,24 @@
+"""A post's history: who created, edited, approved, published or deleted it, and when."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from .models import Post, PostEvent
+
+EXCERPT_LENGTH = 120
+
+
+def post_event_record(
+    *, post: Post, action: str, user: AbstractBaseUser | None = None, detail: str = "", post_gone: bool = False
+) -> PostEvent:
+    """Record one change to `post`. `user` None means the publish job (or another automatic
+    process); `post_gone` keeps the event after the post itself is deleted."""
+    return PostEvent.objects.create(
+        franchise_id=post.franchise_id,
+        post=None if post_gone else post,
+        actor=user if user is not None and user.is_authenticated else None,
+        action=action,
+        detail=detail[:500],
+        post_excerpt=(post.summary or "")[:EXCERPT_LENGTH],
+    )
