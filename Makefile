@@ -5,7 +5,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format venv clean
+.PHONY: run test chaos bench lint format venv clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ run: venv
 # The whole suite; honours DATABASE_URL (SQLite file otherwise). Exit 5 (no tests) fails too.
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The chaos suite: publish runners SIGKILLed, PostgreSQL restarted, connections cut, Google
+# failing. Needs PostgreSQL (it restarts the local cluster once); not part of `make test`.
+CHAOS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gbp_chaos
+chaos: venv
+	DATABASE_URL=$(CHAOS_DATABASE_URL) $(PY) -m pytest chaos -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+
+import psycopg
+import pytest
+from django.db import connection
+
+from chaos.helpers import (
+    assert_each_post_on_google_once,
+    assert_nothing_half_written,
+    due_posts_create,
+    runner_start,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+FAULTS = [
+    {"action": "status", "status": 429, "retry_after": 1},
+    {"action": "status", "status": 500},
+    {"action": "status", "status": 503},
+    {"action": "hang", "seconds": 2.0},
+    {"action": "drop", "after_commit": True},
+]
+
+
+def _scheduled() -> int:
+    from posts.models import Post
+
+    return Post.objects.filter(status=Post.Status.SCHEDULED).count()
+
+
+def _admin_sql(sql: str, *params) -> None:
+    """Run SQL on a connection of its own (the test's may be the one being cut)."""
+    db = connection.settings_dict
+    with psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="postgres", autocommit=True) as c:
+        c.execute(sql, params)
+
+
+def test_runners_killed_again_and_again_under_failing_google_publish_every_post_once(sandbox, runner_env):
+    """500 due posts, 8 runners at a time, SIGKILLed at random moments, 20% of Google's answers
+    failing (429, 500, 503, hangs, answers lost after the create)."""
+    rng = random.Random(1234)
+    posts = due_posts_create(sandbox, franchises=40, posts=500)
+    for route in ("posts.create", "posts.list"):
+        sandbox.client.chaos(route, 0.2, seed=99, mix=FAULTS)
+    env = runner_env()
+    kills = 0
+    deadline = time.monotonic() + 420
+
+    for _round in range(40):
+        if not _scheduled():
+            break
+        assert time.monotonic() < deadline, f"{_scheduled()} posts still scheduled after the time limit"
+        runners = [runner_start(env) for _ in range(8)]
+        time.sleep(rng.uniform(0.3, 2.5))
+        for runner in rng.sample(runners, k=rng.randint(2, 5)):
+            if runner.poll() is None:
+                runner.send_signal(signal.SIGKILL)
+                kills += 1
+        for runner in runners:
+            runner.wait(120)
+        time.sleep(1)  # let backoffs come due
+
+    sandbox.client.clear_faults()
+    while _scheduled() and time.monotonic() < deadline:  # the dust settles: runs without kills
+        runner = runner_start(env)
+        assert runner.wait(120) == 0, runner.stderr.read()
+        time.sleep(1)
+
+    assert kills >= 40, "the chaos did not kill enough runners to mean anything"
+    assert_each_post_on_google_once(sandbox, posts)
+
+
+def test_a_run_cut_off_by_a_postgresql_restart_is_recovered_by_the_next_run(sandbox, runner_env):
+    posts = due_posts_create(sandbox, franchises=10, posts=120)
+    sandbox.client.latency(0.05, route="posts.create")
+    env = runner_env(PUBLISH_CONCURRENCY="2")
+    runner = runner_start(env)
+    time.sleep(1.0)
+    assert runner.poll() is None, "the run finished before the restart"
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True, timeout=120)
+    code = runner.wait(120)
+    stderr = runner.stderr.read()
+    assert code != 0, "the run did not notice the database going away"
+    assert "database error" in stderr
+
+    connection.close()  # ours went down with the server too
+    assert_nothing_half_written()
+    sandbox.client.latency(0)
+    deadline = time.monotonic() + 120
+    while _scheduled() and time.monotonic() < deadline:
+        rerun = runner_start(env)
+        assert rerun.wait(120) == 0, rerun.stderr.read()
+        time.sleep(1)
+    assert_each_post_on_google_once(sandbox, posts)
+
+
+def test_a_dropped_database_connection_stops_the_run_with_a_clear_error_and_nothing_half_written(sandbox, runner_env):
+    posts = due_posts_create(sandbox, franchises=5, posts=60)
+    sandbox.client.latency(0.05, route="posts.create")
+    env = runner_env(PUBLISH_CONCURRENCY="1")
+    runner = runner_start(env)
+    time.sleep(1.0)
+    assert runner.poll() is None, "the run finished before the connection was cut"
+    db_name = connection.settings_dict["NAME"]
+    _admin_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = %s AND application_name <> 'chaos-test' AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend' AND query NOT ILIKE '%%pg_stat_activity%%'",
+        db_name,
+    )
+    code = runner.wait(120)
+    stderr = runner.stderr.read()
+    assert code != 0
+    assert "publish-scheduled: the run broke on a database error" in stderr
+
+    connection.close()
+    assert_nothing_half_written()
+    deadline = time.monotonic() + 120
+    while _scheduled() and time.monotonic() < deadline:
+        rerun = runner_start(env)
+        assert rerun.wait(120) == 0, rerun.stderr.read()
+        time.sleep(1)
+    assert_each_post_on_google_once(sandbox, posts)
