@@ -30,6 +30,11 @@ CHAOS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gbp_chaos
 chaos: venv
 	DATABASE_URL=$(CHAOS_DATABASE_URL) $(PY) -m pytest chaos -p no:cacheprovider $(PYTEST_ARGS)
 
+# Every benchmark in bench/, one summary table at the end (BENCHMARKS.md records a run).
+# DATABASE_URL=postgres://... to measure on PostgreSQL; BENCH_ARGS=--quick for a smoke run.
+bench: venv
+	$(PY) bench/run_all.py $(BENCH_ARGS)
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

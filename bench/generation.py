@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+from harness import summary_add
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--franchises", type=int, default=1000, help="franchises to queue for (default 1000)")
@@ -157,6 +160,9 @@ def main() -> None:
                 franchises=args.franchises, posts_per_week=args.posts_per_week
             ):
                 print(f"{label:<22}{queued:>8}{skipped:>9}{elapsed:>9.2f}{rate:>10.0f}")
+                summary_add(
+                    "generation", f"generate-drafts {label}, {args.franchises} franchises: slots/s", f"{rate:.0f}"
+                )
 
             SandboxClient(sandbox.url).latency(args.latency_ms / 1000, route="messages")
             print(f"\nprocess-generation-queue: {args.rows} rows, sandbox latency {args.latency_ms:.0f} ms per call")
@@ -166,6 +172,11 @@ def main() -> None:
                     rows=args.rows, concurrency=c, latency_ms=args.latency_ms
                 )
                 print(f"{concurrency:<12}{done:>10}{other:>7}{elapsed:>9.2f}{rate:>12.0f}{ceiling:>9.0f}")
+                summary_add(
+                    "generation",
+                    f"drafts/min at C={concurrency}, L={args.latency_ms:.0f} ms (ceiling {ceiling:.0f})",
+                    f"{rate:.0f}",
+                )
         finally:
             connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
             sandbox.stop()

@@ -140,3 +140,13 @@ def table(headers: list[str], rows: list[list]) -> str:
     lines = ["  ".join(cell.rjust(widths[i]) for i, cell in enumerate(row)) for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def summary_add(benchmark: str, measure: str, value: str) -> None:
+    """Hand a headline figure to `make bench` (bench/run_all.py), which prints them as one table."""
+    path = os.environ.get("BENCH_SUMMARY_FILE")
+    if path:
+        import json
+
+        with open(path, "a") as out:
+            out.write(json.dumps([benchmark, measure, value]) + "\n")

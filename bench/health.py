@@ -41,6 +41,9 @@ sys.path.insert(0, str(ROOT))
 CRON_SECRET = "bench-cron-secret"
 
 
+from harness import summary_add
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--franchises", type=int, default=500, help="franchises (default 500)")
@@ -207,6 +210,11 @@ def main() -> None:
         print(f"{'mode':<12} {'caller':<10} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  status")
         for mode, caller, poll in rows:
             times, codes = measure(poll, args.polls)
+            summary_add(
+                "health",
+                f"{mode}, {caller} ({args.franchises} franchises): median / p95 ms",
+                f"{statistics.median(times):.1f} / {percentile(times, 0.95):.1f}",
+            )
             print(
                 f"{mode:<12} {caller:<10} {statistics.median(times):>10.2f} {percentile(times, 0.95):>8.2f} "
                 f"{max(times):>8.2f}  {','.join(map(str, sorted(codes)))}"

@@ -19,7 +19,7 @@ import datetime as dt
 import tempfile
 import time
 
-from harness import QueryCounter, database_drop, django_configure, sandbox_start, table
+from harness import QueryCounter, database_drop, django_configure, sandbox_start, summary_add, table
 
 
 def parse_args() -> argparse.Namespace:
@@ -90,6 +90,13 @@ def run_once(sandbox, args, concurrency: int) -> list:
     creates = sandbox.client.calls("posts.create")
     rate = published / elapsed
     ideal = min(args.quota / 60, concurrency / (args.latency_ms / 1000))
+    setup = f"N={args.posts}, L={args.latency_ms:g} ms, C={concurrency}, quota {args.quota}/min"
+    summary_add("publish", f"posts/s ({setup}); ratio to ideal", f"{rate:.2f}; {rate / ideal:.2f}")
+    summary_add(
+        "publish",
+        f"queries/post; creates/post ({setup})",
+        f"{counter.count / max(1, published):.2f}; {creates / max(1, published):.2f}",
+    )
     return [
         concurrency,
         f"{published}/{args.posts}",

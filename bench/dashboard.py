@@ -1,0 +1,143 @@
+"""Benchmark of the dashboard's pages at 100 franchises x 10,000 posts.
+
+    .venv/bin/python bench/dashboard.py
+    .venv/bin/python bench/dashboard.py --franchises 100 --posts 10000 --requests 50
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gbp .venv/bin/python bench/dashboard.py
+
+Builds a throwaway database (SQLite file in a temp dir, or `bench_<name>` beside DATABASE_URL's
+database, dropped at the end) with --franchises franchises and --posts posts spread over them in
+every state, then requests each page --requests times through Django's test client as a
+headquarters user (who sees every franchise) and as a franchise admin (who sees one). Prints the
+median and 95th-percentile latency and the SQL statements per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+
+from harness import QueryCounter, database_drop, django_configure, percentile, sandbox_start, summary_add, table
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--franchises", type=int, default=100)
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=50, help="requests per page (default 50)")
+    return parser.parse_args()
+
+
+def data_create(*, franchises: int, posts: int):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from franchises.models import Franchise, Membership
+    from posts.models import Post
+
+    zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
+    created = Franchise.objects.bulk_create(
+        Franchise(name=f"Franchise {n:03}", city=f"City {n}", timezone=zones[n % 4], google_refresh_token=f"tok-{n}")
+        for n in range(franchises)
+    )
+    now = timezone.now()
+    statuses = ["published", "published", "scheduled", "draft", "failed"]
+    rows = []
+    for n in range(posts):
+        status = statuses[n % len(statuses)]
+        when = now + dt.timedelta(hours=(n % 720) - 360)
+        rows.append(
+            Post(
+                franchise=created[n % franchises],
+                status=status,
+                source="ai" if n % 3 == 0 else "manual",
+                summary=f"Post {n}: seasonal news, offers and tips for our neighbours.",
+                scheduled_at=when,
+                published_at=when + dt.timedelta(seconds=30) if status == "published" else None,
+                google_post_name=f"accounts/1/locations/{n % franchises}/localPosts/{n}"
+                if status == "published"
+                else "",
+                last_error="Google refused the post: Request contains an invalid argument."
+                if status == "failed"
+                else "",
+            )
+        )
+    Post.objects.bulk_create(rows, batch_size=2000)
+    User = get_user_model()
+    hq = User.objects.create_superuser("hq", "hq@example.com", "x")
+    admin = User.objects.create_user("franchise-admin", "fa@example.com", "x")
+    Membership.objects.create(user=admin, franchise=created[0], role=Membership.Role.ADMIN)
+    return hq, admin, created[0]
+
+
+def page_urls(franchise) -> list[tuple[str, str]]:
+    from django.urls import NoReverseMatch, reverse
+
+    wanted = [
+        ("home", "franchises:home", []),
+        ("posts list", "posts:list", []),
+        ("franchise posts", "posts:franchise_list", [franchise.pk]),
+        ("calendar (month)", "posts:calendar", [franchise.pk]),
+        ("drafts", "posts:drafts", []),
+        ("franchise page", "franchises:detail", [franchise.pk]),
+        ("metrics (30 days)", "franchises:metrics", []),
+    ]
+    urls = []
+    for label, name, args in wanted:
+        try:
+            url = reverse(name, args=args)
+            urls.append((label, url + ("?days=30" if "metrics" in name else "")))
+        except NoReverseMatch:
+            print(f"(no page named {name}: skipped)")
+    urls.append(("/api/health", "/api/health"))
+    return urls
+
+
+def measure(client, url: str, requests: int) -> tuple[float, float, float, int]:
+    counter = QueryCounter()
+    counter.install()
+    client.get(url)  # warm: templates, caches
+    latencies = []
+    start_count = counter.count
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        latencies.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, f"{url} answered {response.status_code}"
+    queries = (counter.count - start_count) / requests
+    return statistics.median(latencies), percentile(latencies, 0.95), queries, response.status_code
+
+
+def main() -> None:
+    args = parse_args()
+    sandbox = sandbox_start()
+    with tempfile.TemporaryDirectory() as tmp:
+        django_configure(tmp, sandbox)
+        from django.db import connection
+        from django.test import Client
+
+        try:
+            hq, admin, franchise = data_create(franchises=args.franchises, posts=args.posts)
+            rows = []
+            for who, user in (("headquarters", hq), ("franchise admin", admin)):
+                client = Client()
+                client.force_login(user)
+                for label, url in page_urls(franchise):
+                    median, p95, queries, _ = measure(client, url, args.requests)
+                    rows.append([who, label, f"{median:.1f}", f"{p95:.1f}", f"{queries:.0f}"])
+                    summary_add(
+                        "dashboard",
+                        f"{label} as {who}: median / p95 ms, queries",
+                        f"{median:.0f} / {p95:.0f}, {queries:.0f}",
+                    )
+        finally:
+            database_drop()
+            sandbox.stop()
+        print(f"dashboard pages: {args.franchises} franchises x {args.posts} posts, {connection.vendor}")
+        print(table(["user", "page", "median ms", "p95 ms", "queries"], rows))
+
+
+if __name__ == "__main__":
+    main()
