@@ -3,6 +3,7 @@ metrics page and the superusers' system page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from functools import wraps
@@ -148,6 +149,8 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "days": days,
+        "since": dt.datetime.fromisoformat(data["since"]),
+        "until": dt.datetime.fromisoformat(data["until"]),
         "day_choices": METRICS_PAGE_DAYS,
         "metrics": data,
         "overall": _metrics_row("All your franchises", data["overall"]),
