@@ -18,8 +18,6 @@ the end), migrates it, and runs the real job functions against it:
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import tempfile
 import time
@@ -29,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from harness import summary_add
+from harness import django_configure, summary_add
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,36 +40,6 @@ def parse_args() -> argparse.Namespace:
         "--concurrency", default="2,4,8", help="GENERATION_CONCURRENCY values, comma-separated (default 2,4,8)"
     )
     return parser.parse_args()
-
-
-def configure(tmp: str, sandbox_url: str, anthropic_key: str) -> None:
-    """Environment for gbp_scheduler.settings, then a fresh test database (created and migrated)."""
-    defaults = {
-        "DEBUG": "false",  # DEBUG would record every query and slow the run down
-        "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
-        "FIELD_ENCRYPTION_KEY": "0Yf3yYlO1mT0z3qZ8Vx0yC7Gm8lqkE1mY7n5q1Jb2zA=",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"sqlite:///{tmp}/unused.sqlite3",
-    }
-    for name, value in defaults.items():
-        os.environ.setdefault(name, value)
-    os.environ["ANTHROPIC_BASE_URL"] = sandbox_url
-    os.environ["ANTHROPIC_API_KEY"] = anthropic_key
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gbp_scheduler.settings")
-
-    import django
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    is_sqlite = db["ENGINE"].endswith("sqlite3")
-    db["TEST"] = {"NAME": f"{tmp}/bench.sqlite3" if is_sqlite else f"bench_{db['NAME']}"}
-    django.setup()
-
-    from django.db import connection
-
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    for noisy in ("httpx", "httpx2", "anthropic"):  # a log line per request would swamp the table
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def bench_fill(*, franchises: int, posts_per_week: int) -> list[tuple]:
@@ -145,11 +113,10 @@ def main() -> None:
     args = parse_args()
     from sandbox.client import SandboxClient
     from sandbox.server import Sandbox
-    from sandbox.state import DEFAULT_ANTHROPIC_KEY
 
     sandbox = Sandbox(port=0, seed="empty").start()
     with tempfile.TemporaryDirectory(prefix="gbp-bench-") as tmp:
-        configure(tmp, sandbox.url, DEFAULT_ANTHROPIC_KEY)
+        django_configure(tmp, sandbox)
         from django.db import connection
 
         try:

@@ -3,6 +3,7 @@ query counter that sees every connection (worker threads included)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -54,9 +55,9 @@ def sandbox_start() -> SandboxProcess:
     return SandboxProcess()
 
 
-def django_configure(tmp: str, sandbox) -> None:
-    """Settings from the environment, pointed at the sandbox, then a fresh database (created and
-    migrated): a SQLite file in `tmp`, or `bench_<name>` beside the database in DATABASE_URL."""
+def django_configure(tmp: str, sandbox, *, env: dict[str, str] | None = None, db_prefix: str = "bench_") -> None:
+    """Settings from the environment, pointed at the sandbox (plus `env`), then a fresh database
+    (created and migrated): a SQLite file in `tmp`, or `<db_prefix><name>` beside DATABASE_URL's."""
     from sandbox.state import DEFAULT_ANTHROPIC_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
     defaults = {
@@ -64,6 +65,7 @@ def django_configure(tmp: str, sandbox) -> None:
         "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
         "FIELD_ENCRYPTION_KEY": "0Yf3yYlO1mT0z3qZ8Vx0yC7Gm8lqkE1mY7n5q1Jb2zA=",
         "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
         "DATABASE_URL": f"sqlite:///{tmp}/unused.sqlite3",
         "LOG_LEVEL": "WARNING",
     }
@@ -76,6 +78,7 @@ def django_configure(tmp: str, sandbox) -> None:
             "GOOGLE_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
             "ANTHROPIC_BASE_URL": sandbox.url,
             "ANTHROPIC_API_KEY": DEFAULT_ANTHROPIC_KEY,
+            **(env or {}),
         }
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gbp_scheduler.settings")
@@ -85,12 +88,14 @@ def django_configure(tmp: str, sandbox) -> None:
 
     db = settings.DATABASES["default"]
     is_sqlite = db["ENGINE"].endswith("sqlite3")
-    db["TEST"] = {"NAME": f"{tmp}/bench.sqlite3" if is_sqlite else f"bench_{db['NAME']}"}
+    db["TEST"] = {"NAME": f"{tmp}/bench.sqlite3" if is_sqlite else f"{db_prefix}{db['NAME']}"}
     django.setup()
 
     from django.db import connection
 
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    for noisy in ("httpx", "httpx2", "anthropic"):  # a log line per request would swamp the tables
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def database_drop() -> None:
@@ -127,11 +132,14 @@ class QueryCounter:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
     ordered = sorted(values)
     if not ordered:
         return 0.0
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def table(headers: list[str], rows: list[list]) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import statistics
 import sys
 import tempfile
@@ -41,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 CRON_SECRET = "bench-cron-secret"
 
 
-from harness import summary_add
+from harness import django_configure, percentile, summary_add
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,37 +48,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--franchises", type=int, default=500, help="franchises (default 500)")
     parser.add_argument("--polls", type=int, default=1000, help="polls per measurement (default 1000)")
     return parser.parse_args()
-
-
-def configure(tmp: str, sandbox_url: str, anthropic_key: str) -> None:
-    """Environment for gbp_scheduler.settings, then a fresh database (created and migrated)."""
-    defaults = {
-        "DEBUG": "false",  # DEBUG would record every query and slow the run down
-        "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
-        "FIELD_ENCRYPTION_KEY": "0Yf3yYlO1mT0z3qZ8Vx0yC7Gm8lqkE1mY7n5q1Jb2zA=",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-        "DATABASE_URL": f"sqlite:///{tmp}/unused.sqlite3",
-        "LOG_LEVEL": "WARNING",
-    }
-    for name, value in defaults.items():
-        os.environ.setdefault(name, value)
-    os.environ["CRON_SECRET"] = CRON_SECRET
-    os.environ["ANTHROPIC_BASE_URL"] = sandbox_url
-    os.environ["ANTHROPIC_API_KEY"] = anthropic_key
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gbp_scheduler.settings")
-
-    import django
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    is_sqlite = db["ENGINE"].endswith("sqlite3")
-    db["TEST"] = {"NAME": f"{tmp}/bench.sqlite3" if is_sqlite else f"bench_health_{db['NAME']}"}
-    django.setup()
-
-    from django.db import connection
-
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
 
 
 def populate(franchises: int) -> None:
@@ -132,14 +100,6 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    position = fraction * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def measure(poll, polls: int) -> tuple[list[float], set[int]]:
     for _ in range(20):  # warm-up: imports, first connection, cache
         poll()
@@ -159,7 +119,7 @@ def main() -> None:
     sandbox = Sandbox().start()
     sb = SandboxClient(sandbox.url)
     tmp = tempfile.mkdtemp(prefix="bench-health-")
-    configure(tmp, sandbox.url, SandboxClient.anthropic_key)
+    django_configure(tmp, sandbox, env={"CRON_SECRET": CRON_SECRET}, db_prefix="bench_health_")
     from django.db import connection, connections
     from django.test import Client
 
