@@ -15,7 +15,6 @@ the ideal min(quota, C / L) posts per second.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import tempfile
 import time
 
@@ -33,38 +32,14 @@ def parse_args() -> argparse.Namespace:
 
 
 def due_posts_create(sandbox, *, posts: int, franchises: int) -> None:
-    from django.utils import timezone
-
     from franchises.models import Franchise
     from posts.models import Post
+    from posts.tests.google import franchises_connected_bulk, posts_due_bulk
 
     Post.objects.all().delete()
     Franchise.objects.all().delete()
-    created = []
-    for n in range(franchises):
-        grant = sandbox.client.grant()
-        account = sandbox.client.add_account(f"Bench account {n}", locations=1)
-        created.append(
-            Franchise(
-                name=f"Bench Franchise {n}",
-                google_refresh_token=grant["refresh_token"],
-                google_access_token=grant["access_token"],
-                google_token_expires_at=timezone.now() + dt.timedelta(hours=1),
-                google_account_id=account["account_id"],
-                google_location_id=account["location_ids"][0],
-            )
-        )
-    Franchise.objects.bulk_create(created)
-    now = timezone.now()
-    Post.objects.bulk_create(
-        Post(
-            franchise=created[n % franchises],
-            status=Post.Status.SCHEDULED,
-            scheduled_at=now - dt.timedelta(seconds=posts - n),
-            summary=f"Benchmark post {n}: something worth knowing this week.",
-        )
-        for n in range(posts)
-    )
+    created = franchises_connected_bulk(sandbox.client, count=franchises, name="Bench Franchise")
+    posts_due_bulk(created, count=posts, summary="Benchmark post {n}: something worth knowing this week.")
 
 
 def run_once(sandbox, args, concurrency: int) -> list:

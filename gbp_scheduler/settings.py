@@ -202,6 +202,13 @@ GOOGLE_API_BASE_URL = env.str("GOOGLE_API_BASE_URL", default="").rstrip("/")
 # Timeout of one HTTP call to Google; keep it well below PUBLISH_LOCK_TIMEOUT_SECONDS so a
 # lock only goes stale when its runner died.
 GOOGLE_HTTP_TIMEOUT_SECONDS = env.float("GOOGLE_HTTP_TIMEOUT_SECONDS", default=30.0)
+if GOOGLE_HTTP_TIMEOUT_SECONDS * 2 >= PUBLISH_LOCK_TIMEOUT_SECONDS:
+    # Exactly-once publishing relies on a create landing within the first half of its lock's
+    # life (see posts/publishing.py): a takeover must be able to see it.
+    raise ImproperlyConfigured(
+        f"GOOGLE_HTTP_TIMEOUT_SECONDS ({GOOGLE_HTTP_TIMEOUT_SECONDS:g}) must be less than half of "
+        f"PUBLISH_LOCK_TIMEOUT_SECONDS ({PUBLISH_LOCK_TIMEOUT_SECONDS})."
+    )
 # Refresh a stored access token when less than this many seconds of it are left.
 GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS = env.int("GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS", default=300)
 # Publishing: posts in flight at once per run, Google's quota, retries, and the lateness cutoff

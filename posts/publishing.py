@@ -36,7 +36,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from franchises import gbp_client
-from franchises.google_tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google_tokens import (
+    GoogleReauthorizationRequired,
+    GoogleTokenTransientError,
+    google_access_token_get,
+)
 from gbp_scheduler.cron import TimeBudget
 
 from .gbp_mapping import PostNotPublishable, local_post_body
@@ -225,6 +229,8 @@ class _Attempt:
                 return self._failed(MISSED_WINDOW_MESSAGE.format(due=due, hours=hours))
             body = local_post_body(post)
             self._wait_for_slot()
+            self._token_refresh_if_due()
+            self._refuse_if_claim_too_old()
             self.create_sent = True
             created = gbp_client.local_post_create(franchise=post.franchise, body=body)
         except PostNotPublishable as exc:
@@ -248,6 +254,29 @@ class _Attempt:
     def _wait_for_slot(self) -> None:
         if not self.limiter.acquire(deadline=self.deadline):
             raise gbp_client.GbpRateLimitedError("The run's time budget ended while waiting for Google's quota.")
+
+    def _token_refresh_if_due(self) -> None:
+        """Refresh an expiring access token now, so the create below is sent without that delay."""
+        franchise = self.post.franchise
+        margin = dt.timedelta(seconds=settings.GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS)
+        expires = franchise.google_token_expires_at
+        if expires is None or expires - timezone.now() <= margin:
+            google_access_token_get(franchise=franchise)
+
+    def _refuse_if_claim_too_old(self) -> None:
+        """Send a create only in the first half of the lock's life.
+
+        Another run may take the post over once the lock is PUBLISH_LOCK_TIMEOUT_SECONDS old, and
+        its reconcile must already see any create of ours. A create sent before half the timeout
+        has passed has landed (or failed) by then, since one call to Google takes at most
+        GOOGLE_HTTP_TIMEOUT_SECONDS, which settings keep below half the timeout. A slow attempt
+        (a starved process, a long quota wait) stops here and tries again in a later run.
+        """
+        half_life = dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS / 2)
+        if timezone.now() > self.claim + half_life:
+            raise gbp_client.GbpTransientError(
+                "This attempt ran too long to create the post safely; it will be retried."
+            )
 
     def _find_on_google(self, *, since: dt.datetime) -> dict | None:
         """A post on Google with this post's text, created since `since` and not owned by another post."""

@@ -291,3 +291,23 @@ def test_a_claim_rechecks_that_the_post_is_still_due_and_scheduled(sandbox):
 
     assert post_claim(post=stale_copy, now=timezone.now()) is None
     assert sandbox.client.calls("posts.create") == 1
+
+
+def test_an_attempt_too_slow_to_create_safely_creates_nothing_and_retries_later(sandbox, settings):
+    """A create goes out only in the first half of the lock's life, so that a run taking the
+    post over after the timeout always sees it on Google."""
+    from posts.publishing import post_publish
+    from posts.rate_limit import RateLimiter
+
+    settings.PUBLISH_LOCK_TIMEOUT_SECONDS = 2
+    post = due_post(connect_to_sandbox(sandbox))
+    limiter = RateLimiter(300)
+    limiter.pause(1.2)  # e.g. a long wait for Google's quota: past half of the 2 s lock
+
+    result = post_publish(post=post, limiter=limiter)
+
+    post.refresh_from_db()
+    assert result.outcome == "deferred"
+    assert sandbox.client.calls("posts.create") == 0
+    assert post.status == Post.Status.SCHEDULED and post.publishing_at is None
+    assert "too long" in post.last_error
