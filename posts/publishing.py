@@ -172,15 +172,30 @@ def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
 def post_claim(*, post: Post, now: dt.datetime) -> dt.datetime | None:
     """Compare-and-set the publish lock; the lock value on success, None when another run has it."""
     read_lock = post.publishing_at
-    lock_condition = Q(publishing_at__isnull=True) if read_lock is None else Q(publishing_at=read_lock)
     if read_lock is not None and read_lock >= lock_stale_before(now):
         return None
+    # Everything this attempt will act on must still be as we read it: the lock, and the
+    # outcome-unknown marker and attempt count an earlier attempt may have written meanwhile (a
+    # stale copy would skip the reconcile and create the post a second time).
     claimed = (
-        Post.objects.filter(lock_condition, pk=post.pk, status=Post.Status.SCHEDULED, scheduled_at__lte=now)
+        Post.objects.filter(
+            _same(publishing_at=read_lock),
+            _same(google_create_sent_at=post.google_create_sent_at),
+            pk=post.pk,
+            attempts=post.attempts,
+            status=Post.Status.SCHEDULED,
+            scheduled_at__lte=now,
+        )
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(publishing_at=now, google_create_sent_at=Coalesce("google_create_sent_at", now))
     )
     return now if claimed == 1 else None
+
+
+def _same(**field: dt.datetime | None) -> Q:
+    """`field = value`, where a None value means IS NULL."""
+    ((name, value),) = field.items()
+    return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
 
 
 def post_publish(

@@ -311,3 +311,23 @@ def test_an_attempt_too_slow_to_create_safely_creates_nothing_and_retries_later(
     assert sandbox.client.calls("posts.create") == 0
     assert post.status == Post.Status.SCHEDULED and post.publishing_at is None
     assert "too long" in post.last_error
+
+
+def test_a_copy_read_before_an_attempt_whose_create_may_have_landed_cannot_claim_the_post(sandbox):
+    """Runner B read the post; runner A's create then lost its answer and A deferred the post.
+    B's copy says nothing about that create, so B must not claim with it (it would skip the
+    reconcile and create the post twice); a fresh read reconciles."""
+    franchise = connect_to_sandbox(sandbox)
+    post = due_post(franchise)
+    stale_copy = Post.objects.get(pk=post.pk)
+    sandbox.client.drop("posts.create", after_commit=True)
+    run()  # runner A
+    post.refresh_from_db()
+    assert post.google_create_sent_at is not None
+
+    with time_machine.travel(post.next_attempt_at + dt.timedelta(seconds=1), tick=True):
+        assert post_claim(post=stale_copy, now=timezone.now()) is None
+        counts = run()
+
+    assert counts["reconciled"] == 1
+    assert len(google_posts(sandbox, franchise)) == 1
