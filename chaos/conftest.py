@@ -18,13 +18,16 @@ def runner_env(sandbox, settings):
         db = connection.settings_dict
         env = {
             **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            # application_name lets a test find the runners' connections (and only theirs).
+            "DATABASE_URL": (
+                f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}?application_name=publish-runner"
+            ),
             "DB_CONN_MAX_AGE": "0",
             "GOOGLE_API_BASE_URL": sandbox.url,
             "GOOGLE_CLIENT_ID": settings.GOOGLE_CLIENT_ID,
             "GOOGLE_CLIENT_SECRET": settings.GOOGLE_CLIENT_SECRET,
             "GOOGLE_HTTP_TIMEOUT_SECONDS": "1",
-            "PUBLISH_LOCK_TIMEOUT_SECONDS": "4",
+            "PUBLISH_LOCK_TIMEOUT_SECONDS": "6",
             "PUBLISH_RETRY_BASE_SECONDS": "1",
             "PUBLISH_MAX_ATTEMPTS": "1000",
             "PUBLISH_CONCURRENCY": "4",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-
-from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,35 +21,17 @@ def runner_start(env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def due_posts_create(sandbox, *, franchises: int, posts: int) -> list:
-    from franchises.models import Franchise
-    from posts.models import Post
+def runner_finish(runner: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
+    """Wait for a runner (reading its stderr so a full pipe never blocks it): (exit code, stderr)."""
+    _, stderr = runner.communicate(timeout=timeout)
+    return runner.returncode, stderr
 
-    created = []
-    for n in range(franchises):
-        grant = sandbox.client.grant()
-        account = sandbox.client.add_account(f"Chaos account {n}", locations=1)
-        created.append(
-            Franchise(
-                name=f"Chaos Franchise {n}",
-                google_refresh_token=grant["refresh_token"],
-                google_access_token=grant["access_token"],
-                google_token_expires_at=timezone.now() + dt.timedelta(hours=1),
-                google_account_id=account["account_id"],
-                google_location_id=account["location_ids"][0],
-            )
-        )
-    Franchise.objects.bulk_create(created)
-    now = timezone.now()
-    return Post.objects.bulk_create(
-        Post(
-            franchise=created[n % franchises],
-            status=Post.Status.SCHEDULED,
-            scheduled_at=now - dt.timedelta(seconds=posts - n),
-            summary=f"Chaos post {n}: it must reach Google exactly once.",
-        )
-        for n in range(posts)
-    )
+
+def due_posts_create(sandbox, *, franchises: int, posts: int) -> list:
+    from posts.tests.google import franchises_connected_bulk, posts_due_bulk
+
+    created = franchises_connected_bulk(sandbox.client, count=franchises, name="Chaos Franchise")
+    return posts_due_bulk(created, count=posts, summary="Chaos post {n}: it must reach Google exactly once.")
 
 
 def assert_each_post_on_google_once(sandbox, posts: list) -> None:
