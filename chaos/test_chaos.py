@@ -34,6 +34,15 @@ def _scheduled() -> int:
     return Post.objects.filter(status=Post.Status.SCHEDULED).count()
 
 
+def _runs_until_none_scheduled(env: dict[str, str], seconds: float = 120) -> None:
+    """Undisturbed runs, one after another, until every post is out (each must exit 0)."""
+    deadline = time.monotonic() + seconds
+    while _scheduled() and time.monotonic() < deadline:
+        code, stderr = runner_finish(runner_start(env))
+        assert code == 0, stderr
+        time.sleep(1)
+
+
 def _admin_sql(sql: str, *params) -> None:
     """Run SQL on a connection of its own (the test's may be the one being cut)."""
     db = connection.settings_dict
@@ -68,10 +77,7 @@ def test_runners_killed_again_and_again_under_failing_google_publish_every_post_
         time.sleep(1)  # let backoffs come due
 
     sandbox.client.clear_faults()
-    while _scheduled() and time.monotonic() < deadline:  # the dust settles: runs without kills
-        code, stderr = runner_finish(runner_start(env))
-        assert code == 0, stderr
-        time.sleep(1)
+    _runs_until_none_scheduled(env)  # the dust settles: runs without kills
 
     assert_each_post_on_google_once(sandbox, posts)
     assert kills >= 10, f"only {kills} runners were killed mid-run: not enough chaos to mean anything"
@@ -93,11 +99,7 @@ def test_a_run_cut_off_by_a_postgresql_restart_is_recovered_by_the_next_run(sand
 
     assert_nothing_half_written()
     sandbox.client.latency(0)
-    deadline = time.monotonic() + 120
-    while _scheduled() and time.monotonic() < deadline:
-        code, stderr = runner_finish(runner_start(env))
-        assert code == 0, stderr
-        time.sleep(1)
+    _runs_until_none_scheduled(env)
     assert_each_post_on_google_once(sandbox, posts)
 
 
@@ -117,9 +119,5 @@ def test_a_dropped_database_connection_stops_the_run_with_a_clear_error_and_noth
     assert Post.objects.filter(status=Post.Status.SCHEDULED).exists(), "the cut came too late to mean anything"
 
     assert_nothing_half_written()
-    deadline = time.monotonic() + 120
-    while _scheduled() and time.monotonic() < deadline:
-        code, stderr = runner_finish(runner_start(env))
-        assert code == 0, stderr
-        time.sleep(1)
+    _runs_until_none_scheduled(env)
     assert_each_post_on_google_once(sandbox, posts)

@@ -12,7 +12,7 @@ from franchises.models import Membership
 from gbp_scheduler.cron import TimeBudget
 from posts.models import Post, PostEvent
 from posts.publishing import posts_publish_due
-from posts.tests.dashboard import logged_in, make_member
+from posts.tests.dashboard import logged_in, make_member, messages_of
 from posts.tests.factories import make_franchise, make_post
 from posts.tests.google import connect_to_sandbox, google_posts
 
@@ -38,10 +38,6 @@ def staff(client, franchise):
     return user
 
 
-def _messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
 def _actions(post: Post) -> list[str]:
     return list(PostEvent.objects.filter(post=post).order_by("created_at").values_list("action", flat=True))
 
@@ -52,7 +48,7 @@ def test_approve_and_schedule_from_the_post_page(client, franchise, staff):
     post.refresh_from_db()
     assert post.status == Post.Status.SCHEDULED
     assert post.scheduled_at == dt.datetime(2030, 3, 2, 9, 15, tzinfo=UTC)  # 10:15 CET
-    assert "Approved and scheduled." in _messages(response)
+    assert "Approved and scheduled." in messages_of(response)
     assert _actions(post) == ["scheduled"]
     assert 'data-event="scheduled"' in response.content.decode()
 
@@ -60,7 +56,7 @@ def test_approve_and_schedule_from_the_post_page(client, franchise, staff):
 def test_scheduling_in_the_past_is_refused_with_a_message(client, franchise, staff):
     post = make_post(franchise=franchise)
     response = client.post(reverse("posts:schedule", args=[post.pk]), {"scheduled_at": "2001-01-01T10:00"}, follow=True)
-    assert any("That time has passed" in text for text in _messages(response))
+    assert any("That time has passed" in text for text in messages_of(response))
     post.refresh_from_db()
     assert post.status == Post.Status.DRAFT
     assert _actions(post) == []
@@ -69,7 +65,7 @@ def test_scheduling_in_the_past_is_refused_with_a_message(client, franchise, sta
 def test_a_post_google_would_reject_is_not_scheduled(client, franchise, staff):
     post = make_post(franchise=franchise, topic_type=Post.TopicType.EVENT)
     response = client.post(reverse("posts:schedule", args=[post.pk]), {"scheduled_at": "2030-01-01T10:00"}, follow=True)
-    assert "Not scheduled: An event needs a title. An event needs a start and an end." in _messages(response)
+    assert "Not scheduled: An event needs a title. An event needs a start and an end." in messages_of(response)
     post.refresh_from_db()
     assert post.status == Post.Status.DRAFT
 
@@ -79,14 +75,14 @@ def test_unschedule_puts_the_post_back_to_draft(client, franchise, staff):
     response = client.post(reverse("posts:unschedule", args=[post.pk]), follow=True)
     post.refresh_from_db()
     assert post.status == Post.Status.DRAFT
-    assert "Unscheduled: back to draft." in _messages(response)
+    assert "Unscheduled: back to draft." in messages_of(response)
     assert _actions(post) == ["unscheduled"]
 
 
 def test_actions_on_a_post_being_published_are_refused_with_the_reason(client, franchise, staff):
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED, publishing_at=timezone.now())
     response = client.post(reverse("posts:unschedule", args=[post.pk]), follow=True)
-    assert any("being published right now" in text for text in _messages(response))
+    assert any("being published right now" in text for text in messages_of(response))
     post.refresh_from_db()
     assert post.status == Post.Status.SCHEDULED
     page = client.get(reverse("posts:detail", args=[post.pk])).content.decode()
@@ -100,7 +96,7 @@ def test_publish_now_puts_it_on_google_and_links_to_it(client, sandbox, staff):
     logged_in(client, user)
     post = make_post(franchise=franchise, summary="Open late tonight.")
     response = client.post(reverse("posts:publish_now", args=[post.pk]), follow=True)
-    assert "Published on Google." in _messages(response)
+    assert "Published on Google." in messages_of(response)
     post.refresh_from_db()
     assert post.status == Post.Status.PUBLISHED
     assert [item["summary"] for item in google_posts(sandbox, franchise)] == ["Open late tonight."]
@@ -118,7 +114,7 @@ def test_publish_now_that_google_refuses_shows_why(client, sandbox, staff):
     response = client.post(reverse("posts:publish_now", args=[post.pk]), follow=True)
     post.refresh_from_db()
     assert post.status == Post.Status.FAILED
-    assert any(text.startswith("Publishing failed:") for text in _messages(response))
+    assert any(text.startswith("Publishing failed:") for text in messages_of(response))
     assert 'id="last-error"' in response.content.decode()
     assert _actions(post) == ["failed"]
 
@@ -127,7 +123,7 @@ def test_retry_schedules_a_failed_post_again(client, franchise, staff):
     post = make_post(franchise=franchise, status=Post.Status.FAILED, last_error="Google was down.")
     before = timezone.now()
     response = client.post(reverse("posts:retry", args=[post.pk]), follow=True)
-    assert "Scheduled to try again now." in _messages(response)
+    assert "Scheduled to try again now." in messages_of(response)
     post.refresh_from_db()
     assert (post.status, post.last_error) == (Post.Status.SCHEDULED, "")
     assert before <= post.scheduled_at <= timezone.now()
@@ -166,7 +162,7 @@ def test_an_admin_deletes_a_published_post_on_google_too(client, sandbox):
     client.post(reverse("posts:publish_now", args=[post.pk]))
     assert len(google_posts(sandbox, franchise)) == 1
     response = client.post(reverse("posts:delete", args=[post.pk]), follow=True)
-    assert "Deleted, on Google too." in _messages(response)
+    assert "Deleted, on Google too." in messages_of(response)
     assert google_posts(sandbox, franchise) == []
     assert not Post.objects.filter(pk=post.pk).exists()
     event = PostEvent.objects.get(action="deleted")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from franchises.models import Membership
 from generation.models import GenerationQueue
 from posts.models import Post, PostEvent
-from posts.tests.dashboard import logged_in, make_member, make_user
+from posts.tests.dashboard import logged_in, make_member, make_user, messages_of
 from posts.tests.factories import make_franchise, make_post
 
 pytestmark = pytest.mark.django_db
@@ -30,10 +30,6 @@ def staff(client, franchise):
     user = make_member(franchise)
     logged_in(client, user)
     return user
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
 
 
 def _failed_generation(franchise, error: str) -> GenerationQueue:
@@ -87,7 +83,7 @@ def test_approving_a_draft_schedules_it_and_returns_to_the_queue(client, franchi
 def test_rejecting_a_draft_deletes_it_and_keeps_a_record(client, franchise, staff):
     draft = make_post(franchise=franchise, source=Post.Source.AI, summary="Meh.")
     response = client.post(reverse("posts:reject", args=[draft.pk]), follow=True)
-    assert "Draft rejected and deleted." in _messages(response)
+    assert "Draft rejected and deleted." in messages_of(response)
     assert not Post.objects.filter(pk=draft.pk).exists()
     event = PostEvent.objects.get()
     assert (event.action, event.actor, event.post_excerpt, event.franchise) == ("rejected", staff, "Meh.", franchise)
@@ -96,7 +92,7 @@ def test_rejecting_a_draft_deletes_it_and_keeps_a_record(client, franchise, staf
 def test_only_drafts_can_be_rejected(client, franchise, staff):
     post = make_post(franchise=franchise, source=Post.Source.AI, status=Post.Status.SCHEDULED)
     response = client.post(reverse("posts:reject", args=[post.pk]), follow=True)
-    assert any("Only a draft can be rejected" in text for text in _messages(response))
+    assert any("Only a draft can be rejected" in text for text in messages_of(response))
     assert Post.objects.filter(pk=post.pk).exists()
 
 
