@@ -31,11 +31,11 @@ DEMO_LOGINS = [
     ("cincy-staff", "demo-franchise-staff", "staff of Cincinnati"),
 ]
 FRANCHISES = [
-    ("Cincinnati", "Cincinnati", "2001", "Lawn care\nSnow removal\nLandscaping"),
-    ("Dayton", "Dayton", "2002", "Tree trimming\nMulching\nIrrigation repair"),
-    ("Columbus", "Columbus", "2003", "Patios\nRetaining walls\nOutdoor lighting"),
+    ("Cincinnati", "Lawn care\nSnow removal\nLandscaping"),
+    ("Dayton", "Tree trimming\nMulching\nIrrigation repair"),
+    ("Columbus", "Patios\nRetaining walls\nOutdoor lighting"),
 ]
-SANDBOX_ACCOUNT = "1001"  # the sandbox's demo seed: account 1001 holds locations 2001-2003
+BRAND = "Buckeye Lawn & Garden"
 REVOKED = "Columbus"
 
 
@@ -60,14 +60,27 @@ def _sandbox():
         return None
 
 
-def _connect(franchise: Franchise, sandbox, location_id: str, *, revoked: bool) -> None:
+def _sandbox_locations(sandbox) -> dict[str, tuple[str, str]]:
+    """The group's Google account at the sandbox, one location per franchise: {name: (account, location)}."""
+    specs = [
+        {"title": f"{BRAND} — {name}", "city": name, "website": f"https://{name.lower()}.example.com"}
+        for name, _ in FRANCHISES
+    ]
+    account = sandbox.add_account(BRAND, locations=specs)
+    return {
+        name: (account["account_id"], location_id)
+        for (name, _), location_id in zip(FRANCHISES, account["location_ids"], strict=True)
+    }
+
+
+def _connect(franchise: Franchise, sandbox, account_id: str, location_id: str, *, revoked: bool) -> None:
     grant = sandbox.grant()
     franchise.google_refresh_token = grant["refresh_token"]
     franchise.google_access_token = grant["access_token"]
     franchise.google_token_expires_at = timezone.now() + dt.timedelta(seconds=grant["expires_in"])
-    franchise.google_account_id = SANDBOX_ACCOUNT
+    franchise.google_account_id = account_id
     franchise.google_location_id = location_id
-    franchise.google_location_title = f"{franchise.name} (sandbox location {location_id})"
+    franchise.google_location_title = f"{BRAND} — {franchise.name}"
     franchise.google_connected_at = timezone.now()
     if revoked:
         # Revoked at Google (as when someone removes the app's access); the app has noticed.
@@ -133,13 +146,14 @@ def demo_data_ensure() -> DemoLogin:
             users[username] = User.objects.create_user(username, f"{username}@example.com", password)
 
     sandbox = _sandbox()
-    for name, city, location_id, services in FRANCHISES:
+    locations = _sandbox_locations(sandbox) if sandbox is not None else {}
+    for name, services in FRANCHISES:
         franchise = franchise_create(
             name=name,
             timezone="America/New_York",
-            city=city,
+            city=name,
             website=f"https://{name.lower()}.example.com",
-            description=f"A family-run landscaping franchise serving the {city} area since 2009.",
+            description=f"A family-run landscaping franchise of {BRAND} serving the {name} area since 2009.",
             services=services,
             posts_per_week=3,
         )
@@ -147,7 +161,7 @@ def demo_data_ensure() -> DemoLogin:
         if name == "Cincinnati":
             membership_set(user=users["cincy-staff"], franchise=franchise, role=Membership.Role.STAFF)
         if sandbox is not None:
-            _connect(franchise, sandbox, location_id, revoked=name == REVOKED)
+            _connect(franchise, sandbox, *locations[name], revoked=name == REVOKED)
         _posts(franchise, users[DEMO_USERNAME])
     if sandbox is None:
         logger.warning("No sandbox at GOOGLE_API_BASE_URL: demo franchises are left unconnected.")

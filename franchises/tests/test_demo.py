@@ -35,6 +35,11 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert all(f.is_connected for f in franchises.values())
     assert franchises["Columbus"].needs_reauthorization
     assert not franchises["Dayton"].needs_reauthorization
+    dayton = franchises["Dayton"]
+    from franchises import gbp_client
+
+    titles = [loc["title"] for loc in gbp_client.locations_list(franchise=dayton, account_id=dayton.google_account_id)]
+    assert dayton.google_location_title in titles and "Dayton" in dayton.google_location_title
     statuses = set(Post.objects.values_list("status", flat=True))
     assert {"draft", "scheduled"} <= statuses
     assert Post.objects.filter(source="ai").exists()
