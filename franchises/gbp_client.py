@@ -17,7 +17,7 @@ import html
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -96,9 +96,13 @@ def locations_list(*, franchise: Franchise, account_id: str) -> list[dict]:
     return list(_paged(franchise, url, "locations", params, what=f"locations of account {account_id}"))
 
 
-def local_post_create(*, franchise: Franchise, body: dict) -> dict:
+def local_post_create(*, franchise: Franchise, body: dict, before_send: Callable[[], None] | None = None) -> dict:
+    """Create the post. `before_send` runs right before each send (the first, and the one after a
+    401 and a token refresh) and may raise to stop it: the publisher checks there that sending is
+    still safe."""
     url = _posts_url(franchise)
-    return _call(franchise, "POST", url, json=body, what=f"new post for {franchise.google_location_name}")
+    what = f"new post for {franchise.google_location_name}"
+    return _call(franchise, "POST", url, json=body, what=what, before_send=before_send)
 
 
 def local_posts_list(
@@ -187,14 +191,26 @@ def _paged(franchise: Franchise, url: str, key: str, params: dict[str, Any], *, 
 
 
 def _call(
-    franchise: Franchise, method: str, url: str, *, what: str, params: dict | None = None, json: Any = None
+    franchise: Franchise,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    params: dict | None = None,
+    json: Any = None,
+    before_send: Callable[[], None] | None = None,
 ) -> dict:
+    def send(token: str) -> httpx.Response:
+        if before_send is not None:
+            before_send()
+        return _send(method, url, token, params=params, json=json, what=what)
+
     token = google_access_token_get(franchise=franchise)
-    answer = _send(method, url, token, params=params, json=json, what=what)
+    answer = send(token)
     if answer.status_code == 401:
         # The token died early (revoked access token, clock skew): refresh once and retry once.
         token = google_access_token_get(franchise=franchise, force_refresh=True, rejected_token=token)
-        answer = _send(method, url, token, params=params, json=json, what=what)
+        answer = send(token)
         if answer.status_code == 401:
             raise GbpTransientError(f"Google refused a freshly refreshed access token for the {what} (401).")
     if answer.is_success:

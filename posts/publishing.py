@@ -36,11 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from franchises import gbp_client
-from franchises.google_tokens import (
-    GoogleReauthorizationRequired,
-    GoogleTokenTransientError,
-    google_access_token_get,
-)
+from franchises.google_tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from gbp_scheduler.cron import TimeBudget
 
 from .gbp_mapping import PostNotPublishable, local_post_body
@@ -244,10 +240,10 @@ class _Attempt:
                 return self._failed(MISSED_WINDOW_MESSAGE.format(due=due, hours=hours))
             body = local_post_body(post)
             self._wait_for_slot()
-            self._token_refresh_if_due()
-            self._refuse_if_claim_too_old()
             self.create_sent = True
-            created = gbp_client.local_post_create(franchise=post.franchise, body=body)
+            created = gbp_client.local_post_create(
+                franchise=post.franchise, body=body, before_send=self._refuse_if_claim_too_old
+            )
         except PostNotPublishable as exc:
             return self._failed(f"Google would refuse this post: {exc}")
         except GoogleReauthorizationRequired as exc:
@@ -269,14 +265,6 @@ class _Attempt:
     def _wait_for_slot(self) -> None:
         if not self.limiter.acquire(deadline=self.deadline):
             raise gbp_client.GbpRateLimitedError("The run's time budget ended while waiting for Google's quota.")
-
-    def _token_refresh_if_due(self) -> None:
-        """Refresh an expiring access token now, so the create below is sent without that delay."""
-        franchise = self.post.franchise
-        margin = dt.timedelta(seconds=settings.GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS)
-        expires = franchise.google_token_expires_at
-        if expires is None or expires - timezone.now() <= margin:
-            google_access_token_get(franchise=franchise)
 
     def _refuse_if_claim_too_old(self) -> None:
         """Send a create only in the first half of the lock's life.

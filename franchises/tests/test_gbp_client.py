@@ -80,6 +80,22 @@ def test_a_401_refreshes_once_and_retries_once(franchise, sandbox):
     assert len(sandbox.client.posts()) == 1
 
 
+def test_before_send_runs_before_each_send_of_a_create_and_can_stop_the_retry(franchise, sandbox):
+    calls = []
+
+    def before_send():
+        calls.append(len(calls))
+        if len(calls) == 2:  # the resend after the 401 and the refresh: say it is too late now
+            raise GbpTransientError("too late to send")
+
+    sandbox.client.expire_access_tokens()
+    with pytest.raises(GbpTransientError, match="too late"):
+        gbp_client.local_post_create(franchise=franchise, body=POST, before_send=before_send)
+    assert calls == [0, 1]
+    assert sandbox.client.calls("posts.create") == 1  # only the refused first send reached Google
+    assert sandbox.client.posts() == []
+
+
 def test_a_second_401_after_the_refresh_is_transient_not_a_loop(franchise, sandbox):
     sandbox.client.fail("accounts", 401, times=5)
     with pytest.raises(GbpTransientError) as excinfo:
