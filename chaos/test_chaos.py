@@ -11,13 +11,12 @@ import pytest
 from django.db import connection
 
 from chaos.helpers import (
-    assert_each_post_on_google_once,
-    assert_nothing_half_written,
     due_posts_create,
     runner_finish,
     runner_start,
 )
 from posts.models import Post
+from posts.tests.google import assert_each_post_on_google_once, assert_nothing_half_written
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -18,7 +18,6 @@ import zoneinfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from franchises.google_tokens import GoogleReauthorizationRequired, google_access_token_get
 from franchises.models import Franchise, Membership
@@ -26,6 +25,7 @@ from gbp_scheduler.cron import TimeBudget
 from generation.services import generation_queue_fill, generation_queue_process
 from posts.models import Post
 from posts.tests.factories import make_franchise
+from posts.tests.google import DEMO_LOCATION, connect_to_sandbox
 
 PASSWORD = "e2e-passphrase-not-secret"
 TEXT = "Fresh sourdough every morning at 7. Come early: the first dozen loaves come with free jam!"
@@ -151,21 +151,17 @@ def test_connect_google_schedule_a_post_publish_it_and_see_it_on_google(site, sa
 
 def test_approve_an_ai_draft_and_clear_the_invalid_auth_banner_by_reconnecting(site, sandbox):
     page = site.page
-    tokens = sandbox.client.grant()
-    franchise = make_franchise(
+    franchise = connect_to_sandbox(
+        sandbox,
+        location=DEMO_LOCATION,
         name="Harbor Fitness",
         timezone="Europe/Berlin",
         city="Hamburg",
         description="A friendly gym by the harbour with classes from 6am.",
         website="https://harbor-fitness.example",
         posts_per_week=1,
-        google_refresh_token=tokens["refresh_token"],
-        google_access_token=tokens["access_token"],
-        google_token_expires_at=timezone.now() + dt.timedelta(seconds=tokens["expires_in"]),
-        google_account_id="1001",
-        google_location_id="2001",
-        google_location_title="Sunrise Bakery Downtown",
     )
+    first_grant = franchise.google_refresh_token
     _user("coach", franchise=franchise, role=Membership.Role.ADMIN)
 
     # Claude (the sandbox) writes next week's draft through the real queue.
@@ -199,7 +195,7 @@ def test_approve_an_ai_draft_and_clear_the_invalid_auth_banner_by_reconnecting(s
     assert franchise.auto_schedule_ai_posts
 
     # Google revokes the grant; the next token refresh finds out and flags the franchise.
-    sandbox.client.revoke(tokens["refresh_token"])
+    sandbox.client.revoke(first_grant)
     with pytest.raises(GoogleReauthorizationRequired):
         google_access_token_get(franchise=franchise, force_refresh=True)
     franchise.refresh_from_db()
@@ -217,7 +213,7 @@ def test_approve_an_ai_draft_and_clear_the_invalid_auth_banner_by_reconnecting(s
     assert page.locator(f"#auth-warning-{franchise.pk}").count() == 0
     assert re.search(r"Connected", page.locator(f"#google-status-{franchise.pk}").inner_text())
     franchise.refresh_from_db()
-    assert franchise.google_auth_valid and franchise.google_refresh_token != tokens["refresh_token"]
+    assert franchise.google_auth_valid and franchise.google_refresh_token != first_grant
 
     # The same home page on a phone: one column, nothing wider than the screen.
     page.set_viewport_size({"width": 390, "height": 844})

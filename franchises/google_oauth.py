@@ -30,8 +30,6 @@ SCOPE = "https://www.googleapis.com/auth/business.manage"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
-# Used when settings has no GOOGLE_HTTP_TIMEOUT_SECONDS (reported as a setting to add).
-DEFAULT_TIMEOUT_SECONDS = 10.0
 # google-auth tries the token endpoint up to 3 times on 5xx/429 with ~1 s, ~2 s backoff.
 REFRESH_ATTEMPTS = 3
 
@@ -78,7 +76,7 @@ def endpoints() -> Endpoints:
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "GOOGLE_HTTP_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
+    return settings.GOOGLE_HTTP_TIMEOUT_SECONDS
 
 
 def refresh_worst_case_seconds() -> float:

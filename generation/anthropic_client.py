@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import anthropic
 from django.conf import settings
 
-TIMEOUT_SECONDS = 60.0
 PROBE_TIMEOUT_SECONDS = 5.0
 
 
@@ -32,13 +31,27 @@ class AnthropicPermanentError(AnthropicError):
     """400, 401, 403, 404, a spent budget: retrying will not help."""
 
 
-def client(*, timeout: float = TIMEOUT_SECONDS) -> anthropic.Anthropic:
-    return anthropic.Anthropic(
-        api_key=settings.ANTHROPIC_API_KEY or None,
-        base_url=settings.ANTHROPIC_BASE_URL or None,
-        timeout=timeout,
-        max_retries=0,
+class AnthropicRateLimitedError(AnthropicTransientError):
+    """429 or 529: Anthropic asks us to slow down, so a run stops taking new work."""
+
+
+class AnthropicAccountError(AnthropicPermanentError):
+    """401, 403, an unknown model (404) or a spent credit balance: wrong for every request, not just
+    this one, so a run stops taking new work instead of failing the whole queue row by row."""
+
+
+def client(*, timeout: float | None = None) -> anthropic.Anthropic:
+    """The SDK client for the current settings, shared: building one costs tens of ms and opens a
+    fresh connection (a TLS handshake against the real API); it is safe to share between threads."""
+    return _client(
+        settings.ANTHROPIC_API_KEY, settings.ANTHROPIC_BASE_URL, timeout or settings.ANTHROPIC_TIMEOUT_SECONDS
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _client(api_key: str, base_url: str, timeout: float) -> anthropic.Anthropic:
+    # Keyed on the settings, so a changed key or base URL takes effect at once.
+    return anthropic.Anthropic(api_key=api_key or None, base_url=base_url or None, timeout=timeout, max_retries=0)
 
 
 def _retry_after(exc: anthropic.APIStatusError) -> float | None:
@@ -50,7 +63,7 @@ def _retry_after(exc: anthropic.APIStatusError) -> float | None:
 
 
 def error_from_sdk(exc: Exception) -> AnthropicError:
-    """Map an SDK exception to our two kinds, with a message a person can act on."""
+    """Map an SDK exception to our kinds, with a message a person can act on."""
     if isinstance(exc, anthropic.APITimeoutError):
         return AnthropicTransientError("Anthropic did not answer in time.")
     if isinstance(exc, anthropic.APIConnectionError):
@@ -58,12 +71,15 @@ def error_from_sdk(exc: Exception) -> AnthropicError:
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
         detail = getattr(exc, "message", "") or str(exc)
-        if status == 429 or status == 529 or status >= 500:
-            return AnthropicTransientError(f"Anthropic answered {status}: {detail}", retry_after=_retry_after(exc))
+        message = f"Anthropic answered {status}: {detail}"
+        if status in (429, 529):
+            return AnthropicRateLimitedError(message, retry_after=_retry_after(exc))
+        if status >= 500:
+            return AnthropicTransientError(message, retry_after=_retry_after(exc))
         if status in (401, 403):
-            return AnthropicPermanentError(
-                f"Anthropic refused the API key ({status}): check ANTHROPIC_API_KEY. {detail}"
-            )
+            return AnthropicAccountError(f"Anthropic refused the API key ({status}): check ANTHROPIC_API_KEY. {detail}")
+        if status == 404 or (status == 400 and "credit balance" in detail.lower()):
+            return AnthropicAccountError(f"Anthropic rejected the request ({status}): {detail}")
         return AnthropicPermanentError(f"Anthropic rejected the request ({status}): {detail}")
     return AnthropicPermanentError(f"Unexpected error talking to Anthropic: {exc.__class__.__name__}")
 
@@ -80,23 +96,6 @@ def models_list() -> ModelsProbe:
     except anthropic.AnthropicError as exc:
         raise error_from_sdk(exc) from exc
     return ModelsProbe(model_count=len(page.data))
-
-
-class AnthropicRateLimitedError(AnthropicTransientError):
-    """429 or 529: Anthropic asks us to slow down, so a run stops taking new work."""
-
-
-class AnthropicAccountError(AnthropicPermanentError):
-    """401, 403, an unknown model (404) or a spent credit balance: wrong for every request, not just
-    this one, so a run stops taking new work instead of failing the whole queue row by row."""
-
-
-@functools.lru_cache(maxsize=4)
-def _shared_client(api_key: str, base_url: str, timeout: float) -> anthropic.Anthropic:
-    """One client per configuration for the queue's many calls: building one costs tens of ms and
-    a fresh one opens a fresh connection (a TLS handshake against the real API). The SDK's client is
-    safe to share between threads. Keyed on the settings so a changed key or base URL takes effect."""
-    return client(timeout=timeout)
 
 
 @dataclass
@@ -121,12 +120,10 @@ def messages_create(
     Raises AnthropicRateLimitedError / AnthropicTransientError (retry later) or
     AnthropicAccountError / AnthropicPermanentError (do not).
     """
-    # A settings override lets an operator (or a test against a hanging sandbox) shorten the wait;
-    # `timeout` shortens it further for one call (the end of a run's time budget).
-    default_timeout = float(getattr(settings, "ANTHROPIC_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
-    shared = _shared_client(settings.ANTHROPIC_API_KEY, settings.ANTHROPIC_BASE_URL, default_timeout)
+    # `timeout` shortens ANTHROPIC_TIMEOUT_SECONDS for one call (the end of a run's time budget).
+    default_timeout = settings.ANTHROPIC_TIMEOUT_SECONDS
     try:
-        message = shared.messages.create(
+        message = client().messages.create(
             model=model or settings.ANTHROPIC_MODEL,
             max_tokens=max_tokens,
             system=system,
@@ -135,13 +132,7 @@ def messages_create(
             timeout=min(default_timeout, timeout) if timeout else default_timeout,
         )
     except anthropic.AnthropicError as exc:
-        error = error_from_sdk(exc)
-        status = getattr(exc, "status_code", None)
-        if status in (429, 529):
-            raise AnthropicRateLimitedError(str(error), retry_after=getattr(error, "retry_after", None)) from exc
-        if status in (401, 403, 404) or (status == 400 and "credit balance" in str(error).lower()):
-            raise AnthropicAccountError(str(error)) from exc
-        raise error from exc
+        raise error_from_sdk(exc) from exc
     usage = message.usage
     return MessageReply(
         text="".join(block.text for block in message.content if block.type == "text"),

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from franchises.models import Franchise, Membership
-from posts.tests.factories import make_franchise
+from posts.tests.google import DEMO_LOCATION, connect_to_sandbox
 
 
 @pytest.fixture
@@ -59,16 +57,7 @@ def query_of(url: str) -> dict[str, list[str]]:
 
 def connected(sandbox, franchise: Franchise | None = None, *, expired: bool = False, **fields) -> Franchise:
     """A franchise holding a live sandbox grant and location 1001/2001 (Sunrise Bakery Downtown)."""
-    franchise = franchise or make_franchise(**fields)
-    tokens = sandbox.client.grant()
-    franchise.google_refresh_token = tokens["refresh_token"]
-    franchise.google_access_token = tokens["access_token"]
-    lifetime = -60 if expired else tokens["expires_in"]
-    franchise.google_token_expires_at = timezone.now() + dt.timedelta(seconds=lifetime)
-    franchise.google_account_id, franchise.google_location_id = "1001", "2001"
-    franchise.google_location_title = "Sunrise Bakery Downtown"
-    franchise.save()
-    return franchise
+    return connect_to_sandbox(sandbox, franchise, location=DEMO_LOCATION, expired=expired, **fields)
 
 
 def raw_token_columns(franchise: Franchise) -> tuple[str | None, str | None]:

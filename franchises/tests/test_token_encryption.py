@@ -4,22 +4,16 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.db import connection
 
 from franchises.models import Franchise
 from posts.tests.factories import make_franchise
+
+from .conftest import raw_token_columns
 
 pytestmark = pytest.mark.django_db
 
 REFRESH = "1//0gRefreshTokenThatMustNeverBeStoredInClear"
 ACCESS = "ya29.AccessTokenThatMustNeverBeStoredInClear"
-
-
-def _raw_tokens(franchise: Franchise) -> tuple[str | None, str | None]:
-    with connection.cursor() as cursor:
-        pk = Franchise._meta.pk.get_db_prep_value(franchise.pk, connection)
-        cursor.execute("SELECT google_refresh_token, google_access_token FROM franchises WHERE id = %s", [pk])
-        return cursor.fetchone()
 
 
 def test_a_stored_token_reads_back_as_the_plaintext():
@@ -31,15 +25,15 @@ def test_a_stored_token_reads_back_as_the_plaintext():
 
 def test_the_database_column_holds_ciphertext_not_the_token():
     franchise = make_franchise(google_refresh_token=REFRESH, google_access_token=ACCESS)
-    raw_refresh, raw_access = _raw_tokens(franchise)
+    raw_refresh, raw_access = raw_token_columns(franchise)
     assert raw_refresh and REFRESH not in raw_refresh
     assert raw_access and ACCESS not in raw_access
-    assert raw_refresh != _raw_tokens(make_franchise(google_refresh_token=REFRESH))[0]  # random IV
+    assert raw_refresh != raw_token_columns(make_franchise(google_refresh_token=REFRESH))[0]  # random IV
 
 
 def test_null_and_empty_tokens_stay_null_so_the_seed_queries_work():
     franchise = make_franchise(google_refresh_token=None, google_access_token="")
-    assert _raw_tokens(franchise) == (None, None)
+    assert raw_token_columns(franchise) == (None, None)
     assert not Franchise.objects.get(pk=franchise.pk).is_connected
     assert Franchise.objects.filter(google_refresh_token__isnull=False).count() == 0
 
@@ -63,4 +57,4 @@ def test_a_token_under_an_unknown_key_fails_with_a_message_that_leaks_nothing(se
     with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEY") as excinfo:
         Franchise.objects.get(pk=franchise.pk)
     assert REFRESH not in str(excinfo.value)
-    assert _raw_tokens(franchise)[0] not in str(excinfo.value)
+    assert raw_token_columns(franchise)[0] not in str(excinfo.value)

@@ -258,7 +258,7 @@ def _call_timeout(budget: TimeBudget | None) -> float | None:
     is a timeout like any other and the row is retried later."""
     if budget is None:
         return None
-    return min(claude.TIMEOUT_SECONDS, max(MIN_CALL_SECONDS, budget.remaining))
+    return min(settings.ANTHROPIC_TIMEOUT_SECONDS, max(MIN_CALL_SECONDS, budget.remaining))
 
 
 def _backoff_seconds(*, attempts: int, retry_after: float | None) -> float:

@@ -17,6 +17,7 @@ from posts.models import Post
 from posts.tests.dashboard import logged_in, make_user
 from posts.tests.dashboard import make_member as member_of
 from posts.tests.factories import make_franchise, make_post
+from posts.tests.google import DEMO_LOCATION, connect_to_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +50,7 @@ def one_worker(settings):
 
 
 def connected(sandbox, **fields) -> Franchise:
-    tokens = sandbox.client.grant()
-    return make_franchise(
-        google_refresh_token=tokens["refresh_token"],
-        google_access_token=tokens["access_token"],
-        google_token_expires_at=timezone.now() + dt.timedelta(seconds=tokens["expires_in"]),
-        google_account_id="1001",
-        google_location_id="2001",
-        google_location_title="Sunrise Bakery Downtown",
-        **fields,
-    )
+    return connect_to_sandbox(sandbox, location=DEMO_LOCATION, **fields)
 
 
 # --- metrics page ------------------------------------------------------------------------------

@@ -3,23 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django.utils import timezone
 
 from franchises.models import Franchise
+from posts.models import Post
 from posts.tests.factories import make_franchise
 
+# The sandbox's demo seed: account 1001 holds location 2001.
+DEMO_LOCATION = ("1001", "2001", "Sunrise Bakery Downtown")
 
-def connect_to_sandbox(sandbox, franchise: Franchise | None = None, **fields) -> Franchise:
+
+def connect_to_sandbox(
+    sandbox,
+    franchise: Franchise | None = None,
+    *,
+    location: tuple[str, str, str] | None = None,
+    expired: bool = False,
+    **fields,
+) -> Franchise:
+    """Give `franchise` (or a new one) a live sandbox grant and a location: `location` as
+    (account id, location id, title), else an account and location of its own. `expired`: the
+    stored access token has run out, so the first call refreshes it."""
     franchise = franchise or make_franchise(**fields)
     tokens = sandbox.client.grant()
-    account = sandbox.client.add_account(f"{franchise.name} account", locations=1)
+    if location is None:
+        account = sandbox.client.add_account(f"{franchise.name} account", locations=1)
+        location = (account["account_id"], account["location_ids"][0], franchise.name)
+    lifetime = -60 if expired else tokens["expires_in"]
     franchise.google_refresh_token = tokens["refresh_token"]
     franchise.google_access_token = tokens["access_token"]
-    franchise.google_token_expires_at = timezone.now() + dt.timedelta(seconds=tokens["expires_in"])
-    franchise.google_account_id = account["account_id"]
-    franchise.google_location_id = account["location_ids"][0]
-    franchise.google_location_title = franchise.name
+    franchise.google_token_expires_at = timezone.now() + dt.timedelta(seconds=lifetime)
+    franchise.google_account_id, franchise.google_location_id, franchise.google_location_title = location
     franchise.google_auth_valid = True
     franchise.save()
     return franchise
@@ -55,8 +71,6 @@ def franchises_connected_bulk(client, *, count: int, name: str = "Franchise") ->
 
 def posts_due_bulk(franchises: list[Franchise], *, count: int, summary: str = "Post {n}: worth knowing."):
     """`count` posts due now, spread over `franchises` round robin, oldest first, distinct texts."""
-    from posts.models import Post
-
     now = timezone.now()
     return Post.objects.bulk_create(
         Post(
@@ -67,3 +81,27 @@ def posts_due_bulk(franchises: list[Franchise], *, count: int, summary: str = "P
         )
         for n in range(count)
     )
+
+
+def assert_each_post_on_google_once(sandbox, posts: list) -> None:
+    """The exactly-once promise: every post on Google once, none missing, no lock left."""
+    live = Counter(item["summary"] for item in sandbox.client.posts(include_deleted=False))
+    twice = {summary: n for summary, n in live.items() if n > 1}
+    assert twice == {}, f"{len(twice)} posts are on Google more than once"
+    missing = {p.summary for p in posts} - set(live)
+    assert missing == set(), f"{len(missing)} posts never reached Google"
+    rows = Post.objects.filter(pk__in=[p.pk for p in posts])
+    assert rows.exclude(status=Post.Status.PUBLISHED).count() == 0
+    assert rows.filter(publishing_at__isnull=False).count() == 0, "locks left behind"
+    assert_nothing_half_written()
+    names = list(rows.values_list("google_post_name", flat=True))
+    assert len(set(names)) == len(posts)
+
+
+def assert_nothing_half_written() -> None:
+    """A published row has everything Google returned; any other row has none of it."""
+    published = Post.objects.filter(status=Post.Status.PUBLISHED)
+    assert not published.filter(google_post_name="").exists()
+    assert not published.filter(published_at__isnull=True).exists()
+    assert not published.filter(publishing_at__isnull=False).exists()
+    assert not Post.objects.exclude(status=Post.Status.PUBLISHED).exclude(google_post_name="").exists()

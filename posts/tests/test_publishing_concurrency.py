@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,36 +21,19 @@ from gbp_scheduler.cron import TimeBudget
 from posts.models import Post
 from posts.publishing import posts_publish_due
 from posts.tests.factories import make_post
-from posts.tests.google import connect_to_sandbox
+from posts.tests.google import (
+    assert_each_post_on_google_once,
+    connect_to_sandbox,
+    franchises_connected_bulk,
+    posts_due_bulk,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _due_posts(sandbox, *, franchises: int, per_franchise: int) -> list[Post]:
-    posts = []
-    for f in range(franchises):
-        franchise = connect_to_sandbox(sandbox, name=f"Location {f}")
-        for n in range(per_franchise):
-            posts.append(
-                make_post(
-                    franchise=franchise,
-                    status=Post.Status.SCHEDULED,
-                    scheduled_at=timezone.now() - dt.timedelta(minutes=10 - n),
-                    summary=f"Post {n} of location {f}: news worth sharing.",
-                )
-            )
-    return posts
-
-
-def _assert_each_once_on_google(sandbox, posts: list[Post]) -> None:
-    live = Counter(item["summary"] for item in sandbox.client.posts(include_deleted=False))
-    assert {summary: n for summary, n in live.items() if n != 1} == {}, "posts on Google more than once"
-    assert sorted(live) == sorted(p.summary for p in posts), "posts missing on Google"
-    rows = Post.objects.filter(pk__in=[p.pk for p in posts])
-    assert rows.filter(status=Post.Status.PUBLISHED).count() == len(posts)
-    assert not rows.filter(publishing_at__isnull=False).exists(), "a lock was left behind"
-    names = list(rows.values_list("google_post_name", flat=True))
-    assert len(set(names)) == len(posts)
+    connected = franchises_connected_bulk(sandbox.client, count=franchises, name="Location")
+    return posts_due_bulk(connected, count=franchises * per_franchise, summary="Post {n}: news worth sharing.")
 
 
 @pytest.mark.postgres
@@ -82,7 +64,7 @@ def test_eight_concurrent_runners_publish_fifty_posts_exactly_once(sandbox, sett
 
     assert errors == []
     assert sandbox.client.calls("posts.create") == 50
-    _assert_each_once_on_google(sandbox, posts)
+    assert_each_post_on_google_once(sandbox, posts)
     assert "Lock acquired by another process" in caplog.text
 
 
@@ -114,7 +96,7 @@ def test_with_thirty_percent_of_google_calls_failing_every_post_ends_up_on_googl
 
     sandbox.client.clear_faults()
     assert not Post.objects.filter(status=Post.Status.FAILED).exists()
-    _assert_each_once_on_google(sandbox, posts)
+    assert_each_post_on_google_once(sandbox, posts)
     assert sandbox.client.calls("posts.create") > len(posts)  # faults really happened
 
 
