@@ -47,7 +47,7 @@ def run_once(sandbox, args, concurrency: int) -> list:
 
     from gbp_scheduler.cron import TimeBudget
     from posts.models import Post
-    from posts.publishing import posts_publish_due
+    from posts.services import posts_publish_due
 
     settings.PUBLISH_CONCURRENCY = concurrency
     settings.GOOGLE_REQUESTS_PER_MINUTE = args.quota

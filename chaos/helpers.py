@@ -26,6 +26,29 @@ def runner_finish(runner: subprocess.Popen, timeout: float = 120) -> tuple[int, 
     return runner.returncode, stderr
 
 
+def staff_actor_start(env: dict[str, str], *, seed: int) -> subprocess.Popen:
+    """A process acting as staff on the dashboard (chaos/staff_actor.py) until stopped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "chaos.staff_actor", "--seed", str(seed)],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": env["DATABASE_URL"].replace("publish-runner", "staff-actor")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def staff_actor_stop(actor: subprocess.Popen) -> dict:
+    """Stop the actor (SIGTERM: it finishes its action) and return what it did."""
+    import json
+    import signal
+
+    actor.send_signal(signal.SIGTERM)
+    stdout, stderr = actor.communicate(timeout=60)
+    assert actor.returncode == 0, stderr
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
 def due_posts_create(sandbox, *, franchises: int, posts: int) -> list:
     from posts.tests.google import franchises_connected_bulk, posts_due_bulk
 

@@ -14,9 +14,15 @@ from chaos.helpers import (
     due_posts_create,
     runner_finish,
     runner_start,
+    staff_actor_start,
+    staff_actor_stop,
 )
-from posts.models import Post
-from posts.tests.google import assert_each_post_on_google_once, assert_nothing_half_written
+from posts.models import GoogleDeletion, Post
+from posts.tests.google import (
+    assert_each_post_on_google_once,
+    assert_google_mirrors_database,
+    assert_nothing_half_written,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -33,10 +39,20 @@ def _scheduled() -> int:
     return Post.objects.filter(status=Post.Status.SCHEDULED).count()
 
 
+def _pending() -> int:
+    """Work a run still has: posts to publish, copies on Google to update, delete or settle."""
+    return (
+        _scheduled()
+        + Post.objects.filter(google_needs_update=True).count()
+        + Post.objects.filter(google_create_sent_at__isnull=False).count()
+        + GoogleDeletion.objects.count()
+    )
+
+
 def _runs_until_none_scheduled(env: dict[str, str], seconds: float = 120) -> None:
-    """Undisturbed runs, one after another, until every post is out (each must exit 0)."""
+    """Undisturbed runs, one after another, until nothing is left to do (each must exit 0)."""
     deadline = time.monotonic() + seconds
-    while _scheduled() and time.monotonic() < deadline:
+    while _pending() and time.monotonic() < deadline:
         code, stderr = runner_finish(runner_start(env))
         assert code == 0, stderr
         time.sleep(1)
@@ -49,15 +65,18 @@ def _admin_sql(sql: str, *params) -> None:
         c.execute(sql, params)
 
 
-def test_runners_killed_again_and_again_under_failing_google_publish_every_post_once(sandbox, runner_env):
+def test_runners_killed_again_and_again_under_failing_google_publish_every_post_once(sandbox, runner_env, capsys):
     """500 due posts, 8 runners at a time, SIGKILLed at random moments, 20% of Google's answers
-    failing (429, 500, 503, hangs, answers lost after the create)."""
+    failing (429, 500, 503, hangs, answers lost after the create), while a member of staff edits,
+    unschedules, reschedules and deletes posts through the dashboard's services. At the end
+    Google mirrors the database: each published post once with its current text, nothing else."""
     rng = random.Random(1234)
-    posts = due_posts_create(sandbox, franchises=40, posts=500)
-    for route in ("posts.create", "posts.list"):
+    due_posts_create(sandbox, franchises=40, posts=500)
+    for route in ("posts.create", "posts.list", "posts.patch", "posts.delete"):
         sandbox.client.chaos(route, 0.2, seed=99, mix=FAULTS)
     sandbox.client.latency(0.1, route="posts.create")  # so kills land mid-publish, not after
     env = runner_env()
+    staff = staff_actor_start(env, seed=5)
     kills = 0
     deadline = time.monotonic() + 420
 
@@ -75,11 +94,21 @@ def test_runners_killed_again_and_again_under_failing_google_publish_every_post_
             runner_finish(runner)
         time.sleep(1)  # let backoffs come due
 
+    done = staff_actor_stop(staff)
+    faults = sum(
+        n
+        for kind in ("posts.create", "posts.list", "posts.patch", "posts.delete")
+        for status, n in sandbox.client.counters().get(kind, {}).get("by_status", {}).items()
+        if status != "200"
+    )
     sandbox.client.clear_faults()
     _runs_until_none_scheduled(env)  # the dust settles: runs without kills
+    with capsys.disabled():
+        print(f"\nchaos: {kills} runners killed, {faults} Google faults, staff did {done}")
 
-    assert_each_post_on_google_once(sandbox, posts)
+    assert_google_mirrors_database(sandbox)
     assert kills >= 10, f"only {kills} runners were killed mid-run: not enough chaos to mean anything"
+    assert done.get("edit", 0) >= 20 and done.get("delete", 0) >= 3, f"the staff actor did too little: {done}"
 
 
 def test_a_run_cut_off_by_a_postgresql_restart_is_recovered_by_the_next_run(sandbox, runner_env):

@@ -66,10 +66,10 @@ class GbpRateLimitedError(GbpError):
 class GbpTransientError(GbpError):
     """5xx, timeouts, connection errors.
 
-    `maybe_applied`: the request was sent in full and no answer came (read timeout, a connection
-    dropped while waiting, or a 504 to a POST/PATCH: a gateway gave up, the backend may still
-    have done the work). Google's create has no idempotency key, so a caller must look for the
-    post on Google before creating it again.
+    `maybe_applied`: a POST or PATCH was sent in full and no usable answer came: a read timeout,
+    a connection dropped while waiting, any 5xx (a gateway or the backend gave up, perhaps after
+    doing the work), or a 2xx without a readable body. Google's create has no idempotency key,
+    so a caller must look for the post on Google before creating it again.
     """
 
     permanent = False
@@ -120,13 +120,22 @@ def local_post_get(*, franchise: Franchise, name: str) -> dict:
     return _call(franchise, "GET", _post_url(name), what=f"post {name}")
 
 
-def local_post_patch(*, franchise: Franchise, name: str, body: dict, update_mask: list[str]) -> dict:
+def local_post_patch(
+    *,
+    franchise: Franchise,
+    name: str,
+    body: dict,
+    update_mask: list[str],
+    before_send: Callable[[], None] | None = None,
+) -> dict:
     params = {"updateMask": ",".join(update_mask)}
-    return _call(franchise, "PATCH", _post_url(name), params=params, json=body, what=f"post {name}")
+    return _call(
+        franchise, "PATCH", _post_url(name), params=params, json=body, what=f"post {name}", before_send=before_send
+    )
 
 
-def local_post_delete(*, franchise: Franchise, name: str) -> None:
-    _call(franchise, "DELETE", _post_url(name), what=f"post {name}")
+def local_post_delete(*, franchise: Franchise, name: str, before_send: Callable[[], None] | None = None) -> None:
+    _call(franchise, "DELETE", _post_url(name), what=f"post {name}", before_send=before_send)
 
 
 # ---- URLs ---------------------------------------------------------------------------------
@@ -214,15 +223,29 @@ def _call(
         if answer.status_code == 401:
             raise GbpTransientError(f"Google refused a freshly refreshed access token for the {what} (401).")
     if answer.is_success:
+        # A create or patch that succeeded says what Google made of it; one that answers nothing
+        # readable may have been applied all the same.
         if not answer.content:
+            if method in _MUTATING:
+                raise GbpTransientError(
+                    f"Google answered the {what} with HTTP {answer.status_code} and no body; it may have been applied.",
+                    maybe_applied=True,
+                )
             return {}
         try:
             data = answer.json()
         except ValueError:
             raise GbpTransientError(
-                f"Google answered the {what} with HTTP {answer.status_code} but not JSON: {_page_text(answer)}"
+                f"Google answered the {what} with HTTP {answer.status_code} but not JSON: {_page_text(answer)}",
+                maybe_applied=method in _MUTATING,
             ) from None
-        return data if isinstance(data, dict) else {}
+        if not isinstance(data, dict) or (method == "POST" and not data.get("name")):
+            raise GbpTransientError(
+                f"Google answered the {what} with HTTP {answer.status_code} but no resource name; it may have been "
+                "applied.",
+                maybe_applied=method in _MUTATING,
+            )
+        return data
     raise error_from_response(answer, method=method, what=what)
 
 
@@ -289,7 +312,7 @@ def error_from_response(answer: httpx.Response, *, method: str, what: str) -> Gb
     if status >= 500 or status in (408, 425):
         return GbpTransientError(
             f"Google failed the {what} for now ({label}: {message}).",
-            maybe_applied=status == 504 and method in _MUTATING,
+            maybe_applied=status >= 500 and method in _MUTATING,
         )
     return GbpInvalidRequestError(f"Google refused the {what} ({label}: {message}).")
 

@@ -20,6 +20,26 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone name (e.g. America/New_York).")
 
 
+class FranchiseQuerySet(models.QuerySet):
+    """The states a job or a page asks about, named once."""
+
+    def connected(self) -> FranchiseQuerySet:
+        """Holding a Google grant (the seed's `google_refresh_token IS NOT NULL`)."""
+        return self.filter(google_refresh_token__isnull=False)
+
+    def needs_reconnect(self) -> FranchiseQuerySet:
+        """Connected, but Google refused the grant: an admin must connect again."""
+        return self.connected().filter(google_auth_valid=False)
+
+    def publishable(self) -> FranchiseQuerySet:
+        """Active, connected and with a grant Google still takes: the jobs may call Google for them."""
+        return self.connected().filter(is_active=True, google_auth_valid=True)
+
+    def wanting_drafts(self) -> FranchiseQuerySet:
+        """Active and connected franchises that asked for weekly AI drafts."""
+        return self.connected().filter(is_active=True, ai_drafts_enabled=True, posts_per_week__gt=0)
+
+
 class Franchise(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
@@ -58,6 +78,8 @@ class Franchise(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = FranchiseQuerySet.as_manager()
+
     class Meta:
         db_table = "franchises"
         ordering = ["name"]
@@ -69,6 +91,11 @@ class Franchise(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The franchise's time zone: local times are read and shown in it."""
+        return zoneinfo.ZoneInfo(self.timezone)
 
     @property
     def is_connected(self) -> bool:

@@ -100,7 +100,8 @@ def google_connect_finish(*, franchise: Franchise, pending: PendingConnect, code
 
     1. Google's `error` (the admin pressed Deny) or a missing code: nothing stored.
     2. Exchange the code (PKCE verifier from the session).
-    3. No refresh token: keep the stored one on a reconnect; on a first connect, stop with a message.
+    3. No refresh token: keep the stored one on a reconnect while Google still takes it; on a first
+       connect, or when Google refused the stored one, stop with a message (the franchise stays flagged).
     4. Store the tokens (encrypted by the field), mark the auth valid, clear the error, the alert
        claim and any refresh lease. Posts and the picked location stay.
     """
@@ -118,11 +119,20 @@ def google_connect_finish(*, franchise: Franchise, pending: PendingConnect, code
 
     with transaction.atomic():
         locked = Franchise.objects.select_for_update().get(pk=franchise.pk)
-        refresh_token = grant.refresh_token or locked.google_refresh_token
+        # Keep the stored refresh token only while Google still takes it: one Google refused
+        # (invalid_grant) is dead, and keeping it would flag the franchise again at the next refresh.
+        refresh_token = grant.refresh_token or (locked.google_refresh_token if locked.google_auth_valid else None)
         if refresh_token is None:
+            refused = locked.google_refresh_token is not None and not locked.google_auth_valid
             raise GoogleConnectError(
-                "Google did not send a refresh token, so this site could not keep posting on your behalf. "
-                "Remove this site's access at https://myaccount.google.com/permissions, then connect again."
+                (
+                    "Google did not send a new refresh token, and the stored one is the one Google refused"
+                    if refused
+                    else "Google did not send a refresh token"
+                )
+                + ", so this site could not keep posting on your behalf. Remove this site's access at "
+                "https://myaccount.google.com/permissions, then connect again: Google then asks for consent "
+                "and sends a new token."
             )
         now = timezone.now()
         locked.google_refresh_token = refresh_token

@@ -47,6 +47,15 @@ def decrypt(ciphertext: str) -> str:
         ) from exc
 
 
+def can_decrypt(ciphertext: str) -> bool:
+    """Whether some configured key opens `ciphertext` (for the health check)."""
+    try:
+        fernet().decrypt(ciphertext.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
 class EncryptedTextField(models.TextField):
     """A TextField whose database value is Fernet ciphertext.
 

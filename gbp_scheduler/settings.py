@@ -52,6 +52,24 @@ if not FIELD_ENCRYPTION_KEYS:
         )
     FIELD_ENCRYPTION_KEYS = [_dev_encryption_key(SECRET_KEY)]
 
+
+def _is_fernet_key(key: str) -> bool:
+    """What Fernet itself checks: 32 bytes, url-safe base64 encoded (checked here, without
+    importing cryptography, so a bad key stops start-up instead of the first page with a token)."""
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (ValueError, TypeError):
+        return False
+
+
+_bad_keys = [str(n) for n, key in enumerate(FIELD_ENCRYPTION_KEYS, start=1) if not _is_fernet_key(key)]
+if _bad_keys:
+    raise ImproperlyConfigured(
+        f"FIELD_ENCRYPTION_KEY: key number {', '.join(_bad_keys)} of {len(FIELD_ENCRYPTION_KEYS)} is not a Fernet key "
+        "(32 url-safe base64-encoded bytes). Generate one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'"
+    )
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -66,6 +66,21 @@ def google_auth_check(*, detailed: bool) -> dict:
     return {"status": PASS, **body, "message": "All connected franchises have valid Google authorization"}
 
 
+def token_encryption_check() -> dict:
+    """Stored tokens that the configured keys cannot open: every page and job that reads them fails."""
+    unreadable = selectors.franchise_tokens_undecryptable()
+    if unreadable:
+        return {
+            "status": FAIL,
+            "undecryptable": unreadable,
+            "message": (
+                f"{unreadable} stored Google token(s) cannot be decrypted with FIELD_ENCRYPTION_KEY: put back the key "
+                "they were encrypted with (keys can be listed together, comma-separated)"
+            ),
+        }
+    return {"status": PASS, "undecryptable": 0, "message": "Every stored Google token decrypts"}
+
+
 def publish_locks_check() -> dict:
     stuck = selectors.posts_stuck_in_publishing()
     body = {"stuck": stuck.count, "oldestLockedAt": iso(stuck.oldest)}
@@ -160,14 +175,16 @@ def health_report(*, can_see_details: Callable[[], bool]) -> tuple[dict, int]:
     if db_ok:
         detailed = can_see_details()
         google = _guarded(lambda: google_auth_check(detailed=detailed))
+        tokens = _guarded(token_encryption_check)
         locks = _guarded(publish_locks_check)
         queue = _guarded(generation_queue_check)
     else:
-        google, locks, queue = _not_checked(), _not_checked(), _not_checked()
+        google, tokens, locks, queue = _not_checked(), _not_checked(), _not_checked(), _not_checked()
     checks = {
         "database": database,
         "googleAuth": google,
         "anthropic": anthropic_check(),
+        "tokenEncryption": tokens,
         "publishLocks": locks,
         "generationQueue": queue,
     }

@@ -22,7 +22,7 @@ from franchises.models import Franchise
 from franchises.selectors import franchises_for_user
 from gbp_scheduler.cron import bearer_secret_ok, job_run
 from generation.services import generation_queue_fill, generation_queue_process
-from posts.publishing import posts_publish_due
+from posts.services import posts_publish_due
 
 from .checks import health_report
 from .metrics import publishing_metrics

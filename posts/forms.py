@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from franchises.models import Franchise
+from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
 
 from .gbp_mapping import post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
@@ -32,7 +33,17 @@ def _datetime_field(label: str, *, required: bool = False, help_text: str = "") 
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         help_text=help_text,
+        validators=[validate_sane_datetime],
     )
+
+
+class PostTextField(forms.CharField):
+    """The post's text with line breaks as Google keeps them (a textarea sends CR LF), so the
+    length counted here is the length Google counts."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
 # Which field a problem from post_problems() belongs next to (first matching phrase wins).
@@ -56,7 +67,7 @@ class PostForm(forms.Form):
     `intent` says what the person asked for: "draft" saves as is (what Google would reject is only
     warned about), "schedule" also schedules, so the post must be publishable and have a time."""
 
-    summary = forms.CharField(
+    summary = PostTextField(
         label="Text",
         widget=forms.Textarea(attrs={"rows": 8, "id": "summary", "aria-describedby": "char-count"}),
         max_length=SUMMARY_MAX_LENGTH,
@@ -81,6 +92,8 @@ class PostForm(forms.Form):
         help_text="A public https link to a JPG or PNG; Google fetches the photo from there.",
     )
     scheduled_at = _datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
+    # The version of the post the form was filled from: saving over a newer one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, franchise: Franchise, intent: str = "draft", **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,6 +105,7 @@ class PostForm(forms.Form):
     def initial_for(cls, post: Post) -> dict:
         initial = {name: getattr(post, name) for name in FORM_FIELDS}
         initial["scheduled_at"] = post.scheduled_at
+        initial["version"] = post.version
         return initial
 
     def clean(self) -> dict:
@@ -156,8 +170,12 @@ class PostFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *Post.Status.choices], required=False)
     source = forms.ChoiceField(label="Source", choices=[("", "Any source"), *Post.Source.choices], required=False)
     franchise = forms.ChoiceField(label="Franchise", choices=[("", "All franchises")], required=False)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
+    )
 
     def __init__(self, *args, franchises: list[Franchise] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,7 +201,7 @@ class AnnouncementForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Pick at least one franchise."},
     )
-    summary = forms.CharField(
+    summary = PostTextField(
         label="Text",
         widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "char-count summary-help"}),
         strip=False,
@@ -196,7 +214,7 @@ class AnnouncementForm(forms.Form):
         label="Publish at (each franchise's local time)",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,13 +1,12 @@
 """A Post as Google's LocalPost (v4), and the checks Google would make, made before we call it.
 
-Field names and enums follow Google's discovery schema (shared/google/mybusiness-v4-localposts.json):
+Field names and enums follow Google's discovery schema (a copy is in sandbox/data/):
 an unknown field is a 400 at Google, so nothing here invents one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from .models import SUMMARY_MAX_LENGTH, Post
 
@@ -67,7 +66,7 @@ def local_post_body(post: Post) -> dict:
         body["media"] = [{"mediaFormat": "PHOTO", "sourceUrl": post.media_url}]
     if post.topic_type in (Post.TopicType.EVENT, Post.TopicType.OFFER):
         # Google reads an event's schedule in the location's own time.
-        zone = zoneinfo.ZoneInfo(post.franchise.timezone)
+        zone = post.franchise.zone
         start, end = post.event_start.astimezone(zone), post.event_end.astimezone(zone)
         body["event"] = {
             "title": post.event_title,

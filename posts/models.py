@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from franchises.models import Franchise
+from gbp_scheduler.times import EARLIEST, LATEST, validate_sane_datetime
 
 SUMMARY_MAX_LENGTH = 1500  # Google rejects longer summaries.
 
@@ -49,7 +51,7 @@ class Post(models.Model):
 
     # Publishing: scheduled_at is when it should go out; publishing_at is the publish lock
     # (the time a runner claimed it), NULL when nobody holds it.
-    scheduled_at = models.DateTimeField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True, validators=[validate_sane_datetime])
     publishing_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -59,6 +61,15 @@ class Post(models.Model):
     # idempotency key, so while this is set the outcome of that attempt is unknown: the next
     # attempt first looks for the post on Google (reconciles) before creating it again.
     google_create_sent_at = models.DateTimeField(null=True, blank=True)
+    # The LocalPost body that attempt sent (or was about to send): a later reconcile looks for
+    # this, not for today's text, which staff may have edited since.
+    google_sent_body = models.JSONField(null=True, blank=True)
+    # Bumped by every change of the content: a publish run sends the content it read under its
+    # claim, and an editor saves only over the version it loaded.
+    version = models.PositiveIntegerField(default=1)
+    # A published post whose copy on Google is older than this row (an edit's PATCH did not
+    # finish, or an adopted copy differed): the publish job patches Google from the row.
+    google_needs_update = models.BooleanField(default=False)
 
     # The LocalPost fields.
     summary = models.TextField()
@@ -68,8 +79,8 @@ class Post(models.Model):
     cta_url = models.URLField(max_length=1000, blank=True, default="")
     media_url = models.URLField(max_length=1000, blank=True, default="")
     event_title = models.CharField(max_length=200, blank=True, default="")
-    event_start = models.DateTimeField(null=True, blank=True)
-    event_end = models.DateTimeField(null=True, blank=True)
+    event_start = models.DateTimeField(null=True, blank=True, validators=[validate_sane_datetime])
+    event_end = models.DateTimeField(null=True, blank=True, validators=[validate_sane_datetime])
     offer_coupon_code = models.CharField(max_length=100, blank=True, default="")
     offer_redeem_url = models.URLField(max_length=1000, blank=True, default="")
     offer_terms = models.TextField(blank=True, default="")
@@ -103,6 +114,18 @@ class Post(models.Model):
                 condition=~Q(status="scheduled") | Q(scheduled_at__isnull=False),
                 name="posts_scheduled_needs_time",
             ),
+            # Dates a person typed stay in a range every layer can read back (gbp_scheduler/times.py).
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (EARLIEST, LATEST)}),
+                    name=f"posts_{name}_in_range",
+                )
+                for name in ("scheduled_at", "event_start", "event_end")
+            ],
+            models.CheckConstraint(
+                condition=Q(event_start__isnull=True) | Q(event_end__isnull=True) | Q(event_end__gte=F("event_start")),
+                name="posts_event_ends_after_start",
+            ),
         ]
         indexes = [
             # The publish cron's due query: scheduled posts by time.
@@ -118,7 +141,48 @@ class Post(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        return self.publishing_at is not None
+        """Whether someone holds the publish lock now. A lock older than
+        PUBLISH_LOCK_TIMEOUT_SECONDS is stale: its holder died, and it binds nobody."""
+        return self.publishing_at is not None and self.publishing_at >= lock_stale_before(timezone.now())
+
+
+def lock_stale_before(now):
+    """A publish lock taken before this moment is stale."""
+    return now - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS)
+
+
+class GoogleDeletion(models.Model):
+    """A post deleted here whose copy on Google must go too: kept until Google confirms.
+
+    The dashboard deletes a post at once and asks Google to delete its copy; when Google cannot
+    be reached (or the post's create may have landed unseen, so the copy must first be found),
+    this row stays and the publish job finishes the work. Either the copy's name is known, or
+    the body that was sent is, with the time it was sent, to find it by."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="google_deletions")
+    post_id = models.UUIDField(help_text="The deleted post's id (the row itself is gone).")
+    google_post_name = models.CharField(max_length=300, blank=True, default="")
+    sent_body = models.JSONField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The same lock and retry fields as a post's: one worker at a time, backoff on failure.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "google_deletions"
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(google_post_name="") | Q(sent_at__isnull=False), name="google_deletions_has_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delete {self.google_post_name or 'an unconfirmed copy'} of post {self.post_id}"
 
 
 class PostEvent(models.Model):

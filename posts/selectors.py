@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -13,12 +12,7 @@ from django.shortcuts import get_object_or_404
 from franchises.models import Franchise
 from franchises.selectors import franchises_for_user
 
-from .models import Post, PostEvent
-
-
-def lock_stale_before(now: dt.datetime) -> dt.datetime:
-    """A publish lock taken before this moment is stale."""
-    return now - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS)
+from .models import Post, PostEvent, lock_stale_before
 
 
 def posts_due(*, now: dt.datetime) -> QuerySet[Post]:

@@ -2,7 +2,7 @@ from django.urls import path
 
 from gbp_scheduler.cron import cron_view
 
-from .publishing import posts_publish_due
+from .services import posts_publish_due
 from .views import actions, announcements, drafts, editor, history, lists
 
 app_name = "posts"

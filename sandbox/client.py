@@ -75,9 +75,11 @@ class SandboxClient:
         times: int = 1,
         retry_after: int | None = None,
         message: str | None = None,
+        after_commit: bool = False,
     ) -> None:
         """The next `times` calls to `route` answer `status` in the service's error shape
-        (with `message` instead of the usual text, when given)."""
+        (with `message` instead of the usual text, when given); with after_commit the work
+        (e.g. the create) is done first, as by a backend that failed only its answer."""
         self._call(
             "POST",
             "/_sandbox/faults",
@@ -88,8 +90,13 @@ class SandboxClient:
                 "retry_after": retry_after,
                 "times": times,
                 "message": message,
+                "after_commit": after_commit,
             },
         )
+
+    def garble(self, route: str, *, times: int = 1) -> None:
+        """The next calls do their work, then answer 200 with an HTML page instead of JSON."""
+        self._call("POST", "/_sandbox/faults", {"route": route, "action": "garble", "times": times})
 
     def hang(self, route: str, seconds: float = 30.0, *, times: int = 1, after_commit: bool = False) -> None:
         """The next calls hold the connection `seconds` without answering, then close it; with

@@ -26,7 +26,7 @@ ROUTE_KINDS = (
     "messages",
     "models",
 )
-ACTIONS = ("status", "hang", "drop")
+ACTIONS = ("status", "hang", "drop", "garble")
 
 # What chaos mode mixes in when the caller gives no mix: the transient failures a
 # production client must survive.

@@ -298,13 +298,20 @@ def _json_body(req: Request) -> Any:
         raise _fail(400, f"Invalid JSON payload received. {exc}") from exc
 
 
+def _as_google_keeps_it(body: dict[str, Any]) -> dict[str, Any]:
+    """Google stores a post's text with plain line feeds and no surrounding blanks."""
+    if isinstance(body.get("summary"), str):
+        body = {**body, "summary": body["summary"].replace("\r\n", "\n").replace("\r", "\n").strip()}
+    return body
+
+
 def create_post(state: State, req: Request, account: str, location: str) -> Response:
     guard(state, req, "posts")
     body = _json_body(req)
     with state.lock:
         _location(state, account, location)
     _validate(body)
-    clean = {k: v for k, v in body.items() if k not in gbp_schema.OUTPUT_ONLY}
+    clean = _as_google_keeps_it({k: v for k, v in body.items() if k not in gbp_schema.OUTPUT_ONLY})
     now = time.time()
     with state.lock:
         post = Post(state.new_id(), account, location, clean, now, now)
@@ -349,7 +356,7 @@ def patch_post(state: State, req: Request, account: str, location: str, post_id:
         merged = dict(post.body)
         for field in mask:  # a masked field absent from the body is cleared, per FieldMask rules
             if field in body:
-                merged[field] = body[field]
+                merged[field] = _as_google_keeps_it(body)[field]
             else:
                 merged.pop(field, None)
         _validate(merged)

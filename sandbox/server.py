@@ -167,6 +167,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
                         _call(handler, state, req, params)
                     state.count(kind, "drop")
                     raise _Drop
+                if fault.action == "garble":  # the work is done; the answer is not JSON
+                    _call(handler, state, req, params)
+                    state.count(kind, "garble")
+                    return Response(200, b"<html><body>Temporarily unavailable</body></html>", "text/html")
+                if fault.after_commit:  # e.g. a 500 from a backend that created the post anyway
+                    _call(handler, state, req, params)
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 return json_response(fault.status, fault_body(family, fault), headers)
         return _call(handler, state, req, params)

@@ -169,14 +169,30 @@ def test_an_invalid_post_is_a_permanent_error_with_googles_message(franchise):
     assert excinfo.value.permanent
 
 
-@pytest.mark.parametrize("status", [500, 503])
-def test_a_server_error_is_transient_and_not_maybe_applied(franchise, sandbox, status):
-    sandbox.client.fail("posts.create", status)
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_server_error_on_a_create_is_transient_and_maybe_applied(franchise, sandbox, status):
+    """A backend can fail its answer after doing the work: the create may have landed."""
+    sandbox.client.fail("posts.create", status, after_commit=True)
     with pytest.raises(GbpTransientError) as excinfo:
         gbp_client.local_post_create(franchise=franchise, body=POST)
     assert str(status) in str(excinfo.value)
-    assert excinfo.value.maybe_applied is False and excinfo.value.permanent is False
-    assert sandbox.client.posts() == []
+    assert excinfo.value.maybe_applied is True and excinfo.value.permanent is False
+    assert len(sandbox.client.posts()) == 1  # it had, this time
+
+
+def test_a_server_error_on_a_read_is_transient_and_changed_nothing(franchise, sandbox):
+    sandbox.client.fail("posts.list", 503)
+    with pytest.raises(GbpTransientError) as excinfo:
+        gbp_client.local_posts_list(franchise=franchise)
+    assert excinfo.value.maybe_applied is False
+
+
+def test_a_create_answered_200_without_json_may_have_been_applied(franchise, sandbox):
+    sandbox.client.garble("posts.create")
+    with pytest.raises(GbpTransientError) as excinfo:
+        gbp_client.local_post_create(franchise=franchise, body=POST)
+    assert excinfo.value.maybe_applied is True
+    assert "not JSON" in str(excinfo.value)
 
 
 def test_a_timeout_after_sending_a_create_is_maybe_applied(franchise, sandbox, settings):

@@ -188,7 +188,6 @@ def test_reconnect_without_a_refresh_token_keeps_the_stored_one_and_the_posts(ad
     connected(sandbox, franchise)
     stored = franchise.google_refresh_token
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
-    Franchise.objects.filter(pk=franchise.pk).update(google_auth_valid=False, google_auth_error="revoked")
 
     # A Google that ignores prompt=consent on a repeat consent sends no refresh token.
     callback = consent(start(admin, franchise), drop=("prompt",))
@@ -199,6 +198,30 @@ def test_reconnect_without_a_refresh_token_keeps_the_stored_one_and_the_posts(ad
     assert franchise.google_auth_valid and franchise.google_auth_error == ""
     assert (franchise.google_account_id, franchise.google_location_id) == ("1001", "2001")
     assert Post.objects.filter(pk=post.pk, franchise=franchise).exists()
+
+
+def test_reconnect_after_google_refused_the_token_insists_on_a_new_one(admin, franchise, sandbox):
+    """The stored token is the one Google refused (invalid_grant): keeping it would flag the
+    franchise again at the next refresh. Without a new one the franchise stays flagged, and the
+    admin is told what to do."""
+    connected(sandbox, franchise)
+    dead = franchise.google_refresh_token
+    Franchise.objects.filter(pk=franchise.pk).update(google_auth_valid=False, google_auth_error="invalid_grant")
+
+    consent_url = start(admin, franchise)
+    assert "prompt=consent" in consent_url and "access_type=offline" in consent_url
+    callback = consent(consent_url, drop=("prompt",))  # a Google that still sends no refresh token
+    answer = admin.get(local_path(callback), follow=True)
+
+    assert "the stored one is the one Google refused" in answer.content.decode()
+    franchise.refresh_from_db()
+    assert franchise.google_auth_valid is False
+    assert franchise.google_refresh_token == dead
+
+    # Asked again with consent, Google sends a new token, and the franchise is restored.
+    assert admin.get(local_path(consent(start(admin, franchise)))).status_code == 302
+    franchise.refresh_from_db()
+    assert franchise.google_auth_valid and franchise.google_refresh_token not in (None, dead)
 
 
 def test_a_first_connect_without_a_refresh_token_ends_with_a_clear_message(admin, franchise, sandbox):

@@ -55,3 +55,10 @@ def test_production_like_settings_pass_the_deploy_check_without_warnings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_startup_with_a_malformed_encryption_key_fails_naming_the_variable():
+    good = PRODUCTION["FIELD_ENCRYPTION_KEY"]
+    result = _manage("check", **{**PRODUCTION, "FIELD_ENCRYPTION_KEY": f"{good},not-a-fernet-key"})
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY: key number 2 of 2 is not a Fernet key" in result.stderr

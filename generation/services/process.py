@@ -24,6 +24,7 @@ from generation.models import GenerationQueue
 from generation.selectors import franchise_wants_drafts, generation_queue_due, post_summaries_recent
 from generation.validation import Draft, DraftInvalid, draft_parse
 from posts.models import Post
+from posts.services import post_create
 
 logger = logging.getLogger(__name__)
 
@@ -326,11 +327,12 @@ def _row_complete(claim: Claim, *, row: GenerationQueue, franchise: Franchise, d
     # A slot already past stays a draft: publishing it at once, at an odd hour, is not what was asked.
     schedule = franchise.auto_schedule_ai_posts and row.scheduled_for > now
     with transaction.atomic():
-        post = Post.objects.create(
+        post = post_create(
             franchise=franchise,
             status=Post.Status.SCHEDULED if schedule else Post.Status.DRAFT,
             source=Post.Source.AI,
             scheduled_at=row.scheduled_for,
+            history_detail="Written by Claude from the franchise's profile.",
             summary=draft.summary,
             topic_type=draft.topic_type,
             cta_action_type=draft.cta_action_type,

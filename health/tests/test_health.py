@@ -220,9 +220,9 @@ def test_health_runs_a_fixed_handful_of_queries_however_many_franchises(client, 
     for _ in range(30):
         connected()
     client.get("/api/health")  # warm the Anthropic cache
-    with django_assert_num_queries(4):  # ping, auth counts, stuck locks, queue
+    with django_assert_num_queries(5):  # ping, auth counts, token ciphertexts, stuck locks, queue
         client.get("/api/health")
-    with django_assert_num_queries(4):  # ping, franchise list, stuck locks, queue
+    with django_assert_num_queries(5):  # ping, franchise list, token ciphertexts, stuck locks, queue
         client.get("/api/health", **BEARER)
 
 
@@ -237,3 +237,20 @@ def test_liveness_touches_nothing(client, sandbox, django_assert_num_queries):
 def test_health_accepts_head_and_refuses_post(client, sandbox):
     assert client.head("/api/health").status_code == 200
     assert client.post("/api/health").status_code == 405
+
+
+def test_tokens_the_configured_keys_cannot_decrypt_fail_a_check_instead_of_reading_healthy(client, sandbox, settings):
+    connected(name="Encrypted under an old key")
+    connected(name="Fine")
+    client.get("/api/health")  # warm the Anthropic cache
+    from cryptography.fernet import Fernet
+
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key was dropped
+    connected(name="Encrypted under the new key")
+
+    answer = client.get("/api/health").json()
+
+    check = answer["checks"]["tokenEncryption"]
+    assert check["status"] == "fail" and check["undecryptable"] == 2
+    assert "FIELD_ENCRYPTION_KEY" in check["message"]
+    assert answer["status"] == "degraded"

@@ -105,3 +105,25 @@ def assert_nothing_half_written() -> None:
     assert not published.filter(published_at__isnull=True).exists()
     assert not published.filter(publishing_at__isnull=False).exists()
     assert not Post.objects.exclude(status=Post.Status.PUBLISHED).exclude(google_post_name="").exists()
+
+
+def assert_google_mirrors_database(sandbox) -> None:
+    """The invariant, over every franchise: each published post on Google once with the row's
+    text, nothing else on Google (no deleted post, no draft, no stray copy), nothing pending."""
+    from posts.models import GoogleDeletion
+
+    live = [(item["name"], item["summary"]) for item in sandbox.client.posts(include_deleted=False)]
+    names = Counter(name for name, _ in live)
+    assert not [name for name, n in names.items() if n > 1]
+    published = dict(Post.objects.filter(status=Post.Status.PUBLISHED).values_list("google_post_name", "summary"))
+    stray = {name: text for name, text in live if name not in published}
+    assert stray == {}, f"{len(stray)} copies on Google belong to no published post, e.g. {list(stray.values())[:3]}"
+    missing = set(published) - set(names)
+    assert missing == set(), f"{len(missing)} published posts are not on Google"
+    wrong = {name: (text, dict(live)[name]) for name, text in published.items() if dict(live)[name] != text}
+    assert wrong == {}, f"{len(wrong)} posts differ on Google, e.g. {list(wrong.values())[:3]}"
+    assert Post.objects.filter(publishing_at__isnull=False).count() == 0, "locks left behind"
+    assert not Post.objects.filter(google_needs_update=True).exists()
+    assert not Post.objects.filter(google_create_sent_at__isnull=False).exists()
+    assert not GoogleDeletion.objects.exists()
+    assert_nothing_half_written()

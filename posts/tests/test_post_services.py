@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from gbp_scheduler.cron import TimeBudget
 from posts.models import Post
-from posts.publishing import posts_publish_due
 from posts.services import (
     PostActionError,
     post_delete,
@@ -18,6 +17,7 @@ from posts.services import (
     post_unschedule,
     post_update,
 )
+from posts.services.publishing import posts_publish_due
 from posts.tests.factories import make_post
 from posts.tests.google import connect_to_sandbox, google_posts
 

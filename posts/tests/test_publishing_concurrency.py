@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from gbp_scheduler.cron import TimeBudget
 from posts.models import Post
-from posts.publishing import posts_publish_due
+from posts.services.publishing import posts_publish_due
 from posts.tests.factories import make_post
 from posts.tests.google import (
     assert_each_post_on_google_once,
@@ -55,7 +55,7 @@ def test_eight_concurrent_runners_publish_fifty_posts_exactly_once(sandbox, sett
         finally:
             connection.close()
 
-    with caplog.at_level(logging.INFO, logger="posts.publishing"):
+    with caplog.at_level(logging.INFO, logger="posts.services.publishing"):
         threads = [threading.Thread(target=runner) for _ in range(8)]
         for thread in threads:
             thread.start()

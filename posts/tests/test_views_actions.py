@@ -11,7 +11,7 @@ from django.utils import timezone
 from franchises.models import Membership
 from gbp_scheduler.cron import TimeBudget
 from posts.models import Post, PostEvent
-from posts.publishing import posts_publish_due
+from posts.services.publishing import posts_publish_due
 from posts.tests.dashboard import logged_in, make_member, messages_of
 from posts.tests.factories import make_franchise, make_post
 from posts.tests.google import connect_to_sandbox, google_posts

@@ -22,12 +22,12 @@ from ..forms import ScheduleForm
 from ..models import Post
 from ..selectors import post_events_for_post, post_get_for_user
 from ..services import (
-    post_delete_by,
-    post_duplicate_by,
-    post_publish_now_by,
-    post_retry_by,
-    post_schedule_by,
-    post_unschedule_by,
+    post_delete,
+    post_duplicate,
+    post_publish_now,
+    post_retry,
+    post_schedule,
+    post_unschedule,
 )
 from ._common import ACTION_ERRORS, render_in_zone, zone_of
 
@@ -64,7 +64,7 @@ def post_schedule_view(request: HttpRequest, post_id) -> HttpResponse:
         messages.error(request, "Not scheduled: " + " ".join(form.errors.get("scheduled_at", ["pick a time."])))
         return _back(request, post)
     try:
-        post_schedule_by(post=post, at=form.cleaned_data["scheduled_at"], user=request.user)
+        post_schedule(post=post, at=form.cleaned_data["scheduled_at"], user=request.user)
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not scheduled: {exc}")
     else:
@@ -76,14 +76,14 @@ def post_schedule_view(request: HttpRequest, post_id) -> HttpResponse:
 @require_POST
 def post_unschedule_view(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
-    return _act(request, post, lambda: post_unschedule_by(post=post, user=request.user), "Unscheduled: back to draft.")
+    return _act(request, post, lambda: post_unschedule(post=post, user=request.user), "Unscheduled: back to draft.")
 
 
 @login_required
 @require_POST
 def post_retry_view(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
-    return _act(request, post, lambda: post_retry_by(post=post, user=request.user), "Scheduled to try again now.")
+    return _act(request, post, lambda: post_retry(post=post, user=request.user), "Scheduled to try again now.")
 
 
 @login_required
@@ -91,7 +91,7 @@ def post_retry_view(request: HttpRequest, post_id) -> HttpResponse:
 def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
     try:
-        result = post_publish_now_by(post=post, user=request.user)
+        result = post_publish_now(post=post, user=request.user)
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not published: {exc}")
         return _back(request, post)
@@ -111,7 +111,7 @@ def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
 def post_duplicate_view(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
     try:
-        copy = post_duplicate_by(post=post, user=request.user)
+        copy = post_duplicate(post=post, user=request.user)
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not duplicated: {exc}")
         return _back(request, post)
@@ -129,13 +129,18 @@ def post_delete_view(request: HttpRequest, post_id) -> HttpResponse:
     if request.method == "GET":
         return render_in_zone(request, post.franchise, "posts/post_confirm_delete.html", {"post": post})
     franchise_id = post.franchise_id
-    on_google = post.status == Post.Status.PUBLISHED
+    on_google = post.status == Post.Status.PUBLISHED or post.google_create_sent_at is not None
     try:
-        post_delete_by(post=post, user=request.user)
+        google_done = post_delete(post=post, user=request.user)
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not deleted: {exc}")
         return redirect("posts:detail", post_id=post.pk)
-    messages.success(request, "Deleted" + (", on Google too." if on_google else "."))
+    if not google_done:
+        messages.warning(
+            request, "Deleted here. Google could not be reached just now; the next publish run removes it there."
+        )
+    else:
+        messages.success(request, "Deleted" + (", on Google too." if on_google else "."))
     return redirect("posts:franchise_list", franchise_id=franchise_id)
 
 

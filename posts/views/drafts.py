@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..forms import ScheduleForm
 from ..selectors import drafts_for_review, generation_failures_for_user, post_get_for_user
-from ..services import post_reject_by
+from ..services import post_reject
 from ._common import ACTION_ERRORS, zone_of
 
 QUEUE_LIMIT = 100
@@ -37,7 +37,7 @@ def drafts_queue(request: HttpRequest) -> HttpResponse:
 def draft_reject(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
     try:
-        post_reject_by(post=post, user=request.user)
+        post_reject(post=post, user=request.user)
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not rejected: {exc}")
     else:

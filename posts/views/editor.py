@@ -15,7 +15,7 @@ from ..forms import PostForm
 from ..gbp_mapping import post_problems
 from ..models import Post
 from ..selectors import post_get_for_user
-from ..services import PostActionError, post_check_editable, post_create_by, post_schedule_by, post_update_by
+from ..services import PostActionError, PostChangedError, post_check_editable, post_create, post_schedule, post_update
 from ._common import ACTION_ERRORS, render_in_zone, zone_of
 
 INTENTS = {"draft", "schedule", "preview"}
@@ -45,7 +45,7 @@ def post_new(request: HttpRequest, franchise_id) -> HttpResponse:
         valid = request.method == "POST" and form.is_valid()
     if valid and intent != "preview":
         try:
-            post = post_create_by(franchise=franchise, user=request.user, **form.post_fields())
+            post = post_create(franchise=franchise, user=request.user, **form.post_fields())
         except ACTION_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
@@ -72,9 +72,18 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
     with timezone.override(zone_of(franchise)):
         form = PostForm(request.POST or None, franchise=franchise, intent=intent, initial=PostForm.initial_for(post))
         valid = request.method == "POST" and form.is_valid()
+    conflict = None
     if valid and intent != "preview":
         try:
-            post = post_update_by(post=post, user=request.user, **form.post_fields())
+            post = post_update(
+                post=post, user=request.user, version=form.cleaned_data.get("version"), **form.post_fields()
+            )
+        except PostChangedError as exc:
+            # Keep what the person typed; show what is saved now, and save over it next time.
+            conflict = exc.current
+            form.add_error(None, str(exc))
+            form.data = form.data.copy()
+            form.data["version"] = conflict.version
         except ACTION_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
@@ -83,13 +92,13 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
                 return _schedule_after_save(request, post, at, created=False)
             messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
             return redirect("posts:detail", post_id=post.pk)
-    context = {"form": form, "post": post, **_preview(form, franchise, post)}
-    return render_in_zone(request, franchise, "posts/post_form.html", context)
+    context = {"form": form, "post": post, "conflict": conflict, **_preview(form, franchise, post)}
+    return render_in_zone(request, franchise, "posts/post_form.html", context, status=409 if conflict else 200)
 
 
 def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool) -> HttpResponse:
     try:
-        post_schedule_by(post=post, at=at, user=request.user)
+        post_schedule(post=post, at=at, user=request.user)
     except ACTION_ERRORS as exc:
         messages.error(request, f"{'Saved as a draft' if created else 'Saved'}, but not scheduled: {exc}")
     else:

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user
+from gbp_scheduler.times import day_or_none
 
 from ..forms import PostFilterForm
 from ..selectors import posts_for_calendar, posts_for_user
@@ -76,10 +77,7 @@ def post_calendar(request: HttpRequest, franchise_id) -> HttpResponse:
     zone = zone_of(franchise)
     view = "week" if request.GET.get("view") == "week" else "month"
     today = dt.datetime.now(zone).date()
-    try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = today
+    day = day_or_none(request.GET.get("date")) or today  # a missing, malformed or absurd date shows today
 
     if view == "month":
         first = day.replace(day=1)

@@ -1,5 +1,5 @@
 from gbp_scheduler.cron import JobCommand, TimeBudget
-from posts.publishing import Result, posts_publish_due
+from posts.services import Result, posts_publish_due
 
 
 class Command(JobCommand):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from .models import Post, PostEvent
+from ..models import Post, PostEvent
 
 EXCERPT_LENGTH = 120
 

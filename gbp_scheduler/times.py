@@ -1,0 +1,80 @@
+"""Time helpers every app shares: the range of dates we accept, retry backoff, and durations
+written for people.
+
+Why a date range at all: PostgreSQL stores timestamps up to the year 294276, but Python (and so
+psycopg and Django) reads only years 1 to 9999. A local time of 9999-12-31 23:59 in New York is
+year 10000 in UTC: stored fine, unreadable afterwards, and every query that touches the row
+fails. Dates enter through forms, services and announcements; each checks this range, and the
+database's check constraints refuse anything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.core.exceptions import ValidationError
+
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
+EARLIEST_DAY = EARLIEST.date()
+LATEST_DAY = LATEST.date()
+RANGE_TEXT = "between the years 2000 and 2100"
+
+
+def validate_sane_datetime(value: dt.datetime | None) -> None:
+    """A model and form validator: the date-time lies in the range this product works with."""
+    if value is None:
+        return
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationError(f"Pick a date {RANGE_TEXT}.", code="date_out_of_range")
+
+
+def validate_sane_date(value: dt.date | None) -> None:
+    if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValidationError(f"Pick a date {RANGE_TEXT}.", code="date_out_of_range")
+
+
+def day_or_none(text: str | None) -> dt.date | None:
+    """An ISO day from a query string, or None when it is missing, malformed or out of range."""
+    try:
+        day = dt.date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None
+
+
+def backoff_seconds(attempts: int, *, base: float, cap: float, retry_after: float | None = None) -> float:
+    """Exponential backoff with "equal jitter" (a random point in the upper half of the window),
+    never sooner than the server's Retry-After."""
+    ceiling = min(cap, base * 2 ** max(0, attempts - 1))
+    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
+    return max(delay, retry_after or 0.0)
+
+
+def human_duration(seconds: float) -> str:
+    """A rough duration for a message: "45 s", "12 min", "1.5 h"."""
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def iso_utc(value: dt.datetime | None, *, timespec: str = "auto") -> str | None:
+    """`2026-11-29T07:54:53Z`: UTC with a Z, as the JSON answers give times."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def parse_rfc3339(value: str | None) -> dt.datetime | None:
+    """Google's `2026-11-29T07:54:53.123Z`, or None when missing or unreadable."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

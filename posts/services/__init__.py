@@ -1,0 +1,46 @@
+"""The writes of posts, one API: editing (what people do), publishing (the job), the upkeep
+that keeps Google equal to the database, history and headquarters announcements."""
+
+from .announcements import announcement_preview, announcement_schedule, announcement_text, announcement_time
+from .editing import (
+    EDITABLE_FIELDS,
+    PostActionError,
+    PostChangedError,
+    post_check_editable,
+    post_create,
+    post_delete,
+    post_duplicate,
+    post_publish_now,
+    post_reject,
+    post_retry,
+    post_schedule,
+    post_unschedule,
+    post_update,
+)
+from .history import post_event_record
+from .publishing import Result, post_claim, post_publish, posts_publish_due
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "PostActionError",
+    "PostChangedError",
+    "Result",
+    "announcement_preview",
+    "announcement_schedule",
+    "announcement_text",
+    "announcement_time",
+    "post_check_editable",
+    "post_claim",
+    "post_create",
+    "post_delete",
+    "post_duplicate",
+    "post_event_record",
+    "post_publish",
+    "post_publish_now",
+    "post_reject",
+    "post_retry",
+    "post_schedule",
+    "post_unschedule",
+    "post_update",
+    "posts_publish_due",
+]

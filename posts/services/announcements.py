@@ -1,0 +1,76 @@
+"""Headquarters announcements: one post for many franchises, each at the same local time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from gbp_scheduler.times import validate_sane_datetime
+
+from ..gbp_mapping import post_problems
+from ..models import Post
+from .editing import PostActionError, post_create
+
+
+def announcement_text(*, template: str, franchise) -> str:
+    """The announcement text for one franchise: {name} and {city} filled in. Plain replacement,
+    not str.format, so other braces in the text stay as typed."""
+    return template.replace("{name}", franchise.name).replace("{city}", franchise.city or "")
+
+
+def announcement_time(*, franchise, date: dt.date, local_time: dt.time) -> dt.datetime:
+    """The same wall-clock time in each franchise's own zone."""
+    return dt.datetime.combine(date, local_time).replace(tzinfo=franchise.zone)
+
+
+def announcement_preview(*, franchises, template: str, date: dt.date, local_time: dt.time, **fields) -> list[dict]:
+    """One unsaved post per franchise with what Google would reject in it, for review before scheduling."""
+    rows = []
+    for franchise in franchises:
+        post = Post(
+            franchise=franchise,
+            summary=announcement_text(template=template, franchise=franchise),
+            scheduled_at=announcement_time(franchise=franchise, date=date, local_time=local_time),
+            **fields,
+        )
+        problems = post_problems(post)
+        try:
+            validate_sane_datetime(post.scheduled_at)
+        except ValidationError as exc:
+            problems = [*problems, *exc.messages]
+        rows.append({"franchise": franchise, "post": post, "problems": problems})
+    return rows
+
+
+def announcement_schedule(
+    *, franchises, template: str, date: dt.date, local_time: dt.time, user: AbstractBaseUser, **fields
+) -> list[Post]:
+    """Create and schedule one post per franchise, all or none.
+
+    1. build every franchise's post and refuse the lot if any would be rejected by Google;
+    2. create them scheduled, each with its history, in one transaction."""
+    rows = announcement_preview(franchises=franchises, template=template, date=date, local_time=local_time, **fields)
+    problems = [f"{row['franchise'].name}: {' '.join(row['problems'])}" for row in rows if row["problems"]]
+    if problems:
+        raise PostActionError(" ".join(problems))
+    with transaction.atomic():
+        return [
+            post_create(
+                franchise=row["franchise"],
+                user=user,
+                status=Post.Status.SCHEDULED,
+                scheduled_at=row["post"].scheduled_at,
+                history_detail=f"Headquarters announcement, for {_local(row['post'])}.",
+                summary=row["post"].summary,
+                **fields,
+            )
+            for row in rows
+        ]
+
+
+def _local(post: Post) -> str:
+    zone = post.franchise.zone
+    return f"{post.scheduled_at.astimezone(zone):%Y-%m-%d %H:%M} ({post.franchise.timezone})"

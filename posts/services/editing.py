@@ -1,0 +1,347 @@
+"""What people do to posts: create, edit, schedule, unschedule, retry, publish now, duplicate,
+delete, reject. Each action records itself in the post's history; `user` None means the system.
+
+Every action is a concurrent actor beside the publish job, so each one:
+
+- saves only over the version it read (`version`), and otherwise says the post was changed by
+  someone else and shows the current version;
+- leaves a post alone while someone holds its publish lock, but treats a stale lock (its holder
+  died) as free, taking it over;
+- keeps Google equal to the row: an edit of a published post takes the post's lock, patches
+  Google, then saves (so two editors cannot leave Google and the database disagreeing); a delete
+  removes the row and hands Google's copy to `GoogleDeletion` until Google confirms it is gone;
+  an edit or unschedule of a post whose last create may have landed keeps the record of what was
+  sent, so the next run finds that copy and makes it agree (`google_upkeep`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from franchises import gbp_client
+from franchises.models import Franchise
+from gbp_scheduler.times import validate_sane_datetime
+
+from ..gbp_mapping import local_post_body, post_problems
+from ..models import GoogleDeletion, Post, PostEvent
+from ..rate_limit import RateLimiter
+from .google_copy import PATCH_MASK, text_normalized
+from .google_upkeep import google_deletion_try
+from .history import post_event_record
+from .locks import GoogleCallGuard, Lost, lock_free, post_lock_release, post_lock_take, post_write_fenced
+from .publishing import Result, post_publish
+
+EDITABLE_FIELDS = [
+    "summary",
+    "topic_type",
+    "cta_action_type",
+    "cta_url",
+    "media_url",
+    "event_title",
+    "event_start",
+    "event_end",
+    "offer_coupon_code",
+    "offer_redeem_url",
+    "offer_terms",
+    "language_code",
+]
+LOCKED_MESSAGE = "This post is being published right now and cannot be changed. Try again in a minute."
+
+
+class PostActionError(Exception):
+    """The action cannot be done on this post now; the message says why and what to do."""
+
+
+class PostChangedError(PostActionError):
+    """Someone else changed the post since it was read; `current` is the post as it is now."""
+
+    def __init__(self, current: Post):
+        super().__init__(
+            "Someone else changed this post while you were working on it, so your changes were not saved. "
+            "The current version is shown; apply your changes to it and save again."
+        )
+        self.current = current
+
+
+def post_check_editable(*, post: Post) -> None:
+    """Raise PostActionError (with the words to show) when the post cannot be changed now."""
+    if post.is_locked:
+        raise PostActionError(LOCKED_MESSAGE)
+
+
+def _refused(post: Post) -> PostActionError:
+    """Why a conditional write found nothing to change: locked, gone, or changed meanwhile."""
+    current = Post.objects.select_related("franchise").filter(pk=post.pk).first()
+    if current is None:
+        return PostActionError("This post was deleted meanwhile.")
+    if current.is_locked:
+        return PostActionError(LOCKED_MESSAGE)
+    return PostChangedError(current)
+
+
+def _when(at: dt.datetime, post: Post) -> str:
+    return f"{timezone.localtime(at, post.franchise.zone):%Y-%m-%d %H:%M} ({post.franchise.timezone})"
+
+
+def _clean_content(fields: dict) -> dict:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    if "summary" in fields:
+        fields = {**fields, "summary": (fields["summary"] or "").replace("\r\n", "\n").replace("\r", "\n")}
+    return fields
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+
+def post_create(
+    *,
+    franchise: Franchise,
+    user: AbstractBaseUser | None = None,
+    status: str = Post.Status.DRAFT,
+    source: str = Post.Source.MANUAL,
+    scheduled_at: dt.datetime | None = None,
+    history_detail: str = "",
+    **fields,
+) -> Post:
+    """A new post (a draft, or scheduled when `status` says so and Google would take it)."""
+    post = Post(
+        franchise=franchise,
+        created_by=user,
+        status=status,
+        source=source,
+        scheduled_at=scheduled_at,
+        **_clean_content(fields),
+    )
+    post.full_clean()
+    if status == Post.Status.SCHEDULED:
+        problems = post_problems(post)
+        if problems:
+            raise PostActionError(" ".join(problems))
+    post.save()
+    if status == Post.Status.SCHEDULED:
+        detail = history_detail or f"For {_when(scheduled_at, post)}."
+        post_event_record(post=post, action=PostEvent.Action.SCHEDULED, user=user, detail=detail)
+    else:
+        post_event_record(post=post, action=PostEvent.Action.CREATED, user=user, detail=history_detail)
+    return post
+
+
+# --- edit -----------------------------------------------------------------------------------------
+
+
+def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: int | None = None, **fields) -> Post:
+    """Change a post's content, over the version the person read (`version`, default the post's).
+
+    A published post is changed on Google first, under its lock, then here; the others are
+    changed here, and a run that publishes them later sends the new content."""
+    fields = _clean_content(fields)
+    version = post.version if version is None else version
+    edited = Post.objects.select_related("franchise").get(pk=post.pk) if post.pk else post
+    changed = sorted(name for name, value in fields.items() if getattr(edited, name) != value)
+    for name, value in fields.items():
+        setattr(edited, name, value)
+    edited.full_clean()
+    if post.status in (Post.Status.SCHEDULED, Post.Status.PUBLISHED):
+        problems = post_problems(edited)
+        if problems:
+            raise PostActionError(" ".join(problems))
+    now = timezone.now()
+    saved_fields = {**fields, "version": F("version") + 1, "updated_at": now}
+    if post.status == Post.Status.PUBLISHED:
+        google = _published_update(post=post, edited=edited, version=version, saved_fields=saved_fields)
+    else:
+        saved = Post.objects.filter(lock_free(now), pk=post.pk, version=version, status=post.status).update(
+            publishing_at=None, **saved_fields
+        )
+        if saved != 1:
+            raise _refused(post)
+        google = ""
+    if changed:
+        names = ", ".join(Post._meta.get_field(name).verbose_name for name in changed)
+        post_event_record(post=edited, action=PostEvent.Action.EDITED, user=user, detail=f"Changed: {names}.{google}")
+    return Post.objects.select_related("franchise").get(pk=post.pk)
+
+
+def _published_update(*, post: Post, edited: Post, version: int, saved_fields: dict) -> str:
+    """Patch Google, then save, both under the post's lock: one editor at a time per post."""
+    lock = post_lock_take(post_id=post.pk, version=version, status=Post.Status.PUBLISHED)
+    if lock is None:
+        raise _refused(post)
+    guard = GoogleCallGuard(lock, RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE))
+    google: dict = {}
+    try:
+        if edited.google_post_name:
+            google = gbp_client.local_post_patch(
+                franchise=edited.franchise,
+                name=edited.google_post_name,
+                body=local_post_body(edited),
+                update_mask=PATCH_MASK,
+                before_send=guard.before_send,
+            )
+    except BaseException as exc:
+        # Nothing saved. A patch that may have landed leaves Google ahead of the row: the next
+        # run sets Google back to the row.
+        maybe = isinstance(exc, gbp_client.GbpTransientError) and exc.maybe_applied
+        post_lock_release(post_id=post.pk, lock=lock, **({"google_needs_update": True} if maybe else {}))
+        raise
+    try:
+        post_write_fenced(
+            post_id=post.pk,
+            lock=lock,
+            publishing_at=None,
+            google_needs_update=False,
+            google_state=(google.get("state") or edited.google_state)[:20],
+            google_search_url=(google.get("searchUrl") or edited.google_search_url)[:1000],
+            **saved_fields,
+        )
+    except Lost:
+        # Too slow: the lock went stale and was released, so the next run sets Google back.
+        raise PostActionError("Saving took too long and was abandoned; nothing changed. Try again.") from None
+    return " Updated on Google too." if edited.google_post_name else ""
+
+
+# --- schedule, unschedule, retry, publish now -------------------------------------------------------
+
+
+def post_schedule(
+    *,
+    post: Post,
+    at: dt.datetime,
+    user: AbstractBaseUser | None = None,
+    history: str | None = PostEvent.Action.SCHEDULED,
+) -> Post:
+    """Approve a draft (or move a scheduled or failed post) to go out at `at`.
+
+    A marker of an earlier create that may have landed is kept: the publish attempt looks on
+    Google first, so scheduling again never makes a second copy."""
+    post_check_editable(post=post)
+    if post.status == Post.Status.PUBLISHED:
+        raise PostActionError("This post is already on Google; duplicate it to post it again.")
+    try:
+        validate_sane_datetime(at)
+    except ValidationError as exc:
+        raise PostActionError(" ".join(exc.messages)) from None
+    problems = post_problems(post)
+    if problems:
+        raise PostActionError(" ".join(problems))
+    error = post.last_error
+    updated = Post.objects.filter(lock_free(timezone.now()), pk=post.pk).exclude(status=Post.Status.PUBLISHED)
+    count = updated.update(
+        status=Post.Status.SCHEDULED,
+        scheduled_at=at,
+        attempts=0,
+        next_attempt_at=None,
+        last_error="",
+        publishing_at=None,
+    )
+    if count != 1:
+        raise PostActionError("This post changed while you worked on it; reload and try again.")
+    post.refresh_from_db()
+    if history == PostEvent.Action.RETRIED:
+        detail = f"Scheduled again for {_when(at, post)}." + (f" Last error: {error}" if error else "")
+        post_event_record(post=post, action=history, user=user, detail=detail)
+    elif history:
+        post_event_record(post=post, action=history, user=user, detail=f"For {_when(at, post)}.")
+    return post
+
+
+def post_unschedule(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
+    post_check_editable(post=post)
+    count = Post.objects.filter(lock_free(timezone.now()), pk=post.pk, status=Post.Status.SCHEDULED).update(
+        status=Post.Status.DRAFT, next_attempt_at=None, publishing_at=None
+    )
+    if count != 1:
+        raise PostActionError("Only a scheduled post that is not being published can be unscheduled.")
+    post.refresh_from_db()
+    post_event_record(post=post, action=PostEvent.Action.UNSCHEDULED, user=user, detail="Back to draft.")
+    return post
+
+
+def post_retry(*, post: Post, user: AbstractBaseUser | None = None, at: dt.datetime | None = None) -> Post:
+    """Schedule a failed post again (see post_schedule on creates that may have landed)."""
+    if post.status != Post.Status.FAILED:
+        raise PostActionError("Only a failed post can be retried.")
+    return post_schedule(post=post, at=at or timezone.now(), user=user, history=PostEvent.Action.RETRIED)
+
+
+def post_publish_now(*, post: Post, user: AbstractBaseUser | None = None) -> Result:
+    """Schedule for now and publish in this request, through the same exactly-once path as the
+    cron; the history names `user` as the one who published (or failed) it."""
+    post = post_schedule(post=post, at=timezone.now(), user=user, history=None)
+    return post_publish(post=post, actor=user)
+
+
+def post_duplicate(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
+    copy = post_create(
+        franchise=post.franchise,
+        user=user,
+        history_detail="Duplicated from another post.",
+        **{name: getattr(post, name) for name in EDITABLE_FIELDS},
+    )
+    post_event_record(post=post, action=PostEvent.Action.DUPLICATED, user=user, detail="Copied to a new draft.")
+    return copy
+
+
+# --- delete ---------------------------------------------------------------------------------------
+
+
+def post_delete(*, post: Post, user: AbstractBaseUser | None = None, action: str = PostEvent.Action.DELETED) -> bool:
+    """Delete the post here at once and its copy on Google (also one an earlier attempt may have
+    created unseen). True when Google's side is done too; False when Google could not be reached
+    and the next publish run removes the copy."""
+    with transaction.atomic():
+        row = (
+            Post.objects.select_for_update()
+            .select_related("franchise")
+            .filter(lock_free(timezone.now()), pk=post.pk)
+            .first()
+        )
+        if row is None:
+            raise _refused(post)
+        deletion = None
+        if row.google_post_name or row.google_create_sent_at:
+            deletion = GoogleDeletion.objects.create(
+                franchise_id=row.franchise_id,
+                post_id=row.pk,
+                google_post_name=row.google_post_name,
+                sent_body=None if row.google_post_name else _sent_body(row),
+                sent_at=None if row.google_post_name else row.google_create_sent_at,
+            )
+        row.delete()
+    done = deletion is None or _google_deletion_now(deletion)
+    if action == PostEvent.Action.REJECTED:
+        detail = "Draft rejected and deleted."
+    elif deletion is None:
+        detail = ""
+    elif done:
+        detail = "Deleted on Google too."
+    else:
+        detail = "Google could not be reached; the next publish run removes it there."
+    post_event_record(post=row, action=action, user=user, detail=detail, post_gone=True)
+    return done
+
+
+def _sent_body(post: Post) -> dict:
+    return post.google_sent_body or {"summary": text_normalized(post.summary), "topicType": post.topic_type}
+
+
+def _google_deletion_now(deletion: GoogleDeletion) -> bool:
+    if not deletion.franchise.is_connected or not deletion.franchise.google_auth_valid:
+        return False
+    return google_deletion_try(item_id=deletion.pk)
+
+
+def post_reject(*, post: Post, user: AbstractBaseUser | None = None) -> None:
+    """Reject a draft (an AI draft under review): it is deleted; the history keeps its excerpt."""
+    if post.status != Post.Status.DRAFT:
+        raise PostActionError("Only a draft can be rejected; unschedule it first.")
+    post_delete(post=post, user=user, action=PostEvent.Action.REJECTED)

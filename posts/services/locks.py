@@ -1,0 +1,79 @@
+"""The publish lock (`posts.publishing_at`) and what every holder of it shares.
+
+Whoever changes a post on Google holds its lock: a publish run creating it, an editor patching
+it, the job patching, settling or removing it. The lock is taken with one conditional UPDATE;
+every write made under it is fenced on the lock value, so a holder that lost the lock (it was
+too slow, its lock went stale and someone else took the post) writes nothing.
+
+A lock older than PUBLISH_LOCK_TIMEOUT_SECONDS is stale: its holder died or hangs. Anyone may take
+a stale lock; to make that safe, a holder sends a mutating call to Google only in the first half
+of the lock's life (`GoogleCallGuard`), and one call takes at most GOOGLE_HTTP_TIMEOUT_SECONDS,
+which settings keep below half the timeout. So by the time a lock is stale, whatever its holder
+sent has landed or failed, and the next holder's look at Google sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from franchises import gbp_client
+
+from ..models import Post, lock_stale_before
+from ..rate_limit import RateLimiter
+
+
+class Lost(Exception):
+    """This holder no longer has the post's lock; it must write nothing more."""
+
+
+class OutOfTime(Exception):
+    """The run's time budget ended before the next request slot to Google."""
+
+
+def lock_free(now: dt.datetime) -> Q:
+    """Posts nobody holds: no lock, or a stale one."""
+    return Q(publishing_at__isnull=True) | Q(publishing_at__lt=lock_stale_before(now))
+
+
+def post_lock_take(*, post_id, now: dt.datetime | None = None, **conditions) -> dt.datetime | None:
+    """Take the lock of a post that still matches `conditions`; the lock value, or None."""
+    now = now or timezone.now()
+    taken = Post.objects.filter(lock_free(now), pk=post_id, **conditions).update(publishing_at=now)
+    return now if taken == 1 else None
+
+
+def post_write_fenced(*, post_id, lock: dt.datetime, **fields) -> None:
+    """Write `fields` only while we still hold `lock`; raise Lost otherwise."""
+    if Post.objects.filter(pk=post_id, publishing_at=lock).update(**fields) != 1:
+        raise Lost
+
+
+def post_lock_release(*, post_id, lock: dt.datetime, **fields) -> bool:
+    """Let go of the lock (writing `fields` too); False when it was no longer ours."""
+    return Post.objects.filter(pk=post_id, publishing_at=lock).update(publishing_at=None, **fields) == 1
+
+
+@dataclass
+class GoogleCallGuard:
+    """Paces a lock holder's calls to Google: a quota slot before each, none after the run's
+    deadline, and no mutating call once half the lock's life has gone (see the module docstring)."""
+
+    lock: dt.datetime
+    limiter: RateLimiter
+    deadline: float | None = None
+
+    def slot(self) -> None:
+        if not self.limiter.acquire(deadline=self.deadline):
+            raise OutOfTime
+
+    def before_send(self) -> None:
+        half_life = dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS / 2)
+        if timezone.now() > self.lock + half_life:
+            raise gbp_client.GbpTransientError(
+                "This attempt ran too long to change Google's copy safely; it will be retried."
+            )

@@ -1,0 +1,414 @@
+"""Publishing due posts to Google exactly once (the publish-scheduled job).
+
+Google's create has no idempotency key, cron runs overlap, staff edit posts while runs work,
+and a run can be killed at any point. The rules that keep Google equal to the database:
+
+1. A post is claimed with one compare-and-set UPDATE that re-checks everything that made it due
+   (still scheduled, still due, the lock value we read) and stamps `publishing_at` (the lock).
+   A lost claim is logged ("Lock acquired by another process") and skipped.
+2. The claimed row is read again, so the attempt sends the content as it is now, not as the run
+   read it minutes earlier; while the lock is held nobody else changes it (edits wait or are
+   refused), and every write-back is fenced on the lock.
+3. Before a create is sent, the body and the time are written down (`google_sent_body`,
+   `google_create_sent_at`). An attempt that finds them set does not know whether that create
+   reached Google: it looks for that body on Google, adopts a copy it finds (patching it when the
+   post was edited since) and creates only when there is none.
+4. Running out of time is nobody's fault: a post the run had no time for is released as it was
+   found, with no attempt counted.
+5. Anything unexpected while handling one post fails that post, with the reason, and releases
+   its lock; the run goes on with the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from franchises import gbp_client
+from franchises.google_tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.times import backoff_seconds, human_duration
+
+from ..gbp_mapping import PostNotPublishable, local_post_body
+from ..models import Post, PostEvent, lock_stale_before
+from ..rate_limit import RateLimiter
+from ..selectors import posts_due
+from .google_copy import PATCH_MASK, copy_find, copy_matches_body, names_owned
+from .google_upkeep import google_upkeep_run
+from .history import post_event_record
+from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+RETRY_CAP_SECONDS = 6 * 3600
+NOT_CONNECTED_MESSAGE = "This franchise is not connected to Google: connect it on the franchise page to publish."
+REAUTH_MESSAGE = "Google access for {name} was revoked or expired: reconnect the Google account to publish."
+MISSED_WINDOW_MESSAGE = (
+    "The post missed its publishing window: it was due {due} and is now more than {hours:g} hours late. "
+    "Reschedule it to publish."
+)
+UNREADABLE_MESSAGE = (
+    "This post holds a value the database cannot read back ({error}), so it cannot be published. "
+    "Ask an administrator to correct its dates in the Django admin, then schedule it again."
+)
+UNEXPECTED_MESSAGE = (
+    "Publishing stopped on an unexpected error ({error}). Check the post's fields (dates especially) and "
+    "schedule it again; if it happens again, tell your administrator."
+)
+
+COUNT_KEYS = [
+    "published",
+    "failed",
+    "deferred",
+    "skipped_locked",
+    "skipped_reauth",
+    "skipped_not_connected",
+    "reconciled",
+    "left_for_next_run",
+]
+# The database connection itself broke: that ends the run (exit 1 / HTTP 500), it is no post's fault.
+RUN_BREAKING = (OperationalError, InterfaceError)
+
+
+@dataclass
+class Result:
+    post_id: str
+    outcome: str  # one of COUNT_KEYS[:6] or "left_for_next_run"
+    message: str = ""
+    reconciled: bool = False
+
+
+def retry_delay_seconds(attempts: int, retry_after: float | None = None) -> float:
+    return backoff_seconds(
+        attempts, base=settings.PUBLISH_RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS, retry_after=retry_after
+    )
+
+
+# --- the job ------------------------------------------------------------------------------------
+
+
+def posts_publish_due(*, budget: TimeBudget, on_result: Callable[[Result], None] | None = None) -> dict:
+    """Publish every due post this run has time for, after the upkeep that keeps Google equal to
+    the database (stale locks, pending updates and deletions); the run's JSON counts."""
+    counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
+    limiter = RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE)
+    counts.update(google_upkeep_run(budget=budget, limiter=limiter))
+    counts.update(_skip_unpublishable_franchises(now=timezone.now()))
+    seen: set = set()
+    lock = threading.Lock()
+
+    def record(result: Result) -> None:
+        with lock:
+            counts[result.outcome] += 1
+            counts["reconciled"] += int(result.reconciled)
+        if on_result:
+            on_result(result)
+
+    while not budget.exhausted:
+        # Only ids and franchises here: a row is read whole once claimed, alone, so a row that
+        # cannot be read fails by itself instead of failing the batch.
+        batch = list(
+            posts_due(now=timezone.now())
+            .filter(franchise__google_refresh_token__isnull=False, franchise__google_auth_valid=True)
+            .exclude(pk__in=seen)
+            .values_list("pk", "franchise_id", "publishing_at")[:BATCH_SIZE]
+        )
+        if not batch:
+            break
+        seen.update(row[0] for row in batch)
+        # A franchise's posts go out one after another, in scheduled order; franchises in parallel.
+        by_franchise: OrderedDict = OrderedDict()
+        for pk, franchise_id, lock_value in batch:
+            by_franchise.setdefault(franchise_id, []).append((pk, lock_value))
+        _run_groups(list(by_franchise.values()), budget=budget, limiter=limiter, record=record)
+    return dict(counts)
+
+
+def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, limiter: RateLimiter, record) -> None:
+    def work(rows: list[tuple]) -> None:
+        try:
+            for pk, lock_value in rows:
+                if budget.exhausted:
+                    record(Result(str(pk), "left_for_next_run"))
+                    continue
+                record(post_publish_by_id(post_id=pk, read_lock=lock_value, limiter=limiter, deadline=budget.deadline))
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()  # each worker thread has its own connection
+
+    workers = max(1, settings.PUBLISH_CONCURRENCY)
+    if workers == 1:
+        for rows in groups:
+            work(rows)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
+        list(pool.map(work, groups))
+
+
+def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
+    """Due posts of franchises that cannot publish keep their schedule and say why (no Google call)."""
+    due = posts_due(now=now).order_by()
+    not_connected = due.filter(franchise__google_refresh_token__isnull=True)
+    skipped_not_connected = not_connected.count()
+    not_connected.exclude(last_error=NOT_CONNECTED_MESSAGE).update(last_error=NOT_CONNECTED_MESSAGE)
+
+    needs_reauth = due.filter(franchise__google_refresh_token__isnull=False, franchise__google_auth_valid=False)
+    skipped_reauth = 0
+    for franchise_id, name in needs_reauth.values_list("franchise_id", "franchise__name").distinct():
+        message = REAUTH_MESSAGE.format(name=name)
+        posts = needs_reauth.filter(franchise_id=franchise_id)
+        skipped_reauth += posts.count()
+        posts.exclude(last_error=message).update(last_error=message)
+    return {"skipped_reauth": skipped_reauth, "skipped_not_connected": skipped_not_connected}
+
+
+# --- one post -----------------------------------------------------------------------------------
+
+
+def post_claim(*, post: Post, now: dt.datetime) -> dt.datetime | None:
+    """Compare-and-set the publish lock; the lock value on success, None when another run has it."""
+    return _claim(post_id=post.pk, read_lock=post.publishing_at, now=now)
+
+
+def _claim(*, post_id, read_lock: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    if read_lock is not None and read_lock >= lock_stale_before(now):
+        return None
+    lock_as_read = Q(publishing_at__isnull=True) if read_lock is None else Q(publishing_at=read_lock)
+    claimed = (
+        Post.objects.filter(lock_as_read, pk=post_id, status=Post.Status.SCHEDULED, scheduled_at__lte=now)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(publishing_at=now)
+    )
+    return now if claimed == 1 else None
+
+
+def post_publish(
+    *, post: Post, limiter: RateLimiter | None = None, deadline: float | None = None, actor=None
+) -> Result:
+    """Claim `post`, make sure it is on Google once with its current content, and write the
+    outcome back (fenced). The history names `actor` (who pressed "Publish now") or the job."""
+    return post_publish_by_id(
+        post_id=post.pk, read_lock=post.publishing_at, limiter=limiter, deadline=deadline, actor=actor
+    )
+
+
+def post_publish_by_id(
+    *, post_id, read_lock: dt.datetime | None, limiter: RateLimiter | None = None, deadline=None, actor=None
+) -> Result:
+    limiter = limiter or RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE)
+    claim = _claim(post_id=post_id, read_lock=read_lock, now=timezone.now())
+    if claim is None:
+        logger.info("Lock acquired by another process: post %s skipped", post_id)
+        return Result(str(post_id), "skipped_locked")
+    try:
+        with transaction.atomic():  # a savepoint: an unreadable row must not spoil an outer transaction
+            post = Post.objects.select_related("franchise").get(pk=post_id, publishing_at=claim)
+    except Post.DoesNotExist:
+        return Result(str(post_id), "skipped_locked")
+    except RUN_BREAKING:
+        raise
+    except (DatabaseError, ValueError, OverflowError) as exc:
+        logger.exception("Post %s cannot be read back", post_id)
+        message = UNREADABLE_MESSAGE.format(error=type(exc).__name__)
+        Post.objects.filter(pk=post_id, publishing_at=claim).update(
+            status=Post.Status.FAILED, publishing_at=None, last_error=message, next_attempt_at=None
+        )
+        return Result(str(post_id), "failed", message)
+    return _Attempt(post=post, guard=GoogleCallGuard(claim, limiter, deadline), actor=actor).run()
+
+
+class _Attempt:
+    def __init__(self, *, post: Post, guard: GoogleCallGuard, actor):
+        self.post = post
+        self.guard = guard
+        self.claim = guard.lock
+        self.actor = actor
+        self.ruled_out = False  # a look at Google found no copy: earlier attempts created none
+        self.create_sent = False  # this attempt sent its create: an unanswered one may have landed
+
+    def run(self) -> Result:
+        try:
+            return self._run()
+        except Lost:
+            logger.warning("Post %s: this run lost its claim to a stale-lock takeover; nothing written", self.post.pk)
+            return Result(str(self.post.pk), "skipped_locked")
+        except OutOfTime:
+            # No attempt, no backoff, no message: the post is as the run found it (less a look
+            # at Google that found nothing, which the next attempt need not repeat).
+            self._write(publishing_at=None, **self._marker_fields(create_unknown=False))
+            return Result(str(self.post.pk), "left_for_next_run")
+        except RUN_BREAKING:
+            raise
+        except Exception as exc:
+            logger.exception("Post %s: unexpected error while publishing", self.post.pk)
+            message = UNEXPECTED_MESSAGE.format(error=f"{type(exc).__name__}: {exc}"[:300])
+            try:
+                return self._failed(message, create_unknown=self.create_sent)
+            except Lost:
+                return Result(str(self.post.pk), "skipped_locked")
+            except RUN_BREAKING:
+                raise
+            except Exception:
+                # Even the failure could not be written in full: at least let go of the post.
+                logger.exception("Post %s: could not record the failure", self.post.pk)
+                Post.objects.filter(pk=self.post.pk, publishing_at=self.claim).update(
+                    publishing_at=None, status=Post.Status.FAILED, last_error=message[:1000]
+                )
+                return Result(str(self.post.pk), "failed", message)
+
+    def _run(self) -> Result:
+        post = self.post
+        try:
+            if post.google_create_sent_at is not None:
+                found = self._find_earlier_copy()
+                if found:
+                    detail = "Found on Google from an earlier attempt (not created twice)."
+                    self._adopt(found, detail=detail)
+                    logger.info("Post %s: found on Google as %s, adopted (not created again)", post.pk, found["name"])
+                    return Result(str(post.pk), "published", found["name"], reconciled=True)
+                self.ruled_out = True
+            if post.scheduled_at < self.claim - dt.timedelta(seconds=settings.PUBLISH_LATENESS_CUTOFF_SECONDS):
+                due = timezone.localtime(post.scheduled_at, post.franchise.zone).strftime("%Y-%m-%d %H:%M %Z")
+                hours = settings.PUBLISH_LATENESS_CUTOFF_SECONDS / 3600
+                return self._failed(MISSED_WINDOW_MESSAGE.format(due=due, hours=hours))
+            body = local_post_body(post)
+            self.guard.slot()
+            # Written down before it is sent: whoever handles this post next looks for this body.
+            self._write(google_create_sent_at=self.claim, google_sent_body=body)
+            self.create_sent = True
+            created = gbp_client.local_post_create(
+                franchise=post.franchise, body=body, before_send=self.guard.before_send
+            )
+        except PostNotPublishable as exc:
+            return self._failed(f"Google would refuse this post: {exc}")
+        except GoogleReauthorizationRequired as exc:
+            return self._released("skipped_reauth", str(exc))
+        except GoogleTokenTransientError as exc:
+            return self._transient(str(exc))
+        except gbp_client.GbpRateLimitedError as exc:
+            self.guard.limiter.pause(exc.retry_after or 60.0)
+            return self._transient(str(exc), retry_after=exc.retry_after)
+        except gbp_client.GbpTransientError as exc:
+            return self._transient(str(exc), create_unknown=self.create_sent and exc.maybe_applied)
+        except gbp_client.GbpError as exc:
+            return self._failed(str(exc))
+        self._published(created)
+        return Result(str(post.pk), "published", created.get("name", ""))
+
+    # -- Google ---------------------------------------------------------------------------------
+
+    def _find_earlier_copy(self) -> dict | None:
+        post = self.post
+        # Rows from before bodies were recorded: the earlier attempt sent the text as it is.
+        body = post.google_sent_body or {"summary": post.summary, "topicType": post.topic_type}
+        owned = names_owned(franchise=post.franchise, besides=post.pk)
+        return copy_find(
+            franchise=post.franchise, body=body, since=post.google_create_sent_at, owned=owned, guard=self.guard
+        )
+
+    def _adopt(self, found: dict, *, detail: str) -> None:
+        """Take an earlier attempt's copy as this post's; patch it when the post changed since."""
+        try:
+            wanted = local_post_body(self.post)
+        except PostNotPublishable:
+            wanted = None  # the upkeep reports what to fix, and patches once it is fixed
+        needs_update = wanted is None
+        if wanted is not None and not copy_matches_body(found, wanted):
+            try:
+                self.guard.slot()
+                found = (
+                    gbp_client.local_post_patch(
+                        franchise=self.post.franchise,
+                        name=found["name"],
+                        body=wanted,
+                        update_mask=PATCH_MASK,
+                        before_send=self.guard.before_send,
+                    )
+                    or found
+                )
+                detail += " Updated on Google to the current text."
+            except (gbp_client.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired, OutOfTime) as exc:
+                needs_update = True  # the upkeep patches it in a later run
+                logger.info("Post %s: adopted copy not updated yet: %s", self.post.pk, exc)
+        self._published(found, detail=detail, needs_update=needs_update)
+
+    # -- write-backs, fenced on our claim ----------------------------------------------------------
+
+    def _write(self, **fields) -> None:
+        post_write_fenced(post_id=self.post.pk, lock=self.claim, **fields)
+
+    def _published(self, google_post: dict, *, detail: str = "Live on Google.", needs_update: bool = False) -> None:
+        self._write(
+            status=Post.Status.PUBLISHED,
+            published_at=timezone.now(),
+            publishing_at=None,
+            google_create_sent_at=None,
+            google_sent_body=None,
+            google_post_name=google_post.get("name", ""),
+            google_search_url=(google_post.get("searchUrl") or "")[:1000],
+            google_state=(google_post.get("state") or "")[:20],
+            google_needs_update=needs_update,
+            last_error="",
+            next_attempt_at=None,
+        )
+        post_event_record(post=self.post, action=PostEvent.Action.PUBLISHED, user=self.actor, detail=detail)
+
+    def _failed(self, message: str, *, create_unknown: bool = False) -> Result:
+        # A retry by hand (or the upkeep) starts with a look at Google while the marker says a
+        # create may have landed.
+        self._write(
+            status=Post.Status.FAILED,
+            publishing_at=None,
+            last_error=message,
+            next_attempt_at=None,
+            **self._marker_fields(create_unknown),
+        )
+        post_event_record(post=self.post, action=PostEvent.Action.FAILED, user=self.actor, detail=message)
+        logger.info("Post %s failed: %s", self.post.pk, message)
+        return Result(str(self.post.pk), "failed", message)
+
+    def _marker_fields(self, create_unknown: bool) -> dict:
+        """What the outcome-unknown marker should say after this attempt."""
+        if create_unknown:
+            return {}  # this attempt's record (written before its send) stands
+        if self.ruled_out:
+            return {"google_create_sent_at": None, "google_sent_body": None}
+        # An earlier attempt's record, if any, stands; this attempt's own never landed.
+        return {
+            "google_create_sent_at": self.post.google_create_sent_at,
+            "google_sent_body": self.post.google_sent_body,
+        }
+
+    def _released(self, outcome: str, message: str) -> Result:
+        self._write(publishing_at=None, last_error=message, **self._marker_fields(False))
+        return Result(str(self.post.pk), outcome, message)
+
+    def _transient(self, message: str, *, retry_after: float | None = None, create_unknown: bool = False) -> Result:
+        attempts = self.post.attempts + 1
+        if attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+            self._write(attempts=attempts)
+            unsure = " Google may have the post already: check the location before retrying." if create_unknown else ""
+            return self._failed(
+                f"Gave up after {attempts} attempts. Last error: {message}.{unsure}", create_unknown=create_unknown
+            )
+        delay = retry_delay_seconds(attempts, retry_after)
+        self._write(
+            attempts=attempts,
+            next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
+            publishing_at=None,
+            last_error=f"{message} (attempt {attempts}; retrying in about {human_duration(delay)})",
+            **self._marker_fields(create_unknown),
+        )
+        logger.info("Post %s deferred after attempt %s: %s", self.post.pk, attempts, message)
+        return Result(str(self.post.pk), "deferred", message)
