@@ -19,7 +19,7 @@ import zoneinfo
 import pytest
 from django.contrib.auth import get_user_model
 
-from franchises.google_tokens import GoogleReauthorizationRequired, google_access_token_get
+from franchises.google.tokens import GoogleReauthorizationRequired, google_access_token_get
 from franchises.models import Franchise, Membership
 from gbp_scheduler.cron import TimeBudget
 from generation.services import generation_queue_fill, generation_queue_process

@@ -2,7 +2,7 @@
 connect flow, and the admins' settings and members pages.
 
 Thin views: scoping through `franchise_get_for_user` (404 for other tenants), the admin check
-through `user_is_franchise_admin` (403), the work in `services` and `services_google`.
+through `user_is_franchise_admin` (403), the work in `services` and `google.connect`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import gbp_client, services, services_google
+from . import services
 from .forms import FranchiseSettingsForm, MemberAddForm, MemberRoleForm
-from .google_tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from .google import business_profile, connect
+from .google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from .models import Franchise, Membership
 from .selectors import franchise_get_for_user, franchises_for_user, user_is_franchise_admin
 from .selectors_home import franchises_for_home, memberships_of_franchise
@@ -63,26 +64,24 @@ def franchise_detail(request: HttpRequest, franchise_id) -> HttpResponse:
 @require_POST
 def google_connect(request: HttpRequest, franchise_id) -> HttpResponse:
     franchise = _franchise_for_admin(request, franchise_id)
-    return redirect(services_google.google_connect_start(session=request.session, franchise=franchise))
+    return redirect(connect.google_connect_start(session=request.session, franchise=franchise))
 
 
 @login_required
 @require_GET
 def google_callback(request: HttpRequest) -> HttpResponse:
     try:
-        pending = services_google.google_connect_pending_pop(
-            session=request.session, state=request.GET.get("state", "")
-        )
-    except services_google.GoogleConnectStateError as exc:
+        pending = connect.google_connect_pending_pop(session=request.session, state=request.GET.get("state", ""))
+    except connect.GoogleConnectStateError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     franchise = _franchise_for_admin(request, pending.franchise_id)
     try:
-        services_google.google_connect_finish(
+        connect.google_connect_finish(
             franchise=franchise, pending=pending, code=request.GET.get("code", ""), error=request.GET.get("error", "")
         )
-    except services_google.GoogleConnectStateError as exc:
+    except connect.GoogleConnectStateError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    except services_google.GoogleConnectError as exc:
+    except connect.GoogleConnectError as exc:
         messages.error(request, str(exc))
         return redirect("franchises:detail", franchise_id=franchise.pk)
     messages.success(request, "Connected to Google. Now pick the location this franchise posts to.")
@@ -102,15 +101,15 @@ def google_pick_location(request: HttpRequest, franchise_id) -> HttpResponse:
             if not account_id or not location_id:
                 messages.error(request, "Pick a location.")
                 return redirect("franchises:google_pick_location", franchise_id=franchise.pk)
-            services_google.google_location_pick(franchise=franchise, account_id=account_id, location_id=location_id)
+            connect.google_location_pick(franchise=franchise, account_id=account_id, location_id=location_id)
             messages.success(request, f"Posts will go to {franchise.google_location_title}.")
             return redirect("franchises:detail", franchise_id=franchise.pk)
-        accounts = services_google.google_location_choices(franchise=franchise)
+        accounts = connect.google_location_choices(franchise=franchise)
     except (
-        gbp_client.GbpError,
+        business_profile.GbpError,
         GoogleReauthorizationRequired,
         GoogleTokenTransientError,
-        services_google.GoogleConnectError,
+        connect.GoogleConnectError,
     ) as exc:
         messages.error(request, str(exc))
         return redirect("franchises:detail", franchise_id=franchise.pk)
@@ -121,7 +120,7 @@ def google_pick_location(request: HttpRequest, franchise_id) -> HttpResponse:
 @require_POST
 def google_disconnect(request: HttpRequest, franchise_id) -> HttpResponse:
     franchise = _franchise_for_admin(request, franchise_id)
-    if services_google.google_disconnect(franchise=franchise):
+    if connect.google_disconnect(franchise=franchise):
         messages.success(request, "Disconnected from Google. Scheduled posts wait until you connect again.")
     else:
         messages.warning(

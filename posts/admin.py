@@ -12,8 +12,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from franchises import gbp_client
-from franchises.google_tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google import business_profile
+from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 
 from .gbp_mapping import PostNotPublishable
 from .models import GoogleDeletion, Post
@@ -30,7 +30,7 @@ from .services import (
 ACTION_ERRORS = (
     PostActionError,
     PostNotPublishable,
-    gbp_client.GbpError,
+    business_profile.GbpError,
     GoogleReauthorizationRequired,
     GoogleTokenTransientError,
 )

@@ -36,9 +36,11 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert franchises["Columbus"].needs_reauthorization
     assert not franchises["Dayton"].needs_reauthorization
     dayton = franchises["Dayton"]
-    from franchises import gbp_client
+    from franchises.google import business_profile
 
-    titles = [loc["title"] for loc in gbp_client.locations_list(franchise=dayton, account_id=dayton.google_account_id)]
+    titles = [
+        loc["title"] for loc in business_profile.locations_list(franchise=dayton, account_id=dayton.google_account_id)
+    ]
     assert dayton.google_location_title in titles and "Dayton" in dayton.google_location_title
     statuses = set(Post.objects.values_list("status", flat=True))
     assert {"draft", "scheduled"} <= statuses

@@ -12,8 +12,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from franchises import gbp_client
-from franchises.google_tokens import (
+from franchises.google import business_profile
+from franchises.google.tokens import (
     GoogleReauthorizationRequired,
     GoogleTokenTransientError,
     google_access_token_get,
@@ -78,7 +78,7 @@ def test_seed_token_refresh_failure_flag_false_fails_fast_then_reconnect_sets_it
     Franchise.objects.filter(pk=franchise.pk).update(google_auth_valid=False)
     # 2. Try to publish a post (the publisher's Google call).
     with pytest.raises(GoogleReauthorizationRequired) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     # 3. The error mentions re-authorization, and Google was not called at all.
     assert "re-authorization" in str(excinfo.value) and "reconnect" in str(excinfo.value)
     assert franchise.name in str(excinfo.value)
@@ -90,7 +90,7 @@ def test_seed_token_refresh_failure_flag_false_fails_fast_then_reconnect_sets_it
     # 5. google_auth_valid is true again, and publishing works.
     franchise.refresh_from_db()
     assert franchise.google_auth_valid
-    assert gbp_client.local_post_create(franchise=franchise, body=POST)["name"].startswith(
+    assert business_profile.local_post_create(franchise=franchise, body=POST)["name"].startswith(
         "accounts/1001/locations/2001/localPosts/"
     )
 
@@ -118,7 +118,7 @@ def test_a_revoked_grant_flags_the_franchise_emails_admins_once_and_calls_google
                 google_access_token_get(franchise=Franchise.objects.get(pk=franchise.pk))
             assert "reconnect" in str(excinfo.value)
         with pytest.raises(GoogleReauthorizationRequired):
-            gbp_client.local_posts_list(franchise=franchise)
+            business_profile.local_posts_list(franchise=franchise)
 
     assert sandbox.client.calls("token") == 1
     assert sandbox.client.calls("posts.list") == 0
@@ -261,7 +261,7 @@ def test_no_token_appears_in_logs_errors_emails_or_the_admin(
     secrets = [franchise.google_refresh_token, franchise.google_access_token]
     Franchise.objects.filter(pk=franchise.pk).update(google_token_expires_at=timezone.now())
     secrets.append(google_access_token_get(franchise=franchise))
-    gbp_client.accounts_list(franchise=franchise)
+    business_profile.accounts_list(franchise=franchise)
 
     errors = []
     sandbox.client.fail("token", 503, times=3)

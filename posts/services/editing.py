@@ -25,13 +25,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from franchises import gbp_client
+from franchises.google import business_profile
+from franchises.google.quota import RateLimiter
 from franchises.models import Franchise
 from gbp_scheduler.times import validate_sane_datetime
 
 from ..gbp_mapping import local_post_body, post_problems
 from ..models import GoogleDeletion, Post, PostEvent
-from ..rate_limit import RateLimiter
 from .google_copy import PATCH_MASK, text_normalized
 from .google_upkeep import google_deletion_try
 from .history import post_event_record
@@ -180,7 +180,7 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
     google: dict = {}
     try:
         if edited.google_post_name:
-            google = gbp_client.local_post_patch(
+            google = business_profile.local_post_patch(
                 franchise=edited.franchise,
                 name=edited.google_post_name,
                 body=local_post_body(edited),
@@ -190,7 +190,7 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
     except BaseException as exc:
         # Nothing saved. A patch that may have landed leaves Google ahead of the row: the next
         # run sets Google back to the row.
-        maybe = isinstance(exc, gbp_client.GbpTransientError) and exc.maybe_applied
+        maybe = isinstance(exc, business_profile.GbpTransientError) and exc.maybe_applied
         post_lock_release(post_id=post.pk, lock=lock, **({"google_needs_update": True} if maybe else {}))
         raise
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from franchises import gbp_client
+from franchises.google import business_profile
 from franchises.models import Franchise
 from gbp_scheduler.times import parse_rfc3339
 
@@ -77,7 +77,7 @@ def copy_find(
     page_token = None
     while True:
         guard.slot()
-        items, page_token = gbp_client.local_posts_list(franchise=franchise, page_token=page_token)
+        items, page_token = business_profile.local_posts_list(franchise=franchise, page_token=page_token)
         for item in items:
             created = parse_rfc3339(item.get("createTime"))
             if created is not None and created < earliest:

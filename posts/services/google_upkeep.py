@@ -28,15 +28,15 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
-from franchises import gbp_client
-from franchises.google_tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google import business_profile
+from franchises.google.quota import RateLimiter
+from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.cron import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
 from ..models import GoogleDeletion, Post, PostEvent, lock_stale_before
-from ..rate_limit import RateLimiter
 from .google_copy import PATCH_MASK, copy_find, copy_matches_body, names_owned
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, lock_free, post_lock_release, post_lock_take, post_write_fenced
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 RETRY_CAP_SECONDS = 6 * 3600
-GOOGLE_ERRORS = (gbp_client.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
+GOOGLE_ERRORS = (business_profile.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
 RUN_BREAKING = (OperationalError, InterfaceError)
 UPKEEP_COUNT_KEYS = ["locks_released", "deleted_on_google", "updated_on_google", "settled"]
 
@@ -134,8 +134,8 @@ def google_deletion_try(*, item_id, limiter: RateLimiter | None = None, deadline
             name = found["name"] if found else ""
         if name:
             guard.slot()
-            with contextlib.suppress(gbp_client.GbpNotFoundError):  # gone already is what we want
-                gbp_client.local_post_delete(franchise=deletion.franchise, name=name)
+            with contextlib.suppress(business_profile.GbpNotFoundError):  # gone already is what we want
+                business_profile.local_post_delete(franchise=deletion.franchise, name=name)
     except OutOfTime:
         fenced.update(claimed_at=None)
         raise
@@ -176,7 +176,7 @@ def post_google_update(*, item_id, limiter: RateLimiter, deadline: float | None 
     try:
         body = local_post_body(post)
         guard.slot()
-        updated = gbp_client.local_post_patch(
+        updated = business_profile.local_post_patch(
             franchise=post.franchise,
             name=post.google_post_name,
             body=body,
@@ -186,7 +186,7 @@ def post_google_update(*, item_id, limiter: RateLimiter, deadline: float | None 
     except OutOfTime:
         post_lock_release(post_id=item_id, lock=lock)
         raise
-    except gbp_client.GbpNotFoundError:
+    except business_profile.GbpNotFoundError:
         post_lock_release(
             post_id=item_id,
             lock=lock,
@@ -263,8 +263,8 @@ def post_unknown_create_settle(*, item_id, limiter: RateLimiter, deadline: float
             return True
         if post.status == Post.Status.DRAFT:
             guard.slot()
-            with contextlib.suppress(gbp_client.GbpNotFoundError):
-                gbp_client.local_post_delete(
+            with contextlib.suppress(business_profile.GbpNotFoundError):
+                business_profile.local_post_delete(
                     franchise=post.franchise, name=found["name"], before_send=guard.before_send
                 )
             post_lock_release(post_id=item_id, lock=lock, **cleared)
@@ -295,7 +295,7 @@ def _failed_post_adopt(*, post: Post, found: dict, lock: dt.datetime, guard: Goo
         else:
             guard.slot()
             found = (
-                gbp_client.local_post_patch(
+                business_profile.local_post_patch(
                     franchise=post.franchise,
                     name=found["name"],
                     body=body,

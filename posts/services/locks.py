@@ -21,10 +21,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from franchises import gbp_client
+from franchises.google import business_profile
+from franchises.google.quota import RateLimiter
 
 from ..models import Post, lock_stale_before
-from ..rate_limit import RateLimiter
 
 
 class Lost(Exception):
@@ -74,6 +74,6 @@ class GoogleCallGuard:
     def before_send(self) -> None:
         half_life = dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS / 2)
         if timezone.now() > self.lock + half_life:
-            raise gbp_client.GbpTransientError(
+            raise business_profile.GbpTransientError(
                 "This attempt ran too long to change Google's copy safely; it will be retried."
             )

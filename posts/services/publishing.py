@@ -34,14 +34,14 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import Q
 from django.utils import timezone
 
-from franchises import gbp_client
-from franchises.google_tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google import business_profile
+from franchises.google.quota import RateLimiter
+from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from gbp_scheduler.cron import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
 from ..models import Post, PostEvent, lock_stale_before
-from ..rate_limit import RateLimiter
 from ..selectors import posts_due
 from .google_copy import PATCH_MASK, copy_find, copy_matches_body, names_owned
 from .google_upkeep import google_upkeep_run
@@ -287,7 +287,7 @@ class _Attempt:
             # Written down before it is sent: whoever handles this post next looks for this body.
             self._write(google_create_sent_at=self.claim, google_sent_body=body)
             self.create_sent = True
-            created = gbp_client.local_post_create(
+            created = business_profile.local_post_create(
                 franchise=post.franchise, body=body, before_send=self.guard.before_send
             )
         except PostNotPublishable as exc:
@@ -296,12 +296,12 @@ class _Attempt:
             return self._released("skipped_reauth", str(exc))
         except GoogleTokenTransientError as exc:
             return self._transient(str(exc))
-        except gbp_client.GbpRateLimitedError as exc:
+        except business_profile.GbpRateLimitedError as exc:
             self.guard.limiter.pause(exc.retry_after or 60.0)
             return self._transient(str(exc), retry_after=exc.retry_after)
-        except gbp_client.GbpTransientError as exc:
+        except business_profile.GbpTransientError as exc:
             return self._transient(str(exc), create_unknown=self.create_sent and exc.maybe_applied)
-        except gbp_client.GbpError as exc:
+        except business_profile.GbpError as exc:
             return self._failed(str(exc))
         self._published(created)
         return Result(str(post.pk), "published", created.get("name", ""))
@@ -328,7 +328,7 @@ class _Attempt:
             try:
                 self.guard.slot()
                 found = (
-                    gbp_client.local_post_patch(
+                    business_profile.local_post_patch(
                         franchise=self.post.franchise,
                         name=found["name"],
                         body=wanted,
@@ -338,7 +338,12 @@ class _Attempt:
                     or found
                 )
                 detail += " Updated on Google to the current text."
-            except (gbp_client.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired, OutOfTime) as exc:
+            except (
+                business_profile.GbpError,
+                GoogleTokenTransientError,
+                GoogleReauthorizationRequired,
+                OutOfTime,
+            ) as exc:
                 needs_update = True  # the upkeep patches it in a later run
                 logger.info("Post %s: adopted copy not updated yet: %s", self.post.pk, exc)
         self._published(found, detail=detail, needs_update=needs_update)

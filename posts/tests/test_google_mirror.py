@@ -345,12 +345,12 @@ def test_a_published_post_whose_editor_died_mid_patch_is_set_back_on_google(sand
     post = make_post(franchise=franchise, summary="The row's text.")
     post_publish_now(post=post)
     post.refresh_from_db()
-    from franchises import gbp_client
+    from franchises.google import business_profile
 
     # An editor took the lock, patched Google, and died before saving.
     stale = timezone.now() - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS + 5)
     Post.objects.filter(pk=post.pk).update(publishing_at=stale)
-    gbp_client.local_post_patch(
+    business_profile.local_post_patch(
         franchise=franchise, name=post.google_post_name, body={"summary": "Half-done edit."}, update_mask=["summary"]
     )
 

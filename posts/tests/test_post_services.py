@@ -50,10 +50,10 @@ def test_editing_a_published_post_patches_it_on_google(sandbox, published):
 
 
 def test_an_edit_google_refuses_changes_nothing_here(sandbox, published):
-    from franchises import gbp_client
+    from franchises.google import business_profile
 
     sandbox.client.fail("posts.patch", 500)
-    with pytest.raises(gbp_client.GbpError):
+    with pytest.raises(business_profile.GbpError):
         post_update(post=published, summary="Will not stick.")
     published.refresh_from_db()
     assert published.summary == "Original text."

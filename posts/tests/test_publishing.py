@@ -132,12 +132,12 @@ def test_a_post_created_by_a_run_that_died_is_adopted_not_created_again(sandbox,
     franchise = connect_to_sandbox(sandbox)
     post = due_post(franchise, summary="Holiday hours: closed on the 25th.")
     claimed_at = post_claim(post=post, now=timezone.now())
-    from franchises import gbp_client
+    from franchises.google import business_profile
 
     body = {"summary": post.summary, "topicType": "STANDARD"}
     # What the runner does: write down what it is about to send, send it...
     Post.objects.filter(pk=post.pk).update(google_create_sent_at=claimed_at, google_sent_body=body)
-    gbp_client.local_post_create(franchise=franchise, body=body)
+    business_profile.local_post_create(franchise=franchise, body=body)
     # ...and the runner is gone. Its lock goes stale:
     later = claimed_at + dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS + 1)
     with time_machine.travel(later, tick=True):
@@ -299,7 +299,7 @@ def test_a_claim_rechecks_that_the_post_is_still_due_and_scheduled(sandbox):
 def test_an_attempt_too_slow_to_create_safely_creates_nothing_and_retries_later(sandbox, settings):
     """A create goes out only in the first half of the lock's life, so that a run taking the
     post over after the timeout always sees it on Google."""
-    from posts.rate_limit import RateLimiter
+    from franchises.google.quota import RateLimiter
     from posts.services.publishing import post_publish
 
     settings.PUBLISH_LOCK_TIMEOUT_SECONDS = 2

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from franchises import gbp_client
-from franchises.google_tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google import business_profile
+from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 
 from ..gbp_mapping import PostNotPublishable
@@ -19,7 +19,7 @@ from ..services import PostActionError
 ACTION_ERRORS = (
     PostActionError,
     PostNotPublishable,
-    gbp_client.GbpError,
+    business_profile.GbpError,
     GoogleReauthorizationRequired,
     GoogleTokenTransientError,
 )

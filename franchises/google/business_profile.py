@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from . import google_oauth
-from .google_tokens import google_access_token_get
-from .models import Franchise
+from ..models import Franchise
+from . import oauth
+from .tokens import google_access_token_get
 
 ACCOUNTS_HOST = "https://mybusinessaccountmanagement.googleapis.com"
 LOCATIONS_HOST = "https://mybusinessbusinessinformation.googleapis.com"
@@ -183,7 +183,7 @@ def _http() -> httpx.Client:
 
 
 def _timeout() -> httpx.Timeout:
-    seconds = google_oauth.timeout_seconds()
+    seconds = oauth.timeout_seconds()
     return httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
 
@@ -261,7 +261,7 @@ def _send(method: str, url: str, token: str, *, params: dict | None, json: Any, 
     except (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError) as exc:
         raise GbpTransientError(
             f"Google did not answer the {what} ({type(exc).__name__} after "
-            f"{google_oauth.timeout_seconds():g} s); it may or may not have been applied.",
+            f"{oauth.timeout_seconds():g} s); it may or may not have been applied.",
             maybe_applied=True,
         ) from None
     except httpx.HTTPError as exc:

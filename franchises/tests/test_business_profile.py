@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from franchises import gbp_client
-from franchises.gbp_client import (
+from franchises.google import business_profile
+from franchises.google.business_profile import (
     GbpInvalidRequestError,
     GbpNotFoundError,
     GbpRateLimitedError,
@@ -34,27 +34,27 @@ def franchise(sandbox) -> Franchise:
 
 
 def test_local_posts_create_list_get_patch_delete(franchise, sandbox):
-    created = gbp_client.local_post_create(franchise=franchise, body=POST)
+    created = business_profile.local_post_create(franchise=franchise, body=POST)
     name = created["name"]
     assert name.startswith("accounts/1001/locations/2001/localPosts/") and created["state"] == "LIVE"
-    items, next_token = gbp_client.local_posts_list(franchise=franchise)
+    items, next_token = business_profile.local_posts_list(franchise=franchise)
     assert [p["name"] for p in items] == [name] and next_token is None
-    assert gbp_client.local_post_get(franchise=franchise, name=name)["summary"] == POST["summary"]
-    patched = gbp_client.local_post_patch(
+    assert business_profile.local_post_get(franchise=franchise, name=name)["summary"] == POST["summary"]
+    patched = business_profile.local_post_patch(
         franchise=franchise, name=name, body={"summary": "New text"}, update_mask=["summary"]
     )
     assert patched["summary"] == "New text"
-    assert gbp_client.local_post_delete(franchise=franchise, name=name) is None
+    assert business_profile.local_post_delete(franchise=franchise, name=name) is None
     assert sandbox.client.posts()[0]["deleted"] is True
     with pytest.raises(GbpNotFoundError, match="post accounts/1001"):
-        gbp_client.local_post_get(franchise=franchise, name=name)
+        business_profile.local_post_get(franchise=franchise, name=name)
 
 
 def test_local_posts_list_pages(franchise):
     for i in range(5):
-        gbp_client.local_post_create(franchise=franchise, body=dict(POST, summary=f"post {i}"))
-    first, token = gbp_client.local_posts_list(franchise=franchise, page_size=3)
-    second, last = gbp_client.local_posts_list(franchise=franchise, page_size=3, page_token=token)
+        business_profile.local_post_create(franchise=franchise, body=dict(POST, summary=f"post {i}"))
+    first, token = business_profile.local_posts_list(franchise=franchise, page_size=3)
+    second, last = business_profile.local_posts_list(franchise=franchise, page_size=3, page_token=token)
     assert len(first) == 3 and len(second) == 2 and token and last is None
     assert first[0]["summary"] == "post 4"  # newest first
 
@@ -63,9 +63,9 @@ def test_accounts_and_locations_come_back_whole_across_pages(franchise, sandbox)
     for i in range(20):
         sandbox.client.add_account(f"Extra {i}")
     big = sandbox.client.add_account("Big group", locations=205)
-    accounts = gbp_client.accounts_list(franchise=franchise)
+    accounts = business_profile.accounts_list(franchise=franchise)
     assert len(accounts) == 3 + 20 + 1 and accounts[-1]["name"] == f"accounts/{big['account_id']}"
-    locations = gbp_client.locations_list(franchise=franchise, account_id=f"accounts/{big['account_id']}")
+    locations = business_profile.locations_list(franchise=franchise, account_id=f"accounts/{big['account_id']}")
     assert [loc["name"] for loc in locations] == [f"locations/{i}" for i in big["location_ids"]]
     assert set(locations[0]) == {"name", "title", "storefrontAddress"}
     assert sandbox.client.calls("accounts") == 2 and sandbox.client.calls("locations") == 3
@@ -73,7 +73,7 @@ def test_accounts_and_locations_come_back_whole_across_pages(franchise, sandbox)
 
 def test_a_401_refreshes_once_and_retries_once(franchise, sandbox):
     sandbox.client.expire_access_tokens()  # Google stops accepting the stored, not yet expired token
-    assert gbp_client.local_post_create(franchise=franchise, body=POST)["name"]
+    assert business_profile.local_post_create(franchise=franchise, body=POST)["name"]
     assert sandbox.client.calls("posts.create", 401) == 1
     assert sandbox.client.calls("posts.create", 200) == 1
     assert sandbox.client.calls("token") == 1
@@ -90,7 +90,7 @@ def test_before_send_runs_before_each_send_of_a_create_and_can_stop_the_retry(fr
 
     sandbox.client.expire_access_tokens()
     with pytest.raises(GbpTransientError, match="too late"):
-        gbp_client.local_post_create(franchise=franchise, body=POST, before_send=before_send)
+        business_profile.local_post_create(franchise=franchise, body=POST, before_send=before_send)
     assert calls == [0, 1]
     assert sandbox.client.calls("posts.create") == 1  # only the refused first send reached Google
     assert sandbox.client.posts() == []
@@ -99,24 +99,24 @@ def test_before_send_runs_before_each_send_of_a_create_and_can_stop_the_retry(fr
 def test_a_second_401_after_the_refresh_is_transient_not_a_loop(franchise, sandbox):
     sandbox.client.fail("accounts", 401, times=5)
     with pytest.raises(GbpTransientError) as excinfo:
-        gbp_client.accounts_list(franchise=franchise)
+        business_profile.accounts_list(franchise=franchise)
     assert not excinfo.value.maybe_applied
     assert sandbox.client.calls("accounts") == 2 and sandbox.client.calls("token") == 1
 
 
 def test_a_401_on_a_revoked_grant_becomes_reauthorization_required(franchise, sandbox):
-    from franchises.google_tokens import GoogleReauthorizationRequired
+    from franchises.google.tokens import GoogleReauthorizationRequired
 
     sandbox.client.revoke(franchise.google_refresh_token)
     with pytest.raises(GoogleReauthorizationRequired):
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert not Franchise.objects.get(pk=franchise.pk).google_auth_valid
 
 
 def test_service_disabled_is_a_setup_error_that_says_enable_the_api(franchise, sandbox):
     sandbox.client.disable_location("2001")
     with pytest.raises(GbpSetupError) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     message = str(excinfo.value)
     assert "Google My Business API is disabled" in message and "enable it at https://" in message
     assert "reconnect" not in message.lower()
@@ -127,14 +127,14 @@ def test_service_disabled_is_a_setup_error_that_says_enable_the_api(franchise, s
 def test_a_zero_quota_is_a_setup_error_that_says_request_api_access(franchise, sandbox):
     sandbox.client.set_quota(0)
     with pytest.raises(GbpSetupError, match="Request access") as excinfo:
-        gbp_client.accounts_list(franchise=franchise)
+        business_profile.accounts_list(franchise=franchise)
     assert "reconnect" not in str(excinfo.value).lower() and excinfo.value.permanent
 
 
 def test_permission_denied_is_a_setup_error(franchise, sandbox):
     sandbox.client.fail("posts.create", 403)
     with pytest.raises(GbpSetupError, match="PERMISSION_DENIED") as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert "API access" in str(excinfo.value) and excinfo.value.permanent
 
 
@@ -142,7 +142,7 @@ def test_a_missing_location_says_pick_it_again(franchise, sandbox):
     Franchise.objects.filter(pk=franchise.pk).update(google_location_id="9999")
     franchise.refresh_from_db()
     with pytest.raises(GbpNotFoundError, match="pick the location again") as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert excinfo.value.permanent
 
 
@@ -151,21 +151,21 @@ def test_no_location_picked_fails_without_calling_google(sandbox):
     Franchise.objects.filter(pk=franchise.pk).update(google_location_id="")
     franchise.refresh_from_db()
     with pytest.raises(GbpSetupError, match="no Google location picked"):
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert sandbox.client.counters() == {}
 
 
 def test_rate_limited_carries_retry_after(franchise, sandbox):
     sandbox.client.fail("posts.create", 429, retry_after=7)
     with pytest.raises(GbpRateLimitedError) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert excinfo.value.retry_after == 7.0
     assert excinfo.value.permanent is False
 
 
 def test_an_invalid_post_is_a_permanent_error_with_googles_message(franchise):
     with pytest.raises(GbpInvalidRequestError, match="Unknown name") as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=dict(POST, colour="red"))
+        business_profile.local_post_create(franchise=franchise, body=dict(POST, colour="red"))
     assert excinfo.value.permanent
 
 
@@ -174,7 +174,7 @@ def test_a_server_error_on_a_create_is_transient_and_maybe_applied(franchise, sa
     """A backend can fail its answer after doing the work: the create may have landed."""
     sandbox.client.fail("posts.create", status, after_commit=True)
     with pytest.raises(GbpTransientError) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert str(status) in str(excinfo.value)
     assert excinfo.value.maybe_applied is True and excinfo.value.permanent is False
     assert len(sandbox.client.posts()) == 1  # it had, this time
@@ -183,14 +183,14 @@ def test_a_server_error_on_a_create_is_transient_and_maybe_applied(franchise, sa
 def test_a_server_error_on_a_read_is_transient_and_changed_nothing(franchise, sandbox):
     sandbox.client.fail("posts.list", 503)
     with pytest.raises(GbpTransientError) as excinfo:
-        gbp_client.local_posts_list(franchise=franchise)
+        business_profile.local_posts_list(franchise=franchise)
     assert excinfo.value.maybe_applied is False
 
 
 def test_a_create_answered_200_without_json_may_have_been_applied(franchise, sandbox):
     sandbox.client.garble("posts.create")
     with pytest.raises(GbpTransientError) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert excinfo.value.maybe_applied is True
     assert "not JSON" in str(excinfo.value)
 
@@ -199,7 +199,7 @@ def test_a_timeout_after_sending_a_create_is_maybe_applied(franchise, sandbox, s
     settings.GOOGLE_HTTP_TIMEOUT_SECONDS = 0.5
     sandbox.client.hang("posts.create", seconds=2, after_commit=True)
     with pytest.raises(GbpTransientError) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert excinfo.value.maybe_applied is True
     assert "may or may not have been applied" in str(excinfo.value)
     assert len(sandbox.client.posts()) == 1  # it was, in fact: the caller must reconcile
@@ -208,7 +208,7 @@ def test_a_timeout_after_sending_a_create_is_maybe_applied(franchise, sandbox, s
 def test_a_connection_dropped_after_the_create_is_maybe_applied(franchise, sandbox):
     sandbox.client.drop("posts.create", after_commit=True)
     with pytest.raises(GbpTransientError) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert excinfo.value.maybe_applied is True
     assert len(sandbox.client.posts()) == 1
 
@@ -219,7 +219,7 @@ def test_a_refused_connection_is_transient_and_not_maybe_applied(franchise, sett
         port = probe.getsockname()[1]
     settings.GOOGLE_API_BASE_URL = f"http://127.0.0.1:{port}"
     with pytest.raises(GbpTransientError) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert excinfo.value.maybe_applied is False
 
 
@@ -228,7 +228,7 @@ def test_an_html_error_page_gives_a_readable_error(franchise, sandbox, settings)
     # answers 404 text/html. The '?' makes the client's path land there.
     settings.GOOGLE_API_BASE_URL = f"{sandbox.url}/_sandbox/locations/nowhere?"
     with pytest.raises(GbpNotFoundError) as excinfo:
-        gbp_client.local_post_get(franchise=franchise, name="accounts/1001/locations/2001/localPosts/1")
+        business_profile.local_post_get(franchise=franchise, name="accounts/1001/locations/2001/localPosts/1")
     message = str(excinfo.value)
     assert "HTTP 404" in message and "Location not found" in message and "text/html" in message
     assert "Unknown error" not in message
@@ -237,11 +237,11 @@ def test_an_html_error_page_gives_a_readable_error(franchise, sandbox, settings)
 def test_error_messages_never_say_unknown_error(franchise, sandbox):
     sandbox.client.fail("posts.create", 418)  # the sandbox's body says "Unknown error."
     with pytest.raises(GbpInvalidRequestError) as excinfo:
-        gbp_client.local_post_create(franchise=franchise, body=POST)
+        business_profile.local_post_create(franchise=franchise, body=POST)
     assert "Unknown error" not in str(excinfo.value) and "418" in str(excinfo.value)
 
 
 def test_a_post_name_that_is_not_one_is_refused_before_calling_google(franchise, sandbox):
     with pytest.raises(GbpInvalidRequestError):
-        gbp_client.local_post_delete(franchise=franchise, name="accounts/1001/locations/2001/../../x")
+        business_profile.local_post_delete(franchise=franchise, name="accounts/1001/locations/2001/../../x")
     assert sandbox.client.counters() == {}

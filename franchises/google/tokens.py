@@ -39,8 +39,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import google_oauth
-from .models import Franchise, Membership
+from ..models import Franchise, Membership
+from . import oauth
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def google_access_token_get(
     caller already replaced it. `rejected_token` names the refused token when the caller knows it
     (the GBP client does), so a token that changed in between is taken without refreshing again.
     """
-    deadline = time.monotonic() + google_oauth.refresh_worst_case_seconds() + 5.0
+    deadline = time.monotonic() + oauth.refresh_worst_case_seconds() + 5.0
     franchise.refresh_from_db(fields=_FIELDS)
     _fail_fast(franchise)
     rejected = rejected_token or (franchise.google_access_token if force_refresh else None)
@@ -139,7 +139,7 @@ def _usable(franchise: Franchise, *, rejected: str | None) -> bool:
 def _lease_claim(franchise: Franchise) -> dt.datetime | None:
     """Claim the refresh lease with one conditional UPDATE; its end time identifies the holder."""
     now = timezone.now()
-    until = now + dt.timedelta(seconds=google_oauth.refresh_worst_case_seconds())
+    until = now + dt.timedelta(seconds=oauth.refresh_worst_case_seconds())
     claimed = (
         Franchise.objects.filter(pk=franchise.pk, google_auth_valid=True, google_refresh_token__isnull=False)
         .filter(Q(google_token_refresh_lease_until__isnull=True) | Q(google_token_refresh_lease_until__lt=now))
@@ -156,11 +156,11 @@ def _lease_release(franchise: Franchise, lease: dt.datetime) -> None:
 
 def _refresh_holding_lease(franchise: Franchise, lease: dt.datetime) -> str:
     try:
-        grant = google_oauth.access_token_refresh(refresh_token=franchise.google_refresh_token)
-    except google_oauth.OAuthInvalidGrant as exc:
+        grant = oauth.access_token_refresh(refresh_token=franchise.google_refresh_token)
+    except oauth.OAuthInvalidGrant as exc:
         _auth_invalidate(franchise, lease, detail=str(exc))
         raise GoogleReauthorizationRequired(franchise, franchise.google_auth_error) from None
-    except google_oauth.OAuthError as exc:
+    except oauth.OAuthError as exc:
         _lease_release(franchise, lease)
         logger.warning("Google token refresh failed for franchise %s: %s", franchise.pk, exc)
         raise GoogleTokenTransientError(f'Google token refresh for "{franchise.name}" failed: {exc}') from None

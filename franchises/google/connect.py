@@ -17,8 +17,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import gbp_client, google_oauth
-from .models import Franchise
+from ..models import Franchise
+from . import business_profile, oauth
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def google_redirect_uri() -> str:
 def google_connect_start(*, session: SessionBase, franchise: Franchise) -> str:
     """The consent URL to send the admin to; remembers state and PKCE verifier in the session."""
     redirect_uri = google_redirect_uri()
-    url, state, verifier = google_oauth.authorization_url_build(redirect_uri=redirect_uri)
+    url, state, verifier = oauth.authorization_url_build(redirect_uri=redirect_uri)
     now = time.time()
     pending = {
         key: value
@@ -111,10 +111,8 @@ def google_connect_finish(*, franchise: Franchise, pending: PendingConnect, code
         reason = "you chose Deny" if error == "access_denied" else f"Google said: {error or 'no code returned'}"
         raise GoogleConnectError(f"Google access was not granted ({reason}). Nothing was changed.")
     try:
-        grant = google_oauth.code_exchange(
-            code=code, redirect_uri=pending.redirect_uri, code_verifier=pending.code_verifier
-        )
-    except google_oauth.OAuthError as exc:
+        grant = oauth.code_exchange(code=code, redirect_uri=pending.redirect_uri, code_verifier=pending.code_verifier)
+    except oauth.OAuthError as exc:
         raise GoogleConnectError(f"Connecting to Google failed: {exc}") from None
 
     with transaction.atomic():
@@ -162,12 +160,12 @@ def google_connect_finish(*, franchise: Franchise, pending: PendingConnect, code
 
 
 def google_location_choices(*, franchise: Franchise) -> list[AccountChoices]:
-    """Every account the connected user manages, each with all its locations (raises gbp_client errors)."""
+    """Every account the connected user manages, each with all its locations (raises business_profile errors)."""
     choices = []
-    for account in gbp_client.accounts_list(franchise=franchise):
+    for account in business_profile.accounts_list(franchise=franchise):
         account_id = account["name"].removeprefix("accounts/")
         entry = AccountChoices(account_id, account.get("accountName") or account["name"])
-        for location in gbp_client.locations_list(franchise=franchise, account_id=account_id):
+        for location in business_profile.locations_list(franchise=franchise, account_id=account_id):
             entry.locations.append(
                 LocationChoice(
                     account_id=account_id,
@@ -187,7 +185,7 @@ def _address(address: dict) -> str:
 
 def google_location_pick(*, franchise: Franchise, account_id: str, location_id: str) -> Franchise:
     """Store the picked location after checking, with Google, that the account really has it."""
-    for location in gbp_client.locations_list(franchise=franchise, account_id=account_id):
+    for location in business_profile.locations_list(franchise=franchise, account_id=account_id):
         if location["name"].rsplit("/", 1)[-1] == location_id:
             title = location.get("title") or location["name"]
             break
@@ -231,8 +229,8 @@ def google_disconnect(*, franchise: Franchise) -> bool:
     if refresh_token is None:
         return True
     try:
-        google_oauth.token_revoke(token=refresh_token)
-    except google_oauth.OAuthError as exc:
+        oauth.token_revoke(token=refresh_token)
+    except oauth.OAuthError as exc:
         logger.warning("Revoking the Google grant of franchise %s failed: %s", franchise.pk, exc)
         return False
     return True
