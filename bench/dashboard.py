@@ -76,13 +76,13 @@ def page_urls(franchise) -> list[tuple[str, str]]:
     from django.urls import NoReverseMatch, reverse
 
     wanted = [
-        ("home", "franchises:home", []),
+        ("home", "dashboard:home", []),
         ("posts list", "posts:list", []),
         ("franchise posts", "posts:franchise_list", [franchise.pk]),
         ("calendar (month)", "posts:calendar", [franchise.pk]),
-        ("drafts", "posts:drafts", []),
+        ("drafts", "generation:drafts", []),
         ("franchise page", "franchises:detail", [franchise.pk]),
-        ("metrics (30 days)", "franchises:metrics", []),
+        ("metrics (30 days)", "dashboard:metrics", []),
     ]
     urls = []
     for label, name, args in wanted:

@@ -44,7 +44,7 @@ def parse_args() -> argparse.Namespace:
 
 def bench_fill(*, franchises: int, posts_per_week: int) -> list[tuple]:
     from franchises.models import Franchise
-    from gbp_scheduler.cron import TimeBudget
+    from gbp_scheduler.jobs import TimeBudget
     from generation.services import generation_queue_fill
     from posts.tests.factories import make_franchise
 
@@ -76,7 +76,7 @@ def bench_process(*, rows: int, concurrency: int, latency_ms: float) -> tuple:
     from django.utils import timezone
 
     from franchises.models import Franchise
-    from gbp_scheduler.cron import TimeBudget
+    from gbp_scheduler.jobs import TimeBudget
     from generation.models import GenerationQueue
     from generation.services import generation_queue_process
     from posts.models import Post

@@ -45,7 +45,7 @@ def due_posts_create(sandbox, *, posts: int, franchises: int) -> None:
 def run_once(sandbox, args, concurrency: int) -> list:
     from django.conf import settings
 
-    from gbp_scheduler.cron import TimeBudget
+    from gbp_scheduler.jobs import TimeBudget
     from posts.models import Post
     from posts.services import posts_publish_due
 

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 
 from franchises.google.tokens import GoogleReauthorizationRequired, google_access_token_get
 from franchises.models import Franchise, Membership
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from generation.services import generation_queue_fill, generation_queue_process
 from posts.models import Post
 from posts.tests.factories import make_franchise

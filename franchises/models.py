@@ -20,24 +20,25 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone name (e.g. America/New_York).")
 
 
-class FranchiseQuerySet(models.QuerySet):
-    """The states a job or a page asks about, named once."""
+# The states a job or a page asks about, named once (as Q objects, so an annotation can use them too).
+CONNECTED = Q(google_refresh_token__isnull=False)  # the seed's `google_refresh_token IS NOT NULL`
+NEEDS_RECONNECT = CONNECTED & Q(google_auth_valid=False)  # Google refused the grant: an admin must reconnect
+PUBLISHABLE = CONNECTED & Q(is_active=True, google_auth_valid=True)  # the jobs may call Google for it
 
+
+class FranchiseQuerySet(models.QuerySet):
     def connected(self) -> FranchiseQuerySet:
-        """Holding a Google grant (the seed's `google_refresh_token IS NOT NULL`)."""
-        return self.filter(google_refresh_token__isnull=False)
+        return self.filter(CONNECTED)
 
     def needs_reconnect(self) -> FranchiseQuerySet:
-        """Connected, but Google refused the grant: an admin must connect again."""
-        return self.connected().filter(google_auth_valid=False)
+        return self.filter(NEEDS_RECONNECT)
 
     def publishable(self) -> FranchiseQuerySet:
-        """Active, connected and with a grant Google still takes: the jobs may call Google for them."""
-        return self.connected().filter(is_active=True, google_auth_valid=True)
+        return self.filter(PUBLISHABLE)
 
     def wanting_drafts(self) -> FranchiseQuerySet:
         """Active and connected franchises that asked for weekly AI drafts."""
-        return self.connected().filter(is_active=True, ai_drafts_enabled=True, posts_per_week__gt=0)
+        return self.filter(CONNECTED, is_active=True, ai_drafts_enabled=True, posts_per_week__gt=0)
 
 
 class Franchise(models.Model):

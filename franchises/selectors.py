@@ -25,3 +25,12 @@ def user_is_franchise_admin(*, user: AbstractBaseUser, franchise: Franchise) -> 
     if user.is_superuser:
         return True
     return Membership.objects.filter(user=user, franchise=franchise, role=Membership.Role.ADMIN).exists()
+
+
+def memberships_of_franchise(*, franchise: Franchise) -> QuerySet[Membership]:
+    """Members with their users, admins first."""
+    return (
+        Membership.objects.filter(franchise=franchise)
+        .select_related("user")
+        .order_by("role", "user__username")  # "admin" sorts before "staff"
+    )

@@ -1,13 +1,10 @@
 from django.urls import path
 
-from health import views as health_views
-
 from . import views
 
 app_name = "franchises"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("franchises/", views.franchise_list, name="list"),
     path("franchises/<uuid:franchise_id>/", views.franchise_detail, name="detail"),
     path("franchises/<uuid:franchise_id>/settings/", views.franchise_settings, name="settings"),
@@ -23,9 +20,4 @@ urlpatterns = [
     path("franchises/<uuid:franchise_id>/google/disconnect/", views.google_disconnect, name="google_disconnect"),
     # One fixed callback for every franchise: Google accepts only registered redirect URIs.
     path("google/callback/", views.google_callback, name="google_callback"),
-    # Headquarters pages of the dashboard. The views live in health/ (they read its checks and
-    # metrics); they are routed here with the rest of the dashboard's pages.
-    path("metrics/", health_views.metrics_page, name="metrics"),
-    path("system/", health_views.system_page, name="system"),
-    path("system/jobs/<slug:job>/run/", health_views.system_job_run, name="system_job_run"),
 ]

@@ -12,7 +12,6 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,10 +21,7 @@ from .forms import FranchiseSettingsForm, MemberAddForm, MemberRoleForm
 from .google import business_profile, connect
 from .google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from .models import Franchise, Membership
-from .selectors import franchise_get_for_user, franchises_for_user, user_is_franchise_admin
-from .selectors_home import franchises_for_home, memberships_of_franchise
-
-HOME_PAGE_SIZE = 30
+from .selectors import franchise_get_for_user, franchises_for_user, memberships_of_franchise, user_is_franchise_admin
 
 
 def _franchise_for_admin(
@@ -35,14 +31,6 @@ def _franchise_for_admin(
     if not user_is_franchise_admin(user=request.user, franchise=franchise):
         raise PermissionDenied(f"Only the franchise's admins can {what}.")
     return franchise
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """One card per franchise: Google connection, next posts, drafts to review, recent failures."""
-    page = Paginator(franchises_for_home(user=request.user), HOME_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "franchises/home.html", {"page": page, "franchises": page.object_list})
 
 
 @login_required
@@ -218,5 +206,5 @@ def member_remove(request: HttpRequest, franchise_id, membership_id) -> HttpResp
         return redirect("franchises:members", franchise_id=membership.franchise_id)
     messages.success(request, f"Removed {name} from {membership.franchise.name}.")
     if not franchises_for_user(user=request.user).filter(pk=membership.franchise_id).exists():
-        return redirect("franchises:home")  # they removed themselves
+        return redirect("dashboard:home")  # they removed themselves
     return redirect("franchises:members", franchise_id=membership.franchise_id)

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "posts",
     "generation",
     "health",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

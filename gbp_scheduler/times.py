@@ -63,6 +63,20 @@ def human_duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def duration_text(seconds: float | None) -> str:
+    """A duration to the second for a table: "12 s", "12 min 34 s", "2 h 1 min" ("—" for none)."""
+    if seconds is None:
+        return "—"
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
 def iso_utc(value: dt.datetime | None, *, timespec: str = "auto") -> str | None:
     """`2026-11-29T07:54:53Z`: UTC with a Z, as the JSON answers give times."""
     if value is None:

@@ -1,12 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .jobs import JOBS, cron_view
+
 urlpatterns = [
+    # Every scheduled job at /api/cron/<name>, for Vercel Cron (jobs.py declares them).
+    *[path(f"api/cron/{job.name}", cron_view(job), name=f"cron-{job.name}") for job in JOBS],
     path("admin/", admin.site.urls),
     # Login, logout, password change and reset (Django's own views; names `login`, `logout`, ...).
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("health.urls")),
     path("", include("posts.urls")),
-    path("", include("generation.urls")),
     path("", include("franchises.urls")),
+    path("", include("generation.urls")),
+    path("", include("dashboard.urls")),
 ]

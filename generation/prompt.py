@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Sequence
 
 from franchises.models import Franchise
@@ -74,7 +73,7 @@ def _one_line(text: str) -> str:
 def user_message(*, franchise: Franchise, slot_at: dt.datetime, recent_summaries: Sequence[str]) -> str:
     """The franchise's brief. The website comes first among any URLs, and each field sits on its own
     `Label: value` line, so a reader (or the sandbox) finds them unambiguously."""
-    local = slot_at.astimezone(zoneinfo.ZoneInfo(franchise.timezone))
+    local = slot_at.astimezone(franchise.zone)
     services = ", ".join(s.strip() for s in franchise.services.splitlines() if s.strip())
     lines = [
         "Write one Google Business Profile post for this business.",

@@ -6,9 +6,11 @@ import datetime as dt
 import uuid
 from collections.abc import Collection
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from franchises.models import Franchise
+from franchises.selectors import franchises_for_user
 from generation.models import GenerationQueue
 from posts.models import Post
 
@@ -48,4 +50,15 @@ def post_summaries_recent(*, franchise_id: uuid.UUID, limit: int = RECENT_POSTS)
         .exclude(status=Post.Status.FAILED)
         .order_by("-created_at")
         .values_list("summary", flat=True)[:limit]
+    )
+
+
+def generation_failures_for_user(*, user: AbstractBaseUser, limit: int = 20) -> QuerySet[GenerationQueue]:
+    """The latest AI generations that failed for good, with their reasons."""
+    return (
+        GenerationQueue.objects.filter(
+            franchise__in=franchises_for_user(user=user), status=GenerationQueue.Status.FAILED
+        )
+        .select_related("franchise")
+        .order_by("-updated_at")[:limit]
     )

@@ -15,7 +15,7 @@ from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 
 from . import selectors
 from .checks import iso

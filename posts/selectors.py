@@ -78,19 +78,6 @@ def drafts_for_review(*, user: AbstractBaseUser) -> QuerySet[Post]:
     )
 
 
-def generation_failures_for_user(*, user: AbstractBaseUser, limit: int = 20) -> QuerySet:
-    """The latest AI generations that failed for good, with their reasons."""
-    from generation.models import GenerationQueue  # generation depends on posts, not the reverse
-
-    return (
-        GenerationQueue.objects.filter(
-            franchise__in=franchises_for_user(user=user), status=GenerationQueue.Status.FAILED
-        )
-        .select_related("franchise")
-        .order_by("-updated_at")[:limit]
-    )
-
-
 def post_events_for_post(*, post: Post) -> QuerySet[PostEvent]:
     return PostEvent.objects.filter(post=post).select_related("actor").order_by("-created_at")
 

@@ -1,14 +1,10 @@
 from django.urls import path
 
-from gbp_scheduler.cron import cron_view
-
-from .services import posts_publish_due
 from .views import actions, announcements, drafts, editor, history, lists
 
 app_name = "posts"
 
 urlpatterns = [
-    path("api/cron/publish-scheduled", cron_view("publish-scheduled", posts_publish_due), name="cron_publish"),
     # Lists and calendar.
     path("posts/", lists.post_list, name="list"),
     path("franchises/<uuid:franchise_id>/posts/", lists.franchise_post_list, name="franchise_list"),
@@ -26,8 +22,7 @@ urlpatterns = [
     path("posts/<uuid:post_id>/duplicate/", actions.post_duplicate_view, name="duplicate"),
     path("posts/<uuid:post_id>/delete/", actions.post_delete_view, name="delete"),
     path("posts/<uuid:post_id>/reject/", drafts.draft_reject, name="reject"),
-    # AI drafts review, headquarters announcements, history.
-    path("drafts/", drafts.drafts_queue, name="drafts"),
+    # Headquarters announcements, history.
     path("announcements/new/", announcements.announcement_new, name="announcement_new"),
     path("franchises/<uuid:franchise_id>/history/", history.franchise_history, name="history"),
 ]

@@ -3,9 +3,10 @@
 Starts, and on Ctrl-C stops:
 1. the sandbox of Google and Anthropic (`python -m sandbox`, state kept in var/sandbox.json),
 2. the web app (`manage.py runserver`) on SQLite with DEBUG, pointed at the sandbox,
-3. a local scheduler that calls the three cron endpoints on vercel.json's schedules (parsed with
-   croniter), the way Vercel Cron would: GET with the bearer secret. `--cadence N` also runs the
-   frequent jobs every N seconds so a demo need not wait a quarter of an hour.
+3. a local scheduler that calls every job's cron endpoint on its schedule (the job registry,
+   gbp_scheduler/jobs.py, parsed with croniter), the way Vercel Cron would: GET with the bearer
+   secret. `--cadence N` also runs the frequent jobs every N seconds so a demo need not wait a
+   quarter of an hour.
 
 Settings come from the environment and .env as usual; this only fills in what is missing.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
@@ -80,12 +80,15 @@ def wait_for(url: str, seconds: float = 20) -> None:
 
 
 class Scheduler(threading.Thread):
-    """Calls each cron path of vercel.json when its schedule (UTC) comes due."""
+    """Calls each job's cron path when its schedule (UTC) comes due."""
 
     def __init__(self, *, base: str, secret: str, cadence: int, stop: threading.Event):
         super().__init__(name="scheduler", daemon=True)
         self.base, self.secret, self.cadence, self.stop = base, secret, cadence, stop
-        self.crons = json.loads((ROOT / "vercel.json").read_text())["crons"]
+        sys.path.insert(0, str(ROOT))
+        from gbp_scheduler.jobs import JOBS  # the registry needs no Django set-up to be read
+
+        self.crons = [{"path": f"/api/cron/{job.name}", "schedule": job.schedule} for job in JOBS]
 
     def run(self) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -167,7 +170,7 @@ def main() -> None:
             f"  App:                 {base}/  (admin: {base}/admin/)\n"
             f"  Google/Anthropic:    http://127.0.0.1:{args.sandbox_port}/  (the sandbox: posts as customers see)\n"
             f"  Health:              {base}/api/health\n"
-            f"  Crons:               vercel.json's schedules, plus every {args.cadence}s for the frequent jobs\n"
+            f"  Crons:               every job on its schedule, plus every {args.cadence}s for the frequent jobs\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -277,7 +277,7 @@ def test_an_admin_removes_a_member(client, franchise, admin, staff):
 def test_an_admin_who_removes_themselves_goes_home(client, franchise, admin, staff):
     Membership.objects.filter(user=staff).update(role=Membership.Role.ADMIN)
     response = logged_in(client, admin).post(_action_url("franchises:member_remove", _membership(admin, franchise)))
-    assert response["Location"] == reverse("franchises:home")
+    assert response["Location"] == reverse("dashboard:home")
     assert not Membership.objects.filter(user=admin).exists()
 
 

@@ -1,4 +1,4 @@
-"""The generation jobs, each `fn(*, budget) -> counts` for gbp_scheduler.cron: generate-drafts
+"""The generation jobs, each `fn(*, budget) -> counts` for gbp_scheduler.jobs: generate-drafts
 fills the queue (fill.py), process-generation-queue turns rows into posts with Claude (process.py)."""
 
 from __future__ import annotations

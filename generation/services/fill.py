@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from generation import slots
 from generation.models import GenerationQueue
 from generation.selectors import franchises_wanting_drafts

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from franchises.models import Franchise
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from generation import anthropic_client as claude
 from generation import prompt
 from generation.models import GenerationQueue

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from generation.services import generation_queue_process
 from generation.tests.conftest import make_connected_franchise

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from generation.services import generation_queue_fill
 from generation.tests.conftest import make_connected_franchise

@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from generation.services import generation_queue_process
 from generation.tests.conftest import WEBSITE, make_connected_franchise

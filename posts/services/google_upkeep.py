@@ -32,7 +32,7 @@ from franchises.google import business_profile
 from franchises.google.quota import RateLimiter
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration
 
 from ..gbp_mapping import PostNotPublishable, local_post_body

@@ -37,7 +37,7 @@ from django.utils import timezone
 from franchises.google import business_profile
 from franchises.google.quota import RateLimiter
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
@@ -77,6 +77,7 @@ COUNT_KEYS = [
     "reconciled",
     "left_for_next_run",
 ]
+GOOGLE_ERRORS = (business_profile.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
 # The database connection itself broke: that ends the run (exit 1 / HTTP 500), it is no post's fault.
 RUN_BREAKING = (OperationalError, InterfaceError)
 
@@ -98,9 +99,15 @@ def retry_delay_seconds(attempts: int, retry_after: float | None = None) -> floa
 # --- the job ------------------------------------------------------------------------------------
 
 
-def posts_publish_due(*, budget: TimeBudget, on_result: Callable[[Result], None] | None = None) -> dict:
+def posts_publish_due(
+    *,
+    budget: TimeBudget,
+    on_result: Callable[[Result], None] | None = None,
+    report: Callable[[str], None] | None = None,
+) -> dict:
     """Publish every due post this run has time for, after the upkeep that keeps Google equal to
-    the database (stale locks, pending updates and deletions); the run's JSON counts."""
+    the database (stale locks, pending updates and deletions); the run's JSON counts.
+    `on_result` is given each post's Result, `report` a line about it."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     limiter = RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE)
     counts.update(google_upkeep_run(budget=budget, limiter=limiter))
@@ -114,6 +121,9 @@ def posts_publish_due(*, budget: TimeBudget, on_result: Callable[[Result], None]
             counts["reconciled"] += int(result.reconciled)
         if on_result:
             on_result(result)
+        if report:
+            note = " (found on Google, adopted)" if result.reconciled else ""
+            report(f"post {result.post_id} {result.outcome}{note}" + (f": {result.message}" if result.message else ""))
 
     while not budget.exhausted:
         # Only ids and franchises here: a row is read whole once claimed, alone, so a row that

@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from posts.models import GoogleDeletion, Post
 from posts.services import (
     PostActionError,

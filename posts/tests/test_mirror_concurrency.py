@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
 from posts.services import PostActionError, post_publish_now, post_update
 from posts.services.publishing import posts_publish_due

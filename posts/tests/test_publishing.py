@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
 from posts.services.publishing import post_claim, posts_publish_due
 from posts.tests.factories import make_post

@@ -17,7 +17,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
 from posts.services.publishing import posts_publish_due
 from posts.tests.factories import make_post

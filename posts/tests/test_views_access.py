@@ -35,7 +35,7 @@ POST_VIEWS = [
     ("posts:delete", "get"),
     ("posts:reject", "post"),
 ]
-PLAIN_VIEWS = [("posts:list", "get"), ("posts:drafts", "get"), ("posts:announcement_new", "get")]
+PLAIN_VIEWS = [("posts:list", "get"), ("generation:drafts", "get"), ("posts:announcement_new", "get")]
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_the_posts_list_shows_only_the_users_franchises(client, franchise, post)
 def test_drafts_queue_shows_only_the_users_franchises(client, franchise):
     mine = make_post(franchise=franchise, source=Post.Source.AI)
     theirs = make_post(franchise=make_franchise(), source=Post.Source.AI)
-    body = logged_in(client, make_member(franchise)).get(reverse("posts:drafts")).content.decode()
+    body = logged_in(client, make_member(franchise)).get(reverse("generation:drafts")).content.decode()
     assert str(mine.pk) in body
     assert str(theirs.pk) not in body
 
@@ -128,7 +128,7 @@ def test_staff_may_delete_a_draft(client, franchise):
 # --- safe by default ------------------------------------------------------------------------------
 
 PAGES = ["posts:list", "posts:franchise_list", "posts:calendar", "posts:new", "posts:detail", "posts:edit"]
-PAGES += ["posts:drafts", "posts:history", "posts:announcement_new", "posts:delete"]
+PAGES += ["generation:drafts", "posts:history", "posts:announcement_new", "posts:delete"]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -146,7 +146,9 @@ def test_pages_send_a_strict_csp_and_hold_no_inline_script_or_style(client, fran
     assert not re.search(r"\son[a-z]+=", body), "inline event handlers would be blocked by the CSP"
 
 
-@pytest.mark.parametrize("name", ["posts:list", "posts:franchise_list", "posts:detail", "posts:edit", "posts:drafts"])
+@pytest.mark.parametrize(
+    "name", ["posts:list", "posts:franchise_list", "posts:detail", "posts:edit", "generation:drafts"]
+)
 def test_a_script_in_the_summary_is_shown_as_text(client, franchise, name):
     evil = make_post(
         franchise=franchise,

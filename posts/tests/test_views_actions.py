@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from franchises.models import Membership
-from gbp_scheduler.cron import TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post, PostEvent
 from posts.services.publishing import posts_publish_due
 from posts.tests.dashboard import logged_in, make_member, messages_of

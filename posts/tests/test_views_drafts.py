@@ -49,7 +49,7 @@ def test_the_queue_lists_ai_drafts_with_their_planned_time(client, franchise, st
     draft = make_post(franchise=franchise, source=Post.Source.AI, scheduled_at=planned, summary="Try our latte.")
     make_post(franchise=franchise, source=Post.Source.MANUAL, summary="A manual draft.")
     make_post(franchise=franchise, source=Post.Source.AI, status=Post.Status.SCHEDULED, summary="Already approved.")
-    response = client.get(reverse("posts:drafts"))
+    response = client.get(reverse("generation:drafts"))
     body = response.content.decode()
     assert [row["post"] for row in response.context["rows"]] == [draft]
     assert "Try our latte." in body
@@ -63,7 +63,7 @@ def test_the_queue_lists_ai_drafts_with_their_planned_time(client, franchise, st
 def test_the_queue_shows_why_generations_failed(client, franchise, staff):
     _failed_generation(franchise, "Claude's answer was not a valid post: the text is empty.")
     _failed_generation(make_franchise(), "Someone else's failure.")
-    body = client.get(reverse("posts:drafts")).content.decode()
+    body = client.get(reverse("generation:drafts")).content.decode()
     assert "Claude&#x27;s answer was not a valid post: the text is empty." in body
     assert "Someone else" not in body
 
@@ -71,9 +71,10 @@ def test_the_queue_shows_why_generations_failed(client, franchise, staff):
 def test_approving_a_draft_schedules_it_and_returns_to_the_queue(client, franchise, staff):
     draft = make_post(franchise=franchise, source=Post.Source.AI)
     response = client.post(
-        reverse("posts:schedule", args=[draft.pk]), {"scheduled_at": "2030-07-04T08:00", "next": "drafts"}
+        reverse("posts:schedule", args=[draft.pk]),
+        {"scheduled_at": "2030-07-04T08:00", "next": reverse("generation:drafts")},
     )
-    assert response["Location"] == reverse("posts:drafts")
+    assert response["Location"] == reverse("generation:drafts")
     draft.refresh_from_db()
     assert draft.status == Post.Status.SCHEDULED
     assert draft.scheduled_at == dt.datetime(2030, 7, 4, 13, 0, tzinfo=UTC)  # 08:00 CDT

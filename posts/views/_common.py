@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from franchises.google import business_profile
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
@@ -25,13 +24,18 @@ ACTION_ERRORS = (
 )
 
 
-def zone_of(franchise: Franchise) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(franchise.timezone)
-
-
 def render_in_zone(
     request: HttpRequest, franchise: Franchise, template: str, context: dict, status: int = 200
 ) -> HttpResponse:
     """Render with the franchise's zone active, so form values and {{ dates }} are local to it."""
-    with timezone.override(zone_of(franchise)):
+    with timezone.override(franchise.zone):
         return render(request, template, {"franchise": franchise, "zone": franchise.timezone, **context}, status=status)
+
+
+def back_to(request: HttpRequest, *, fallback: str) -> HttpResponse:
+    """Back to the page the action was taken on (a form's `next`, when it is a page of this
+    site), else to `fallback`."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +30,7 @@ from ..services import (
     post_schedule,
     post_unschedule,
 )
-from ._common import ACTION_ERRORS, render_in_zone, zone_of
+from ._common import ACTION_ERRORS, back_to, render_in_zone
 
 
 def may_delete(*, user, post: Post) -> bool:
@@ -42,7 +43,7 @@ def may_delete(*, user, post: Post) -> bool:
 @require_GET
 def post_detail(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
-    with timezone.override(zone_of(post.franchise)):
+    with timezone.override(post.franchise.zone):
         schedule_form = ScheduleForm(initial={"scheduled_at": post.scheduled_at})
     context = {
         "post": post,
@@ -57,7 +58,7 @@ def post_detail(request: HttpRequest, post_id) -> HttpResponse:
 @require_POST
 def post_schedule_view(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
-    with timezone.override(zone_of(post.franchise)):
+    with timezone.override(post.franchise.zone):
         form = ScheduleForm(request.POST)
         valid = form.is_valid()
     if not valid:
@@ -155,8 +156,4 @@ def _act(request: HttpRequest, post: Post, action, success: str) -> HttpResponse
 
 
 def _back(request: HttpRequest, post: Post) -> HttpResponse:
-    """Back to where the action was taken (the drafts queue posts `next`), else the post's page."""
-    target = request.POST.get("next", "")
-    if target == "drafts":
-        return redirect("posts:drafts")
-    return redirect("posts:detail", post_id=post.pk)
+    return back_to(request, fallback=reverse("posts:detail", args=[post.pk]))

@@ -16,7 +16,7 @@ from ..gbp_mapping import post_problems
 from ..models import Post
 from ..selectors import post_get_for_user
 from ..services import PostActionError, PostChangedError, post_check_editable, post_create, post_schedule, post_update
-from ._common import ACTION_ERRORS, render_in_zone, zone_of
+from ._common import ACTION_ERRORS, render_in_zone
 
 INTENTS = {"draft", "schedule", "preview"}
 
@@ -40,7 +40,7 @@ def _intent(request: HttpRequest, post: Post | None = None) -> str:
 def post_new(request: HttpRequest, franchise_id) -> HttpResponse:
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
     intent = _intent(request) if request.method == "POST" else "draft"
-    with timezone.override(zone_of(franchise)):
+    with timezone.override(franchise.zone):
         form = PostForm(request.POST or None, franchise=franchise, intent=intent)
         valid = request.method == "POST" and form.is_valid()
     if valid and intent != "preview":
@@ -69,7 +69,7 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
         context = {"form": None, "post": post, "locked_message": str(exc)}
         return render_in_zone(request, franchise, "posts/post_form.html", context, status=409)
     intent = _intent(request, post) if request.method == "POST" else "draft"
-    with timezone.override(zone_of(franchise)):
+    with timezone.override(franchise.zone):
         form = PostForm(request.POST or None, franchise=franchise, intent=intent, initial=PostForm.initial_for(post))
         valid = request.method == "POST" and form.is_valid()
     conflict = None
@@ -111,7 +111,7 @@ def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool)
 def post_preview(request: HttpRequest, franchise_id) -> HttpResponse:
     """The preview card for the editor's current content (htmx swaps it in as the person types)."""
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
-    with timezone.override(zone_of(franchise)):
+    with timezone.override(franchise.zone):
         form = PostForm(request.POST, franchise=franchise, intent="preview")
         form.is_valid()
     return render_in_zone(request, franchise, "posts/_preview.html", _preview(form, franchise))

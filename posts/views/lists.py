@@ -17,7 +17,7 @@ from gbp_scheduler.times import day_or_none
 
 from ..forms import PostFilterForm
 from ..selectors import posts_for_calendar, posts_for_user
-from ._common import render_in_zone, zone_of
+from ._common import render_in_zone
 
 PAGE_SIZE = 25
 
@@ -42,7 +42,7 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
     if franchise is None and filters.get("franchise"):
         franchise = next((f for f in franchises if str(f.pk) == filters["franchise"]), None)
     # Dates are days in the franchise's zone; across franchises with different zones, days in UTC.
-    zone = zone_of(franchise) if franchise else dt.UTC
+    zone = franchise.zone if franchise else dt.UTC
     starts = _day_start(filters.get("date_from"), zone)
     ends = _day_start(filters["date_to"] + dt.timedelta(days=1), zone) if filters.get("date_to") else None
     posts = posts_for_user(
@@ -74,7 +74,7 @@ def _day_start(day: dt.date | None, zone) -> dt.datetime | None:
 @require_GET
 def post_calendar(request: HttpRequest, franchise_id) -> HttpResponse:
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
-    zone = zone_of(franchise)
+    zone = franchise.zone
     view = "week" if request.GET.get("view") == "week" else "month"
     today = dt.datetime.now(zone).date()
     day = day_or_none(request.GET.get("date")) or today  # a missing, malformed or absurd date shows today

@@ -1,17 +1,5 @@
-"""Email the operators (ADMINS) about stuck publish locks and generation-queue trouble.
+"""`manage.py check_alerts`: the check-alerts job (declared in gbp_scheduler/jobs.py)."""
 
-Run it every few minutes from cron; each alert goes out at most once an hour per condition.
-"""
+from gbp_scheduler.jobs import job_command
 
-from __future__ import annotations
-
-from gbp_scheduler.cron import JobCommand, TimeBudget
-from health.services import alerts_job
-
-
-class Command(JobCommand):
-    help = "Email the operators about stuck publish locks and generation-queue failures (once an hour each)."
-    job_name = "check-alerts"
-
-    def job(self, *, budget: TimeBudget) -> dict:
-        return alerts_job(budget=budget)
+Command = job_command("check-alerts")

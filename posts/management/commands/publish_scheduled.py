@@ -1,15 +1,5 @@
-from gbp_scheduler.cron import JobCommand, TimeBudget
-from posts.services import Result, posts_publish_due
+"""`manage.py publish_scheduled`: the publish-scheduled job (declared in gbp_scheduler/jobs.py)."""
 
+from gbp_scheduler.jobs import job_command
 
-class Command(JobCommand):
-    help = "Publish due scheduled posts to Google, exactly once (the publish-scheduled cron job)."
-    job_name = "publish-scheduled"
-
-    def job(self, *, budget: TimeBudget) -> dict:
-        return posts_publish_due(budget=budget, on_result=self.progress)
-
-    def progress(self, result: Result) -> None:
-        note = " (found on Google, adopted)" if result.reconciled else ""
-        detail = f": {result.message}" if result.message else ""
-        self.stdout.write(f"post {result.post_id} {result.outcome}{note}{detail}")
+Command = job_command("publish-scheduled")

@@ -17,8 +17,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Franchise, Membership
-from .services import franchise_create, membership_set
+from franchises.models import Franchise, Membership
+from franchises.services import franchise_create, membership_set
+from gbp_scheduler.jobs import TimeBudget
+from generation.services.fill import generation_queue_fill
+from posts.models import Post
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +94,6 @@ def _connect(franchise: Franchise, sandbox, account_id: str, location_id: str, *
 
 
 def _posts(franchise: Franchise, user) -> None:
-    from posts.models import Post
-
     now = timezone.now()
     name = franchise.name
 
@@ -165,9 +166,6 @@ def demo_data_ensure() -> DemoLogin:
         _posts(franchise, users[DEMO_USERNAME])
     if sandbox is None:
         logger.warning("No sandbox at GOOGLE_API_BASE_URL: demo franchises are left unconnected.")
-
-    from gbp_scheduler.cron import TimeBudget
-    from generation.services import generation_queue_fill
 
     transaction.on_commit(lambda: generation_queue_fill(budget=TimeBudget(seconds=60)))
     return DemoLogin(DEMO_USERNAME, DEMO_PASSWORD, created=True)

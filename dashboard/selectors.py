@@ -1,4 +1,4 @@
-"""Reads of the dashboard's home page and the franchise admin pages.
+"""Reads of the top-level pages: the home page and headquarters' system page.
 
 The home page shows one card per franchise, so every per-franchise figure comes from an
 annotation or a sliced prefetch (one windowed query for all franchises): the number of queries
@@ -7,6 +7,9 @@ stays the same whether the user sees 2 franchises or 500.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
     BooleanField,
@@ -16,17 +19,16 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from franchises.models import CONNECTED, NEEDS_RECONNECT, Franchise, Membership
+from franchises.selectors import franchises_for_user
 from posts.models import Post
-
-from .models import Franchise, Membership
-from .selectors import franchises_for_user
 
 HOME_UPCOMING = 3
 HOME_FAILURES = 3
@@ -56,14 +58,13 @@ def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
         .annotate(n=Count("id"))
         .values("n")
     )
-    connected = Q(google_refresh_token__isnull=False)
-    needs_reconnect = ExpressionWrapper(connected & Q(google_auth_valid=False), output_field=BooleanField())
+    needs_reconnect = ExpressionWrapper(NEEDS_RECONNECT, output_field=BooleanField())
     return (
         franchises_for_user(user=user)
         .annotate(
             drafts_waiting=Coalesce(Subquery(drafts, output_field=IntegerField()), 0),
             user_is_admin=is_admin,
-            google_connected=ExpressionWrapper(connected, output_field=BooleanField()),
+            google_connected=ExpressionWrapper(CONNECTED, output_field=BooleanField()),
             google_needs_reconnect=needs_reconnect,
         )
         # The page shows whether there is a token, never the token: skip reading and decrypting them.
@@ -76,10 +77,15 @@ def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
     )
 
 
-def memberships_of_franchise(*, franchise: Franchise) -> QuerySet[Membership]:
-    """Members with their users, admins first."""
+STUCK_LIST_LIMIT = 100
+
+
+def posts_stuck_in_publishing_list(*, now: dt.datetime | None = None) -> QuerySet[Post]:
+    """The posts behind the health check's stuck-lock count (locks older than
+    HEALTH_STUCK_LOCK_MINUTES), oldest lock first, at most STUCK_LIST_LIMIT."""
+    cutoff = (now or timezone.now()) - dt.timedelta(minutes=settings.HEALTH_STUCK_LOCK_MINUTES)
     return (
-        Membership.objects.filter(franchise=franchise)
-        .select_related("user")
-        .order_by("role", "user__username")  # "admin" sorts before "staff"
+        Post.objects.filter(publishing_at__isnull=False, publishing_at__lt=cutoff)
+        .select_related("franchise")
+        .order_by("publishing_at", "id")[:STUCK_LIST_LIMIT]
     )

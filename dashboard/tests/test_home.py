@@ -33,7 +33,7 @@ def _busy_franchise(name: str, **fields) -> Franchise:
 
 
 def test_the_home_page_is_at_the_root_and_needs_a_login(client):
-    assert reverse("franchises:home") == HOME
+    assert reverse("dashboard:home") == HOME
     response = client.get(HOME)
     assert response.status_code == 302
     assert response["Location"] == reverse("login") + "?next=/"

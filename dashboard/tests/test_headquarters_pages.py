@@ -130,7 +130,7 @@ def test_a_script_in_a_franchise_name_or_reason_stays_text_in_the_json(client):
 def test_the_system_page_needs_a_login(client):
     response = client.get(SYSTEM)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login") + "?next=")
-    response = client.post(reverse("franchises:system_job_run", args=["publish-scheduled"]))
+    response = client.post(reverse("dashboard:system_job_run", args=["publish-scheduled"]))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login") + "?next=")
 
 
@@ -139,7 +139,7 @@ def test_franchise_users_get_403_even_with_django_staff_status(client, role):
     user = member_of(make_franchise(), role=role, is_staff=True)
     logged_in(client, user)
     assert client.get(SYSTEM).status_code == 403
-    assert client.post(reverse("franchises:system_job_run", args=["generate-drafts"])).status_code == 403
+    assert client.post(reverse("dashboard:system_job_run", args=["generate-drafts"])).status_code == 403
 
 
 def test_the_nav_shows_system_to_superusers_only(client):
@@ -180,7 +180,7 @@ def test_run_now_publishes_a_due_post_and_shows_the_summary(client, sandbox, one
     franchise = connected(sandbox)
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED, summary="Fresh bread at 7.")
     logged_in(client, make_user(superuser=True))
-    response = client.post(reverse("franchises:system_job_run", args=["publish-scheduled"]), follow=True)
+    response = client.post(reverse("dashboard:system_job_run", args=["publish-scheduled"]), follow=True)
     assert response.redirect_chain == [(SYSTEM, 302)]
     summary = _job_summary(response)
     assert summary["job"] == "publish-scheduled" and summary["published"] == 1
@@ -192,7 +192,7 @@ def test_run_now_publishes_a_due_post_and_shows_the_summary(client, sandbox, one
 def test_run_now_fills_the_generation_queue(client, sandbox):
     franchise = connected(sandbox, posts_per_week=2)
     logged_in(client, make_user(superuser=True))
-    response = client.post(reverse("franchises:system_job_run", args=["generate-drafts"]), follow=True)
+    response = client.post(reverse("dashboard:system_job_run", args=["generate-drafts"]), follow=True)
     assert _job_summary(response)["job"] == "generate-drafts"
     assert GenerationQueue.objects.filter(franchise=franchise).count() == 2
 
@@ -200,8 +200,8 @@ def test_run_now_fills_the_generation_queue(client, sandbox):
 def test_run_now_processes_the_generation_queue_against_the_sandbox(client, sandbox, one_worker):
     franchise = connected(sandbox, posts_per_week=1, description="Bakery", city="Austin")
     logged_in(client, make_user(superuser=True))
-    client.post(reverse("franchises:system_job_run", args=["generate-drafts"]))
-    response = client.post(reverse("franchises:system_job_run", args=["process-generation-queue"]), follow=True)
+    client.post(reverse("dashboard:system_job_run", args=["generate-drafts"]))
+    response = client.post(reverse("dashboard:system_job_run", args=["process-generation-queue"]), follow=True)
     summary = _job_summary(response)
     assert summary["job"] == "process-generation-queue" and summary["completed"] == 1
     assert Post.objects.filter(franchise=franchise, source=Post.Source.AI).count() == 1
@@ -211,8 +211,8 @@ def test_run_now_refuses_unknown_jobs_get_and_missing_csrf():
     superuser = make_user(superuser=True)
     client = Client(enforce_csrf_checks=True)
     client.force_login(superuser)
-    assert client.post(reverse("franchises:system_job_run", args=["rm-rf"])).status_code == 403  # CSRF first
+    assert client.post(reverse("dashboard:system_job_run", args=["rm-rf"])).status_code == 403  # CSRF first
     client = Client()
     client.force_login(superuser)
-    assert client.post(reverse("franchises:system_job_run", args=["rm-rf"])).status_code == 404
-    assert client.get(reverse("franchises:system_job_run", args=["publish-scheduled"])).status_code == 405
+    assert client.post(reverse("dashboard:system_job_run", args=["rm-rf"])).status_code == 404
+    assert client.get(reverse("dashboard:system_job_run", args=["publish-scheduled"])).status_code == 405

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from franchises.demo import demo_data_ensure
+from dashboard.demo import demo_data_ensure
 
 
 class Command(BaseCommand):

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from .views import headquarters, home
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("metrics/", headquarters.metrics_page, name="metrics"),
+    path("system/", headquarters.system_page, name="system"),
+    path("system/jobs/<slug:job>/run/", headquarters.system_job_run, name="system_job_run"),
+]

@@ -1,0 +1,1 @@
+"""The top-level pages: home (home.py) and headquarters' pages (headquarters.py)."""

@@ -1,0 +1,138 @@
+"""Headquarters' pages: the publishing metrics (also for franchise users, scoped to their
+franchises) and the superusers' system page with the health checks and the jobs to run now."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from franchises.selectors import franchises_for_user
+from gbp_scheduler.jobs import JOBS, JobBroke, job_get, job_run
+from gbp_scheduler.times import duration_text
+from health.checks import health_report
+from health.metrics import publishing_metrics
+
+from ..selectors import posts_stuck_in_publishing_list
+
+logger = logging.getLogger(__name__)
+
+METRICS_PAGE_DAYS = (7, 30)
+CHECK_TITLES = {
+    "database": "Database",
+    "googleAuth": "Google authorization",
+    "anthropic": "Anthropic API",
+    "tokenEncryption": "Token encryption",
+    "publishLocks": "Publish locks",
+    "generationQueue": "Generation queue",
+}
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _metrics_row(name: str, stats: dict) -> dict:
+    times = stats["timeToPublishSeconds"]
+    return {
+        "name": name,
+        **stats,
+        "success": _percent(stats["successRate"]),
+        "mean": duration_text(times["mean"]),
+        "median": duration_text(times["median"]),
+        "p95": duration_text(times["p95"]),
+    }
+
+
+@login_required
+@require_GET
+def metrics_page(request: HttpRequest) -> HttpResponse:
+    """Success rate, time to publish and failures by reason of the user's franchises, with charts
+    drawn by static/js/metrics.js from the same numbers (embedded with json_script)."""
+    days = request.GET.get("days", "")
+    days = int(days) if days.isdigit() and int(days) in METRICS_PAGE_DAYS else METRICS_PAGE_DAYS[0]
+    data = publishing_metrics(franchises=franchises_for_user(user=request.user), days=days)
+    rows = [_metrics_row(f["name"], f) for f in data["franchises"]]
+    chart = {
+        "labels": [f["name"] for f in data["franchises"]],
+        "successRate": [
+            None if f["successRate"] is None else round(f["successRate"] * 100, 1) for f in data["franchises"]
+        ],
+        "published": [f["published"] for f in data["franchises"]],
+        "failed": [f["failed"] for f in data["franchises"]],
+        "mean": [f["timeToPublishSeconds"]["mean"] for f in data["franchises"]],
+        "median": [f["timeToPublishSeconds"]["median"] for f in data["franchises"]],
+        "p95": [f["timeToPublishSeconds"]["p95"] for f in data["franchises"]],
+        "reasons": data["overall"]["failuresByReason"],
+    }
+    context = {
+        "days": days,
+        "since": dt.datetime.fromisoformat(data["since"]),
+        "until": dt.datetime.fromisoformat(data["until"]),
+        "day_choices": METRICS_PAGE_DAYS,
+        "metrics": data,
+        "overall": _metrics_row("All your franchises", data["overall"]),
+        "rows": rows,
+        "chart": chart,
+    }
+    return render(request, "dashboard/metrics.html", context)
+
+
+def superuser_required(view):
+    """Log in first (redirect), then superusers only (403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only headquarters (superusers) can see the system page.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@never_cache
+@superuser_required
+@require_GET
+def system_page(request: HttpRequest) -> HttpResponse:
+    """The health checks with details, the posts stuck in publishing, and buttons to run a job now."""
+    report, _status = health_report(can_see_details=lambda: True)
+    checks = [{"key": key, "title": CHECK_TITLES.get(key, key), **check} for key, check in report["checks"].items()]
+    context = {
+        "report": report,
+        "checks": checks,
+        "auth_problems": [
+            f for f in report["checks"]["googleAuth"].get("franchises", []) if f["connected"] and not f["authValid"]
+        ],
+        "stuck": list(posts_stuck_in_publishing_list()),
+        "stuck_minutes": settings.HEALTH_STUCK_LOCK_MINUTES,
+        "jobs": JOBS,
+    }
+    return render(request, "dashboard/system.html", context)
+
+
+@superuser_required
+@require_POST
+def system_job_run(request: HttpRequest, job: str) -> HttpResponse:
+    """Run one job now, as the cron endpoint would, and show its JSON summary (or why it broke)."""
+    found = job_get(job)
+    if found is None:
+        raise Http404("No such job.")
+    try:
+        summary = job_run(found)
+    except JobBroke as exc:
+        messages.error(request, f"{job}: {exc}")
+    else:
+        logger.info("job %s run from the system page by %s", job, request.user.get_username())
+        messages.success(request, json.dumps(summary), extra_tags="job-summary")
+    return redirect("dashboard:system")

@@ -1,0 +1,226 @@
+"""The scheduled jobs, declared once, and everything every job shares.
+
+`JOBS` below is the only list of jobs. From it come:
+
+- the cron endpoints `/api/cron/<name>` (`gbp_scheduler/urls.py`, through `cron_view`),
+- the management commands (each app's `management/commands/<command>.py` is one line naming its
+  job, through `job_command`),
+- the System page's list and its "Run now" buttons (`dashboard`),
+- `vercel.json`'s crons (a test checks that file against this list),
+- `make run`'s local scheduler (`scripts/run_local.py`).
+
+A job is a service function `run(*, budget: TimeBudget) -> dict[str, int]` returning its counts.
+It is named here by its dotted path and imported only when it runs: the URL configuration loads
+this module, and a cold start must not pay for the Anthropic SDK to answer a health check.
+Strings, not imports, also keep this bottom layer from depending on the apps above it.
+
+`job_run` is the one place a job's run is wrapped: the time budget, the JSON answer, and what a
+broken run becomes (the database unreachable, the configuration wrong) for all three entry points.
+"""
+
+from __future__ import annotations
+
+import hmac
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # the URL path's last part, and the name in every answer and page
+    command: str  # manage.py <command>
+    target: str  # "package.module:function"
+    schedule: str  # cron expression, UTC (Vercel Cron and the local scheduler)
+    description: str
+    reports: bool = False  # the function takes `report`, a callable given one line per item done
+
+    def function(self) -> Callable[..., dict]:
+        module, _, attribute = self.target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+JOBS: list[Job] = [
+    Job(
+        name="publish-scheduled",
+        command="publish_scheduled",
+        target="posts.services.publishing:posts_publish_due",
+        schedule="*/15 * * * *",
+        description="Publish due posts to Google exactly once, after finishing pending updates and deletions there.",
+        reports=True,
+    ),
+    Job(
+        name="generate-drafts",
+        command="generate_drafts",
+        target="generation.services.fill:generation_queue_fill",
+        schedule="0 5 * * 0",
+        description="Queue the coming week's AI drafts (no AI calls).",
+    ),
+    Job(
+        name="process-generation-queue",
+        command="process_generation_queue",
+        target="generation.services.process:generation_queue_process",
+        schedule="*/15 * * * *",
+        description="Ask Claude for the queued drafts that are due.",
+        reports=True,
+    ),
+    Job(
+        name="check-alerts",
+        command="check_alerts",
+        target="health.services:alerts_job",
+        schedule="*/10 * * * *",
+        description="Email the operators about stuck publish locks and a stalled generation queue.",
+    ),
+]
+
+
+def job_get(name: str) -> Job | None:
+    return next((job for job in JOBS if job.name == name), None)
+
+
+# --- the time budget -------------------------------------------------------------------------------
+
+
+@dataclass
+class TimeBudget:
+    """A run takes no new work once `seconds` have passed since it started."""
+
+    seconds: float = field(default_factory=lambda: float(_settings().CRON_TIME_BUDGET_SECONDS))
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.seconds - self.elapsed)
+
+    @property
+    def deadline(self) -> float:
+        """The `time.monotonic()` value at which the budget runs out."""
+        return self.started + self.seconds
+
+    @property
+    def exhausted(self) -> bool:
+        return self.elapsed >= self.seconds
+
+
+def _settings():
+    from django.conf import settings
+
+    return settings
+
+
+# --- running a job ---------------------------------------------------------------------------------
+
+
+class JobBroke(Exception):
+    """The run itself broke (not one item of it): the database or the configuration.
+
+    `str()` is safe to answer over HTTP (a database error's text can name hosts and users, so
+    only its kind is in it); `detail` is for the operator's terminal and log."""
+
+    def __init__(self, public: str, detail: str):
+        super().__init__(public)
+        self.detail = detail
+
+
+def job_run(job: Job, **options) -> dict:
+    """Run `job` under a fresh budget; its counts wrapped in the JSON answer of every job.
+
+    Raises JobBroke when the run itself broke; a failing item is the job's to record."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from .times import iso_utc
+
+    started_at = timezone.now()
+    budget = TimeBudget()
+    try:
+        counts = job.function()(budget=budget, **options)
+    except DatabaseError as exc:
+        logger.exception("job %s broke", job.name)
+        raise JobBroke(
+            f"Database error: {exc.__class__.__name__}", f"the run broke on a database error: {exc}"
+        ) from exc
+    except ImproperlyConfigured as exc:
+        logger.error("job %s cannot run: %s", job.name, exc)
+        raise JobBroke(f"Bad configuration: {exc}", f"bad configuration: {exc}") from exc
+    return {"job": job.name, "startedAt": iso_utc(started_at), "durationMs": round(budget.elapsed * 1000), **counts}
+
+
+# --- over HTTP (Vercel Cron) -----------------------------------------------------------------------
+
+
+def bearer_secret_ok(request) -> bool:
+    """Whether the request carries `Authorization: Bearer $CRON_SECRET`, compared in constant time."""
+    secret = _settings().CRON_SECRET
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not secret or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(token.strip().encode(), secret.encode())
+
+
+def cron_view(job: Job):
+    """The endpoint of `job` for Vercel Cron (GET) and the seed's POST: 503 when CRON_SECRET is
+    unset, 401 on a missing or wrong secret, otherwise the run's JSON (500 JSON when it broke)."""
+    from django.http import HttpRequest, JsonResponse
+    from django.views.decorators.cache import never_cache
+    from django.views.decorators.csrf import csrf_exempt
+    from django.views.decorators.http import require_http_methods
+
+    @csrf_exempt
+    @never_cache
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest) -> JsonResponse:
+        if not _settings().CRON_SECRET:
+            return JsonResponse(
+                {"error": "CRON_SECRET is not configured; cron endpoints refuse to run open."}, status=503
+            )
+        if not bearer_secret_ok(request):
+            return JsonResponse({"error": "Unauthorized: send Authorization: Bearer <CRON_SECRET>."}, status=401)
+        try:
+            return JsonResponse(job_run(job))
+        except JobBroke as exc:
+            return JsonResponse({"job": job.name, "error": str(exc)}, status=500)
+
+    view.__name__ = f"cron_{job.command}"
+    return view
+
+
+# --- as a management command -----------------------------------------------------------------------
+
+
+def job_command(name: str):
+    """The management command class of the job `name`:
+
+        Command = job_command("publish-scheduled")
+
+    Exit 0 when the run completed (even if some items failed and were recorded); non-zero when
+    the run itself broke (database unreachable, bad configuration)."""
+    from django.core.management.base import BaseCommand, CommandError
+
+    job = job_get(name)
+    if job is None:
+        raise LookupError(f"No job named {name!r} in gbp_scheduler.jobs.JOBS")
+
+    class Command(BaseCommand):
+        help = job.description
+
+        def handle(self, *args, **options):
+            try:
+                summary = job_run(job, **({"report": self.stdout.write} if job.reports else {}))
+            except JobBroke as exc:
+                raise CommandError(f"{job.name}: {exc.detail}") from exc
+            parts = [f"{key}={value}" for key, value in summary.items() if key not in {"job", "startedAt"}]
+            self.stdout.write(f"{job.name}: " + " ".join(parts))
+
+    Command.job = job
+    return Command

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import RequestFactory
+
+from gbp_scheduler.jobs import Job, TimeBudget, cron_view
+
+calls: list[TimeBudget] = []
+
+
+def _job(*, budget: TimeBudget) -> dict:
+    calls.append(budget)
+    return {"published": 2, "failed": 1}
+
+
+view = cron_view(Job("test-job", "test_job", f"{__name__}:_job", "* * * * *", "A job for these tests."))
+rf = RequestFactory()
+
+
+@pytest.fixture(autouse=True)
+def _secret(settings):
+    settings.CRON_SECRET = "s3cret-value"
+    calls.clear()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_request_with_the_bearer_secret_runs_the_job_and_answers_its_summary(method):
+    response = view(getattr(rf, method)("/api/cron/x", HTTP_AUTHORIZATION="Bearer s3cret-value"))
+    body = json.loads(response.content)
+    assert response.status_code == 200
+    assert body["job"] == "test-job"
+    assert body["published"] == 2 and body["failed"] == 1
+    assert body["startedAt"].endswith("Z") and isinstance(body["durationMs"], int)
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic s3cret-value", "Bearer s3cret-valu", "s3cret-value"])
+def test_a_missing_or_wrong_secret_gets_401_json_and_runs_nothing(header):
+    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = view(rf.get("/api/cron/x", **extra))
+    assert response.status_code == 401
+    assert "error" in json.loads(response.content)
+    assert calls == []
+
+
+def test_an_unset_secret_makes_the_endpoint_refuse_with_503(settings):
+    settings.CRON_SECRET = ""
+    response = view(rf.get("/api/cron/x", HTTP_AUTHORIZATION="Bearer "))
+    assert response.status_code == 503
+    assert calls == []
+
+
+def test_other_methods_are_not_allowed():
+    assert view(rf.delete("/api/cron/x", HTTP_AUTHORIZATION="Bearer s3cret-value")).status_code == 405
+
+
+def test_a_budget_is_exhausted_once_its_seconds_pass():
+    assert not TimeBudget(seconds=60).exhausted
+    assert TimeBudget(seconds=0).exhausted
+
+
+def _misconfigured(*, budget):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ANTHROPIC_API_KEY is not set")
+
+
+def test_a_job_that_finds_bad_configuration_answers_500_json_naming_it():
+    broken = cron_view(Job("broken", "broken", f"{__name__}:_misconfigured", "* * * * *", ""))
+    response = broken(rf.get("/api/cron/x", HTTP_AUTHORIZATION="Bearer s3cret-value"))
+    assert response.status_code == 500
+    assert json.loads(response.content)["error"] == "Bad configuration: ANTHROPIC_API_KEY is not set"
+
+
+# --- the registry: every entry point comes from gbp_scheduler.jobs.JOBS ---------------------------
+
+
+def test_every_job_has_its_cron_url_command_and_vercel_cron_and_nothing_else_does():
+    from pathlib import Path
+
+    from django.core.management import get_commands, load_command_class
+    from django.urls import resolve
+
+    from gbp_scheduler.jobs import JOBS
+
+    vercel = json.loads((Path(__file__).resolve().parents[2] / "vercel.json").read_text())
+    crons = {cron["path"]: cron["schedule"] for cron in vercel["crons"]}
+    assert crons == {f"/api/cron/{job.name}": job.schedule for job in JOBS}
+    commands = get_commands()
+    for job in JOBS:
+        assert resolve(f"/api/cron/{job.name}").url_name == f"cron-{job.name}"
+        assert load_command_class(commands[job.command], job.command).job is job
+        assert job.function() is not None  # the target imports
+
+
+@pytest.mark.django_db
+def test_the_system_page_runs_a_misconfigured_job_with_a_message_instead_of_a_500(admin_client, settings):
+    settings.ANTHROPIC_API_KEY = ""
+    from generation.models import GenerationQueue
+    from posts.tests.factories import make_franchise
+
+    GenerationQueue.objects.create(
+        franchise=make_franchise(google_refresh_token="1//t"),
+        week_start="2026-11-30",
+        slot=0,
+        scheduled_for="2026-11-29T00:00:00Z",
+    )
+    from django.urls import reverse
+
+    answer = admin_client.post(reverse("dashboard:system_job_run", args=["process-generation-queue"]), follow=True)
+
+    assert answer.status_code == 200
+    assert any("Bad configuration" in str(m) and "ANTHROPIC_API_KEY" in str(m) for m in answer.context["messages"])
