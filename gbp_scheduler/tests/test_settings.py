@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -55,3 +56,34 @@ def test_production_like_settings_pass_the_deploy_check_without_warnings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _settings_of(*names: str, **env: str) -> dict:
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{name: getattr(settings, name) for name in {names!r}}}))"
+    )
+    result = _manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_on_vercel_the_deployment_host_names_are_allowed_and_the_cdn_serves_static_files():
+    vercel = {
+        "VERCEL": "1",
+        "VERCEL_URL": "gbp-abc123-team.vercel.app",
+        "VERCEL_BRANCH_URL": "gbp-git-feature-team.vercel.app",
+        "VERCEL_PROJECT_PRODUCTION_URL": "posts.example.com",
+    }
+    on_vercel = _settings_of("ALLOWED_HOSTS", "MIDDLEWARE", **PRODUCTION, **vercel)
+    assert on_vercel["ALLOWED_HOSTS"] == [
+        "gbp.example.com",
+        "gbp-abc123-team.vercel.app",
+        "gbp-git-feature-team.vercel.app",
+        "posts.example.com",
+    ]
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" not in on_vercel["MIDDLEWARE"]
+
+    plain_server = _settings_of("ALLOWED_HOSTS", "MIDDLEWARE", **PRODUCTION, VERCEL_URL="ignored.vercel.app")
+    assert plain_server["ALLOWED_HOSTS"] == ["gbp.example.com"]
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in plain_server["MIDDLEWARE"]
