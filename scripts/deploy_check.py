@@ -272,25 +272,41 @@ def fernet_key() -> str:
 def passthrough_env() -> dict[str, str]:
     """Machine settings the build's tools need (proxies, certificates, package indexes), nothing else."""
     keep = ("HOME", "LANG", "LC_ALL", "TMPDIR", "CI", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
+    keep += ("CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS")
     prefixes = ("UV_", "PIP_", "NPM_CONFIG_", "npm_config_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy")
     prefixes += ("https_proxy", "no_proxy")
     return {k: v for k, v in os.environ.items() if k in keep or k.startswith(prefixes)}
 
 
-def vercel_build(project: Path, vercel: Path, uv: Path, python: str) -> Path:
+def build_env(uv: Path, python: str) -> dict[str, str]:
     node_dir = str(Path(shutil.which("node") or "/usr/bin/node").parent)
-    env = {
+    return {
         **passthrough_env(),
         # The Python of .python-version first, so the builder (through uv) finds it.
         "PATH": os.pathsep.join(
             [str(Path(python).parent), str(uv.parent), node_dir, "/usr/local/bin", "/usr/bin", "/bin"]
         ),
         "VERCEL_TELEMETRY_DISABLED": "1",
-        # The builder imports the settings (to find WSGI_APPLICATION) and runs collectstatic, so
-        # these two must be set for the build too, on Vercel in Production and in Preview.
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEY": fernet_key(),
     }
+
+
+def check_build_needs_secrets(project: Path, vercel: Path, env: dict[str, str]) -> None:
+    """The README's warning: without SECRET_KEY and FIELD_ENCRYPTION_KEY the build stops."""
+    print("  $ vercel build --yes, without SECRET_KEY and FIELD_ENCRYPTION_KEY")
+    bare = subprocess.run(
+        [str(vercel), "build", "--yes"], cwd=project, env=env, capture_output=True, text=True, timeout=900
+    )
+    check(
+        bare.returncode != 0 and "SECRET_KEY is not set" in bare.stdout + bare.stderr,
+        "without the two secrets the build stops, naming SECRET_KEY",
+        f"exit {bare.returncode}; output ends: {(bare.stdout + bare.stderr).strip()[-300:]}",
+    )
+
+
+def vercel_build(project: Path, vercel: Path, env: dict[str, str]) -> Path:
+    # The builder imports the settings (to find WSGI_APPLICATION) and runs collectstatic, so the
+    # two secrets must be set for the build too, on Vercel in Production and in Preview.
+    env = {**env, "SECRET_KEY": secrets.token_urlsafe(50), "FIELD_ENCRYPTION_KEY": fernet_key()}
     started = time.monotonic()
     run([str(vercel), "build", "--yes"], cwd=project, env=env, what="vercel build")
     print(f"  built in {time.monotonic() - started:.0f} s")
@@ -646,8 +662,10 @@ def main() -> int:
     uv = install_uv(python)
 
     section("vercel build --yes (Django preset, offline: hand-written .vercel/project.json)")
-    project = copy_project()
-    output = vercel_build(project, vercel, uv, python)
+    env = build_env(uv, python)
+    check_build_needs_secrets(copy_project(), vercel, env)
+    project = copy_project()  # afresh: the builder writes a pyproject.toml and uv.lock into it
+    output = vercel_build(project, vercel, env)
 
     section("The Build Output (.vercel/output)")
     config, func, vc_config = check_build_output(output, project, vercel_json, version)
