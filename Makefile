@@ -5,7 +5,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test chaos bench lint format venv clean
+.PHONY: run test chaos bench deploy-check lint format venv clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ chaos: venv
 # DATABASE_URL=postgres://... to measure on PostgreSQL; BENCH_ARGS=--quick for a smoke run.
 bench: venv
 	$(PY) bench/run_all.py $(BENCH_ARGS)
+
+# Vercel's own build of this checkout (`vercel build`, Django preset, no login), then the Build
+# Output and the built function checked; see scripts/deploy_check.py. Tools cached in var/.
+deploy-check:
+	$(PYTHON) scripts/deploy_check.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

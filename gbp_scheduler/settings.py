@@ -20,6 +20,8 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# Vercel sets VERCEL=1 in its builds and functions (a system environment variable).
+ON_VERCEL = env.bool("VERCEL", default=False)
 
 # --- secrets: no default outside DEBUG -------------------------------------------------
 
@@ -71,6 +73,12 @@ if _bad_keys:
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+if ON_VERCEL:
+    # The host names Vercel gives this deployment (its own URL, its branch URL, the production
+    # domain) are served without listing them, so a Preview deployment needs no ALLOWED_HOSTS.
+    for _vercel_host in ("VERCEL_URL", "VERCEL_BRANCH_URL", "VERCEL_PROJECT_PRODUCTION_URL"):
+        if env.str(_vercel_host, default=""):
+            ALLOWED_HOSTS.append(env.str(_vercel_host))
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- applications ----------------------------------------------------------------------
@@ -93,7 +101,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Static files. On a plain server (gunicorn) WhiteNoise serves STATIC_ROOT from the app. On
+    # Vercel the Django preset runs collectstatic into the Build Output and Vercel's CDN serves
+    # /static/ before a request reaches the function, so WhiteNoise is left out there.
+    *([] if ON_VERCEL else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

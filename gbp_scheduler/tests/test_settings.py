@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -62,3 +63,34 @@ def test_startup_with_a_malformed_encryption_key_fails_naming_the_variable():
     result = _manage("check", **{**PRODUCTION, "FIELD_ENCRYPTION_KEY": f"{good},not-a-fernet-key"})
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEY: key number 2 of 2 is not a Fernet key" in result.stderr
+
+
+def _settings_of(*names: str, **env: str) -> dict:
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{name: getattr(settings, name) for name in {names!r}}}))"
+    )
+    result = _manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_on_vercel_the_deployment_host_names_are_allowed_and_the_cdn_serves_static_files():
+    vercel = {
+        "VERCEL": "1",
+        "VERCEL_URL": "gbp-abc123-team.vercel.app",
+        "VERCEL_BRANCH_URL": "gbp-git-feature-team.vercel.app",
+        "VERCEL_PROJECT_PRODUCTION_URL": "posts.example.com",
+    }
+    on_vercel = _settings_of("ALLOWED_HOSTS", "MIDDLEWARE", **PRODUCTION, **vercel)
+    assert on_vercel["ALLOWED_HOSTS"] == [
+        "gbp.example.com",
+        "gbp-abc123-team.vercel.app",
+        "gbp-git-feature-team.vercel.app",
+        "posts.example.com",
+    ]
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" not in on_vercel["MIDDLEWARE"]
+
+    plain_server = _settings_of("ALLOWED_HOSTS", "MIDDLEWARE", **PRODUCTION, VERCEL_URL="ignored.vercel.app")
+    assert plain_server["ALLOWED_HOSTS"] == ["gbp.example.com"]
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in plain_server["MIDDLEWARE"]
