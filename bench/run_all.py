@@ -35,12 +35,14 @@ RUNS = {
     "generation": ["generation.py"],
     "health": ["health.py"],
     "dashboard": ["dashboard.py"],
+    "coldstart": ["coldstart.py", "--runs", "7"],
 }
 QUICK = {
     "publish": ["publish.py", "--posts", "100", "--franchises", "10", "--concurrency", "4", "--quota", "6000"],
     "generation": ["generation.py", "--franchises", "100", "--rows", "20", "--latency-ms", "200", "--concurrency", "4"],
     "health": ["health.py", "--polls", "100", "--franchises", "50"],
     "dashboard": ["dashboard.py", "--franchises", "10", "--posts", "500", "--requests", "5"],
+    "coldstart": ["coldstart.py", "--runs", "2"],
 }
 
 

@@ -2,15 +2,21 @@
 
 It sets timeouts, leaves retries to our queue (max_retries=0: the queue's backoff is the retry
 policy), and turns the SDK's errors into two kinds: transient (retry later) and permanent.
+
+The SDK is imported on first use (`_sdk()`), not with this module: it takes the better part of a
+second, and every cold process would pay it for pages and health checks that never call Claude.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import anthropic
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import anthropic
 
 PROBE_TIMEOUT_SECONDS = 5.0
 
@@ -40,6 +46,12 @@ class AnthropicAccountError(AnthropicPermanentError):
     this one, so a run stops taking new work instead of failing the whole queue row by row."""
 
 
+def _sdk():
+    import anthropic
+
+    return anthropic
+
+
 def client(*, timeout: float | None = None) -> anthropic.Anthropic:
     """The SDK client for the current settings, shared: building one costs tens of ms and opens a
     fresh connection (a TLS handshake against the real API); it is safe to share between threads."""
@@ -51,7 +63,7 @@ def client(*, timeout: float | None = None) -> anthropic.Anthropic:
 @functools.lru_cache(maxsize=8)
 def _client(api_key: str, base_url: str, timeout: float) -> anthropic.Anthropic:
     # Keyed on the settings, so a changed key or base URL takes effect at once.
-    return anthropic.Anthropic(api_key=api_key or None, base_url=base_url or None, timeout=timeout, max_retries=0)
+    return _sdk().Anthropic(api_key=api_key or None, base_url=base_url or None, timeout=timeout, max_retries=0)
 
 
 def _retry_after(exc: anthropic.APIStatusError) -> float | None:
@@ -64,11 +76,11 @@ def _retry_after(exc: anthropic.APIStatusError) -> float | None:
 
 def error_from_sdk(exc: Exception) -> AnthropicError:
     """Map an SDK exception to our kinds, with a message a person can act on."""
-    if isinstance(exc, anthropic.APITimeoutError):
+    if isinstance(exc, _sdk().APITimeoutError):
         return AnthropicTransientError("Anthropic did not answer in time.")
-    if isinstance(exc, anthropic.APIConnectionError):
+    if isinstance(exc, _sdk().APIConnectionError):
         return AnthropicTransientError("Could not connect to Anthropic.")
-    if isinstance(exc, anthropic.APIStatusError):
+    if isinstance(exc, _sdk().APIStatusError):
         status = exc.status_code
         detail = getattr(exc, "message", "") or str(exc)
         message = f"Anthropic answered {status}: {detail}"
@@ -93,7 +105,7 @@ def models_list() -> ModelsProbe:
     """List models: the free call that proves the API is reachable and the key works."""
     try:
         page = client(timeout=PROBE_TIMEOUT_SECONDS).models.list(limit=20)
-    except anthropic.AnthropicError as exc:
+    except _sdk().AnthropicError as exc:
         raise error_from_sdk(exc) from exc
     return ModelsProbe(model_count=len(page.data))
 
@@ -131,7 +143,7 @@ def messages_create(
             output_config={"format": {"type": "json_schema", "schema": output_schema}},
             timeout=min(default_timeout, timeout) if timeout else default_timeout,
         )
-    except anthropic.AnthropicError as exc:
+    except _sdk().AnthropicError as exc:
         raise error_from_sdk(exc) from exc
     usage = message.usage
     return MessageReply(

@@ -18,14 +18,16 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from django.conf import settings
 
 from ..models import Franchise
 from . import oauth
 from .tokens import google_access_token_get
+
+if TYPE_CHECKING:
+    import httpx
 
 ACCOUNTS_HOST = "https://mybusinessaccountmanagement.googleapis.com"
 LOCATIONS_HOST = "https://mybusinessbusinessinformation.googleapis.com"
@@ -174,7 +176,10 @@ _client: httpx.Client | None = None
 
 
 def _http() -> httpx.Client:
-    """One pooled client per process (httpx.Client is thread-safe); timeouts are set per request."""
+    """One pooled client per process (httpx.Client is thread-safe); timeouts are set per request.
+    httpx is imported here, on the first call to Google, not when the app starts."""
+    import httpx
+
     global _client
     with _client_lock:
         if _client is None:
@@ -183,6 +188,8 @@ def _http() -> httpx.Client:
 
 
 def _timeout() -> httpx.Timeout:
+    import httpx
+
     seconds = oauth.timeout_seconds()
     return httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
@@ -250,6 +257,8 @@ def _call(
 
 
 def _send(method: str, url: str, token: str, *, params: dict | None, json: Any, what: str) -> httpx.Response:
+    import httpx
+
     headers = {"Authorization": f"Bearer {token}"}
     try:
         return _http().request(method, url, params=params, json=json, headers=headers, timeout=_timeout())

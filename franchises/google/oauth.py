@@ -3,7 +3,14 @@
 Built on google-auth-oauthlib's `Flow` (the web consent flow, PKCE) and google-auth's
 `Credentials` (refresh). Every endpoint URL comes from `settings.GOOGLE_API_BASE_URL` when it is
 set (the local sandbox), else Google's real hosts. Every call has a timeout. Wire errors become a
-few exceptions of this module; `google_tokens` turns them into what the rest of the app sees.
+few exceptions of this module; `tokens` turns them into what the rest of the app sees.
+
+HTTP here is `requests`, because google-auth and google-auth-oauthlib are built on it (the
+revoke call uses it too, so OAuth has one HTTP library). The Business Profile API client uses
+httpx instead, for one pooled client that is safe to share between a run's threads.
+
+The Google libraries are imported inside the functions that use them: they cost about half a
+second, and most requests (pages, health checks, cold starts) never call Google.
 
 Nothing here logs or raises a token: requests-oauthlib logs whole token requests and answers
 (client secret, code, tokens) at DEBUG, so its loggers are held at INFO below.
@@ -15,16 +22,14 @@ import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import google.auth.exceptions
-import google.auth.transport.requests
-import httpx
-import requests
 from django.conf import settings
-from google.oauth2.credentials import Credentials
-from google_auth_oauthlib.flow import Flow
-from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+if TYPE_CHECKING:
+    from google_auth_oauthlib.flow import Flow
 
 SCOPE = "https://www.googleapis.com/auth/business.manage"
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
@@ -93,6 +98,8 @@ def _allow_http_loopback(uri: str) -> None:
 
 
 def _flow(*, redirect_uri: str, state: str | None = None, code_verifier: str | None = None) -> Flow:
+    from google_auth_oauthlib.flow import Flow
+
     urls = endpoints()
     _allow_http_loopback(urls.token_uri)
     config = {
@@ -121,6 +128,9 @@ def authorization_url_build(*, redirect_uri: str) -> tuple[str, str, str]:
 
 def code_exchange(*, code: str, redirect_uri: str, code_verifier: str) -> TokenGrant:
     """Trade the callback's code for tokens (PKCE-checked by Google)."""
+    import requests
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
     flow = _flow(redirect_uri=redirect_uri, code_verifier=code_verifier)
     try:
         token = flow.fetch_token(code=code, timeout=timeout_seconds())
@@ -150,7 +160,8 @@ def code_exchange(*, code: str, redirect_uri: str, code_verifier: str) -> TokenG
     )
 
 
-def _exchange_error(exc: OAuth2Error) -> OAuthError:
+def _exchange_error(exc) -> OAuthError:
+    """An oauthlib OAuth2Error as one of ours."""
     detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
     if exc.error in ("invalid_grant", "access_denied", "invalid_scope"):
         return OAuthInvalidGrant(f"Google refused the sign-in ({detail}). Please connect again.")
@@ -162,17 +173,26 @@ def _exchange_error(exc: OAuth2Error) -> OAuthError:
     )
 
 
-class _TimeoutRequest(google.auth.transport.requests.Request):
+@cache
+def _timeout_request_class():
     """google-auth's requests transport, with our timeout instead of its 120 s default."""
+    import google.auth.transport.requests
 
-    def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
-        return super().__call__(
-            url, method=method, body=body, headers=headers, timeout=timeout or timeout_seconds(), **kwargs
-        )
+    class TimeoutRequest(google.auth.transport.requests.Request):
+        def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
+            return super().__call__(
+                url, method=method, body=body, headers=headers, timeout=timeout or timeout_seconds(), **kwargs
+            )
+
+    return TimeoutRequest
 
 
 def access_token_refresh(*, refresh_token: str) -> TokenGrant:
     """A new access token from a refresh token, through google-auth's Credentials."""
+    import google.auth.exceptions
+    import requests
+    from google.oauth2.credentials import Credentials
+
     credentials = Credentials(
         token=None,
         refresh_token=refresh_token,
@@ -182,7 +202,7 @@ def access_token_refresh(*, refresh_token: str) -> TokenGrant:
     )
     with requests.Session() as session:
         try:
-            credentials.refresh(_TimeoutRequest(session))
+            credentials.refresh(_timeout_request_class()(session))
         except google.auth.exceptions.RefreshError as exc:
             raise _refresh_error(exc) from None  # `from None`: the cause's args hold Google's raw body
         except google.auth.exceptions.TransportError as exc:
@@ -197,7 +217,8 @@ def access_token_refresh(*, refresh_token: str) -> TokenGrant:
     return TokenGrant(access_token=credentials.token, expires_at=expires_at, refresh_token=rotated, scopes=())
 
 
-def _refresh_error(exc: google.auth.exceptions.RefreshError) -> OAuthError:
+def _refresh_error(exc) -> OAuthError:
+    """google-auth's RefreshError as one of ours."""
     data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
     error = str(data.get("error") or "")
     description = str(data.get("error_description") or "")
@@ -219,9 +240,11 @@ def token_revoke(*, token: str) -> bool:
 
     The token goes in the form body, never the URL, so it cannot land in access logs.
     """
+    import requests
+
     try:
-        answer = httpx.post(endpoints().revoke_uri, data={"token": token}, timeout=timeout_seconds())
-    except httpx.HTTPError as exc:
+        answer = requests.post(endpoints().revoke_uri, data={"token": token}, timeout=timeout_seconds())
+    except requests.RequestException as exc:
         raise OAuthTransientError(f"Google's revoke endpoint could not be reached ({type(exc).__name__}).") from None
     if answer.status_code == 200:
         return True

@@ -114,3 +114,31 @@ def test_the_system_page_runs_a_misconfigured_job_with_a_message_instead_of_a_50
 
     assert answer.status_code == 200
     assert any("Bad configuration" in str(m) and "ANTHROPIC_API_KEY" in str(m) for m in answer.context["messages"])
+
+
+def test_the_url_configuration_loads_no_sdk_until_google_or_anthropic_is_called():
+    """A cold process answers its first request without importing the Anthropic SDK or the Google
+    libraries (they cost most of a second): they load when a draft is written or Google called."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys, django; django.setup();"
+        "from django.urls import get_resolver; get_resolver().url_patterns;"
+        "from django.test import Client; Client().get('/api/health/live');"
+        "print(','.join(m for m in ('anthropic', 'google.auth', 'google_auth_oauthlib', 'google.oauth2', "
+        "'httpx', 'requests', 'oauthlib') if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gbp_scheduler.settings", "DATABASE_URL": "sqlite:///:memory:"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
