@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Franchise, Membership
+from .models import Franchise, FranchiseEvent, GoogleConnection, Membership
 
 
 class MembershipInline(admin.TabularInline):
@@ -27,15 +27,17 @@ class FranchiseAdmin(admin.ModelAdmin):
     # The token columns are never shown or editable here: connecting happens through Google's
     # consent flow, and the ciphertext is of no use to a person.
     exclude = ["google_refresh_token", "google_access_token"]
+    # The Google connection and its mirrored state change only through the connect pages.
     readonly_fields = [
         "connected",
+        "google_connection",
+        "google_auth_valid",
+        "google_auth_error",
         "google_token_expires_at",
         "google_account_id",
         "google_location_id",
         "google_location_title",
         "google_connected_at",
-        "google_auth_alerted_at",
-        "google_token_refresh_lease_until",
         "created_at",
         "updated_at",
     ]
@@ -52,3 +54,34 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "franchise__name"]
     autocomplete_fields = ["user", "franchise"]
     list_select_related = ["user", "franchise"]
+
+
+@admin.register(GoogleConnection)
+class GoogleConnectionAdmin(admin.ModelAdmin):
+    """Read-only: a connection is made, renewed and removed through Google's consent flow."""
+
+    list_display = ["__str__", "auth_valid", "token_expires_at", "connected_at"]
+    list_filter = ["auth_valid"]
+    search_fields = ["google_email", "google_user_id"]
+    exclude = ["refresh_token", "access_token"]
+    readonly_fields = [f.name for f in GoogleConnection._meta.fields if f.name not in ("refresh_token", "access_token")]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(FranchiseEvent)
+class FranchiseEventAdmin(admin.ModelAdmin):
+    list_display = ["franchise", "action", "actor", "created_at"]
+    list_filter = ["action"]
+    list_select_related = ["franchise", "actor"]
+    readonly_fields = [f.name for f in FranchiseEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from gbp_scheduler.encryption import EncryptedTextField
 
@@ -41,28 +42,82 @@ class FranchiseQuerySet(models.QuerySet):
         return self.filter(CONNECTED, is_active=True, ai_drafts_enabled=True, posts_per_week__gt=0)
 
 
+class GoogleConnection(models.Model):
+    """One Google account's grant to this site (for one OAuth client): the tokens every franchise
+    connected through that account publishes with.
+
+    A franchise group usually connects all its locations through one headquarters account, and
+    Google keeps at most 100 live refresh tokens per account and client (the 101st silently
+    kills the oldest), so a grant is shared, never minted per franchise. The account is known by
+    its OpenID subject (`google_user_id`); grants made before that was asked for have none.
+
+    The seed's monitoring queries read the state on `franchises`; every change here is mirrored
+    onto the connection's franchises in the same transaction (franchises/google/tokens.py).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    google_user_id = models.CharField(max_length=64, blank=True, default="")
+    google_email = models.CharField(max_length=254, blank=True, default="")
+    oauth_client_id = models.CharField(max_length=200, blank=True, default="")
+    refresh_token = EncryptedTextField(null=True, blank=True)
+    access_token = EncryptedTextField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    auth_valid = models.BooleanField(default=True)
+    auth_error = models.TextField(blank=True, default="")
+    # When the admins were emailed that this grant broke; cleared on reconnect, so they hear
+    # about each breakage once.
+    auth_alerted_at = models.DateTimeField(null=True, blank=True)
+    # A refresh in flight holds this lease until the given time (franchises/google/tokens.py):
+    # concurrent callers wait for its result instead of refreshing too.
+    token_refresh_lease_until = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "google_connections"
+        ordering = ["google_email", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["google_user_id", "oauth_client_id"],
+                condition=~Q(google_user_id=""),
+                name="google_connections_one_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.google_email or f"Google connection {str(self.pk)[:8]}"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.refresh_token is not None
+
+
 class Franchise(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True, help_text="Inactive franchises are skipped by every job.")
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
 
-    # Google connection. NULL refresh token means "not connected".
+    # The Google connection it publishes through, and its location on Google.
+    google_connection = models.ForeignKey(
+        GoogleConnection, null=True, blank=True, on_delete=models.PROTECT, related_name="franchises"
+    )
+    google_account_id = models.CharField(max_length=64, blank=True, default="")
+    google_location_id = models.CharField(max_length=64, blank=True, default="")
+    google_location_title = models.CharField(max_length=300, blank=True, default="")
+    google_connected_at = models.DateTimeField(null=True, blank=True)
+    # The connection's state, mirrored here for the seed's monitoring queries: NULL refresh token
+    # means "not connected", google_auth_valid false means "must reconnect". Written only by
+    # franchises/google/ (tokens.connection_mirror), never on their own.
     google_refresh_token = EncryptedTextField(null=True, blank=True)
     google_access_token = EncryptedTextField(null=True, blank=True)
     google_token_expires_at = models.DateTimeField(null=True, blank=True)
     google_auth_valid = models.BooleanField(default=True)
     google_auth_error = models.TextField(blank=True, default="")
-    google_account_id = models.CharField(max_length=64, blank=True, default="")
-    google_location_id = models.CharField(max_length=64, blank=True, default="")
-    google_location_title = models.CharField(max_length=300, blank=True, default="")
-    google_connected_at = models.DateTimeField(null=True, blank=True)
-    # When the franchise admins were emailed that Google access broke; cleared on reconnect, so
-    # they hear about each breakage once.
-    google_auth_alerted_at = models.DateTimeField(null=True, blank=True)
-    # A refresh in flight holds this lease until the given time (see franchises/google_tokens.py):
-    # concurrent callers wait for its result instead of refreshing too.
-    google_token_refresh_lease_until = models.DateTimeField(null=True, blank=True)
 
     # AI drafts and the business profile they are written from.
     posts_per_week = models.PositiveSmallIntegerField(default=2, help_text="AI drafts a week; 0 = none.")
@@ -87,6 +142,13 @@ class Franchise(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(posts_per_week__lte=MAX_POSTS_PER_WEEK), name="franchises_posts_per_week_max"
+            ),
+            # One location, one franchise: two active franchises publishing to the same location
+            # would each post there.
+            models.UniqueConstraint(
+                fields=["google_account_id", "google_location_id"],
+                condition=Q(is_active=True) & ~Q(google_location_id=""),
+                name="franchises_one_active_per_location",
             ),
         ]
 
@@ -132,3 +194,48 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.franchise} ({self.role})"
+
+
+class FranchiseEvent(models.Model):
+    """A change to a franchise itself, kept as its history beside its posts' (who connected,
+    reconnected, changed the location or disconnected Google, and when)."""
+
+    class Action(models.TextChoices):
+        GOOGLE_CONNECTED = "google_connected", "Connected to Google"
+        GOOGLE_RECONNECTED = "google_reconnected", "Reconnected Google"
+        GOOGLE_LOCATION = "google_location", "Changed the Google location"
+        GOOGLE_DISCONNECTED = "google_disconnected", "Disconnected Google"
+        GOOGLE_REVOKED = "google_revoked", "Google access broke"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="events")
+    # NULL actor: a job or Google itself did it.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=24, choices=Action.choices)
+    detail = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "franchise_events"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["franchise", "-created_at"], name="franchise_events_franchise_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor or 'the system'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class GoogleQuota(models.Model):
+    """The pace of requests to Google, shared by every process: one row per quota, holding the
+    earliest time (seconds since the epoch) the next request may go (a GCRA "theoretical arrival
+    time"). See franchises/google/quota.py."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    next_slot = models.FloatField(default=0.0)
+
+    class Meta:
+        db_table = "google_quota"
+
+    def __str__(self) -> str:
+        return self.name

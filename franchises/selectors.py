@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Franchise, Membership
+from .models import Franchise, GoogleConnection, Membership
 
 
 def franchises_for_user(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
@@ -34,3 +34,28 @@ def memberships_of_franchise(*, franchise: Franchise) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("role", "user__username")  # "admin" sorts before "staff"
     )
+
+
+def franchises_administered_by(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
+    """The active franchises a user may connect to Google: every one for headquarters, else
+    those the user is an admin of."""
+    active = Franchise.objects.filter(is_active=True)
+    if user.is_superuser:
+        return active
+    return active.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN).distinct()
+
+
+def connections_for_user(*, user: AbstractBaseUser) -> QuerySet[GoogleConnection]:
+    """The Google connections a user may see and map with: every one for headquarters, else those
+    the user made or that a franchise they administer publishes through; each with its number
+    of franchises."""
+    connections = GoogleConnection.objects.all()
+    if not user.is_superuser:
+        administered = franchises_administered_by(user=user)
+        connections = connections.filter(Q(connected_by=user) | Q(franchises__in=administered)).distinct()
+    return connections.annotate(franchise_count=Count("franchises", distinct=True)).order_by("google_email", "pk")
+
+
+def connection_get_for_user(*, user: AbstractBaseUser, connection_id) -> GoogleConnection:
+    """The connection, or 404 when it is not one the user may use."""
+    return get_object_or_404(connections_for_user(user=user), pk=connection_id)

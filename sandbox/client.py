@@ -125,9 +125,13 @@ class SandboxClient:
         self._call("DELETE", "/_sandbox/faults")
 
     # ---- Google OAuth ------------------------------------------------------------------
-    def grant(self, client_id: str | None = None, scope: str | None = None) -> dict[str, Any]:
-        """A connected grant without the browser: refresh_token, access_token, expires_in, scope, token_type."""
-        body: dict[str, Any] = {"client_id": client_id or self.client_id}
+    def grant(
+        self, client_id: str | None = None, scope: str | None = None, *, user: str | None = None
+    ) -> dict[str, Any]:
+        """A connected grant without the browser: refresh_token, access_token, expires_in, scope,
+        token_type, and who granted it (google_user_id, email). `user`: a Google account other
+        than the sandbox's default one."""
+        body: dict[str, Any] = {"client_id": client_id or self.client_id, "user": user}
         if scope:
             body["scope"] = scope
         return self._call("POST", "/_sandbox/oauth/grant", body)

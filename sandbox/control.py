@@ -10,7 +10,7 @@ from typing import Any
 
 from . import faults, google_oauth
 from .gbp import SERVICES
-from .state import DEFAULT_CLIENT_ID, Account, Location, OAuthClient, State, rfc3339
+from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, State, rfc3339
 from .wire import Request, Response, json_response
 
 BUSINESS_SCOPE = "https://www.googleapis.com/auth/business.manage"
@@ -100,9 +100,8 @@ def oauth_client(state: State, req: Request) -> Response:
 
 def oauth_grant(state: State, req: Request) -> Response:
     data = _body(req)
-    return json_response(
-        200, google_oauth.grant(state, data.get("client_id", DEFAULT_CLIENT_ID), data.get("scope", BUSINESS_SCOPE))
-    )
+    client_id, scope = data.get("client_id", DEFAULT_CLIENT_ID), data.get("scope", BUSINESS_SCOPE)
+    return json_response(200, google_oauth.grant(state, client_id, scope, data.get("user") or SANDBOX_USER))
 
 
 def oauth_revoke(state: State, req: Request) -> Response:

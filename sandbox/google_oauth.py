@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import secrets
 import time
 from urllib.parse import urlencode, urlsplit
@@ -142,7 +143,7 @@ def _pkce_ok(verifier: str, challenge: str, method: str) -> bool:
     return secrets.compare_digest(computed, challenge)
 
 
-def _token_body(access: AccessToken, refresh: str | None) -> dict[str, object]:
+def _token_body(access: AccessToken, refresh: str | None, *, id_token: bool = False) -> dict[str, object]:
     body: dict[str, object] = {
         "access_token": access.token,
         "expires_in": max(0, int(access.expires_at - time.time())),
@@ -151,7 +152,34 @@ def _token_body(access: AccessToken, refresh: str | None) -> dict[str, object]:
     }
     if refresh:
         body["refresh_token"] = refresh
+    if id_token and "openid" in access.scope.split():
+        body["id_token"] = id_token_for(access.user, access.client_id)
     return body
+
+
+def user_subject(user: str) -> str:
+    """A Google account's stable OpenID subject: digits, like Google's."""
+    return str(int(hashlib.sha256(user.encode()).hexdigest(), 16))[:21]
+
+
+def id_token_for(user: str, client_id: str) -> str:
+    """An ID token shaped like Google's (header.claims.signature). The signature is a stand-in:
+    clients that receive it straight from the token endpoint need not check it."""
+
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {
+        "iss": "https://accounts.google.com",
+        "aud": client_id,
+        "sub": user_subject(user),
+        "email": user,
+        "email_verified": True,
+        "iat": now,
+        "exp": now + 3600,
+    }
+    return f"{part({'alg': 'RS256', 'kid': 'sandbox', 'typ': 'JWT'})}.{part(claims)}.c2FuZGJveA"
 
 
 def token(state: State, req: Request) -> Response:
@@ -190,7 +218,7 @@ def _exchange_code(state: State, client_id: str, form: dict[str, str]) -> dict[s
             raise _oauth_error(400, "invalid_grant", "Invalid code verifier.")
     refresh = state.issue_refresh_token(client_id, code.user, code.scope).token if code.issue_refresh else None
     access = state.issue_access_token(client_id, code.user, code.scope, refresh)
-    return _token_body(access, refresh)
+    return _token_body(access, refresh, id_token=True)
 
 
 def revoke(state: State, req: Request) -> Response:
@@ -216,12 +244,13 @@ def revoke_token(state: State, value: str) -> bool:
     return False
 
 
-def grant(state: State, client_id: str, scope: str) -> dict[str, object]:
-    """Control-API shortcut: a connected grant without the browser dance."""
+def grant(state: State, client_id: str, scope: str, user: str = SANDBOX_USER) -> dict[str, object]:
+    """Control-API shortcut: a connected grant of `user` without the browser dance; also says
+    who granted it (`google_user_id`, `email`), as an ID token would."""
     with state.lock:
         if client_id not in state.clients:
             raise ValueError(f"unknown client {client_id!r}")
-        state.consented.add((client_id, SANDBOX_USER))
-        refresh = state.issue_refresh_token(client_id, SANDBOX_USER, scope)
-        access = state.issue_access_token(client_id, SANDBOX_USER, scope, refresh.token)
-        return _token_body(access, refresh.token)
+        state.consented.add((client_id, user))
+        refresh = state.issue_refresh_token(client_id, user, scope)
+        access = state.issue_access_token(client_id, user, scope, refresh.token)
+        return {**_token_body(access, refresh.token), "google_user_id": user_subject(user), "email": user}

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from ..models import Franchise
-from . import oauth
-from .tokens import google_access_token_get
+from ..models import Franchise, GoogleConnection
+from . import oauth, quota
+from .tokens import connection_access_token_get, google_access_token_get
 
 if TYPE_CHECKING:
     import httpx
@@ -84,42 +84,66 @@ class GbpTransientError(GbpError):
 # ---- public calls -------------------------------------------------------------------------
 
 
-def accounts_list(*, franchise: Franchise) -> list[dict]:
-    """Every account the connected Google user can manage (all pages)."""
+def accounts_list(*, connection: GoogleConnection, deadline: float | None = None) -> list[dict]:
+    """Every account the connection's Google user can manage (all pages)."""
     url = f"{_base(ACCOUNTS_HOST)}/v1/accounts"
-    return list(_paged(franchise, url, "accounts", {"pageSize": 20}, what="list of Google accounts"))
+    return list(
+        _paged(connection, url, "accounts", {"pageSize": 20}, what="list of Google accounts", deadline=deadline)
+    )
 
 
-def locations_list(*, franchise: Franchise, account_id: str) -> list[dict]:
-    """Every location of one account (all pages): name ("locations/{id}"), title, storefrontAddress."""
+def locations_page(
+    *, connection: GoogleConnection, account_id: str, page_token: str | None = None, deadline: float | None = None
+) -> tuple[list[dict], str | None]:
+    """One page (up to 100) of an account's locations: name ("locations/{id}"), title,
+    storefrontAddress; and the next page's token (None at the end)."""
+    account_id = _bare_id(account_id, "accounts/")
+    url = f"{_base(LOCATIONS_HOST)}/v1/accounts/{account_id}/locations"
+    params: dict[str, Any] = {"pageSize": 100, "readMask": LOCATION_READ_MASK}
+    if page_token:
+        params["pageToken"] = page_token
+    data = _call(connection, "GET", url, params=params, what=f"locations of account {account_id}", deadline=deadline)
+    return data.get("locations", []), data.get("nextPageToken") or None
+
+
+def locations_list(*, connection: GoogleConnection, account_id: str, deadline: float | None = None) -> list[dict]:
+    """Every location of one account (all pages)."""
     account_id = _bare_id(account_id, "accounts/")
     url = f"{_base(LOCATIONS_HOST)}/v1/accounts/{account_id}/locations"
     params = {"pageSize": 100, "readMask": LOCATION_READ_MASK}
-    return list(_paged(franchise, url, "locations", params, what=f"locations of account {account_id}"))
+    what = f"locations of account {account_id}"
+    return list(_paged(connection, url, "locations", params, what=what, deadline=deadline))
 
 
-def local_post_create(*, franchise: Franchise, body: dict, before_send: Callable[[], None] | None = None) -> dict:
+def local_post_create(
+    *,
+    franchise: Franchise,
+    body: dict,
+    before_send: Callable[[], None] | None = None,
+    deadline: float | None = None,
+) -> dict:
     """Create the post. `before_send` runs right before each send (the first, and the one after a
     401 and a token refresh) and may raise to stop it: the publisher checks there that sending is
-    still safe."""
+    still safe. `deadline` (a time.monotonic() value): raise QuotaDeadline rather than wait for a
+    quota slot past it."""
     url = _posts_url(franchise)
     what = f"new post for {franchise.google_location_name}"
-    return _call(franchise, "POST", url, json=body, what=what, before_send=before_send)
+    return _call(franchise, "POST", url, json=body, what=what, before_send=before_send, deadline=deadline)
 
 
 def local_posts_list(
-    *, franchise: Franchise, page_size: int = 100, page_token: str | None = None
+    *, franchise: Franchise, page_size: int = 100, page_token: str | None = None, deadline: float | None = None
 ) -> tuple[list[dict], str | None]:
     """One page of the location's posts, newest first, and the next page's token (None at the end)."""
     params: dict[str, Any] = {"pageSize": page_size}
     if page_token:
         params["pageToken"] = page_token
-    data = _call(franchise, "GET", _posts_url(franchise), params=params, what="list of posts")
+    data = _call(franchise, "GET", _posts_url(franchise), params=params, what="list of posts", deadline=deadline)
     return data.get("localPosts", []), data.get("nextPageToken") or None
 
 
-def local_post_get(*, franchise: Franchise, name: str) -> dict:
-    return _call(franchise, "GET", _post_url(name), what=f"post {name}")
+def local_post_get(*, franchise: Franchise, name: str, deadline: float | None = None) -> dict:
+    return _call(franchise, "GET", _post_url(name), what=f"post {name}", deadline=deadline)
 
 
 def local_post_patch(
@@ -129,15 +153,29 @@ def local_post_patch(
     body: dict,
     update_mask: list[str],
     before_send: Callable[[], None] | None = None,
+    deadline: float | None = None,
 ) -> dict:
     params = {"updateMask": ",".join(update_mask)}
     return _call(
-        franchise, "PATCH", _post_url(name), params=params, json=body, what=f"post {name}", before_send=before_send
+        franchise,
+        "PATCH",
+        _post_url(name),
+        params=params,
+        json=body,
+        what=f"post {name}",
+        before_send=before_send,
+        deadline=deadline,
     )
 
 
-def local_post_delete(*, franchise: Franchise, name: str, before_send: Callable[[], None] | None = None) -> None:
-    _call(franchise, "DELETE", _post_url(name), what=f"post {name}", before_send=before_send)
+def local_post_delete(
+    *,
+    franchise: Franchise,
+    name: str,
+    before_send: Callable[[], None] | None = None,
+    deadline: float | None = None,
+) -> None:
+    _call(franchise, "DELETE", _post_url(name), what=f"post {name}", before_send=before_send, deadline=deadline)
 
 
 # ---- URLs ---------------------------------------------------------------------------------
@@ -194,11 +232,19 @@ def _timeout() -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, 5.0))
 
 
-def _paged(franchise: Franchise, url: str, key: str, params: dict[str, Any], *, what: str) -> Iterator[dict]:
+def _paged(
+    source: Franchise | GoogleConnection,
+    url: str,
+    key: str,
+    params: dict[str, Any],
+    *,
+    what: str,
+    deadline: float | None = None,
+) -> Iterator[dict]:
     page_token = None
     for _ in range(MAX_PAGES):
         query = dict(params, pageToken=page_token) if page_token else params
-        data = _call(franchise, "GET", url, params=query, what=what)
+        data = _call(source, "GET", url, params=query, what=what, deadline=deadline)
         yield from data.get(key, [])
         page_token = data.get("nextPageToken")
         if not page_token:
@@ -206,8 +252,14 @@ def _paged(franchise: Franchise, url: str, key: str, params: dict[str, Any], *, 
     raise GbpTransientError(f"Google kept returning pages for the {what}; stopped after {MAX_PAGES}.")
 
 
+def _token(source: Franchise | GoogleConnection, **kwargs) -> str:
+    if isinstance(source, GoogleConnection):
+        return connection_access_token_get(connection=source, **kwargs)
+    return google_access_token_get(franchise=source, **kwargs)
+
+
 def _call(
-    franchise: Franchise,
+    source: Franchise | GoogleConnection,
     method: str,
     url: str,
     *,
@@ -215,20 +267,32 @@ def _call(
     params: dict | None = None,
     json: Any = None,
     before_send: Callable[[], None] | None = None,
+    deadline: float | None = None,
 ) -> dict:
+    """One request to the API: a slot of the shared quota first, the token of `source` (a
+    franchise's connection, or a connection itself), one refresh and retry on a 401."""
+
     def send(token: str) -> httpx.Response:
+        if not quota.shared().acquire(deadline=deadline):
+            raise quota.QuotaDeadline
         if before_send is not None:
             before_send()
         return _send(method, url, token, params=params, json=json, what=what)
 
-    token = google_access_token_get(franchise=franchise)
+    token = _token(source)
     answer = send(token)
     if answer.status_code == 401:
         # The token died early (revoked access token, clock skew): refresh once and retry once.
-        token = google_access_token_get(franchise=franchise, force_refresh=True, rejected_token=token)
+        token = _token(source, force_refresh=True, rejected_token=token)
         answer = send(token)
         if answer.status_code == 401:
             raise GbpTransientError(f"Google refused a freshly refreshed access token for the {what} (401).")
+    if answer.status_code == 429:
+        # Past the project's quota: every process holds back until Google's Retry-After.
+        error = error_from_response(answer, method=method, what=what)
+        if isinstance(error, GbpRateLimitedError):
+            quota.shared().pause(error.retry_after or 60.0)
+        raise error
     if answer.is_success:
         # A create or patch that succeeded says what Google made of it; one that answers nothing
         # readable may have been applied all the same.

@@ -1,8 +1,17 @@
-"""Connecting a franchise to Google: consent, callback, location pick, disconnect.
+"""Connecting franchises to Google: consent, callback, picking locations, disconnecting.
 
-The consent round trip is bound to the browser session and the franchise: `google_connect_start`
-keeps {state: franchise id, PKCE verifier} in the session, and the callback accepts only a
-`state` found there (then forgets it, so a callback URL cannot be replayed).
+A consent makes (or renews) a `GoogleConnection`: one per Google account, however many
+franchises publish through it. It starts from a franchise's page (connect or reconnect that
+franchise, then pick its location) or from the connect-many page (one consent for a whole group,
+then franchises are mapped to the account's locations in bulk). A consent through an account
+that already has a connection renews that connection and restores every franchise on it; it
+never mints a token per franchise.
+
+The consent round trip is bound to the browser session: `google_connect_start` keeps
+{state: purpose, PKCE verifier} in the session, and the callback accepts only a `state` found
+there (then forgets it, so a callback URL cannot be replayed).
+
+Every change of a franchise's connection or location is in its history (`FranchiseEvent`).
 """
 
 from __future__ import annotations
@@ -12,13 +21,15 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Franchise
+from ..models import Franchise, FranchiseEvent, GoogleConnection
 from . import business_profile, oauth
+from .tokens import connection_mirror
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +48,7 @@ class GoogleConnectError(Exception):
 
 @dataclass
 class PendingConnect:
-    franchise_id: str
+    franchise_id: str  # "" for a connect-many consent
     code_verifier: str
     redirect_uri: str
 
@@ -48,6 +59,12 @@ class LocationChoice:
     location_id: str
     title: str
     address: str
+    city: str = ""
+    held_by: str = ""  # the name of the active franchise that already publishes there
+
+    @property
+    def key(self) -> str:
+        return f"{self.account_id}/{self.location_id}"
 
 
 @dataclass
@@ -62,8 +79,12 @@ def google_redirect_uri() -> str:
     return f"{settings.SITE_URL}{reverse('franchises:google_callback')}"
 
 
-def google_connect_start(*, session: SessionBase, franchise: Franchise) -> str:
-    """The consent URL to send the admin to; remembers state and PKCE verifier in the session."""
+# --- consent -----------------------------------------------------------------------------------
+
+
+def google_connect_start(*, session: SessionBase, franchise: Franchise | None = None) -> str:
+    """The consent URL to send the person to, for one franchise or (None) for connect-many;
+    remembers the purpose, state and PKCE verifier in the session."""
     redirect_uri = google_redirect_uri()
     url, state, verifier = oauth.authorization_url_build(redirect_uri=redirect_uri)
     now = time.time()
@@ -73,7 +94,7 @@ def google_connect_start(*, session: SessionBase, franchise: Franchise) -> str:
         if now - value.get("created", 0) < PENDING_MAX_AGE_SECONDS
     }
     pending[state] = {
-        "franchise_id": str(franchise.pk),
+        "franchise_id": str(franchise.pk) if franchise is not None else "",
         "code_verifier": verifier,
         "redirect_uri": redirect_uri,
         "created": now,
@@ -92,20 +113,30 @@ def google_connect_pending_pop(*, session: SessionBase, state: str) -> PendingCo
             "(or it is older than 15 minutes). Start again from the franchise page."
         )
     session[SESSION_KEY] = pending
-    return PendingConnect(entry["franchise_id"], entry["code_verifier"], entry["redirect_uri"])
+    return PendingConnect(entry.get("franchise_id", ""), entry["code_verifier"], entry["redirect_uri"])
 
 
-def google_connect_finish(*, franchise: Franchise, pending: PendingConnect, code: str, error: str) -> Franchise:
-    """Store the tokens of a completed consent.
+def google_connect_finish(
+    *,
+    pending: PendingConnect,
+    code: str,
+    error: str,
+    user: AbstractBaseUser | None = None,
+    franchise: Franchise | None = None,
+) -> GoogleConnection:
+    """Store the grant of a completed consent in the Google account's connection.
 
-    1. Google's `error` (the admin pressed Deny) or a missing code: nothing stored.
-    2. Exchange the code (PKCE verifier from the session).
-    3. No refresh token: keep the stored one on a reconnect while Google still takes it; on a first
-       connect, or when Google refused the stored one, stop with a message (the franchise stays flagged).
-    4. Store the tokens (encrypted by the field), mark the auth valid, clear the error, the alert
-       claim and any refresh lease. Posts and the picked location stay.
+    1. Google's `error` (the person pressed Deny) or a missing code: nothing stored.
+    2. Exchange the code (PKCE verifier from the session); the ID token says which account.
+    3. The account's connection is found (or, for a first consent, created; for a franchise
+       whose connection predates account ids, that connection is renewed).
+    4. No refresh token: keep the stored one while Google still takes it; when Google refused
+       it, or on a first connect, stop with a message (the franchises stay flagged).
+    5. Store the tokens, mark the grant valid, clear the error, the alert and any refresh lease,
+       and mirror that onto every franchise of the connection: one consent restores them all.
+    6. For a franchise connect, the franchise now publishes through this connection.
     """
-    if str(franchise.pk) != pending.franchise_id:
+    if franchise is not None and str(franchise.pk) != pending.franchise_id:
         raise GoogleConnectStateError("This Google sign-in answer was started for another franchise.")
     if error or not code:
         reason = "you chose Deny" if error == "access_denied" else f"Google said: {error or 'no code returned'}"
@@ -116,12 +147,13 @@ def google_connect_finish(*, franchise: Franchise, pending: PendingConnect, code
         raise GoogleConnectError(f"Connecting to Google failed: {exc}") from None
 
     with transaction.atomic():
-        locked = Franchise.objects.select_for_update().get(pk=franchise.pk)
-        # Keep the stored refresh token only while Google still takes it: one Google refused
-        # (invalid_grant) is dead, and keeping it would flag the franchise again at the next refresh.
-        refresh_token = grant.refresh_token or (locked.google_refresh_token if locked.google_auth_valid else None)
+        connection = _connection_for(grant, franchise)
+        restored = list(
+            Franchise.objects.filter(google_connection=connection, google_auth_valid=False).values_list("pk", flat=True)
+        )
+        refresh_token = grant.refresh_token or (connection.refresh_token if connection.auth_valid else None)
         if refresh_token is None:
-            refused = locked.google_refresh_token is not None and not locked.google_auth_valid
+            refused = connection.refresh_token is not None and not connection.auth_valid
             raise GoogleConnectError(
                 (
                     "Google did not send a new refresh token, and the stored one is the one Google refused"
@@ -133,104 +165,212 @@ def google_connect_finish(*, franchise: Franchise, pending: PendingConnect, code
                 "and sends a new token."
             )
         now = timezone.now()
-        locked.google_refresh_token = refresh_token
-        locked.google_access_token = grant.access_token
-        locked.google_token_expires_at = grant.expires_at
-        locked.google_auth_valid = True
-        locked.google_auth_error = ""
-        locked.google_auth_alerted_at = None
-        locked.google_token_refresh_lease_until = None
-        locked.google_connected_at = now
-        locked.save(
-            update_fields=[
-                "google_refresh_token",
-                "google_access_token",
-                "google_token_expires_at",
-                "google_auth_valid",
-                "google_auth_error",
-                "google_auth_alerted_at",
-                "google_token_refresh_lease_until",
-                "google_connected_at",
-                "updated_at",
-            ]
-        )
+        connection.refresh_token = refresh_token
+        connection.access_token = grant.access_token
+        connection.token_expires_at = grant.expires_at
+        connection.auth_valid, connection.auth_error = True, ""
+        connection.auth_alerted_at = None
+        connection.token_refresh_lease_until = None
+        connection.google_user_id = connection.google_user_id or grant.google_user_id
+        connection.google_email = grant.email or connection.google_email
+        connection.oauth_client_id = settings.GOOGLE_CLIENT_ID
+        connection.connected_by = user if user is not None and user.is_authenticated else None
+        connection.connected_at = now
+        connection.save()
+        connection_mirror(connection)
+        _events(restored, FranchiseEvent.Action.GOOGLE_RECONNECTED, user, f"Through {connection}.")
+        if franchise is not None:
+            _franchise_attach(franchise=franchise, connection=connection, user=user, restored=restored)
     kept = "new" if grant.refresh_token else "kept"
-    logger.info("Franchise %s connected to Google (refresh token %s)", franchise.pk, kept)
-    return locked
+    logger.info("Google connection %s renewed (refresh token %s, %s franchises)", connection.pk, kept, len(restored))
+    return connection
 
 
-def google_location_choices(*, franchise: Franchise) -> list[AccountChoices]:
-    """Every account the connected user manages, each with all its locations (raises business_profile errors)."""
+def _connection_for(grant: oauth.TokenGrant, franchise: Franchise | None) -> GoogleConnection:
+    """The connection this grant renews, locked; a new one for an account seen for the first time."""
+    if grant.google_user_id:
+        found = (
+            GoogleConnection.objects.select_for_update()
+            .filter(google_user_id=grant.google_user_id, oauth_client_id=settings.GOOGLE_CLIENT_ID)
+            .first()
+        )
+        if found is not None:
+            return found
+    if franchise is not None:
+        current = Franchise.objects.filter(pk=franchise.pk).values_list("google_connection_id", flat=True).first()
+        legacy = GoogleConnection.objects.select_for_update().filter(pk=current, google_user_id="").first()
+        if legacy is not None:
+            return legacy  # made before accounts were told apart: this consent says whose it is
+    try:
+        with transaction.atomic():
+            return GoogleConnection.objects.create(
+                google_user_id=grant.google_user_id, oauth_client_id=settings.GOOGLE_CLIENT_ID
+            )
+    except IntegrityError:  # the same account's first consent, finishing at the same moment
+        return GoogleConnection.objects.select_for_update().get(
+            google_user_id=grant.google_user_id, oauth_client_id=settings.GOOGLE_CLIENT_ID
+        )
+
+
+def _franchise_attach(
+    *, franchise: Franchise, connection: GoogleConnection, user: AbstractBaseUser | None, restored: list
+) -> None:
+    locked = Franchise.objects.select_for_update().get(pk=franchise.pk)
+    previous = locked.google_connection_id
+    if previous != connection.pk:
+        Franchise.objects.filter(pk=franchise.pk).update(
+            google_connection=connection, google_connected_at=timezone.now(), updated_at=timezone.now()
+        )
+        connection_mirror(connection)
+        _connection_drop_if_unused(previous)
+    if previous is None:
+        _events([franchise.pk], FranchiseEvent.Action.GOOGLE_CONNECTED, user, f"Through {connection}.")
+    elif franchise.pk not in restored:
+        _events([franchise.pk], FranchiseEvent.Action.GOOGLE_RECONNECTED, user, f"Through {connection}.")
+
+
+def _connection_drop_if_unused(connection_id) -> None:
+    """Forget a connection no franchise uses any more. Its grant is not revoked here: the same
+    Google account may have just granted a new token, and a revoke ends the account's whole grant."""
+    if connection_id is not None and not Franchise.objects.filter(google_connection_id=connection_id).exists():
+        GoogleConnection.objects.filter(pk=connection_id).delete()
+
+
+def _events(franchise_ids, action: str, user: AbstractBaseUser | None, detail: str) -> None:
+    actor = user if user is not None and user.is_authenticated else None
+    FranchiseEvent.objects.bulk_create(
+        FranchiseEvent(franchise_id=pk, action=action, actor=actor, detail=detail[:500]) for pk in franchise_ids
+    )
+
+
+# --- locations -----------------------------------------------------------------------------------
+
+
+def google_location_choices(*, connection: GoogleConnection) -> list[AccountChoices]:
+    """Every account the connection's Google user manages, each with all its locations, and which
+    active franchise already publishes to each (raises business_profile errors)."""
+    holders = dict(
+        (f"{account}/{location}", name)
+        for account, location, name in Franchise.objects.filter(is_active=True)
+        .exclude(google_location_id="")
+        .values_list("google_account_id", "google_location_id", "name")
+    )
     choices = []
-    for account in business_profile.accounts_list(franchise=franchise):
+    for account in business_profile.accounts_list(connection=connection):
         account_id = account["name"].removeprefix("accounts/")
         entry = AccountChoices(account_id, account.get("accountName") or account["name"])
-        for location in business_profile.locations_list(franchise=franchise, account_id=account_id):
-            entry.locations.append(
-                LocationChoice(
-                    account_id=account_id,
-                    location_id=location["name"].rsplit("/", 1)[-1],
-                    title=location.get("title") or location["name"],
-                    address=_address(location.get("storefrontAddress") or {}),
-                )
-            )
+        for location in business_profile.locations_list(connection=connection, account_id=account_id):
+            choice = _location_choice(account_id, location)
+            choice.held_by = holders.get(choice.key, "")
+            entry.locations.append(choice)
         choices.append(entry)
     return choices
 
 
-def _address(address: dict) -> str:
+def _location_choice(account_id: str, location: dict) -> LocationChoice:
+    address = location.get("storefrontAddress") or {}
     parts = [*(address.get("addressLines") or []), address.get("locality", ""), address.get("regionCode", "")]
-    return ", ".join(p for p in parts if p)
-
-
-def google_location_pick(*, franchise: Franchise, account_id: str, location_id: str) -> Franchise:
-    """Store the picked location after checking, with Google, that the account really has it."""
-    for location in business_profile.locations_list(franchise=franchise, account_id=account_id):
-        if location["name"].rsplit("/", 1)[-1] == location_id:
-            title = location.get("title") or location["name"]
-            break
-    else:
-        raise GoogleConnectError("That location is not in the Google account any more; pick again.")
-    Franchise.objects.filter(pk=franchise.pk).update(
-        google_account_id=account_id,
-        google_location_id=location_id,
-        google_location_title=title,
-        updated_at=timezone.now(),
+    return LocationChoice(
+        account_id=account_id,
+        location_id=location["name"].rsplit("/", 1)[-1],
+        title=location.get("title") or location["name"],
+        address=", ".join(p for p in parts if p),
+        city=address.get("locality", ""),
     )
+
+
+def google_location_pick(
+    *,
+    franchise: Franchise,
+    account_id: str,
+    location_id: str,
+    connection: GoogleConnection | None = None,
+    user: AbstractBaseUser | None = None,
+    title: str | None = None,
+) -> Franchise:
+    """Point `franchise` at a location of `connection` (default: its own), after checking with
+    Google that the account has it, unless the caller just listed it (`title` given); refused
+    when another active franchise publishes there."""
+    connection = connection or franchise.google_connection
+    if connection is None:
+        raise GoogleConnectError("Connect the franchise to Google first.")
+    if title is None:
+        for location in business_profile.locations_list(connection=connection, account_id=account_id):
+            if location["name"].rsplit("/", 1)[-1] == location_id:
+                title = location.get("title") or location["name"]
+                break
+        else:
+            raise GoogleConnectError("That location is not in the Google account any more; pick again.")
+    holder = (
+        Franchise.objects.filter(is_active=True, google_account_id=account_id, google_location_id=location_id)
+        .exclude(pk=franchise.pk)
+        .values_list("name", flat=True)
+        .first()
+    )
+    if holder is not None:
+        raise GoogleConnectError(f'"{title}" is already the location of {holder}: pick another one.')
+    changed_location = (franchise.google_account_id, franchise.google_location_id) != (account_id, location_id)
+    try:
+        with transaction.atomic():
+            previous = Franchise.objects.select_for_update().get(pk=franchise.pk).google_connection_id
+            Franchise.objects.filter(pk=franchise.pk).update(
+                google_connection=connection,
+                google_account_id=account_id,
+                google_location_id=location_id,
+                google_location_title=title[:300],
+                google_connected_at=timezone.now() if previous != connection.pk else franchise.google_connected_at,
+                updated_at=timezone.now(),
+            )
+            connection_mirror(connection)
+            if previous != connection.pk:
+                _connection_drop_if_unused(previous)
+                action = FranchiseEvent.Action.GOOGLE_CONNECTED
+                _events([franchise.pk], action, user, f"Through {connection}, to {title}.")
+            elif changed_location:
+                _events([franchise.pk], FranchiseEvent.Action.GOOGLE_LOCATION, user, f"Now {title}.")
+    except IntegrityError:
+        raise GoogleConnectError(f'"{title}" was just taken by another franchise: pick another one.') from None
     franchise.refresh_from_db()
     return franchise
 
 
-def google_disconnect(*, franchise: Franchise) -> bool:
-    """Forget the tokens and the location, then revoke the grant at Google.
+def google_disconnect(*, franchise: Franchise, user: AbstractBaseUser | None = None) -> bool:
+    """Take the franchise off Google: it forgets its connection and location. Posts stay.
 
-    The local clear commits first, so the franchise is disconnected even when Google cannot be
-    reached; returns False when the revoke did not reach Google (the admin is told to remove the
-    access by hand). Posts stay.
-    """
+    When no other franchise uses the connection, the grant is revoked at Google too (after the
+    local change commits, so the franchise is disconnected even when Google cannot be reached);
+    returns False when that revoke did not reach Google (the admin is told to remove the access
+    by hand)."""
     with transaction.atomic():
         locked = Franchise.objects.select_for_update().get(pk=franchise.pk)
-        refresh_token = locked.google_refresh_token
+        connection_id = locked.google_connection_id
         Franchise.objects.filter(pk=franchise.pk).update(
+            google_connection=None,
             google_refresh_token=None,
             google_access_token=None,
             google_token_expires_at=None,
             google_auth_valid=True,
             google_auth_error="",
-            google_auth_alerted_at=None,
-            google_token_refresh_lease_until=None,
             google_account_id="",
             google_location_id="",
             google_location_title="",
             google_connected_at=None,
             updated_at=timezone.now(),
         )
+        if connection_id is not None:
+            _events([franchise.pk], FranchiseEvent.Action.GOOGLE_DISCONNECTED, user, "")
+        refresh_token = None
+        unused = connection_id is not None and not Franchise.objects.filter(google_connection_id=connection_id).exists()
+        if unused:
+            connection = GoogleConnection.objects.get(pk=connection_id)
+            refresh_token = connection.refresh_token
+            connection.delete()
     franchise.refresh_from_db()
     if refresh_token is None:
         return True
     try:
         oauth.token_revoke(token=refresh_token)
     except oauth.OAuthError as exc:
-        logger.warning("Revoking the Google grant of franchise %s failed: %s", franchise.pk, exc)
+        logger.warning("Revoking the Google grant of connection %s failed: %s", connection_id, exc)
         return False
     return True

@@ -18,7 +18,9 @@ Nothing here logs or raises a token: requests-oauthlib logs whole token requests
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
     from google_auth_oauthlib.flow import Flow
 
 SCOPE = "https://www.googleapis.com/auth/business.manage"
+# Who granted it: OpenID's `sub` (and the email, to show) identify the Google account, so that
+# every consent through one account reuses one connection (Google keeps 100 live refresh tokens
+# per account and client).
+IDENTITY_SCOPES = ["openid", "https://www.googleapis.com/auth/userinfo.email"]
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 GOOGLE_REVOKE_URI = "https://oauth2.googleapis.com/revoke"
@@ -71,6 +77,8 @@ class TokenGrant:
     expires_at: dt.datetime
     refresh_token: str | None  # only on first consent or with prompt=consent
     scopes: tuple[str, ...]
+    google_user_id: str = ""  # OpenID `sub` of the consenting Google account (code exchange only)
+    email: str = ""
 
 
 def endpoints() -> Endpoints:
@@ -111,7 +119,7 @@ def _flow(*, redirect_uri: str, state: str | None = None, code_verifier: str | N
         }
     }
     return Flow.from_client_config(
-        config, scopes=[SCOPE], redirect_uri=redirect_uri, state=state, code_verifier=code_verifier
+        config, scopes=[SCOPE, *IDENTITY_SCOPES], redirect_uri=redirect_uri, state=state, code_verifier=code_verifier
     )
 
 
@@ -152,12 +160,30 @@ def code_exchange(*, code: str, redirect_uri: str, code_verifier: str) -> TokenG
         raise OAuthInvalidGrant(
             "Google did not grant permission to manage the Business Profile. Connect again and allow it."
         )
+    identity = _id_token_claims(token.get("id_token"))
     return TokenGrant(
         access_token=token["access_token"],
         expires_at=_expiry_from_seconds(token.get("expires_in")),
         refresh_token=token.get("refresh_token") or None,
         scopes=tuple(scopes),
+        google_user_id=str(identity.get("sub") or ""),
+        email=str(identity.get("email") or ""),
     )
+
+
+def _id_token_claims(id_token: str | None) -> dict:
+    """The claims of the ID token that came with the code exchange.
+
+    Its signature is not checked: it came straight from Google's token endpoint over TLS, in
+    answer to our own authenticated request, which OpenID Connect Core 1.0 (section 3.1.3.7)
+    accepts in place of the signature. It is only used to tell Google accounts apart."""
+    if not id_token or id_token.count(".") != 2:
+        return {}
+    payload = id_token.split(".")[1]
+    try:
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, TypeError):
+        return {}
 
 
 def _exchange_error(exc) -> OAuthError:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,7 +25,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from franchises.google import business_profile
-from franchises.google.quota import RateLimiter
 from franchises.models import Franchise
 from gbp_scheduler.times import validate_sane_datetime
 
@@ -176,7 +174,7 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
     lock = post_lock_take(post_id=post.pk, version=version, status=Post.Status.PUBLISHED)
     if lock is None:
         raise _refused(post)
-    guard = GoogleCallGuard(lock, RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE))
+    guard = GoogleCallGuard(lock)
     google: dict = {}
     try:
         if edited.google_post_name:

@@ -76,8 +76,9 @@ def copy_find(
     owned = set(owned)
     page_token = None
     while True:
-        guard.slot()
-        items, page_token = business_profile.local_posts_list(franchise=franchise, page_token=page_token)
+        items, page_token = business_profile.local_posts_list(
+            franchise=franchise, page_token=page_token, deadline=guard.deadline
+        )
         for item in items:
             created = parse_rfc3339(item.get("createTime"))
             if created is not None and created < earliest:

@@ -29,7 +29,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from franchises.google import business_profile
-from franchises.google.quota import RateLimiter
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
@@ -50,7 +49,7 @@ RUN_BREAKING = (OperationalError, InterfaceError)
 UPKEEP_COUNT_KEYS = ["locks_released", "deleted_on_google", "updated_on_google", "settled"]
 
 
-def google_upkeep_run(*, budget: TimeBudget, limiter: RateLimiter) -> dict:
+def google_upkeep_run(*, budget: TimeBudget) -> dict:
     counts: Counter = Counter({key: 0 for key in UPKEEP_COUNT_KEYS})
     counts["locks_released"] = stale_locks_release(now=timezone.now())
     for key, candidates, handle in (
@@ -62,7 +61,7 @@ def google_upkeep_run(*, budget: TimeBudget, limiter: RateLimiter) -> dict:
             if budget.exhausted:
                 return dict(counts)
             try:
-                counts[key] += int(handle(item_id=item_id, limiter=limiter, deadline=budget.deadline))
+                counts[key] += int(handle(item_id=item_id, deadline=budget.deadline))
             except OutOfTime:
                 return dict(counts)
             except RUN_BREAKING:
@@ -111,14 +110,14 @@ def _deletions_due(*, now: dt.datetime) -> list:
     return list(due.order_by("created_at").values_list("pk", flat=True)[:BATCH_SIZE])
 
 
-def google_deletion_try(*, item_id, limiter: RateLimiter | None = None, deadline: float | None = None) -> bool:
+def google_deletion_try(*, item_id, deadline: float | None = None) -> bool:
     """Remove a deleted post's copy from Google; True when it is gone (or never landed) and the
     deletion row is done, False when it stays for a later run (the reason on the row)."""
     now = timezone.now()
     if GoogleDeletion.objects.filter(pk=item_id, claimed_at__isnull=True).update(claimed_at=now) != 1:
         return False
     deletion = GoogleDeletion.objects.select_related("franchise").get(pk=item_id)
-    guard = GoogleCallGuard(now, limiter or RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE), deadline)
+    guard = GoogleCallGuard(now, deadline)
     fenced = GoogleDeletion.objects.filter(pk=item_id, claimed_at=now)
     try:
         name = deletion.google_post_name
@@ -133,9 +132,8 @@ def google_deletion_try(*, item_id, limiter: RateLimiter | None = None, deadline
             )
             name = found["name"] if found else ""
         if name:
-            guard.slot()
             with contextlib.suppress(business_profile.GbpNotFoundError):  # gone already is what we want
-                business_profile.local_post_delete(franchise=deletion.franchise, name=name)
+                business_profile.local_post_delete(franchise=deletion.franchise, name=name, deadline=guard.deadline)
     except OutOfTime:
         fenced.update(claimed_at=None)
         raise
@@ -166,22 +164,22 @@ def _updates_due(*, now: dt.datetime) -> list:
     return list(due.order_by("updated_at").values_list("pk", flat=True)[:BATCH_SIZE])
 
 
-def post_google_update(*, item_id, limiter: RateLimiter, deadline: float | None = None) -> bool:
+def post_google_update(*, item_id, deadline: float | None = None) -> bool:
     """Patch a published post's copy on Google from the row; True when Google has it now."""
     lock = post_lock_take(post_id=item_id, status=Post.Status.PUBLISHED, google_needs_update=True)
     if lock is None:
         return False
     post = Post.objects.select_related("franchise").get(pk=item_id)
-    guard = GoogleCallGuard(lock, limiter, deadline)
+    guard = GoogleCallGuard(lock, deadline)
     try:
         body = local_post_body(post)
-        guard.slot()
         updated = business_profile.local_post_patch(
             franchise=post.franchise,
             name=post.google_post_name,
             body=body,
             update_mask=PATCH_MASK,
             before_send=guard.before_send,
+            deadline=guard.deadline,
         )
     except OutOfTime:
         post_lock_release(post_id=item_id, lock=lock)
@@ -238,7 +236,7 @@ def _unknown_creates_to_settle(*, now: dt.datetime) -> list:
     return list(waiting.order_by("google_create_sent_at").values_list("pk", flat=True)[:BATCH_SIZE])
 
 
-def post_unknown_create_settle(*, item_id, limiter: RateLimiter, deadline: float | None = None) -> bool:
+def post_unknown_create_settle(*, item_id, deadline: float | None = None) -> bool:
     """Find out whether the last create of a failed or draft post landed, and make Google agree."""
     lock = post_lock_take(
         post_id=item_id,
@@ -248,7 +246,7 @@ def post_unknown_create_settle(*, item_id, limiter: RateLimiter, deadline: float
     if lock is None:
         return False
     post = Post.objects.select_related("franchise").get(pk=item_id)
-    guard = GoogleCallGuard(lock, limiter, deadline)
+    guard = GoogleCallGuard(lock, deadline)
     cleared = {"google_create_sent_at": None, "google_sent_body": None}
     try:
         found = copy_find(
@@ -262,7 +260,6 @@ def post_unknown_create_settle(*, item_id, limiter: RateLimiter, deadline: float
             post_lock_release(post_id=item_id, lock=lock, **cleared)
             return True
         if post.status == Post.Status.DRAFT:
-            guard.slot()
             with contextlib.suppress(business_profile.GbpNotFoundError):
                 business_profile.local_post_delete(
                     franchise=post.franchise, name=found["name"], before_send=guard.before_send
@@ -293,7 +290,6 @@ def _failed_post_adopt(*, post: Post, found: dict, lock: dt.datetime, guard: Goo
         if copy_matches_body(found, body):
             needs_update = False
         else:
-            guard.slot()
             found = (
                 business_profile.local_post_patch(
                     franchise=post.franchise,
@@ -301,6 +297,7 @@ def _failed_post_adopt(*, post: Post, found: dict, lock: dt.datetime, guard: Goo
                     body=body,
                     update_mask=PATCH_MASK,
                     before_send=guard.before_send,
+                    deadline=guard.deadline,
                 )
                 or found
             )

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from franchises.google import business_profile
-from franchises.google.quota import RateLimiter
+from franchises.google.quota import QuotaDeadline
 
 from ..models import Post, lock_stale_before
 
@@ -31,8 +31,9 @@ class Lost(Exception):
     """This holder no longer has the post's lock; it must write nothing more."""
 
 
-class OutOfTime(Exception):
-    """The run's time budget ended before the next request slot to Google."""
+# The run's time budget ends before the next request slot to Google (the shared quota refused
+# to wait past the run's deadline): nothing was sent.
+OutOfTime = QuotaDeadline
 
 
 def lock_free(now: dt.datetime) -> Q:
@@ -60,16 +61,12 @@ def post_lock_release(*, post_id, lock: dt.datetime, **fields) -> bool:
 
 @dataclass
 class GoogleCallGuard:
-    """Paces a lock holder's calls to Google: a quota slot before each, none after the run's
-    deadline, and no mutating call once half the lock's life has gone (see the module docstring)."""
+    """What a lock holder passes to each call to Google: the run's deadline (no quota slot is
+    waited for past it) and `before_send`, which refuses a mutating call once half the lock's
+    life has gone (see the module docstring)."""
 
     lock: dt.datetime
-    limiter: RateLimiter
     deadline: float | None = None
-
-    def slot(self) -> None:
-        if not self.limiter.acquire(deadline=self.deadline):
-            raise OutOfTime
 
     def before_send(self) -> None:
         half_life = dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS / 2)

@@ -35,7 +35,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from franchises.google import business_profile
-from franchises.google.quota import RateLimiter
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration
@@ -109,8 +108,7 @@ def posts_publish_due(
     the database (stale locks, pending updates and deletions); the run's JSON counts.
     `on_result` is given each post's Result, `report` a line about it."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
-    limiter = RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE)
-    counts.update(google_upkeep_run(budget=budget, limiter=limiter))
+    counts.update(google_upkeep_run(budget=budget))
     counts.update(_skip_unpublishable_franchises(now=timezone.now()))
     seen: set = set()
     lock = threading.Lock()
@@ -141,18 +139,18 @@ def posts_publish_due(
         by_franchise: OrderedDict = OrderedDict()
         for pk, franchise_id, lock_value in batch:
             by_franchise.setdefault(franchise_id, []).append((pk, lock_value))
-        _run_groups(list(by_franchise.values()), budget=budget, limiter=limiter, record=record)
+        _run_groups(list(by_franchise.values()), budget=budget, record=record)
     return dict(counts)
 
 
-def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, limiter: RateLimiter, record) -> None:
+def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record) -> None:
     def work(rows: list[tuple]) -> None:
         try:
             for pk, lock_value in rows:
                 if budget.exhausted:
                     record(Result(str(pk), "left_for_next_run"))
                     continue
-                record(post_publish_by_id(post_id=pk, read_lock=lock_value, limiter=limiter, deadline=budget.deadline))
+                record(post_publish_by_id(post_id=pk, read_lock=lock_value, deadline=budget.deadline))
         finally:
             if threading.current_thread() is not threading.main_thread():
                 connection.close()  # each worker thread has its own connection
@@ -203,20 +201,13 @@ def _claim(*, post_id, read_lock: dt.datetime | None, now: dt.datetime) -> dt.da
     return now if claimed == 1 else None
 
 
-def post_publish(
-    *, post: Post, limiter: RateLimiter | None = None, deadline: float | None = None, actor=None
-) -> Result:
+def post_publish(*, post: Post, deadline: float | None = None, actor=None) -> Result:
     """Claim `post`, make sure it is on Google once with its current content, and write the
     outcome back (fenced). The history names `actor` (who pressed "Publish now") or the job."""
-    return post_publish_by_id(
-        post_id=post.pk, read_lock=post.publishing_at, limiter=limiter, deadline=deadline, actor=actor
-    )
+    return post_publish_by_id(post_id=post.pk, read_lock=post.publishing_at, deadline=deadline, actor=actor)
 
 
-def post_publish_by_id(
-    *, post_id, read_lock: dt.datetime | None, limiter: RateLimiter | None = None, deadline=None, actor=None
-) -> Result:
-    limiter = limiter or RateLimiter(settings.GOOGLE_REQUESTS_PER_MINUTE)
+def post_publish_by_id(*, post_id, read_lock: dt.datetime | None, deadline=None, actor=None) -> Result:
     claim = _claim(post_id=post_id, read_lock=read_lock, now=timezone.now())
     if claim is None:
         logger.info("Lock acquired by another process: post %s skipped", post_id)
@@ -235,7 +226,7 @@ def post_publish_by_id(
             status=Post.Status.FAILED, publishing_at=None, last_error=message, next_attempt_at=None
         )
         return Result(str(post_id), "failed", message)
-    return _Attempt(post=post, guard=GoogleCallGuard(claim, limiter, deadline), actor=actor).run()
+    return _Attempt(post=post, guard=GoogleCallGuard(claim, deadline), actor=actor).run()
 
 
 class _Attempt:
@@ -293,12 +284,11 @@ class _Attempt:
                 hours = settings.PUBLISH_LATENESS_CUTOFF_SECONDS / 3600
                 return self._failed(MISSED_WINDOW_MESSAGE.format(due=due, hours=hours))
             body = local_post_body(post)
-            self.guard.slot()
             # Written down before it is sent: whoever handles this post next looks for this body.
             self._write(google_create_sent_at=self.claim, google_sent_body=body)
             self.create_sent = True
             created = business_profile.local_post_create(
-                franchise=post.franchise, body=body, before_send=self.guard.before_send
+                franchise=post.franchise, body=body, before_send=self.guard.before_send, deadline=self.guard.deadline
             )
         except PostNotPublishable as exc:
             return self._failed(f"Google would refuse this post: {exc}")
@@ -306,8 +296,7 @@ class _Attempt:
             return self._released("skipped_reauth", str(exc))
         except GoogleTokenTransientError as exc:
             return self._transient(str(exc))
-        except business_profile.GbpRateLimitedError as exc:
-            self.guard.limiter.pause(exc.retry_after or 60.0)
+        except business_profile.GbpRateLimitedError as exc:  # the shared quota is paused already
             return self._transient(str(exc), retry_after=exc.retry_after)
         except business_profile.GbpTransientError as exc:
             return self._transient(str(exc), create_unknown=self.create_sent and exc.maybe_applied)
@@ -336,7 +325,6 @@ class _Attempt:
         needs_update = wanted is None
         if wanted is not None and not copy_matches_body(found, wanted):
             try:
-                self.guard.slot()
                 found = (
                     business_profile.local_post_patch(
                         franchise=self.post.franchise,
@@ -344,6 +332,7 @@ class _Attempt:
                         body=wanted,
                         update_mask=PATCH_MASK,
                         before_send=self.guard.before_send,
+                        deadline=self.guard.deadline,
                     )
                     or found
                 )
