@@ -1,4 +1,4 @@
-"""Access tokens for a franchise's Google connection (SPEC §6.2, seed fix 2).
+"""Access tokens for a franchise's Google connection (docs/contract.md, "Google tokens").
 
 `google_access_token_get` is what every Google API call goes through:
 
