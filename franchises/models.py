@@ -60,7 +60,7 @@ class Franchise(models.Model):
     # When the franchise admins were emailed that Google access broke; cleared on reconnect, so
     # they hear about each breakage once.
     google_auth_alerted_at = models.DateTimeField(null=True, blank=True)
-    # A refresh in flight holds this lease until the given time (see franchises/google_tokens.py):
+    # A refresh in flight holds this lease until the given time (see franchises/google/tokens.py):
     # concurrent callers wait for its result instead of refreshing too.
     google_token_refresh_lease_until = models.DateTimeField(null=True, blank=True)
 

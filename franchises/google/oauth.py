@@ -3,7 +3,7 @@
 Built on google-auth-oauthlib's `Flow` (the web consent flow, PKCE) and google-auth's
 `Credentials` (refresh). Every endpoint URL comes from `settings.GOOGLE_API_BASE_URL` when it is
 set (the local sandbox), else Google's real hosts. Every call has a timeout. Wire errors become a
-few exceptions of this module; `google_tokens` turns them into what the rest of the app sees.
+few exceptions of this module; `tokens` turns them into what the rest of the app sees.
 
 Nothing here logs or raises a token: requests-oauthlib logs whole token requests and answers
 (client secret, code, tokens) at DEBUG, so its loggers are held at INFO below.
