@@ -40,9 +40,11 @@ bench: venv
 deploy-check:
 	$(PYTHON) scripts/deploy_check.py
 
+# ruff (lint and format) and import-linter (the layers of docs/architecture.md, .importlinter).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

@@ -237,7 +237,7 @@ GOOGLE_API_BASE_URL = env.str("GOOGLE_API_BASE_URL", default="").rstrip("/")
 GOOGLE_HTTP_TIMEOUT_SECONDS = env.float("GOOGLE_HTTP_TIMEOUT_SECONDS", default=30.0)
 if GOOGLE_HTTP_TIMEOUT_SECONDS * 2 >= PUBLISH_LOCK_TIMEOUT_SECONDS:
     # Exactly-once publishing relies on a create landing within the first half of its lock's
-    # life (see posts/publishing.py): a takeover must be able to see it.
+    # life (see posts/services/locks.py): a takeover must be able to see it.
     raise ImproperlyConfigured(
         f"GOOGLE_HTTP_TIMEOUT_SECONDS ({GOOGLE_HTTP_TIMEOUT_SECONDS:g}) must be less than half of "
         f"PUBLISH_LOCK_TIMEOUT_SECONDS ({PUBLISH_LOCK_TIMEOUT_SECONDS})."

@@ -1,4 +1,4 @@
-"""The checks of /api/health (SPEC section 4) and how they add up to one status.
+"""The checks of /api/health (its answer is fixed in docs/contract.md) and how they add up to one status.
 
 Statuses: the database failing makes the system `unhealthy` (503); any other check that warns
 or fails makes it `degraded` (200); otherwise `healthy` (200).
@@ -165,7 +165,7 @@ def _not_checked() -> dict:
 
 
 def health_report(*, can_see_details: Callable[[], bool]) -> tuple[dict, int]:
-    """The SPEC section 4 answer and its HTTP status.
+    """The /api/health answer (docs/contract.md) and its HTTP status.
 
     `can_see_details` is asked only once the database answered, because deciding it may need
     the session and the user (both in the database).

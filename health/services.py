@@ -1,7 +1,7 @@
 """Operator alerts (settings.ADMINS): stuck publish locks and a generation queue in trouble.
 
 The franchise-admin email on invalid Google auth lives with the token code
-(franchises/google_tokens.py); this module only tells the operators about the system.
+(franchises/google/tokens.py); this module only tells the operators about the system.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ PROTO_TYPES = {"string": "TYPE_STRING", "integer": "TYPE_INT32", "boolean": "TYP
 def schemas() -> dict[str, Any]:
     data = json.loads(DISCOVERY.read_text(encoding="utf-8"))["schemas"]
     data = copy.deepcopy(data)
-    # The stored discovery revision predates these fields; the live API accepts them (SPEC 7).
+    # The stored discovery revision predates these fields; the live API accepts them.
     post = data["LocalPost"]["properties"]
     post["scheduledTime"] = {"type": "string", "format": "google-datetime"}
     post["recurringInstanceTime"] = {"type": "string", "format": "google-datetime"}

@@ -3,7 +3,7 @@
 Accounts (Account Management v1), locations (Business Information v1) and local posts
 (My Business v4). With `settings.GOOGLE_API_BASE_URL` set every path goes to that one base (the
 sandbox); otherwise to Google's three hosts. Each call gets the franchise's access token from
-`google_tokens` and, on a 401, refreshes once and retries once.
+`tokens` and, on a 401, refreshes once and retries once.
 
 Google's answers become a few typed errors, each with a message a person can act on and
 `permanent` (retrying cannot help) set. GoogleReauthorizationRequired and

@@ -1,4 +1,4 @@
-"""GET /api/health (SPEC section 4): the seed's "Test Health Check", automated."""
+"""GET /api/health (docs/contract.md): the seed's "Test Health Check", automated."""
 
 from __future__ import annotations
 
