@@ -121,6 +121,7 @@ def local_post_create(
     body: dict,
     before_send: Callable[[], None] | None = None,
     deadline: float | None = None,
+    on_timing: Callable[[float], None] | None = None,
 ) -> dict:
     """Create the post. `before_send` runs right before each send (the first, and the one after a
     401 and a token refresh) and may raise to stop it: the publisher checks there that sending is
@@ -128,7 +129,9 @@ def local_post_create(
     quota slot past it."""
     url = _posts_url(franchise)
     what = f"new post for {franchise.google_location_name}"
-    return _call(franchise, "POST", url, json=body, what=what, before_send=before_send, deadline=deadline)
+    return _call(
+        franchise, "POST", url, json=body, what=what, before_send=before_send, deadline=deadline, on_timing=on_timing
+    )
 
 
 def local_posts_list(
@@ -268,6 +271,7 @@ def _call(
     json: Any = None,
     before_send: Callable[[], None] | None = None,
     deadline: float | None = None,
+    on_timing: Callable[[float], None] | None = None,
 ) -> dict:
     """One request to the API: a slot of the shared quota first, the token of `source` (a
     franchise's connection, or a connection itself), one refresh and retry on a 401."""
@@ -277,7 +281,11 @@ def _call(
             raise quota.QuotaDeadline
         if before_send is not None:
             before_send()
-        return _send(method, url, token, params=params, json=json, what=what)
+        started = time.monotonic()
+        answer = _send(method, url, token, params=params, json=json, what=what)
+        if on_timing is not None:
+            on_timing(time.monotonic() - started)
+        return answer
 
     token = _token(source)
     answer = send(token)

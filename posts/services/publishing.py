@@ -24,9 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -46,6 +45,7 @@ from .google_copy import PATCH_MASK, copy_find, copy_matches_body, names_owned
 from .google_upkeep import google_upkeep_run
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
+from .pace import Pace, concurrency_cap
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ def posts_publish_due(
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     counts.update(google_upkeep_run(budget=budget))
     counts.update(_skip_unpublishable_franchises(now=timezone.now()))
+    pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
     seen: set = set()
     lock = threading.Lock()
 
@@ -139,29 +140,64 @@ def posts_publish_due(
         by_franchise: OrderedDict = OrderedDict()
         for pk, franchise_id, lock_value in batch:
             by_franchise.setdefault(franchise_id, []).append((pk, lock_value))
-        _run_groups(list(by_franchise.values()), budget=budget, record=record)
+        _run_groups(list(by_franchise.values()), budget=budget, record=record, pace=pace)
+    counts["peak_concurrency"] = pace.peak
     return dict(counts)
 
 
-def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record) -> None:
-    def work(rows: list[tuple]) -> None:
-        try:
-            for pk, lock_value in rows:
-                if budget.exhausted:
-                    record(Result(str(pk), "left_for_next_run"))
-                    continue
-                record(post_publish_by_id(post_id=pk, read_lock=lock_value, deadline=budget.deadline))
-        finally:
-            if threading.current_thread() is not threading.main_thread():
-                connection.close()  # each worker thread has its own connection
+def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: Pace) -> None:
+    """Work through the franchises' groups with as many workers as the pace wants: each worker
+    takes one franchise's posts at a time and publishes them in order."""
+    pending = deque(groups)
+    lock = threading.Lock()
+    active = [0]
 
-    workers = max(1, settings.PUBLISH_CONCURRENCY)
-    if workers == 1:
-        for rows in groups:
-            work(rows)
+    def work(rows: list[tuple]) -> None:
+        for pk, lock_value in rows:
+            if budget.exhausted:
+                record(Result(str(pk), "left_for_next_run"))
+                continue
+            record(
+                post_publish_by_id(post_id=pk, read_lock=lock_value, deadline=budget.deadline, on_timing=pace.observe)
+            )
+
+    def worker() -> None:
+        try:
+            while True:
+                with lock:
+                    # More workers than the pace wants (the latency fell): this one stops.
+                    if not pending or active[0] > pace.wanted():
+                        active[0] -= 1
+                        return
+                    rows = pending.popleft()
+                work(rows)
+        finally:
+            connection.close()  # each worker thread has its own connection
+
+    if pace.cap == 1:
+        pace.note_workers(1)
+        while pending:
+            work(pending.popleft())
         return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
-        list(pool.map(work, groups))
+    threads: list[threading.Thread] = []
+    while True:
+        with lock:
+            more = bool(pending) and active[0] < pace.wanted()
+            if more:
+                active[0] += 1
+                pace.note_workers(active[0])
+        if more:
+            thread = threading.Thread(target=worker, name=f"publish-{len(threads)}", daemon=True)
+            threads.append(thread)
+            thread.start()
+            continue
+        threads = [thread for thread in threads if thread.is_alive()]
+        if not threads:
+            with lock:
+                if not pending:
+                    return
+            continue
+        threads[0].join(0.1)
 
 
 def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
@@ -207,7 +243,7 @@ def post_publish(*, post: Post, deadline: float | None = None, actor=None) -> Re
     return post_publish_by_id(post_id=post.pk, read_lock=post.publishing_at, deadline=deadline, actor=actor)
 
 
-def post_publish_by_id(*, post_id, read_lock: dt.datetime | None, deadline=None, actor=None) -> Result:
+def post_publish_by_id(*, post_id, read_lock: dt.datetime | None, deadline=None, actor=None, on_timing=None) -> Result:
     claim = _claim(post_id=post_id, read_lock=read_lock, now=timezone.now())
     if claim is None:
         logger.info("Lock acquired by another process: post %s skipped", post_id)
@@ -226,11 +262,12 @@ def post_publish_by_id(*, post_id, read_lock: dt.datetime | None, deadline=None,
             status=Post.Status.FAILED, publishing_at=None, last_error=message, next_attempt_at=None
         )
         return Result(str(post_id), "failed", message)
-    return _Attempt(post=post, guard=GoogleCallGuard(claim, deadline), actor=actor).run()
+    return _Attempt(post=post, guard=GoogleCallGuard(claim, deadline), actor=actor, on_timing=on_timing).run()
 
 
 class _Attempt:
-    def __init__(self, *, post: Post, guard: GoogleCallGuard, actor):
+    def __init__(self, *, post: Post, guard: GoogleCallGuard, actor, on_timing=None):
+        self.on_timing = on_timing  # given each create's round trip (the run's pace)
         self.post = post
         self.guard = guard
         self.claim = guard.lock
@@ -288,7 +325,11 @@ class _Attempt:
             self._write(google_create_sent_at=self.claim, google_sent_body=body)
             self.create_sent = True
             created = business_profile.local_post_create(
-                franchise=post.franchise, body=body, before_send=self.guard.before_send, deadline=self.guard.deadline
+                franchise=post.franchise,
+                body=body,
+                before_send=self.guard.before_send,
+                deadline=self.guard.deadline,
+                on_timing=self.on_timing,
             )
         except PostNotPublishable as exc:
             return self._failed(f"Google would refuse this post: {exc}")
