@@ -1,9 +1,11 @@
 """Demo data for `make run`, created once on an empty database.
 
-Logins for each kind of user, three franchises connected to the local sandbox's Google (one of
-them with a revoked token, so the reconnect warning shows), posts in every state, and a filled
-generation queue. The crons that `make run` starts then publish the due posts and write the AI
-drafts, so the first minute of a demo shows the whole flow moving.
+Logins for each kind of user; a group of twelve franchises, eleven of them connected through
+headquarters' one Google account at the local sandbox (which manages a few dozen locations, some
+not mapped yet, for trying connect-many) and Columbus through its owner's account, whose grant
+was revoked so the reconnect warning shows; posts in every state; a filled generation queue. The
+crons that `make run` starts then publish the due posts and write the AI drafts, so the first
+minute of a demo shows the whole flow moving.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from franchises.models import Franchise, Membership
+from franchises.google.tokens import connection_mirror
+from franchises.models import Franchise, GoogleConnection, Membership
 from franchises.services import franchise_create, membership_set
 from gbp_scheduler.jobs import TimeBudget
 from generation.services.fill import generation_queue_fill
@@ -38,8 +41,15 @@ FRANCHISES = [
     ("Dayton", "Tree trimming\nMulching\nIrrigation repair"),
     ("Columbus", "Patios\nRetaining walls\nOutdoor lighting"),
 ]
+# The rest of the group: connected through headquarters' Google account like Cincinnati and
+# Dayton. Columbus is run by its owner's own Google account, whose grant was revoked.
+GROUP = ["Akron", "Toledo", "Canton", "Youngstown", "Mansfield", "Springfield", "Lima", "Zanesville", "Marietta"]
+# Locations headquarters' account manages that no franchise uses yet: for trying connect-many.
+UNMAPPED = ["Athens", "Sandusky", "Findlay", "Newark", "Lancaster", "Delaware", "Wooster", "Chillicothe"]
 BRAND = "Buckeye Lawn & Garden"
 REVOKED = "Columbus"
+HQ_GOOGLE_ACCOUNT = "hq@buckeye-lawn.example"
+COLUMBUS_GOOGLE_ACCOUNT = "owner@columbus-lawn.example"
 
 
 @dataclass
@@ -63,34 +73,54 @@ def _sandbox():
         return None
 
 
+def _location_spec(city: str) -> dict:
+    return {"title": f"{BRAND} — {city}", "city": city, "website": f"https://{city.lower()}.example.com"}
+
+
 def _sandbox_locations(sandbox) -> dict[str, tuple[str, str]]:
-    """The group's Google account at the sandbox, one location per franchise: {name: (account, location)}."""
-    specs = [
-        {"title": f"{BRAND} — {name}", "city": name, "website": f"https://{name.lower()}.example.com"}
-        for name, _ in FRANCHISES
-    ]
-    account = sandbox.add_account(BRAND, locations=specs)
-    return {
-        name: (account["account_id"], location_id)
-        for (name, _), location_id in zip(FRANCHISES, account["location_ids"], strict=True)
+    """The group's Google accounts at the sandbox: headquarters' with a location for every city
+    (mapped or not), Columbus's owner's with one. {city: (account id, location id)}."""
+    cities = [name for name, _ in FRANCHISES if name != REVOKED] + GROUP + UNMAPPED
+    account = sandbox.add_account(BRAND, locations=[_location_spec(city) for city in cities])
+    found = {
+        city: (account["account_id"], location) for city, location in zip(cities, account["location_ids"], strict=True)
     }
+    own = sandbox.add_account(f"{BRAND} — {REVOKED}", locations=[_location_spec(REVOKED)])
+    found[REVOKED] = (own["account_id"], own["location_ids"][0])
+    return found
 
 
-def _connect(franchise: Franchise, sandbox, account_id: str, location_id: str, *, revoked: bool) -> None:
-    grant = sandbox.grant()
-    franchise.google_refresh_token = grant["refresh_token"]
-    franchise.google_access_token = grant["access_token"]
-    franchise.google_token_expires_at = timezone.now() + dt.timedelta(seconds=grant["expires_in"])
-    franchise.google_account_id = account_id
-    franchise.google_location_id = location_id
-    franchise.google_location_title = f"{BRAND} — {franchise.name}"
-    franchise.google_connected_at = timezone.now()
+def _connection(sandbox, google_account: str, *, revoked: bool = False) -> GoogleConnection:
+    """A connection as a finished consent through `google_account` leaves it."""
+    grant = sandbox.grant(user=google_account)
+    connection = GoogleConnection.objects.create(
+        google_user_id=grant["google_user_id"],
+        google_email=grant["email"],
+        oauth_client_id=settings.GOOGLE_CLIENT_ID,
+        refresh_token=grant["refresh_token"],
+        access_token=grant["access_token"],
+        token_expires_at=timezone.now() + dt.timedelta(seconds=grant["expires_in"]),
+        connected_at=timezone.now(),
+    )
     if revoked:
         # Revoked at Google (as when someone removes the app's access); the app has noticed.
         sandbox.revoke(grant["refresh_token"])
-        franchise.google_auth_valid = False
-        franchise.google_auth_error = "Token has been expired or revoked."
-    franchise.save()
+        connection.auth_valid = False
+        connection.auth_error = "Token has been expired or revoked."
+        connection.access_token = None
+        connection.save()
+    return connection
+
+
+def _connect(franchise: Franchise, connection: GoogleConnection, account_id: str, location_id: str) -> None:
+    Franchise.objects.filter(pk=franchise.pk).update(
+        google_connection=connection,
+        google_account_id=account_id,
+        google_location_id=location_id,
+        google_location_title=f"{BRAND} — {franchise.name}",
+        google_connected_at=timezone.now(),
+    )
+    connection_mirror(connection)
 
 
 def _posts(franchise: Franchise, user) -> None:
@@ -148,7 +178,11 @@ def demo_data_ensure() -> DemoLogin:
 
     sandbox = _sandbox()
     locations = _sandbox_locations(sandbox) if sandbox is not None else {}
-    for name, services in FRANCHISES:
+    headquarters = _connection(sandbox, HQ_GOOGLE_ACCOUNT) if sandbox is not None else None
+    columbus = _connection(sandbox, COLUMBUS_GOOGLE_ACCOUNT, revoked=True) if sandbox is not None else None
+    group = [(name, services, True) for name, services in FRANCHISES]
+    group += [(city, "Lawn care\nLandscaping", False) for city in GROUP]
+    for name, services, with_posts in group:
         franchise = franchise_create(
             name=name,
             timezone="America/New_York",
@@ -156,14 +190,16 @@ def demo_data_ensure() -> DemoLogin:
             website=f"https://{name.lower()}.example.com",
             description=f"A family-run landscaping franchise of {BRAND} serving the {name} area since 2009.",
             services=services,
-            posts_per_week=3,
+            posts_per_week=3 if with_posts else 0,
         )
-        membership_set(user=users["ohio-admin"], franchise=franchise, role=Membership.Role.ADMIN)
+        if with_posts:
+            membership_set(user=users["ohio-admin"], franchise=franchise, role=Membership.Role.ADMIN)
         if name == "Cincinnati":
             membership_set(user=users["cincy-staff"], franchise=franchise, role=Membership.Role.STAFF)
         if sandbox is not None:
-            _connect(franchise, sandbox, *locations[name], revoked=name == REVOKED)
-        _posts(franchise, users[DEMO_USERNAME])
+            _connect(franchise, columbus if name == REVOKED else headquarters, *locations[name])
+        if with_posts:
+            _posts(franchise, users[DEMO_USERNAME])
     if sandbox is None:
         logger.warning("No sandbox at GOOGLE_API_BASE_URL: demo franchises are left unconnected.")
 
