@@ -45,10 +45,15 @@ class Pace:
             self.peak = max(self.peak, count)
 
 
+SQLITE_CAP = 4  # SQLite takes one writer at a time: more workers only queue for its lock
+
+
 def concurrency_cap() -> int:
     """PUBLISH_CONCURRENCY, and no more than half the free PostgreSQL connections (the web
     processes and other jobs need the rest)."""
     cap = max(1, settings.PUBLISH_CONCURRENCY)
+    if connection.vendor == "sqlite":
+        cap = min(cap, SQLITE_CAP)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity")
