@@ -33,6 +33,9 @@ ACCOUNTS_HOST = "https://mybusinessaccountmanagement.googleapis.com"
 LOCATIONS_HOST = "https://mybusinessbusinessinformation.googleapis.com"
 POSTS_HOST = "https://mybusiness.googleapis.com"
 LOCATION_READ_MASK = "name,title,storefrontAddress"
+# Held back after a 429 that names no Retry-After. Requests are paced under the quota, so a 429
+# means another client of the Cloud project spent it, or a clock drifted: a short pause is enough.
+QUOTA_PAUSE_SECONDS = 10.0
 MAX_PAGES = 200  # a runaway nextPageToken must not loop forever
 API_ACCESS_URL = "https://developers.google.com/my-business/content/prereqs#request-access"
 _POST_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+/localPosts/[^/?#]+")
@@ -121,7 +124,6 @@ def local_post_create(
     body: dict,
     before_send: Callable[[], None] | None = None,
     deadline: float | None = None,
-    on_timing: Callable[[float], None] | None = None,
 ) -> dict:
     """Create the post. `before_send` runs right before each send (the first, and the one after a
     401 and a token refresh) and may raise to stop it: the publisher checks there that sending is
@@ -129,9 +131,7 @@ def local_post_create(
     quota slot past it."""
     url = _posts_url(franchise)
     what = f"new post for {franchise.google_location_name}"
-    return _call(
-        franchise, "POST", url, json=body, what=what, before_send=before_send, deadline=deadline, on_timing=on_timing
-    )
+    return _call(franchise, "POST", url, json=body, what=what, before_send=before_send, deadline=deadline)
 
 
 def local_posts_list(
@@ -271,7 +271,6 @@ def _call(
     json: Any = None,
     before_send: Callable[[], None] | None = None,
     deadline: float | None = None,
-    on_timing: Callable[[float], None] | None = None,
 ) -> dict:
     """One request to the API: a slot of the shared quota first, the token of `source` (a
     franchise's connection, or a connection itself), one refresh and retry on a 401."""
@@ -281,11 +280,7 @@ def _call(
             raise quota.QuotaDeadline
         if before_send is not None:
             before_send()
-        started = time.monotonic()
-        answer = _send(method, url, token, params=params, json=json, what=what)
-        if on_timing is not None:
-            on_timing(time.monotonic() - started)
-        return answer
+        return _send(method, url, token, params=params, json=json, what=what)
 
     token = _token(source)
     answer = send(token)
@@ -299,7 +294,7 @@ def _call(
         # Past the project's quota: every process holds back until Google's Retry-After.
         error = error_from_response(answer, method=method, what=what)
         if isinstance(error, GbpRateLimitedError):
-            quota.shared().pause(error.retry_after or 60.0)
+            quota.shared().pause(error.retry_after or QUOTA_PAUSE_SECONDS)
         raise error
     if answer.is_success:
         # A create or patch that succeeded says what Google made of it; one that answers nothing

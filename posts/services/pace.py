@@ -3,8 +3,9 @@
 Google's quota, not a thread count, should set a run's speed. A create takes Google anywhere from
 a fraction of a second to two; at 300 requests a minute (5 a second) and 1.5 s per create, a run
 needs about 5 x 1.5 = 7.5 creates in flight to use its quota, and four workers cap it at 2.7 a
-second. So the run measures the create latency as it goes (a moving average) and keeps about
-quota rate x latency posts in flight, plus one for headroom, bounded by PUBLISH_CONCURRENCY and
+second. So the run measures how long a post takes as it goes (a moving average of each attempt's
+time, less any wait for a quota slot: Google's answer plus the database and our own work) and
+keeps about quota rate x that time posts in flight, plus one for headroom, bounded by PUBLISH_CONCURRENCY and
 by the database connections it may take (each worker holds one). The shared quota
 (franchises/google/quota.py) still spaces the requests themselves.
 """
@@ -30,7 +31,7 @@ class Pace:
         self._lock = threading.Lock()
 
     def observe(self, seconds: float) -> None:
-        """One create's round trip to Google."""
+        """How long one post took, not counting its wait for a quota slot."""
         with self._lock:
             self.latency = seconds if self.latency is None else SMOOTHING * seconds + (1 - SMOOTHING) * self.latency
 
