@@ -1,0 +1,150 @@
+"""Franchises connected to Google, and the checks that Google mirrors the database.
+
+"Connected" means two different things in tests, and each has one helper:
+
+- franchise_connected_to_sandbox: a live grant at the local sandbox standing in for Google, the
+  way a finished OAuth connect leaves a franchise. For code that calls Google.
+- franchise_with_fake_grant: a made-up refresh token string, so the franchise counts as connected
+  (Franchise.objects.connected(), the health checks, the draft queue) but is never used against
+  Google. For code that only asks whether a franchise is connected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.utils import timezone
+
+from franchises.models import Franchise
+from posts.models import Post
+from testkit.factories import make_franchise
+
+# The sandbox's demo seed: account 1001 holds location 2001.
+DEMO_LOCATION = ("1001", "2001", "Sunrise Bakery Downtown")
+
+# Never issued by the sandbox (or Google): a call made with it would be refused.
+FAKE_REFRESH_TOKEN = "refresh-token"
+
+
+def franchise_connected_to_sandbox(
+    sandbox,
+    franchise: Franchise | None = None,
+    *,
+    location: tuple[str, str, str] | None = None,
+    expired: bool = False,
+    **fields,
+) -> Franchise:
+    """Give `franchise` (or a new one made from `fields`) a live sandbox grant and a location:
+    `location` as (account id, location id, title), e.g. DEMO_LOCATION, else an account and
+    location of its own. `expired`: the stored access token has run out, so the first call
+    refreshes it."""
+    franchise = franchise or make_franchise(**fields)
+    tokens = sandbox.client.grant()
+    if location is None:
+        account = sandbox.client.add_account(f"{franchise.name} account", locations=1)
+        location = (account["account_id"], account["location_ids"][0], franchise.name)
+    lifetime = -60 if expired else tokens["expires_in"]
+    franchise.google_refresh_token = tokens["refresh_token"]
+    franchise.google_access_token = tokens["access_token"]
+    franchise.google_token_expires_at = timezone.now() + dt.timedelta(seconds=lifetime)
+    franchise.google_account_id, franchise.google_location_id, franchise.google_location_title = location
+    franchise.google_auth_valid = True
+    franchise.save()
+    return franchise
+
+
+def franchise_with_fake_grant(**fields) -> Franchise:
+    """A new franchise holding FAKE_REFRESH_TOKEN (or the `google_refresh_token` given): connected
+    as far as the database can tell, never used against Google."""
+    fields.setdefault("google_refresh_token", FAKE_REFRESH_TOKEN)
+    return make_franchise(**fields)
+
+
+def franchises_connected_to_sandbox_bulk(client, *, count: int, name: str = "Franchise") -> list[Franchise]:
+    """`count` franchises, each with a live grant and a location of its own at the sandbox
+    (`client`: its control API), in one INSERT: for the benchmarks and the chaos suite."""
+    franchises = []
+    for n in range(count):
+        grant = client.grant()
+        account = client.add_account(f"{name} account {n}", locations=1)
+        franchises.append(
+            Franchise(
+                name=f"{name} {n}",
+                google_refresh_token=grant["refresh_token"],
+                google_access_token=grant["access_token"],
+                google_token_expires_at=timezone.now() + dt.timedelta(hours=1),
+                google_account_id=account["account_id"],
+                google_location_id=account["location_ids"][0],
+            )
+        )
+    return Franchise.objects.bulk_create(franchises)
+
+
+def posts_due_bulk(franchises: list[Franchise], *, count: int, summary: str = "Post {n}: worth knowing."):
+    """`count` posts due now, spread over `franchises` round robin, oldest first, distinct texts."""
+    now = timezone.now()
+    return Post.objects.bulk_create(
+        Post(
+            franchise=franchises[n % len(franchises)],
+            status=Post.Status.SCHEDULED,
+            scheduled_at=now - dt.timedelta(seconds=count - n),
+            summary=summary.format(n=n),
+        )
+        for n in range(count)
+    )
+
+
+def google_posts(sandbox, franchise: Franchise) -> list[dict]:
+    """The posts live on the franchise's location at the sandbox (deleted ones left out)."""
+    return [
+        item
+        for item in sandbox.client.posts(include_deleted=False)
+        if str(item["location_id"]) == franchise.google_location_id
+    ]
+
+
+def assert_each_post_on_google_once(sandbox, posts: list) -> None:
+    """The exactly-once promise: every post on Google once, none missing, no lock left."""
+    live = Counter(item["summary"] for item in sandbox.client.posts(include_deleted=False))
+    twice = {summary: n for summary, n in live.items() if n > 1}
+    assert twice == {}, f"{len(twice)} posts are on Google more than once"
+    missing = {p.summary for p in posts} - set(live)
+    assert missing == set(), f"{len(missing)} posts never reached Google"
+    rows = Post.objects.filter(pk__in=[p.pk for p in posts])
+    assert rows.exclude(status=Post.Status.PUBLISHED).count() == 0
+    assert rows.filter(publishing_at__isnull=False).count() == 0, "locks left behind"
+    assert_nothing_half_written()
+    names = list(rows.values_list("google_post_name", flat=True))
+    assert len(set(names)) == len(posts)
+
+
+def assert_nothing_half_written() -> None:
+    """A published row has everything Google returned; any other row has none of it."""
+    published = Post.objects.filter(status=Post.Status.PUBLISHED)
+    assert not published.filter(google_post_name="").exists()
+    assert not published.filter(published_at__isnull=True).exists()
+    assert not published.filter(publishing_at__isnull=False).exists()
+    assert not Post.objects.exclude(status=Post.Status.PUBLISHED).exclude(google_post_name="").exists()
+
+
+def assert_google_mirrors_database(sandbox) -> None:
+    """The invariant, over every franchise: each published post on Google once with the row's
+    text, nothing else on Google (no deleted post, no draft, no stray copy), nothing pending."""
+    from posts.models import GoogleDeletion
+
+    live = [(item["name"], item["summary"]) for item in sandbox.client.posts(include_deleted=False)]
+    names = Counter(name for name, _ in live)
+    assert not [name for name, n in names.items() if n > 1]
+    published = dict(Post.objects.filter(status=Post.Status.PUBLISHED).values_list("google_post_name", "summary"))
+    stray = {name: text for name, text in live if name not in published}
+    assert stray == {}, f"{len(stray)} copies on Google belong to no published post, e.g. {list(stray.values())[:3]}"
+    missing = set(published) - set(names)
+    assert missing == set(), f"{len(missing)} published posts are not on Google"
+    wrong = {name: (text, dict(live)[name]) for name, text in published.items() if dict(live)[name] != text}
+    assert wrong == {}, f"{len(wrong)} posts differ on Google, e.g. {list(wrong.values())[:3]}"
+    assert Post.objects.filter(publishing_at__isnull=False).count() == 0, "locks left behind"
+    assert not Post.objects.filter(google_needs_update=True).exists()
+    assert not Post.objects.filter(google_create_sent_at__isnull=False).exists()
+    assert not GoogleDeletion.objects.exists()
+    assert_nothing_half_written()
