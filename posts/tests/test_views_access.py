@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from franchises.models import Membership
 from posts.models import Post
-from posts.tests.dashboard import logged_in, make_member, make_user
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_member, make_post, make_user
+from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_anonymous_visitors_are_sent_to_login(client, franchise, post, name, met
 
 @pytest.mark.parametrize(("name", "method"), FRANCHISE_VIEWS + POST_VIEWS)
 def test_a_user_of_another_franchise_gets_404(client, franchise, post, name, method):
-    outsider = make_member(make_franchise(), role=Membership.Role.ADMIN)
+    outsider = make_member(make_franchise(), Membership.Role.ADMIN)
     response = getattr(logged_in(client, outsider), method)(_url(name, franchise, post))
     assert response.status_code == 404
     assert Post.objects.filter(pk=post.pk, status=Post.Status.FAILED).exists()
@@ -81,7 +81,7 @@ def test_headquarters_sees_every_franchise_post(client, post):
 
 def test_the_posts_list_shows_only_the_users_franchises(client, franchise, post):
     other = make_post(franchise=make_franchise(), summary="Someone else's news.")
-    response = logged_in(client, make_member(franchise)).get(reverse("posts:list"))
+    response = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(reverse("posts:list"))
     assert str(post.pk) in response.content.decode()
     assert str(other.pk) not in response.content.decode()
 
@@ -89,27 +89,34 @@ def test_the_posts_list_shows_only_the_users_franchises(client, franchise, post)
 def test_drafts_queue_shows_only_the_users_franchises(client, franchise):
     mine = make_post(franchise=franchise, source=Post.Source.AI)
     theirs = make_post(franchise=make_franchise(), source=Post.Source.AI)
-    body = logged_in(client, make_member(franchise)).get(reverse("generation:drafts")).content.decode()
+    body = (
+        logged_in(client, make_member(franchise, Membership.Role.STAFF))
+        .get(reverse("generation:drafts"))
+        .content.decode()
+    )
     assert str(mine.pk) in body
     assert str(theirs.pk) not in body
 
 
 def test_staff_cannot_read_the_franchise_history_but_admins_can(client, franchise):
     url = reverse("posts:history", args=[franchise.pk])
-    assert logged_in(client, make_member(franchise)).get(url).status_code == 403
-    assert logged_in(client, make_member(franchise, role=Membership.Role.ADMIN)).get(url).status_code == 200
+    assert logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(url).status_code == 403
+    assert logged_in(client, make_member(franchise, Membership.Role.ADMIN)).get(url).status_code == 200
 
 
 def test_only_headquarters_may_post_announcements(client, franchise):
     url = reverse("posts:announcement_new")
-    assert logged_in(client, make_member(franchise, role=Membership.Role.ADMIN)).get(url).status_code == 403
-    assert logged_in(client, make_member(franchise)).post(url, {"step": "schedule"}).status_code == 403
+    assert logged_in(client, make_member(franchise, Membership.Role.ADMIN)).get(url).status_code == 403
+    assert (
+        logged_in(client, make_member(franchise, Membership.Role.STAFF)).post(url, {"step": "schedule"}).status_code
+        == 403
+    )
     assert logged_in(client, make_user(superuser=True)).get(url).status_code == 200
 
 
 def test_staff_cannot_delete_a_published_post(client, franchise):
     published = make_post(franchise=franchise, status=Post.Status.PUBLISHED, published_at=timezone.now())
-    staff = logged_in(client, make_member(franchise))
+    staff = logged_in(client, make_member(franchise, Membership.Role.STAFF))
     url = reverse("posts:delete", args=[published.pk])
     assert staff.get(url).status_code == 403
     assert staff.post(url).status_code == 403
@@ -120,7 +127,9 @@ def test_staff_cannot_delete_a_published_post(client, franchise):
 
 def test_staff_may_delete_a_draft(client, franchise):
     draft = make_post(franchise=franchise)
-    response = logged_in(client, make_member(franchise)).post(reverse("posts:delete", args=[draft.pk]))
+    response = logged_in(client, make_member(franchise, Membership.Role.STAFF)).post(
+        reverse("posts:delete", args=[draft.pk])
+    )
     assert response.status_code == 302
     assert not Post.objects.filter(pk=draft.pk).exists()
 
@@ -156,14 +165,18 @@ def test_a_script_in_the_summary_is_shown_as_text(client, franchise, name):
         source=Post.Source.AI,
         scheduled_at=timezone.now(),
     )
-    body = logged_in(client, make_member(franchise)).get(_url(name, franchise, evil)).content.decode()
+    body = (
+        logged_in(client, make_member(franchise, Membership.Role.STAFF))
+        .get(_url(name, franchise, evil))
+        .content.decode()
+    )
     assert '<script>alert("owned")</script>' not in body
     assert "<img src=x" not in body
     assert "&lt;script&gt;alert(" in body
 
 
 def test_a_script_in_the_preview_is_shown_as_text(client, franchise):
-    response = logged_in(client, make_member(franchise)).post(
+    response = logged_in(client, make_member(franchise, Membership.Role.STAFF)).post(
         reverse("posts:preview", args=[franchise.pk]), {"summary": "<script>alert(1)</script>"}
     )
     body = response.content.decode()
@@ -175,7 +188,9 @@ def test_a_calendar_entry_escapes_its_summary(client, franchise):
     when = timezone.now()
     make_post(franchise=franchise, summary="<script>alert(2)</script>", status=Post.Status.SCHEDULED, scheduled_at=when)
     body = (
-        logged_in(client, make_member(franchise)).get(reverse("posts:calendar", args=[franchise.pk])).content.decode()
+        logged_in(client, make_member(franchise, Membership.Role.STAFF))
+        .get(reverse("posts:calendar", args=[franchise.pk]))
+        .content.decode()
     )
     assert "<script>alert(2)" not in body
     assert "&lt;script&gt;alert(2)" in body
@@ -185,7 +200,7 @@ def test_a_calendar_entry_escapes_its_summary(client, franchise):
 def test_forms_refuse_a_post_without_the_csrf_token(franchise, name, data):
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_member(franchise))
+    client.force_login(make_member(franchise, Membership.Role.STAFF))
     response = client.post(reverse(name, args=[post.pk]), {"summary": "Changed.", **data})
     assert response.status_code == 403
     post.refresh_from_db()
@@ -195,7 +210,11 @@ def test_forms_refuse_a_post_without_the_csrf_token(franchise, name, data):
 
 def test_every_form_on_the_post_page_carries_a_csrf_token(client, franchise):
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
-    body = logged_in(client, make_member(franchise)).get(reverse("posts:detail", args=[post.pk])).content.decode()
+    body = (
+        logged_in(client, make_member(franchise, Membership.Role.STAFF))
+        .get(reverse("posts:detail", args=[post.pk]))
+        .content.decode()
+    )
     forms = re.findall(r"<form\b.*?</form>", body, flags=re.S)
     posting = [form for form in forms if 'method="post"' in form]
     assert len(posting) >= 4
