@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 # The local Google + Anthropic sandbox (`sandbox` fixture) and the guard that fails any test
-# opening a connection beyond 127.0.0.1.
-pytest_plugins = ["sandbox.pytest_plugin"]
+# opening a connection beyond 127.0.0.1; the test kit's shared fixtures (testkit/fixtures.py).
+# The shared helpers are plain functions: import them from testkit (see testkit/__init__.py).
+pytest_plugins = ["sandbox.pytest_plugin", "testkit.fixtures"]
 
 
 def pytest_collection_modifyitems(config, items):

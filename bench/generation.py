@@ -46,7 +46,7 @@ def bench_fill(*, franchises: int, posts_per_week: int) -> list[tuple]:
     from franchises.models import Franchise
     from gbp_scheduler.jobs import TimeBudget
     from generation.services import generation_queue_fill
-    from posts.tests.factories import make_franchise
+    from testkit.factories import make_franchise
 
     make_franchise(name="warm-up")  # imports and first connection out of the timing
     Franchise.objects.all().delete()

@@ -34,11 +34,11 @@ def parse_args() -> argparse.Namespace:
 def due_posts_create(sandbox, *, posts: int, franchises: int) -> None:
     from franchises.models import Franchise
     from posts.models import Post
-    from posts.tests.google import franchises_connected_bulk, posts_due_bulk
+    from testkit.google import franchises_connected_to_sandbox_bulk, posts_due_bulk
 
     Post.objects.all().delete()
     Franchise.objects.all().delete()
-    created = franchises_connected_bulk(sandbox.client, count=franchises, name="Bench Franchise")
+    created = franchises_connected_to_sandbox_bulk(sandbox.client, count=franchises, name="Bench Franchise")
     posts_due_bulk(created, count=posts, summary="Benchmark post {n}: something worth knowing this week.")
 
 

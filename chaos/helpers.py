@@ -50,7 +50,7 @@ def staff_actor_stop(actor: subprocess.Popen) -> dict:
 
 
 def due_posts_create(sandbox, *, franchises: int, posts: int) -> list:
-    from posts.tests.google import franchises_connected_bulk, posts_due_bulk
+    from testkit.google import franchises_connected_to_sandbox_bulk, posts_due_bulk
 
-    created = franchises_connected_bulk(sandbox.client, count=franchises, name="Chaos Franchise")
+    created = franchises_connected_to_sandbox_bulk(sandbox.client, count=franchises, name="Chaos Franchise")
     return posts_due_bulk(created, count=posts, summary="Chaos post {n}: it must reach Google exactly once.")

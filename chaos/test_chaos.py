@@ -18,11 +18,7 @@ from chaos.helpers import (
     staff_actor_stop,
 )
 from posts.models import GoogleDeletion, Post
-from posts.tests.google import (
-    assert_each_post_on_google_once,
-    assert_google_mirrors_database,
-    assert_nothing_half_written,
-)
+from testkit.google import assert_each_post_on_google_once, assert_google_mirrors_database, assert_nothing_half_written
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -24,8 +24,8 @@ from franchises.models import Franchise, Membership
 from gbp_scheduler.jobs import TimeBudget
 from generation.services import generation_queue_fill, generation_queue_process
 from posts.models import Post
-from posts.tests.factories import make_franchise
-from posts.tests.google import DEMO_LOCATION, connect_to_sandbox
+from testkit.factories import make_franchise
+from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox
 
 PASSWORD = "e2e-passphrase-not-secret"
 TEXT = "Fresh sourdough every morning at 7. Come early: the first dozen loaves come with free jam!"
@@ -151,7 +151,7 @@ def test_connect_google_schedule_a_post_publish_it_and_see_it_on_google(site, sa
 
 def test_approve_an_ai_draft_and_clear_the_invalid_auth_banner_by_reconnecting(site, sandbox):
     page = site.page
-    franchise = connect_to_sandbox(
+    franchise = franchise_connected_to_sandbox(
         sandbox,
         location=DEMO_LOCATION,
         name="Harbor Fitness",

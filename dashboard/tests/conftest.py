@@ -1,2 +1,11 @@
-from franchises.tests.conftest import make_member  # noqa: F401
-from health.tests.conftest import empty_cache  # noqa: F401
+"""Shared setup for the dashboard tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _starts_with_an_empty_cache(empty_cache) -> None:
+    """The system page shows the health checks, whose Anthropic probe result is cached
+    (testkit/fixtures.py): every dashboard test starts without it."""

@@ -14,10 +14,9 @@ from django.utils import timezone
 from franchises.models import Franchise, Membership
 from generation.models import GenerationQueue
 from posts.models import Post
-from posts.tests.dashboard import logged_in, make_user
-from posts.tests.dashboard import make_member as member_of
-from posts.tests.factories import make_franchise, make_post
-from posts.tests.google import DEMO_LOCATION, connect_to_sandbox
+from testkit.factories import make_franchise, make_member, make_post, make_user
+from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox
+from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +48,6 @@ def one_worker(settings):
     settings.GENERATION_CONCURRENCY = 1
 
 
-def connected(sandbox, **fields) -> Franchise:
-    return connect_to_sandbox(sandbox, location=DEMO_LOCATION, **fields)
-
-
 # --- metrics page ------------------------------------------------------------------------------
 
 
@@ -65,7 +60,7 @@ def test_metrics_cover_only_the_users_franchises(client):
     mine, other = make_franchise(name="Mine"), make_franchise(name="Theirs")
     _outcome(mine, delay_seconds=30)
     _outcome(other, error="Someone else's failure")
-    body = logged_in(client, member_of(mine)).get(METRICS).content.decode()
+    body = logged_in(client, make_member(mine, Membership.Role.STAFF)).get(METRICS).content.decode()
     assert "Mine" in body and "Theirs" not in body and "Someone else&#x27;s failure" not in body
     assert f'data-franchise="{mine.pk}"' in body and f'data-franchise="{other.pk}"' not in body
 
@@ -75,7 +70,7 @@ def test_metrics_show_success_rate_time_to_publish_and_failure_reasons(client):
     for seconds in (10, 20, 30, 40):
         _outcome(franchise, delay_seconds=seconds)
     _outcome(franchise, error="Google rejected the photo.")
-    body = logged_in(client, member_of(franchise)).get(METRICS).content.decode()
+    body = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(METRICS).content.decode()
     assert re.search(r'id="overall-success">80\.0%', body)
     assert "mean 25 s · median 25 s · 95th percentile 38 s" in body
     assert "<strong>1</strong> \N{MULTIPLICATION SIGN} Google rejected the photo." in body
@@ -98,14 +93,14 @@ def test_the_period_is_7_or_30_days(client, query, days):
         published_at=timezone.now() - dt.timedelta(days=20),
     )
     assert old
-    body = logged_in(client, member_of(franchise)).get(METRICS + query).content.decode()
+    body = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(METRICS + query).content.decode()
     assert f'<option value="{days}" selected>' in body
     assert ("(1 published," in body) is (days == 30)
 
 
 def test_the_metrics_page_loads_the_vendored_chart_library_and_no_inline_script(client):
     franchise = make_franchise()
-    response = logged_in(client, member_of(franchise)).get(METRICS)
+    response = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(METRICS)
     body = response.content.decode()
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert '<script src="/static/vendor/chart.umd.min.js" defer></script>' in body
@@ -136,7 +131,7 @@ def test_the_system_page_needs_a_login(client):
 
 @pytest.mark.parametrize("role", [Membership.Role.ADMIN, Membership.Role.STAFF])
 def test_franchise_users_get_403_even_with_django_staff_status(client, role):
-    user = member_of(make_franchise(), role=role, is_staff=True)
+    user = make_member(make_franchise(), role, is_staff=True)
     logged_in(client, user)
     assert client.get(SYSTEM).status_code == 403
     assert client.post(reverse("dashboard:system_job_run", args=["generate-drafts"])).status_code == 403
@@ -144,7 +139,10 @@ def test_franchise_users_get_403_even_with_django_staff_status(client, role):
 
 def test_the_nav_shows_system_to_superusers_only(client):
     franchise = make_franchise()
-    assert 'id="nav-system"' not in logged_in(client, member_of(franchise)).get(METRICS).content.decode()
+    assert (
+        'id="nav-system"'
+        not in logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(METRICS).content.decode()
+    )
     assert 'id="nav-system"' in logged_in(client, make_user(superuser=True)).get(METRICS).content.decode()
 
 
@@ -177,7 +175,7 @@ def test_the_system_page_shows_the_health_checks_and_stuck_locks(client, setting
 
 
 def test_run_now_publishes_a_due_post_and_shows_the_summary(client, sandbox, one_worker):
-    franchise = connected(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED, summary="Fresh bread at 7.")
     logged_in(client, make_user(superuser=True))
     response = client.post(reverse("dashboard:system_job_run", args=["publish-scheduled"]), follow=True)
@@ -190,7 +188,7 @@ def test_run_now_publishes_a_due_post_and_shows_the_summary(client, sandbox, one
 
 
 def test_run_now_fills_the_generation_queue(client, sandbox):
-    franchise = connected(sandbox, posts_per_week=2)
+    franchise = franchise_connected_to_sandbox(sandbox, posts_per_week=2, location=DEMO_LOCATION)
     logged_in(client, make_user(superuser=True))
     response = client.post(reverse("dashboard:system_job_run", args=["generate-drafts"]), follow=True)
     assert _job_summary(response)["job"] == "generate-drafts"
@@ -198,7 +196,9 @@ def test_run_now_fills_the_generation_queue(client, sandbox):
 
 
 def test_run_now_processes_the_generation_queue_against_the_sandbox(client, sandbox, one_worker):
-    franchise = connected(sandbox, posts_per_week=1, description="Bakery", city="Austin")
+    franchise = franchise_connected_to_sandbox(
+        sandbox, posts_per_week=1, description="Bakery", city="Austin", location=DEMO_LOCATION
+    )
     logged_in(client, make_user(superuser=True))
     client.post(reverse("dashboard:system_job_run", args=["generate-drafts"]))
     response = client.post(reverse("dashboard:system_job_run", args=["process-generation-queue"]), follow=True)

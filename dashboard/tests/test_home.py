@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from franchises.models import Franchise, Membership
 from posts.models import Post
-from posts.tests.dashboard import logged_in, make_user
-from posts.tests.dashboard import make_member as member_of
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_member, make_post, make_user
+from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ def test_the_home_page_is_at_the_root_and_needs_a_login(client):
 
 def test_a_user_sees_only_their_franchises(client):
     mine, other = make_franchise(name="Mine"), make_franchise(name="Other")
-    body = logged_in(client, member_of(mine)).get(HOME).content.decode()
+    body = logged_in(client, make_member(mine, Membership.Role.STAFF)).get(HOME).content.decode()
     assert f'id="franchise-card-{mine.pk}"' in body
     assert f'id="franchise-card-{other.pk}"' not in body and "Other" not in body
 
@@ -60,7 +59,7 @@ def test_a_card_shows_next_posts_in_the_franchise_zone_drafts_and_failures(clien
     make_post(franchise=franchise, status=Post.Status.DRAFT, source=Post.Source.AI)
     make_post(franchise=franchise, status=Post.Status.DRAFT, source=Post.Source.MANUAL)  # not an AI draft
     make_post(franchise=franchise, status=Post.Status.FAILED, last_error="The photo URL could not be fetched.")
-    body = logged_in(client, member_of(franchise)).get(HOME).content.decode()
+    body = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(HOME).content.decode()
     assert "Times in Asia/Tokyo" in body
     assert "Thu 1 May 2031, 09:30 JST" in body and "Spring menu is here" in body
     assert f'id="drafts-waiting-{franchise.pk}" data-count="2"' in body
@@ -78,7 +77,7 @@ def test_a_card_lists_at_most_three_upcoming_posts_soonest_first(client):
             scheduled_at=now + dt.timedelta(days=n),
             summary=f"Post in {n} days",
         )
-    body = logged_in(client, member_of(franchise)).get(HOME).content.decode()
+    body = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(HOME).content.decode()
     assert body.index("Post in 1 days") < body.index("Post in 2 days") < body.index("Post in 3 days")
     assert "Post in 4 days" not in body
 
@@ -87,7 +86,7 @@ def test_invalid_google_auth_shows_a_warning_with_reconnect_for_admins(client):
     franchise = make_franchise(
         google_refresh_token="1//dead", google_auth_valid=False, google_auth_error="Token has been expired or revoked."
     )
-    body = logged_in(client, member_of(franchise, role=Membership.Role.ADMIN)).get(HOME).content.decode()
+    body = logged_in(client, make_member(franchise, Membership.Role.ADMIN)).get(HOME).content.decode()
     assert f'id="auth-warning-{franchise.pk}"' in body
     assert "Token has been expired or revoked." in body
     assert f'id="reconnect-{franchise.pk}"' in body
@@ -96,7 +95,7 @@ def test_invalid_google_auth_shows_a_warning_with_reconnect_for_admins(client):
 
 def test_staff_see_the_warning_but_are_told_to_ask_an_admin(client):
     franchise = make_franchise(google_refresh_token="1//dead", google_auth_valid=False)
-    body = logged_in(client, member_of(franchise)).get(HOME).content.decode()
+    body = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(HOME).content.decode()
     assert f'id="auth-warning-{franchise.pk}"' in body
     assert f'id="reconnect-{franchise.pk}"' not in body
     assert "Ask a franchise admin to reconnect Google." in body
@@ -106,7 +105,7 @@ def test_staff_see_the_warning_but_are_told_to_ask_an_admin(client):
 def test_no_warning_for_a_healthy_or_unconnected_franchise(client):
     healthy = make_franchise(google_refresh_token="1//ok", google_location_id="1", google_location_title="Downtown")
     unconnected = make_franchise(google_auth_valid=False)  # no token: "not connected", not "reconnect"
-    user = member_of(healthy)
+    user = make_member(healthy, Membership.Role.STAFF)
     Membership.objects.create(user=user, franchise=unconnected, role=Membership.Role.STAFF)
     body = logged_in(client, user).get(HOME).content.decode()
     assert "auth-warning-" not in body
@@ -124,7 +123,7 @@ def test_a_script_in_a_post_or_error_is_shown_as_text(client):
     franchise = make_franchise()
     make_post(franchise=franchise, status=Post.Status.SCHEDULED, summary="<script>alert(1)</script>")
     make_post(franchise=franchise, status=Post.Status.FAILED, last_error="<script>alert(2)</script>")
-    body = logged_in(client, member_of(franchise)).get(HOME).content.decode()
+    body = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(HOME).content.decode()
     assert "<script>alert(" not in body
     assert "&lt;script&gt;alert(1)" in body and "&lt;script&gt;alert(2)" in body
 

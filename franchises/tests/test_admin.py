@@ -9,7 +9,7 @@ from django.utils import timezone
 from franchises.models import Membership
 from generation.models import GenerationQueue
 from posts.models import Post
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from franchises.google.business_profile import (
     GbpTransientError,
 )
 from franchises.models import Franchise
-
-from .conftest import connected
+from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ POST = {
 
 @pytest.fixture
 def franchise(sandbox) -> Franchise:
-    return connected(sandbox, name="Sunrise")
+    return franchise_connected_to_sandbox(sandbox, name="Sunrise", location=DEMO_LOCATION)
 
 
 def test_local_posts_create_list_get_patch_delete(franchise, sandbox):
@@ -147,7 +146,7 @@ def test_a_missing_location_says_pick_it_again(franchise, sandbox):
 
 
 def test_no_location_picked_fails_without_calling_google(sandbox):
-    franchise = connected(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
     Franchise.objects.filter(pk=franchise.pk).update(google_location_id="")
     franchise.refresh_from_db()
     with pytest.raises(GbpSetupError, match="no Google location picked"):

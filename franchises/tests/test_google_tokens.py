@@ -19,15 +19,16 @@ from franchises.google.tokens import (
     google_access_token_get,
 )
 from franchises.models import Franchise, Membership
-from posts.tests.factories import make_franchise
-
-from .conftest import connected, consent, local_path, raw_token_columns
+from testkit.database import raw_token_columns
+from testkit.factories import make_franchise, make_member
+from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox
+from testkit.oauth import consent, local_path
 
 POST = {"languageCode": "en", "summary": "Fresh bread at dawn.", "topicType": "STANDARD"}
 
 
 @pytest.fixture
-def admin_client_of(client, make_member):
+def admin_client_of(client):
     def login(franchise: Franchise):
         client.force_login(make_member(franchise, Membership.Role.ADMIN, email="owner@portland.example"))
         return client
@@ -37,14 +38,14 @@ def admin_client_of(client, make_member):
 
 @pytest.mark.django_db
 def test_a_token_with_margin_left_is_returned_without_calling_google(sandbox):
-    franchise = connected(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
     assert google_access_token_get(franchise=franchise) == franchise.google_access_token
     assert sandbox.client.calls("token") == 0
 
 
 @pytest.mark.django_db
 def test_a_token_inside_the_margin_is_refreshed_and_stored_encrypted(sandbox, settings):
-    franchise = connected(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
     old = franchise.google_access_token
     Franchise.objects.filter(pk=franchise.pk).update(
         google_token_expires_at=timezone.now() + dt.timedelta(seconds=settings.GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS - 5)
@@ -62,7 +63,7 @@ def test_a_token_inside_the_margin_is_refreshed_and_stored_encrypted(sandbox, se
 
 @pytest.mark.django_db
 def test_every_successful_refresh_sets_the_flag_true_and_clears_the_error(sandbox):
-    franchise = connected(sandbox, expired=True)
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
     # A flag left false by hand with a grant that still works: the next success puts it right.
     Franchise.objects.filter(pk=franchise.pk).update(google_auth_error="old trouble")
     google_access_token_get(franchise=franchise)
@@ -73,7 +74,7 @@ def test_every_successful_refresh_sets_the_flag_true_and_clears_the_error(sandbo
 @pytest.mark.django_db
 def test_seed_token_refresh_failure_flag_false_fails_fast_then_reconnect_sets_it_true(sandbox, admin_client_of):
     """The seed's "Test Token Refresh Failure", end to end at the token and GBP client level."""
-    franchise = connected(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
     # 1. Manually set google_auth_valid = false in the database.
     Franchise.objects.filter(pk=franchise.pk).update(google_auth_valid=False)
     # 2. Try to publish a post (the publisher's Google call).
@@ -105,9 +106,9 @@ def test_a_franchise_that_is_not_connected_fails_fast(sandbox):
 
 @pytest.mark.django_db
 def test_a_revoked_grant_flags_the_franchise_emails_admins_once_and_calls_google_once(
-    sandbox, make_member, mailoutbox, django_capture_on_commit_callbacks
+    sandbox, mailoutbox, django_capture_on_commit_callbacks
 ):
-    franchise = connected(sandbox, expired=True, name="Portland")
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, name="Portland", location=DEMO_LOCATION)
     make_member(franchise, Membership.Role.ADMIN, email="owner@portland.example")
     make_member(franchise, Membership.Role.STAFF, email="staff@portland.example")
     sandbox.client.revoke(franchise.google_refresh_token)
@@ -138,7 +139,7 @@ def test_a_revoked_grant_flags_the_franchise_emails_admins_once_and_calls_google
 def test_after_a_reconnect_a_new_breakage_emails_again(
     sandbox, admin_client_of, mailoutbox, django_capture_on_commit_callbacks
 ):
-    franchise = connected(sandbox, expired=True)
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
     client = admin_client_of(franchise)
     sandbox.client.revoke(franchise.google_refresh_token)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(GoogleReauthorizationRequired):
@@ -159,7 +160,7 @@ def test_after_a_reconnect_a_new_breakage_emails_again(
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", [503, 500])
 def test_a_failing_token_endpoint_is_transient_and_leaves_the_flag(sandbox, status):
-    franchise = connected(sandbox, expired=True)
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
     sandbox.client.fail("token", status, times=3)  # google-auth itself tries three times
     with pytest.raises(GoogleTokenTransientError):
         google_access_token_get(franchise=franchise)
@@ -173,7 +174,7 @@ def test_a_failing_token_endpoint_is_transient_and_leaves_the_flag(sandbox, stat
 @pytest.mark.django_db
 def test_a_hanging_token_endpoint_times_out_as_transient_and_leaves_the_flag(sandbox, settings):
     settings.GOOGLE_HTTP_TIMEOUT_SECONDS = 0.5
-    franchise = connected(sandbox, expired=True)
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
     sandbox.client.hang("token", seconds=3)
     with pytest.raises(GoogleTokenTransientError, match="did not answer"):
         google_access_token_get(franchise=franchise)
@@ -182,7 +183,7 @@ def test_a_hanging_token_endpoint_times_out_as_transient_and_leaves_the_flag(san
 
 @pytest.mark.django_db
 def test_a_wrong_client_secret_is_not_blamed_on_the_franchise(sandbox, settings):
-    franchise = connected(sandbox, expired=True)
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
     settings.GOOGLE_CLIENT_SECRET = "wrong"
     with pytest.raises(GoogleTokenTransientError, match="GOOGLE_CLIENT_SECRET"):
         google_access_token_get(franchise=franchise)
@@ -191,7 +192,7 @@ def test_a_wrong_client_secret_is_not_blamed_on_the_franchise(sandbox, settings)
 
 @pytest.mark.django_db
 def test_a_lease_left_by_a_dead_process_is_taken_over(sandbox):
-    franchise = connected(sandbox, expired=True)
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
     Franchise.objects.filter(pk=franchise.pk).update(
         google_token_refresh_lease_until=timezone.now() - dt.timedelta(seconds=1)
     )
@@ -201,7 +202,7 @@ def test_a_lease_left_by_a_dead_process_is_taken_over(sandbox):
 
 @pytest.mark.django_db
 def test_force_refresh_replaces_a_token_google_refused(sandbox):
-    franchise = connected(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
     old = franchise.google_access_token
     new = google_access_token_get(franchise=franchise, force_refresh=True)
     assert new != old
@@ -227,7 +228,7 @@ def _eight_callers(franchise_pk) -> list[str]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_eight_threads_asking_for_an_expired_token_cause_one_refresh(sandbox):
-    franchise = connected(sandbox, expired=True)
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
     sandbox.client.latency(0.3, route="token")  # every caller arrives while the refresh is in flight
     tokens = _eight_callers(franchise.pk)
     assert sandbox.client.calls("token") == 1
@@ -237,9 +238,9 @@ def test_eight_threads_asking_for_an_expired_token_cause_one_refresh(sandbox):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_eight_threads_on_a_revoked_grant_cause_one_token_call_and_one_email(sandbox, make_member, mailoutbox):
-    franchise = connected(sandbox, expired=True)
-    make_member(franchise, Membership.Role.ADMIN)
+def test_eight_threads_on_a_revoked_grant_cause_one_token_call_and_one_email(sandbox, mailoutbox):
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
+    make_member(franchise, Membership.Role.ADMIN, email="owner@portland.example")  # the one to email
     sandbox.client.revoke(franchise.google_refresh_token)
     sandbox.client.latency(0.3, route="token")
     with pytest.raises(GoogleReauthorizationRequired):

@@ -9,15 +9,14 @@ from django.db import connection
 
 from franchises import services
 from franchises.models import Membership
-from posts.tests.dashboard import make_member as member_of
-from posts.tests.factories import make_franchise
+from testkit.factories import make_franchise, make_member
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_admins_removing_each_other_at_once_leave_one_admin():
     franchise = make_franchise()
-    first, second = (Membership.objects.get(user=member_of(franchise, role=Membership.Role.ADMIN)) for _ in range(2))
+    first, second = (Membership.objects.get(user=make_member(franchise, Membership.Role.ADMIN)) for _ in range(2))
     barrier = threading.Barrier(2)
     errors: list[Exception] = []
 

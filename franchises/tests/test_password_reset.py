@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from posts.tests.dashboard import make_user
+from testkit.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 from franchises.models import Franchise
-from posts.tests.factories import make_franchise
-
-from .conftest import raw_token_columns
+from testkit.database import raw_token_columns
+from testkit.factories import make_franchise
 
 pytestmark = pytest.mark.django_db
 

@@ -100,7 +100,7 @@ def test_every_job_has_its_cron_url_command_and_vercel_cron_and_nothing_else_doe
 def test_the_system_page_runs_a_misconfigured_job_with_a_message_instead_of_a_500(admin_client, settings):
     settings.ANTHROPIC_API_KEY = ""
     from generation.models import GenerationQueue
-    from posts.tests.factories import make_franchise
+    from testkit.factories import make_franchise
 
     GenerationQueue.objects.create(
         franchise=make_franchise(google_refresh_token="1//t"),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from generation.models import GenerationQueue
 from posts.models import Post
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 

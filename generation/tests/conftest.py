@@ -1,21 +1,8 @@
-"""Fixtures for the generation tests: connected franchises and the sandbox's Anthropic."""
+"""Fixtures for the generation tests: the sandbox's Anthropic with the queue's knobs at test values."""
 
 from __future__ import annotations
 
 import pytest
-
-from posts.tests.factories import make_franchise
-
-WEBSITE = "https://sunrise-bakery.example"
-
-
-def make_connected_franchise(**fields):
-    fields.setdefault("google_refresh_token", "refresh-token")
-    fields.setdefault("website", WEBSITE)
-    fields.setdefault("city", "Portland")
-    fields.setdefault("services", "Sourdough bread\nPastries")
-    fields.setdefault("posts_per_week", 2)
-    return make_franchise(**fields)
 
 
 @pytest.fixture

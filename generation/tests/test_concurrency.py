@@ -12,7 +12,7 @@ from django.utils import timezone
 from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from generation.services import generation_queue_process
-from generation.tests.conftest import make_connected_franchise
+from generation.tests.drafting import franchise_for_drafts
 from posts.models import Post
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -41,7 +41,7 @@ def run_at_once(count, target):
 
 
 def queue_rows(n):
-    franchises = [make_connected_franchise(posts_per_week=7) for _ in range(n // 4 + 1)]
+    franchises = [franchise_for_drafts(posts_per_week=7) for _ in range(n // 4 + 1)]
     for i in range(n):
         GenerationQueue.objects.create(
             franchise=franchises[i % len(franchises)],

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from generation.models import GenerationQueue
-from posts.tests.factories import make_franchise
+from testkit.factories import make_franchise
 
 pytestmark = pytest.mark.django_db
 

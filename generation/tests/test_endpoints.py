@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from generation.models import GenerationQueue
-from generation.tests.conftest import make_connected_franchise
+from generation.tests.drafting import franchise_for_drafts
 from posts.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ PROCESS = "/api/cron/process-generation-queue"
 
 @pytest.mark.parametrize("path", [GENERATE, PROCESS])
 def test_cron_endpoints_refuse_a_missing_or_wrong_secret(client, path):
-    make_connected_franchise()
+    franchise_for_drafts()
     assert client.get(path).status_code == 401
     assert client.post(path, HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
     assert client.get(path, HTTP_AUTHORIZATION="test-cron-secret").status_code == 401
@@ -35,7 +35,7 @@ def test_cron_endpoints_refuse_to_run_without_a_configured_secret(client, settin
 
 
 def test_seed_generation_queue_scenario_through_the_endpoints(client, claude):
-    franchises = [make_connected_franchise(posts_per_week=2), make_connected_franchise(posts_per_week=3)]
+    franchises = [franchise_for_drafts(posts_per_week=2), franchise_for_drafts(posts_per_week=3)]
 
     # 1-2. generate-drafts creates pending queue entries (GET as Vercel Cron sends; POST as the seed does).
     first = client.get(GENERATE, **AUTH)
@@ -71,7 +71,7 @@ def test_seed_generation_queue_scenario_through_the_endpoints(client, claude):
 
 
 def test_management_commands_run_the_same_jobs_and_print_a_line_per_row(claude):
-    make_connected_franchise(posts_per_week=2)
+    franchise_for_drafts(posts_per_week=2)
     out = StringIO()
     call_command("generate_drafts", stdout=out)
     assert "generate-drafts:" in out.getvalue()

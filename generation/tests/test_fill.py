@@ -10,7 +10,7 @@ from django.db import connection
 from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from generation.services import generation_queue_fill
-from generation.tests.conftest import make_connected_franchise
+from generation.tests.drafting import franchise_for_drafts
 
 SUNDAY_CRON = dt.datetime(2026, 3, 1, 5, 0, tzinfo=dt.UTC)
 NEXT_MONDAY = dt.date(2026, 3, 2)
@@ -22,11 +22,11 @@ def fill():
 
 @pytest.mark.django_db
 def test_queues_the_coming_week_for_franchises_that_want_drafts_and_nobody_else():
-    wants = make_connected_franchise(posts_per_week=3, timezone="America/New_York")
-    make_connected_franchise(is_active=False)
-    make_connected_franchise(google_refresh_token=None)
-    make_connected_franchise(posts_per_week=0)
-    make_connected_franchise(ai_drafts_enabled=False)
+    wants = franchise_for_drafts(posts_per_week=3, timezone="America/New_York")
+    franchise_for_drafts(is_active=False)
+    franchise_for_drafts(google_refresh_token=None)
+    franchise_for_drafts(posts_per_week=0)
+    franchise_for_drafts(ai_drafts_enabled=False)
 
     counts = fill()
 
@@ -45,8 +45,8 @@ def test_queues_the_coming_week_for_franchises_that_want_drafts_and_nobody_else(
 
 @pytest.mark.django_db
 def test_a_second_run_inserts_nothing_more():
-    make_connected_franchise(posts_per_week=2)
-    make_connected_franchise(posts_per_week=5)
+    franchise_for_drafts(posts_per_week=2)
+    franchise_for_drafts(posts_per_week=5)
     assert fill()["queued"] == 7
 
     assert fill() == {"franchises": 2, "queued": 0, "skipped": 7}
@@ -55,7 +55,7 @@ def test_a_second_run_inserts_nothing_more():
 
 @pytest.mark.django_db
 def test_raising_posts_per_week_queues_only_the_new_slots():
-    franchise = make_connected_franchise(posts_per_week=2)
+    franchise = franchise_for_drafts(posts_per_week=2)
     fill()
     franchise.posts_per_week = 4
     franchise.save()
@@ -67,7 +67,7 @@ def test_raising_posts_per_week_queues_only_the_new_slots():
 @pytest.mark.django_db
 def test_each_batch_is_one_insert_statement(django_assert_num_queries):
     for _ in range(3):
-        make_connected_franchise(posts_per_week=7)
+        franchise_for_drafts(posts_per_week=7)
     # One read of the batch, one INSERT for its 21 rows, one read that finds no more franchises.
     with django_assert_num_queries(3) as captured:
         assert fill()["queued"] == 21
@@ -76,14 +76,14 @@ def test_each_batch_is_one_insert_statement(django_assert_num_queries):
 
 @pytest.mark.django_db
 def test_a_spent_time_budget_queues_nothing_and_a_rerun_catches_up():
-    make_connected_franchise()
+    franchise_for_drafts()
     assert generation_queue_fill(budget=TimeBudget(seconds=0), now=SUNDAY_CRON)["queued"] == 0
     assert fill()["queued"] == 2
 
 
 @pytest.mark.django_db
 def test_without_a_time_it_uses_now():
-    make_connected_franchise(timezone="UTC")
+    franchise_for_drafts(timezone="UTC")
     with time_machine.travel(dt.datetime(2026, 3, 4, 12, 0, tzinfo=dt.UTC), tick=False):  # a Wednesday
         generation_queue_fill(budget=TimeBudget(seconds=60))
     assert set(GenerationQueue.objects.values_list("week_start", flat=True)) == {dt.date(2026, 3, 9)}
@@ -93,7 +93,7 @@ def test_without_a_time_it_uses_now():
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_make_no_duplicates():
     for _ in range(40):
-        make_connected_franchise(posts_per_week=7)
+        franchise_for_drafts(posts_per_week=7)
     results, errors = [], []
     start = threading.Barrier(2)
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from generation.services import generation_queue_process
-from generation.tests.conftest import WEBSITE, make_connected_franchise
+from generation.tests.drafting import WEBSITE, franchise_for_drafts
 from posts.models import Post
-from posts.tests.factories import make_post
+from testkit.factories import make_post
 
 pytestmark = pytest.mark.django_db
 GOOD = {
@@ -25,7 +25,7 @@ GOOD = {
 
 def queue_row(franchise=None, *, slot=0, scheduled_for=None, **fields):
     return GenerationQueue.objects.create(
-        franchise=franchise or make_connected_franchise(),
+        franchise=franchise or franchise_for_drafts(),
         week_start=dt.date(2026, 3, 2),
         slot=slot,
         scheduled_for=scheduled_for or timezone.now() + dt.timedelta(days=2),
@@ -42,7 +42,7 @@ def messages_calls(sandbox):
 
 
 def test_a_due_row_becomes_a_draft_post_written_from_the_franchise_profile(claude):
-    franchise = make_connected_franchise(name="Sunrise Bakery", description="Family bakery since 1998.")
+    franchise = franchise_for_drafts(name="Sunrise Bakery", description="Family bakery since 1998.")
     make_post(franchise=franchise, summary="Last week: our rye loaf is back.")
     row = queue_row(franchise)
 
@@ -69,8 +69,8 @@ def test_a_due_row_becomes_a_draft_post_written_from_the_franchise_profile(claud
 
 
 def test_every_franchise_shares_one_system_prompt_so_the_cache_is_shared(claude):
-    queue_row(make_connected_franchise(name="A Bakery"))
-    queue_row(make_connected_franchise(name="B Bakery"))
+    queue_row(franchise_for_drafts(name="A Bakery"))
+    queue_row(franchise_for_drafts(name="B Bakery"))
     process()
     first, second = claude.client.anthropic_requests()
     assert first["system"] == second["system"]
@@ -78,7 +78,7 @@ def test_every_franchise_shares_one_system_prompt_so_the_cache_is_shared(claude)
 
 
 def test_a_franchise_that_opted_in_gets_a_scheduled_post(claude):
-    row = queue_row(make_connected_franchise(auto_schedule_ai_posts=True))
+    row = queue_row(franchise_for_drafts(auto_schedule_ai_posts=True))
     process()
     row.refresh_from_db()
     assert row.post.status == "scheduled"
@@ -86,14 +86,14 @@ def test_a_franchise_that_opted_in_gets_a_scheduled_post(claude):
 
 
 def test_an_opted_in_franchise_whose_slot_has_passed_gets_a_draft_not_an_instant_publish(claude):
-    row = queue_row(make_connected_franchise(auto_schedule_ai_posts=True), scheduled_for=timezone.now())
+    row = queue_row(franchise_for_drafts(auto_schedule_ai_posts=True), scheduled_for=timezone.now())
     process()
     row.refresh_from_db()
     assert row.post.status == "draft"
 
 
 def test_without_a_website_the_post_has_no_button(claude):
-    row = queue_row(make_connected_franchise(website=""))
+    row = queue_row(franchise_for_drafts(website=""))
     process()
     row.refresh_from_db()
     assert row.status == "completed"
@@ -192,7 +192,7 @@ def test_backoff_grows_with_each_attempt(claude):
 
 
 def test_a_rate_limit_stops_the_run_taking_more_rows(claude):
-    franchise = make_connected_franchise()
+    franchise = franchise_for_drafts()
     queue_row(franchise, slot=0)
     untouched = queue_row(franchise, slot=1, scheduled_for=timezone.now() + dt.timedelta(days=3))
     claude.client.fail("messages", 529)
@@ -236,7 +236,7 @@ def test_a_call_near_the_end_of_the_time_budget_is_cut_short_and_retried_later(c
 
 
 def test_401_fails_the_row_at_once_and_stops_the_run(claude):
-    franchise = make_connected_franchise()
+    franchise = franchise_for_drafts()
     row = queue_row(franchise, slot=0)
     other = queue_row(franchise, slot=1, scheduled_for=timezone.now() + dt.timedelta(days=3))
     claude.client.set_anthropic_key("sk-ant-the-real-one")  # ours is now wrong
@@ -252,7 +252,7 @@ def test_401_fails_the_row_at_once_and_stops_the_run(claude):
 
 
 def test_a_bad_request_fails_at_once_and_the_run_goes_on(claude):
-    franchise = make_connected_franchise()
+    franchise = franchise_for_drafts()
     row = queue_row(franchise, slot=0)
     other = queue_row(franchise, slot=1, scheduled_for=timezone.now() + dt.timedelta(days=3))
     claude.client.fail("messages", 400)
@@ -267,7 +267,7 @@ def test_a_bad_request_fails_at_once_and_the_run_goes_on(claude):
 
 
 def test_a_spent_credit_balance_fails_at_once_and_stops_the_run(claude):
-    franchise = make_connected_franchise()
+    franchise = franchise_for_drafts()
     row = queue_row(franchise, slot=0)
     other = queue_row(franchise, slot=1, scheduled_for=timezone.now() + dt.timedelta(days=3))
     claude.client.fail(
@@ -284,7 +284,7 @@ def test_a_spent_credit_balance_fails_at_once_and_stops_the_run(claude):
 
 def test_an_unknown_model_fails_at_once_and_stops_the_run(claude, settings):
     settings.ANTHROPIC_MODEL = "gpt-4"  # the sandbox answers 404 for a non-Claude model
-    franchise = make_connected_franchise()
+    franchise = franchise_for_drafts()
     row = queue_row(franchise, slot=0)
     other = queue_row(franchise, slot=1, scheduled_for=timezone.now() + dt.timedelta(days=3))
 
@@ -335,7 +335,7 @@ def test_a_row_stuck_again_at_its_last_attempt_fails_with_the_reason(claude, set
 
 
 def test_a_franchise_that_stopped_wanting_drafts_is_skipped_without_asking_claude(claude):
-    row = queue_row(make_connected_franchise(ai_drafts_enabled=False))
+    row = queue_row(franchise_for_drafts(ai_drafts_enabled=False))
     assert process()["skipped"] == 1
     row.refresh_from_db()
     assert row.status == "failed"

@@ -17,7 +17,7 @@ from generation.models import GenerationQueue
 from health.models import AlertSent
 from health.services import alerts_check
 from posts.models import Post
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from generation.models import GenerationQueue
 from health import checks
-from health.tests.conftest import database_unreachable
 from posts.models import Post
-from posts.tests.factories import make_franchise, make_post
+from testkit.database import database_unreachable
+from testkit.factories import make_franchise, make_post
+from testkit.google import franchise_with_fake_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +24,8 @@ BEARER = {"HTTP_AUTHORIZATION": "Bearer test-cron-secret"}
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-def connected(**fields):
-    return make_franchise(google_refresh_token="refresh-token", **fields)
-
-
 def test_health_answers_the_seed_shape_and_200_when_everything_works(client, sandbox):
-    connected(name="Cincinnati")
+    franchise_with_fake_grant(name="Cincinnati")
     response = client.get("/api/health")
 
     assert response.status_code == 200
@@ -52,8 +49,8 @@ def test_health_answers_the_seed_shape_and_200_when_everything_works(client, san
 
 
 def test_health_is_degraded_when_a_franchise_needs_reauthorization(client, sandbox):
-    connected(name="Cincinnati", google_auth_valid=False)
-    connected(name="Dayton")
+    franchise_with_fake_grant(name="Cincinnati", google_auth_valid=False)
+    franchise_with_fake_grant(name="Dayton")
     make_franchise(name="Not connected yet")
 
     response = client.get("/api/health", **BEARER)
@@ -72,13 +69,13 @@ def test_health_is_degraded_when_a_franchise_needs_reauthorization(client, sandb
 
 
 def test_an_inactive_franchise_with_dead_auth_does_not_degrade_the_system(client, sandbox):
-    connected(name="Closed down", google_auth_valid=False, is_active=False)
+    franchise_with_fake_grant(name="Closed down", google_auth_valid=False, is_active=False)
     assert client.get("/api/health").json()["status"] == "healthy"
 
 
 def test_anonymous_callers_get_counts_and_no_franchise_names(client, sandbox):
-    connected(name="Cincinnati", google_auth_valid=False)
-    connected(name="Dayton")
+    franchise_with_fake_grant(name="Cincinnati", google_auth_valid=False)
+    franchise_with_fake_grant(name="Dayton")
     make_franchise(name="Erlanger")
 
     for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer wrong-secret"}):
@@ -90,13 +87,13 @@ def test_anonymous_callers_get_counts_and_no_franchise_names(client, sandbox):
 
 
 def test_a_logged_in_user_who_is_not_staff_sees_counts_only(client, sandbox):
-    connected(name="Cincinnati")
+    franchise_with_fake_grant(name="Cincinnati")
     client.force_login(User.objects.create_user("franchisee"))
     assert "franchises" not in client.get("/api/health").json()["checks"]["googleAuth"]
 
 
 def test_staff_sessions_and_the_bearer_secret_see_the_franchise_list(client, sandbox):
-    connected(name="Cincinnati")
+    franchise_with_fake_grant(name="Cincinnati")
     assert client.get("/api/health", **BEARER).json()["checks"]["googleAuth"]["franchises"][0]["name"] == "Cincinnati"
     client.force_login(User.objects.create_user("operator", is_staff=True))
     assert client.get("/api/health").json()["checks"]["googleAuth"]["franchises"][0]["name"] == "Cincinnati"
@@ -104,7 +101,7 @@ def test_staff_sessions_and_the_bearer_secret_see_the_franchise_list(client, san
 
 @pytest.mark.django_db(transaction=True)
 def test_health_answers_503_json_when_the_database_is_unreachable(client, sandbox):
-    connected(name="Cincinnati")
+    franchise_with_fake_grant(name="Cincinnati")
     # A staff session cookie must not make the view (or a middleware) reach for the database.
     client.force_login(User.objects.create_user("operator", is_staff=True))
 
@@ -177,7 +174,7 @@ def test_no_anthropic_key_warns_without_calling_anthropic(client, sandbox, setti
 
 
 def test_a_publish_lock_older_than_ten_minutes_warns(client, sandbox):
-    franchise = connected()
+    franchise = franchise_with_fake_grant()
     now = timezone.now()
     make_post(franchise=franchise, status=Post.Status.SCHEDULED, publishing_at=now - timedelta(minutes=9))
     assert client.get("/api/health").json()["checks"]["publishLocks"]["status"] == "pass"
@@ -196,7 +193,7 @@ def queue_row(franchise, slot, **fields):
 
 
 def test_the_generation_queue_warns_on_an_old_backlog_and_on_piled_up_failures(client, sandbox):
-    franchise = connected()
+    franchise = franchise_with_fake_grant()
     now = timezone.now()
     queue_row(franchise, 0)  # just queued: fine
     queue_row(franchise, 1, next_attempt_at=now + timedelta(hours=1))  # waiting for its retry: fine
@@ -218,7 +215,7 @@ def test_the_generation_queue_warns_on_an_old_backlog_and_on_piled_up_failures(c
 
 def test_health_runs_a_fixed_handful_of_queries_however_many_franchises(client, sandbox, django_assert_num_queries):
     for _ in range(30):
-        connected()
+        franchise_with_fake_grant()
     client.get("/api/health")  # warm the Anthropic cache
     with django_assert_num_queries(5):  # ping, auth counts, token ciphertexts, stuck locks, queue
         client.get("/api/health")
@@ -240,13 +237,13 @@ def test_health_accepts_head_and_refuses_post(client, sandbox):
 
 
 def test_tokens_the_configured_keys_cannot_decrypt_fail_a_check_instead_of_reading_healthy(client, sandbox, settings):
-    connected(name="Encrypted under an old key")
-    connected(name="Fine")
+    franchise_with_fake_grant(name="Encrypted under an old key")
+    franchise_with_fake_grant(name="Fine")
     client.get("/api/health")  # warm the Anthropic cache
     from cryptography.fernet import Fernet
 
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key was dropped
-    connected(name="Encrypted under the new key")
+    franchise_with_fake_grant(name="Encrypted under the new key")
 
     answer = client.get("/api/health").json()
 

@@ -13,7 +13,7 @@ from franchises.models import Franchise, Membership
 from health import metrics
 from health.metrics import publishing_metrics
 from posts.models import Post
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from posts.models import SUMMARY_MAX_LENGTH, Post
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from posts.gbp_mapping import PostNotPublishable, local_post_body
 from posts.models import Post
-from posts.tests.factories import make_post
+from testkit.factories import make_post
 
 pytestmark = pytest.mark.django_db
 

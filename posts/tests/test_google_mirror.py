@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from franchises.models import Membership
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import GoogleDeletion, Post
 from posts.services import (
@@ -24,9 +25,9 @@ from posts.services import (
     post_update,
 )
 from posts.services.publishing import posts_publish_due
-from posts.tests.dashboard import logged_in, make_member
-from posts.tests.factories import make_franchise, make_post
-from posts.tests.google import connect_to_sandbox, google_posts
+from testkit.factories import make_franchise, make_member, make_post
+from testkit.google import franchise_connected_to_sandbox, google_posts
+from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,7 @@ def lost_create(sandbox, franchise, **fields) -> Post:
 
 
 def test_an_edit_saved_while_a_post_waits_its_turn_in_a_run_reaches_google(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     due_post(franchise, summary="first", scheduled_at=timezone.now() - dt.timedelta(minutes=5))
     second = due_post(franchise, summary="second, with a typo")
 
@@ -97,7 +98,7 @@ def test_an_edit_saved_while_a_post_waits_its_turn_in_a_run_reaches_google(sandb
 
 
 def test_editing_a_post_whose_create_may_have_landed_makes_no_second_copy(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = lost_create(sandbox, franchise, summary="Sale on Friday, with a typo.")
 
     post_update(post=post, summary="Sale on Friday.")
@@ -113,7 +114,7 @@ def test_editing_a_post_whose_create_may_have_landed_makes_no_second_copy(sandbo
 
 
 def test_unschedule_edit_and_reschedule_after_a_lost_answer_makes_no_second_copy(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = lost_create(sandbox, franchise, summary="Pumpkin bread is back.")
 
     post = post_unschedule(post=post)
@@ -127,7 +128,7 @@ def test_unschedule_edit_and_reschedule_after_a_lost_answer_makes_no_second_copy
 
 
 def test_a_draft_whose_earlier_create_landed_is_taken_off_google_by_the_next_run(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = lost_create(sandbox, franchise, summary="Not ready yet.")
     post_unschedule(post=post)
 
@@ -141,7 +142,7 @@ def test_a_draft_whose_earlier_create_landed_is_taken_off_google_by_the_next_run
 
 def test_a_failed_post_whose_last_create_landed_is_found_and_shown_as_published(sandbox, settings):
     settings.PUBLISH_MAX_ATTEMPTS = 1
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise, summary="Gave up, but it got there.")
     sandbox.client.drop("posts.create", after_commit=True)
     run()
@@ -157,7 +158,7 @@ def test_a_failed_post_whose_last_create_landed_is_found_and_shown_as_published(
 
 
 def test_editing_through_the_django_admin_after_a_lost_answer_makes_no_second_copy(admin_client, sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = lost_create(sandbox, franchise, summary="Admin typo.")
     url = reverse("admin:posts_post_change", args=[post.pk])
     form = admin_client.get(url).context["adminform"].form
@@ -181,7 +182,7 @@ def test_editing_through_the_django_admin_after_a_lost_answer_makes_no_second_co
 
 
 def test_deleting_a_post_whose_create_may_have_landed_removes_the_copy_from_google(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = lost_create(sandbox, franchise, summary="Delete me everywhere.")
 
     assert post_delete(post=post) is True
@@ -191,7 +192,7 @@ def test_deleting_a_post_whose_create_may_have_landed_removes_the_copy_from_goog
 
 
 def test_a_delete_google_cannot_take_now_is_finished_by_the_next_run(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise, summary="Published, then deleted while Google is down.")
     run()
     post.refresh_from_db()
@@ -213,7 +214,7 @@ def test_a_delete_google_cannot_take_now_is_finished_by_the_next_run(sandbox):
 
 def test_the_end_of_the_time_budget_leaves_the_posts_it_had_no_time_for_untouched(sandbox, settings):
     settings.GOOGLE_REQUESTS_PER_MINUTE = 60  # a request slot a second
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     posts = [due_post(franchise, summary=f"Post {n}.") for n in range(4)]
 
     counts = run(seconds=1.5)
@@ -232,7 +233,7 @@ def test_the_end_of_the_time_budget_leaves_the_posts_it_had_no_time_for_untouche
 
 @pytest.mark.parametrize("why", ["not connected", "needs reconnecting", "inactive"])
 def test_a_stale_lock_on_a_franchise_the_job_skips_is_released(sandbox, settings, why):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     if why == "not connected":
         franchise.google_refresh_token = None
     elif why == "needs reconnecting":
@@ -252,7 +253,7 @@ def test_a_stale_lock_on_a_franchise_the_job_skips_is_released(sandbox, settings
 
 def test_staff_may_act_on_a_post_whose_lock_is_stale_but_not_on_a_live_one(client, settings):
     franchise = make_franchise()
-    logged_in(client, make_member(franchise))
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     stale = timezone.now() - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS + 5)
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED, publishing_at=stale)
 
@@ -272,7 +273,7 @@ def test_staff_may_act_on_a_post_whose_lock_is_stale_but_not_on_a_live_one(clien
 
 
 def test_an_edit_racing_a_publish_is_not_saved_over_the_published_row(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise, summary="As published.")
     read_by_the_editor = Post.objects.get(pk=post.pk)
     run()  # the job publishes it while the editor types
@@ -286,7 +287,7 @@ def test_an_edit_racing_a_publish_is_not_saved_over_the_published_row(sandbox):
 
 
 def test_a_second_editor_of_a_published_post_is_told_and_google_agrees_with_the_database(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(franchise=franchise, summary="Original.")
     post_publish_now(post=post)
     first = Post.objects.get(pk=post.pk)
@@ -302,8 +303,8 @@ def test_a_second_editor_of_a_published_post_is_told_and_google_agrees_with_the_
 
 
 def test_the_editor_page_shows_the_current_text_when_someone_else_saved_first(client, sandbox):
-    franchise = connect_to_sandbox(sandbox)
-    logged_in(client, make_member(franchise))
+    franchise = franchise_connected_to_sandbox(sandbox)
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     post = make_post(franchise=franchise, summary="Original.")
     url = reverse("posts:edit", args=[post.pk])
     form = client.get(url).context["form"]
@@ -327,7 +328,7 @@ def test_the_editor_page_shows_the_current_text_when_someone_else_saved_first(cl
 def test_a_patch_that_may_have_landed_is_undone_by_the_next_run(sandbox, settings):
     """The editor's PATCH timed out after Google applied it: nothing is saved here, so the next
     run sets Google back to the row."""
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(franchise=franchise, summary="Kept.")
     post_publish_now(post=post)
     sandbox.client.hang("posts.patch", seconds=2, after_commit=True)
@@ -341,7 +342,7 @@ def test_a_patch_that_may_have_landed_is_undone_by_the_next_run(sandbox, setting
 
 
 def test_a_published_post_whose_editor_died_mid_patch_is_set_back_on_google(sandbox, settings):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(franchise=franchise, summary="The row's text.")
     post_publish_now(post=post)
     post.refresh_from_db()
@@ -365,7 +366,7 @@ def test_a_published_post_whose_editor_died_mid_patch_is_set_back_on_google(sand
 
 def test_an_event_ending_in_the_year_10000_utc_is_refused_by_the_editor(client):
     franchise = make_franchise(timezone="America/New_York")
-    logged_in(client, make_member(franchise))
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     answer = client.post(
         reverse("posts:new", args=[franchise.pk]),
         {
@@ -412,7 +413,7 @@ def test_services_and_the_database_refuse_dates_outside_the_range():
 )
 def test_pages_answer_an_out_of_range_date_in_the_query_without_an_error(client, url, query):
     franchise = make_franchise()
-    logged_in(client, make_member(franchise))
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     assert client.get(reverse(url, args=[franchise.pk]), query).status_code == 200
 
 
@@ -421,9 +422,9 @@ def test_a_row_with_an_unreadable_date_fails_alone_and_the_other_franchises_publ
     (which psycopg cannot read back), year 1 on SQLite (which no zone can convert)."""
     from django.db import connection
 
-    bad_franchise = connect_to_sandbox(sandbox)
+    bad_franchise = franchise_connected_to_sandbox(sandbox)
     bad = due_post(bad_franchise, summary="Planted.", topic_type="EVENT", event_title="Forever")
-    good = [due_post(connect_to_sandbox(sandbox), summary=f"Fine {n}.") for n in range(3)]
+    good = [due_post(franchise_connected_to_sandbox(sandbox), summary=f"Fine {n}.") for n in range(3)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own inserts are checked first
@@ -453,7 +454,7 @@ def test_a_row_with_an_unreadable_date_fails_alone_and_the_other_franchises_publ
 
 
 def test_a_text_with_windows_line_breaks_is_found_on_google_after_a_lost_answer(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = lost_create(sandbox, franchise, summary="Line one\r\nLine two\r\n")
     assert google_posts(sandbox, franchise)[0]["summary"] == "Line one\nLine two"  # as Google keeps it
 
@@ -464,7 +465,7 @@ def test_a_text_with_windows_line_breaks_is_found_on_google_after_a_lost_answer(
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_a_create_answered_with_a_server_error_is_looked_for_before_creating_again(sandbox, status):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     sandbox.client.fail("posts.create", status, after_commit=True)
     assert run()["deferred"] == 1
@@ -476,7 +477,7 @@ def test_a_create_answered_with_a_server_error_is_looked_for_before_creating_aga
 
 
 def test_a_create_answered_200_without_a_readable_body_is_looked_for_before_creating_again(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     sandbox.client.garble("posts.create")
     assert run()["deferred"] == 1
@@ -494,7 +495,7 @@ def test_the_admin_keeps_the_lock_marker_attempts_and_googles_fields_read_only(a
 
 
 def test_saving_a_whole_row_in_the_admin_cannot_undo_a_concurrent_publish(admin_client, sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise, summary="Published while the admin page was open.")
     url = reverse("admin:posts_post_change", args=[post.pk])
     form = admin_client.get(url).context["adminform"].form
@@ -513,7 +514,7 @@ def test_saving_a_whole_row_in_the_admin_cannot_undo_a_concurrent_publish(admin_
 
 
 def test_a_status_change_in_the_admin_goes_through_the_services(admin_client, sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(franchise=franchise, summary="Draft in the admin.")
     url = reverse("admin:posts_post_change", args=[post.pk])
     form = admin_client.get(url).context["adminform"].form

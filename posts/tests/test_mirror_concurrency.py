@@ -12,8 +12,8 @@ from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
 from posts.services import PostActionError, post_publish_now, post_update
 from posts.services.publishing import posts_publish_due
-from posts.tests.factories import make_post
-from posts.tests.google import connect_to_sandbox, franchises_connected_bulk, posts_due_bulk
+from testkit.factories import make_post
+from testkit.google import franchise_connected_to_sandbox, franchises_connected_to_sandbox_bulk, posts_due_bulk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def _database_texts() -> dict[str, str]:
 
 
 def test_two_editors_saving_a_published_post_at_once_leave_google_and_the_database_agreeing(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(franchise=franchise, summary="Original.")
     post_publish_now(post=post)
     sandbox.client.latency(0.3, route="posts.patch")  # both saves overlap the PATCH
@@ -60,7 +60,7 @@ def test_two_editors_saving_a_published_post_at_once_leave_google_and_the_databa
 def test_staff_edits_racing_overlapping_runs_all_reach_google_once(sandbox, settings):
     settings.PUBLISH_CONCURRENCY = 2
     sandbox.client.latency(0.03, route="posts.create")
-    franchises = franchises_connected_bulk(sandbox.client, count=8, name="Racing")
+    franchises = franchises_connected_to_sandbox_bulk(sandbox.client, count=8, name="Racing")
     posts = posts_due_bulk(franchises, count=60, summary="Post {n}: first draft.")
     rng = random.Random(7)
     done = threading.Event()

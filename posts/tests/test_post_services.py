@@ -18,8 +18,8 @@ from posts.services import (
     post_update,
 )
 from posts.services.publishing import posts_publish_due
-from posts.tests.factories import make_post
-from posts.tests.google import connect_to_sandbox, google_posts
+from testkit.factories import make_post
+from testkit.google import franchise_connected_to_sandbox, google_posts
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def _one_worker(settings):
 
 @pytest.fixture
 def published(sandbox) -> Post:
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(franchise=franchise, summary="Original text.")
     assert post_publish_now(post=post).outcome == "published"
     post.refresh_from_db()
@@ -103,7 +103,7 @@ def test_approve_unschedule_and_duplicate():
 
 def test_retrying_a_post_whose_create_may_have_landed_looks_on_google_first(sandbox, settings):
     settings.PUBLISH_MAX_ATTEMPTS = 1
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=timezone.now())
     sandbox.client.drop("posts.create", after_commit=True)
 

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from posts.models import Post
-from posts.tests.factories import make_post
-from posts.tests.google import connect_to_sandbox
+from testkit.factories import make_post
+from testkit.google import franchise_connected_to_sandbox
 
 pytestmark = pytest.mark.django_db
 URL = "/api/cron/publish-scheduled"
@@ -35,7 +35,7 @@ def _due(franchise) -> Post:
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_the_cron_endpoint_publishes_and_answers_the_counts(client, sandbox, settings, method):
-    post = _due(connect_to_sandbox(sandbox))
+    post = _due(franchise_connected_to_sandbox(sandbox))
     response = getattr(client, method)(URL, HTTP_AUTHORIZATION=f"Bearer {settings.CRON_SECRET}")
 
     body = response.json()
@@ -49,7 +49,7 @@ def test_the_cron_endpoint_publishes_and_answers_the_counts(client, sandbox, set
 
 
 def test_the_cron_endpoint_refuses_a_wrong_secret_and_publishes_nothing(client, sandbox):
-    _due(connect_to_sandbox(sandbox))
+    _due(franchise_connected_to_sandbox(sandbox))
     response = client.get(URL, HTTP_AUTHORIZATION="Bearer nope")
     assert response.status_code == 401
     assert sandbox.client.calls("posts.create") == 0
@@ -57,7 +57,7 @@ def test_the_cron_endpoint_refuses_a_wrong_secret_and_publishes_nothing(client, 
 
 def test_the_cron_endpoint_refuses_with_503_when_no_secret_is_configured(client, sandbox, settings):
     settings.CRON_SECRET = ""
-    _due(connect_to_sandbox(sandbox))
+    _due(franchise_connected_to_sandbox(sandbox))
     assert client.get(URL, HTTP_AUTHORIZATION="Bearer ").status_code == 503
     assert sandbox.client.calls("posts.create") == 0
 
@@ -71,7 +71,7 @@ def test_the_cron_endpoint_needs_no_csrf_token(sandbox, settings):
 
 
 def test_the_command_prints_a_line_per_post_and_a_summary(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     published, broken = _due(franchise), _due(franchise)
     Post.objects.filter(pk=broken.pk).update(topic_type=Post.TopicType.EVENT)
     out = StringIO()

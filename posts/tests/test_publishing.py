@@ -12,8 +12,8 @@ from django.utils import timezone
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
 from posts.services.publishing import post_claim, posts_publish_due
-from posts.tests.factories import make_post
-from posts.tests.google import connect_to_sandbox, google_posts
+from testkit.factories import make_post
+from testkit.google import franchise_connected_to_sandbox, google_posts
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def due_post(franchise, **fields) -> Post:
 
 
 def test_a_due_post_is_published_once_and_what_google_returned_is_stored(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise, summary="Winter hours start Monday.")
 
     counts = run()
@@ -52,10 +52,10 @@ def test_a_due_post_is_published_once_and_what_google_returned_is_stored(sandbox
 
 
 def test_drafts_future_posts_and_inactive_franchises_are_left_alone(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     make_post(franchise=franchise, status=Post.Status.DRAFT)
     due_post(franchise, scheduled_at=timezone.now() + dt.timedelta(hours=1))
-    inactive = connect_to_sandbox(sandbox, is_active=False)
+    inactive = franchise_connected_to_sandbox(sandbox, is_active=False)
     due_post(inactive)
 
     assert run()["published"] == 0
@@ -65,7 +65,7 @@ def test_drafts_future_posts_and_inactive_franchises_are_left_alone(sandbox):
 def test_invalid_google_auth_skips_without_calling_google_and_says_to_reconnect(sandbox):
     """The seed's "Test Token Refresh Failure": flag false → the publish attempt fails with a
     message about re-authorization, and neither the token endpoint nor the API is called."""
-    franchise = connect_to_sandbox(sandbox, name="Cincinnati")
+    franchise = franchise_connected_to_sandbox(sandbox, name="Cincinnati")
     franchise.google_auth_valid = False
     franchise.save()
     post = due_post(franchise)
@@ -82,7 +82,7 @@ def test_invalid_google_auth_skips_without_calling_google_and_says_to_reconnect(
 
 
 def test_a_post_of_a_franchise_never_connected_keeps_its_schedule_and_says_so(sandbox):
-    post = due_post(connect_to_sandbox(sandbox))
+    post = due_post(franchise_connected_to_sandbox(sandbox))
     post.franchise.google_refresh_token = None
     post.franchise.save()
 
@@ -93,7 +93,7 @@ def test_a_post_of_a_franchise_never_connected_keeps_its_schedule_and_says_so(sa
 
 
 def test_a_franchises_posts_go_out_in_scheduled_order(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     now = timezone.now()
     due_post(franchise, summary="second", scheduled_at=now - dt.timedelta(minutes=1))
     due_post(franchise, summary="first", scheduled_at=now - dt.timedelta(minutes=5))
@@ -104,7 +104,7 @@ def test_a_franchises_posts_go_out_in_scheduled_order(sandbox):
 
 
 def test_a_lock_younger_than_the_timeout_is_respected(sandbox, settings):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     now = timezone.now()
     post = due_post(franchise, publishing_at=now - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS - 5))
 
@@ -114,7 +114,7 @@ def test_a_lock_younger_than_the_timeout_is_respected(sandbox, settings):
 
 
 def test_a_lock_older_than_the_timeout_is_taken_over_after_looking_on_google(sandbox, settings):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     stale = timezone.now() - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS + 5)
     post = due_post(franchise, publishing_at=stale, google_create_sent_at=stale)
 
@@ -129,7 +129,7 @@ def test_a_lock_older_than_the_timeout_is_taken_over_after_looking_on_google(san
 
 def test_a_post_created_by_a_run_that_died_is_adopted_not_created_again(sandbox, settings):
     """A runner died after Google created the post and before it wrote that down."""
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise, summary="Holiday hours: closed on the 25th.")
     claimed_at = post_claim(post=post, now=timezone.now())
     from franchises.google import business_profile
@@ -151,7 +151,7 @@ def test_a_post_created_by_a_run_that_died_is_adopted_not_created_again(sandbox,
 
 
 def test_a_create_whose_answer_was_lost_is_reconciled_on_the_next_attempt(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise, summary="New patio furniture in stock.")
     sandbox.client.drop("posts.create", after_commit=True)
 
@@ -172,7 +172,7 @@ def test_a_create_whose_answer_was_lost_is_reconciled_on_the_next_attempt(sandbo
 
 
 def test_a_create_that_timed_out_is_reconciled_not_blindly_retried(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     sandbox.client.hang("posts.create", seconds=3)
 
@@ -188,7 +188,7 @@ def test_a_create_that_timed_out_is_reconciled_not_blindly_retried(sandbox):
 
 
 def test_a_429_defers_the_post_no_sooner_than_retry_after(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     sandbox.client.fail("posts.create", 429, retry_after=120)
 
@@ -205,7 +205,7 @@ def test_a_429_defers_the_post_no_sooner_than_retry_after(sandbox):
 
 def test_transient_failures_back_off_exponentially_and_give_up_after_the_maximum(sandbox, settings):
     settings.PUBLISH_MAX_ATTEMPTS = 3
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     sandbox.client.fail("posts.create", 503, times=10)
 
@@ -227,7 +227,7 @@ def test_transient_failures_back_off_exponentially_and_give_up_after_the_maximum
 
 
 def test_a_disabled_api_fails_the_post_with_what_to_do(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     sandbox.client.disable_location(franchise.google_location_id)
 
@@ -239,7 +239,7 @@ def test_a_disabled_api_fails_the_post_with_what_to_do(sandbox):
 
 
 def test_an_invalid_post_fails_without_calling_google(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise, topic_type=Post.TopicType.EVENT)
 
     assert run()["failed"] == 1
@@ -249,7 +249,7 @@ def test_an_invalid_post_fails_without_calling_google(sandbox):
 
 
 def test_a_post_far_past_its_time_fails_instead_of_going_out_late(sandbox, settings):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     late = timezone.now() - dt.timedelta(seconds=settings.PUBLISH_LATENESS_CUTOFF_SECONDS + 60)
     post = due_post(franchise, scheduled_at=late)
 
@@ -260,7 +260,7 @@ def test_a_post_far_past_its_time_fails_instead_of_going_out_late(sandbox, setti
 
 
 def test_a_spent_time_budget_claims_nothing_and_leaves_posts_for_the_next_run(sandbox):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     posts = [due_post(franchise) for _ in range(3)]
 
     counts = posts_publish_due(budget=TimeBudget(seconds=0))
@@ -271,7 +271,7 @@ def test_a_spent_time_budget_claims_nothing_and_leaves_posts_for_the_next_run(sa
 
 
 def test_a_lost_claim_is_logged_and_skipped(sandbox, caplog):
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     post_claim(post=post, now=timezone.now())  # another runner holds it now
     from posts.services.publishing import post_publish
@@ -287,7 +287,7 @@ def test_a_lost_claim_is_logged_and_skipped(sandbox, caplog):
 def test_a_claim_rechecks_that_the_post_is_still_due_and_scheduled(sandbox):
     """A runner that read the post before another published it and cleared the lock must not
     claim it again (the seed's snippet only compared publishing_at)."""
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     stale_copy = Post.objects.get(pk=post.pk)
     run()  # another runner publishes it and clears the lock
@@ -303,7 +303,7 @@ def test_an_attempt_too_slow_to_create_safely_creates_nothing_and_retries_later(
     from posts.services.publishing import post_publish
 
     settings.PUBLISH_LOCK_TIMEOUT_SECONDS = 2
-    post = due_post(connect_to_sandbox(sandbox))
+    post = due_post(franchise_connected_to_sandbox(sandbox))
     limiter = RateLimiter(300)
     limiter.pause(1.2)  # e.g. a long wait for Google's quota: past half of the 2 s lock
 
@@ -322,7 +322,7 @@ def test_a_copy_read_before_an_attempt_whose_create_may_have_landed_still_reconc
     reads the post again once it holds the claim)."""
     from posts.services.publishing import post_publish
 
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = due_post(franchise)
     stale_copy = Post.objects.get(pk=post.pk)
     sandbox.client.drop("posts.create", after_commit=True)

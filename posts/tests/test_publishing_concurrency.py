@@ -20,11 +20,11 @@ from django.utils import timezone
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
 from posts.services.publishing import posts_publish_due
-from posts.tests.factories import make_post
-from posts.tests.google import (
+from testkit.factories import make_post
+from testkit.google import (
     assert_each_post_on_google_once,
-    connect_to_sandbox,
-    franchises_connected_bulk,
+    franchise_connected_to_sandbox,
+    franchises_connected_to_sandbox_bulk,
     posts_due_bulk,
 )
 
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _due_posts(sandbox, *, franchises: int, per_franchise: int) -> list[Post]:
-    connected = franchises_connected_bulk(sandbox.client, count=franchises, name="Location")
+    connected = franchises_connected_to_sandbox_bulk(sandbox.client, count=franchises, name="Location")
     return posts_due_bulk(connected, count=franchises * per_franchise, summary="Post {n}: news worth sharing.")
 
 
@@ -105,7 +105,7 @@ def test_with_thirty_percent_of_google_calls_failing_every_post_ends_up_on_googl
 def test_a_runner_killed_after_google_created_the_post_leaves_one_post_not_two(sandbox, settings):
     """SIGKILL a real `manage.py publish_scheduled` between Google's create and our write-back;
     after the lock goes stale, the next run finds the post on Google and adopts it."""
-    franchise = connect_to_sandbox(sandbox)
+    franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(
         franchise=franchise,
         status=Post.Status.SCHEDULED,

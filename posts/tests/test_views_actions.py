@@ -12,9 +12,9 @@ from franchises.models import Membership
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post, PostEvent
 from posts.services.publishing import posts_publish_due
-from posts.tests.dashboard import logged_in, make_member, messages_of
-from posts.tests.factories import make_franchise, make_post
-from posts.tests.google import connect_to_sandbox, google_posts
+from testkit.factories import make_franchise, make_member, make_post
+from testkit.google import franchise_connected_to_sandbox, google_posts
+from testkit.web import logged_in, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def franchise():
 
 @pytest.fixture
 def staff(client, franchise):
-    user = make_member(franchise)
+    user = make_member(franchise, Membership.Role.STAFF)
     logged_in(client, user)
     return user
 
@@ -91,8 +91,8 @@ def test_actions_on_a_post_being_published_are_refused_with_the_reason(client, f
 
 
 def test_publish_now_puts_it_on_google_and_links_to_it(client, sandbox, staff):
-    franchise = connect_to_sandbox(sandbox)
-    user = make_member(franchise)
+    franchise = franchise_connected_to_sandbox(sandbox)
+    user = make_member(franchise, Membership.Role.STAFF)
     logged_in(client, user)
     post = make_post(franchise=franchise, summary="Open late tonight.")
     response = client.post(reverse("posts:publish_now", args=[post.pk]), follow=True)
@@ -107,8 +107,8 @@ def test_publish_now_puts_it_on_google_and_links_to_it(client, sandbox, staff):
 
 
 def test_publish_now_that_google_refuses_shows_why(client, sandbox, staff):
-    franchise = connect_to_sandbox(sandbox)
-    logged_in(client, make_member(franchise))
+    franchise = franchise_connected_to_sandbox(sandbox)
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     post = make_post(franchise=franchise)
     sandbox.client.fail("posts.create", status=403, times=1)
     response = client.post(reverse("posts:publish_now", args=[post.pk]), follow=True)
@@ -155,8 +155,8 @@ def test_deleting_asks_first_then_deletes_and_keeps_the_history(client, franchis
 
 
 def test_an_admin_deletes_a_published_post_on_google_too(client, sandbox):
-    franchise = connect_to_sandbox(sandbox)
-    admin = make_member(franchise, role=Membership.Role.ADMIN)
+    franchise = franchise_connected_to_sandbox(sandbox)
+    admin = make_member(franchise, Membership.Role.ADMIN)
     logged_in(client, admin)
     post = make_post(franchise=franchise)
     client.post(reverse("posts:publish_now", args=[post.pk]))
@@ -170,8 +170,8 @@ def test_an_admin_deletes_a_published_post_on_google_too(client, sandbox):
 
 
 def test_the_franchise_history_lists_every_change_with_who_and_when(client, sandbox):
-    franchise = connect_to_sandbox(sandbox, timezone="Asia/Kolkata")
-    admin = make_member(franchise, role=Membership.Role.ADMIN, username="priya")
+    franchise = franchise_connected_to_sandbox(sandbox, timezone="Asia/Kolkata")
+    admin = make_member(franchise, Membership.Role.ADMIN, username="priya")
     logged_in(client, admin)
     client.post(
         reverse("posts:new", args=[franchise.pk]),
@@ -200,7 +200,7 @@ def test_the_franchise_history_lists_every_change_with_who_and_when(client, sand
 def test_the_history_of_another_franchise_is_not_shown(client, franchise):
     other = make_post(franchise=make_franchise(), summary="Not yours.")
     PostEvent.objects.create(franchise=other.franchise, post=other, action="created", post_excerpt="Not yours.")
-    logged_in(client, make_member(franchise, role=Membership.Role.ADMIN))
+    logged_in(client, make_member(franchise, Membership.Role.ADMIN))
     body = client.get(reverse("posts:history", args=[franchise.pk])).content.decode()
     assert "Not yours." not in body
     assert 'id="history-empty"' in body

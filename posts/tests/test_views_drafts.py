@@ -12,8 +12,8 @@ from django.utils import timezone
 from franchises.models import Membership
 from generation.models import GenerationQueue
 from posts.models import Post, PostEvent
-from posts.tests.dashboard import logged_in, make_member, make_user, messages_of
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_member, make_post, make_user
+from testkit.web import logged_in, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def franchise():
 
 @pytest.fixture
 def staff(client, franchise):
-    user = make_member(franchise)
+    user = make_member(franchise, Membership.Role.STAFF)
     logged_in(client, user)
     return user
 
@@ -158,7 +158,7 @@ def test_an_announcement_google_would_reject_is_not_scheduled_anywhere(client, h
 
 
 def test_franchise_admins_cannot_post_announcements(client, franchise):
-    logged_in(client, make_member(franchise, role=Membership.Role.ADMIN))
+    logged_in(client, make_member(franchise, Membership.Role.ADMIN))
     response = client.post(reverse("posts:announcement_new"), _announcement(franchise, step="schedule"))
     assert response.status_code == 403
     assert not Post.objects.exists()

@@ -8,11 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from franchises.models import Membership
 from posts.models import Post, PostEvent
 from posts.services import post_publish_now
-from posts.tests.dashboard import logged_in, make_member
-from posts.tests.factories import make_franchise, make_post
-from posts.tests.google import connect_to_sandbox, google_posts
+from testkit.factories import make_franchise, make_member, make_post
+from testkit.google import franchise_connected_to_sandbox, google_posts
+from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def franchise():
 
 @pytest.fixture
 def staff(client, franchise):
-    user = make_member(franchise)
+    user = make_member(franchise, Membership.Role.STAFF)
     logged_in(client, user)
     return user
 
@@ -208,9 +209,9 @@ def test_a_post_being_published_cannot_be_edited(client, franchise, staff):
 
 
 def test_editing_a_published_post_updates_it_on_google(client, sandbox, staff):
-    franchise = connect_to_sandbox(sandbox, name="Connected Pizza")
-    make_member_of = make_member(franchise)
-    logged_in(client, make_member_of)
+    franchise = franchise_connected_to_sandbox(sandbox, name="Connected Pizza")
+    member = make_member(franchise, Membership.Role.STAFF)
+    logged_in(client, member)
     post = make_post(franchise=franchise, summary="Before.")
     assert post_publish_now(post=post).outcome == "published"
     response = client.post(
@@ -219,13 +220,13 @@ def test_editing_a_published_post_updates_it_on_google(client, sandbox, staff):
     assert response.status_code == 302
     assert [item["summary"] for item in google_posts(sandbox, franchise)] == ["After."]
     event = PostEvent.objects.get(action=PostEvent.Action.EDITED)
-    assert event.actor == make_member_of
+    assert event.actor == member
     assert "Updated on Google too." in event.detail
 
 
 def test_a_published_post_must_stay_publishable(client, sandbox, staff):
-    franchise = connect_to_sandbox(sandbox)
-    logged_in(client, make_member(franchise))
+    franchise = franchise_connected_to_sandbox(sandbox)
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     post = make_post(franchise=franchise, summary="Before.")
     post_publish_now(post=post)
     response = client.post(reverse("posts:edit", args=[post.pk]), _data(summary="After.", cta_action_type="BOOK"))

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from franchises.models import Membership
 from posts.models import Post
-from posts.tests.dashboard import logged_in, make_member
-from posts.tests.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_member, make_post
+from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def _make_posts(franchise, n: int) -> None:
 def test_the_list_runs_the_same_queries_for_5_and_50_posts(client, django_assert_num_queries, per_franchise):
     franchise = make_franchise()
     other = make_franchise()
-    user = make_member(franchise)
+    user = make_member(franchise, Membership.Role.STAFF)
     Membership.objects.create(user=user, franchise=other)
     logged_in(client, user)
     url = reverse("posts:franchise_list", args=[franchise.pk]) if per_franchise else reverse("posts:list")
@@ -64,7 +64,7 @@ def test_the_list_runs_the_same_queries_for_5_and_50_posts(client, django_assert
 
 def test_the_calendar_runs_the_same_queries_for_5_and_50_posts(client, django_assert_num_queries):
     franchise = make_franchise(timezone="Europe/Paris")
-    logged_in(client, make_member(franchise))
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     for view in ("month", "week"):
         Post.objects.all().delete()
         url = reverse("posts:calendar", args=[franchise.pk]) + f"?view={view}&date=2026-12-01"
@@ -79,7 +79,7 @@ def test_the_calendar_runs_the_same_queries_for_5_and_50_posts(client, django_as
 
 def test_the_list_filters_by_status_source_franchise_and_dates(client):
     first, second = make_franchise(timezone="America/New_York"), make_franchise(timezone="Asia/Tokyo")
-    user = make_member(first)
+    user = make_member(first, Membership.Role.STAFF)
     Membership.objects.create(user=user, franchise=second)
     logged_in(client, user)
     # 03:30 UTC on 1 Dec is still 30 Nov in New York.
@@ -115,7 +115,7 @@ def test_the_list_filters_by_status_source_franchise_and_dates(client):
 def test_a_bad_filter_is_shown_inline_and_ignored(client):
     franchise = make_franchise()
     post = make_post(franchise=franchise)
-    logged_in(client, make_member(franchise))
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     response = client.get(
         reverse("posts:list"), {"status": "bogus", "date_from": "2026-12-05", "date_to": "2026-12-01"}
     )
@@ -126,7 +126,7 @@ def test_a_bad_filter_is_shown_inline_and_ignored(client):
 
 def test_the_list_paginates_and_keeps_the_filters(client):
     franchise = make_franchise()
-    logged_in(client, make_member(franchise))
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     for _ in range(30):
         make_post(franchise=franchise, status=Post.Status.FAILED)
     make_post(franchise=franchise)
@@ -140,7 +140,7 @@ def test_the_list_paginates_and_keeps_the_filters(client):
 
 def test_the_month_calendar_places_posts_on_the_franchises_local_day(client):
     franchise = make_franchise(timezone="America/New_York")
-    logged_in(client, make_member(franchise))
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     post = make_post(
         franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=dt.datetime(2026, 12, 1, 3, 30, tzinfo=UTC)
     )
@@ -161,7 +161,7 @@ def test_the_month_calendar_places_posts_on_the_franchises_local_day(client):
 
 def test_the_week_calendar_shows_seven_local_days(client):
     franchise = make_franchise(timezone="Asia/Tokyo")
-    logged_in(client, make_member(franchise))
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
     # 20:00 UTC on Sunday 6 Dec is 05:00 on Monday 7 Dec in Tokyo: the next week.
     post = make_post(
         franchise=franchise, status=Post.Status.PUBLISHED, published_at=dt.datetime(2026, 12, 6, 20, tzinfo=UTC)

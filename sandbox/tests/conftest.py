@@ -1,4 +1,4 @@
-"""Helpers shared by the sandbox's own tests."""
+"""Fixtures of the sandbox's own tests (its request helpers: local_posts.py)."""
 
 from __future__ import annotations
 
@@ -22,16 +22,3 @@ def gbp(sandbox: SandboxHandle, access_token: str) -> Iterator[httpx.Client]:
         base_url=sandbox.url, headers={"Authorization": f"Bearer {access_token}"}, timeout=5, trust_env=False
     ) as client:
         yield client
-
-
-POSTS = "/v4/accounts/1001/locations/2001/localPosts"
-
-
-def standard_post(summary: str = "Fresh sourdough every morning.", **extra: object) -> dict[str, object]:
-    return {
-        "languageCode": "en",
-        "summary": summary,
-        "topicType": "STANDARD",
-        "callToAction": {"actionType": "LEARN_MORE", "url": "https://sunrise-bakery.example"},
-        **extra,
-    }

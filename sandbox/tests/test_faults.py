@@ -13,7 +13,7 @@ from google.oauth2.credentials import Credentials
 
 from sandbox.pytest_plugin import SandboxHandle
 
-from .conftest import POSTS, standard_post
+from .local_posts import POSTS, standard_post
 
 
 def ask(client: anthropic.Anthropic) -> anthropic.types.Message:

@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.pytest_plugin import SandboxHandle
 
-from .conftest import POSTS, standard_post
+from .local_posts import POSTS, standard_post
 
 EVENT_SCHEDULE = {
     "startDate": {"year": 2030, "month": 5, "day": 1},

@@ -7,7 +7,7 @@ import httpx
 from sandbox.client import SandboxClient
 from sandbox.server import Sandbox
 
-from .conftest import POSTS, standard_post
+from .local_posts import POSTS, standard_post
 
 
 def test_posts_and_tokens_survive_a_restart(tmp_path) -> None:

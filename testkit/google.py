@@ -1,4 +1,13 @@
-"""Franchises connected to the sandbox's Google, the way a finished OAuth connect leaves them."""
+"""Franchises connected to Google, and the checks that Google mirrors the database.
+
+"Connected" means two different things in tests, and each has one helper:
+
+- franchise_connected_to_sandbox: a live grant at the local sandbox standing in for Google, the
+  way a finished OAuth connect leaves a franchise. For code that calls Google.
+- franchise_with_fake_grant: a made-up refresh token string, so the franchise counts as connected
+  (Franchise.objects.connected(), the health checks, the draft queue) but is never used against
+  Google. For code that only asks whether a franchise is connected.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +18,16 @@ from django.utils import timezone
 
 from franchises.models import Franchise
 from posts.models import Post
-from posts.tests.factories import make_franchise
+from testkit.factories import make_franchise
 
 # The sandbox's demo seed: account 1001 holds location 2001.
 DEMO_LOCATION = ("1001", "2001", "Sunrise Bakery Downtown")
 
+# Never issued by the sandbox (or Google): a call made with it would be refused.
+FAKE_REFRESH_TOKEN = "refresh-token"
 
-def connect_to_sandbox(
+
+def franchise_connected_to_sandbox(
     sandbox,
     franchise: Franchise | None = None,
     *,
@@ -23,9 +35,10 @@ def connect_to_sandbox(
     expired: bool = False,
     **fields,
 ) -> Franchise:
-    """Give `franchise` (or a new one) a live sandbox grant and a location: `location` as
-    (account id, location id, title), else an account and location of its own. `expired`: the
-    stored access token has run out, so the first call refreshes it."""
+    """Give `franchise` (or a new one made from `fields`) a live sandbox grant and a location:
+    `location` as (account id, location id, title), e.g. DEMO_LOCATION, else an account and
+    location of its own. `expired`: the stored access token has run out, so the first call
+    refreshes it."""
     franchise = franchise or make_franchise(**fields)
     tokens = sandbox.client.grant()
     if location is None:
@@ -41,17 +54,16 @@ def connect_to_sandbox(
     return franchise
 
 
-def google_posts(sandbox, franchise: Franchise) -> list[dict]:
-    """The posts live on the franchise's location at the sandbox (deleted ones left out)."""
-    return [
-        item
-        for item in sandbox.client.posts(include_deleted=False)
-        if str(item["location_id"]) == franchise.google_location_id
-    ]
+def franchise_with_fake_grant(**fields) -> Franchise:
+    """A new franchise holding FAKE_REFRESH_TOKEN (or the `google_refresh_token` given): connected
+    as far as the database can tell, never used against Google."""
+    fields.setdefault("google_refresh_token", FAKE_REFRESH_TOKEN)
+    return make_franchise(**fields)
 
 
-def franchises_connected_bulk(client, *, count: int, name: str = "Franchise") -> list[Franchise]:
-    """`count` franchises, each on a location of its own at the sandbox (`client`: its control API)."""
+def franchises_connected_to_sandbox_bulk(client, *, count: int, name: str = "Franchise") -> list[Franchise]:
+    """`count` franchises, each with a live grant and a location of its own at the sandbox
+    (`client`: its control API), in one INSERT: for the benchmarks and the chaos suite."""
     franchises = []
     for n in range(count):
         grant = client.grant()
@@ -81,6 +93,15 @@ def posts_due_bulk(franchises: list[Franchise], *, count: int, summary: str = "P
         )
         for n in range(count)
     )
+
+
+def google_posts(sandbox, franchise: Franchise) -> list[dict]:
+    """The posts live on the franchise's location at the sandbox (deleted ones left out)."""
+    return [
+        item
+        for item in sandbox.client.posts(include_deleted=False)
+        if str(item["location_id"]) == franchise.google_location_id
+    ]
 
 
 def assert_each_post_on_google_once(sandbox, posts: list) -> None:

@@ -1,0 +1,298 @@
+"""Tenant isolation for every URL at once: another franchise's object does not exist for you.
+
+The URLs come from the project's URL configuration itself (django.urls.get_resolver(), into every
+include), not from a list kept by hand. Each URL naming an object by id (a `<uuid:...>` argument,
+or any argument called `..._id`) is requested with GET and with POST, by an admin and by a staff
+member of ANOTHER franchise, with ids belonging to a franchise they are not in. The answer must be
+exactly what an id that exists nowhere gets: 404, or 405 where the URL does not take the method;
+never 200, 302 or 403, which would tell them the object exists. Nothing of the other franchise may
+change and nothing may reach Google. The franchise's own admin then sends the same request and
+does not get a 404: the ids were real, so the 404 came from the tenant check. Anonymous visitors
+to the same URLs, and to the others that need a login, are sent to the login page.
+
+A new view with an object id is covered without touching this file. Every URL this test does not
+request is listed in NOT_CHECKED with a comment on how it is scoped instead, and the test fails
+when a URL is neither: whoever adds one decides, in writing, what protects it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+from django.urls.converters import UUIDConverter
+
+from franchises.models import Franchise, Membership
+from gbp_scheduler.jobs import JOBS
+from posts.models import Post, PostEvent
+from testkit.factories import make_member, make_post
+from testkit.google import franchise_connected_to_sandbox
+
+pytestmark = pytest.mark.django_db
+
+
+# --- the URL configuration, walked ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # namespaced ("posts:edit"); an unnamed route gets "<namespace>:<its pattern>"
+    namespace: str
+    route: str  # the full pattern, for messages
+    arguments: tuple[str, ...]
+    object_ids: tuple[str, ...]  # the arguments that name an object
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _arguments(pattern) -> dict[str, object | None]:
+    """Argument name -> converter (None for a regular expression's named group)."""
+    converters = dict(getattr(pattern, "converters", {}))
+    return {name: converters.get(name) for name in pattern.regex.groupindex}
+
+
+def _routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "", outer=None) -> Iterator[Route]:
+    """Every URL pattern, with the arguments of the includes around it."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        arguments = {**(outer or {}), **_arguments(entry.pattern)}
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = ":".join(part for part in (namespace, entry.namespace) if part)
+            yield from _routes(entry, route, inner, arguments)
+            continue
+        name = entry.name or f"<{route}>"
+        ids = tuple(
+            a for a, converter in arguments.items() if isinstance(converter, UUIDConverter) or a.endswith("_id")
+        )
+        yield Route(":".join(part for part in (namespace, name) if part), namespace, route, tuple(arguments), ids)
+
+
+ROUTES = list(_routes())
+
+
+# --- the URLs this test does not request, and why ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Excused:
+    login_required: bool  # anonymous visitors are sent to the login page (checked below)
+    why: str  # how the URL is scoped instead of by an object id
+
+
+OPEN = False
+LOGIN = True
+CRON = Excused(OPEN, "a job for Vercel Cron behind the CRON_SECRET bearer token (gbp_scheduler/tests/test_jobs.py)")
+ACCOUNT = Excused(OPEN, "Django's login, logout and password reset: no franchise's data")
+OWN_ACCOUNT = Excused(LOGIN, "Django's password change: the signed-in user's own account")
+YOUR_FRANCHISES = Excused(
+    LOGIN, "lists the signed-in user's franchises only (each page's tests: another's rows absent)"
+)
+HEADQUARTERS = Excused(LOGIN, "headquarters (superusers) only: 403 for franchise users")
+
+NOT_CHECKED: dict[str, Excused] = {
+    # Django's admin site (every URL in the namespace): its own login page, for Django staff; its
+    # `<path:object_id>` URLs are any row's, not a tenant's (franchises/tests/test_admin.py).
+    "admin:*": Excused(OPEN, "Django's admin site: staff only, behind a login page of its own"),
+    **{f"cron-{job.name}": CRON for job in JOBS},
+    "login": ACCOUNT,
+    "logout": ACCOUNT,
+    "password_reset": ACCOUNT,
+    "password_reset_done": ACCOUNT,
+    "password_reset_confirm": ACCOUNT,  # <uidb64>/<token>: the signed link from the reset email
+    "password_reset_complete": ACCOUNT,
+    "password_change": OWN_ACCOUNT,
+    "password_change_done": OWN_ACCOUNT,
+    # The JSON API (health/tests/).
+    "health:health": Excused(OPEN, "open; details for Django staff or the CRON_SECRET bearer"),
+    "health:live": Excused(OPEN, "open liveness probe, no data"),
+    "health:metrics": Excused(OPEN, "401 anonymous; the user's own franchises, all for Django staff or the bearer"),
+    "dashboard:home": YOUR_FRANCHISES,
+    "dashboard:metrics": YOUR_FRANCHISES,
+    "posts:list": YOUR_FRANCHISES,
+    "franchises:list": YOUR_FRANCHISES,
+    "generation:drafts": YOUR_FRANCHISES,
+    "posts:announcement_new": HEADQUARTERS,
+    "dashboard:system": HEADQUARTERS,
+    "dashboard:system_job_run": HEADQUARTERS,  # <slug:job> names a job, not a franchise's object
+    # The OAuth callback: one fixed URL for every franchise, because Google accepts only registered
+    # redirect URIs. The franchise comes from the connect pending in this session, matched to the
+    # `state` Google sends back, and the user must still be its admin (test_google_connect.py).
+    "franchises:google_callback": Excused(LOGIN, "the franchise comes from the session's pending connect"),
+}
+
+# Sample values for arguments that are not object ids (for the anonymous check).
+OTHER_ARGUMENTS = {"job": JOBS[0].name}
+
+
+def _excused(route: Route) -> Excused | None:
+    return NOT_CHECKED.get(route.name) or NOT_CHECKED.get(f"{route.namespace}:*")
+
+
+CHECKED = [route for route in ROUTES if _excused(route) is None and route.object_ids]
+EXCUSED_BEHIND_LOGIN = [route for route in ROUTES if (excused := _excused(route)) and excused.login_required]
+
+
+def test_every_url_is_checked_or_says_how_it_is_scoped():
+    unaccounted = [f"{r.name} ({r.route})" for r in ROUTES if not r.object_ids and _excused(r) is None]
+    assert unaccounted == [], "URLs without an object id: add each to NOT_CHECKED with how it is scoped"
+    stale = set(NOT_CHECKED) - {r.name for r in ROUTES} - {f"{r.namespace}:*" for r in ROUTES}
+    assert stale == set(), "NOT_CHECKED names URLs that no longer exist"
+    # The walk reaches into the includes: a post's, a franchise's and a membership's URLs are there.
+    assert {"posts:edit", "franchises:settings", "franchises:member_remove"} <= {r.name for r in CHECKED}
+
+
+# --- two franchises ----------------------------------------------------------------------------
+
+
+@dataclass
+class Tenant:
+    franchise: Franchise
+    admin: AbstractBaseUser
+    staff: AbstractBaseUser
+    post: Post
+
+    @property
+    def membership(self) -> Membership:
+        return Membership.objects.get(user=self.staff, franchise=self.franchise)
+
+
+# What each object id in a URL names, for a tenant. A URL whose id is not here fails the test
+# until this says which of the tenant's objects it is.
+OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
+    "franchise_id": lambda tenant: tenant.franchise.pk,
+    "post_id": lambda tenant: tenant.post.pk,
+    "membership_id": lambda tenant: tenant.membership.pk,
+}
+
+
+def _tenant(sandbox, name: str) -> Tenant:
+    franchise = franchise_connected_to_sandbox(sandbox, name=name)
+    return Tenant(
+        franchise=franchise,
+        admin=make_member(franchise, Membership.Role.ADMIN),
+        staff=make_member(franchise, Membership.Role.STAFF),
+        post=make_post(
+            franchise=franchise, status=Post.Status.FAILED, last_error="Google said no.", source=Post.Source.AI
+        ),
+    )
+
+
+# `theirs`: the franchise whose ids are asked for. `mine`: the franchise of the users asking.
+@pytest.fixture
+def theirs(sandbox, settings) -> Tenant:
+    settings.PUBLISH_CONCURRENCY = 1  # their admin's publish-now runs in the test's transaction
+    return _tenant(sandbox, "Their Bakery")
+
+
+@pytest.fixture
+def mine(sandbox) -> Tenant:
+    return _tenant(sandbox, "My Bakery")
+
+
+def _what_a_form_might_send(user) -> dict[str, str]:
+    """Enough for any of these views to act, were it to skip the tenant check: a role, a text, a
+    time, a location, settings, and the outsider's own name to add to the members."""
+    return {
+        "role": Membership.Role.ADMIN,
+        "identifier": user.get_username(),
+        "summary": "Written by someone from another franchise.",
+        "step": "schedule",
+        "scheduled_at": "2030-01-07T09:00",
+        "location": "1001/2001",
+        "description": "Taken over.",
+        "city": "Elsewhere",
+        "posts_per_week": "7",
+        "timezone": "UTC",
+    }
+
+
+def _request(user, method: str, url: str) -> int:
+    client = Client()  # does not enforce CSRF: the check under test comes after it
+    client.force_login(user)
+    if method == "get":
+        return client.get(url).status_code
+    return client.post(url, _what_a_form_might_send(user)).status_code
+
+
+def _url(route: Route, ids: dict[str, uuid.UUID]) -> str:
+    other = {a: OTHER_ARGUMENTS[a] for a in route.arguments if a not in route.object_ids}
+    return reverse(route.name, kwargs={**ids, **other})
+
+
+def _ids(route: Route, owners: dict[str, Tenant]) -> dict[str, uuid.UUID]:
+    missing = set(route.object_ids) - set(OBJECT_IDS)
+    assert not missing, f"{route.name}: say in OBJECT_IDS which object {sorted(missing)} names"
+    return {argument: OBJECT_IDS[argument](owners[argument]) for argument in route.object_ids}
+
+
+def _made_up(ids: dict[str, uuid.UUID], replace: set[str]) -> dict[str, uuid.UUID]:
+    return {argument: uuid.uuid4() if argument in replace else value for argument, value in ids.items()}
+
+
+def _everything_of(tenant: Tenant, sandbox) -> dict:
+    franchise = tenant.franchise
+    google = {kind: calls for kind, calls in sandbox.client.counters().items() if kind != "control"}
+    return {
+        "franchise": Franchise.objects.filter(pk=franchise.pk).values().get(),
+        "posts": list(Post.objects.filter(franchise=franchise).order_by("pk").values()),
+        "events": list(PostEvent.objects.filter(franchise=franchise).order_by("pk").values()),
+        "members": list(Membership.objects.filter(franchise=franchise).order_by("pk").values()),
+        "google": google,
+    }
+
+
+@pytest.mark.parametrize("route", CHECKED, ids=str)
+def test_another_franchises_ids_do_not_exist(route, theirs, mine, sandbox):
+    before = _everything_of(theirs, sandbox)
+    answers, reached = {}, set()
+    for method in ("get", "post"):
+        # The victim's ids everywhere, and (for URLs with two ids) mixed with the outsider's own:
+        # their membership under my franchise is as absent as under theirs.
+        for owners in itertools.product((theirs, mine), repeat=len(route.object_ids)):
+            if theirs not in owners:
+                continue
+            ids = _ids(route, dict(zip(route.object_ids, owners, strict=True)))
+            victims = {a for a, owner in zip(route.object_ids, owners, strict=True) if owner is theirs}
+            url, nowhere = _url(route, ids), _url(route, _made_up(ids, victims))
+            outsiders = [mine.admin] + ([mine.staff] if len(victims) == len(ids) else [])
+            for outsider in outsiders:
+                got, expected = _request(outsider, method, url), _request(outsider, method, nowhere)
+                answers[(method, url, outsider.get_username())] = (got, expected)
+                assert got == expected, f"{method.upper()} {url}: {got}, but {expected} for an id that does not exist"
+                assert got in (404, 405), f"{method.upper()} {url}: {got} tells another franchise the object exists"
+                if got == 404:
+                    reached.add(method)
+    assert reached, f"{route.name}: neither GET nor POST reached the view (405 for both): {answers}"
+    assert _everything_of(theirs, sandbox) == before
+
+    # Their own admin, same requests: not a 404 (for a method the URL takes), so the ids were real.
+    url = _url(route, _ids(route, dict.fromkeys(route.object_ids, theirs)))
+    for method in ("get", "post"):  # GET first: a POST may delete the object
+        answer = _request(theirs.admin, method, url)
+        if method in reached:
+            assert answer != 404, f"{method.upper()} {url}: 404 for the franchise's own admin"
+        else:
+            assert answer == 405
+
+
+@pytest.mark.parametrize("route", CHECKED + EXCUSED_BEHIND_LOGIN, ids=str)
+def test_anonymous_visitors_are_sent_to_login(route, theirs, sandbox):
+    ids = _ids(route, dict.fromkeys(route.object_ids, theirs)) if route.object_ids else {}
+    url = _url(route, ids)
+    before = _everything_of(theirs, sandbox)
+    answers = {}
+    for method in ("get", "post"):
+        client = Client()
+        response = client.get(url) if method == "get" else client.post(url, {"role": Membership.Role.ADMIN})
+        login = response.status_code == 302 and response["Location"].startswith(reverse("login") + "?next=")
+        answers[method] = "login" if login else response.status_code
+    assert set(answers.values()) <= {"login", 405} and "login" in answers.values(), f"{url}: {answers}"
+    assert _everything_of(theirs, sandbox) == before
