@@ -24,6 +24,7 @@ from franchises.models import Franchise, Membership
 from gbp_scheduler.jobs import TimeBudget
 from generation.services import generation_queue_fill, generation_queue_process
 from posts.models import Post
+from sandbox.state import SANDBOX_USER
 from testkit.factories import make_franchise
 from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox
 
@@ -154,6 +155,7 @@ def test_approve_an_ai_draft_and_clear_the_invalid_auth_banner_by_reconnecting(s
     franchise = franchise_connected_to_sandbox(
         sandbox,
         location=DEMO_LOCATION,
+        user=SANDBOX_USER,  # the Google account the sandbox's consent page signs in as
         name="Harbor Fitness",
         timezone="Europe/Berlin",
         city="Hamburg",
@@ -206,9 +208,13 @@ def test_approve_an_ai_draft_and_clear_the_invalid_auth_banner_by_reconnecting(s
     assert banner.is_visible() and banner.get_attribute("role") == "alert"
     site.screenshot("home-auth-warning")
 
-    # Reconnect from the banner: consent again, pick the location, and the banner is gone.
+    # Reconnect from the banner: consent again through the same Google account, back on the
+    # franchise's page (its location stays), and the banner is gone.
     page.click(f"#reconnect-{franchise.pk}")
-    _consent_and_pick(site)
+    page.wait_for_selector("#allow")
+    page.click("#allow")
+    page.wait_for_selector("#franchise-name")
+    assert "Google reconnected" in page.locator("#messages").inner_text()
     site.goto("/")
     assert page.locator(f"#auth-warning-{franchise.pk}").count() == 0
     assert re.search(r"Connected", page.locator(f"#google-status-{franchise.pk}").inner_text())

@@ -42,3 +42,15 @@ def raw_token_columns(franchise: Franchise) -> tuple[str | None, str | None]:
         pk = Franchise._meta.pk.get_db_prep_value(franchise.pk, connection)
         cursor.execute("SELECT google_refresh_token, google_access_token FROM franchises WHERE id = %s", [pk])
         return cursor.fetchone()
+
+
+def raw_connection_token_columns(franchise: Franchise) -> tuple[str | None, str | None]:
+    """The refresh and access token columns of the franchise's Google connection, as stored."""
+    with connection.cursor() as cursor:
+        pk = Franchise._meta.pk.get_db_prep_value(franchise.pk, connection)
+        cursor.execute(
+            "SELECT c.refresh_token, c.access_token FROM google_connections c "
+            "JOIN franchises f ON f.google_connection_id = c.id WHERE f.id = %s",
+            [pk],
+        )
+        return cursor.fetchone() or (None, None)

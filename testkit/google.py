@@ -12,11 +12,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 
+from django.conf import settings
 from django.utils import timezone
 
-from franchises.models import Franchise
+from franchises.google.tokens import connection_mirror
+from franchises.models import Franchise, GoogleConnection
 from posts.models import Post
 from testkit.factories import make_franchise
 
@@ -27,30 +30,51 @@ DEMO_LOCATION = ("1001", "2001", "Sunrise Bakery Downtown")
 FAKE_REFRESH_TOKEN = "refresh-token"
 
 
+def google_connection_to_sandbox(sandbox_client, *, user: str | None = None, expired: bool = False) -> GoogleConnection:
+    """A Google connection as a finished consent through `user` leaves it (a Google account of
+    its own when not given, so its grant is nobody else's). `expired`: the stored access token
+    has run out, so the first call refreshes it."""
+    grant = sandbox_client.grant(user=user or f"owner-{uuid.uuid4().hex[:10]}@sandbox.example")
+    lifetime = -60 if expired else grant["expires_in"]
+    return GoogleConnection.objects.create(
+        google_user_id=grant["google_user_id"],
+        google_email=grant["email"],
+        oauth_client_id=settings.GOOGLE_CLIENT_ID,
+        refresh_token=grant["refresh_token"],
+        access_token=grant["access_token"],
+        token_expires_at=timezone.now() + dt.timedelta(seconds=lifetime),
+        connected_at=timezone.now(),
+    )
+
+
 def franchise_connected_to_sandbox(
     sandbox,
     franchise: Franchise | None = None,
     *,
     location: tuple[str, str, str] | None = None,
     expired: bool = False,
+    connection: GoogleConnection | None = None,
+    user: str | None = None,
     **fields,
 ) -> Franchise:
-    """Give `franchise` (or a new one made from `fields`) a live sandbox grant and a location:
-    `location` as (account id, location id, title), e.g. DEMO_LOCATION, else an account and
-    location of its own. `expired`: the stored access token has run out, so the first call
-    refreshes it."""
+    """Give `franchise` (or a new one made from `fields`) a location at the sandbox and a live
+    Google connection: `connection` (shared with other franchises, as a group's headquarters
+    account is), else one of its own. `location` as (account id, location id, title), e.g.
+    DEMO_LOCATION, else an account and location of its own. `expired`: see
+    google_connection_to_sandbox. `user`: the Google account of a new connection (the sandbox's
+    consent page signs in as sandbox.state.SANDBOX_USER, so a test that reconnects through that
+    page passes it)."""
     franchise = franchise or make_franchise(**fields)
-    tokens = sandbox.client.grant()
+    connection = connection or google_connection_to_sandbox(sandbox.client, user=user, expired=expired)
     if location is None:
         account = sandbox.client.add_account(f"{franchise.name} account", locations=1)
         location = (account["account_id"], account["location_ids"][0], franchise.name)
-    lifetime = -60 if expired else tokens["expires_in"]
-    franchise.google_refresh_token = tokens["refresh_token"]
-    franchise.google_access_token = tokens["access_token"]
-    franchise.google_token_expires_at = timezone.now() + dt.timedelta(seconds=lifetime)
+    franchise.google_connection = connection
     franchise.google_account_id, franchise.google_location_id, franchise.google_location_title = location
-    franchise.google_auth_valid = True
+    franchise.google_connected_at = timezone.now()
     franchise.save()
+    connection_mirror(connection)
+    franchise.refresh_from_db()
     return franchise
 
 
@@ -61,24 +85,29 @@ def franchise_with_fake_grant(**fields) -> Franchise:
     return make_franchise(**fields)
 
 
-def franchises_connected_to_sandbox_bulk(client, *, count: int, name: str = "Franchise") -> list[Franchise]:
-    """`count` franchises, each with a live grant and a location of its own at the sandbox
-    (`client`: its control API), in one INSERT: for the benchmarks and the chaos suite."""
-    franchises = []
+def franchises_connected_to_sandbox_bulk(
+    client, *, count: int, name: str = "Franchise", shared: bool = False
+) -> list[Franchise]:
+    """`count` franchises, each with a location of its own at the sandbox (`client`: its control
+    API), in one INSERT: for the benchmarks and the chaos suite. Each has a Google connection of
+    its own, or with `shared` all publish through one (a group on one Google account)."""
+    one = google_connection_to_sandbox(client) if shared else None
+    rows = []
     for n in range(count):
-        grant = client.grant()
+        connection = one or google_connection_to_sandbox(client)
         account = client.add_account(f"{name} account {n}", locations=1)
-        franchises.append(
+        rows.append(
             Franchise(
                 name=f"{name} {n}",
-                google_refresh_token=grant["refresh_token"],
-                google_access_token=grant["access_token"],
-                google_token_expires_at=timezone.now() + dt.timedelta(hours=1),
+                google_connection=connection,
                 google_account_id=account["account_id"],
                 google_location_id=account["location_ids"][0],
             )
         )
-    return Franchise.objects.bulk_create(franchises)
+    franchises = Franchise.objects.bulk_create(rows)
+    for connection in {franchise.google_connection for franchise in franchises}:
+        connection_mirror(connection)
+    return franchises
 
 
 def posts_due_bulk(franchises: list[Franchise], *, count: int, summary: str = "Post {n}: worth knowing."):
@@ -148,3 +177,8 @@ def assert_google_mirrors_database(sandbox) -> None:
     assert not Post.objects.filter(google_create_sent_at__isnull=False).exists()
     assert not GoogleDeletion.objects.exists()
     assert_nothing_half_written()
+
+
+def connection_of(franchise: Franchise):
+    """The franchise's Google connection as a queryset of one, to update in a test."""
+    return GoogleConnection.objects.filter(pk=Franchise.objects.get(pk=franchise.pk).google_connection_id)

@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from franchises.models import Franchise, Membership
+from franchises.models import Franchise, GoogleConnection, Membership
 from generation.models import GenerationQueue
 from posts.models import Post
 
@@ -31,15 +31,24 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert Membership.objects.filter(user__username="cincy-staff", role="staff").count() == 1
 
     franchises = {f.name: f for f in Franchise.objects.all()}
-    assert set(franchises) == {"Cincinnati", "Dayton", "Columbus"}
+    assert {"Cincinnati", "Dayton", "Columbus", "Akron", "Marietta"} <= set(franchises)
+    assert len(franchises) == 12
     assert all(f.is_connected for f in franchises.values())
     assert franchises["Columbus"].needs_reauthorization
     assert not franchises["Dayton"].needs_reauthorization
+    # The group publishes through headquarters' one Google account; Columbus through its owner's.
+    assert GoogleConnection.objects.count() == 2
+    group = franchises["Dayton"].google_connection
+    assert group.google_email == "hq@buckeye-lawn.example" and group.franchises.count() == 11
+    assert franchises["Columbus"].google_connection != group
     dayton = franchises["Dayton"]
     from franchises.google import business_profile
 
     titles = [
-        loc["title"] for loc in business_profile.locations_list(franchise=dayton, account_id=dayton.google_account_id)
+        loc["title"]
+        for loc in business_profile.locations_list(
+            connection=dayton.google_connection, account_id=dayton.google_account_id
+        )
     ]
     assert dayton.google_location_title in titles and "Dayton" in dayton.google_location_title
     statuses = set(Post.objects.values_list("status", flat=True))
@@ -49,7 +58,7 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
 
     call_command("seed_demo")
     assert django_user_model.objects.count() == 3
-    assert Franchise.objects.count() == 3
+    assert Franchise.objects.count() == 12
 
 
 def test_seed_demo_refuses_to_run_outside_debug(settings, django_user_model):

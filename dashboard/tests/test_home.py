@@ -22,7 +22,7 @@ HOME = "/"
 
 def _busy_franchise(name: str, **fields) -> Franchise:
     """A franchise with something in every part of its card."""
-    franchise = make_franchise(name=name, google_refresh_token="1//token", google_location_id="2001", **fields)
+    franchise = make_franchise(name=name, google_refresh_token="1//token", google_location_id=f"loc-{name}", **fields)
     soon = timezone.now() + dt.timedelta(days=1)
     for hours in range(4):
         make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=soon + dt.timedelta(hours=hours))

@@ -92,10 +92,18 @@ def connection_mirror(connection: GoogleConnection) -> int:
 def google_access_token_get(
     *, franchise: Franchise, force_refresh: bool = False, rejected_token: str | None = None
 ) -> str:
-    """A usable access token for the franchise's connection (see the module docstring)."""
-    connection_id = Franchise.objects.filter(pk=franchise.pk).values_list("google_connection_id", flat=True).first()
+    """A usable access token for the franchise's connection (see the module docstring). The
+    franchise's own flag counts too: an operator who sets `franchises.google_auth_valid = false`
+    by hand (the seed's runbook does) stops its calls at once."""
+    connection_id, valid, error = (
+        Franchise.objects.filter(pk=franchise.pk)
+        .values_list("google_connection_id", "google_auth_valid", "google_auth_error")
+        .first()
+    ) or (None, True, "")
     if connection_id is None:
         raise GoogleReauthorizationRequired(franchise, "It is not connected to Google.")
+    if not valid:
+        raise GoogleReauthorizationRequired(franchise, error)
     return connection_access_token_get(
         connection=GoogleConnection(pk=connection_id),
         force_refresh=force_refresh,

@@ -62,9 +62,11 @@ def test_accounts_and_locations_come_back_whole_across_pages(franchise, sandbox)
     for i in range(20):
         sandbox.client.add_account(f"Extra {i}")
     big = sandbox.client.add_account("Big group", locations=205)
-    accounts = business_profile.accounts_list(franchise=franchise)
+    accounts = business_profile.accounts_list(connection=franchise.google_connection)
     assert len(accounts) == 3 + 20 + 1 and accounts[-1]["name"] == f"accounts/{big['account_id']}"
-    locations = business_profile.locations_list(franchise=franchise, account_id=f"accounts/{big['account_id']}")
+    locations = business_profile.locations_list(
+        connection=franchise.google_connection, account_id=f"accounts/{big['account_id']}"
+    )
     assert [loc["name"] for loc in locations] == [f"locations/{i}" for i in big["location_ids"]]
     assert set(locations[0]) == {"name", "title", "storefrontAddress"}
     assert sandbox.client.calls("accounts") == 2 and sandbox.client.calls("locations") == 3
@@ -98,7 +100,7 @@ def test_before_send_runs_before_each_send_of_a_create_and_can_stop_the_retry(fr
 def test_a_second_401_after_the_refresh_is_transient_not_a_loop(franchise, sandbox):
     sandbox.client.fail("accounts", 401, times=5)
     with pytest.raises(GbpTransientError) as excinfo:
-        business_profile.accounts_list(franchise=franchise)
+        business_profile.accounts_list(connection=franchise.google_connection)
     assert not excinfo.value.maybe_applied
     assert sandbox.client.calls("accounts") == 2 and sandbox.client.calls("token") == 1
 
@@ -126,7 +128,7 @@ def test_service_disabled_is_a_setup_error_that_says_enable_the_api(franchise, s
 def test_a_zero_quota_is_a_setup_error_that_says_request_api_access(franchise, sandbox):
     sandbox.client.set_quota(0)
     with pytest.raises(GbpSetupError, match="Request access") as excinfo:
-        business_profile.accounts_list(franchise=franchise)
+        business_profile.accounts_list(connection=franchise.google_connection)
     assert "reconnect" not in str(excinfo.value).lower() and excinfo.value.permanent
 
 

@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from franchises.models import Franchise, Membership
 from posts.models import Post
+from sandbox.state import SANDBOX_USER
 from testkit.database import raw_token_columns
 from testkit.factories import make_franchise, make_member, make_post
-from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox
+from testkit.google import DEMO_LOCATION, connection_of, franchise_connected_to_sandbox
 from testkit.oauth import consent, local_path, query_of
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,8 @@ def test_connect_round_trip_stores_encrypted_tokens_and_the_picked_location(admi
     url = start(admin, franchise)
     query = query_of(url)
     assert url.startswith(f"{sandbox.url}/o/oauth2/v2/auth?")
-    assert query["scope"] == [SCOPE]
+    # The Business Profile, and who the Google account is (so one account has one connection).
+    assert query["scope"] == [f"{SCOPE} openid https://www.googleapis.com/auth/userinfo.email"]
     assert query["access_type"] == ["offline"]
     assert query["prompt"] == ["consent"]
     assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
@@ -180,7 +182,7 @@ def test_login_page_signs_in_and_lands_on_the_home_page(client, franchise):
 
 
 def test_reconnect_without_a_refresh_token_keeps_the_stored_one_and_the_posts(admin, franchise, sandbox):
-    franchise_connected_to_sandbox(sandbox, franchise, location=DEMO_LOCATION)
+    franchise_connected_to_sandbox(sandbox, franchise, location=DEMO_LOCATION, user=SANDBOX_USER)
     stored = franchise.google_refresh_token
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
 
@@ -199,8 +201,9 @@ def test_reconnect_after_google_refused_the_token_insists_on_a_new_one(admin, fr
     """The stored token is the one Google refused (invalid_grant): keeping it would flag the
     franchise again at the next refresh. Without a new one the franchise stays flagged, and the
     admin is told what to do."""
-    franchise_connected_to_sandbox(sandbox, franchise, location=DEMO_LOCATION)
+    franchise_connected_to_sandbox(sandbox, franchise, location=DEMO_LOCATION, user=SANDBOX_USER)
     dead = franchise.google_refresh_token
+    connection_of(franchise).update(auth_valid=False, auth_error="invalid_grant")
     Franchise.objects.filter(pk=franchise.pk).update(google_auth_valid=False, google_auth_error="invalid_grant")
 
     consent_url = start(admin, franchise)

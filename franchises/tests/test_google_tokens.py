@@ -19,9 +19,9 @@ from franchises.google.tokens import (
     google_access_token_get,
 )
 from franchises.models import Franchise, Membership
-from testkit.database import raw_token_columns
+from testkit.database import raw_connection_token_columns, raw_token_columns
 from testkit.factories import make_franchise, make_member
-from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox
+from testkit.google import DEMO_LOCATION, connection_of, franchise_connected_to_sandbox
 from testkit.oauth import consent, local_path
 
 POST = {"languageCode": "en", "summary": "Fresh bread at dawn.", "topicType": "STANDARD"}
@@ -47,8 +47,8 @@ def test_a_token_with_margin_left_is_returned_without_calling_google(sandbox):
 def test_a_token_inside_the_margin_is_refreshed_and_stored_encrypted(sandbox, settings):
     franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
     old = franchise.google_access_token
-    Franchise.objects.filter(pk=franchise.pk).update(
-        google_token_expires_at=timezone.now() + dt.timedelta(seconds=settings.GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS - 5)
+    connection_of(franchise).update(
+        token_expires_at=timezone.now() + dt.timedelta(seconds=settings.GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS - 5)
     )
     token = google_access_token_get(franchise=franchise)
     assert token != old and token.startswith("ya29.sandbox-")
@@ -56,7 +56,7 @@ def test_a_token_inside_the_margin_is_refreshed_and_stored_encrypted(sandbox, se
     stored = Franchise.objects.get(pk=franchise.pk)
     assert stored.google_access_token == token
     assert stored.google_token_expires_at > timezone.now() + dt.timedelta(minutes=50)
-    assert token not in raw_token_columns(franchise)[1]
+    assert token not in raw_token_columns(franchise)[1] and token not in raw_connection_token_columns(franchise)[1]
     assert google_access_token_get(franchise=franchise) == token  # no second refresh
     assert sandbox.client.calls("token") == 1
 
@@ -148,10 +148,10 @@ def test_after_a_reconnect_a_new_breakage_emails_again(
     url = client.post(reverse("franchises:google_connect", args=[franchise.pk]))["Location"]
     client.get(local_path(consent(url)))
     franchise.refresh_from_db()
-    assert franchise.google_auth_valid and franchise.google_auth_alerted_at is None
+    assert franchise.google_auth_valid and franchise.google_connection.auth_alerted_at is None
 
     sandbox.client.revoke(franchise.google_refresh_token)
-    Franchise.objects.filter(pk=franchise.pk).update(google_token_expires_at=timezone.now())
+    connection_of(franchise).update(token_expires_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(GoogleReauthorizationRequired):
         google_access_token_get(franchise=franchise)
     assert len(mailoutbox) == 2
@@ -166,7 +166,7 @@ def test_a_failing_token_endpoint_is_transient_and_leaves_the_flag(sandbox, stat
         google_access_token_get(franchise=franchise)
     stored = Franchise.objects.get(pk=franchise.pk)
     assert stored.google_auth_valid and stored.google_auth_error == ""
-    assert stored.google_token_refresh_lease_until is None  # released for the next try
+    assert stored.google_connection.token_refresh_lease_until is None  # released for the next try
     assert sandbox.client.calls("token", status) == 3
     assert google_access_token_get(franchise=franchise).startswith("ya29.")  # and the next try works
 
@@ -193,11 +193,9 @@ def test_a_wrong_client_secret_is_not_blamed_on_the_franchise(sandbox, settings)
 @pytest.mark.django_db
 def test_a_lease_left_by_a_dead_process_is_taken_over(sandbox):
     franchise = franchise_connected_to_sandbox(sandbox, expired=True, location=DEMO_LOCATION)
-    Franchise.objects.filter(pk=franchise.pk).update(
-        google_token_refresh_lease_until=timezone.now() - dt.timedelta(seconds=1)
-    )
+    connection_of(franchise).update(token_refresh_lease_until=timezone.now() - dt.timedelta(seconds=1))
     assert google_access_token_get(franchise=franchise).startswith("ya29.")
-    assert Franchise.objects.get(pk=franchise.pk).google_token_refresh_lease_until is None
+    assert connection_of(franchise).get().token_refresh_lease_until is None
 
 
 @pytest.mark.django_db
@@ -260,13 +258,13 @@ def test_no_token_appears_in_logs_errors_emails_or_the_admin(
     client.get(local_path(consent(url)))
     franchise.refresh_from_db()
     secrets = [franchise.google_refresh_token, franchise.google_access_token]
-    Franchise.objects.filter(pk=franchise.pk).update(google_token_expires_at=timezone.now())
+    connection_of(franchise).update(token_expires_at=timezone.now())
     secrets.append(google_access_token_get(franchise=franchise))
-    business_profile.accounts_list(franchise=franchise)
+    business_profile.accounts_list(connection=franchise.google_connection)
 
     errors = []
     sandbox.client.fail("token", 503, times=3)
-    Franchise.objects.filter(pk=franchise.pk).update(google_token_expires_at=timezone.now())
+    connection_of(franchise).update(token_expires_at=timezone.now())
     with pytest.raises(GoogleTokenTransientError) as transient:
         google_access_token_get(franchise=franchise)
     errors.append(str(transient.value))
@@ -279,7 +277,7 @@ def test_no_token_appears_in_logs_errors_emails_or_the_admin(
     list_page = admin_client.get(reverse("admin:franchises_franchise_changelist")).content.decode()
     detail = client.get(reverse("franchises:detail", args=[franchise.pk])).content.decode()
     stored = Franchise.objects.get(pk=franchise.pk)
-    raw = " ".join(value or "" for value in raw_token_columns(franchise))
+    raw = " ".join(value or "" for value in (*raw_token_columns(franchise), *raw_connection_token_columns(franchise)))
     places = {
         "logs": caplog.text + " ".join(str(r.args) for r in caplog.records),
         "errors": " ".join(errors) + stored.google_auth_error,

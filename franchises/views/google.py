@@ -136,8 +136,8 @@ def google_connections(request: HttpRequest) -> HttpResponse:
 def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
     """Map the user's franchises to the connection's locations, a page at a time: automatic
     matches proposed, each confirmed, changed or skipped by the person."""
+    connection = connection_get_for_user(user=request.user, connection_id=connection_id)  # 404 first
     _may_connect_many(request)
-    connection = connection_get_for_user(user=request.user, connection_id=connection_id)
     franchises = franchises_administered_by(user=request.user).order_by("name", "pk")
     page = Paginator(franchises, MAP_PAGE_SIZE).get_page(request.GET.get("page"))
     try:

@@ -126,6 +126,9 @@ NOT_CHECKED: dict[str, Excused] = {
     # redirect URIs. The franchise comes from the connect pending in this session, matched to the
     # `state` Google sends back, and the user must still be its admin (test_google_connect.py).
     "franchises:google_callback": Excused(LOGIN, "the franchise comes from the session's pending connect"),
+    "franchises:google_connections": Excused(
+        LOGIN, "lists the Google connections of the franchises the user administers; 403 for others"
+    ),
 }
 
 # Sample values for arguments that are not object ids (for the anonymous check).
@@ -170,6 +173,7 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "franchise_id": lambda tenant: tenant.franchise.pk,
     "post_id": lambda tenant: tenant.post.pk,
     "membership_id": lambda tenant: tenant.membership.pk,
+    "connection_id": lambda tenant: tenant.franchise.google_connection_id,
 }
 
 

@@ -299,15 +299,14 @@ def test_a_claim_rechecks_that_the_post_is_still_due_and_scheduled(sandbox):
 def test_an_attempt_too_slow_to_create_safely_creates_nothing_and_retries_later(sandbox, settings):
     """A create goes out only in the first half of the lock's life, so that a run taking the
     post over after the timeout always sees it on Google."""
-    from franchises.google.quota import RateLimiter
+    from franchises.google import quota
     from posts.services.publishing import post_publish
 
     settings.PUBLISH_LOCK_TIMEOUT_SECONDS = 2
     post = due_post(franchise_connected_to_sandbox(sandbox))
-    limiter = RateLimiter(300)
-    limiter.pause(1.2)  # e.g. a long wait for Google's quota: past half of the 2 s lock
+    quota.shared().pause(1.2)  # e.g. a long wait for Google's quota: past half of the 2 s lock
 
-    result = post_publish(post=post, limiter=limiter)
+    result = post_publish(post=post)
 
     post.refresh_from_db()
     assert result.outcome == "deferred"
