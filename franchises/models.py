@@ -222,6 +222,8 @@ class FranchiseEvent(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["franchise", "-created_at"], name="franchise_events_franchise_idx")]
 
+    is_about_a_post = False  # beside its posts' events in the franchise's history (PostEvent)
+
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor or 'the system'} at {self.created_at:%Y-%m-%d %H:%M}"
 

@@ -223,5 +223,7 @@ class PostEvent(models.Model):
             models.Index(fields=["post", "-created_at"], name="post_events_post_idx"),
         ]
 
+    is_about_a_post = True  # beside a franchise's own events in its history (FranchiseEvent)
+
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor or 'the system'} at {self.created_at:%Y-%m-%d %H:%M}"

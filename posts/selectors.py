@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from franchises.models import Franchise
+from franchises.models import Franchise, FranchiseEvent
 from franchises.selectors import franchises_for_user
 
 from .models import Post, PostEvent, lock_stale_before
@@ -84,3 +85,28 @@ def post_events_for_post(*, post: Post) -> QuerySet[PostEvent]:
 
 def post_events_for_franchise(*, franchise: Franchise) -> QuerySet[PostEvent]:
     return PostEvent.objects.filter(franchise=franchise).select_related("actor", "post").order_by("-created_at")
+
+
+class FranchiseHistory:
+    """A franchise's history: its posts' events and its own (the Google connection), newest
+    first, as one sequence a Paginator can page through. A page reads the newest rows of both
+    tables up to its end, and merges them."""
+
+    def __init__(self, franchise: Franchise):
+        self.post_events = post_events_for_franchise(franchise=franchise)
+        self.own_events = (
+            FranchiseEvent.objects.filter(franchise=franchise).select_related("actor").order_by("-created_at")
+        )
+
+    def count(self) -> int:
+        return self.post_events.count() + self.own_events.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list:
+        stop = key.stop if key.stop is not None else self.count()
+        merged = heapq.merge(
+            self.post_events[:stop], self.own_events[:stop], key=lambda event: event.created_at, reverse=True
+        )
+        return list(merged)[key]

@@ -57,6 +57,10 @@ class SandboxClient:
         """{route kind: {"total": n, "by_status": {"200": n, "429": n, "hang": n, "drop": n}}}."""
         return self._call("GET", "/_sandbox/counters")["calls"]
 
+    def max_in_flight(self, kind: str) -> int:
+        """The most requests of `kind` the sandbox was answering at once."""
+        return self.counters().get(kind, {}).get("max_in_flight", 0)
+
     def calls(self, kind: str, status: int | str | None = None) -> int:
         entry = self.counters().get(kind, {"total": 0, "by_status": {}})
         return entry["total"] if status is None else entry["by_status"].get(str(status), 0)
@@ -174,9 +178,15 @@ class SandboxClient:
         """Posts calls for this location answer 403 SERVICE_DISABLED."""
         self._call("POST", f"/_sandbox/locations/{location_id}/disabled", {"disabled": disabled})
 
-    def set_quota(self, per_minute: int | None, service: str | None = None) -> None:
-        """Requests/minute for one Google service (or all); 0 = never granted, None = unlimited."""
-        self._call("POST", "/_sandbox/quota", {"per_minute": per_minute, "service": service})
+    def set_quota(self, per_minute: int | None, service: str | None = None, *, window_seconds: float = 60) -> None:
+        """Requests/minute for one Google service (or all); 0 = never granted, None = unlimited.
+        `window_seconds`: count over a shorter window (the limit scaled to it), so a test sees a
+        burst above the rate within seconds."""
+        self._call(
+            "POST",
+            "/_sandbox/quota",
+            {"per_minute": per_minute, "service": service, "window_seconds": window_seconds},
+        )
 
     # ---- Anthropic ---------------------------------------------------------------------
     def script_messages(self, *replies: dict[str, Any]) -> None:

@@ -184,9 +184,11 @@ def quota(state: State, req: Request) -> Response:
     if service is not None and service not in known:
         raise ValueError(f"unknown service {service!r}; expected one of {known}")
     limit = data.get("per_minute")
+    window = float(data.get("window_seconds") or 60.0)
     with state.lock:
         for name in [service] if service else known:
             state.quota[name] = None if limit is None else int(limit)
+            state.quota_seconds[name] = window
             state.quota_window[name].clear()
     return json_response(200, {"ok": True})
 

@@ -78,10 +78,12 @@ def guard(state: State, req: Request, api: str) -> None:
         limit = state.quota.get(service)
         if limit is not None:
             window = state.quota_window[service]
+            seconds = state.quota_seconds.get(service, 60.0)
+            in_window = limit if seconds == 60.0 else max(1, int(limit * seconds / 60))
             now = time.monotonic()
-            while window and window[0] < now - 60:
+            while window and window[0] < now - seconds:
                 window.popleft()
-            if len(window) >= limit:
+            if len(window) >= in_window:
                 raise _fail(
                     429,
                     f"Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service "

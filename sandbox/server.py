@@ -133,11 +133,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
             return
         _, _, family, kind, handler = route
+        if kind:
+            state.enter(kind)
         try:
             response = self._run(state, req, family, kind, handler, params)
         except _Drop:
             self._drop()
             return
+        finally:
+            if kind:
+                state.leave(kind)
         if family == "anthropic":
             response.headers.setdefault("request-id", "req_sandbox_" + secrets.token_hex(12))
         if kind:

@@ -160,6 +160,9 @@ class State:
             # Requests-per-minute quota per Google service; None = unlimited, 0 = never granted.
             self.quota: dict[str, int | None] = {}
             self.quota_window: dict[str, deque[float]] = defaultdict(deque)
+            # The quota is counted over this many seconds (60: Google's per-minute window); a
+            # shorter window (the limit scaled down to it) lets a test see a burst in seconds.
+            self.quota_seconds: dict[str, float] = {}
             self.anthropic_key: str | None = None  # None: any key starting with "sk-ant-"
             self.scripted: deque[dict[str, Any]] = deque()
             self.prompt_cache: dict[str, float] = {}
@@ -168,6 +171,9 @@ class State:
             self.chaos: dict[str, Chaos] = {}
             self.latency: dict[str, float] = {}  # route kind (or "*") -> seconds
             self.calls: Counter[tuple[str, str]] = Counter()
+            # Requests being answered right now, and the most at once, per route kind.
+            self.in_flight: Counter[str] = Counter()
+            self.max_in_flight: Counter[str] = Counter()
             self.next_id = 1000
             if seed == "demo":
                 self._seed_demo()
@@ -257,7 +263,18 @@ class State:
                 entry = out.setdefault(kind, {"total": 0, "by_status": {}})
                 entry["total"] += n
                 entry["by_status"][status] = n
+            for kind, most in self.max_in_flight.items():
+                out.setdefault(kind, {"total": 0, "by_status": {}})["max_in_flight"] = most
             return out
+
+    def enter(self, kind: str) -> None:
+        with self.lock:
+            self.in_flight[kind] += 1
+            self.max_in_flight[kind] = max(self.max_in_flight[kind], self.in_flight[kind])
+
+    def leave(self, kind: str) -> None:
+        with self.lock:
+            self.in_flight[kind] -= 1
 
     # ---- persistence -----------------------------------------------------------------
     _DURABLE = {

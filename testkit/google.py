@@ -86,12 +86,12 @@ def franchise_with_fake_grant(**fields) -> Franchise:
 
 
 def franchises_connected_to_sandbox_bulk(
-    client, *, count: int, name: str = "Franchise", shared: bool = False
+    client, *, count: int, name: str = "Franchise", shared: bool = False, user: str | None = None
 ) -> list[Franchise]:
     """`count` franchises, each with a location of its own at the sandbox (`client`: its control
     API), in one INSERT: for the benchmarks and the chaos suite. Each has a Google connection of
-    its own, or with `shared` all publish through one (a group on one Google account)."""
-    one = google_connection_to_sandbox(client) if shared else None
+    its own, or with `shared` all publish through one (a group on one Google account, `user`)."""
+    one = google_connection_to_sandbox(client, user=user) if shared else None
     rows = []
     for n in range(count):
         connection = one or google_connection_to_sandbox(client)

@@ -6,7 +6,7 @@ still runs), the other jobs, staff pressing "Publish now", the location picker. 
 kept in the database, in one row per quota (`GoogleQuota`), by the generic cell rate algorithm
 (GCRA): the row holds the earliest time the next request may go. Taking a slot is one atomic
 UPDATE that moves that time on by one interval and returns it; the caller then sleeps until its
-slot. Requests are spaced evenly (2 % under GOOGLE_REQUESTS_PER_MINUTE in any minute, no bursts),
+slot. Requests are spaced evenly (5 % under GOOGLE_REQUESTS_PER_MINUTE in any minute, no bursts),
 and a 429 pushes the next slot past Google's Retry-After for everyone.
 
 Times are seconds since the epoch from each process's clock (the processes of one installation
@@ -26,7 +26,7 @@ BUSINESS_PROFILE = "business-profile"
 # Requests are spaced a little wider than the quota allows: a request leaves at its slot but
 # reaches Google a few milliseconds later or sooner, and at exactly the quota's pace that jitter
 # alone puts one request too many into some minute.
-SAFETY_MARGIN = 1.02
+SAFETY_MARGIN = 1.05
 
 
 class QuotaDeadline(Exception):
@@ -79,19 +79,19 @@ class SharedQuota:
         """One atomic UPDATE: the slot this request gets, or None when it is after `latest`."""
         sql = _SQL[connection.vendor == "sqlite"]["take"]
         limit = latest if latest is not None else 1e18
-        for _ in range(2):
+        for attempt in range(2):
             with connection.cursor() as cursor:
                 cursor.execute(sql, [now, interval, self.name, now, limit])
                 row = cursor.fetchone()
             if row is not None:
                 return row[0] - interval
-            if self._ensure_row():
-                continue  # the row was missing: it is there now
-            return None
+            if attempt == 0 and not self._ensure_row():
+                return None  # the row is there: its next slot is past `latest`
         return None
 
     def _ensure_row(self) -> bool:
-        """Create the quota's row if missing; True when it was created just now."""
+        """Create the quota's row if missing; True when it was missing (created now, here or by
+        another process at the same moment)."""
         from ..models import GoogleQuota
 
         if GoogleQuota.objects.filter(name=self.name).exists():
@@ -100,7 +100,7 @@ class SharedQuota:
             with transaction.atomic():
                 GoogleQuota.objects.create(name=self.name, next_slot=0.0)
         except IntegrityError:
-            return False  # another process created it
+            pass  # another process created it just now
         return True
 
 
