@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Collection
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
@@ -33,14 +34,25 @@ def franchise_wants_drafts(*, franchise: Franchise) -> bool:
     )
 
 
-def generation_queue_due(*, now: dt.datetime, exclude_ids: Collection[uuid.UUID] = ()) -> QuerySet[GenerationQueue]:
-    """Pending rows whose retry time has come, oldest slot first (served by genq_pending_idx)."""
+def generation_queue_due(
+    *, now: dt.datetime, exclude_ids: Collection[uuid.UUID] = (), sync_before: dt.datetime | None = None
+) -> QuerySet[GenerationQueue]:
+    """Pending rows whose retry time has come, oldest slot first (served by genq_pending_idx);
+    with `sync_before`, only those whose slot comes before it (the rest go into batches)."""
     qs = GenerationQueue.objects.filter(status=GenerationQueue.Status.PENDING).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
+    if sync_before is not None:
+        qs = qs.filter(scheduled_for__lt=sync_before)
     if exclude_ids:
         qs = qs.exclude(id__in=list(exclude_ids))
     return qs.order_by("scheduled_for", "id")
+
+
+def generation_queue_batchable(*, now: dt.datetime) -> QuerySet[GenerationQueue]:
+    """Due rows whose slot is GENERATION_SYNC_LEAD_HOURS or more away: they can wait for a batch."""
+    lead = dt.timedelta(hours=settings.GENERATION_SYNC_LEAD_HOURS)
+    return generation_queue_due(now=now).filter(scheduled_for__gte=now + lead)
 
 
 def post_summaries_recent(*, franchise_id: uuid.UUID, limit: int = RECENT_POSTS) -> list[str]:

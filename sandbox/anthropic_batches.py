@@ -232,6 +232,18 @@ def expire(state: State, batch_id: str | None = None) -> int:
     return len(targets)
 
 
+def finish(state: State, batch_id: str | None = None) -> int:
+    """Let the batch (every unfinished one without an id) end now, as if its delay had passed."""
+    now = time.time()
+    with state.lock:
+        targets = [state.batches[batch_id]] if batch_id in state.batches else []
+        if batch_id is None:
+            targets = [b for b in state.batches.values() if b.results is None]
+        for batch in targets:
+            batch.ready_at = min(batch.ready_at, now)
+    return len(targets)
+
+
 def forget(state: State, batch_id: str | None = None) -> int:
     """Drop the batch (every one without an id): the API then answers 404 for it."""
     with state.lock:

@@ -217,6 +217,10 @@ class SandboxClient:
         """End a batch (every unfinished one) now, as at the 24-hour limit: its requests `expired`."""
         return self._call("POST", "/_sandbox/anthropic/batches/expire", {"batch_id": batch_id})["expired"]
 
+    def finish_batches(self, batch_id: str | None = None) -> int:
+        """Let a batch (every unfinished one) end now, as if its delay had passed."""
+        return self._call("POST", "/_sandbox/anthropic/batches/finish", {"batch_id": batch_id})["finished"]
+
     def forget_batches(self, batch_id: str | None = None) -> int:
         """Lose a batch (every one): the API answers 404 for it from now on."""
         return self._call("POST", "/_sandbox/anthropic/batches/forget", {"batch_id": batch_id})["forgotten"]

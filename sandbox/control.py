@@ -243,6 +243,10 @@ def batch_expire(state: State, req: Request) -> Response:
     return json_response(200, {"expired": anthropic_batches.expire(state, _body(req).get("batch_id"))})
 
 
+def batch_finish(state: State, req: Request) -> Response:
+    return json_response(200, {"finished": anthropic_batches.finish(state, _body(req).get("batch_id"))})
+
+
 def batch_forget(state: State, req: Request) -> Response:
     return json_response(200, {"forgotten": anthropic_batches.forget(state, _body(req).get("batch_id"))})
 

@@ -79,6 +79,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("POST", r"/_sandbox/anthropic/batches/config", "control", "", control.batch_config),
         ("POST", r"/_sandbox/anthropic/batches/outcomes", "control", "", control.batch_outcomes),
         ("POST", r"/_sandbox/anthropic/batches/expire", "control", "", control.batch_expire),
+        ("POST", r"/_sandbox/anthropic/batches/finish", "control", "", control.batch_finish),
         ("POST", r"/_sandbox/anthropic/batches/forget", "control", "", control.batch_forget),
         ("GET", r"/_sandbox/anthropic/batches", "control", "", control.batches),
     ]

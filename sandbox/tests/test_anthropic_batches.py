@@ -58,6 +58,8 @@ def test_a_batch_is_created_polled_and_its_results_read_as_jsonl(
 
     sandbox.client.batch_config(delay_seconds=0)  # applies to new batches only
     assert claude.messages.batches.retrieve(batch.id).processing_status == "in_progress"
+    assert sandbox.client.finish_batches(batch.id) == 1
+    assert claude.messages.batches.retrieve(batch.id).processing_status == "ended"
     done = claude.messages.batches.create(requests=[request("row-1"), request("row-2")])
     polled = claude.messages.batches.retrieve(done.id)
     assert polled.processing_status == "ended" and polled.ended_at is not None
