@@ -179,6 +179,21 @@ def row_complete(
     # A slot already past stays a draft: publishing it at once, at an odd hour, is not what was asked.
     schedule = franchise.auto_schedule_ai_posts and row.scheduled_for > now
     with transaction.atomic():
+        # The claim first: a row another run took back gets no post from this one. Writing first
+        # also takes SQLite's write lock at the start; a transaction that read first could only
+        # fail, not wait, when it then met another writer.
+        written = held(claim).update(
+            status=Status.COMPLETED,
+            error="",
+            attempts=row.attempts + 1,
+            next_attempt_at=None,
+            processing_started_at=None,
+            from_batch=from_batch,
+            updated_at=now,
+            **_token_updates(usage),
+        )
+        if not written:
+            return Outcome(claim.id, "lost_claim", "the row was taken back before this run finished")
         post = post_create(
             franchise=franchise,
             status=Post.Status.SCHEDULED if schedule else Post.Status.DRAFT,
@@ -191,19 +206,5 @@ def row_complete(
             cta_action_type=draft.cta_action_type,
             cta_url=draft.cta_url,
         )
-        written = held(claim).update(
-            status=Status.COMPLETED,
-            post=post,
-            error="",
-            attempts=row.attempts + 1,
-            next_attempt_at=None,
-            processing_started_at=None,
-            from_batch=from_batch,
-            updated_at=now,
-            **_token_updates(usage),
-        )
-        if not written:
-            # Another run took the row back and owns it now: keep no post from this one.
-            transaction.set_rollback(True)
-            return Outcome(claim.id, "lost_claim", "the row was taken back before this run finished")
+        GenerationQueue.objects.filter(id=claim.id).update(post=post)
     return Outcome(claim.id, "completed", f"{post.status} post {post.id} for {franchise.name}")
