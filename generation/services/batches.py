@@ -15,6 +15,9 @@ Invariants, each held by one conditional UPDATE:
 - A batch Anthropic no longer has (404), a request that ended `expired` or `canceled`, and a
   batch whose submission never finished put their rows back to pending. A batch a run created
   after its rows were taken back is canceled at Anthropic at once.
+- One gap is left: when the answer to a create is lost (a timeout), Anthropic may have the batch
+  without our knowing its id. Its rows go back to pending and may be answered there twice (paid
+  twice, at batch price), but a post only ever comes from the batch recorded on the row.
 
 Rows are sent only when their slot is GENERATION_SYNC_LEAD_HOURS or more away; the rest, and any
 row whose batch answer failed, are written through the synchronous path (drafting.py).
@@ -50,7 +53,7 @@ from posts.selectors import rejection_reasons_recent
 logger = logging.getLogger(__name__)
 Status = GenerationQueue.Status
 BatchStatus = GenerationBatch.Status
-MAX_BATCH_BYTES = 128 * 1024 * 1024  # Anthropic takes up to 256 MB; a tenth of that is already 25,000 rows
+MAX_BATCH_BYTES = 128 * 1024 * 1024  # half of Anthropic's 256 MB: some 25,000 requests of ~5 KB
 
 
 def _lease_seconds() -> dt.timedelta:
