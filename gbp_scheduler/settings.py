@@ -265,6 +265,24 @@ GENERATION_CONCURRENCY = env.int("GENERATION_CONCURRENCY", default=2)
 GENERATION_MAX_ATTEMPTS = env.int("GENERATION_MAX_ATTEMPTS", default=5)
 GENERATION_RETRY_BASE_SECONDS = env.int("GENERATION_RETRY_BASE_SECONDS", default=60)
 GENERATION_LEASE_SECONDS = env.int("GENERATION_LEASE_SECONDS", default=600)
+# Weekly drafts through Anthropic's Message Batches, at half the price; results usually within the
+# hour, at most 24 h. A row whose slot is nearer than GENERATION_SYNC_LEAD_HOURS, and a row whose
+# batch answer failed, is written with a synchronous call instead. Batches hold at most
+# GENERATION_BATCH_MAX_REQUESTS rows (Anthropic allows 100,000 requests or 256 MB).
+ANTHROPIC_USE_BATCHES = env.bool("ANTHROPIC_USE_BATCHES", default=True)
+GENERATION_SYNC_LEAD_HOURS = env.float("GENERATION_SYNC_LEAD_HOURS", default=6.0)
+GENERATION_BATCH_MAX_REQUESTS = env.int("GENERATION_BATCH_MAX_REQUESTS", default=5000)
+# US dollars per million tokens of ANTHROPIC_MODEL, for the estimated cost on the metrics page.
+# Defaults: Claude Haiku 4.5 (the default model) on Anthropic's price list (platform.claude.com/
+# docs/en/about-claude/pricing, as of November 2026): input $1, output $5, 5-minute cache writes
+# $1.25, cache hits $0.10. Message Batches bill every kind of token at 50 % of that.
+ANTHROPIC_PRICE_INPUT_PER_MTOK = env.float("ANTHROPIC_PRICE_INPUT_PER_MTOK", default=1.00)
+ANTHROPIC_PRICE_OUTPUT_PER_MTOK = env.float("ANTHROPIC_PRICE_OUTPUT_PER_MTOK", default=5.00)
+ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK = env.float("ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK", default=1.25)
+ANTHROPIC_PRICE_CACHE_READ_PER_MTOK = env.float("ANTHROPIC_PRICE_CACHE_READ_PER_MTOK", default=0.10)
+ANTHROPIC_BATCH_PRICE_FACTOR = env.float("ANTHROPIC_BATCH_PRICE_FACTOR", default=0.5)
+# AI help in the editor (rewrite, shorter, ...): suggestions a user may ask for per hour.
+GENERATION_ASSIST_PER_USER_PER_HOUR = env.int("GENERATION_ASSIST_PER_USER_PER_HOUR", default=60)
 
 # Health and alerts: how long the Anthropic probe is cached, when a lock counts as stuck.
 HEALTH_ANTHROPIC_CACHE_SECONDS = env.int("HEALTH_ANTHROPIC_CACHE_SECONDS", default=300)

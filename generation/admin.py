@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import GenerationQueue
+from .models import GenerationBatch, GenerationQueue
 
 
 @admin.register(GenerationQueue)
@@ -11,17 +11,46 @@ class GenerationQueueAdmin(admin.ModelAdmin):
         "slot",
         "scheduled_for",
         "status",
+        "from_batch",
         "attempts",
         "next_attempt_at",
         "short_error",
     ]
-    list_filter = ["status", "week_start", "franchise"]
+    list_filter = ["status", "from_batch", "week_start", "franchise"]
     search_fields = ["franchise__name", "error"]
     list_select_related = ["franchise"]
     autocomplete_fields = ["franchise"]
-    raw_id_fields = ["post"]
-    readonly_fields = ["processing_started_at", "input_tokens", "output_tokens", "created_at", "updated_at"]
+    raw_id_fields = ["post", "batch"]
+    readonly_fields = [
+        "processing_started_at",
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "from_batch",
+        "created_at",
+        "updated_at",
+    ]
 
     @admin.display(description="Error")
     def short_error(self, obj: GenerationQueue) -> str:
+        return obj.error[:80]
+
+
+@admin.register(GenerationBatch)
+class GenerationBatchAdmin(admin.ModelAdmin):
+    """Read-only: a batch's state belongs to the queue job (its rows are fenced on it)."""
+
+    list_display = ["anthropic_id", "status", "request_count", "submitted_at", "ended_at", "short_error"]
+    list_filter = ["status"]
+    search_fields = ["anthropic_id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Error")
+    def short_error(self, obj: GenerationBatch) -> str:
         return obj.error[:80]

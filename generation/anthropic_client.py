@@ -1,4 +1,5 @@
-"""The one place that speaks to Anthropic, through the official SDK.
+"""The one place that speaks to Anthropic, through the official SDK: Messages, Message Batches
+and the free models list.
 
 It sets timeouts, leaves retries to our queue (max_retries=0: the queue's backoff is the retry
 policy), and turns the SDK's errors into two kinds: transient (retry later) and permanent.
@@ -9,7 +10,9 @@ second, and every cold process would pay it for pages and health checks that nev
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,6 +42,10 @@ class AnthropicPermanentError(AnthropicError):
 
 class AnthropicRateLimitedError(AnthropicTransientError):
     """429 or 529: Anthropic asks us to slow down, so a run stops taking new work."""
+
+
+class AnthropicNotFoundError(AnthropicPermanentError):
+    """404 for a Message Batch: Anthropic no longer has it (deleted, or its results are gone)."""
 
 
 class AnthropicAccountError(AnthropicPermanentError):
@@ -110,24 +117,65 @@ def models_list() -> ModelsProbe:
     return ModelsProbe(model_count=len(page.data))
 
 
-@dataclass
+@dataclass(frozen=True)
+class TokenUsage:
+    """Tokens as Anthropic bills them: uncached input, output, and input read from or written to
+    the prompt cache (each priced differently)."""
+
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            self.input + other.input,
+            self.output + other.output,
+            self.cache_read + other.cache_read,
+            self.cache_write + other.cache_write,
+        )
+
+    @classmethod
+    def from_sdk(cls, usage) -> TokenUsage:
+        return cls(
+            input=usage.input_tokens,
+            output=usage.output_tokens,
+            cache_read=usage.cache_read_input_tokens or 0,
+            cache_write=usage.cache_creation_input_tokens or 0,
+        )
+
+
+@dataclass(frozen=True)
 class MessageReply:
     text: str
     stop_reason: str | None
-    input_tokens: int  # every prompt token: uncached, written to the cache and read from it
-    output_tokens: int
+    usage: TokenUsage
+    model: str
 
 
-def messages_create(
-    *,
-    system: list[dict],
-    messages: list[dict],
-    output_schema: dict,
-    max_tokens: int,
-    model: str | None = None,
-    timeout: float | None = None,
-) -> MessageReply:
-    """One Messages call with structured output (`output_config.format` = a JSON schema).
+def _reply(message) -> MessageReply:
+    return MessageReply(
+        text="".join(block.text for block in message.content if block.type == "text"),
+        stop_reason=message.stop_reason,
+        usage=TokenUsage.from_sdk(message.usage),
+        model=message.model,
+    )
+
+
+def message_params(*, system: list[dict], messages: list[dict], output_schema: dict, max_tokens: int) -> dict:
+    """The Messages parameters of one request with structured output (`output_config.format` = a
+    JSON schema): the same for a synchronous call and a request in a Message Batch."""
+    return {
+        "model": settings.ANTHROPIC_MODEL,
+        "max_tokens": max_tokens,
+        "system": system,
+        "messages": messages,
+        "output_config": {"format": {"type": "json_schema", "schema": output_schema}},
+    }
+
+
+def messages_create(*, params: dict, timeout: float | None = None) -> MessageReply:
+    """One synchronous Messages call with `params` (from message_params).
 
     Raises AnthropicRateLimitedError / AnthropicTransientError (retry later) or
     AnthropicAccountError / AnthropicPermanentError (do not).
@@ -136,21 +184,83 @@ def messages_create(
     default_timeout = settings.ANTHROPIC_TIMEOUT_SECONDS
     try:
         message = client().messages.create(
-            model=model or settings.ANTHROPIC_MODEL,
-            max_tokens=max_tokens,
-            system=system,
-            messages=messages,
-            output_config={"format": {"type": "json_schema", "schema": output_schema}},
-            timeout=min(default_timeout, timeout) if timeout else default_timeout,
+            **params, timeout=min(default_timeout, timeout) if timeout else default_timeout
         )
     except _sdk().AnthropicError as exc:
         raise error_from_sdk(exc) from exc
-    usage = message.usage
-    return MessageReply(
-        text="".join(block.text for block in message.content if block.type == "text"),
-        stop_reason=message.stop_reason,
-        input_tokens=usage.input_tokens
-        + (usage.cache_creation_input_tokens or 0)
-        + (usage.cache_read_input_tokens or 0),
-        output_tokens=usage.output_tokens,
-    )
+    return _reply(message)
+
+
+# --- Message Batches ---------------------------------------------------------------------------
+# POST /v1/messages/batches takes up to 100,000 requests (256 MB), each a custom_id and the
+# Messages params; it is billed at 50 % of the standard price, most batches end within an hour and
+# every one within 24 h (its unfinished requests then end `expired`); results stay 29 days
+# (Anthropic's batch-processing guide, platform.claude.com/docs/en/build-with-claude/batch-processing).
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: str
+    processing_status: str  # in_progress | canceling | ended
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    ended_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    custom_id: str
+    type: str  # succeeded | errored | canceled | expired
+    reply: MessageReply | None = None  # succeeded
+    error: str = ""  # errored: "<error type>: <message>"
+
+
+def _batch_info(batch) -> BatchInfo:
+    return BatchInfo(batch.id, batch.processing_status, batch.created_at, batch.expires_at, batch.ended_at)
+
+
+def _batch_call(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except _sdk().NotFoundError as exc:
+        raise AnthropicNotFoundError(f"Anthropic has no such Message Batch ({exc.status_code}).") from exc
+    except _sdk().AnthropicError as exc:
+        raise error_from_sdk(exc) from exc
+
+
+def batch_create(*, requests: list[dict], timeout: float | None = None) -> BatchInfo:
+    """Send `requests` ([{custom_id, params}]) as one Message Batch. A timeout or lost connection
+    leaves it unknown whether Anthropic created the batch (AnthropicTransientError)."""
+    batches = client().messages.batches
+    timeout = timeout or settings.ANTHROPIC_TIMEOUT_SECONDS
+    return _batch_info(_batch_call(batches.create, requests=requests, timeout=timeout))
+
+
+def batch_retrieve(*, batch_id: str) -> BatchInfo:
+    """The batch's state (polling is free). AnthropicNotFoundError when Anthropic no longer has it."""
+    return _batch_info(_batch_call(client(timeout=PROBE_TIMEOUT_SECONDS * 2).messages.batches.retrieve, batch_id))
+
+
+def batch_results(*, batch_id: str) -> Iterator[BatchResult]:
+    """The results of an ended batch, one per request, streamed from its JSONL file (in no
+    particular order). A connection that breaks off mid-file raises AnthropicTransientError."""
+    import httpx2  # the SDK's HTTP stack, loaded with it
+
+    lines = _batch_call(client().messages.batches.results, batch_id)
+    try:
+        for line in lines:
+            result = line.result
+            if result.type == "succeeded":
+                yield BatchResult(line.custom_id, "succeeded", reply=_reply(result.message))
+            elif result.type == "errored":
+                error = result.error.error
+                yield BatchResult(line.custom_id, "errored", error=f"{error.type}: {error.message}")
+            else:
+                yield BatchResult(line.custom_id, result.type)
+    except httpx2.HTTPError as exc:
+        raise AnthropicTransientError(f"Reading the results of batch {batch_id} broke off.") from exc
+
+
+def batch_cancel(*, batch_id: str) -> None:
+    """Ask Anthropic to stop a batch nobody will read (its unprocessed requests end `canceled`)."""
+    _batch_call(client().messages.batches.cancel, batch_id)

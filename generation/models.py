@@ -1,4 +1,5 @@
-"""The AI draft queue: one row per franchise, week and slot, processed by the queue cron."""
+"""The AI draft queue: one row per franchise, week and slot, processed by the queue cron; the
+Message Batches its rows are sent in; and the tokens every Anthropic answer cost."""
 
 from __future__ import annotations
 
@@ -6,9 +7,51 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from franchises.models import Franchise
 from posts.models import Post
+
+
+class GenerationBatch(models.Model):
+    """One Message Batch sent to Anthropic. While it is live (submitting or in progress), the
+    queue rows it holds are `processing` with `batch` pointing here; a row is in at most one."""
+
+    class Status(models.TextChoices):
+        SUBMITTING = "submitting", "Submitting"  # rows claimed; Anthropic's batch id not recorded yet
+        IN_PROGRESS = "in_progress", "In progress"  # Anthropic has it: polled until every row is handled
+        DONE = "done", "Done"  # every row it held has been handled
+        FAILED = "failed", "Failed"  # the create failed or never finished: its rows went back to pending
+        LOST = "lost", "Lost"  # Anthropic no longer has it: its rows went back to pending
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    anthropic_id = models.CharField(max_length=100, blank=True, default="", help_text="msgbatch_...")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTING)
+    request_count = models.PositiveIntegerField(default=0)
+    # The processing_started_at its rows were claimed with: a row still at this value has not been
+    # taken up by a run collecting the results.
+    claimed_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When Anthropic finished processing it.")
+    # The lease of the run polling it or reading its results (one at a time).
+    polling_since = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "generation_batches"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["submitting", "in_progress", "done", "failed", "lost"]),
+                name="generation_batches_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.anthropic_id or self.id} ({self.status}, {self.request_count} requests)"
 
 
 class GenerationQueue(models.Model):
@@ -29,8 +72,15 @@ class GenerationQueue(models.Model):
     processing_started_at = models.DateTimeField(null=True, blank=True)
     post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     error = models.TextField(blank=True, default="")
+    # Tokens of every answer spent on this row (retries and corrections too), as Anthropic counted
+    # them: uncached input, output, input read from and written to the prompt cache.
     input_tokens = models.PositiveIntegerField(default=0)
     output_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    # The batch holding the row while it is processing there; once completed, the one it went through.
+    batch = models.ForeignKey(GenerationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="rows")
+    from_batch = models.BooleanField(default=False, help_text="The draft is a batch's answer (at half price).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,3 +105,37 @@ class GenerationQueue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.franchise} {self.week_start} #{self.slot} ({self.status})"
+
+
+class GenerationUsage(models.Model):
+    """The tokens of one Anthropic answer: what the metrics page prices. An answer is billed
+    whether or not it became a post, so every one is recorded, the AI help in the editor too."""
+
+    class Purpose(models.TextChoices):
+        DRAFT = "draft", "Weekly draft"
+        ASSIST = "assist", "Editor help"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="+")
+    queue_row = models.ForeignKey(
+        GenerationQueue, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage"
+    )
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.DRAFT)
+    batch = models.BooleanField(default=False, help_text="Answered in a Message Batch (half price).")
+    model = models.CharField(max_length=100, blank=True, default="")
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "generation_usage"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["franchise", "created_at"], name="generation_usage_franchise_idx"),
+            models.Index(fields=["created_at"], name="generation_usage_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.input_tokens}+{self.output_tokens} tokens{' (batch)' if self.batch else ''}"

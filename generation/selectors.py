@@ -6,12 +6,15 @@ import datetime as dt
 import uuid
 from collections.abc import Collection
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from franchises.models import Franchise
 from franchises.selectors import franchises_for_user
-from generation.models import GenerationQueue
+from generation.models import GenerationQueue, GenerationUsage
+from generation.pricing import usage_cost
 from posts.models import Post
 
 RECENT_POSTS = 5
@@ -34,14 +37,25 @@ def franchise_wants_drafts(*, franchise: Franchise) -> bool:
     )
 
 
-def generation_queue_due(*, now: dt.datetime, exclude_ids: Collection[uuid.UUID] = ()) -> QuerySet[GenerationQueue]:
-    """Pending rows whose retry time has come, oldest slot first (served by genq_pending_idx)."""
+def generation_queue_due(
+    *, now: dt.datetime, exclude_ids: Collection[uuid.UUID] = (), sync_before: dt.datetime | None = None
+) -> QuerySet[GenerationQueue]:
+    """Pending rows whose retry time has come, oldest slot first (served by genq_pending_idx);
+    with `sync_before`, only those whose slot comes before it (the rest go into batches)."""
     qs = GenerationQueue.objects.filter(status=GenerationQueue.Status.PENDING).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
+    if sync_before is not None:
+        qs = qs.filter(scheduled_for__lt=sync_before)
     if exclude_ids:
         qs = qs.exclude(id__in=list(exclude_ids))
     return qs.order_by("scheduled_for", "id")
+
+
+def generation_queue_batchable(*, now: dt.datetime) -> QuerySet[GenerationQueue]:
+    """Due rows whose slot is GENERATION_SYNC_LEAD_HOURS or more away: they can wait for a batch."""
+    lead = dt.timedelta(hours=settings.GENERATION_SYNC_LEAD_HOURS)
+    return generation_queue_due(now=now).filter(scheduled_for__gte=now + lead)
 
 
 def post_summaries_recent(*, franchise_id: uuid.UUID, limit: int = RECENT_POSTS) -> list[str]:
@@ -63,3 +77,69 @@ def generation_failures_for_user(*, user: AbstractBaseUser, limit: int = 20) -> 
         .select_related("franchise")
         .order_by("-updated_at")[:limit]
     )
+
+
+# --- what Claude cost: the metrics page ------------------------------------------------------------
+
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
+
+
+def _usage_rows(groups: list[dict], key) -> dict:
+    """Usage aggregated per (key, batch) folded into one row per key, each tier priced at its rate."""
+    rows: dict = {}
+    for group in groups:
+        row = rows.setdefault(
+            key(group),
+            {
+                "requests": 0,
+                "batch_requests": 0,
+                "drafts": 0,
+                **dict.fromkeys(TOKEN_FIELDS, 0),
+                "cost": 0.0,
+                "assist_cost": 0.0,
+            },
+        )
+        tokens = {field: group[field] or 0 for field in TOKEN_FIELDS}
+        cost = usage_cost(**tokens, batch=group["batch"])
+        row["requests"] += group["requests"]
+        row["batch_requests"] += group["requests"] if group["batch"] else 0
+        row["drafts"] += group["drafts"]
+        row["cost"] += cost
+        row["assist_cost"] += cost if group["purpose"] == GenerationUsage.Purpose.ASSIST else 0.0
+        for field in TOKEN_FIELDS:
+            row[field] += tokens[field]
+    for row in rows.values():
+        draft_cost = row["cost"] - row["assist_cost"]
+        row["cost_per_draft"] = draft_cost / row["drafts"] if row["drafts"] else None
+    return rows
+
+
+def _usage_grouped(franchises: QuerySet[Franchise], since: dt.datetime, *by: str, **computed) -> list[dict]:
+    return list(
+        GenerationUsage.objects.filter(franchise__in=franchises, created_at__gte=since)
+        .annotate(**computed)
+        .values(*by, "batch", "purpose")
+        .annotate(
+            requests=Count("id"),
+            drafts=Count("queue_row", distinct=True, filter=Q(purpose=GenerationUsage.Purpose.DRAFT)),
+            **{field: Sum(field) for field in TOKEN_FIELDS},
+        )
+        .order_by()
+    )
+
+
+def generation_costs_by_franchise(*, franchises: QuerySet[Franchise], since: dt.datetime) -> list[dict]:
+    """Tokens and estimated cost (US dollars) per franchise since `since`, dearest first: Anthropic
+    requests (how many in batches), drafts they wrote, tokens of each kind, cost, cost per draft
+    and the share of it spent on the editor's AI help. One query."""
+    groups = _usage_grouped(franchises, since, "franchise_id", "franchise__name")
+    rows = _usage_rows(groups, key=lambda g: (g["franchise_id"], g["franchise__name"]))
+    found = [{"id": key[0], "name": key[1], **row} for key, row in rows.items()]
+    return sorted(found, key=lambda r: (-r["cost"], r["name"]))
+
+
+def generation_costs_by_month(*, franchises: QuerySet[Franchise], since: dt.datetime) -> list[dict]:
+    """The same figures per calendar month (UTC) since `since`, newest first. One query."""
+    groups = _usage_grouped(franchises, since, "month", month=TruncMonth("created_at", tzinfo=dt.UTC))
+    rows = _usage_rows(groups, key=lambda g: g["month"].date())
+    return sorted(({"month": month, **row} for month, row in rows.items()), key=lambda r: r["month"], reverse=True)

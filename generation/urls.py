@@ -6,4 +6,6 @@ app_name = "generation"
 
 urlpatterns = [
     path("drafts/", views.drafts_queue, name="drafts"),
+    path("ai/posts/<uuid:post_id>/suggest/", views.post_assist, name="assist_post"),
+    path("ai/franchises/<uuid:franchise_id>/suggest/", views.franchise_assist, name="assist_franchise"),
 ]

@@ -48,16 +48,8 @@ def _host(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def draft_parse(*, text: str, website: str) -> Draft:
-    """Parse and check the model's JSON answer for a franchise whose site is `website` ("" if none)."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise DraftInvalid(f"The answer was not valid JSON ({exc.msg}).") from exc
-    if not isinstance(data, dict):
-        raise DraftInvalid("The answer must be a JSON object with summary, topic_type and call_to_action.")
-
-    summary = data.get("summary")
+def summary_check(summary: object) -> str:
+    """The post text, stripped, if Google would take it."""
     if not isinstance(summary, str) or not summary.strip():
         raise DraftInvalid("summary is missing or empty.")
     summary = summary.strip()
@@ -67,6 +59,29 @@ def draft_parse(*, text: str, website: str) -> Draft:
         )
     if PHONE_RE.search(summary):
         raise DraftInvalid("summary contains a phone number; Google rejects posts with phone numbers. Remove it.")
+    return summary
+
+
+def _json_object(text: str, fields: str) -> dict:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise DraftInvalid(f"The answer was not valid JSON ({exc.msg}).") from exc
+    if not isinstance(data, dict):
+        raise DraftInvalid(f"The answer must be a JSON object with {fields}.")
+    return data
+
+
+def suggestion_parse(*, text: str) -> str:
+    """The post text of an editor suggestion (a JSON object with summary), checked like a draft's."""
+    return summary_check(_json_object(text, "summary").get("summary"))
+
+
+def draft_parse(*, text: str, website: str) -> Draft:
+    """Parse and check the model's JSON answer for a franchise whose site is `website` ("" if none)."""
+    data = _json_object(text, "summary, topic_type and call_to_action")
+
+    summary = summary_check(data.get("summary"))
 
     topic_type = data.get("topic_type") or "STANDARD"
     if topic_type not in TOPIC_TYPES:

@@ -185,6 +185,12 @@ class GoogleDeletion(models.Model):
         return f"Delete {self.google_post_name or 'an unconfirmed copy'} of post {self.post_id}"
 
 
+# A rejected draft's event detail ends with this and the person's reason, when they gave one:
+# the next AI drafts of the franchise are told why (posts.selectors.rejection_reasons_recent).
+REJECTION_REASON_MARK = " Reason: "
+REJECTION_REASON_MAX_LENGTH = 300
+
+
 class PostEvent(models.Model):
     """One change to a post, kept as its history: who did what, when.
 

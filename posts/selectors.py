@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from franchises.models import Franchise, FranchiseEvent
 from franchises.selectors import franchises_for_user
 
-from .models import Post, PostEvent, lock_stale_before
+from .models import REJECTION_REASON_MARK, Post, PostEvent, lock_stale_before
 
 
 def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
@@ -25,6 +25,18 @@ def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("scheduled_at", "created_at")
     )
+
+
+def rejection_reasons_recent(*, franchise_id, limit: int = 5) -> list[str]:
+    """The reasons staff gave when they last rejected drafts of the franchise, newest first."""
+    details = (
+        PostEvent.objects.filter(
+            franchise_id=franchise_id, action=PostEvent.Action.REJECTED, detail__contains=REJECTION_REASON_MARK
+        )
+        .order_by("-created_at")
+        .values_list("detail", flat=True)[:limit]
+    )
+    return [detail.partition(REJECTION_REASON_MARK)[2] for detail in details]
 
 
 # --- the dashboard's reads, always scoped to the user's franchises ---------------------------------

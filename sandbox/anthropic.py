@@ -1,9 +1,15 @@
-"""Anthropic Messages and Models API stand-in.
+"""Anthropic Messages and Models API stand-in (Message Batches: anthropic_batches.py).
 
 Auth: the key may come as `x-api-key` (SDK 1.x) or `Authorization: Bearer` (SDK 2.x). With
 no key configured, any key starting with "sk-ant-" is accepted; the control API can pin one.
 Structured output is read from `output_config.format` (what SDK 2.x sends, also for
 `messages.parse(output_format=Model)`) or the older beta top-level `output_format`.
+
+Usage is reported as the API does: a prefix marked with `cache_control` is written to the cache
+(`cache_creation_input_tokens`) and read back within 5 minutes (`cache_read_input_tokens`) only
+when it reaches the model's minimum cacheable length; a shorter one is processed uncached, with
+no error, as the real API does. Every reply's usage is added to per-tier totals (`standard`,
+`batch`) that tests compare with what the app recorded.
 """
 
 from __future__ import annotations
@@ -27,23 +33,29 @@ MODELS = [
     ("claude-haiku-4-5-20251001", "Claude Haiku 4.5", "2025-10-15T00:00:00Z"),
 ]
 CACHE_TTL = 300.0  # the API's default ephemeral cache lifetime
+# Minimum cacheable prompt length in tokens (Anthropic's prompt-caching guide, "Cache limitations",
+# platform.claude.com/docs/en/build-with-claude/prompt-caching): 4,096 for Claude Haiku 4.5 and
+# Opus 4.5/4.6, 1,024 for the Sonnet models and older Opus. Below it `cache_control` is ignored.
+MIN_CACHEABLE_TOKENS = {"claude-haiku-4-5": 4096, "claude-opus-4-5": 4096, "claude-opus-4-6": 4096}
+DEFAULT_MIN_CACHEABLE_TOKENS = 1024
+USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 
-def _fail(code: int, message: str | None = None) -> HTTPError:
+def fail(code: int, message: str | None = None) -> HTTPError:
     return HTTPError(json_response(code, anthropic_error(code, message)))
 
 
 def authenticate(state: State, req: Request) -> str:
     key = req.headers.get("x-api-key") or req.bearer()
     if not key:
-        raise _fail(401, "x-api-key header is required")
+        raise fail(401, "x-api-key header is required")
     with state.lock:
         expected = state.anthropic_key
     ok = secrets.compare_digest(key, expected) if expected else key.startswith("sk-ant-")
     if not ok:
-        raise _fail(401, "invalid x-api-key")
+        raise fail(401, "invalid x-api-key")
     if not req.headers.get("anthropic-version"):
-        raise _fail(400, "anthropic-version: header is required")
+        raise fail(400, "anthropic-version: header is required")
     return "x-api-key" if req.headers.get("x-api-key") else "bearer"
 
 
@@ -65,12 +77,27 @@ def _cached_prefix(body: dict[str, Any]) -> str | None:
     return json.dumps([body.get("tools") or [], blocks[: marks[-1] + 1]], sort_keys=True)
 
 
-def _usage(state: State, body: dict[str, Any], output: str) -> dict[str, int]:
+def min_cacheable_tokens(model: str) -> int:
+    for prefix, tokens in MIN_CACHEABLE_TOKENS.items():
+        if model == prefix or model.startswith(prefix + "-"):
+            return tokens
+    return DEFAULT_MIN_CACHEABLE_TOKENS
+
+
+def _usage(
+    state: State, body: dict[str, Any], output: str, tier: str, scripted: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """Token counts (about 4 characters a token) as the API reports them, or a scripted reply's
+    own, also added to the sandbox's totals for `tier` ("standard" or "batch")."""
+    if scripted is not None:
+        usage = {f: int(scripted.get(f, 0)) for f in USAGE_FIELDS}
+        return _usage_counted(state, usage, tier)
     total = len(json.dumps([body.get("system"), body.get("messages"), body.get("tools")])) // 4 + 1
-    usage = {"input_tokens": total, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+    usage: dict[str, Any] = {"input_tokens": total, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
     prefix = _cached_prefix(body)
-    if prefix:
-        key, tokens = hashlib.sha256(prefix.encode()).hexdigest(), min(total, len(prefix) // 4 + 1)
+    tokens = min(total, len(prefix) // 4 + 1) if prefix else 0
+    if prefix and tokens >= min_cacheable_tokens(str(body.get("model", ""))):
+        key = hashlib.sha256((str(body.get("model")) + prefix).encode()).hexdigest()
         now = time.monotonic()
         with state.lock:
             hit = state.prompt_cache.get(key, 0) > now
@@ -78,7 +105,16 @@ def _usage(state: State, body: dict[str, Any], output: str) -> dict[str, int]:
         usage["cache_read_input_tokens" if hit else "cache_creation_input_tokens"] = tokens
         usage["input_tokens"] = max(1, total - tokens)
     usage["output_tokens"] = max(1, len(output) // 4)
-    return usage
+    return _usage_counted(state, usage, tier)
+
+
+def _usage_counted(state: State, usage: dict[str, Any], tier: str) -> dict[str, Any]:
+    with state.lock:
+        totals = state.anthropic_usage[tier]
+        totals["requests"] += 1
+        for field in USAGE_FIELDS:
+            totals[field] += usage[field]
+    return {**usage, "service_tier": tier}
 
 
 def _forced_tool(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -102,7 +138,15 @@ def _tool_use(tool: dict[str, Any], value: Any) -> dict[str, Any]:
     return {"type": "tool_use", "id": "toolu_" + secrets.token_hex(12), "name": tool["name"], "input": value}
 
 
-def _content(state: State, body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+def _content(state: State, body: dict[str, Any]) -> tuple[list[dict[str, Any]], str, dict[str, int] | None]:
+    """The reply's content blocks, stop reason and a scripted usage (None: count it)."""
+    blocks, stop, script = _scripted_or_generated(state, body)
+    return blocks, stop, (script or {}).get("usage")
+
+
+def _scripted_or_generated(
+    state: State, body: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str, dict[str, Any] | None]:
     tool, schema = _forced_tool(body), _output_schema(body)
     with state.lock:
         script = state.scripted.popleft() if state.scripted else None
@@ -118,42 +162,36 @@ def _content(state: State, body: dict[str, Any]) -> tuple[list[dict[str, Any]], 
         stop = script.get("stop_reason") or (
             "tool_use" if any(b.get("type") == "tool_use" for b in blocks) else "end_turn"
         )
-        return blocks, stop
+        return blocks, stop, script
     messages = body.get("messages") or []
     # User text first: the business name is looked for there before the system prompt.
     user_text = "\n".join(_text_of(m.get("content")) for m in messages if m.get("role") == "user")
     prompt = user_text + "\n" + _text_of(body.get("system"))
     facts = anthropic_gen.facts(prompt)
     if tool is not None:
-        return [_tool_use(tool, anthropic_gen.value_for(tool.get("input_schema", {}), facts))], "tool_use"
+        return [_tool_use(tool, anthropic_gen.value_for(tool.get("input_schema", {}), facts))], "tool_use", None
     if schema is not None:
-        return [{"type": "text", "text": json.dumps(anthropic_gen.value_for(schema, facts))}], "end_turn"
-    return [{"type": "text", "text": anthropic_gen.post_text(facts)}], "end_turn"
+        return [{"type": "text", "text": json.dumps(anthropic_gen.value_for(schema, facts))}], "end_turn", None
+    return [{"type": "text", "text": anthropic_gen.post_text(facts)}], "end_turn", None
 
 
-def _check_body(body: Any) -> dict[str, Any]:
+def check_body(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise _fail(400, "Request body must be a JSON object.")
+        raise fail(400, "Request body must be a JSON object.")
     for required in ("model", "max_tokens", "messages"):
         if required not in body:
-            raise _fail(400, f"{required}: Field required")
+            raise fail(400, f"{required}: Field required")
     if not isinstance(body["messages"], list) or not body["messages"]:
-        raise _fail(400, "messages: at least one message is required")
+        raise fail(400, "messages: at least one message is required")
     if not str(body["model"]).startswith("claude-"):
-        raise _fail(404, f"model: {body['model']}")
+        raise fail(404, f"model: {body['model']}")
     return body
 
 
-def messages(state: State, req: Request) -> Response:
-    auth_style = authenticate(state, req)
-    try:
-        body = _check_body(req.json())
-    except ValueError as exc:
-        raise _fail(400, f"There was an issue with your request body: {exc}") from exc
-    with state.lock:
-        state.anthropic_requests.append({**body, "_auth": auth_style})
-    blocks, stop = _content(state, body)
-    message = {
+def message_for(state: State, body: dict[str, Any], tier: str) -> dict[str, Any]:
+    """The Message answering a checked request body (from /v1/messages or a batch)."""
+    blocks, stop, scripted_usage = _content(state, body)
+    return {
         "id": "msg_sandbox_" + secrets.token_hex(12),
         "type": "message",
         "role": "assistant",
@@ -161,8 +199,19 @@ def messages(state: State, req: Request) -> Response:
         "content": blocks,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": _usage(state, body, json.dumps(blocks)),
+        "usage": _usage(state, body, json.dumps(blocks), tier, scripted_usage),
     }
+
+
+def messages(state: State, req: Request) -> Response:
+    auth_style = authenticate(state, req)
+    try:
+        body = check_body(req.json())
+    except ValueError as exc:
+        raise fail(400, f"There was an issue with your request body: {exc}") from exc
+    with state.lock:
+        state.anthropic_requests.append({**body, "_auth": auth_style})
+    message = message_for(state, body, "standard")
     if body.get("stream"):
         return _sse(message)
     return json_response(200, message)
@@ -232,4 +281,4 @@ def get_model(state: State, req: Request, model_id: str) -> Response:
         # Aliases resolve to the dated model, as the real endpoint does for claude-haiku-4-5.
         if model_id == m[0] or m[0].startswith(model_id + "-"):
             return json_response(200, _model(*m))
-    raise _fail(404, f"model: {model_id}")
+    raise fail(404, f"model: {model_id}")

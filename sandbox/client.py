@@ -190,8 +190,9 @@ class SandboxClient:
 
     # ---- Anthropic ---------------------------------------------------------------------
     def script_messages(self, *replies: dict[str, Any]) -> None:
-        """Queue the next replies of /v1/messages: {"text": s} | {"json": obj} | {"content": [blocks]},
-        each optionally with "stop_reason"."""
+        """Queue the next replies of /v1/messages (and of batch requests): {"text": s} | {"json": obj}
+        | {"content": [blocks]}, each optionally with "stop_reason" and "usage" (the token counts
+        to report instead of the counted ones)."""
         self._call("POST", "/_sandbox/anthropic/script", {"replies": list(replies)})
 
     def set_anthropic_key(self, api_key: str | None) -> None:
@@ -201,3 +202,43 @@ class SandboxClient:
     def anthropic_requests(self) -> list[dict[str, Any]]:
         """The last 200 /v1/messages bodies received, each with '_auth': 'bearer' | 'x-api-key'."""
         return self._call("GET", "/_sandbox/anthropic/requests")["requests"]
+
+    def anthropic_usage(self) -> dict[str, dict[str, int]]:
+        """Token totals the Anthropic endpoints reported, per tier: {"standard"|"batch": {"requests",
+        "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"}}."""
+        return self._call("GET", "/_sandbox/anthropic/usage")["usage"]
+
+    # ---- Anthropic Message Batches -----------------------------------------------------
+    def batch_config(
+        self, *, delay_seconds: float | None = None, error_rate: float | None = None, seed: int = 0
+    ) -> None:
+        """Seconds from creation until a batch has ended (0: at once); a seeded share of requests
+        that end `errored` (api_error)."""
+        body: dict[str, Any] = {"seed": seed}
+        if delay_seconds is not None:
+            body["delay_seconds"] = delay_seconds
+        if error_rate is not None:
+            body["error_rate"] = error_rate
+        self._call("POST", "/_sandbox/anthropic/batches/config", body)
+
+    def script_batch_outcomes(self, *outcomes: dict[str, Any]) -> None:
+        """What the next batch requests (in order) end as: {"type": "succeeded"} (a normal or
+        scripted reply), {"type": "errored", "error_type": "api_error", "message": ...},
+        {"type": "expired"} or {"type": "canceled"}."""
+        self._call("POST", "/_sandbox/anthropic/batches/outcomes", {"outcomes": list(outcomes)})
+
+    def expire_batches(self, batch_id: str | None = None) -> int:
+        """End a batch (every unfinished one) now, as at the 24-hour limit: its requests `expired`."""
+        return self._call("POST", "/_sandbox/anthropic/batches/expire", {"batch_id": batch_id})["expired"]
+
+    def finish_batches(self, batch_id: str | None = None) -> int:
+        """Let a batch (every unfinished one) end now, as if its delay had passed."""
+        return self._call("POST", "/_sandbox/anthropic/batches/finish", {"batch_id": batch_id})["finished"]
+
+    def forget_batches(self, batch_id: str | None = None) -> int:
+        """Lose a batch (every one): the API answers 404 for it from now on."""
+        return self._call("POST", "/_sandbox/anthropic/batches/forget", {"batch_id": batch_id})["forgotten"]
+
+    def batches(self) -> list[dict[str, Any]]:
+        """Every batch: {"id", "custom_ids", "ended", "results": {custom_id: result type}}."""
+        return self._call("GET", "/_sandbox/anthropic/batches")["batches"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import faults, google_oauth
+from . import anthropic_batches, faults, google_oauth
 from .gbp import SERVICES
 from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, State, rfc3339
 from .wire import Request, Response, json_response
@@ -211,3 +211,46 @@ def anthropic_config(state: State, req: Request) -> Response:
 def anthropic_requests(state: State, req: Request) -> Response:
     with state.lock:
         return json_response(200, {"requests": list(state.anthropic_requests)})
+
+
+def anthropic_usage(state: State, req: Request) -> Response:
+    """Every token the Anthropic endpoints reported, per tier ("standard", "batch")."""
+    with state.lock:
+        return json_response(200, {"usage": {tier: dict(totals) for tier, totals in state.anthropic_usage.items()}})
+
+
+def batch_config(state: State, req: Request) -> Response:
+    data = _body(req)
+    with state.lock:
+        if "delay_seconds" in data:
+            state.batch_delay = float(data["delay_seconds"])
+        if "error_rate" in data:
+            state.batch_error_rate = float(data["error_rate"])
+            state.batch_rng.seed(int(data.get("seed", 0)))
+        return json_response(200, {"delay_seconds": state.batch_delay, "error_rate": state.batch_error_rate})
+
+
+def batch_outcomes(state: State, req: Request) -> Response:
+    outcomes = _body(req).get("outcomes", [])
+    for outcome in outcomes:
+        if outcome.get("type") not in anthropic_batches.RESULT_TYPES:
+            raise ValueError(f"outcome type must be one of {anthropic_batches.RESULT_TYPES}")
+    with state.lock:
+        state.batch_outcomes.extend(outcomes)
+        return json_response(200, {"queued": len(state.batch_outcomes)})
+
+
+def batch_expire(state: State, req: Request) -> Response:
+    return json_response(200, {"expired": anthropic_batches.expire(state, _body(req).get("batch_id"))})
+
+
+def batch_finish(state: State, req: Request) -> Response:
+    return json_response(200, {"finished": anthropic_batches.finish(state, _body(req).get("batch_id"))})
+
+
+def batch_forget(state: State, req: Request) -> Response:
+    return json_response(200, {"forgotten": anthropic_batches.forget(state, _body(req).get("batch_id"))})
+
+
+def batches(state: State, req: Request) -> Response:
+    return json_response(200, {"batches": anthropic_batches.summaries(state)})

@@ -24,6 +24,12 @@ ROUTE_KINDS = (
     "posts.patch",
     "posts.delete",
     "messages",
+    "batches.create",
+    "batches.list",
+    "batches.get",
+    "batches.results",
+    "batches.cancel",
+    "batches.delete",
     "models",
 )
 ACTIONS = ("status", "hang", "drop", "garble")

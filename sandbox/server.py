@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import anthropic, control, gbp, google_oauth, pages
+from . import anthropic, anthropic_batches, control, gbp, google_oauth, pages
 from .faults import fault_body, latency_for, take_fault
 from .state import State
 from .wire import HTTPError, Request, Response, json_response
@@ -27,6 +27,7 @@ from .wire import HTTPError, Request, Response, json_response
 Handler = Callable[..., Response]
 A, L, P = r"(?P<account>[^/]+)", r"(?P<location>[^/]+)", r"(?P<post_id>[^/]+)"
 POSTS = rf"/v4/accounts/{A}/locations/{L}/localPosts"
+BATCH = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
 
 # (method, path regex, family, route kind, handler). The family picks the error shape of
 # injected faults; the kind is what faults, latency and counters are keyed on.
@@ -45,6 +46,12 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("PATCH", rf"{POSTS}/{P}", "google", "posts.patch", gbp.patch_post),
         ("DELETE", rf"{POSTS}/{P}", "google", "posts.delete", gbp.delete_post),
         ("POST", r"/v1/messages", "anthropic", "messages", anthropic.messages),
+        ("POST", r"/v1/messages/batches", "anthropic", "batches.create", anthropic_batches.create),
+        ("GET", r"/v1/messages/batches", "anthropic", "batches.list", anthropic_batches.list_batches),
+        ("GET", BATCH, "anthropic", "batches.get", anthropic_batches.retrieve),
+        ("GET", rf"{BATCH}/results", "anthropic", "batches.results", anthropic_batches.results),
+        ("POST", rf"{BATCH}/cancel", "anthropic", "batches.cancel", anthropic_batches.cancel),
+        ("DELETE", BATCH, "anthropic", "batches.delete", anthropic_batches.delete),
         ("GET", r"/v1/models", "anthropic", "models", anthropic.list_models),
         ("GET", r"/v1/models/(?P<model_id>[^/]+)", "anthropic", "models", anthropic.get_model),
         ("GET", r"/", "page", "", pages.index),
@@ -68,6 +75,13 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("POST", r"/_sandbox/anthropic/script", "control", "", control.anthropic_script),
         ("POST", r"/_sandbox/anthropic/config", "control", "", control.anthropic_config),
         ("GET", r"/_sandbox/anthropic/requests", "control", "", control.anthropic_requests),
+        ("GET", r"/_sandbox/anthropic/usage", "control", "", control.anthropic_usage),
+        ("POST", r"/_sandbox/anthropic/batches/config", "control", "", control.batch_config),
+        ("POST", r"/_sandbox/anthropic/batches/outcomes", "control", "", control.batch_outcomes),
+        ("POST", r"/_sandbox/anthropic/batches/expire", "control", "", control.batch_expire),
+        ("POST", r"/_sandbox/anthropic/batches/finish", "control", "", control.batch_finish),
+        ("POST", r"/_sandbox/anthropic/batches/forget", "control", "", control.batch_forget),
+        ("GET", r"/_sandbox/anthropic/batches", "control", "", control.batches),
     ]
 ]
 

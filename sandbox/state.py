@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import threading
 import time
@@ -129,6 +130,19 @@ class Fault:
 
 
 @dataclass
+class MessageBatch:
+    """One Message Batch: its requests until it ends, then one result per request."""
+
+    id: str
+    requests: list[dict[str, Any]]
+    created_at: float
+    ready_at: float  # processing ends at this time (created_at + the configured delay)
+    ended_at: float | None = None
+    cancel_initiated_at: float | None = None
+    results: list[dict[str, Any]] | None = None  # {"custom_id", "result"} once ended
+
+
+@dataclass
 class Chaos:
     p: float
     mix: list[Fault]
@@ -167,6 +181,14 @@ class State:
             self.scripted: deque[dict[str, Any]] = deque()
             self.prompt_cache: dict[str, float] = {}
             self.anthropic_requests: deque[dict[str, Any]] = deque(maxlen=200)
+            # {"standard"|"batch": {"requests", "input_tokens", "output_tokens", "cache_...": n}}
+            self.anthropic_usage: defaultdict[str, Counter[str]] = defaultdict(Counter)
+            # Message Batches (not persisted: a restarted sandbox has lost them, as a test may want).
+            self.batches: dict[str, MessageBatch] = {}
+            self.batch_delay = 0.0  # seconds from creation until a batch has ended
+            self.batch_outcomes: deque[dict[str, Any]] = deque()  # scripted per-request outcomes
+            self.batch_error_rate = 0.0  # share of requests that end `errored` (api_error), seeded
+            self.batch_rng = random.Random(0)
             self.faults: dict[str, deque[Fault]] = defaultdict(deque)
             self.chaos: dict[str, Chaos] = {}
             self.latency: dict[str, float] = {}  # route kind (or "*") -> seconds

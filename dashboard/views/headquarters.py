@@ -14,12 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from franchises.selectors import franchises_for_user
 from gbp_scheduler.jobs import JOBS, JobBroke, job_get, job_run
 from gbp_scheduler.times import duration_text
+from generation.selectors import TOKEN_FIELDS, generation_costs_by_franchise, generation_costs_by_month
 from health.checks import health_report
 from health.metrics import publishing_metrics
 
@@ -28,6 +30,7 @@ from ..selectors import posts_stuck_in_publishing_list
 logger = logging.getLogger(__name__)
 
 METRICS_PAGE_DAYS = (7, 30)
+COST_MONTHS = 6
 CHECK_TITLES = {
     "database": "Database",
     "googleAuth": "Google authorization",
@@ -61,7 +64,8 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
     drawn by static/js/metrics.js from the same numbers (embedded with json_script)."""
     days = request.GET.get("days", "")
     days = int(days) if days.isdigit() and int(days) in METRICS_PAGE_DAYS else METRICS_PAGE_DAYS[0]
-    data = publishing_metrics(franchises=franchises_for_user(user=request.user), days=days)
+    franchises = franchises_for_user(user=request.user)
+    data = publishing_metrics(franchises=franchises, days=days)
     rows = [_metrics_row(f["name"], f) for f in data["franchises"]]
     chart = {
         "labels": [f["name"] for f in data["franchises"]],
@@ -76,6 +80,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         "reasons": data["overall"]["failuresByReason"],
     }
     context = {
+        "ai_costs": _ai_costs(franchises=franchises, since=dt.datetime.fromisoformat(data["since"])),
         "days": days,
         "since": dt.datetime.fromisoformat(data["since"]),
         "until": dt.datetime.fromisoformat(data["until"]),
@@ -86,6 +91,46 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         "chart": chart,
     }
     return render(request, "dashboard/metrics.html", context)
+
+
+def _dollars(amount: float | None) -> str:
+    """Cents from a dollar up; below that, enough digits to tell a draft's cost (~$0.001) from 0."""
+    if amount is None:
+        return "—"
+    return f"${amount:,.2f}" if amount >= 1 or amount == 0 else f"${amount:.4f}"
+
+
+def _cost_row(row: dict) -> dict:
+    batch_share = row["batch_requests"] / row["requests"] if row["requests"] else None
+    return {
+        **row,
+        **{f"{field}_text": f"{row[field]:,}" for field in TOKEN_FIELDS},
+        "batch_share": _percent(batch_share),
+        "cost_text": _dollars(row["cost"]),
+        "assist_cost_text": _dollars(row["assist_cost"]),
+        "per_draft_text": _dollars(row["cost_per_draft"]),
+    }
+
+
+def _ai_costs(*, franchises, since: dt.datetime) -> dict:
+    """What Claude cost: per franchise over the page's period, and per month over COST_MONTHS
+    calendar months (UTC), priced with the ANTHROPIC_PRICE_* settings."""
+    month_start = timezone.now().astimezone(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    for _ in range(COST_MONTHS - 1):
+        month_start = (month_start - dt.timedelta(days=1)).replace(day=1)
+    return {
+        "by_franchise": [_cost_row(r) for r in generation_costs_by_franchise(franchises=franchises, since=since)],
+        "by_month": [_cost_row(r) for r in generation_costs_by_month(franchises=franchises, since=month_start)],
+        "months": COST_MONTHS,
+        "prices": {
+            "input": settings.ANTHROPIC_PRICE_INPUT_PER_MTOK,
+            "output": settings.ANTHROPIC_PRICE_OUTPUT_PER_MTOK,
+            "cache_read": settings.ANTHROPIC_PRICE_CACHE_READ_PER_MTOK,
+            "cache_write": settings.ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK,
+            "batch_percent": round(settings.ANTHROPIC_BATCH_PRICE_FACTOR * 100),
+            "model": settings.ANTHROPIC_MODEL,
+        },
+    }
 
 
 def superuser_required(view):

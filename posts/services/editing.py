@@ -29,7 +29,7 @@ from franchises.models import Franchise
 from gbp_scheduler.times import validate_sane_datetime
 
 from ..gbp_mapping import local_post_body, post_problems
-from ..models import GoogleDeletion, Post, PostEvent
+from ..models import REJECTION_REASON_MARK, REJECTION_REASON_MAX_LENGTH, GoogleDeletion, Post, PostEvent
 from .google_copy import PATCH_MASK, text_normalized
 from .google_upkeep import google_deletion_try
 from .history import post_event_record
@@ -292,10 +292,12 @@ def post_duplicate(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
 # --- delete ---------------------------------------------------------------------------------------
 
 
-def post_delete(*, post: Post, user: AbstractBaseUser | None = None, action: str = PostEvent.Action.DELETED) -> bool:
+def post_delete(
+    *, post: Post, user: AbstractBaseUser | None = None, action: str = PostEvent.Action.DELETED, reason: str = ""
+) -> bool:
     """Delete the post here at once and its copy on Google (also one an earlier attempt may have
     created unseen). True when Google's side is done too; False when Google could not be reached
-    and the next publish run removes the copy."""
+    and the next publish run removes the copy. `reason` (a rejection's) goes into the history."""
     with transaction.atomic():
         row = (
             Post.objects.select_for_update()
@@ -317,7 +319,8 @@ def post_delete(*, post: Post, user: AbstractBaseUser | None = None, action: str
         row.delete()
     done = deletion is None or _google_deletion_now(deletion)
     if action == PostEvent.Action.REJECTED:
-        detail = "Draft rejected and deleted."
+        reason = " ".join(reason.split())[:REJECTION_REASON_MAX_LENGTH]
+        detail = "Draft rejected and deleted." + (f"{REJECTION_REASON_MARK}{reason}" if reason else "")
     elif deletion is None:
         detail = ""
     elif done:
@@ -338,8 +341,9 @@ def _google_deletion_now(deletion: GoogleDeletion) -> bool:
     return google_deletion_try(item_id=deletion.pk)
 
 
-def post_reject(*, post: Post, user: AbstractBaseUser | None = None) -> None:
-    """Reject a draft (an AI draft under review): it is deleted; the history keeps its excerpt."""
+def post_reject(*, post: Post, user: AbstractBaseUser | None = None, reason: str = "") -> None:
+    """Reject a draft (an AI draft under review): it is deleted; the history keeps its excerpt and
+    the reason, if one was given, which the franchise's next AI drafts are told."""
     if post.status != Post.Status.DRAFT:
         raise PostActionError("Only a draft can be rejected; unschedule it first.")
-    post_delete(post=post, user=user, action=PostEvent.Action.REJECTED)
+    post_delete(post=post, user=user, action=PostEvent.Action.REJECTED, reason=reason)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from franchises.models import Membership
 from generation.models import GenerationQueue
 from posts.models import Post, PostEvent
+from posts.selectors import rejection_reasons_recent
 from testkit.factories import make_franchise, make_member, make_post, make_user
 from testkit.web import logged_in, messages_of
 
@@ -88,6 +89,29 @@ def test_rejecting_a_draft_deletes_it_and_keeps_a_record(client, franchise, staf
     assert not Post.objects.filter(pk=draft.pk).exists()
     event = PostEvent.objects.get()
     assert (event.action, event.actor, event.post_excerpt, event.franchise) == ("rejected", staff, "Meh.", franchise)
+
+
+def test_a_rejection_reason_is_kept_in_the_history_and_read_back_for_the_next_drafts(client, franchise, staff):
+    first = make_post(franchise=franchise, source=Post.Source.AI, summary="Buy now!!!")
+    second = make_post(franchise=franchise, source=Post.Source.AI, summary="Open Sundays.")
+    silent = make_post(franchise=franchise, source=Post.Source.AI, summary="Whatever.")
+    client.post(reverse("posts:reject", args=[first.pk]), {"reason": "  Too   salesy. "})
+    client.post(reverse("posts:reject", args=[second.pk]), {"reason": "We are closed on Sundays." + "!" * 400})
+    client.post(reverse("posts:reject", args=[silent.pk]))
+
+    details = list(PostEvent.objects.order_by("created_at").values_list("detail", flat=True))
+    assert details[0] == "Draft rejected and deleted. Reason: Too salesy."
+    assert details[2] == "Draft rejected and deleted."
+    reasons = rejection_reasons_recent(franchise_id=franchise.id)
+    assert reasons[1] == "Too salesy."
+    assert reasons[0].startswith("We are closed on Sundays.") and len(reasons[0]) == 300
+    assert rejection_reasons_recent(franchise_id=make_franchise().id) == []
+
+
+def test_the_drafts_queue_offers_a_reason_field_with_each_reject_button(client, franchise, staff):
+    draft = make_post(franchise=franchise, source=Post.Source.AI, summary="Meh.")
+    body = client.get(reverse("generation:drafts")).content.decode()
+    assert f'name="reason" id="reason-{draft.pk}" maxlength="300"' in body
 
 
 def test_only_drafts_can_be_rejected(client, franchise, staff):

@@ -157,14 +157,40 @@ def test_scripted_replies_come_back_in_order(claude: anthropic.Anthropic, sandbo
 
 
 def test_repeated_cached_system_prompt_reads_from_cache(claude: anthropic.Anthropic) -> None:
+    # ~4,750 tokens: above Claude Haiku 4.5's minimum cacheable length of 4,096.
     system = [
-        {"type": "text", "text": "You write posts for local businesses. " * 50, "cache_control": {"type": "ephemeral"}}
+        {"type": "text", "text": "You write posts for local businesses. " * 500, "cache_control": {"type": "ephemeral"}}
     ]
     first = ask(claude, system=system).usage
     second = ask(claude, system=system).usage
-    assert first.cache_creation_input_tokens > 0 and first.cache_read_input_tokens == 0
+    assert first.cache_creation_input_tokens > 4096 and first.cache_read_input_tokens == 0
     assert second.cache_read_input_tokens == first.cache_creation_input_tokens
     assert second.cache_creation_input_tokens == 0
+
+
+def test_a_prefix_below_the_models_minimum_cacheable_length_is_not_cached(claude: anthropic.Anthropic) -> None:
+    # ~475 tokens: Claude Haiku 4.5 caches nothing under 4,096 tokens, silently; a Sonnet would at 1,024.
+    system = [
+        {"type": "text", "text": "You write posts for local businesses. " * 50, "cache_control": {"type": "ephemeral"}}
+    ]
+    for _ in range(2):
+        usage = ask(claude, system=system).usage
+        assert (usage.cache_creation_input_tokens, usage.cache_read_input_tokens) == (0, 0)
+        assert usage.input_tokens > 400
+    longer = [{**system[0], "text": system[0]["text"] * 3}]  # ~1,400 tokens
+    sonnet = claude.messages.create(
+        model="claude-sonnet-4-6", max_tokens=100, system=longer, messages=[{"role": "user", "content": PROMPT}]
+    )
+    assert sonnet.usage.cache_creation_input_tokens > 1024
+
+
+def test_usage_totals_add_up_what_every_reply_reported(claude: anthropic.Anthropic, sandbox: SandboxHandle) -> None:
+    replies = [ask(claude).usage for _ in range(3)]
+    totals = sandbox.client.anthropic_usage()["standard"]
+    assert totals["requests"] == 3
+    assert totals["input_tokens"] == sum(u.input_tokens for u in replies)
+    assert totals["output_tokens"] == sum(u.output_tokens for u in replies)
+    assert all(u.service_tier == "standard" for u in replies)
 
 
 def test_streaming_works_with_the_sdk_helper(claude: anthropic.Anthropic) -> None:

@@ -44,9 +44,37 @@
     update();
   }
 
+  // AI help in the editor: the buttons ask for a suggestion (htmx swaps it into #ai-suggestion);
+  // "Use this text" puts it into the post text (the count and the preview follow), "Discard"
+  // drops it. Nothing is saved until the form is.
+  function setUpAiAssist() {
+    var panel = document.getElementById("ai-assist");
+    var summary = document.getElementById("summary");
+    if (!panel || !summary) return;
+    panel.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-ai]");
+      if (!button) return;
+      if (button.getAttribute("data-ai") === "accept") {
+        summary.value = document.getElementById("ai-suggestion-value").value;
+        summary.dispatchEvent(new Event("input", { bubbles: true }));
+        summary.focus();
+      }
+      document.getElementById("ai-suggestion").replaceChildren();
+    });
+    // htmx swaps only 2xx answers by default; a refusal (busy, too long, limit reached) comes
+    // back 4xx/5xx with a message to show in the same place.
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.target && event.detail.target.id === "ai-suggestion" && event.detail.xhr.status >= 400) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpCharCount();
     setUpTopicFields();
     setUpCallToAction();
+    setUpAiAssist();
   });
 })();
