@@ -46,11 +46,16 @@ def day_or_none(text: str | None) -> dt.date | None:
     return day if EARLIEST_DAY <= day <= LATEST_DAY else None
 
 
-def backoff_seconds(attempts: int, *, base: float, cap: float, retry_after: float | None = None) -> float:
-    """Exponential backoff with "equal jitter" (a random point in the upper half of the window),
-    never sooner than the server's Retry-After."""
+def backoff_seconds(
+    attempts: int, *, base: float, cap: float, retry_after: float | None = None, jitter: str = "equal"
+) -> float:
+    """Exponential backoff, never sooner than the server's Retry-After. The window doubles with
+    each attempt up to `cap`; `jitter` picks the delay in it: "equal" a random point in its upper
+    half (a retry never comes very early: publishing), "full" anywhere in it (spreads retries
+    most widely: the generation queue, whose rows wait on one shared rate limit)."""
     ceiling = min(cap, base * 2 ** max(0, attempts - 1))
-    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
+    low = ceiling / 2 if jitter == "equal" else 0.0
+    delay = random.uniform(low, ceiling)  # noqa: S311 - jitter, not cryptography
     return max(delay, retry_after or 0.0)
 
 

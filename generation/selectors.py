@@ -23,9 +23,7 @@ RECENT_POSTS = 5
 def franchises_wanting_drafts() -> QuerySet[Franchise]:
     """Franchises the weekly queue fills for: active, connected to Google, posts_per_week > 0, and AI
     drafts turned on (docs/contract.md, "Generation queue")."""
-    return Franchise.objects.filter(
-        is_active=True, ai_drafts_enabled=True, posts_per_week__gt=0, google_refresh_token__isnull=False
-    )
+    return Franchise.objects.wanting_drafts()
 
 
 def franchise_wants_drafts(*, franchise: Franchise) -> bool:

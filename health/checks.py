@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
+from gbp_scheduler.times import iso_utc
 from generation import anthropic_client
 
 from . import selectors
@@ -32,9 +33,8 @@ ANTHROPIC_LOCK_SECONDS = int(anthropic_client.PROBE_TIMEOUT_SECONDS) + 5
 
 
 def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The JSON answers' time: UTC to the millisecond, with a Z."""
+    return iso_utc(value, timespec="milliseconds")
 
 
 def _ms(value: float) -> float:

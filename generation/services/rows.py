@@ -9,7 +9,6 @@ has changed that value, and the write finds nothing to update.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from franchises.models import Franchise
+from gbp_scheduler import times
 from gbp_scheduler.jobs import TimeBudget
 from generation.anthropic_client import MessageReply, TokenUsage
 from generation.models import GenerationQueue, GenerationUsage
@@ -142,9 +142,15 @@ def row_finish(
 
 
 def backoff_seconds(*, attempts: int, retry_after: float | None) -> float:
-    """Exponential backoff with full jitter; Anthropic's retry-after is a floor, never shortened."""
-    ceiling = min(MAX_BACKOFF_SECONDS, settings.GENERATION_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    return max(1.0, random.uniform(0, ceiling), retry_after or 0.0)  # noqa: S311 - jitter, not crypto
+    """Exponential backoff with full jitter, at least a second; Anthropic's retry-after is a floor."""
+    delay = times.backoff_seconds(
+        attempts,
+        base=settings.GENERATION_RETRY_BASE_SECONDS,
+        cap=MAX_BACKOFF_SECONDS,
+        retry_after=retry_after,
+        jitter="full",
+    )
+    return max(1.0, delay)
 
 
 def row_defer(
