@@ -59,7 +59,7 @@ def test_two_editors_saving_a_published_post_at_once_leave_google_and_the_databa
 
 def test_staff_edits_racing_overlapping_runs_all_reach_google_once(sandbox, settings):
     settings.PUBLISH_CONCURRENCY = 2
-    sandbox.client.latency(0.03, route="posts.create")
+    sandbox.client.latency(0.15, route="posts.create")  # runs long enough for the edits to race them
     franchises = franchises_connected_to_sandbox_bulk(sandbox.client, count=8, name="Racing")
     posts = posts_due_bulk(franchises, count=60, summary="Post {n}: first draft.")
     rng = random.Random(7)

@@ -39,7 +39,7 @@ def test_a_run_keeps_enough_posts_in_flight_for_the_quota_and_never_more_than_th
     four workers would publish 5 a second."""
     settings.GOOGLE_REQUESTS_PER_MINUTE = PER_MINUTE
     settings.PUBLISH_CONCURRENCY = 12
-    sandbox.client.set_quota(PER_MINUTE, window_seconds=2)
+    sandbox.client.set_quota(PER_MINUTE, window_seconds=6)
     sandbox.client.latency(0.8, route="posts.create")
     _group_with_due_posts(sandbox, 60)
 
@@ -53,7 +53,7 @@ def test_a_run_keeps_enough_posts_in_flight_for_the_quota_and_never_more_than_th
 def test_a_run_never_has_more_posts_in_flight_than_publish_concurrency(sandbox, settings):
     settings.GOOGLE_REQUESTS_PER_MINUTE = PER_MINUTE
     settings.PUBLISH_CONCURRENCY = 3
-    sandbox.client.set_quota(PER_MINUTE, window_seconds=2)
+    sandbox.client.set_quota(PER_MINUTE, window_seconds=6)
     sandbox.client.latency(0.8, route="posts.create")
     _group_with_due_posts(sandbox, 24)
 
