@@ -38,7 +38,10 @@ def due_posts_create(sandbox, *, posts: int, franchises: int) -> None:
 
     Post.objects.all().delete()
     Franchise.objects.all().delete()
-    created = franchises_connected_to_sandbox_bulk(sandbox.client, count=franchises, name="Bench Franchise")
+    # A group on one Google account, as franchise groups connect: one grant for all of them.
+    created = franchises_connected_to_sandbox_bulk(
+        sandbox.client, count=franchises, name="Bench Franchise", shared=True
+    )
     posts_due_bulk(created, count=posts, summary="Benchmark post {n}: something worth knowing this week.")
 
 

@@ -32,6 +32,18 @@ RUNS = {
         "--quota",
         "6000",
     ],
+    "publish (1,500 ms, 300 franchises)": [
+        "publish.py",
+        "--posts",
+        "300",
+        "--franchises",
+        "300",
+        "--latency-ms",
+        "1500",
+        "--concurrency",
+        "16",
+    ],
+    "announcement": ["announcement.py", "--franchises", "1000", "--latency-ms", "1500", "--quota", "300"],
     "generation": ["generation.py"],
     "health": ["health.py"],
     "dashboard": ["dashboard.py"],
@@ -43,6 +55,7 @@ QUICK = {
     "health": ["health.py", "--polls", "100", "--franchises", "50"],
     "dashboard": ["dashboard.py", "--franchises", "10", "--posts", "500", "--requests", "5"],
     "coldstart": ["coldstart.py", "--runs", "2"],
+    "announcement": ["announcement.py", "--franchises", "50", "--latency-ms", "200", "--quota", "6000"],
 }
 
 

@@ -32,7 +32,7 @@ from ..gbp_mapping import local_post_body, post_problems
 from ..models import REJECTION_REASON_MARK, REJECTION_REASON_MAX_LENGTH, GoogleDeletion, Post, PostEvent
 from .google_copy import PATCH_MASK, text_normalized
 from .google_upkeep import google_deletion_try
-from .history import post_event_record
+from .history import post_event_build, post_event_record
 from .locks import GoogleCallGuard, Lost, lock_free, post_lock_release, post_lock_take, post_write_fenced
 from .publishing import Result, post_publish
 
@@ -111,6 +111,26 @@ def post_create(
     **fields,
 ) -> Post:
     """A new post (a draft, or scheduled when `status` says so and Google would take it)."""
+    post = post_build(franchise=franchise, user=user, status=status, source=source, scheduled_at=scheduled_at, **fields)
+    post.save()
+    _creation_event(post, user=user, history_detail=history_detail).save()
+    return post
+
+
+def post_build(
+    *,
+    franchise: Franchise,
+    user: AbstractBaseUser | None = None,
+    status: str = Post.Status.DRAFT,
+    source: str = Post.Source.MANUAL,
+    scheduled_at: dt.datetime | None = None,
+    validate_constraints: bool = True,
+    **fields,
+) -> Post:
+    """A new post checked and ready to save (post_create saves one; announcements save many at
+    once). `validate_constraints=False` leaves the database's check constraints to the database:
+    Django checks each with a query of its own, which a thousand-post announcement cannot afford
+    (the field validators and Google's rules are still checked here)."""
     post = Post(
         franchise=franchise,
         created_by=user,
@@ -119,18 +139,27 @@ def post_create(
         scheduled_at=scheduled_at,
         **_clean_content(fields),
     )
-    post.full_clean()
+    post.full_clean(validate_constraints=validate_constraints)
     if status == Post.Status.SCHEDULED:
         problems = post_problems(post)
         if problems:
             raise PostActionError(" ".join(problems))
-    post.save()
-    if status == Post.Status.SCHEDULED:
-        detail = history_detail or f"For {_when(scheduled_at, post)}."
-        post_event_record(post=post, action=PostEvent.Action.SCHEDULED, user=user, detail=detail)
-    else:
-        post_event_record(post=post, action=PostEvent.Action.CREATED, user=user, detail=history_detail)
     return post
+
+
+def _creation_event(post: Post, *, user: AbstractBaseUser | None, history_detail: str) -> PostEvent:
+    if post.status == Post.Status.SCHEDULED:
+        detail = history_detail or f"For {_when(post.scheduled_at, post)}."
+        return post_event_build(post=post, action=PostEvent.Action.SCHEDULED, user=user, detail=detail)
+    return post_event_build(post=post, action=PostEvent.Action.CREATED, user=user, detail=history_detail)
+
+
+def posts_create_many(*, posts: list[Post], user: AbstractBaseUser | None, history_detail: str) -> list[Post]:
+    """Save posts made by post_build, with their history, in two INSERTs (one transaction)."""
+    with transaction.atomic():
+        Post.objects.bulk_create(posts)
+        PostEvent.objects.bulk_create(_creation_event(post, user=user, history_detail=history_detail) for post in posts)
+    return posts
 
 
 # --- edit -----------------------------------------------------------------------------------------

@@ -9,12 +9,12 @@ from ..models import Post, PostEvent
 EXCERPT_LENGTH = 120
 
 
-def post_event_record(
+def post_event_build(
     *, post: Post, action: str, user: AbstractBaseUser | None = None, detail: str = "", post_gone: bool = False
 ) -> PostEvent:
-    """Record one change to `post`. `user` None means the publish job (or another automatic
+    """One change to `post`, unsaved. `user` None means the publish job (or another automatic
     process); `post_gone` keeps the event after the post itself is deleted."""
-    return PostEvent.objects.create(
+    return PostEvent(
         franchise_id=post.franchise_id,
         post=None if post_gone else post,
         actor=user if user is not None and user.is_authenticated else None,
@@ -22,3 +22,12 @@ def post_event_record(
         detail=detail[:500],
         post_excerpt=(post.summary or "")[:EXCERPT_LENGTH],
     )
+
+
+def post_event_record(
+    *, post: Post, action: str, user: AbstractBaseUser | None = None, detail: str = "", post_gone: bool = False
+) -> PostEvent:
+    """Record one change to `post` (see post_event_build)."""
+    event = post_event_build(post=post, action=action, user=user, detail=detail, post_gone=post_gone)
+    event.save()
+    return event
