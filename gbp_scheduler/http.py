@@ -38,7 +38,13 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def body_limit(max_bytes: int) -> Callable:
+# The most an htmx endpoint takes: the editor's whole form with a text at Google's limit is about
+# 20 KB (1,500 characters of up to 4 UTF-8 bytes, percent-encoded three times over), so this leaves
+# room and still answers a pasted novel with 413 instead of parsing it and sending it back.
+HTMX_MAX_BODY_BYTES = 64 * 1024
+
+
+def body_limit(max_bytes: int = HTMX_MAX_BODY_BYTES) -> Callable:
     """Answer 413 (before reading it) to a request whose body is over `max_bytes`: for endpoints
     that parse a form and send part of it back, as the editor's live preview does on every key
     press. The view is marked with `max_body_bytes` (a test checks every htmx endpoint has one)."""
@@ -52,7 +58,7 @@ def body_limit(max_bytes: int) -> Callable:
                 length = 0
             if length > max_bytes:
                 return HttpResponse(
-                    f"<p class='form-error' id='body-too-large'>That is too much to send at once "
+                    f'<p class="callout error" id="body-too-large">That is too much to send at once '
                     f"({length:,} bytes; at most {max_bytes:,}). Shorten the text and try again.</p>",
                     status=413,
                 )
