@@ -54,7 +54,9 @@ def summary_check(summary: object) -> str:
         raise DraftInvalid("summary is missing or empty.")
     summary = summary.strip()
     if (length := summary_length(summary)) > SUMMARY_MAX_LENGTH:
-        raise DraftInvalid(f"summary is {length} characters; Google allows at most {SUMMARY_MAX_LENGTH}. Make it shorter.")
+        raise DraftInvalid(
+            f"summary is {length} characters; Google allows at most {SUMMARY_MAX_LENGTH}. Make it shorter."
+        )
     if PHONE_RE.search(summary):
         raise DraftInvalid("summary contains a phone number; Google rejects posts with phone numbers. Remove it.")
     return summary
