@@ -237,6 +237,8 @@ AXES_LOCKOUT_CALLABLE = "franchises.views.accounts.login_locked_out"
 # past either the form sends nothing (the per-email limit answers as if it had sent).
 PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=10)
 PASSWORD_RESET_PER_ACCOUNT_PER_HOUR = env.int("PASSWORD_RESET_PER_ACCOUNT_PER_HOUR", default=3)
+# Days an emailed invitation to a franchise stays valid (sending it again starts a new period).
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

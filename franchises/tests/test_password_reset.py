@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -16,7 +18,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_allowances(empty_cache):
-    """The reset throttle counts in the cache (testkit/fixtures.py empties it)."""
+    """The reset throttle counts in the cache (testkit/fixtures.py empties it), per clock hour: the
+    clock starts just after an hour begins, so a test never straddles two."""
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, 1, tzinfo=dt.UTC)):
+        yield
 
 
 def _user(**fields):
