@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from franchises.models import CONNECTED, NEEDS_RECONNECT, Franchise, Membership
-from franchises.selectors import franchises_for_user
+from franchises.selectors import franchises_for_user, user_is_headquarters
 from posts.models import Post
 
 HOME_UPCOMING = 3
@@ -40,13 +40,13 @@ def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
     - `google_connected`, `google_needs_reconnect`: the connection state (the tokens are not loaded:
       use these, not `is_connected` / `needs_reauthorization`, which would load them one by one);
     - `drafts_waiting`: AI drafts waiting for review;
-    - `user_is_admin`: whether this user may change the franchise (superusers may change all);
+    - `user_is_admin`: whether this user may change the franchise (headquarters may change all);
     - `upcoming`: its next HOME_UPCOMING scheduled posts;
     - `recent_failures`: its HOME_FAILURES most recently failed posts.
     """
     upcoming = Post.objects.filter(status=Post.Status.SCHEDULED).order_by("scheduled_at", "id")[:HOME_UPCOMING]
     failures = Post.objects.filter(status=Post.Status.FAILED).order_by("-updated_at", "id")[:HOME_FAILURES]
-    if user.is_superuser:
+    if user_is_headquarters(user):
         is_admin = Value(True, output_field=BooleanField())
     else:
         is_admin = Exists(Membership.objects.filter(franchise=OuterRef("pk"), user=user, role=Membership.Role.ADMIN))

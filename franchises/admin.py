@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Franchise, FranchiseEvent, GoogleConnection, Membership
+from .models import Franchise, FranchiseEvent, GoogleConnection, Invitation, Membership
 
 
 class MembershipInline(admin.TabularInline):
@@ -79,6 +79,25 @@ class FranchiseEventAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     list_select_related = ["franchise", "actor"]
     readonly_fields = [f.name for f in FranchiseEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, sent again and withdrawn from a franchise's Members page
+    (the nonce in the emailed link is never shown)."""
+
+    list_display = ["email", "franchise", "role", "sent_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "franchise__name"]
+    list_select_related = ["franchise"]
+    exclude = ["nonce"]
+    readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "nonce"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,4 +1,4 @@
-"""Forms of the franchise admin pages: settings and members."""
+"""Forms of the franchise admin pages (settings, members, invitations) and of accepting an invitation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import zoneinfo
 from functools import cache
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 
 from .models import MAX_POSTS_PER_WEEK, Franchise, Membership
 from .services import PROFILE_FIELDS
@@ -63,14 +64,22 @@ class FranchiseSettingsForm(forms.ModelForm):
         return value
 
 
-class MemberAddForm(forms.Form):
-    identifier = forms.CharField(
-        label="Username or email",
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
         max_length=254,
-        help_text="Of an existing user. Headquarters creates new accounts.",
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="They get a link to join; it works once and expires. Nobody is added until they accept.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, initial=Membership.Role.STAFF)
+
+
+class InvitationAccountForm(UserCreationForm):
+    """A new account for an invited address: a username and a password (the address is the one
+    the invitation went to)."""
+
+    class Meta(UserCreationForm.Meta):
+        help_texts = {"username": "You sign in with it. Letters, digits and @/./+/-/_ only."}
 
 
 class MemberRoleForm(forms.Form):

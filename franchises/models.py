@@ -196,9 +196,60 @@ class Membership(models.Model):
         return f"{self.user} — {self.franchise} ({self.role})"
 
 
+class Invitation(models.Model):
+    """An invitation to join a franchise with a role, sent to an email address as a signed link that
+    expires and works once (franchises/services.py). Nothing about it says whether an account with
+    that address exists: the invitee signs in, or creates one, when they open the link.
+
+    Open while neither accepted nor revoked, at most one open per franchise and address; an expired
+    one stays open so that inviting the address again sends a fresh link. `nonce` is in the link:
+    sending again replaces it, so only the newest email's link works."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)  # lower-cased
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.STAFF)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nonce = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "franchise_invitations"
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["franchise", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="franchise_invitations_one_open_per_email",
+            ),
+            models.CheckConstraint(condition=Q(role__in=["admin", "staff"]), name="franchise_invitations_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.franchise} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
 class FranchiseEvent(models.Model):
     """A change to a franchise itself, kept as its history beside its posts' (who connected,
-    reconnected, changed the location or disconnected Google, and when)."""
+    reconnected, changed the location or disconnected Google; who invited whom, who joined, whose
+    role changed, who was removed; and when)."""
 
     class Action(models.TextChoices):
         GOOGLE_CONNECTED = "google_connected", "Connected to Google"
@@ -206,6 +257,12 @@ class FranchiseEvent(models.Model):
         GOOGLE_LOCATION = "google_location", "Changed the Google location"
         GOOGLE_DISCONNECTED = "google_disconnected", "Disconnected Google"
         GOOGLE_REVOKED = "google_revoked", "Google access broke"
+        MEMBER_INVITED = "member_invited", "Invited someone"
+        INVITATION_RESENT = "invitation_resent", "Sent an invitation again"
+        INVITATION_REVOKED = "invitation_revoked", "Withdrew an invitation"
+        MEMBER_JOINED = "member_joined", "Joined"
+        MEMBER_ROLE = "member_role", "Changed a member's role"
+        MEMBER_REMOVED = "member_removed", "Removed a member"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="events")

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from .models import Franchise, GoogleConnection, Membership
+from .models import Franchise, GoogleConnection, Invitation, Membership
+
+
+def user_is_headquarters(user: AbstractBaseUser | None) -> bool:
+    """Headquarters: the role that sees and administers every franchise. Superusers hold it.
+
+    This is the one place the role is decided: every page, API and job asks here, never
+    `is_superuser` or `is_staff` directly. Django's `is_staff` flag only opens the Django admin
+    site (where a user still needs model permissions); it grants nothing in the dashboard or the
+    JSON API, so a franchise user who happens to have it sees only their own franchises."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
 
 
 def franchises_for_user(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
-    """Every franchise for a superuser (headquarters); otherwise the user's own."""
-    if user.is_superuser:
+    """Every franchise for headquarters; otherwise the franchises the user is a member of."""
+    if user_is_headquarters(user):
         return Franchise.objects.all()
+    if not user.is_authenticated:
+        return Franchise.objects.none()
     return Franchise.objects.filter(memberships__user=user).distinct()
 
 
@@ -22,7 +39,7 @@ def franchise_get_for_user(*, user: AbstractBaseUser, franchise_id) -> Franchise
 
 
 def user_is_franchise_admin(*, user: AbstractBaseUser, franchise: Franchise) -> bool:
-    if user.is_superuser:
+    if user_is_headquarters(user):
         return True
     return Membership.objects.filter(user=user, franchise=franchise, role=Membership.Role.ADMIN).exists()
 
@@ -40,7 +57,7 @@ def franchises_administered_by(*, user: AbstractBaseUser) -> QuerySet[Franchise]
     """The active franchises a user may connect to Google: every one for headquarters, else
     those the user is an admin of."""
     active = Franchise.objects.filter(is_active=True)
-    if user.is_superuser:
+    if user_is_headquarters(user):
         return active
     return active.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN).distinct()
 
@@ -50,7 +67,7 @@ def connections_for_user(*, user: AbstractBaseUser) -> QuerySet[GoogleConnection
     the user made or that a franchise they administer publishes through; each with its number
     of franchises."""
     connections = GoogleConnection.objects.all()
-    if not user.is_superuser:
+    if not user_is_headquarters(user):
         administered = franchises_administered_by(user=user)
         connections = connections.filter(Q(connected_by=user) | Q(franchises__in=administered)).distinct()
     return connections.annotate(franchise_count=Count("franchises", distinct=True)).order_by("google_email", "pk")
@@ -59,3 +76,69 @@ def connections_for_user(*, user: AbstractBaseUser) -> QuerySet[GoogleConnection
 def connection_get_for_user(*, user: AbstractBaseUser, connection_id) -> GoogleConnection:
     """The connection, or 404 when it is not one the user may use."""
     return get_object_or_404(connections_for_user(user=user), pk=connection_id)
+
+
+# --- invitations --------------------------------------------------------------------------------
+
+INVITATION_LINK_SALT = "franchises.invitation"
+
+
+class InvitationUnusable(Exception):
+    """An invitation link that does not (or no longer) work; the message says what to do, `status`
+    is the page's HTTP status (404: never valid, 410: valid once)."""
+
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def invitations_open_of_franchise(*, franchise: Franchise) -> QuerySet[Invitation]:
+    """Neither accepted nor withdrawn (expired ones too: they can be sent again), newest first."""
+    return (
+        Invitation.objects.filter(franchise=franchise, accepted_at__isnull=True, revoked_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-sent_at")
+    )
+
+
+def invitation_get_for_admin(*, franchise: Franchise, invitation_id) -> Invitation:
+    """An invitation of `franchise` (already checked to be the user's to administer), or 404."""
+    return get_object_or_404(Invitation.objects.select_related("franchise"), pk=invitation_id, franchise=franchise)
+
+
+def invitation_link_token(invitation: Invitation) -> str:
+    """The token in the emailed link: the invitation and its current nonce, signed with SECRET_KEY."""
+    return signing.dumps({"i": str(invitation.pk), "n": invitation.nonce}, salt=INVITATION_LINK_SALT)
+
+
+def invitation_check_usable(invitation: Invitation) -> None:
+    if invitation.revoked_at is not None:
+        raise InvitationUnusable("This invitation was withdrawn. Ask the franchise's admins for a new one.", status=410)
+    if invitation.accepted_at is not None:
+        raise InvitationUnusable("This invitation was already used. Sign in to reach the franchise.", status=410)
+    if invitation.expires_at <= timezone.now():
+        raise InvitationUnusable(
+            f"This invitation expired on {invitation.expires_at:%d %b %Y}. "
+            "Ask the franchise's admins to send it again.",
+            status=410,
+        )
+
+
+def invitation_for_token(*, token: str) -> Invitation:
+    """The open invitation a link names, or InvitationUnusable saying why not: a link that was never
+    valid, withdrawn, used, expired, or replaced by a newer email's."""
+    try:
+        data = signing.loads(token, salt=INVITATION_LINK_SALT)
+        invitation = Invitation.objects.select_related("franchise", "invited_by").filter(pk=data["i"]).first()
+    except (signing.BadSignature, KeyError, TypeError, ValueError, ValidationError):
+        invitation = None
+    if invitation is None:
+        raise InvitationUnusable(
+            "This invitation link is not valid. Copy the whole link from the email, or ask for a new one.", status=404
+        )
+    if not secrets.compare_digest(invitation.nonce, str(data.get("n", ""))):
+        raise InvitationUnusable(
+            "A newer invitation was sent to this address since: use the link in the latest email.", status=410
+        )
+    invitation_check_usable(invitation)
+    return invitation

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
-from .models import Franchise, Membership
+from gbp_scheduler.throttle import allowance_take
+
+from .models import Franchise, FranchiseEvent, Invitation, Membership
+from .selectors import invitation_check_usable, invitation_link_token, invitations_open_of_franchise
+
+
+def _digest(value: str) -> str:
+    """A cache-key-safe stand-in for an email address (and no address kept in the cache)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
 @transaction.atomic
@@ -68,26 +87,6 @@ def franchise_settings_update(*, franchise: Franchise, **fields) -> Franchise:
     return franchise
 
 
-def _user_find(*, identifier: str) -> AbstractBaseUser:
-    """An existing user by username, or else by email (both case-insensitive)."""
-    User = get_user_model()
-    identifier = identifier.strip()
-    if not identifier:
-        raise MembershipError("Type the username or email of an existing user.")
-    by_name = User.objects.filter(username__iexact=identifier)
-    if by_name.count() == 1:
-        return by_name.get()
-    by_email = User.objects.filter(email__iexact=identifier)
-    count = by_email.count()
-    if count == 1:
-        return by_email.get()
-    if count > 1:
-        raise MembershipError(f"Several users have the email {identifier}: add them by username instead.")
-    raise MembershipError(
-        f"No user is called {identifier!r} or has that email. Headquarters creates new accounts in the admin."
-    )
-
-
 def _franchise_locked(franchise: Franchise) -> Franchise:
     """Lock the franchise row so two concurrent member changes cannot both remove 'the other' admin."""
     return Franchise.objects.select_for_update().get(pk=franchise.pk)
@@ -101,37 +100,164 @@ def _other_admins(membership: Membership) -> int:
     )
 
 
-@transaction.atomic
-def membership_add(*, franchise: Franchise, identifier: str, role: str) -> Membership:
-    """Give an existing user (by username or email) a role in the franchise."""
-    if role not in Membership.Role.values:
-        raise MembershipError(f"Unknown role {role!r}.")
-    user = _user_find(identifier=identifier)
-    _franchise_locked(franchise)
-    if Membership.objects.filter(franchise=franchise, user=user).exists():
-        raise MembershipError(f"{user.get_username()} is already a member; change their role in the list.")
-    return Membership.objects.create(franchise=franchise, user=user, role=role)
+def _history(franchise_id, actor: AbstractBaseUser | None, action: str, detail: str) -> None:
+    FranchiseEvent.objects.create(franchise_id=franchise_id, actor=actor, action=action, detail=detail[:500])
 
 
 @transaction.atomic
-def membership_role_set(*, membership: Membership, role: str) -> Membership:
-    """Change a member's role; the franchise keeps at least one admin."""
+def membership_role_set(*, membership: Membership, role: str, actor: AbstractBaseUser | None = None) -> Membership:
+    """Change a member's role; the franchise keeps at least one admin. In the franchise's history."""
     if role not in Membership.Role.values:
         raise MembershipError(f"Unknown role {role!r}.")
     _franchise_locked(membership.franchise)
     membership.refresh_from_db(fields=["role"])
     if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN and not _other_admins(membership):
         raise MembershipError("A franchise needs at least one admin: make someone else admin first.")
-    membership.role = role
-    membership.save(update_fields=["role"])
+    if membership.role != role:
+        before = membership.get_role_display().lower()
+        membership.role = role
+        membership.save(update_fields=["role"])
+        detail = f"{membership.user.get_username()}: {before} to {membership.get_role_display().lower()}"
+        _history(membership.franchise_id, actor, FranchiseEvent.Action.MEMBER_ROLE, detail)
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
-    """Remove a member; the last admin cannot be removed."""
+def membership_remove(*, membership: Membership, actor: AbstractBaseUser | None = None) -> None:
+    """Remove a member (the account stays); the last admin cannot be removed. In the history."""
     _franchise_locked(membership.franchise)
     membership.refresh_from_db(fields=["role"])
     if membership.role == Membership.Role.ADMIN and not _other_admins(membership):
         raise MembershipError("This is the franchise's last admin: make someone else admin first.")
+    detail = f"{membership.user.get_username()} ({membership.get_role_display().lower()})"
     membership.delete()
+    _history(membership.franchise_id, actor, FranchiseEvent.Action.MEMBER_REMOVED, detail)
+
+
+# --- invitations --------------------------------------------------------------------------------
+#
+# A franchise's admins (and headquarters) invite people by email; nobody is added without opening
+# the link sent to their address. The invite never looks for an account with the address, so its
+# answer and its work (queries, email) are the same whether one exists: nothing here tells an admin
+# who else uses this installation. The invitee signs in, or creates an account, on the link's page.
+
+INVITATIONS_PER_EMAIL_PER_HOUR = 5  # sends to one address, from every franchise: no flooding an inbox
+
+
+class InvitationError(Exception):
+    """An invitation refused or no longer usable, for a reason the person can act on."""
+
+
+def _invitation_link_sent(invitation: Invitation, *, actor: AbstractBaseUser | None) -> None:
+    """A fresh link (the older ones stop working), a new expiry, and the email after commit."""
+    email = invitation.email
+    if not allowance_take(key=f"invitation:{_digest(email)}", limit=INVITATIONS_PER_EMAIL_PER_HOUR):
+        raise InvitationError(f"{email} was sent several invitations in the last hour; wait an hour before another.")
+    now = timezone.now()
+    invitation.nonce = secrets.token_urlsafe(24)
+    invitation.sent_at = now
+    invitation.expires_at = now + dt.timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    invitation.save()
+    message = {
+        "to": email,
+        "franchise": invitation.franchise.name,
+        "role": invitation.get_role_display().lower(),
+        "inviter": actor.get_username() if actor else "Headquarters",
+        "link": settings.SITE_URL + reverse("franchises:invitation_accept", args=[invitation_link_token(invitation)]),
+        "expires_at": invitation.expires_at,
+    }
+    transaction.on_commit(lambda: _invitation_email_send(**message))
+
+
+def _invitation_email_send(*, to: str, **context) -> None:
+    subject = render_to_string("franchises/invitation_email_subject.txt", context).strip()
+    send_mail(subject, render_to_string("franchises/invitation_email.txt", context), None, [to])
+
+
+@transaction.atomic
+def invitation_send(*, franchise: Franchise, email: str, role: str, actor: AbstractBaseUser | None) -> Invitation:
+    """Invite `email` to the franchise with `role`, or send its open invitation again.
+
+    1. Refuse an unknown role, and an address a member of this franchise already has (the members
+       list shows it anyway).
+    2. Under the franchise's row lock: the open invitation for the address, if any, gets a fresh
+       link, a new expiry and the role asked now; otherwise a new invitation is made.
+    3. Record it in the franchise's history; the email goes out once the transaction commits.
+    """
+    if role not in Membership.Role.values:
+        raise InvitationError(f"Unknown role {role!r}.")
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvitationError(f"{email!r} is not an email address.") from exc
+    _franchise_locked(franchise)
+    if Membership.objects.filter(franchise=franchise, user__email__iexact=email).exists():
+        raise InvitationError(f"{email} is already a member; change their role in the list.")
+    invitation = invitations_open_of_franchise(franchise=franchise).filter(email=email).first()
+    again = invitation is not None
+    if invitation is None:
+        invitation = Invitation(franchise=franchise, email=email)
+    invitation.role = role
+    invitation.invited_by = actor
+    _invitation_link_sent(invitation, actor=actor)
+    action = FranchiseEvent.Action.INVITATION_RESENT if again else FranchiseEvent.Action.MEMBER_INVITED
+    _history(franchise.pk, actor, action, f"{email} as {invitation.get_role_display().lower()}")
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: AbstractBaseUser | None) -> Invitation:
+    """Send an open invitation again, with a fresh link and expiry."""
+    _franchise_locked(invitation.franchise)
+    invitation.refresh_from_db()
+    if not invitation.is_open:
+        raise InvitationError("That invitation was already accepted or withdrawn.")
+    _invitation_link_sent(invitation, actor=actor)
+    detail = f"{invitation.email} as {invitation.get_role_display().lower()}"
+    _history(invitation.franchise_id, actor, FranchiseEvent.Action.INVITATION_RESENT, detail)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: AbstractBaseUser | None) -> None:
+    """Withdraw an open invitation: its link stops working."""
+    _franchise_locked(invitation.franchise)
+    invitation.refresh_from_db()
+    if not invitation.is_open:
+        raise InvitationError("That invitation was already accepted or withdrawn.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    _history(invitation.franchise_id, actor, FranchiseEvent.Action.INVITATION_REVOKED, invitation.email)
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+    """`user` joins the franchise with the invitation's role; the link is used up.
+
+    Checked again under the franchise's row lock, so a link opened twice at once makes one member.
+    Someone who is a member already keeps their role (admins change roles on the members page)."""
+    _franchise_locked(invitation.franchise)
+    invitation.refresh_from_db()
+    invitation_check_usable(invitation)
+    membership, created = Membership.objects.get_or_create(
+        franchise_id=invitation.franchise_id, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    if created:
+        detail = f"{user.get_username()} as {membership.get_role_display().lower()}, invited as {invitation.email}"
+        _history(invitation.franchise_id, user, FranchiseEvent.Action.MEMBER_JOINED, detail)
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_with_new_account(*, invitation: Invitation, username: str, password: str) -> Membership:
+    """A new account for the invited address (the link proves the address is theirs), then accept."""
+    User = get_user_model()
+    user = User(username=username, email=invitation.email)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return invitation_accept(invitation=invitation, user=user)

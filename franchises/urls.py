@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import google, pages
+from .views import google, invitations, pages
 
 app_name = "franchises"
 
@@ -15,6 +15,18 @@ urlpatterns = [
         pages.member_remove,
         name="member_remove",
     ),
+    path(
+        "franchises/<uuid:franchise_id>/invitations/<uuid:invitation_id>/resend/",
+        pages.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "franchises/<uuid:franchise_id>/invitations/<uuid:invitation_id>/revoke/",
+        pages.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    # The emailed link: the signed token is the credential (views/invitations.py).
+    path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("franchises/<uuid:franchise_id>/google/connect/", google.google_connect, name="google_connect"),
     path("franchises/<uuid:franchise_id>/google/location/", google.google_pick_location, name="google_pick_location"),
     path("franchises/<uuid:franchise_id>/google/disconnect/", google.google_disconnect, name="google_disconnect"),

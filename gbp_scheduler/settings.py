@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "franchises.context_processors.roles",  # is_headquarters
             ],
         },
     },
@@ -192,7 +193,23 @@ ADMINS = [("Operator", address) for address in env.list("ADMINS", default=[])]
 # --- security outside DEBUG ------------------------------------------------------------
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The proxies in front of the app, said explicitly: a header is believed only when a proxy we
+# trust wrote it, or any client could claim https or another address by sending it.
+# - TRUSTED_PROXY_COUNT: how many proxies each request passes through; the client's address is the
+#   entry that many from the right of X-Forwarded-For (gbp_scheduler/http.py: client_ip). 0: the
+#   socket's address (a plain server answering clients itself).
+# - SECURE_PROXY_SSL_HEADER: the header by which the outermost proxy says the client used https
+#   ("X-Forwarded-Proto"); empty: none, https is only what reaches the app itself.
+# Vercel's edge is one proxy that sets both headers itself (it replaces any the client sent), so on
+# Vercel (VERCEL=1) the defaults are 1 and X-Forwarded-Proto; elsewhere 0 and none.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if ON_VERCEL else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto" if ON_VERCEL else "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -207,12 +224,21 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Repeated failed logins: after AXES_FAILURE_LIMIT failures for a username from one address,
-# that pair is locked out for AXES_COOLOFF_HOURS (django-axes; state in the database).
+# that pair is locked out for AXES_COOLOFF_HOURS (django-axes; state in the database). The pair,
+# never the username alone: a stranger's failures from elsewhere cannot lock the real user out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The same client address as every other throttle: behind TRUSTED_PROXY_COUNT proxies.
+AXES_CLIENT_IP_CALLABLE = "gbp_scheduler.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "franchises.views.accounts.login_locked_out"
+# Password-reset emails one address may ask for, and one email address may receive, per hour:
+# past either the form sends nothing (the per-email limit answers as if it had sent).
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=10)
+PASSWORD_RESET_PER_ACCOUNT_PER_HOUR = env.int("PASSWORD_RESET_PER_ACCOUNT_PER_HOUR", default=3)
+# Days an emailed invitation to a franchise stays valid (sending it again starts a new period).
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -7,8 +7,9 @@ urlpatterns = [
     # Every scheduled job at /api/cron/<name>, for Vercel Cron (jobs.py declares them).
     *[path(f"api/cron/{job.name}", cron_view(job), name=f"cron-{job.name}") for job in JOBS],
     path("admin/", admin.site.urls),
-    # Login, logout, password change and reset (Django's own views; names `login`, `logout`, ...).
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Login, logout, password change and reset (Django's views; names `login`, `logout`, ...), the
+    # reset throttled.
+    path("accounts/", include("franchises.account_urls")),
     path("", include("health.urls")),
     path("", include("posts.urls")),
     path("", include("franchises.urls")),

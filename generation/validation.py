@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from generation.prompt import ACTION_TYPES, TOPIC_TYPES
-from posts.models import SUMMARY_MAX_LENGTH, Post
+from posts.models import SUMMARY_MAX_LENGTH, Post, summary_length
 
 # Common phone formats: +1 (555) 123-4567, 555-123-4567, 555.123.4567, +44 20 7946 0958,
 # 020 7946 0958, and 10+ bare digits. Needs three digit groups (or one long run), so dates
@@ -53,9 +53,9 @@ def summary_check(summary: object) -> str:
     if not isinstance(summary, str) or not summary.strip():
         raise DraftInvalid("summary is missing or empty.")
     summary = summary.strip()
-    if len(summary) > SUMMARY_MAX_LENGTH:
+    if (length := summary_length(summary)) > SUMMARY_MAX_LENGTH:
         raise DraftInvalid(
-            f"summary is {len(summary)} characters; Google allows at most {SUMMARY_MAX_LENGTH}. Make it shorter."
+            f"summary is {length} characters; Google allows at most {SUMMARY_MAX_LENGTH}. Make it shorter."
         )
     if PHONE_RE.search(summary):
         raise DraftInvalid("summary contains a phone number; Google rejects posts with phone numbers. Remove it.")

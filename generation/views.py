@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from franchises.models import Franchise
 from franchises.selectors import franchise_get_for_user
+from gbp_scheduler.http import body_limit
 from posts.forms import ScheduleForm
 from posts.models import Post
 from posts.selectors import drafts_for_review, post_get_for_user
@@ -41,6 +42,7 @@ def drafts_queue(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+@body_limit()
 def post_assist(request: HttpRequest, post_id) -> HttpResponse:
     """A suggestion for the text of one of the user's posts (404 for another franchise's), as long
     as it is not published: a live post is changed through its own edit, on Google too."""
@@ -54,6 +56,7 @@ def post_assist(request: HttpRequest, post_id) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
+@body_limit()
 def franchise_assist(request: HttpRequest, franchise_id) -> HttpResponse:
     """A suggestion for the text of a new post of one of the user's franchises."""
     return _assist(request, franchise=franchise_get_for_user(user=request.user, franchise_id=franchise_id))

@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from franchises.models import Franchise
 from gbp_scheduler.times import iso_utc
 from generation import anthropic_client
 
@@ -30,6 +33,38 @@ ANTHROPIC_LAST_KEY = "health:anthropic:last"
 ANTHROPIC_LOCK_KEY = "health:anthropic:lock"
 # Long enough to cover one probe (the SDK call times out after PROBE_TIMEOUT_SECONDS).
 ANTHROPIC_LOCK_SECONDS = int(anthropic_client.PROBE_TIMEOUT_SECONDS) + 5
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What a caller of /api/health may see beyond statuses and counts.
+
+    `details`: the checks' own words (Anthropic's error text names key and billing problems), the
+    times of the oldest stuck lock and queue row, and franchise names. `franchises`: whose names,
+    when not every franchise's (a franchise member sees their own)."""
+
+    details: bool
+    franchises: QuerySet[Franchise] | None = None
+
+
+PUBLIC = Viewer(details=False)  # anonymous monitors: statuses and counts
+EVERYTHING = Viewer(details=True)  # the bearer secret, headquarters, the system page
+
+# What a caller without details reads instead of the Anthropic check's own message.
+ANTHROPIC_PUBLIC_MESSAGES = {
+    PASS: "Anthropic API connection successful",
+    WARN: "Anthropic API not checked (not configured, or a check is in progress)",
+    FAIL: "Anthropic API check failed",
+}
+# The fields of each check a caller without details gets (status and message always).
+PUBLIC_FIELDS = {
+    "database": {"responseTime"},
+    "googleAuth": {"counts"},
+    "anthropic": {"responseTime", "checkedAt"},
+    "tokenEncryption": {"undecryptable"},
+    "publishLocks": {"stuck"},
+    "generationQueue": {"pending", "due", "failedLast24h"},
+}
 
 
 def iso(value: datetime | None) -> str | None:
@@ -51,9 +86,11 @@ def database_check() -> dict:
     return {"status": PASS, "message": "Database connection successful", "responseTime": _ms(elapsed)}
 
 
-def google_auth_check(*, detailed: bool) -> dict:
-    """Names only for the bearer secret or staff; everybody else gets counts."""
-    if detailed:
+def google_auth_check(*, viewer: Viewer) -> dict:
+    """Counts of every active franchise for everybody; the franchise list (names) for callers who
+    may see details: every franchise for the bearer secret and headquarters (the list alone, which
+    the status is read from), a member's own franchises beside the counts."""
+    if viewer.details and viewer.franchises is None:
         franchises = selectors.franchise_auth_list()
         invalid = sum(1 for f in franchises if f["connected"] and not f["authValid"])
         body: dict = {"franchises": franchises}
@@ -61,6 +98,8 @@ def google_auth_check(*, detailed: bool) -> dict:
         counts = selectors.franchise_auth_counts()
         invalid = counts["authInvalid"]
         body = {"counts": counts}
+        if viewer.details:
+            body["franchises"] = selectors.franchise_auth_list(franchises=viewer.franchises)
     if invalid:
         return {"status": WARN, **body, "message": "Some franchises require re-authorization"}
     return {"status": PASS, **body, "message": "All connected franchises have valid Google authorization"}
@@ -160,21 +199,38 @@ def _guarded(check: Callable[[], dict]) -> dict:
         return {"status": FAIL, "message": f"Check failed ({exc.__class__.__name__})"}
 
 
+def _guarded_viewer(viewer: Callable[[], Viewer]) -> Viewer:
+    try:
+        return viewer()
+    except DatabaseError as exc:
+        logger.error("health: could not tell who is asking: %s", exc)
+        return PUBLIC
+
+
 def _not_checked() -> dict:
     return {"status": FAIL, "message": "Not checked: the database is unreachable"}
 
 
-def health_report(*, can_see_details: Callable[[], bool]) -> tuple[dict, int]:
+def _public(name: str, check: dict) -> dict:
+    """A check as a caller without details sees it: its status, our own message and its counts."""
+    public = {"status": check["status"], "message": check["message"]}
+    if name == "anthropic":
+        public["message"] = ANTHROPIC_PUBLIC_MESSAGES[check["status"]]
+    public.update({key: value for key, value in check.items() if key in PUBLIC_FIELDS.get(name, ())})
+    return public
+
+
+def health_report(*, viewer: Callable[[], Viewer]) -> tuple[dict, int]:
     """The /api/health answer (docs/contract.md) and its HTTP status.
 
-    `can_see_details` is asked only once the database answered, because deciding it may need
-    the session and the user (both in the database).
+    `viewer` is asked only once the database answered, because deciding it may need the session
+    and the user (both in the database); while it is down every caller gets the public answer.
     """
     database = database_check()
     db_ok = database["status"] == PASS
+    seen_by = _guarded_viewer(viewer) if db_ok else PUBLIC
     if db_ok:
-        detailed = can_see_details()
-        google = _guarded(lambda: google_auth_check(detailed=detailed))
+        google = _guarded(lambda: google_auth_check(viewer=seen_by))
         tokens = _guarded(token_encryption_check)
         locks = _guarded(publish_locks_check)
         queue = _guarded(generation_queue_check)
@@ -188,6 +244,8 @@ def health_report(*, can_see_details: Callable[[], bool]) -> tuple[dict, int]:
         "publishLocks": locks,
         "generationQueue": queue,
     }
+    if not seen_by.details:
+        checks = {name: _public(name, check) for name, check in checks.items()}
     if not db_ok:
         status, code = "unhealthy", 503
     elif any(check["status"] != PASS for check in checks.values()):

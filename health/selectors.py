@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, TextField
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -48,10 +48,12 @@ def franchise_auth_counts() -> dict[str, int]:
     return {key: int(value or 0) for key, value in counts.items()}
 
 
-def franchise_auth_list() -> list[dict]:
-    """Every active franchise as {id, name, connected, authValid}, without decrypting any token."""
+def franchise_auth_list(*, franchises: QuerySet[Franchise] | None = None) -> list[dict]:
+    """Every active franchise (of `franchises`, when given) as {id, name, connected, authValid},
+    without decrypting any token."""
     rows = (
-        Franchise.objects.filter(is_active=True)
+        (Franchise.objects.all() if franchises is None else franchises)
+        .filter(is_active=True)
         .annotate(connected=ExpressionWrapper(_CONNECTED, output_field=BooleanField()))
         .order_by("name", "id")
         .values_list("id", "name", "connected", "google_auth_valid")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .models import SUMMARY_MAX_LENGTH, Post
+from .models import SUMMARY_MAX_LENGTH, Post, summary_length
 
 # Fields a patch may update, by the Post fields that feed them.
 UPDATE_MASK_FIELDS = ["summary", "callToAction", "media", "event", "offer", "topicType", "languageCode"]
@@ -24,8 +24,8 @@ def post_problems(post: Post) -> list[str]:
     summary = post.summary or ""
     if not summary.strip():
         problems.append("The post has no text.")
-    if len(summary) > SUMMARY_MAX_LENGTH:
-        problems.append(f"The text is {len(summary):,} characters; Google allows {SUMMARY_MAX_LENGTH:,}.")
+    if (length := summary_length(summary)) > SUMMARY_MAX_LENGTH:
+        problems.append(f"The text is {length:,} characters; Google allows {SUMMARY_MAX_LENGTH:,}.")
     if post.topic_type in (Post.TopicType.EVENT, Post.TopicType.OFFER):
         kind = "An event" if post.topic_type == Post.TopicType.EVENT else "An offer"
         if not post.event_title.strip():

@@ -18,6 +18,21 @@ from gbp_scheduler.times import EARLIEST, LATEST, validate_sane_datetime
 SUMMARY_MAX_LENGTH = 1500  # Google rejects longer summaries.
 
 
+def summary_length(text: str) -> int:
+    """A post text's length as Google counts it against SUMMARY_MAX_LENGTH: in Unicode code points
+    (Python's len), a line break once however the browser sent it.
+
+    Google's APIs define "character" as a Unicode code point and measure and enforce string limits
+    in them, not in UTF-8 bytes or UTF-16 units (AIP-210 "Unicode", Google's API design guidance:
+    https://google.aip.dev/210); the LocalPost summary's 1,500 is such a limit. So an emoji outside
+    the Basic Multilingual Plane is one character (a browser's String.length says 2), and a flag or
+    a family emoji made of several code points is several. The editor's live counter
+    (static/js/app.js) counts the same way, and so does the database's check (LENGTH() counts
+    characters on PostgreSQL and SQLite).
+    """
+    return len(text.replace("\r\n", "\n"))
+
+
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

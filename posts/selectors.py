@@ -100,7 +100,8 @@ def post_events_for_franchise(*, franchise: Franchise) -> QuerySet[PostEvent]:
 
 
 class FranchiseHistory:
-    """A franchise's history: its posts' events and its own (the Google connection), newest
+    """A franchise's history: its posts' events and its own (the Google connection, members and
+    invitations), newest
     first, as one sequence a Paginator can page through. A page reads the newest rows of both
     tables up to its end, and merges them."""
 

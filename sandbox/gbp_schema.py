@@ -157,6 +157,7 @@ def semantic_errors(post: dict[str, Any]) -> list[dict[str, Any]]:
     if topic in (None, "LOCAL_POST_TOPIC_TYPE_UNSPECIFIED"):
         bad("topic_type", "Topic type is required.")
     summary = post.get("summary") or ""
+    # In characters as Google's APIs count them: Unicode code points (Google's AIP-210, "Unicode").
     if len(summary) > SUMMARY_LIMIT:
         bad("summary", f"Summary must be at most {SUMMARY_LIMIT} characters (got {len(summary)}).")
     if topic in ("EVENT", "OFFER"):

@@ -6,23 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from franchises.access import headquarters_required
 from franchises.selectors import franchises_for_user
 from gbp_scheduler.jobs import JOBS, JobBroke, job_get, job_run
 from gbp_scheduler.times import duration_text
 from generation.selectors import TOKEN_FIELDS, generation_costs_by_franchise, generation_costs_by_month
-from health.checks import health_report
+from health.checks import EVERYTHING, health_report
 from health.metrics import publishing_metrics
 
 from ..selectors import posts_stuck_in_publishing_list
@@ -133,25 +132,12 @@ def _ai_costs(*, franchises, since: dt.datetime) -> dict:
     }
 
 
-def superuser_required(view):
-    """Log in first (redirect), then superusers only (403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_superuser:
-            raise PermissionDenied("Only headquarters (superusers) can see the system page.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 @never_cache
-@superuser_required
+@headquarters_required("see the system page")
 @require_GET
 def system_page(request: HttpRequest) -> HttpResponse:
     """The health checks with details, the posts stuck in publishing, and buttons to run a job now."""
-    report, _status = health_report(can_see_details=lambda: True)
+    report, _status = health_report(viewer=lambda: EVERYTHING)
     checks = [{"key": key, "title": CHECK_TITLES.get(key, key), **check} for key, check in report["checks"].items()]
     context = {
         "report": report,
@@ -166,7 +152,7 @@ def system_page(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/system.html", context)
 
 
-@superuser_required
+@headquarters_required("run jobs")
 @require_POST
 def system_job_run(request: HttpRequest, job: str) -> HttpResponse:
     """Run one job now, as the cron endpoint would, and show its JSON summary (or why it broke)."""

@@ -67,3 +67,13 @@ def test_saving_a_franchise_in_the_admin_keeps_its_tokens(admin_client, franchis
     franchise.refresh_from_db()
     assert franchise.name == "Dayton North"
     assert franchise.google_refresh_token == REFRESH
+
+
+def test_invitations_are_listed_read_only_without_their_link_secret(admin_client, franchise):
+    from franchises.services import invitation_send
+
+    invitation = invitation_send(franchise=franchise, email="admin-list@example.com", role="staff", actor=None)
+    listing = admin_client.get(reverse("admin:franchises_invitation_changelist"), {"q": "admin-list@"})
+    assert listing.status_code == 200 and listing.context["cl"].result_count == 1
+    page = admin_client.get(reverse("admin:franchises_invitation_change", args=[invitation.pk]))
+    assert page.status_code == 200 and invitation.nonce not in page.content.decode()

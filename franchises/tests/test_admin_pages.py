@@ -158,46 +158,7 @@ def test_the_members_page_lists_members_with_roles(client, franchise, admin, sta
     assert "(you)" in body
 
 
-@pytest.mark.parametrize("identifier", ["newcomer", "NEWCOMER", "newcomer@example.com", " Newcomer@Example.com "])
-def test_an_admin_adds_an_existing_user_by_username_or_email(client, franchise, admin, identifier):
-    newcomer = make_user(username="newcomer", email="newcomer@example.com")
-    url = reverse("franchises:members", args=[franchise.pk])
-    response = logged_in(client, admin).post(url, {"identifier": identifier, "role": "admin"})
-    assert response.status_code == 302 and response["Location"] == url
-    assert _membership(newcomer, franchise).role == Membership.Role.ADMIN
-    assert "Added newcomer as admin." in client.get(url).content.decode()
-
-
-@pytest.mark.parametrize(
-    ("identifier", "message"),
-    [
-        ("nobody", "No user is called"),
-        ("", "This field is required."),
-    ],
-)
-def test_adding_an_unknown_user_is_refused_inline(client, franchise, admin, identifier, message):
-    url = reverse("franchises:members", args=[franchise.pk])
-    response = logged_in(client, admin).post(url, {"identifier": identifier, "role": "staff"})
-    assert response.status_code == 400
-    assert message in response.content.decode()
-    assert Membership.objects.filter(franchise=franchise).count() == 1
-
-
-def test_adding_by_a_shared_email_asks_for_the_username(client, franchise, admin):
-    make_user(email="twins@example.com")
-    make_user(email="twins@example.com")
-    response = logged_in(client, admin).post(
-        reverse("franchises:members", args=[franchise.pk]), {"identifier": "twins@example.com", "role": "staff"}
-    )
-    assert response.status_code == 400 and "add them by username instead" in response.content.decode()
-
-
-def test_adding_a_member_twice_is_refused(client, franchise, admin, staff):
-    response = logged_in(client, admin).post(
-        reverse("franchises:members", args=[franchise.pk]), {"identifier": staff.username, "role": "admin"}
-    )
-    assert response.status_code == 400 and "already a member" in response.content.decode()
-    assert _membership(staff, franchise).role == Membership.Role.STAFF
+# Inviting people: franchises/tests/test_invitations.py.
 
 
 def test_an_admin_changes_a_role(client, franchise, admin, staff):

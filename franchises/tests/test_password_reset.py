@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from testkit.factories import make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_allowances(empty_cache):
+    """The reset throttle counts in the cache (testkit/fixtures.py empties it), per clock hour: the
+    clock starts just after an hour begins, so a test never straddles two."""
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, 1, tzinfo=dt.UTC)):
+        yield
 
 
 def _user(**fields):
@@ -70,3 +81,64 @@ def test_mismatched_new_passwords_are_refused_inline(client):
     response = client.post(form.redirect_chain[-1][0], {"new_password1": "one-passphrase-1", "new_password2": "two"})
     assert response.status_code == 200
     assert "has-error" in response.content.decode() and 'id="password-set-form"' in response.content.decode()
+
+
+# --- the throttle: no flooding an inbox --------------------------------------------------------
+
+
+def _ask(address: str, email: str):
+    return Client().post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+
+
+def test_one_email_address_gets_a_few_reset_emails_an_hour_and_the_answer_never_changes(settings):
+    settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR = 3
+    _user(username="maria", email="maria@example.com")
+    answers = [_ask(f"198.51.100.{n}", "Maria@Example.com") for n in range(10)]  # ten addresses, one inbox
+    assert len(mail.outbox) == 3
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, reverse("password_reset_done"))}
+    # An address without an account answers exactly the same, before and past its allowance.
+    unknown = [_ask(f"198.51.100.{n}", "nobody@example.com") for n in range(10)]
+    assert {(a.status_code, a["Location"]) for a in unknown} == {(302, reverse("password_reset_done"))}
+    assert len(mail.outbox) == 3
+
+
+def test_one_client_address_may_ask_a_limited_number_of_times_an_hour(settings):
+    settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR = 5
+    for n in range(5):
+        _user(email=f"person{n}@example.com")
+        assert _ask("203.0.113.9", f"person{n}@example.com").status_code == 302
+    refused = _ask("203.0.113.9", "person0@example.com")
+    assert refused.status_code == 429
+    assert 'id="password-reset-throttled"' in refused.content.decode()
+    assert len(mail.outbox) == 5
+    assert _ask("203.0.113.10", "person0@example.com").status_code == 302  # another address is not refused
+
+
+def test_behind_the_proxy_the_throttle_counts_each_client_not_the_proxy(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR = 2
+    _user(email="li@example.com")
+    for n in range(4):  # four clients behind one proxy
+        answer = Client().post(
+            reverse("password_reset"),
+            {"email": "li@example.com"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+        assert answer.status_code == 302
+
+
+def test_a_completed_reset_lifts_a_sign_in_lockout(client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    user = _user(username="maria", email="maria@example.com")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(reverse("login"), {"username": "maria", "password": "wrong"})
+    assert Client().post(reverse("login"), {"username": "maria", "password": "the-old-passphrase-1"}).status_code == 429
+
+    client.post(reverse("password_reset"), {"email": "maria@example.com"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    new = "a-long-new-passphrase-42"
+    client.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+
+    assert Client().post(reverse("login"), {"username": user.username, "password": new}).status_code == 302

@@ -16,10 +16,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ..access import Access, franchise_admin_required, franchise_for_admin, marked
 from ..google import business_profile, connect, mapping
 from ..google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from ..models import Franchise
 from ..selectors import connection_get_for_user, connections_for_user, franchises_administered_by
-from .pages import franchise_for_admin
 
 GOOGLE_ERRORS = (
     business_profile.GbpError,
@@ -28,12 +29,13 @@ GOOGLE_ERRORS = (
     connect.GoogleConnectError,
 )
 MAP_PAGE_SIZE = 25
+GOOGLE = "change its Google connection"
 
 
 @login_required
 @require_POST
-def google_connect(request: HttpRequest, franchise_id) -> HttpResponse:
-    franchise = franchise_for_admin(request, franchise_id)
+@franchise_admin_required(GOOGLE)
+def google_connect(request: HttpRequest, franchise: Franchise) -> HttpResponse:
     return redirect(connect.google_connect_start(session=request.session, franchise=franchise))
 
 
@@ -44,7 +46,11 @@ def google_callback(request: HttpRequest) -> HttpResponse:
         pending = connect.google_connect_pending_pop(session=request.session, state=request.GET.get("state", ""))
     except connect.GoogleConnectStateError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    franchise = franchise_for_admin(request, pending.franchise_id) if pending.franchise_id else None
+    franchise = (
+        franchise_for_admin(user=request.user, franchise_id=pending.franchise_id, what=GOOGLE)
+        if pending.franchise_id
+        else None
+    )
     try:
         connection = connect.google_connect_finish(
             pending=pending,
@@ -72,8 +78,8 @@ def google_callback(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def google_pick_location(request: HttpRequest, franchise_id) -> HttpResponse:
-    franchise = franchise_for_admin(request, franchise_id)
+@franchise_admin_required(GOOGLE)
+def google_pick_location(request: HttpRequest, franchise: Franchise) -> HttpResponse:
     connection = franchise.google_connection
     if connection is None:
         messages.error(request, "Connect the franchise to Google first.")
@@ -98,8 +104,8 @@ def google_pick_location(request: HttpRequest, franchise_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def google_disconnect(request: HttpRequest, franchise_id) -> HttpResponse:
-    franchise = franchise_for_admin(request, franchise_id)
+@franchise_admin_required(GOOGLE)
+def google_disconnect(request: HttpRequest, franchise: Franchise) -> HttpResponse:
     if connect.google_disconnect(franchise=franchise, user=request.user):
         messages.success(request, "Disconnected from Google. Scheduled posts wait until you connect again.")
     else:
@@ -121,6 +127,7 @@ def _may_connect_many(request: HttpRequest) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@marked(Access.FRANCHISE_ADMIN)  # an admin of any franchise: checked in the view
 def google_connections(request: HttpRequest) -> HttpResponse:
     """The Google accounts the user's franchises publish through; POST starts a consent for a
     group (the same account again renews its connection)."""
@@ -133,6 +140,7 @@ def google_connections(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@marked(Access.FRANCHISE_ADMIN)  # checked in the view, after the connection's 404
 def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
     """Map the user's franchises to the connection's locations, a page at a time: automatic
     matches proposed, each confirmed, changed or skipped by the person."""

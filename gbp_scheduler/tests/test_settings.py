@@ -94,3 +94,29 @@ def test_on_vercel_the_deployment_host_names_are_allowed_and_the_cdn_serves_stat
     plain_server = _settings_of("ALLOWED_HOSTS", "MIDDLEWARE", **PRODUCTION, VERCEL_URL="ignored.vercel.app")
     assert plain_server["ALLOWED_HOSTS"] == ["gbp.example.com"]
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in plain_server["MIDDLEWARE"]
+
+
+def test_the_trusted_proxies_are_explicit_with_defaults_for_vercel_and_for_a_plain_server():
+    names = ("TRUSTED_PROXY_COUNT", "SECURE_PROXY_SSL_HEADER")
+    # A plain server answering clients itself: no forwarded header is believed.
+    assert _settings_of(*names, **PRODUCTION) == {"TRUSTED_PROXY_COUNT": 0, "SECURE_PROXY_SSL_HEADER": None}
+    # Vercel's edge: one proxy that sets X-Forwarded-For and X-Forwarded-Proto itself.
+    assert _settings_of(*names, **PRODUCTION, VERCEL="1") == {
+        "TRUSTED_PROXY_COUNT": 1,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+    }
+    # A plain server behind one nginx, said in the environment.
+    behind_nginx = _settings_of(
+        *names, **PRODUCTION, TRUSTED_PROXY_COUNT="1", SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto"
+    )
+    assert behind_nginx == {"TRUSTED_PROXY_COUNT": 1, "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"]}
+    # And Vercel behind yet another proxy, or with the header turned off.
+    assert _settings_of(*names, **PRODUCTION, VERCEL="1", TRUSTED_PROXY_COUNT="2", SECURE_PROXY_SSL_HEADER="") == {
+        "TRUSTED_PROXY_COUNT": 2,
+        "SECURE_PROXY_SSL_HEADER": None,
+    }
+
+
+def test_a_negative_proxy_count_stops_start_up():
+    result = _manage("check", **PRODUCTION, TRUSTED_PROXY_COUNT="-1")
+    assert result.returncode != 0 and "TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr

@@ -1,4 +1,5 @@
-"""Tenant isolation for every URL at once: another franchise's object does not exist for you.
+"""Tenant isolation and roles for every URL at once: another franchise's object does not exist
+for you, and a view for admins or headquarters refuses everybody else.
 
 The URLs come from the project's URL configuration itself (django.urls.get_resolver(), into every
 include), not from a list kept by hand. Each URL naming an object by id (a `<uuid:...>` argument,
@@ -9,6 +10,13 @@ never 200, 302 or 403, which would tell them the object exists. Nothing of the o
 change and nothing may reach Google. The franchise's own admin then sends the same request and
 does not get a 404: the ids were real, so the 404 came from the tenant check. Anonymous visitors
 to the same URLs, and to the others that need a login, are sent to the login page.
+
+Roles come from the views themselves: a view for a franchise's admins or for headquarters carries
+`access` (franchises/access.py puts it there with the decorator that enforces it). Every view
+marked for admins refuses a staff member of the same franchise (403, or 404 where the object is
+only visible to admins); every view marked for headquarters refuses franchise admins and staff
+(403); and every other view with an object id lets the franchise's staff in, so a view cannot
+check a role without saying so where this walk can see it.
 
 A new view with an object id is covered without touching this file. Every URL this test does not
 request is listed in NOT_CHECKED with a comment on how it is scoped instead, and the test fails
@@ -27,14 +35,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
+from django.utils.text import slugify
 
-from franchises.models import Franchise, Membership
+from franchises.access import Access
+from franchises.models import Franchise, FranchiseEvent, Invitation, Membership
+from franchises.services import invitation_send
 from gbp_scheduler.jobs import JOBS
 from posts.models import Post, PostEvent
-from testkit.factories import make_member, make_post
+from testkit.factories import make_member, make_post, make_user
 from testkit.google import franchise_connected_to_sandbox
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]  # allowances count in the cache
 
 
 # --- the URL configuration, walked ------------------------------------------------------------
@@ -47,6 +58,7 @@ class Route:
     route: str  # the full pattern, for messages
     arguments: tuple[str, ...]
     object_ids: tuple[str, ...]  # the arguments that name an object
+    access: Access | None  # who the view is for, from its mark (franchises/access.py); None: any member
 
     def __str__(self) -> str:
         return self.name
@@ -72,7 +84,10 @@ def _routes(resolver: URLResolver | None = None, prefix: str = "", namespace: st
         ids = tuple(
             a for a, converter in arguments.items() if isinstance(converter, UUIDConverter) or a.endswith("_id")
         )
-        yield Route(":".join(part for part in (namespace, name) if part), namespace, route, tuple(arguments), ids)
+        access = getattr(entry.callback, "access", None)
+        yield Route(
+            ":".join(part for part in (namespace, name) if part), namespace, route, tuple(arguments), ids, access
+        )
 
 
 ROUTES = list(_routes())
@@ -95,7 +110,7 @@ OWN_ACCOUNT = Excused(LOGIN, "Django's password change: the signed-in user's own
 YOUR_FRANCHISES = Excused(
     LOGIN, "lists the signed-in user's franchises only (each page's tests: another's rows absent)"
 )
-HEADQUARTERS = Excused(LOGIN, "headquarters (superusers) only: 403 for franchise users")
+HEADQUARTERS = Excused(LOGIN, "headquarters only: 403 for franchise users (checked below, from the views' marks)")
 
 NOT_CHECKED: dict[str, Excused] = {
     # Django's admin site (every URL in the namespace): its own login page, for Django staff; its
@@ -111,9 +126,14 @@ NOT_CHECKED: dict[str, Excused] = {
     "password_change": OWN_ACCOUNT,
     "password_change_done": OWN_ACCOUNT,
     # The JSON API (health/tests/).
-    "health:health": Excused(OPEN, "open; details for Django staff or the CRON_SECRET bearer"),
+    "health:health": Excused(
+        OPEN, "open; details for members (their franchises), headquarters or the bearer (health/tests/)"
+    ),
     "health:live": Excused(OPEN, "open liveness probe, no data"),
-    "health:metrics": Excused(OPEN, "401 anonymous; the user's own franchises, all for Django staff or the bearer"),
+    "health:metrics": Excused(OPEN, "401 anonymous; the user's own franchises, all for headquarters or the bearer"),
+    # The emailed invitation link: the signed, single-use token is the credential, and the page
+    # shows only that invitation (franchises/tests/test_invitations.py).
+    "franchises:invitation_accept": Excused(OPEN, "the signed token in the emailed link is the credential"),
     "dashboard:home": YOUR_FRANCHISES,
     "dashboard:metrics": YOUR_FRANCHISES,
     "posts:list": YOUR_FRANCHISES,
@@ -150,6 +170,16 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
     assert stale == set(), "NOT_CHECKED names URLs that no longer exist"
     # The walk reaches into the includes: a post's, a franchise's and a membership's URLs are there.
     assert {"posts:edit", "franchises:settings", "franchises:member_remove"} <= {r.name for r in CHECKED}
+    # And it reads the marks: the admin pages and headquarters' pages are known from the views.
+    assert {"franchises:settings", "franchises:members", "franchises:invitation_revoke", "posts:history"} <= {
+        r.name for r in ROUTES if r.access == Access.FRANCHISE_ADMIN
+    }
+    assert {"dashboard:system", "dashboard:system_job_run", "posts:announcement_new"} == {
+        r.name for r in ROUTES if r.access == Access.HEADQUARTERS
+    }
+    # A URL said to be headquarters' only is marked so, and the other way round.
+    excused_for_headquarters = {name for name, excused in NOT_CHECKED.items() if excused is HEADQUARTERS}
+    assert excused_for_headquarters == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}
 
 
 # --- two franchises ----------------------------------------------------------------------------
@@ -161,6 +191,7 @@ class Tenant:
     admin: AbstractBaseUser
     staff: AbstractBaseUser
     post: Post
+    invitation: Invitation
 
     @property
     def membership(self) -> Membership:
@@ -174,6 +205,7 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "post_id": lambda tenant: tenant.post.pk,
     "membership_id": lambda tenant: tenant.membership.pk,
     "connection_id": lambda tenant: tenant.franchise.google_connection_id,
+    "invitation_id": lambda tenant: tenant.invitation.pk,
 }
 
 
@@ -186,6 +218,7 @@ def _tenant(sandbox, name: str) -> Tenant:
         post=make_post(
             franchise=franchise, status=Post.Status.FAILED, last_error="Google said no.", source=Post.Source.AI
         ),
+        invitation=invitation_send(franchise=franchise, email=f"new@{slugify(name)}.example", role="staff", actor=None),
     )
 
 
@@ -203,10 +236,10 @@ def mine(sandbox) -> Tenant:
 
 def _what_a_form_might_send(user) -> dict[str, str]:
     """Enough for any of these views to act, were it to skip the tenant check: a role, a text, a
-    time, a location, settings, and the outsider's own name to add to the members."""
+    time, a location, settings, and the outsider's own address to invite."""
     return {
         "role": Membership.Role.ADMIN,
-        "identifier": user.get_username(),
+        "email": f"{user.get_username()}@outsider.example",
         "summary": "Written by someone from another franchise.",
         "step": "schedule",
         "scheduled_at": "2030-01-07T09:00",
@@ -249,6 +282,8 @@ def _everything_of(tenant: Tenant, sandbox) -> dict:
         "posts": list(Post.objects.filter(franchise=franchise).order_by("pk").values()),
         "events": list(PostEvent.objects.filter(franchise=franchise).order_by("pk").values()),
         "members": list(Membership.objects.filter(franchise=franchise).order_by("pk").values()),
+        "invitations": list(Invitation.objects.filter(franchise=franchise).order_by("pk").values()),
+        "history": list(FranchiseEvent.objects.filter(franchise=franchise).order_by("pk").values()),
         "google": google,
     }
 
@@ -300,3 +335,45 @@ def test_anonymous_visitors_are_sent_to_login(route, theirs, sandbox):
         answers[method] = "login" if login else response.status_code
     assert set(answers.values()) <= {"login", 405} and "login" in answers.values(), f"{url}: {answers}"
     assert _everything_of(theirs, sandbox) == before
+
+
+# --- roles inside a franchise, and headquarters' pages -----------------------------------------------
+
+FOR_ADMINS = [route for route in ROUTES if route.access == Access.FRANCHISE_ADMIN]
+FOR_HEADQUARTERS = [route for route in ROUTES if route.access == Access.HEADQUARTERS]
+FOR_MEMBERS = [route for route in CHECKED if route.access is None]
+
+
+@pytest.mark.parametrize("route", FOR_ADMINS, ids=str)
+def test_admin_views_refuse_the_franchises_own_staff(route, theirs, sandbox):
+    """Staff of the same franchise, with that franchise's real ids: 403 (404 where the object is one
+    only admins can see, e.g. a Google connection), never 200 or a redirect, and nothing changes."""
+    url = _url(route, _ids(route, dict.fromkeys(route.object_ids, theirs)))
+    before = _everything_of(theirs, sandbox)
+    answers = {method: _request(theirs.staff, method, url) for method in ("get", "post")}
+    assert set(answers.values()) <= {403, 404, 405} and set(answers.values()) != {405}, f"{url}: {answers}"
+    assert _everything_of(theirs, sandbox) == before
+    # The franchise's admin is let in (for a method the URL takes).
+    admitted = {method: _request(theirs.admin, method, url) for method in ("get",) if answers[method] != 405}
+    assert all(status not in (403, 404) for status in admitted.values()), f"{url}: {admitted} for its admin"
+
+
+@pytest.mark.parametrize("route", FOR_HEADQUARTERS, ids=str)
+def test_headquarters_views_refuse_franchise_users(route, theirs, sandbox):
+    url = _url(route, {})
+    before = _everything_of(theirs, sandbox)
+    for user in (theirs.admin, theirs.staff):
+        answers = {method: _request(user, method, url) for method in ("get", "post")}
+        assert set(answers.values()) <= {403, 405} and 403 in answers.values(), f"{url}: {answers}"
+    assert _everything_of(theirs, sandbox) == before
+    headquarters = make_user(superuser=True)
+    assert _request(headquarters, "get", url) in (200, 405)
+
+
+@pytest.mark.parametrize("route", FOR_MEMBERS, ids=str)
+def test_every_other_view_lets_the_franchises_staff_in(route, theirs, sandbox):
+    """A view without a mark is for every member: their own staff are not refused. (A view that
+    checked a role without a mark would fail here: mark it, so the walks above cover it.)"""
+    url = _url(route, _ids(route, dict.fromkeys(route.object_ids, theirs)))
+    answers = {method: _request(theirs.staff, method, url) for method in ("get", "post")}  # GET first
+    assert not set(answers.values()) & {403, 404}, f"{url}: {answers} for the franchise's own staff"

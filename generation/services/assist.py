@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
-from django.utils import timezone
 
 from franchises.models import Franchise
+from gbp_scheduler.throttle import allowance_take
 from generation import anthropic_client as claude
 from generation import prompt
 from generation.models import GenerationUsage
@@ -88,14 +87,7 @@ def post_text_suggest(*, franchise: Franchise, action: str, text: str, user: Abs
 
 
 def _count_against_hourly_limit(user: AbstractBaseUser) -> None:
-    """A fixed one-hour window per user, in the shared cache (CACHE_URL): each suggestion costs."""
+    """A fixed one-hour window per user: each suggestion costs."""
     limit = settings.GENERATION_ASSIST_PER_USER_PER_HOUR
-    key = f"generation:assist:{user.pk}:{timezone.now():%Y%m%d%H}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        used = 1
-    if used > limit:
+    if not allowance_take(key=f"generation:assist:{user.pk}", limit=limit):
         raise AssistRefused(f"You have asked for {limit} suggestions this hour; try again later.", status=429)

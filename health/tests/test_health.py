@@ -11,11 +11,12 @@ import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from franchises.models import Membership
 from generation.models import GenerationQueue
 from health import checks
 from posts.models import Post
 from testkit.database import database_unreachable
-from testkit.factories import make_franchise, make_post
+from testkit.factories import make_franchise, make_member, make_post, make_user
 from testkit.google import franchise_with_fake_grant
 
 pytestmark = pytest.mark.django_db
@@ -86,24 +87,61 @@ def test_anonymous_callers_get_counts_and_no_franchise_names(client, sandbox):
         assert b"Cincinnati" not in response.content and b"Dayton" not in response.content
 
 
-def test_a_logged_in_user_who_is_not_staff_sees_counts_only(client, sandbox):
+def test_a_signed_in_user_of_no_franchise_sees_counts_only(client, sandbox):
     franchise_with_fake_grant(name="Cincinnati")
-    client.force_login(User.objects.create_user("franchisee"))
+    client.force_login(User.objects.create_user("nobody-yet"))
     assert "franchises" not in client.get("/api/health").json()["checks"]["googleAuth"]
 
 
-def test_staff_sessions_and_the_bearer_secret_see_the_franchise_list(client, sandbox):
+def test_headquarters_and_the_bearer_secret_see_every_franchise(client, sandbox):
     franchise_with_fake_grant(name="Cincinnati")
     assert client.get("/api/health", **BEARER).json()["checks"]["googleAuth"]["franchises"][0]["name"] == "Cincinnati"
-    client.force_login(User.objects.create_user("operator", is_staff=True))
+    client.force_login(make_user(superuser=True))
     assert client.get("/api/health").json()["checks"]["googleAuth"]["franchises"][0]["name"] == "Cincinnati"
+
+
+def test_django_staff_flag_gives_a_franchise_member_only_their_own_franchise(client, sandbox):
+    """is_staff opens Django's admin site; it is not headquarters. (It once listed every franchise.)"""
+    mine = franchise_with_fake_grant(name="Cincinnati")
+    franchise_with_fake_grant(name="Dayton", google_auth_valid=False)
+    client.force_login(make_member(mine, Membership.Role.STAFF, is_staff=True))
+
+    google = client.get("/api/health").json()["checks"]["googleAuth"]
+
+    assert [f["name"] for f in google["franchises"]] == ["Cincinnati"]
+    assert google["counts"] == {"total": 2, "connected": 2, "authInvalid": 1}  # counts are anyone's
+    assert google["status"] == "warn"  # the system's state, whoever asks
+
+
+def test_anonymous_callers_never_read_anthropics_words_or_queue_times(client, sandbox):
+    """Anthropic's error text names key and billing problems: the bearer secret, headquarters or a
+    member's session only. Anonymous callers get statuses and counts."""
+    franchise = franchise_with_fake_grant(name="Cincinnati")
+    sandbox.client.fail("models", status=401)
+    queue_row(franchise, 0, next_attempt_at=timezone.now() - timedelta(minutes=90))
+    make_post(franchise=franchise, status=Post.Status.SCHEDULED, publishing_at=timezone.now() - timedelta(minutes=30))
+
+    anonymous = client.get("/api/health").json()["checks"]
+    detailed = client.get("/api/health", **BEARER).json()["checks"]
+
+    assert detailed["anthropic"]["message"].startswith("Anthropic API check failed: ")
+    assert "ANTHROPIC_API_KEY" in detailed["anthropic"]["message"]
+    assert anonymous["anthropic"]["status"] == "fail"
+    assert anonymous["anthropic"]["message"] == "Anthropic API check failed"
+    assert detailed["generationQueue"]["oldestDueSince"] and detailed["publishLocks"]["oldestLockedAt"]
+    assert set(anonymous["generationQueue"]) == {"status", "message", "pending", "due", "failedLast24h"}
+    assert set(anonymous["publishLocks"]) == {"status", "message", "stuck"}
+    assert anonymous["generationQueue"]["due"] == 1 and anonymous["publishLocks"]["stuck"] == 1
+    member = make_member(franchise, Membership.Role.STAFF)
+    client.force_login(member)
+    assert client.get("/api/health").json()["checks"]["anthropic"] == detailed["anthropic"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_health_answers_503_json_when_the_database_is_unreachable(client, sandbox):
     franchise_with_fake_grant(name="Cincinnati")
-    # A staff session cookie must not make the view (or a middleware) reach for the database.
-    client.force_login(User.objects.create_user("operator", is_staff=True))
+    # A headquarters session cookie must not make the view (or a middleware) reach for the database.
+    client.force_login(make_user(superuser=True))
 
     with database_unreachable():
         response = client.get("/api/health")
@@ -154,7 +192,7 @@ def test_concurrent_polls_with_an_empty_cache_make_one_anthropic_call(sandbox):
 
 def test_an_anthropic_failure_degrades_but_still_answers_200(client, sandbox):
     sandbox.client.fail("models", status=401)
-    response = client.get("/api/health")
+    response = client.get("/api/health", **BEARER)
 
     assert response.status_code == 200
     body = response.json()
@@ -162,7 +200,7 @@ def test_an_anthropic_failure_degrades_but_still_answers_200(client, sandbox):
     assert body["checks"]["anthropic"]["status"] == "fail"
     assert "ANTHROPIC_API_KEY" in body["checks"]["anthropic"]["message"]
     # Cached like a success: the next poll does not ask again.
-    client.get("/api/health")
+    assert client.get("/api/health").json()["status"] == "degraded"
     assert sandbox.client.calls("models") == 1
 
 

@@ -182,17 +182,27 @@ def test_a_franchise_user_sees_only_their_franchises(client, data):
     assert body["overall"]["published"] == 5
 
 
-def test_staff_and_the_bearer_secret_see_every_franchise(client, data):
+def test_headquarters_and_the_bearer_secret_see_every_franchise(client, data):
     with time_machine.travel(NOW, tick=False):
         bearer = client.get("/api/metrics?days=30", HTTP_AUTHORIZATION="Bearer test-cron-secret").json()
-        client.force_login(User.objects.create_user("operator", is_staff=True))
-        staff = client.get("/api/metrics?days=30").json()
+        client.force_login(User.objects.create_superuser("operator", email=""))
+        headquarters = client.get("/api/metrics?days=30").json()
     assert [row["name"] for row in bearer["franchises"]] == ["A", "B", "C"]
-    assert staff == bearer
+    assert headquarters == bearer
     assert "no-store" in client.get("/api/metrics")["Cache-Control"]
+
+
+def test_django_staff_flag_gives_a_franchise_member_only_their_own_franchises(client, data):
+    """is_staff opens Django's admin site; it is not headquarters. (It once showed every franchise.)"""
+    user = User.objects.create_user("staff-of-a", is_staff=True)
+    Membership.objects.create(user=user, franchise=data[0], role=Membership.Role.STAFF)
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        body = client.get("/api/metrics?days=30").json()
+    assert [row["name"] for row in body["franchises"]] == ["A"]
 
 
 @pytest.mark.parametrize("days", ["0", "366", "seven", "-1"])
 def test_a_bad_window_is_refused(client, days):
-    client.force_login(User.objects.create_user("operator", is_staff=True))
+    client.force_login(User.objects.create_user("operator"))
     assert client.get(f"/api/metrics?days={days}").status_code == 400

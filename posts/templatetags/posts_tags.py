@@ -8,6 +8,8 @@ import zoneinfo
 from django import template
 from django.utils.html import format_html
 
+from ..models import SUMMARY_MAX_LENGTH, summary_length
+
 register = template.Library()
 
 
@@ -26,8 +28,14 @@ def local_time(value: dt.datetime | None, zone: str, fmt: str = "%a %-d %b %Y, %
 
 
 @register.filter
-def char_count(value: str | None, limit: int = 1500) -> str:
-    """The editor's counter as the page first shows it (static/js/app.js keeps it live)."""
-    length = len(value or "")
+def char_count(value: str | None, limit: int = SUMMARY_MAX_LENGTH) -> str:
+    """The editor's counter as the page first shows it (static/js/app.js keeps it live, counting
+    the same way: summary_length)."""
+    length = summary_length(value or "")
     text = f"{length:,} / {limit:,} characters"
     return f"{text} — {length - limit:,} too many" if length > limit else text
+
+
+@register.filter
+def over_summary_limit(value: str | None) -> bool:
+    return summary_length(value or "") > SUMMARY_MAX_LENGTH

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from franchises.models import Membership
@@ -131,9 +133,51 @@ def test_a_text_over_1500_characters_is_refused_and_previewed_as_typed(client, f
     assert "Ensure this value has at most 1500 characters (it has 1501)." in response.content.decode()
     assert "1,501 / 1,500 characters" in response.content.decode()
     assert not Post.objects.exists()
-    preview = client.post(reverse("posts:preview", args=[franchise.pk]), _data(summary="y" * 1501))
-    assert "y" * 1501 in preview.content.decode()
-    assert "Google allows 1,500" in preview.content.decode()
+    preview = client.post(reverse("posts:preview", args=[franchise.pk]), _data(summary="y" * 1501)).content.decode()
+    assert "The text is 1,501 characters; Google allows 1,500." in preview
+    assert 'id="preview-text">' + "y" * 1500 + "…<" in preview  # shown up to the limit, never more
+
+
+def test_the_preview_refuses_a_huge_body_instead_of_sending_it_back(client, franchise, staff):
+    """A 2 MB text once came back whole, on every key press."""
+    response = client.post(reverse("posts:preview", args=[franchise.pk]), _data(summary="z" * 2_000_000))
+    assert response.status_code == 413
+    assert len(response.content) < 500 and b"zzz" not in response.content
+    assert b'id="body-too-large"' in response.content
+
+
+# Emoji outside the Basic Multilingual Plane: one character (code point) each for Google, two
+# UTF-16 units each for a browser's String.length.
+EMOJI = "\N{CROISSANT}"
+
+
+def test_google_counts_code_points_so_1500_emoji_fit_and_1501_do_not(client, sandbox, staff):
+    franchise = franchise_connected_to_sandbox(sandbox, name="Emoji Bakery")
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
+    at_limit, over = EMOJI * 1500, EMOJI * 1501
+
+    saved = client.post(reverse("posts:new", args=[franchise.pk]), _data(summary=at_limit, intent="draft"))
+    assert saved.status_code == 302
+    post = Post.objects.get(summary=at_limit)
+    assert post_publish_now(post=post).outcome == "published"  # Google (the sandbox) takes it too
+    assert google_posts(sandbox, franchise)[0]["summary"] == at_limit
+
+    refused = client.post(reverse("posts:new", args=[franchise.pk]), _data(summary=over, intent="draft"))
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "(it has 1501)" in body and "1,501 / 1,500 characters — 1 too many" in body
+    preview = client.post(reverse("posts:preview", args=[franchise.pk]), _data(summary=over)).content.decode()
+    assert "The text is 1,501 characters" in preview
+
+
+def test_the_counter_as_first_shown_counts_like_the_server(client, franchise, staff):
+    """The page's first count (before app.js takes over) and the server's check agree: an emoji is
+    one, a line break sent as CR LF is one."""
+    text = EMOJI * 1498 + "\r\n" + "a"  # 1,500 characters
+    response = client.post(reverse("posts:new", args=[franchise.pk]), _data(summary=text, intent="draft"))
+    assert response.status_code == 302
+    page = client.get(reverse("posts:edit", args=[Post.objects.get().pk])).content.decode()
+    assert '<p class="char-count" id="char-count"' in page and "1,500 / 1,500 characters<" in page
 
 
 def test_the_preview_looks_like_the_post_on_google(client, franchise, staff):
@@ -233,3 +277,23 @@ def test_a_published_post_must_stay_publishable(client, sandbox, staff):
     assert response.status_code == 200
     assert response.context["form"].errors["cta_url"] == ["The button needs a link."]
     assert sandbox.client.calls("posts.patch") == 0
+
+
+def test_every_htmx_endpoint_bounds_the_body_it_takes(client, franchise, staff, settings):
+    """Each URL a page posts to with htmx (as a person types, or clicks AI help) answers an oversized
+    body with 413 before parsing it (gbp_scheduler.http.body_limit marks the view)."""
+    templates = Path(settings.BASE_DIR) / "templates"
+    with_htmx = {
+        str(path.relative_to(templates)) for path in templates.rglob("*.html") if "hx-post" in path.read_text()
+    }
+    # The pages below render all of these; a new htmx template must be rendered here too.
+    assert with_htmx == {"posts/post_form.html", "generation/_assist.html"}
+
+    settings.ANTHROPIC_API_KEY = "sk-test"  # the AI help buttons show
+    post = make_post(franchise=franchise)
+    pages = [reverse("posts:new", args=[franchise.pk]), reverse("posts:edit", args=[post.pk])]
+    endpoints = {url for page in pages for url in re.findall(r'hx-post="([^"]+)"', client.get(page).content.decode())}
+    assert len(endpoints) == 3  # the preview, AI help for a new post and for a saved one
+    for url in endpoints:
+        assert getattr(resolve(url).func, "max_body_bytes", None), f"{url} takes a body of any size"
+        assert client.post(url, {"summary": "x" * 100_000}).status_code == 413

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+
+from franchises.access import headquarters_required
 
 from ..forms import AnnouncementForm
 from ..services import announcement_preview, announcement_schedule
 from ._common import ACTION_ERRORS
 
 
-@login_required
+@headquarters_required("post to many franchises at once")
 @require_http_methods(["GET", "POST"])
 def announcement_new(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST with step=preview: every franchise's filled-in post. POST with
     step=schedule: create them (the form is posted again from the preview page's hidden copy)."""
-    if not request.user.is_superuser:
-        raise PermissionDenied("Only headquarters can post to many franchises at once.")
     form = AnnouncementForm(request.POST or None)
     rows = None
     if request.method == "POST" and form.is_valid():

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from franchises.selectors import franchise_get_for_user
+from gbp_scheduler.http import body_limit
 
 from ..forms import PostForm
 from ..gbp_mapping import post_problems
-from ..models import Post
+from ..models import SUMMARY_MAX_LENGTH, Post, summary_length
 from ..selectors import post_get_for_user
 from ..services import PostActionError, PostChangedError, post_check_editable, post_create, post_schedule, post_update
 from ._common import ACTION_ERRORS, render_in_zone
@@ -108,6 +109,7 @@ def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool)
 
 @login_required
 @require_POST
+@body_limit()
 def post_preview(request: HttpRequest, franchise_id) -> HttpResponse:
     """The preview card for the editor's current content (htmx swaps it in as the person types)."""
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
@@ -118,7 +120,11 @@ def post_preview(request: HttpRequest, franchise_id) -> HttpResponse:
 
 
 def _preview(form: PostForm, franchise, post: Post | None = None) -> dict:
-    """What the preview card shows: the form's content once typed, else the saved post."""
+    """What the preview card shows: the form's content once typed, else the saved post. A text over
+    Google's limit is shown up to the limit (the problems say by how much it is over): the preview
+    never sends back more than a post can hold."""
     shown = form.unsaved_post() if form.is_bound else post or Post(franchise=franchise, summary="")
     problems = post_problems(shown) if (shown.summary or form.is_bound) else []
+    if shown.summary and summary_length(shown.summary) > SUMMARY_MAX_LENGTH:
+        shown.summary = shown.summary.replace("\r\n", "\n")[:SUMMARY_MAX_LENGTH] + "…"
     return {"preview": shown, "preview_problems": problems}

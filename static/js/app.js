@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // A post text's length as Google counts it: Unicode code points, a line break once. The same
+  // count as the server's (posts/models.py: summary_length, where the source is cited). Not
+  // String.length, which counts UTF-16 units: an emoji would count twice.
+  function summaryLength(text) {
+    return Array.from(text.replace(/\r\n/g, "\n")).length; // Array.from splits by code point
+  }
+
   // Live character count for the post text (Google allows 1,500 characters).
   function setUpCharCount() {
     var summary = document.getElementById("summary");
@@ -9,7 +16,7 @@
     if (!summary || !counter) return;
     var limit = parseInt(counter.getAttribute("data-limit") || "1500", 10);
     function update() {
-      var length = summary.value.length;
+      var length = summaryLength(summary.value);
       counter.textContent = length.toLocaleString("en") + " / " + limit.toLocaleString("en") + " characters" +
         (length > limit ? " — " + (length - limit).toLocaleString("en") + " too many" : "");
       counter.classList.toggle("over", length > limit);
@@ -61,10 +68,15 @@
       }
       document.getElementById("ai-suggestion").replaceChildren();
     });
-    // htmx swaps only 2xx answers by default; a refusal (busy, too long, limit reached) comes
-    // back 4xx/5xx with a message to show in the same place.
+  }
+
+  // htmx swaps only 2xx answers by default; a refusal of the AI help (busy, too long, limit
+  // reached) or of the preview (too much to send) comes back 4xx/5xx with a message to show in
+  // the same place.
+  function setUpRefusalSwaps() {
     document.body.addEventListener("htmx:beforeSwap", function (event) {
-      if (event.detail.target && event.detail.target.id === "ai-suggestion" && event.detail.xhr.status >= 400) {
+      var target = event.detail.target && event.detail.target.id;
+      if ((target === "ai-suggestion" || target === "preview") && event.detail.xhr.status >= 400) {
         event.detail.shouldSwap = true;
         event.detail.isError = false;
       }
@@ -76,5 +88,6 @@
     setUpTopicFields();
     setUpCallToAction();
     setUpAiAssist();
+    setUpRefusalSwaps();
   });
 })();

@@ -1,0 +1,64 @@
+"""Signing in and resetting a password: Django's own views, with the two guards an attacker meets.
+
+- Failed sign-ins lock out a username from one address only (django-axes, keyed on both, with the
+  address from `gbp_scheduler.http.client_ip`): a stranger elsewhere cannot lock the real user out.
+  `login_locked_out` is the page the locked-out pair gets.
+- Reset emails are throttled per address and per email address (PASSWORD_RESET_PER_*_PER_HOUR),
+  so the form cannot flood someone's inbox. Past the per-email allowance the answer is the same
+  "check your email" as always: nothing tells a stranger whether the address has an account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+
+from gbp_scheduler.http import client_ip
+from gbp_scheduler.throttle import allowance_take
+from gbp_scheduler.times import human_duration
+
+
+def _digest(value: str) -> str:
+    """A cache-key-safe stand-in for an address or an email (and no email kept in the cache)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out username and address (AXES_LOCKOUT_CALLABLE)."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    context = {
+        "username": username,
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "pause": human_duration(settings.AXES_COOLOFF_TIME * 3600),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        address = client_ip(self.request)
+        if not allowance_take(
+            key=f"password-reset:address:{_digest(address)}", limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR
+        ):
+            return render(self.request, "registration/password_reset_throttled.html", status=429)
+        email = form.cleaned_data["email"].strip().lower()
+        if not allowance_take(
+            key=f"password-reset:email:{_digest(email)}", limit=settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR
+        ):
+            return HttpResponseRedirect(self.get_success_url())  # as if sent: see the module's docstring
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The emailed link proves the account's owner is asking: lift any sign-in lockout of the
+        # username, from every address, so they can sign in with the new password at once.
+        from axes.utils import reset
+
+        reset(username=self.user.get_username())
+        return response
