@@ -10,13 +10,16 @@ from .editing import (
     post_create,
     post_delete,
     post_duplicate,
+    post_google_notice_dismiss,
     post_publish_now,
     post_reject,
+    post_republish,
     post_retry,
     post_schedule,
     post_unschedule,
     post_update,
 )
+from .google_sync import google_posts_sync
 from .history import post_event_record
 from .publishing import Result, post_claim, post_publish, posts_publish_due
 
@@ -29,15 +32,18 @@ __all__ = [
     "announcement_schedule",
     "announcement_text",
     "announcement_time",
+    "google_posts_sync",
     "post_check_editable",
     "post_claim",
     "post_create",
     "post_delete",
     "post_duplicate",
     "post_event_record",
+    "post_google_notice_dismiss",
     "post_publish",
     "post_publish_now",
     "post_reject",
+    "post_republish",
     "post_retry",
     "post_schedule",
     "post_unschedule",
