@@ -21,6 +21,9 @@ urlpatterns = [
     path("posts/<uuid:post_id>/retry/", actions.post_retry_view, name="retry"),
     path("posts/<uuid:post_id>/duplicate/", actions.post_duplicate_view, name="duplicate"),
     path("posts/<uuid:post_id>/delete/", actions.post_delete_view, name="delete"),
+    # A post Google rejected or removed: put it back (after confirming), or dismiss the notice.
+    path("posts/<uuid:post_id>/republish/", actions.post_republish_view, name="republish"),
+    path("posts/<uuid:post_id>/dismiss-google-notice/", actions.post_dismiss_notice_view, name="dismiss_notice"),
     path("posts/<uuid:post_id>/reject/", drafts.draft_reject, name="reject"),
     # Headquarters announcements, history.
     path("announcements/new/", announcements.announcement_new, name="announcement_new"),

@@ -31,3 +31,19 @@ def char_count(value: str | None, limit: int = 1500) -> str:
     length = len(value or "")
     text = f"{length:,} / {limit:,} characters"
     return f"{text} — {length - limit:,} too many" if length > limit else text
+
+
+@register.filter
+def google_meaning(state: str) -> str:
+    """What it means that Google rejected or removed a post (blank for other states)."""
+    from ..services.google_notices import MEANING
+
+    return MEANING.get(state, "")
+
+
+@register.filter
+def google_todo(state: str) -> str:
+    """What to do about a post Google rejected or removed."""
+    from ..services.google_notices import WHAT_TO_DO
+
+    return WHAT_TO_DO.get(state, "")

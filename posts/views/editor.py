@@ -90,7 +90,10 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
             at = form.cleaned_data.get("scheduled_at")
             if intent == "schedule" and (post.status != Post.Status.SCHEDULED or at != post.scheduled_at):
                 return _schedule_after_save(request, post, at, created=False)
-            messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
+            if post.google_problem:
+                messages.success(request, "Changes saved here. Republish the post to put them on Google.")
+            else:
+                messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
             return redirect("posts:detail", post_id=post.pk)
     context = {"form": form, "post": post, "conflict": conflict, **_preview(form, franchise, post)}
     return render_in_zone(request, franchise, "posts/post_form.html", context, status=409 if conflict else 200)
