@@ -263,3 +263,29 @@ class PostEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor or 'the system'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PostPhoto(models.Model):
+    """A photo uploaded for posts: the file in the storage (a bucket, or MEDIA_ROOT) and its public
+    URL, which becomes a post's `media_url` (Google fetches the photo from there). Deleted, file
+    and all, with the last post that uses it (posts/services/photos.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(max_length=300)  # the name in the storage
+    url = models.URLField(max_length=1000, db_index=True)  # public, as given to Google
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "post_photos"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file.name} ({self.width}x{self.height})"

@@ -21,10 +21,12 @@ from .editing import (
 )
 from .google_sync import google_posts_sync
 from .history import post_event_record
+from .photos import PhotoRefused, post_photo_store
 from .publishing import Result, post_claim, post_publish, posts_publish_due
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "PhotoRefused",
     "PostActionError",
     "PostChangedError",
     "Result",
@@ -40,6 +42,7 @@ __all__ = [
     "post_duplicate",
     "post_event_record",
     "post_google_notice_dismiss",
+    "post_photo_store",
     "post_publish",
     "post_publish_now",
     "post_reject",

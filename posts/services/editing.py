@@ -44,6 +44,7 @@ from .google_notices import post_google_problem_record
 from .google_upkeep import google_deletion_try
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, lock_free, post_lock_release, post_lock_take, post_write_fenced
+from .photos import post_photo_release
 from .publishing import Result, post_publish
 
 EDITABLE_FIELDS = [
@@ -155,6 +156,7 @@ def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: in
     version = post.version if version is None else version
     edited = Post.objects.select_related("franchise").get(pk=post.pk) if post.pk else post
     changed = sorted(name for name, value in fields.items() if getattr(edited, name) != value)
+    old_media_url = edited.media_url
     for name, value in fields.items():
         setattr(edited, name, value)
     edited.full_clean()
@@ -185,6 +187,8 @@ def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: in
     if changed:
         names = ", ".join(Post._meta.get_field(name).verbose_name for name in changed)
         post_event_record(post=edited, action=PostEvent.Action.EDITED, user=user, detail=f"Changed: {names}.{google}")
+    if "media_url" in changed:
+        post_photo_release(url=old_media_url)  # an uploaded photo nothing uses any more
     return Post.objects.select_related("franchise").get(pk=post.pk)
 
 
@@ -429,6 +433,7 @@ def post_delete(
                 sent_at=None if row.google_post_name else row.google_create_sent_at,
             )
         row.delete()
+    post_photo_release(url=row.media_url)  # the stored photo goes with its last post
     done = deletion is None or _google_deletion_now(deletion)
     if action == PostEvent.Action.REJECTED:
         reason = " ".join(reason.split())[:REJECTION_REASON_MAX_LENGTH]
