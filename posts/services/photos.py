@@ -74,8 +74,6 @@ def photo_check(*, upload, name: str = "") -> PhotoFacts:
             f"The file is {_megabytes(size)}; Google takes photos up to 5 MB. Save a smaller copy (most phones "
             "and photo editors can export a medium size) and choose that."
         )
-    if size < MIN_BYTES:
-        raise PhotoRefused(f"The file is only {size / 1024:.1f} KB; Google needs a photo of at least 10 KB.")
     from PIL import Image, UnidentifiedImageError  # the editor's upload needs it; nothing else loads it
 
     upload.seek(0)
@@ -104,6 +102,8 @@ def photo_check(*, upload, name: str = "") -> PhotoFacts:
             f"The photo is {width} x {height} pixels; Google needs at least {MIN_SIDE} x {MIN_SIDE} "
             f"({RECOMMENDED_SIDE} x {RECOMMENDED_SIDE} or more looks best)."
         )
+    if size < MIN_BYTES:
+        raise PhotoRefused(f"The file is only {size / 1024:.1f} KB; Google needs a photo of at least 10 KB.")
     extension, content_type = FORMATS[kind]
     return PhotoFacts(kind, extension, content_type, width, height, size)
 

@@ -61,7 +61,7 @@
           }
           urlField.value = answer.body.url;
           urlField.dispatchEvent(new Event("change", { bubbles: true }));  // the preview follows
-          say("Uploaded (" + answer.body.width + "×" + answer.body.height + " pixels): it is the post's photo now.", "done");
+          say("Uploaded (" + answer.body.width + " x " + answer.body.height + " pixels): it is the post's photo now.", "done");
         })
         .catch(function () {
           say("Not uploaded: the connection failed; try again.", "error");
