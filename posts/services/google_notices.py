@@ -73,7 +73,7 @@ def _admins_email(*, post: Post, state: str) -> None:
         )
     )
     if not emails:
-        logger.warning("Post %s of %s is %s on Google; no admin of it has an email", post.pk, franchise, state)
+        logger.info("Post %s of %s is %s on Google; no admin of it has an email", post.pk, franchise, state)
         return
     subject = (
         f"Google rejected a post of {franchise.name}"

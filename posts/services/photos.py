@@ -42,6 +42,9 @@ RECOMMENDED_SIDE = 720
 # More pixels than this is no photo a phone or camera takes; Pillow refuses to decode it anyway
 # (its guard against decompression bombs).
 MAX_PIXELS = 90_000_000
+# Vercel refuses a request body over 4.5 MB before it reaches the app (413): there a photo must
+# leave room for the rest of the upload's request.
+VERCEL_MAX_BYTES = 4_400_000
 FOLDER = "post-photos"
 UNUSED_AFTER = dt.timedelta(days=1)
 UNUSED_SWEEP = 20  # unused photos deleted per upload, at most
@@ -65,10 +68,20 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def upload_max_bytes() -> int:
+    """The largest photo this site takes: Google's 5 MB, less on Vercel (its request limit)."""
+    return min(MAX_BYTES, VERCEL_MAX_BYTES) if settings.ON_VERCEL else MAX_BYTES
+
+
 def photo_check(*, upload, name: str = "") -> PhotoFacts:
     """Check an uploaded file against Google's rules for a photo; PhotoRefused says what is wrong.
     `name` is the file's name on the person's device, for the message."""
     size = upload.size
+    if MAX_BYTES >= size > upload_max_bytes():
+        raise PhotoRefused(
+            f"The file is {_megabytes(size)}; this site takes photos up to {_megabytes(upload_max_bytes())} "
+            "(Google's own limit is 5 MB). Save a smaller copy and choose that."
+        )
     if size > MAX_BYTES:
         raise PhotoRefused(
             f"The file is {_megabytes(size)}; Google takes photos up to 5 MB. Save a smaller copy (most phones "

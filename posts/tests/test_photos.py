@@ -19,7 +19,7 @@ from posts.services import post_delete, post_duplicate, post_update, posts_publi
 from posts.services.photos import post_photo_store
 from testkit.factories import make_franchise, make_member, make_post
 from testkit.google import franchise_connected_to_sandbox
-from testkit.photos import photo_upload
+from testkit.photos import photo_bytes, photo_upload
 from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,20 @@ def test_the_stored_photo_is_public_for_google_and_nothing_else_is_served(client
     (local_photo_storage / "notes.txt").write_text("private")
     assert client.get("/media/notes.txt").status_code == 404
     assert client.get("/media/post-photos/../notes.txt").status_code == 404
+
+
+def test_on_vercel_a_photo_over_its_request_limit_is_refused_before_google_would(
+    client, franchise, staff, settings, local_photo_storage
+):
+    settings.ON_VERCEL = True  # Vercel answers 413 to a request body over 4.5 MB
+    big = SimpleUploadedFile("big.jpg", photo_bytes("JPEG", (800, 600)) + os.urandom(4_500_000))
+
+    answer = upload(client, franchise, big)
+
+    assert answer.status_code == 400
+    assert "this site takes photos up to 4.2 MB (Google's own limit is 5 MB)" in answer.json()["error"]
+    page = client.get(reverse("posts:new", args=[franchise.pk])).content.decode()
+    assert 'data-max-bytes="4400000"' in page
 
 
 def test_uploads_need_a_bucket_where_the_file_system_is_not_kept(client, franchise, staff, settings):

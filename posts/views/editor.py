@@ -26,7 +26,7 @@ from ..services import (
     post_schedule,
     post_update,
 )
-from ..services.photos import MAX_BYTES
+from ..services.photos import upload_max_bytes
 from ._common import ACTION_ERRORS, render_in_zone
 
 INTENTS = {"draft", "schedule", "preview"}
@@ -166,5 +166,5 @@ def _preview(form: PostForm, franchise, post: Post | None = None) -> dict:
         "preview": shown,
         "preview_problems": problems,
         "photo_uploads": settings.PHOTO_UPLOADS_ENABLED,
-        "photo_max_bytes": MAX_BYTES,
+        "photo_max_bytes": upload_max_bytes(),
     }

@@ -40,7 +40,10 @@
       if (!file) return;
       input.value = "";  // uploaded now: the form must not send it again
       if (file.size > maxBytes) {
-        say("Not uploaded: the file is " + megabytes(file.size) + "; Google takes photos up to 5 MB. " +
+        var limit = maxBytes >= 5 * 1024 * 1024
+          ? "Google takes photos up to 5 MB"
+          : "this site takes photos up to " + megabytes(maxBytes) + " (Google's own limit is 5 MB)";
+        say("Not uploaded: the file is " + megabytes(file.size) + "; " + limit + ". " +
             "Save a smaller copy (most phones and photo editors can export a medium size) and choose that.", "error");
         return;
       }
