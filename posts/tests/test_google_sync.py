@@ -23,6 +23,7 @@ from testkit.google import (
     franchises_connected_to_sandbox_bulk,
     posts_due_bulk,
 )
+from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +187,9 @@ def test_a_location_that_is_gone_fails_alone_with_the_reason_and_the_run_goes_on
     franchise.refresh_from_db()
     assert counts["failed"] == 1 and counts["locations_synced"] == 1
     assert "disabled" in franchise.google_posts_sync_error
+    admin = make_member(franchise, Membership.Role.ADMIN)
+    page = logged_in(Client(), admin).get(f"/franchises/{franchise.pk}/").content.decode()
+    assert 'id="google-posts-sync-error"' in page and "disabled" in page
 
 
 def test_a_location_whose_google_access_was_revoked_is_skipped_until_it_reconnects(sandbox, franchise):
