@@ -45,6 +45,7 @@ RUNS = {
     ],
     "announcement": ["announcement.py", "--franchises", "1000", "--latency-ms", "1500", "--quota", "300"],
     "generation": ["generation.py"],
+    "google sync": ["google_sync.py", "--locations", "300", "--quota", "300", "--budget", "60"],
     "health": ["health.py"],
     "dashboard": ["dashboard.py"],
     "coldstart": ["coldstart.py", "--runs", "7"],
@@ -52,6 +53,7 @@ RUNS = {
 QUICK = {
     "publish": ["publish.py", "--posts", "100", "--franchises", "10", "--concurrency", "4", "--quota", "6000"],
     "generation": ["generation.py", "--franchises", "100", "--rows", "20", "--latency-ms", "200", "--concurrency", "4"],
+    "google sync": ["google_sync.py", "--locations", "60", "--quota", "1200", "--budget", "2"],
     "health": ["health.py", "--polls", "100", "--franchises", "50"],
     "dashboard": ["dashboard.py", "--franchises", "10", "--posts", "500", "--requests", "5"],
     "coldstart": ["coldstart.py", "--runs", "2"],

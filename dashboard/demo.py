@@ -3,9 +3,10 @@
 Logins for each kind of user; a group of twelve franchises, eleven of them connected through
 headquarters' one Google account at the local sandbox (which manages a few dozen locations, some
 not mapped yet, for trying connect-many) and Columbus through its owner's account, whose grant
-was revoked so the reconnect warning shows; posts in every state; a filled generation queue. The
-crons that `make run` starts then publish the due posts and write the AI drafts, so the first
-minute of a demo shows the whole flow moving.
+was revoked so the reconnect warning shows; posts in every state, among them one Google's review
+rejected (published, rejected at the sandbox, noticed by the sync job); a filled generation
+queue. The crons that `make run` starts then publish the due posts and write the AI drafts, so
+the first minute of a demo shows the whole flow moving.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from franchises.services import franchise_create, membership_set
 from gbp_scheduler.jobs import TimeBudget
 from generation.services.fill import generation_queue_fill
 from posts.models import Post
+from posts.services import google_posts_sync, post_publish
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,9 @@ GROUP = ["Akron", "Toledo", "Canton", "Youngstown", "Mansfield", "Springfield", 
 UNMAPPED = ["Athens", "Sandusky", "Findlay", "Newark", "Lancaster", "Delaware", "Wooster", "Chillicothe"]
 BRAND = "Buckeye Lawn & Garden"
 REVOKED = "Columbus"
+# Its post that Google's review rejects (promises Google's content policies do not allow).
+REJECTED_IN = "Cincinnati"
+REJECTED_TEXT = "{name}: the greenest lawn in Ohio in 7 days, guaranteed, or we pay you double!"
 HQ_GOOGLE_ACCOUNT = "hq@buckeye-lawn.example"
 COLUMBUS_GOOGLE_ACCOUNT = "owner@columbus-lawn.example"
 
@@ -163,6 +168,24 @@ def _posts(franchise: Franchise, user) -> None:
     )
 
 
+def _rejected_post(sandbox, franchise: Franchise, user) -> None:
+    """A post published the usual way, then rejected by Google's review (the sandbox's control
+    API), then noticed by a run of the sync job: its notice shows on the home card and the post."""
+    post = Post.objects.create(
+        franchise=franchise,
+        created_by=user,
+        status=Post.Status.SCHEDULED,
+        scheduled_at=timezone.now(),
+        summary=REJECTED_TEXT.format(name=franchise.name),
+    )
+    if post_publish(post=post).outcome != "published":
+        logger.warning("The demo's rejected post could not be published; it stays scheduled.")
+        return
+    post.refresh_from_db()
+    sandbox.reject_post(post.google_post_name)
+    google_posts_sync(budget=TimeBudget(seconds=60))
+
+
 @transaction.atomic
 def demo_data_ensure() -> DemoLogin:
     """Create the demo logins, franchises, posts and queue once; later runs keep what is there."""
@@ -202,6 +225,9 @@ def demo_data_ensure() -> DemoLogin:
             _posts(franchise, users[DEMO_USERNAME])
     if sandbox is None:
         logger.warning("No sandbox at GOOGLE_API_BASE_URL: demo franchises are left unconnected.")
+    else:
+        rejected_in = Franchise.objects.get(name=REJECTED_IN)
+        transaction.on_commit(lambda: _rejected_post(sandbox, rejected_in, users[DEMO_USERNAME]))
 
     transaction.on_commit(lambda: generation_queue_fill(budget=TimeBudget(seconds=60)))
     return DemoLogin(DEMO_USERNAME, DEMO_PASSWORD, created=True)

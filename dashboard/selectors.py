@@ -28,10 +28,11 @@ from django.utils import timezone
 
 from franchises.models import CONNECTED, NEEDS_RECONNECT, Franchise, Membership
 from franchises.selectors import franchises_for_user, user_is_headquarters
-from posts.models import Post
+from posts.models import GOOGLE_NOTICE_OPEN, Post
 
 HOME_UPCOMING = 3
 HOME_FAILURES = 3
+HOME_GOOGLE_NOTICES = 3
 
 
 def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
@@ -42,10 +43,13 @@ def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
     - `drafts_waiting`: AI drafts waiting for review;
     - `user_is_admin`: whether this user may change the franchise (headquarters may change all);
     - `upcoming`: its next HOME_UPCOMING scheduled posts;
-    - `recent_failures`: its HOME_FAILURES most recently failed posts.
+    - `recent_failures`: its HOME_FAILURES most recently failed posts;
+    - `google_notices`: its HOME_GOOGLE_NOTICES latest posts Google rejected or removed whose
+      notice nobody dismissed yet.
     """
     upcoming = Post.objects.filter(status=Post.Status.SCHEDULED).order_by("scheduled_at", "id")[:HOME_UPCOMING]
     failures = Post.objects.filter(status=Post.Status.FAILED).order_by("-updated_at", "id")[:HOME_FAILURES]
+    notices = Post.objects.filter(GOOGLE_NOTICE_OPEN).order_by("-updated_at", "id")[:HOME_GOOGLE_NOTICES]
     if user_is_headquarters(user):
         is_admin = Value(True, output_field=BooleanField())
     else:
@@ -72,6 +76,7 @@ def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
         .prefetch_related(
             Prefetch("posts", queryset=upcoming, to_attr="upcoming"),
             Prefetch("posts", queryset=failures, to_attr="recent_failures"),
+            Prefetch("posts", queryset=notices, to_attr="google_notices"),
         )
         .order_by("-google_needs_reconnect", "name", "pk")
     )

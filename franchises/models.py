@@ -118,6 +118,11 @@ class Franchise(models.Model):
     google_token_expires_at = models.DateTimeField(null=True, blank=True)
     google_auth_valid = models.BooleanField(default=True)
     google_auth_error = models.TextField(blank=True, default="")
+    # The sync job (posts/services/google_sync.py): when it last read the location's posts on
+    # Google (the oldest go first, so a large group is covered across runs), and why the last
+    # read failed (blank when it worked).
+    google_posts_synced_at = models.DateTimeField(null=True, blank=True)
+    google_posts_sync_error = models.TextField(blank=True, default="")
 
     # AI drafts and the business profile they are written from.
     posts_per_week = models.PositiveSmallIntegerField(default=2, help_text="AI drafts a week; 0 = none.")

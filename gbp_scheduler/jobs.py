@@ -69,6 +69,16 @@ JOBS: list[Job] = [
         reports=True,
     ),
     Job(
+        name="sync-google-posts",
+        command="sync_google_posts",
+        target="posts.services.google_sync:google_posts_sync",
+        # Hourly, at a minute no other job starts on: it shares Google's quota with publishing.
+        schedule="7 * * * *",
+        description="Read Google's state of published posts (live, in review, rejected, removed); tell the "
+        "franchise's admins about rejected and removed posts.",
+        reports=True,
+    ),
+    Job(
         name="check-alerts",
         command="check_alerts",
         target="health.services:alerts_job",

@@ -181,6 +181,42 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- uploaded post photos --------------------------------------------------------------
+# Photos staff upload for posts go through Django's storage API (posts/services/photos.py), and
+# their public URL is what Google fetches the photo from. With PHOTO_STORAGE_BUCKET set they go
+# to that S3-compatible bucket (AWS S3, Cloudflare R2, MinIO...) through django-storages;
+# otherwise to MEDIA_ROOT, served by the app itself under /media/ (make run, a plain server).
+# Names of our own, not AWS_*: Vercel puts AWS_* variables into every function, and they grant
+# nothing (see README).
+MEDIA_URL = "/media/"
+MEDIA_ROOT = str(BASE_DIR / env.str("MEDIA_ROOT", default="var/media"))  # relative: to manage.py's folder
+PHOTO_STORAGE_BUCKET = env.str("PHOTO_STORAGE_BUCKET", default="")
+if PHOTO_STORAGE_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PHOTO_STORAGE_BUCKET,
+            "endpoint_url": env.str("PHOTO_STORAGE_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("PHOTO_STORAGE_REGION", default="") or None,
+            "access_key": env.str("PHOTO_STORAGE_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("PHOTO_STORAGE_SECRET_ACCESS_KEY", default="") or None,
+            # The host photos are public at (a CDN, R2's public bucket domain); else the bucket's.
+            "custom_domain": env.str("PHOTO_STORAGE_PUBLIC_DOMAIN", default="") or None,
+            "addressing_style": env.str("PHOTO_STORAGE_ADDRESSING_STYLE", default="") or None,
+            # e.g. public-read, for a bucket that grants reads by object ACL instead of a policy.
+            "default_acl": env.str("PHOTO_STORAGE_ACL", default="") or None,
+            # Plain public URLs, never signed ones that expire: Google fetches the photo at
+            # create time, and again when a post is republished.
+            "querystring_auth": False,
+            "file_overwrite": False,
+            # Names are random and never reused: caches may keep a photo for good.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+# Vercel's file system is read-only and each function's copy is thrown away: without a bucket,
+# uploads are refused there (with a message) and pasting a photo's URL still works.
+PHOTO_UPLOADS_ENABLED = bool(PHOTO_STORAGE_BUCKET) or not ON_VERCEL
+
 # --- mail ------------------------------------------------------------------------------
 
 vars().update(env.email("EMAIL_URL", default="consolemail://"))

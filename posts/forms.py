@@ -89,7 +89,7 @@ class PostForm(forms.Form):
         max_length=1000,
         required=False,
         assume_scheme="https",
-        help_text="A public https link to a JPG or PNG; Google fetches the photo from there.",
+        help_text="Or paste a public link to a JPG or PNG; Google fetches the photo from there.",
     )
     scheduled_at = _datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
     # The version of the post the form was filled from: saving over a newer one is refused.

@@ -17,6 +17,15 @@ from gbp_scheduler.times import EARLIEST, LATEST, validate_sane_datetime
 
 SUMMARY_MAX_LENGTH = 1500  # Google rejects longer summaries.
 
+# Google's states of a published post that take it off Google for customers: its review rejected
+# it (a content policy), or it is gone (the location's owner deleted it in Google's own interface).
+# Staff are told; the post can be edited and republished, or the notice dismissed.
+GOOGLE_REJECTED = "REJECTED"
+GOOGLE_REMOVED = "REMOVED"
+OFF_GOOGLE_STATES = (GOOGLE_REJECTED, GOOGLE_REMOVED)
+# A published post Google rejected or removed whose notice nobody dismissed yet.
+GOOGLE_NOTICE_OPEN = Q(status="published", google_state__in=OFF_GOOGLE_STATES, google_notice_dismissed_at__isnull=True)
+
 
 def summary_length(text: str) -> int:
     """A post text's length as Google counts it against SUMMARY_MAX_LENGTH: in Unicode code points
@@ -100,10 +109,15 @@ class Post(models.Model):
     offer_redeem_url = models.URLField(max_length=1000, blank=True, default="")
     offer_terms = models.TextField(blank=True, default="")
 
-    # What Google returned.
+    # What Google returned, kept current by the sync job (posts/services/google_sync.py).
     google_post_name = models.CharField(max_length=300, blank=True, default="")
     google_search_url = models.URLField(max_length=1000, blank=True, default="")
     google_state = models.CharField(max_length=20, blank=True, default="")
+    google_update_time = models.DateTimeField(null=True, blank=True)  # Google's `updateTime`
+    # A post Google rejected or removed: when its franchise's admins were told (once per post,
+    # until it is republished), and when someone dismissed the notice.
+    google_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    google_notice_dismissed_at = models.DateTimeField(null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -153,6 +167,18 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"{self.summary[:60]} ({self.status})"
+
+    @property
+    def google_problem(self) -> str:
+        """REJECTED or REMOVED when Google took this published post off (blank otherwise)."""
+        if self.status == self.Status.PUBLISHED and self.google_state in OFF_GOOGLE_STATES:
+            return self.google_state
+        return ""
+
+    @property
+    def google_notice_open(self) -> bool:
+        """Google took the post off and nobody dismissed the notice yet."""
+        return bool(self.google_problem) and self.google_notice_dismissed_at is None
 
     @property
     def is_locked(self) -> bool:
@@ -223,6 +249,10 @@ class PostEvent(models.Model):
         DUPLICATED = "duplicated", "Duplicated"
         REJECTED = "rejected", "Rejected"
         DELETED = "deleted", "Deleted"
+        GOOGLE_REJECTED = "google_rejected", "Rejected by Google"
+        GOOGLE_REMOVED = "google_removed", "Removed from Google"
+        REPUBLISHED = "republished", "Republished"
+        NOTICE_DISMISSED = "notice_dismissed", "Google notice dismissed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="post_events")
@@ -231,7 +261,7 @@ class PostEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=12, choices=Action.choices)
+    action = models.CharField(max_length=24, choices=Action.choices)
     detail = models.CharField(max_length=500, blank=True, default="")
     post_excerpt = models.CharField(max_length=120, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
@@ -248,3 +278,29 @@ class PostEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor or 'the system'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PostPhoto(models.Model):
+    """A photo uploaded for posts: the file in the storage (a bucket, or MEDIA_ROOT) and its public
+    URL, which becomes a post's `media_url` (Google fetches the photo from there). Deleted, file
+    and all, with the last post that uses it (posts/services/photos.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(max_length=300)  # the name in the storage
+    url = models.URLField(max_length=1000, db_index=True)  # public, as given to Google
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "post_photos"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file.name} ({self.width}x{self.height})"

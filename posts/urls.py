@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, announcements, drafts, editor, history, lists
+from .views import actions, announcements, drafts, editor, history, lists, photos
 
 app_name = "posts"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("franchises/<uuid:franchise_id>/posts/new/", editor.post_new, name="new"),
     path("franchises/<uuid:franchise_id>/posts/preview/", editor.post_preview, name="preview"),
     path("posts/<uuid:post_id>/edit/", editor.post_edit, name="edit"),
+    # Photos: uploaded from the editor; served from here when kept in MEDIA_ROOT (no bucket).
+    path("franchises/<uuid:franchise_id>/photos/", photos.photo_upload, name="photo_upload"),
+    path("media/<path:path>", photos.photo_file, name="photo_file"),
     # A post and its actions (POST forms).
     path("posts/<uuid:post_id>/", actions.post_detail, name="detail"),
     path("posts/<uuid:post_id>/schedule/", actions.post_schedule_view, name="schedule"),
@@ -21,6 +24,9 @@ urlpatterns = [
     path("posts/<uuid:post_id>/retry/", actions.post_retry_view, name="retry"),
     path("posts/<uuid:post_id>/duplicate/", actions.post_duplicate_view, name="duplicate"),
     path("posts/<uuid:post_id>/delete/", actions.post_delete_view, name="delete"),
+    # A post Google rejected or removed: put it back (after confirming), or dismiss the notice.
+    path("posts/<uuid:post_id>/republish/", actions.post_republish_view, name="republish"),
+    path("posts/<uuid:post_id>/dismiss-google-notice/", actions.post_dismiss_notice_view, name="dismiss_notice"),
     path("posts/<uuid:post_id>/reject/", drafts.draft_reject, name="reject"),
     # Headquarters announcements, history.
     path("announcements/new/", announcements.announcement_new, name="announcement_new"),

@@ -66,9 +66,41 @@ class SandboxClient:
         return entry["total"] if status is None else entry["by_status"].get(str(status), 0)
 
     def posts(self, *, include_deleted: bool = True) -> list[dict[str, Any]]:
-        """Every post ever created: name, id, account_id, location_id, summary, topic_type, deleted, body."""
+        """Every post ever created: name, id, account_id, location_id, summary, topic_type, deleted,
+        removed_by_owner, state (Google's), body."""
         items = self._call("GET", "/_sandbox/posts")["posts"]
         return items if include_deleted else [p for p in items if not p["deleted"]]
+
+    # ---- Google's side of a post ---------------------------------------------------------
+    def set_post_state(self, post: str, state: str) -> dict[str, Any]:
+        """Google's review puts the post (its name, or bare id) in `state`: REJECTED, PROCESSING
+        or LIVE. `list` and `get` report it from then on."""
+        return self._call("POST", f"/_sandbox/posts/{post.rsplit('/', 1)[-1]}/state", {"state": state})
+
+    def reject_post(self, post: str) -> dict[str, Any]:
+        """Google rejects the post (a content policy violation): its state becomes REJECTED."""
+        return self.set_post_state(post, "REJECTED")
+
+    def remove_post(self, post: str) -> dict[str, Any]:
+        """The location's owner deletes the post in Google's own interface: the API no longer has it."""
+        return self._call("POST", f"/_sandbox/posts/{post.rsplit('/', 1)[-1]}/remove")
+
+    def set_post_review(self, seconds: float) -> None:
+        """New posts are PROCESSING (in Google's review) for `seconds`, then LIVE (0: LIVE at once)."""
+        self._call("POST", "/_sandbox/posts/config", {"review_seconds": seconds})
+
+    def set_media_hosts(self, hosts: list[str], *, timeout: float | None = None) -> None:
+        """Hosts besides loopback whose photos the sandbox fetches at create time (others are
+        taken on trust); `timeout`: seconds a fetch may take."""
+        body: dict[str, Any] = {"hosts": hosts}
+        if timeout is not None:
+            body["timeout"] = timeout
+        self._call("POST", "/_sandbox/media/config", body)
+
+    def media_fetches(self) -> list[dict[str, Any]]:
+        """The photos fetched at create time, oldest first (the latest 200): url, status,
+        content_type, bytes, image ("image/jpeg" | "image/png" | None), ok."""
+        return self._call("GET", "/_sandbox/media/fetches")["fetches"]
 
     # ---- faults ------------------------------------------------------------------------
     def fail(

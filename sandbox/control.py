@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from . import anthropic_batches, faults, google_oauth
-from .gbp import SERVICES
+from .gbp import SERVICES, post_state
 from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, State, rfc3339
 from .wire import Request, Response, json_response
 
@@ -50,12 +50,72 @@ def posts(state: State, req: Request) -> Response:
                 "summary": p.body.get("summary", ""),
                 "topic_type": p.body.get("topicType"),
                 "deleted": p.deleted,
+                "removed_by_owner": p.removed_by_owner,
+                "state": post_state(p),
                 "create_time": rfc3339(p.create_time),
                 "body": p.body,
             }
             for p in sorted(state.posts.values(), key=lambda p: (p.create_time, int(p.id)))
         ]
     return json_response(200, {"posts": items})
+
+
+# Google's review states a post can be put in by hand (LIVE and PROCESSING undo a rejection).
+REVIEW_STATES = ("REJECTED", "PROCESSING", "LIVE")
+
+
+def _post_of(state: State, post_id: str):
+    post = state.posts.get(post_id.rsplit("/", 1)[-1])
+    if post is None:
+        raise ValueError(f"unknown post {post_id}")
+    return post
+
+
+def post_set_state(state: State, req: Request, post_id: str) -> Response:
+    """Google's review decides: REJECTED (a policy violation), PROCESSING or LIVE."""
+    wanted = _body(req).get("state")
+    if wanted not in REVIEW_STATES:
+        raise ValueError(f"state must be one of {REVIEW_STATES}")
+    with state.lock:
+        post = _post_of(state, post_id)
+        post.state = wanted
+        post.update_time = time.time()
+        return json_response(200, {"name": post.name, "state": post_state(post)})
+
+
+def post_remove(state: State, req: Request, post_id: str) -> Response:
+    """The location's owner deletes the post in Google's own interface (no API call)."""
+    with state.lock:
+        post = _post_of(state, post_id)
+        post.deleted = True
+        post.removed_by_owner = True
+        post.update_time = time.time()
+        return json_response(200, {"name": post.name, "deleted": True})
+
+
+def posts_config(state: State, req: Request) -> Response:
+    """How long a new post stays PROCESSING (in review) before it is LIVE."""
+    data = _body(req)
+    with state.lock:
+        if "review_seconds" in data:
+            state.post_review_seconds = float(data["review_seconds"])
+        return json_response(200, {"review_seconds": state.post_review_seconds})
+
+
+def media_config(state: State, req: Request) -> Response:
+    """Hosts (besides loopback) whose photos the sandbox fetches, and the fetch timeout."""
+    data = _body(req)
+    with state.lock:
+        if "hosts" in data:
+            state.media_hosts = {str(host).lower() for host in data["hosts"] or []}
+        if "timeout" in data:
+            state.media_fetch_timeout = float(data["timeout"])
+        return json_response(200, {"hosts": sorted(state.media_hosts), "timeout": state.media_fetch_timeout})
+
+
+def media_fetches(state: State, req: Request) -> Response:
+    with state.lock:
+        return json_response(200, {"fetches": list(state.media_fetches)})
 
 
 def add_fault(state: State, req: Request) -> Response:

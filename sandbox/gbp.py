@@ -8,6 +8,7 @@ from typing import Any
 
 from . import gbp_schema
 from .faults import google_error
+from .media import media_problems
 from .state import Location, Post, State, rfc3339
 from .wire import HTTPError, Request, Response, json_response
 
@@ -241,16 +242,26 @@ def list_locations(state: State, req: Request, account: str) -> Response:
 
 def post_resource(post: Post, base_url: str) -> dict[str, Any]:
     out = {k: v for k, v in post.body.items() if k not in gbp_schema.OUTPUT_ONLY}
-    scheduled = gbp_schema.parse_time(out.get("scheduledTime", "")) if out.get("scheduledTime") else None
-    live = scheduled is None or scheduled.timestamp() <= time.time()
     out.update(
         name=post.name,
         createTime=rfc3339(post.create_time),
         updateTime=rfc3339(post.update_time),
         searchUrl=f"{base_url}/_sandbox/locations/{post.location_id}#post-{post.id}",
-        state="LIVE" if live else "SCHEDULED",
+        state=post_state(post),
     )
     return out
+
+
+def post_state(post: Post) -> str:
+    """Google's `state` of a post: what the control API set (a review's REJECTED, say), else
+    PROCESSING while in review, SCHEDULED before its scheduledTime, LIVE after."""
+    if post.state:
+        return post.state
+    if time.time() < post.review_until:
+        return "PROCESSING"
+    when = post.body.get("scheduledTime")
+    scheduled = gbp_schema.parse_time(when) if when else None
+    return "SCHEDULED" if scheduled is not None and scheduled.timestamp() > time.time() else "LIVE"
 
 
 def _location(state: State, account: str, location: str) -> Location:
@@ -313,10 +324,20 @@ def create_post(state: State, req: Request, account: str, location: str) -> Resp
     with state.lock:
         _location(state, account, location)
     _validate(body)
+    # Google fetches the photo itself while it creates the post: one it cannot fetch, or that is
+    # not a JPG or PNG, fails the create (sandbox/media.py).
+    problems = media_problems(state, body)
+    if problems:
+        raise _fail(
+            400,
+            "Request contains an invalid argument.",
+            [{"@type": "type.googleapis.com/google.mybusiness.v4.ValidationError", "errorDetails": problems}],
+        )
     clean = _as_google_keeps_it({k: v for k, v in body.items() if k not in gbp_schema.OUTPUT_ONLY})
     now = time.time()
     with state.lock:
         post = Post(state.new_id(), account, location, clean, now, now)
+        post.review_until = now + state.post_review_seconds
         state.posts[post.id] = post
         return json_response(200, post_resource(post, req.base_url))
 

@@ -61,6 +61,8 @@ def location_view(state: State, req: Request, location: str) -> Response:
             reverse=True,
         )
         resources = [(p.id, post_resource(p, req.base_url)) for p in posts]
+    # Customers see live posts (and scheduled ones, marked): not one in review or rejected.
+    resources = [(post_id, res) for post_id, res in resources if res["state"] in ("LIVE", "SCHEDULED")]
     cards = [_card(post_id, res, loc.phone) for post_id, res in resources] or ["<p>No posts yet.</p>"]
     header = f"<h1>{html.escape(loc.title)}</h1><p>{html.escape(loc.city)} · {html.escape(loc.website)}</p>"
     return _page(loc.title, header + "".join(cards) + "<p><a href='/'>All locations</a></p>")

@@ -64,6 +64,13 @@ class Post:
     create_time: float
     update_time: float
     deleted: bool = False
+    # Google's review: "" follows the post's schedule (LIVE, or SCHEDULED before its
+    # scheduledTime); otherwise the state the control API set (REJECTED, PROCESSING, LIVE).
+    state: str = ""
+    # Until this time (seconds since the epoch) a new post is PROCESSING, in review.
+    review_until: float = 0.0
+    # Deleted by the location's owner in Google's own interface, not through the API.
+    removed_by_owner: bool = False
 
     @property
     def name(self) -> str:
@@ -196,6 +203,14 @@ class State:
             # Requests being answered right now, and the most at once, per route kind.
             self.in_flight: Counter[str] = Counter()
             self.max_in_flight: Counter[str] = Counter()
+            # Photos Google fetches from a new post's media sourceUrl: which hosts the sandbox may
+            # fetch from besides loopback (the network guard of the tests allows only 127.0.0.1),
+            # how long it waits, what it fetched (the latest 200), and how long a new post stays
+            # PROCESSING (in review) before it is LIVE.
+            self.media_hosts: set[str] = set()
+            self.media_fetch_timeout = 3.0
+            self.media_fetches: deque[dict[str, Any]] = deque(maxlen=200)
+            self.post_review_seconds = 0.0
             self.next_id = 1000
             if seed == "demo":
                 self._seed_demo()

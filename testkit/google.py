@@ -159,14 +159,18 @@ def assert_nothing_half_written() -> None:
 
 def assert_google_mirrors_database(sandbox) -> None:
     """The invariant, over every franchise: each published post on Google once with the row's
-    text, nothing else on Google (no deleted post, no draft, no stray copy), nothing pending."""
-    from posts.models import GoogleDeletion
+    text, nothing else on Google (no deleted post, no draft, no stray copy), nothing pending.
+    A published post Google rejected or removed is off Google: the row records Google's word (a
+    rejected copy still belongs to it; a removed one is gone)."""
+    from posts.models import OFF_GOOGLE_STATES, GoogleDeletion
 
     live = [(item["name"], item["summary"]) for item in sandbox.client.posts(include_deleted=False)]
     names = Counter(name for name, _ in live)
     assert not [name for name, n in names.items() if n > 1]
-    published = dict(Post.objects.filter(status=Post.Status.PUBLISHED).values_list("google_post_name", "summary"))
-    stray = {name: text for name, text in live if name not in published}
+    rows = Post.objects.filter(status=Post.Status.PUBLISHED)
+    off_google = set(rows.filter(google_state__in=OFF_GOOGLE_STATES).values_list("google_post_name", flat=True))
+    published = dict(rows.exclude(google_state__in=OFF_GOOGLE_STATES).values_list("google_post_name", "summary"))
+    stray = {name: text for name, text in live if name not in published and name not in off_google}
     assert stray == {}, f"{len(stray)} copies on Google belong to no published post, e.g. {list(stray.values())[:3]}"
     missing = set(published) - set(names)
     assert missing == set(), f"{len(missing)} published posts are not on Google"

@@ -55,6 +55,10 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert {"draft", "scheduled"} <= statuses
     assert Post.objects.filter(source="ai").exists()
     assert GenerationQueue.objects.filter(status="pending").count() == 9  # 3 a week for each franchise
+    # One post Google's review rejected, noticed by the sync job: its notice is open.
+    rejected = Post.objects.get(google_state="REJECTED")
+    assert rejected.franchise.name == "Cincinnati" and rejected.google_notice_open
+    assert rejected.events.filter(action="google_rejected").exists()
 
     call_command("seed_demo")
     assert django_user_model.objects.count() == 3

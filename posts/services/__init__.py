@@ -10,18 +10,23 @@ from .editing import (
     post_create,
     post_delete,
     post_duplicate,
+    post_google_notice_dismiss,
     post_publish_now,
     post_reject,
+    post_republish,
     post_retry,
     post_schedule,
     post_unschedule,
     post_update,
 )
+from .google_sync import google_posts_sync
 from .history import post_event_record
+from .photos import PhotoRefused, post_photo_store
 from .publishing import Result, post_claim, post_publish, posts_publish_due
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "PhotoRefused",
     "PostActionError",
     "PostChangedError",
     "Result",
@@ -29,15 +34,19 @@ __all__ = [
     "announcement_schedule",
     "announcement_text",
     "announcement_time",
+    "google_posts_sync",
     "post_check_editable",
     "post_claim",
     "post_create",
     "post_delete",
     "post_duplicate",
     "post_event_record",
+    "post_google_notice_dismiss",
+    "post_photo_store",
     "post_publish",
     "post_publish_now",
     "post_reject",
+    "post_republish",
     "post_retry",
     "post_schedule",
     "post_unschedule",

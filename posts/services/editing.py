@@ -1,5 +1,6 @@
 """What people do to posts: create, edit, schedule, unschedule, retry, publish now, duplicate,
-delete, reject. Each action records itself in the post's history; `user` None means the system.
+delete, reject, republish what Google rejected or removed, dismiss Google's notice about it. Each
+action records itself in the post's history; `user` None means the system.
 
 Every action is a concurrent actor beside the publish job, so each one:
 
@@ -26,14 +27,24 @@ from django.utils import timezone
 
 from franchises.google import business_profile
 from franchises.models import Franchise
-from gbp_scheduler.times import validate_sane_datetime
+from gbp_scheduler.times import parse_rfc3339, validate_sane_datetime
 
 from ..gbp_mapping import local_post_body, post_problems
-from ..models import REJECTION_REASON_MARK, REJECTION_REASON_MAX_LENGTH, GoogleDeletion, Post, PostEvent
+from ..models import (
+    GOOGLE_REMOVED,
+    OFF_GOOGLE_STATES,
+    REJECTION_REASON_MARK,
+    REJECTION_REASON_MAX_LENGTH,
+    GoogleDeletion,
+    Post,
+    PostEvent,
+)
 from .google_copy import PATCH_MASK, text_normalized
+from .google_notices import post_google_problem_record
 from .google_upkeep import google_deletion_try
 from .history import post_event_build, post_event_record
 from .locks import GoogleCallGuard, Lost, lock_free, post_lock_release, post_lock_take, post_write_fenced
+from .photos import post_photo_release
 from .publishing import Result, post_publish
 
 EDITABLE_FIELDS = [
@@ -174,6 +185,7 @@ def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: in
     version = post.version if version is None else version
     edited = Post.objects.select_related("franchise").get(pk=post.pk) if post.pk else post
     changed = sorted(name for name, value in fields.items() if getattr(edited, name) != value)
+    old_media_url = edited.media_url
     for name, value in fields.items():
         setattr(edited, name, value)
     edited.full_clean()
@@ -183,7 +195,16 @@ def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: in
             raise PostActionError(" ".join(problems))
     now = timezone.now()
     saved_fields = {**fields, "version": F("version") + 1, "updated_at": now}
-    if post.status == Post.Status.PUBLISHED:
+    if post.status == Post.Status.PUBLISHED and edited.google_state in OFF_GOOGLE_STATES:
+        # Google rejected or removed it: there is no live copy to change. Saved here; a republish
+        # puts this version on Google as a new post.
+        saved = Post.objects.filter(
+            lock_free(now), pk=post.pk, version=version, status=post.status, google_state__in=OFF_GOOGLE_STATES
+        ).update(publishing_at=None, **saved_fields)
+        if saved != 1:
+            raise _refused(post)
+        google = " Not on Google: republish it to put this version there."
+    elif post.status == Post.Status.PUBLISHED:
         google = _published_update(post=post, edited=edited, version=version, saved_fields=saved_fields)
     else:
         saved = Post.objects.filter(lock_free(now), pk=post.pk, version=version, status=post.status).update(
@@ -195,6 +216,8 @@ def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: in
     if changed:
         names = ", ".join(Post._meta.get_field(name).verbose_name for name in changed)
         post_event_record(post=edited, action=PostEvent.Action.EDITED, user=user, detail=f"Changed: {names}.{google}")
+    if "media_url" in changed:
+        post_photo_release(url=old_media_url)  # an uploaded photo nothing uses any more
     return Post.objects.select_related("franchise").get(pk=post.pk)
 
 
@@ -214,6 +237,22 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
                 update_mask=PATCH_MASK,
                 before_send=guard.before_send,
             )
+    except business_profile.GbpNotFoundError:
+        # Google no longer has the post (its owner deleted it there): the edit is saved here and
+        # the post is marked REMOVED, to be republished.
+        try:
+            post_write_fenced(
+                post_id=post.pk,
+                lock=lock,
+                publishing_at=None,
+                google_needs_update=False,
+                google_state=GOOGLE_REMOVED,
+                **saved_fields,
+            )
+        except Lost:
+            raise PostActionError("Saving took too long and was abandoned; nothing changed. Try again.") from None
+        post_google_problem_record(post_id=post.pk, state=GOOGLE_REMOVED)
+        return " Google no longer has this post (it was removed there): republish it to put it back."
     except BaseException as exc:
         # Nothing saved. A patch that may have landed leaves Google ahead of the row: the next
         # run sets Google back to the row.
@@ -228,6 +267,7 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
             google_needs_update=False,
             google_state=(google.get("state") or edited.google_state)[:20],
             google_search_url=(google.get("searchUrl") or edited.google_search_url)[:1000],
+            google_update_time=parse_rfc3339(google.get("updateTime")) or edited.google_update_time,
             **saved_fields,
         )
     except Lost:
@@ -307,6 +347,82 @@ def post_publish_now(*, post: Post, user: AbstractBaseUser | None = None) -> Res
     return post_publish(post=post, actor=user)
 
 
+def post_republish(*, post: Post, user: AbstractBaseUser | None = None) -> Result:
+    """Put a post Google rejected or removed on Google again, as a new post, through the same
+    exactly-once path as "Publish now" (the history names `user`).
+
+    1. In one transaction, over a free lock: a rejected copy still on Google is handed to
+       `GoogleDeletion` (so nothing stays on Google that no post owns), and the post becomes
+       scheduled for now with nothing of Google's left on it (name, URL, state, notice).
+    2. The rejected copy is deleted on Google now if it can be (else the next publish run does).
+    3. The post is published like "Publish now": claimed, created once, written back fenced; a
+       transient failure leaves it scheduled for the cron to retry."""
+    post_check_editable(post=post)
+    problems = post_problems(post)
+    if problems:
+        raise PostActionError(" ".join(problems))
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Post.objects.select_for_update()
+            .select_related("franchise")
+            .filter(lock_free(now), pk=post.pk, status=Post.Status.PUBLISHED, google_state__in=OFF_GOOGLE_STATES)
+            .first()
+        )
+        if row is None:
+            current = Post.objects.filter(pk=post.pk).first()
+            if current is not None and current.is_locked:
+                raise PostActionError(LOCKED_MESSAGE)
+            raise PostActionError("Only a post Google rejected or removed can be republished.")
+        deletion = None
+        if row.google_state != GOOGLE_REMOVED and row.google_post_name:
+            deletion = GoogleDeletion.objects.create(
+                franchise_id=row.franchise_id, post_id=row.pk, google_post_name=row.google_post_name
+            )
+        Post.objects.filter(pk=row.pk).update(
+            status=Post.Status.SCHEDULED,
+            scheduled_at=now,
+            published_at=None,
+            publishing_at=None,
+            google_post_name="",
+            google_search_url="",
+            google_state="",
+            google_update_time=None,
+            google_needs_update=False,
+            google_notice_sent_at=None,
+            google_notice_dismissed_at=None,
+            attempts=0,
+            next_attempt_at=None,
+            last_error="",
+        )
+    what = "rejected" if row.google_state != GOOGLE_REMOVED else "removed"
+    post_event_record(
+        post=row, action=PostEvent.Action.REPUBLISHED, user=user, detail=f"It was {what} on Google; sent as a new post."
+    )
+    if deletion is not None:
+        _google_deletion_now(deletion)
+    return post_publish(post=Post.objects.select_related("franchise").get(pk=row.pk), actor=user)
+
+
+def post_google_notice_dismiss(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
+    """Someone read the notice that Google rejected or removed the post and keeps it as it is:
+    the notice leaves the pages (the post stays REJECTED or REMOVED and can still be republished)."""
+    dismissed = Post.objects.filter(
+        pk=post.pk,
+        status=Post.Status.PUBLISHED,
+        google_state__in=OFF_GOOGLE_STATES,
+        google_notice_dismissed_at__isnull=True,
+    ).update(google_notice_dismissed_at=timezone.now())
+    if dismissed != 1:
+        raise PostActionError("There is no notice from Google to dismiss on this post.")
+    post.refresh_from_db()
+    what = "rejected" if post.google_state != GOOGLE_REMOVED else "removed"
+    post_event_record(
+        post=post, action=PostEvent.Action.NOTICE_DISMISSED, user=user, detail=f"Kept as {what} on Google."
+    )
+    return post
+
+
 def post_duplicate(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
     copy = post_create(
         franchise=post.franchise,
@@ -346,6 +462,7 @@ def post_delete(
                 sent_at=None if row.google_post_name else row.google_create_sent_at,
             )
         row.delete()
+    post_photo_release(url=row.media_url)  # the stored photo goes with its last post
     done = deletion is None or _google_deletion_now(deletion)
     if action == PostEvent.Action.REJECTED:
         reason = " ".join(reason.split())[:REJECTION_REASON_MAX_LENGTH]

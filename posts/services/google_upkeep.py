@@ -32,11 +32,12 @@ from franchises.google import business_profile
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
-from gbp_scheduler.times import backoff_seconds, human_duration
+from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import GoogleDeletion, Post, PostEvent, lock_stale_before
+from ..models import GOOGLE_REMOVED, GoogleDeletion, Post, PostEvent, lock_stale_before
 from .google_copy import PATCH_MASK, copy_find, copy_matches_body, names_owned
+from .google_notices import post_google_problem_record
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, lock_free, post_lock_release, post_lock_take, post_write_fenced
 
@@ -185,13 +186,15 @@ def post_google_update(*, item_id, deadline: float | None = None) -> bool:
         post_lock_release(post_id=item_id, lock=lock)
         raise
     except business_profile.GbpNotFoundError:
-        post_lock_release(
+        released = post_lock_release(
             post_id=item_id,
             lock=lock,
             google_needs_update=False,
-            google_state="REMOVED",
-            last_error="Google no longer has this post (removed on Google): publish it again as a new post if needed.",
+            google_state=GOOGLE_REMOVED,
+            last_error="Google no longer has this post (removed on Google): republish it if needed.",
         )
+        if released and post.google_state != GOOGLE_REMOVED:
+            post_google_problem_record(post_id=item_id, state=GOOGLE_REMOVED)
         return False
     except (PostNotPublishable, *GOOGLE_ERRORS) as exc:
         attempts = post.attempts + 1
@@ -216,6 +219,7 @@ def post_google_update(*, item_id, deadline: float | None = None) -> bool:
         google_needs_update=False,
         google_state=(updated.get("state") or post.google_state)[:20],
         google_search_url=(updated.get("searchUrl") or post.google_search_url)[:1000],
+        google_update_time=parse_rfc3339(updated.get("updateTime")) or post.google_update_time,
         attempts=0,
         next_attempt_at=None,
         last_error="",
@@ -314,6 +318,7 @@ def _failed_post_adopt(*, post: Post, found: dict, lock: dt.datetime, guard: Goo
             google_post_name=found.get("name", ""),
             google_search_url=(found.get("searchUrl") or "")[:1000],
             google_state=(found.get("state") or "")[:20],
+            google_update_time=parse_rfc3339(found.get("updateTime")),
             google_needs_update=needs_update,
             last_error="",
             next_attempt_at=None,

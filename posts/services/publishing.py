@@ -37,7 +37,7 @@ from django.utils import timezone
 from franchises.google import business_profile, quota
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from gbp_scheduler.jobs import TimeBudget
-from gbp_scheduler.times import backoff_seconds, human_duration
+from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
 from ..models import Post, PostEvent, lock_stale_before
@@ -404,6 +404,7 @@ class _Attempt:
             google_post_name=google_post.get("name", ""),
             google_search_url=(google_post.get("searchUrl") or "")[:1000],
             google_state=(google_post.get("state") or "")[:20],
+            google_update_time=parse_rfc3339(google_post.get("updateTime")),
             google_needs_update=needs_update,
             last_error="",
             next_attempt_at=None,

@@ -39,3 +39,19 @@ def char_count(value: str | None, limit: int = SUMMARY_MAX_LENGTH) -> str:
 @register.filter
 def over_summary_limit(value: str | None) -> bool:
     return summary_length(value or "") > SUMMARY_MAX_LENGTH
+
+
+@register.filter
+def google_meaning(state: str) -> str:
+    """What it means that Google rejected or removed a post (blank for other states)."""
+    from ..services.google_notices import MEANING
+
+    return MEANING.get(state, "")
+
+
+@register.filter
+def google_todo(state: str) -> str:
+    """What to do about a post Google rejected or removed."""
+    from ..services.google_notices import WHAT_TO_DO
+
+    return WHAT_TO_DO.get(state, "")

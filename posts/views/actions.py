@@ -25,7 +25,9 @@ from ..selectors import post_events_for_post, post_get_for_user
 from ..services import (
     post_delete,
     post_duplicate,
+    post_google_notice_dismiss,
     post_publish_now,
+    post_republish,
     post_retry,
     post_schedule,
     post_unschedule,
@@ -105,6 +107,40 @@ def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
     else:
         messages.error(request, f"Publishing failed: {result.message}")
     return _back(request, post)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_republish_view(request: HttpRequest, post_id) -> HttpResponse:
+    """A post Google rejected or removed, put on Google again as a new post: GET asks for
+    confirmation (so it works without JavaScript), POST republishes."""
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    if request.method == "GET":
+        return render_in_zone(request, post.franchise, "posts/post_confirm_republish.html", {"post": post})
+    try:
+        result = post_republish(post=post, user=request.user)
+    except ACTION_ERRORS as exc:
+        messages.error(request, f"Not republished: {exc}")
+        return redirect("posts:detail", post_id=post.pk)
+    if result.outcome == "published":
+        messages.success(request, "Republished: it is on Google again as a new post.")
+    elif result.outcome in ("deferred", "skipped_locked", "skipped_reauth"):
+        messages.warning(request, f"Scheduled to go out again; Google did not take it yet. {result.message}".strip())
+    else:
+        messages.error(request, f"Republishing failed: {result.message}")
+    return redirect("posts:detail", post_id=post.pk)
+
+
+@login_required
+@require_POST
+def post_dismiss_notice_view(request: HttpRequest, post_id) -> HttpResponse:
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    return _act(
+        request,
+        post,
+        lambda: post_google_notice_dismiss(post=post, user=request.user),
+        "Notice dismissed: the post stays as it is.",
+    )
 
 
 @login_required

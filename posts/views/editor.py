@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +17,17 @@ from ..forms import PostForm
 from ..gbp_mapping import post_problems
 from ..models import SUMMARY_MAX_LENGTH, Post, summary_length
 from ..selectors import post_get_for_user
-from ..services import PostActionError, PostChangedError, post_check_editable, post_create, post_schedule, post_update
+from ..services import (
+    PhotoRefused,
+    PostActionError,
+    PostChangedError,
+    post_check_editable,
+    post_create,
+    post_photo_store,
+    post_schedule,
+    post_update,
+)
+from ..services.photos import upload_max_bytes
 from ._common import ACTION_ERRORS, render_in_zone
 
 INTENTS = {"draft", "schedule", "preview"}
@@ -41,9 +52,10 @@ def _intent(request: HttpRequest, post: Post | None = None) -> str:
 def post_new(request: HttpRequest, franchise_id) -> HttpResponse:
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
     intent = _intent(request) if request.method == "POST" else "draft"
+    data, photo_error = _with_uploaded_photo(request, franchise)
     with timezone.override(franchise.zone):
-        form = PostForm(request.POST or None, franchise=franchise, intent=intent)
-        valid = request.method == "POST" and form.is_valid()
+        form = PostForm(data, franchise=franchise, intent=intent)
+        valid = request.method == "POST" and form.is_valid() and not _refused_photo(form, photo_error)
     if valid and intent != "preview":
         try:
             post = post_create(franchise=franchise, user=request.user, **form.post_fields())
@@ -70,9 +82,10 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
         context = {"form": None, "post": post, "locked_message": str(exc)}
         return render_in_zone(request, franchise, "posts/post_form.html", context, status=409)
     intent = _intent(request, post) if request.method == "POST" else "draft"
+    data, photo_error = _with_uploaded_photo(request, franchise)
     with timezone.override(franchise.zone):
-        form = PostForm(request.POST or None, franchise=franchise, intent=intent, initial=PostForm.initial_for(post))
-        valid = request.method == "POST" and form.is_valid()
+        form = PostForm(data, franchise=franchise, intent=intent, initial=PostForm.initial_for(post))
+        valid = request.method == "POST" and form.is_valid() and not _refused_photo(form, photo_error)
     conflict = None
     if valid and intent != "preview":
         try:
@@ -91,10 +104,37 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
             at = form.cleaned_data.get("scheduled_at")
             if intent == "schedule" and (post.status != Post.Status.SCHEDULED or at != post.scheduled_at):
                 return _schedule_after_save(request, post, at, created=False)
-            messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
+            if post.google_problem:
+                messages.success(request, "Changes saved here. Republish the post to put them on Google.")
+            else:
+                messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
             return redirect("posts:detail", post_id=post.pk)
     context = {"form": form, "post": post, "conflict": conflict, **_preview(form, franchise, post)}
     return render_in_zone(request, franchise, "posts/post_form.html", context, status=409 if conflict else 200)
+
+
+def _with_uploaded_photo(request: HttpRequest, franchise) -> tuple[QueryDict | None, str]:
+    """The form's data, with a photo sent along with the form (the editor without JavaScript; the
+    drop zone uploads on its own) stored and put in as the post's photo URL; and why a photo
+    was refused ("" when none was, or none was sent)."""
+    if request.method != "POST":
+        return None, ""
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return request.POST or None, ""
+    try:
+        photo = post_photo_store(franchise=franchise, upload=upload, user=request.user)
+    except PhotoRefused as exc:
+        return request.POST or None, str(exc)
+    data = request.POST.copy()
+    data["media_url"] = photo.url
+    return data, ""
+
+
+def _refused_photo(form: PostForm, error: str) -> bool:
+    if error:
+        form.add_error("media_url", f"Photo not uploaded: {error}")
+    return bool(error)
 
 
 def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool) -> HttpResponse:
@@ -120,11 +160,16 @@ def post_preview(request: HttpRequest, franchise_id) -> HttpResponse:
 
 
 def _preview(form: PostForm, franchise, post: Post | None = None) -> dict:
-    """What the preview card shows: the form's content once typed, else the saved post. A text over
-    Google's limit is shown up to the limit (the problems say by how much it is over): the preview
-    never sends back more than a post can hold."""
+    """What the preview card shows: the form's content once typed, else the saved post, and what
+    the photo upload needs to know. A text over Google's limit is shown up to the limit (the
+    problems say by how much it is over): the preview never sends back more than a post can hold."""
     shown = form.unsaved_post() if form.is_bound else post or Post(franchise=franchise, summary="")
     problems = post_problems(shown) if (shown.summary or form.is_bound) else []
     if shown.summary and summary_length(shown.summary) > SUMMARY_MAX_LENGTH:
         shown.summary = shown.summary.replace("\r\n", "\n")[:SUMMARY_MAX_LENGTH] + "…"
-    return {"preview": shown, "preview_problems": problems}
+    return {
+        "preview": shown,
+        "preview_problems": problems,
+        "photo_uploads": settings.PHOTO_UPLOADS_ENABLED,
+        "photo_max_bytes": upload_max_bytes(),
+    }

@@ -1,0 +1,93 @@
+"""Telling people that Google took a published post off: its review rejected it (REJECTED), or
+it is gone (REMOVED: the location's owner deleted it in Google's own interface, or Google did).
+
+Each time a post becomes REJECTED or REMOVED its history says so, in words saying what it means
+and what to do; the franchise's admins get one email per post (until it is republished, which
+starts over). The post page, the posts list and the home page show the notice until someone
+republishes the post or dismisses it (posts/services/editing.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import timezone
+
+from franchises.models import Membership
+
+from ..models import GOOGLE_REJECTED, GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post, PostEvent
+from .history import post_event_record
+
+logger = logging.getLogger(__name__)
+
+# What each state means and what to do, for the history, the pages and the email.
+MEANING = {
+    GOOGLE_REJECTED: (
+        "Google's review rejected this post (it breaks Google's content policies for Business Profile posts), "
+        "so customers do not see it."
+    ),
+    GOOGLE_REMOVED: (
+        "This post is no longer on Google: someone who manages the Business Profile deleted it in Google's "
+        "own interface, or Google took it down."
+    ),
+}
+WHAT_TO_DO = {
+    GOOGLE_REJECTED: (
+        "Edit it (look at the text, the links, a phone number in the text, the photo) and republish it, "
+        "or dismiss this notice."
+    ),
+    GOOGLE_REMOVED: "Republish it if it should be on Google (edit it first if needed), or dismiss this notice.",
+}
+ACTIONS = {GOOGLE_REJECTED: PostEvent.Action.GOOGLE_REJECTED, GOOGLE_REMOVED: PostEvent.Action.GOOGLE_REMOVED}
+
+
+def post_google_problem_record(*, post_id, state: str) -> bool:
+    """The post just became REJECTED or REMOVED (the caller changed its state): record it in the
+    history and, the first time for this post, email the franchise's admins. True when emailed."""
+    if state not in OFF_GOOGLE_STATES:
+        raise ValueError(f"{state!r} is not a state that takes a post off Google")
+    post = Post.objects.select_related("franchise").filter(pk=post_id).first()
+    if post is None:
+        return False
+    post_event_record(post=post, action=ACTIONS[state], detail=f"{MEANING[state]} {WHAT_TO_DO[state]}")
+    # Once per post, whatever runs follow: the first to set the time sends.
+    first = Post.objects.filter(pk=post_id, google_notice_sent_at__isnull=True).update(
+        google_notice_sent_at=timezone.now()
+    )
+    if first != 1:
+        return False
+    _admins_email(post=post, state=state)
+    return True
+
+
+def _admins_email(*, post: Post, state: str) -> None:
+    franchise = post.franchise
+    emails = sorted(
+        set(
+            Membership.objects.filter(franchise=franchise, role=Membership.Role.ADMIN, user__is_active=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+    if not emails:
+        logger.info("Post %s of %s is %s on Google; no admin of it has an email", post.pk, franchise, state)
+        return
+    subject = (
+        f"Google rejected a post of {franchise.name}"
+        if state == GOOGLE_REJECTED
+        else f"A post of {franchise.name} was removed from Google"
+    )
+    link = f"{settings.SITE_URL}{reverse('posts:detail', args=[post.pk])}"
+    body = (
+        f'The post "{post.summary[:200]}" of {franchise.name}:\n\n'
+        f"{MEANING[state]}\n\nWhat to do: {WHAT_TO_DO[state]}\n\n{link}\n"
+    )
+    try:
+        for email in emails:  # one each: admins of a franchise do not see each other's addresses
+            send_mail(subject, body, None, [email])
+    except Exception:
+        # The notice is recorded and the pages show it; a mail outage must not break the job.
+        logger.exception("Could not email the admins of %s about post %s", franchise, post.pk)

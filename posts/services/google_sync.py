@@ -1,0 +1,212 @@
+"""Google's side of published posts, kept in the database (the sync-google-posts job).
+
+Publishing ends at Google's answer to the create, but Google reviews a post after accepting it
+(PROCESSING, then LIVE or REJECTED), and a location's owner can delete a post in Google's own
+interface. Each run, location by location, the least recently synced first:
+
+1. **Claim the location** with one conditional UPDATE of `franchises.google_posts_synced_at`
+   (from the value read to now), so overlapping runs share the locations instead of repeating
+   them, and the location goes to the back of the line.
+2. **Read what we know**: the location's published posts with a name on Google (not REMOVED).
+3. **List the location's posts on Google**: one paged `list`, stopping once every known post was
+   seen. A known post the list did not show is asked for once (`get`): pages can shift while
+   they are read, and only Google's 404 makes a post REMOVED.
+4. **Write back** Google's `state`, `searchUrl` and `updateTime`, each post with one UPDATE fenced
+   on the Google name read in step 2 (a republish or a delete meanwhile wins) and on the state
+   being different (so one run, not two, records a change).
+5. **Tell people** when a post became REJECTED or REMOVED: its history, and one email to the
+   franchise's admins per post (google_notices.py).
+
+The job never creates, changes or deletes anything on Google, and holds no lock and no
+transaction across a call to Google. Every request takes a slot of the shared quota and none is
+waited for past the run's deadline. A location that fails is left for a later run with the reason
+on the franchise (`google_posts_sync_error`); the run goes on with the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from franchises.google import business_profile
+from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.models import Franchise
+from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.times import parse_rfc3339
+
+from ..models import GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post
+from .google_notices import post_google_problem_record
+from .locks import OutOfTime
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+MAX_PAGES = 200  # 20,000 posts on one location: past that a nextPageToken is runaway
+COUNT_KEYS = [
+    "locations_synced",
+    "posts_checked",
+    "updated",
+    "rejected",
+    "removed",
+    "deferred",
+    "failed",
+    "skipped_reauth",
+    "left_for_next_run",
+    "google_requests",
+]
+RUN_BREAKING = (OperationalError, InterfaceError)
+TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
+
+
+def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
+    """Sync every location this run has time for, the least recently synced first; the counts."""
+    counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
+    started = timezone.now()
+    tried: set = set()
+    while not budget.exhausted:
+        batch = list(
+            locations_to_sync(before=started)
+            .exclude(pk__in=tried)
+            .values_list("pk", "google_posts_synced_at")[:BATCH_SIZE]
+        )
+        if not batch:
+            break
+        for franchise_id, synced_at in batch:
+            if budget.exhausted:
+                break
+            tried.add(franchise_id)
+            try:
+                line = location_posts_sync(
+                    franchise_id=franchise_id, synced_at=synced_at, deadline=budget.deadline, counts=counts
+                )
+            except OutOfTime:
+                tried.discard(franchise_id)  # released as found: still due
+                counts["left_for_next_run"] = locations_to_sync(before=started).exclude(pk__in=tried).count()
+                return dict(counts)
+            except RUN_BREAKING:
+                raise
+            except Exception as exc:
+                logger.exception("sync: location of franchise %s failed unexpectedly", franchise_id)
+                Franchise.objects.filter(pk=franchise_id).update(
+                    google_posts_sync_error=f"Reading the posts on Google stopped on an unexpected error ({exc})."[
+                        :1000
+                    ]
+                )
+                counts["failed"] += 1
+                line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
+            if report and line:
+                report(line)
+    counts["left_for_next_run"] = locations_to_sync(before=started).exclude(pk__in=tried).count()
+    return dict(counts)
+
+
+def locations_to_sync(*, before: dt.datetime) -> QuerySet[Franchise]:
+    """Locations Google may be asked about (active, connected, valid auth, a location picked) that
+    have published posts on Google and were not synced since `before`; the least recently synced
+    first (never synced leads)."""
+    on_google = (
+        Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.PUBLISHED)
+        .exclude(google_post_name="")
+        .exclude(google_state=GOOGLE_REMOVED)
+    )
+    return (
+        Franchise.objects.publishable()
+        .exclude(google_location_id="")
+        .filter(Exists(on_google))
+        .filter(Q(google_posts_synced_at__isnull=True) | Q(google_posts_synced_at__lt=before))
+        .order_by(F("google_posts_synced_at").asc(nulls_first=True), "pk")
+    )
+
+
+def location_posts_sync(*, franchise_id, synced_at: dt.datetime | None, deadline: float | None, counts: Counter) -> str:
+    """Sync one location (the module docstring's steps); a line for the run's report ("" when
+    another run had it). Raises OutOfTime with the location released as it was found."""
+    now = timezone.now()
+    as_read = Q(google_posts_synced_at__isnull=True) if synced_at is None else Q(google_posts_synced_at=synced_at)
+    if Franchise.objects.filter(as_read, pk=franchise_id).update(google_posts_synced_at=now) != 1:
+        return ""  # another run claimed it
+    ours = Franchise.objects.filter(pk=franchise_id, google_posts_synced_at=now)
+    franchise = Franchise.objects.get(pk=franchise_id)
+    known = {
+        row["google_post_name"]: row
+        for row in Post.objects.filter(franchise=franchise, status=Post.Status.PUBLISHED)
+        .exclude(google_post_name="")
+        .exclude(google_state=GOOGLE_REMOVED)
+        .values("pk", "google_post_name", "google_state", "google_search_url", "google_update_time")
+    }
+    try:
+        found = _google_copies(franchise=franchise, names=set(known), deadline=deadline, counts=counts)
+    except OutOfTime:
+        ours.update(google_posts_synced_at=synced_at)
+        raise
+    except GoogleReauthorizationRequired as exc:
+        # The token layer has flagged the franchise and told its admins; reconnecting brings it back.
+        ours.update(google_posts_synced_at=synced_at, google_posts_sync_error=str(exc)[:1000])
+        counts["skipped_reauth"] += 1
+        return f"{franchise.name}: Google needs re-authorization"
+    except TRANSIENT as exc:
+        # Back in line as it was, so it comes first again next run.
+        ours.update(google_posts_synced_at=synced_at, google_posts_sync_error=f"{exc} (retried next run)."[:1000])
+        counts["deferred"] += 1
+        return f"{franchise.name}: deferred: {exc}"
+    except business_profile.GbpError as exc:
+        # Permanent (the location is gone, the Cloud project needs setting up): the reason stays
+        # on the franchise; the location goes to the back of the line.
+        ours.update(google_posts_sync_error=str(exc)[:1000])
+        counts["failed"] += 1
+        return f"{franchise.name}: failed: {exc}"
+    changed = sum(_write_back(row=row, item=found.get(name), counts=counts) for name, row in known.items())
+    ours.update(google_posts_sync_error="")
+    counts["locations_synced"] += 1
+    counts["posts_checked"] += len(known)
+    return f"{franchise.name}: {len(known)} posts checked, {changed} changed"
+
+
+def _google_copies(*, franchise: Franchise, names: set[str], deadline: float | None, counts: Counter) -> dict:
+    """{name: Google's post, or None when Google no longer has it} for each of `names`."""
+    found: dict[str, dict | None] = {}
+    page_token = None
+    for _ in range(MAX_PAGES):
+        items, page_token = business_profile.local_posts_list(
+            franchise=franchise, page_token=page_token, deadline=deadline
+        )
+        counts["google_requests"] += 1
+        found.update((item["name"], item) for item in items if item.get("name") in names)
+        if not page_token or len(found) == len(names):
+            break
+    for name in names - set(found):
+        try:
+            found[name] = business_profile.local_post_get(franchise=franchise, name=name, deadline=deadline)
+        except business_profile.GbpNotFoundError:
+            found[name] = None
+        counts["google_requests"] += 1
+    return found
+
+
+def _write_back(*, row: dict, item: dict | None, counts: Counter) -> bool:
+    """Google's view of one post onto its row; True when the row changed."""
+    if item is None:
+        state, search_url, update_time = GOOGLE_REMOVED, row["google_search_url"], row["google_update_time"]
+    else:
+        state = (item.get("state") or row["google_state"])[:20]
+        search_url = (item.get("searchUrl") or row["google_search_url"])[:1000]
+        update_time = parse_rfc3339(item.get("updateTime")) or row["google_update_time"]
+    if (state, search_url, update_time) == (row["google_state"], row["google_search_url"], row["google_update_time"]):
+        return False
+    fenced = Post.objects.filter(pk=row["pk"], status=Post.Status.PUBLISHED, google_post_name=row["google_post_name"])
+    if state != row["google_state"]:
+        # Only one of two overlapping runs sees the change happen, and records it.
+        fenced = fenced.exclude(google_state=state)
+    if fenced.update(google_state=state, google_search_url=search_url, google_update_time=update_time) != 1:
+        return False
+    counts["updated"] += 1
+    if state != row["google_state"] and state in OFF_GOOGLE_STATES:
+        counts["removed" if state == GOOGLE_REMOVED else "rejected"] += 1
+        post_google_problem_record(post_id=row["pk"], state=state)
+    return True

@@ -1,0 +1,180 @@
+"""Photos uploaded for posts: checked against what Google accepts, stored through Django's storage
+API (an S3-compatible bucket through django-storages, or MEDIA_ROOT served by the app), and
+their public URL used as the post's photo (`media_url`, the LocalPost's `sourceUrl`): Google
+fetches the photo from there when it creates the post.
+
+Pillow reads the file itself, not its name or the browser's word for it: a GIF renamed .jpg is a
+GIF. A stored photo is deleted with the last post that uses it (several may: a duplicate keeps
+its original's photo); one uploaded and never used is deleted a day later, the next time its
+franchise uploads a photo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from franchises.models import Franchise
+
+from ..models import Post, PostPhoto
+
+logger = logging.getLogger(__name__)
+
+# What Google accepts for a photo (its Business Profile photo guidelines,
+# https://support.google.com/business/answer/6103862, the same for photos on posts): JPG or PNG,
+# between 10 KB and 5 MB, at least 250 x 250 pixels (720 x 720 recommended). Pillow calls a JPEG
+# that carries several pictures (some phones save those) MPO; it is a JPG all the same.
+FORMATS = {"JPEG": ("jpg", "image/jpeg"), "MPO": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
+MIN_BYTES = 10 * 1024
+MAX_BYTES = 5 * 1024 * 1024
+MIN_SIDE = 250
+RECOMMENDED_SIDE = 720
+# More pixels than this is no photo a phone or camera takes; Pillow refuses to decode it anyway
+# (its guard against decompression bombs).
+MAX_PIXELS = 90_000_000
+# Vercel refuses a request body over 4.5 MB before it reaches the app (413): there a photo must
+# leave room for the rest of the upload's request.
+VERCEL_MAX_BYTES = 4_400_000
+FOLDER = "post-photos"
+UNUSED_AFTER = dt.timedelta(days=1)
+UNUSED_SWEEP = 20  # unused photos deleted per upload, at most
+
+
+class PhotoRefused(ValueError):
+    """The file cannot be a post's photo; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    format: str
+    extension: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def upload_max_bytes() -> int:
+    """The largest photo this site takes: Google's 5 MB, less on Vercel (its request limit)."""
+    return min(MAX_BYTES, VERCEL_MAX_BYTES) if settings.ON_VERCEL else MAX_BYTES
+
+
+def photo_check(*, upload, name: str = "") -> PhotoFacts:
+    """Check an uploaded file against Google's rules for a photo; PhotoRefused says what is wrong.
+    `name` is the file's name on the person's device, for the message."""
+    size = upload.size
+    if MAX_BYTES >= size > upload_max_bytes():
+        raise PhotoRefused(
+            f"The file is {_megabytes(size)}; this site takes photos up to {_megabytes(upload_max_bytes())} "
+            "(Google's own limit is 5 MB). Save a smaller copy and choose that."
+        )
+    if size > MAX_BYTES:
+        raise PhotoRefused(
+            f"The file is {_megabytes(size)}; Google takes photos up to 5 MB. Save a smaller copy (most phones "
+            "and photo editors can export a medium size) and choose that."
+        )
+    from PIL import Image, UnidentifiedImageError  # the editor's upload needs it; nothing else loads it
+
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                kind, (width, height) = image.format, image.size
+                image.verify()  # reads the whole file: a truncated or damaged one fails here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRefused("The image has far too many pixels for a photo; save a smaller copy.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise PhotoRefused("This file is not an image Google can show: choose a JPG or PNG photo.") from None
+    finally:
+        upload.seek(0)
+    if kind not in FORMATS:
+        named = f" (though its name ends in .{name.rsplit('.', 1)[1]})" if "." in name else ""
+        raise PhotoRefused(
+            f"This file is a {kind} image{named}; Google takes JPG or PNG photos only. Save it as JPG or PNG "
+            "and choose it again."
+        )
+    if width * height > MAX_PIXELS:
+        raise PhotoRefused("The image has far too many pixels for a photo; save a smaller copy.")
+    if min(width, height) < MIN_SIDE:
+        raise PhotoRefused(
+            f"The photo is {width} x {height} pixels; Google needs at least {MIN_SIDE} x {MIN_SIDE} "
+            f"({RECOMMENDED_SIDE} x {RECOMMENDED_SIDE} or more looks best)."
+        )
+    if size < MIN_BYTES:
+        raise PhotoRefused(f"The file is only {size / 1024:.1f} KB; Google needs a photo of at least 10 KB.")
+    extension, content_type = FORMATS[kind]
+    return PhotoFacts(kind, extension, content_type, width, height, size)
+
+
+def photo_public_url(name: str) -> str:
+    """The URL anyone (Google) can fetch a stored photo from: the storage's own, made absolute
+    with SITE_URL when the app serves it (MEDIA_ROOT)."""
+    url = default_storage.url(name)
+    return url if "://" in url else f"{settings.SITE_URL}{url}"
+
+
+def post_photo_store(*, franchise: Franchise, upload, user: AbstractBaseUser | None = None) -> PostPhoto:
+    """Check and store a photo for the franchise's posts; its PostPhoto (with the public URL)."""
+    if not settings.PHOTO_UPLOADS_ENABLED:
+        raise PhotoRefused(
+            "Photo uploads are not set up on this site (it needs a bucket: PHOTO_STORAGE_BUCKET). Paste the "
+            "link of a photo that is already online instead."
+        )
+    facts = photo_check(upload=upload, name=getattr(upload, "name", "") or "")
+    name = default_storage.save(f"{FOLDER}/{franchise.pk}/{uuid.uuid4().hex}.{facts.extension}", File(upload))
+    photo = PostPhoto.objects.create(
+        franchise=franchise,
+        file=name,
+        url=photo_public_url(name),
+        content_type=facts.content_type,
+        width=facts.width,
+        height=facts.height,
+        size=facts.size,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+    )
+    photos_unused_delete(franchise=franchise, before=timezone.now() - UNUSED_AFTER, limit=UNUSED_SWEEP)
+    return photo
+
+
+def post_photo_release(*, url: str) -> bool:
+    """A post stopped using the photo at `url` (deleted, or given another photo): delete the stored
+    photo when it is one of ours and no post uses it any more. True when deleted."""
+    if not url or Post.objects.filter(media_url=url).exists():
+        return False
+    deleted = False
+    for photo in PostPhoto.objects.filter(url=url):
+        deleted |= _photo_delete(photo)
+    return deleted
+
+
+def photos_unused_delete(*, franchise: Franchise, before: dt.datetime, limit: int) -> int:
+    """Delete up to `limit` of the franchise's photos uploaded before `before` that no post uses."""
+    used = Exists(Post.objects.filter(media_url=OuterRef("url")))
+    unused = PostPhoto.objects.filter(franchise=franchise, created_at__lt=before).exclude(used)
+    return sum(_photo_delete(photo) for photo in unused.order_by("created_at")[:limit])
+
+
+def _photo_delete(photo: PostPhoto) -> bool:
+    try:
+        default_storage.delete(photo.file.name)
+    except Exception:
+        # The row stays, so a later sweep tries again; the post itself is already gone.
+        logger.exception("Could not delete the stored photo %s", photo.file.name)
+        return False
+    photo.delete()
+    return True

@@ -1,0 +1,58 @@
+"""Overlapping runs of the sync job on separate connections share the locations: each location is
+read once, and each rejection is recorded and emailed once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from franchises.models import Membership
+from gbp_scheduler.jobs import TimeBudget
+from posts.models import Post, PostEvent
+from posts.services import google_posts_sync, posts_publish_due
+from testkit.factories import make_member
+from testkit.google import franchises_connected_to_sandbox_bulk, posts_due_bulk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_four_overlapping_runs_read_each_location_once_and_tell_each_rejection_once(sandbox, settings, mailoutbox):
+    settings.PUBLISH_CONCURRENCY = 4
+    franchises = franchises_connected_to_sandbox_bulk(sandbox.client, count=20, name="Location", shared=True)
+    for franchise in franchises:
+        make_member(franchise, Membership.Role.ADMIN, email=f"admin-{franchise.pk}@example.com")
+    posts_due_bulk(franchises, count=40)
+    assert posts_publish_due(budget=TimeBudget(seconds=60))["published"] == 40
+    for name in Post.objects.order_by("pk").values_list("google_post_name", flat=True)[::4]:
+        sandbox.client.reject_post(name)
+    sandbox.client.latency(0.2, route="posts.list")  # the runs overlap for real
+    start = threading.Barrier(4)
+    lines: list[str] = []
+    results: list[dict] = []
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            start.wait()
+            results.append(google_posts_sync(budget=TimeBudget(seconds=60), report=lines.append))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert errors == []
+    synced = [line.split(":")[0] for line in lines]
+    assert len(synced) == len(set(synced)) == 20, "every location read once, by one of the runs"
+    assert sum(r["locations_synced"] for r in results) == 20 and sum(r["rejected"] for r in results) == 10
+    assert sandbox.client.calls("posts.list") == 20
+    assert PostEvent.objects.filter(action=PostEvent.Action.GOOGLE_REJECTED).count() == 10
+    assert len(mailoutbox) == 10
+    assert Post.objects.filter(google_state="REJECTED").count() == 10
