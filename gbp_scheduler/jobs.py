@@ -79,6 +79,14 @@ JOBS: list[Job] = [
         reports=True,
     ),
     Job(
+        name="materialise-series",
+        command="materialise_series",
+        target="posts.services.series:series_materialise_due",
+        # Hourly: a series' occurrences are made four weeks ahead, so any run can be missed.
+        schedule="41 * * * *",
+        description="Make repeating posts' next occurrences, four weeks ahead, as scheduled posts.",
+    ),
+    Job(
         name="check-alerts",
         command="check_alerts",
         target="health.services:alerts_job",
