@@ -26,7 +26,7 @@ from collections import Counter
 
 from dateutil import rrule
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -43,7 +43,9 @@ logger = logging.getLogger(__name__)
 HORIZON_DAYS = 28  # occurrences exist as posts this far ahead
 SERIES_FIELDS = ["summary", "cta_action_type", "cta_url", "media_url"]
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-WEEKDAY_NAMES = dict(zip(WEEKDAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]))
+WEEKDAY_NAMES = dict(
+    zip(WEEKDAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], strict=True)
+)
 NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 MAX_COUNT = 520  # ten years of a weekly post
 UNFINISHED = (Post.Status.DRAFT, Post.Status.SCHEDULED, Post.Status.FAILED)
@@ -237,6 +239,7 @@ def series_materialise(*, series: PostSeries, now: dt.datetime | None = None) ->
 
 
 def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> int:
+    local = timezone.localtime(at, series.franchise.zone)
     try:
         post_create(
             franchise=series.franchise,
@@ -245,7 +248,7 @@ def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> 
             scheduled_at=at,
             series=series,
             series_day=day,
-            history_detail=f"From a repeating post, for {timezone.localtime(at, series.franchise.zone):%Y-%m-%d %H:%M}.",
+            history_detail=f"From a repeating post, for {local:%Y-%m-%d %H:%M}.",
             topic_type=Post.TopicType.STANDARD,
             language_code=series.language_code,
             **{name: getattr(series, name) for name in SERIES_FIELDS},
