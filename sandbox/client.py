@@ -215,6 +215,12 @@ class SandboxClient:
         Performance figures rise in the week after each."""
         self._call("POST", f"/_sandbox/locations/{location_id}/post-days", {"days": [str(day) for day in days]})
 
+    def add_past_post(self, location_id: str, summary: str, created) -> str:
+        """A LIVE post the location made at `created` (an aware datetime), before the sandbox
+        started; its name. Figures rise in the week after it like after any post."""
+        body = {"summary": summary, "created": created.isoformat()}
+        return self._call("POST", f"/_sandbox/locations/{location_id}/past-posts", body)["name"]
+
     def set_figure(self, location_id: str, metric: str, day, value: int) -> None:
         """One daily Performance figure set outright (as when Google revises a day)."""
         self._call(

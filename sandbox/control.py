@@ -11,7 +11,7 @@ from typing import Any
 
 from . import anthropic_batches, faults, google_oauth
 from .gbp import SERVICES, post_state
-from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, State, rfc3339
+from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, Post, State, rfc3339
 from .wire import Request, Response, json_response
 
 BUSINESS_SCOPE = "https://www.googleapis.com/auth/business.manage"
@@ -246,6 +246,21 @@ def location_post_days(state: State, req: Request, location: str) -> Response:
             raise ValueError(f"unknown location {location}")
         state.locations[location].post_days = sorted(set(state.locations[location].post_days) | set(days))
     return json_response(200, {"location_id": location, "post_days": len(state.locations[location].post_days)})
+
+
+def location_past_post(state: State, req: Request, location: str) -> Response:
+    """A post the location made before the sandbox started ({"summary", "created": ISO time}),
+    LIVE, as if created then: the demo's history of published posts. Answers its name."""
+    data = _body(req)
+    created = dt.datetime.fromisoformat(data["created"].replace("Z", "+00:00")).timestamp()
+    body = {"languageCode": "en", "summary": str(data["summary"]), "topicType": "STANDARD"}
+    with state.lock:
+        loc = state.locations.get(location)
+        if loc is None:
+            raise ValueError(f"unknown location {location}")
+        post = Post(state.new_id(), loc.account_id, location, body, created, created)
+        state.posts[post.id] = post
+    return json_response(200, {"name": post.name})
 
 
 def location_figure(state: State, req: Request, location: str) -> Response:

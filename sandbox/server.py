@@ -85,6 +85,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("POST", rf"/_sandbox/locations/{L}/disabled", "control", "", control.disable_location),
         ("POST", rf"/_sandbox/locations/{L}/post-days", "control", "", control.location_post_days),
         ("POST", rf"/_sandbox/locations/{L}/figures", "control", "", control.location_figure),
+        ("POST", rf"/_sandbox/locations/{L}/past-posts", "control", "", control.location_past_post),
         ("GET", r"/_sandbox/performance/requests", "control", "", control.performance_requests),
         ("POST", r"/_sandbox/quota", "control", "", control.quota),
         ("POST", r"/_sandbox/anthropic/script", "control", "", control.anthropic_script),

@@ -68,3 +68,15 @@ def test_unknown_metrics_a_missing_range_and_an_unknown_location_are_refused(gbp
     assert gbp.get(PATH, params=[("dailyMetrics", "WEBSITE_CLICKS")]).status_code == 400
     missing = "/v1/locations/999:fetchMultiDailyMetricsTimeSeries"
     assert gbp.get(missing, params=query(day, day)).json()["error"]["code"] == 404
+
+
+def test_a_past_post_is_live_and_lifts_the_week_after_it(gbp: httpx.Client, sandbox: SandboxHandle) -> None:
+    day = dt.date(2026, 6, 1)
+    before = values(gbp.get(PATH, params=query(day, day + dt.timedelta(days=6))), "BUSINESS_IMPRESSIONS_MOBILE_SEARCH")
+    name = sandbox.client.add_past_post("2001", "Spring is here.", dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC))
+    after = values(gbp.get(PATH, params=query(day, day + dt.timedelta(days=6))), "BUSINESS_IMPRESSIONS_MOBILE_SEARCH")
+
+    assert gbp.get(f"/v4/{name}").json()["state"] == "LIVE"
+    assert int(after[day]) > int(before[day]) and int(after[day + dt.timedelta(days=6)]) > int(
+        before[day + dt.timedelta(days=6)]
+    )
