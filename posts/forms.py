@@ -15,7 +15,7 @@ from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
 from .gbp_mapping import post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
 from .services import EDITABLE_FIELDS, PostActionError
-from .services.series import series_rule_build, series_rule_fields
+from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -216,10 +216,29 @@ class AnnouncementForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
+    repeat = forms.ChoiceField(
+        label="Repeat",
+        choices=[("", "Once"), ("weekly", "Every week, on that weekday"), ("monthly", "Every month, on that day")],
+        required=False,
+        help_text="A repeating announcement is a repeating post in each franchise, which its staff can change there.",
+    )
+    repeat_count = forms.IntegerField(
+        label="Number of times", required=False, min_value=1, max_value=520, help_text="Empty: until it is ended."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["franchises"].queryset = Franchise.objects.filter(is_active=True).order_by("name")
+
+    def rule(self) -> str | None:
+        """The repeat as an RRULE (None: once), from the day the announcement starts."""
+        data = self.cleaned_data
+        if not data.get("repeat"):
+            return None
+        count = data.get("repeat_count")
+        if data["repeat"] == "weekly":
+            return series_rule_build(frequency="weekly", weekdays=[WEEKDAYS[data["date"].weekday()]], count=count)
+        return series_rule_build(frequency="monthly", month_day=data["date"].day, count=count)
 
 
 class SeriesForm(forms.Form):

@@ -13,7 +13,8 @@ from django.utils import timezone
 from franchises.models import Membership
 from posts.models import Post, PostSeries
 from posts.services import post_update
-from testkit.factories import make_franchise, make_member, make_post
+from posts.services.series import series_create, series_rule_build
+from testkit.factories import make_franchise, make_member, make_post, make_user
 from testkit.web import logged_in, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -122,8 +123,6 @@ def test_ending_on_the_page_deletes_the_upcoming_posts(franchise, staff):
 def test_another_franchises_series_is_404(franchise, client):
     series_owner = make_franchise()
     with time_machine.travel(NOW, tick=False):
-        from posts.services.series import series_create, series_rule_build
-
         theirs = series_create(
             franchise=series_owner,
             user=None,
@@ -139,3 +138,32 @@ def test_another_franchises_series_is_404(franchise, client):
     assert outsider.get(f"/franchises/{series_owner.pk}/series/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.ended_at is None
+
+
+def test_a_repeating_announcement_is_a_repeating_post_in_each_franchise(client):
+    new_york = make_franchise(name="Brooklyn", timezone="America/New_York")
+    berlin = make_franchise(name="Kreuzberg", timezone="Europe/Berlin")
+    headquarters = logged_in(client, make_user(superuser=True))
+    data = {
+        "franchises": [str(new_york.pk), str(berlin.pk)],
+        "summary": "Our {name} shop is open late on Fridays.",
+        "date": "2026-10-23",  # a Friday
+        "local_time": "17:00",
+        "repeat": "weekly",
+        "repeat_count": "6",
+        "step": "schedule",
+    }
+    with time_machine.travel(NOW, tick=False):
+        answer = headquarters.post("/announcements/new/", data)
+
+    assert answer.status_code == 302
+    series = {s.franchise.name: s for s in PostSeries.objects.select_related("franchise")}
+    assert set(series) == {"Brooklyn", "Kreuzberg"}
+    assert len({s.announcement_id for s in series.values()}) == 1
+    assert series["Brooklyn"].rule == "FREQ=WEEKLY;COUNT=6;BYDAY=FR"
+    assert series["Kreuzberg"].summary == "Our Kreuzberg shop is open late on Fridays."
+    for s in series.values():
+        posts = Post.objects.filter(series=s).order_by("scheduled_at")
+        assert posts.count() == 4  # four weeks ahead of 18 October
+        assert {timezone.localtime(p.scheduled_at, s.franchise.zone).time() for p in posts} == {dt.time(17, 0)}
+    assert "Repeating for 2 franchises" in " ".join(messages_of(headquarters.get("/posts/")))
