@@ -379,7 +379,9 @@ def _occurrence_bring_up_to_date(*, post: Post, series: PostSeries, at: dt.datet
     content = {name: getattr(series, name) for name in SERIES_FIELDS}
     if any(getattr(post, name) != value for name, value in content.items()) or post.series_version != series.version:
         post = post_update(post=post, user=user, series_version=series.version, **content)
-    if post.status == Post.Status.SCHEDULED and post.scheduled_at != at:
+    # A new time already past (today's post moved earlier) keeps its old time, rather than going
+    # out at once.
+    if post.status == Post.Status.SCHEDULED and post.scheduled_at != at and at > timezone.now():
         post_schedule(post=post, at=at, user=user, series_version=series.version)
 
 
