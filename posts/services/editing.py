@@ -210,7 +210,9 @@ def post_update(
         if problems:
             raise PostActionError(" ".join(problems))
     now = timezone.now()
-    saved_fields = {**fields, "version": F("version") + 1, "updated_at": now, **_series_mark(post, series_version)}
+    # Saved unchanged, an occurrence is not "edited by hand": the series may still change it.
+    mark = _series_mark(post, series_version) if changed or series_version is not None else {}
+    saved_fields = {**fields, "version": F("version") + 1, "updated_at": now, **mark}
     if post.status == Post.Status.PUBLISHED and edited.google_state in OFF_GOOGLE_STATES:
         # Google rejected or removed it: there is no live copy to change. Saved here; a republish
         # puts this version on Google as a new post.

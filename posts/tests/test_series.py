@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post, PostSeries
-from posts.services import PostActionError, post_delete, post_update, posts_publish_due
+from posts.services import PostActionError, post_delete, post_schedule, post_update, posts_publish_due
 from posts.services.series import (
     series_create,
     series_describe,
@@ -273,3 +273,16 @@ def test_occurrences_publish_exactly_once_through_the_publish_job(sandbox):
     assert on_google == sorted(p.google_post_name for p in due) and len(set(on_google)) == 2
     assert all(p.status == Post.Status.PUBLISHED and p.publishing_at is None for p in due)
     assert all(p.status == Post.Status.SCHEDULED for p in occurrences(series) if p not in due)
+
+
+def test_saving_an_occurrence_unchanged_or_moving_it_by_hand():
+    franchise = make_franchise(timezone="America/New_York")
+    with time_machine.travel(at_new_york(2026, 10, 18, 12, 0), tick=False):
+        series = weekly(franchise, days=["MO"])
+        first, second, *_ = occurrences(series)
+        post_update(post=first, summary=first.summary)  # saved as it was
+        post_schedule(post=second, at=at_new_york(2026, 10, 26, 15, 0))  # moved by hand
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not first.series_edited and second.series_edited
