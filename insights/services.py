@@ -24,18 +24,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
+import threading
+import time
+from collections import Counter, deque
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from franchises.google import business_profile
+from franchises.google import business_profile, quota
 from franchises.google.quota import QuotaDeadline
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
+from posts.services.pace import Pace, concurrency_cap
 
 from .models import DailyMetric, InsightsFetch, Metric
 
@@ -75,41 +79,102 @@ def insights_due(*, now: dt.datetime) -> QuerySet[InsightsFetch]:
 
 
 def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
-    """Fetch every due location this run has time for; the run's counts."""
+    """Fetch every due location this run has time for; the run's counts.
+
+    Locations are read by as many workers as the quota and Google's latency call for (the
+    publish job's pace, posts/services/pace.py: quota rate x the time a request takes, plus one,
+    bounded by PUBLISH_CONCURRENCY and the free database connections), so a slow answer from
+    Google does not leave the quota unused; the shared quota still spaces the requests."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     now = timezone.now()
     _fetch_rows_create()
     counts["skipped_reauth"] += _reconnect_needed_record()
+    pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
     tried: set = set()
-    while not budget.exhausted:
+    lock = threading.Lock()
+    out_of_time = threading.Event()
+    broke: list[BaseException] = []
+
+    def one(franchise_id, fetched_at) -> None:
+        mine: Counter = Counter()
+        started, waited = time.monotonic(), quota.seconds_waited()
+        try:
+            line = location_insights_fetch(
+                franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=mine
+            )
+        except QuotaDeadline:
+            with lock:
+                tried.discard(franchise_id)  # released as found: still due
+            out_of_time.set()
+            return
+        except RUN_BREAKING as exc:
+            broke.append(exc)
+            out_of_time.set()
+            return
+        except Exception as exc:
+            logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
+            InsightsFetch.objects.filter(pk=franchise_id).update(
+                last_error=f"Reading the figures from Google stopped on an unexpected error ({exc})."[:1000]
+            )
+            mine["failed"] += 1
+            line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
+        pace.observe(time.monotonic() - started - (quota.seconds_waited() - waited))
+        with lock:
+            counts.update(mine)
+        if report and line:
+            report(line)
+
+    while not budget.exhausted and not out_of_time.is_set():
         batch = list(insights_due(now=now).exclude(pk__in=tried).values_list("pk", "fetched_at")[:BATCH_SIZE])
         if not batch:
             break
-        for franchise_id, fetched_at in batch:
-            if budget.exhausted:
-                break
-            tried.add(franchise_id)
-            try:
-                line = location_insights_fetch(
-                    franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=counts
-                )
-            except QuotaDeadline:
-                tried.discard(franchise_id)  # released as found: still due
-                counts["left_for_next_run"] = insights_due(now=now).exclude(pk__in=tried).count()
-                return dict(counts)
-            except RUN_BREAKING:
-                raise
-            except Exception as exc:
-                logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
-                InsightsFetch.objects.filter(pk=franchise_id).update(
-                    last_error=f"Reading the figures from Google stopped on an unexpected error ({exc})."[:1000]
-                )
-                counts["failed"] += 1
-                line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
-            if report and line:
-                report(line)
+        tried.update(pk for pk, _ in batch)
+        pending = deque(batch)
+        _run_workers(pending, one=one, pace=pace, stop=lambda: budget.exhausted or out_of_time.is_set())
+        tried.difference_update(pk for pk, _ in pending)  # left untaken when the run stopped: still due
+    if broke:
+        raise broke[0]
     counts["left_for_next_run"] = insights_due(now=now).exclude(pk__in=tried).count()
     return dict(counts)
+
+
+def _run_workers(pending: deque, *, one: Callable, pace: Pace, stop: Callable[[], bool]) -> None:
+    """Call `one(franchise_id, fetched_at)` for each pending location with as many workers as the
+    pace wants, until none is left or `stop()`; each worker thread closes its own connection."""
+    lock = threading.Lock()
+
+    def take():
+        with lock:
+            return pending.popleft() if pending and not stop() else None
+
+    if pace.cap == 1:
+        pace.note_workers(1)
+        while (item := take()) is not None:
+            one(*item)
+        return
+
+    def worker() -> None:
+        try:
+            while (item := take()) is not None:
+                one(*item)
+        finally:
+            connection.close()
+
+    threads: list[threading.Thread] = []
+    while True:
+        threads = [thread for thread in threads if thread.is_alive()]
+        with lock:
+            done = not pending or stop()
+        if done and not threads:
+            return
+        if not done and len(threads) < pace.wanted():
+            thread = threading.Thread(target=worker, name=f"insights-{len(threads)}", daemon=True)
+            threads.append(thread)
+            pace.note_workers(len(threads))
+            thread.start()
+            continue
+        if threads:
+            threads[0].join(0.1)
 
 
 def _fetch_rows_create() -> None:

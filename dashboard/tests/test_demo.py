@@ -23,6 +23,7 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     settings, sandbox, django_user_model, capsys, django_capture_on_commit_callbacks
 ):
     settings.DEBUG = True
+    settings.PUBLISH_CONCURRENCY = 1  # fetch-insights' workers would share SQLite's in-memory connection
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
     out = capsys.readouterr().out
