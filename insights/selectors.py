@@ -17,7 +17,8 @@ from .models import IMPRESSIONS, DailyMetric, InsightsFetch, Metric
 
 CHART_DAYS = 90
 PERIOD_DAYS = 30  # totals: the last 30 days with figures against the 30 before
-WEEKLY = 1.0  # posts a week at which a location counts as posting weekly
+# A location posting weekly: a post in each of the period's whole weeks (4 in 30 days).
+WEEKLY_POSTS = PERIOD_DAYS // 7
 # What the pages show: views (the four impressions added up) and each action.
 GROUPS: list[tuple[str, str, list[str]]] = [
     ("views", "Views on Google", list(IMPRESSIONS)),
@@ -147,7 +148,7 @@ def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None =
                 "change": change_percent(row.get("current"), row.get("previous")),
                 "posts": posted.get(franchise.pk, 0),
                 "per_week": per_week,
-                "weekly": per_week >= WEEKLY,
+                "weekly": posted.get(franchise.pk, 0) >= WEEKLY_POSTS,
             }
         )
     rows.sort(key=lambda r: (r["change"] is None, -(r["change"] or 0), r["franchise"].name))
