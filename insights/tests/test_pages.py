@@ -115,3 +115,26 @@ def test_the_pages_are_linked_from_the_navigation_and_the_franchise_page(client)
 
     assert 'href="/insights/"' in page and f'href="/franchises/{franchise.pk}/insights/"' in page
     assert f'href="/franchises/{franchise.pk}/series/"' in page
+
+
+def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_franchises(
+    client, django_assert_num_queries
+):
+    headquarters = logged_in(client, make_user(superuser=True))
+    franchises = [make_franchise(name=f"Shop {n}") for n in range(3)]
+    for franchise in franchises:
+        figures(franchise, rise=0.1)
+        published(franchise, days_ago=5)
+    client.get("/insights/")  # the session, warmed
+
+    # The session and user, the newest day, the views per franchise, the posts per franchise, the
+    # franchises.
+    with django_assert_num_queries(6):
+        assert headquarters.get("/insights/").status_code == 200
+    for n in range(3, 9):
+        figures(make_franchise(name=f"Shop {n}"))
+    with django_assert_num_queries(6):
+        assert headquarters.get("/insights/").status_code == 200
+    # The session and user, the franchise, its newest day, its figures, its posts, its fetch row.
+    with django_assert_num_queries(7):
+        assert headquarters.get(f"/franchises/{franchises[0].pk}/insights/").status_code == 200
