@@ -4,9 +4,12 @@ Logins for each kind of user; a group of twelve franchises, eleven of them conne
 headquarters' one Google account at the local sandbox (which manages a few dozen locations, some
 not mapped yet, for trying connect-many) and Columbus through its owner's account, whose grant
 was revoked so the reconnect warning shows; posts in every state, among them one Google's review
-rejected (published, rejected at the sandbox, noticed by the sync job); a filled generation
-queue. The crons that `make run` starts then publish the due posts and write the AI drafts, so
-the first minute of a demo shows the whole flow moving.
+rejected (published, rejected at the sandbox, noticed by the sync job); three months of posts
+published before (each franchise at its own pace, some posting more lately, some less) and the
+figures Google (the sandbox) has for those months, read by the fetch-insights job, so the
+Results pages have charts; repeating posts in Cincinnati and Dayton; a filled generation queue.
+The crons that `make run` starts then publish the due posts and write the AI drafts, so the
+first minute of a demo shows the whole flow moving.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from franchises.models import Franchise, GoogleConnection, Membership
 from franchises.services import franchise_create, membership_set
 from gbp_scheduler.jobs import TimeBudget
 from generation.services.fill import generation_queue_fill
+from insights.services import insights_fetch_due
 from posts.models import Post
 from posts.services import google_posts_sync, post_publish
+from posts.services.series import series_create, series_rule_build
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +58,22 @@ REVOKED = "Columbus"
 # Its post that Google's review rejects (promises Google's content policies do not allow).
 REJECTED_IN = "Cincinnati"
 REJECTED_TEXT = "{name}: the greenest lawn in Ohio in 7 days, guaranteed, or we pay you double!"
+# Posts a week each franchise published in the 60 days before the last 30, and in the last 30:
+# the Results pages rank them by the change in their views beside this pace.
+HISTORY = {
+    "Cincinnati": (2, 2),
+    "Dayton": (0.5, 2),
+    "Akron": (1, 1),
+    "Toledo": (0, 0.5),
+    "Canton": (1, 0),
+    "Youngstown": (0.5, 0.5),
+    "Springfield": (2, 1),
+    "Lima": (0, 1),
+    "Zanesville": (1, 1),
+    "Marietta": (0.5, 0),
+}
+HISTORY_DAYS = 90
+RECENT_DAYS = 30
 HQ_GOOGLE_ACCOUNT = "hq@buckeye-lawn.example"
 COLUMBUS_GOOGLE_ACCOUNT = "owner@columbus-lawn.example"
 
@@ -168,6 +189,65 @@ def _posts(franchise: Franchise, user) -> None:
     )
 
 
+def _history(sandbox, franchise: Franchise, user) -> None:
+    """The posts the franchise published in the last three months (HISTORY's pace), on Google
+    (the sandbox) since then as well, so its figures there rose after each."""
+    before, recent = HISTORY.get(franchise.name, (0, 0))
+    today = timezone.localtime(timezone.now(), franchise.zone).date()
+    days: list[dt.date] = []
+    for per_week, first, last in ((before, HISTORY_DAYS, RECENT_DAYS + 1), (recent, RECENT_DAYS, 1)):
+        if per_week:
+            gap = 7 / per_week
+            count = int((first - last + 1) / gap)
+            days += [today - dt.timedelta(days=round(first - n * gap)) for n in range(count)]
+    for n, day in enumerate(days):
+        at = dt.datetime.combine(day, dt.time(10, 0), tzinfo=franchise.zone)
+        summary = f"{franchise.name} tip #{n + 1}: mow high, water deep, and leave the clippings on the lawn."
+        name = sandbox.add_past_post(franchise.google_location_id, summary, at)
+        Post.objects.create(
+            franchise=franchise,
+            created_by=user,
+            status=Post.Status.PUBLISHED,
+            scheduled_at=at,
+            published_at=at,
+            summary=summary,
+            google_post_name=name,
+            google_state="LIVE",
+        )
+
+
+def _series(franchises: dict[str, Franchise], user) -> None:
+    """Repeating posts: Cincinnati's Monday tip and first-Monday offer, Dayton's Tuesday and Friday
+    news."""
+    today = timezone.localdate()
+    series_create(
+        franchise=franchises["Cincinnati"],
+        user=user,
+        rule=series_rule_build(frequency="weekly", weekdays=["MO"]),
+        starts_on=today,
+        local_time=dt.time(9, 0),
+        summary="Monday lawn tip from the Cincinnati crew: sharpen your mower blades; a clean cut keeps grass green.",
+    )
+    series_create(
+        franchise=franchises["Cincinnati"],
+        user=user,
+        rule=series_rule_build(frequency="monthly", nth=1, nth_weekday="MO", count=12),
+        starts_on=today,
+        local_time=dt.time(8, 0),
+        summary="This month's offer in Cincinnati: 10 % off your first landscaping visit. Book online.",
+        cta_action_type=Post.ActionType.BOOK,
+        cta_url="https://cincinnati.example.com/book",
+    )
+    series_create(
+        franchise=franchises["Dayton"],
+        user=user,
+        rule=series_rule_build(frequency="weekly", weekdays=["TU", "FR"], until=today + dt.timedelta(days=180)),
+        starts_on=today,
+        local_time=dt.time(12, 30),
+        summary="Dayton yard of the week: send us a photo of yours and we may feature it!",
+    )
+
+
 def _rejected_post(sandbox, franchise: Franchise, user) -> None:
     """A post published the usual way, then rejected by Google's review (the sandbox's control
     API), then noticed by a run of the sync job: its notice shows on the home card and the post."""
@@ -223,11 +303,17 @@ def demo_data_ensure() -> DemoLogin:
             _connect(franchise, columbus if name == REVOKED else headquarters, *locations[name])
         if with_posts:
             _posts(franchise, users[DEMO_USERNAME])
+        if sandbox is not None and name != REVOKED:
+            franchise.refresh_from_db()
+            _history(sandbox, franchise, users[DEMO_USERNAME])
+    _series({f.name: f for f in Franchise.objects.filter(name__in=["Cincinnati", "Dayton"])}, users[DEMO_USERNAME])
     if sandbox is None:
         logger.warning("No sandbox at GOOGLE_API_BASE_URL: demo franchises are left unconnected.")
     else:
         rejected_in = Franchise.objects.get(name=REJECTED_IN)
         transaction.on_commit(lambda: _rejected_post(sandbox, rejected_in, users[DEMO_USERNAME]))
+        # Google's figures for the last 90 days, as the daily job reads them.
+        transaction.on_commit(lambda: insights_fetch_due(budget=TimeBudget(seconds=60)))
 
     transaction.on_commit(lambda: generation_queue_fill(budget=TimeBudget(seconds=60)))
     return DemoLogin(DEMO_USERNAME, DEMO_PASSWORD, created=True)

@@ -79,6 +79,25 @@ JOBS: list[Job] = [
         reports=True,
     ),
     Job(
+        name="materialise-series",
+        command="materialise_series",
+        target="posts.services.series:series_materialise_due",
+        # Hourly: a series' occurrences are made four weeks ahead, so any run can be missed.
+        schedule="41 * * * *",
+        description="Make repeating posts' next occurrences, four weeks ahead, as scheduled posts.",
+    ),
+    Job(
+        name="fetch-insights",
+        command="fetch_insights",
+        target="insights.services:insights_fetch_due",
+        # Each location is fetched once a day; three runs each morning, so a group too large for
+        # one run's budget is finished by the next (the later runs find little or nothing due).
+        schedule="23 6-8 * * *",
+        description="Read each connected location's daily figures on Google (views, clicks, calls, directions) "
+        "for the last days it lacks.",
+        reports=True,
+    ),
+    Job(
         name="check-alerts",
         command="check_alerts",
         target="health.services:alerts_job",

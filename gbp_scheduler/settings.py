@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "franchises",
     "posts",
     "generation",
+    "insights",
     "health",
     "dashboard",
 ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("posts.urls")),
     path("", include("franchises.urls")),
     path("", include("generation.urls")),
+    path("", include("insights.urls")),
     path("", include("dashboard.urls")),
 ]

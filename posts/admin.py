@@ -16,7 +16,7 @@ from franchises.google import business_profile
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 
 from .gbp_mapping import PostNotPublishable
-from .models import GoogleDeletion, Post
+from .models import GoogleDeletion, Post, PostSeries
 from .services import (
     EDITABLE_FIELDS,
     PostActionError,
@@ -189,4 +189,23 @@ class GoogleDeletionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(PostSeries)
+class PostSeriesAdmin(admin.ModelAdmin):
+    """Read-only: a series is created, changed and ended through its pages (posts/services/series.py),
+    which keep its occurrences in step."""
+
+    list_display = ["franchise", "rule", "local_time", "starts_on", "materialised_through", "ended_at"]
+    list_filter = ["ended_at"]
+    search_fields = ["summary", "franchise__name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

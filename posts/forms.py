@@ -14,7 +14,8 @@ from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
 
 from .gbp_mapping import post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
-from .services import EDITABLE_FIELDS
+from .services import EDITABLE_FIELDS, PostActionError
+from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -215,7 +216,148 @@ class AnnouncementForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
+    repeat = forms.ChoiceField(
+        label="Repeat",
+        choices=[("", "Once"), ("weekly", "Every week, on that weekday"), ("monthly", "Every month, on that day")],
+        required=False,
+        help_text="A repeating announcement is a repeating post in each franchise, which its staff can change there.",
+    )
+    repeat_count = forms.IntegerField(
+        label="Number of times", required=False, min_value=1, max_value=520, help_text="Empty: until it is ended."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["franchises"].queryset = Franchise.objects.filter(is_active=True).order_by("name")
+
+    def rule(self) -> str | None:
+        """The repeat as an RRULE (None: once), from the day the announcement starts."""
+        data = self.cleaned_data
+        if not data.get("repeat"):
+            return None
+        count = data.get("repeat_count")
+        if data["repeat"] == "weekly":
+            return series_rule_build(frequency="weekly", weekdays=[WEEKDAYS[data["date"].weekday()]], count=count)
+        return series_rule_build(frequency="monthly", month_day=data["date"].day, count=count)
+
+
+class SeriesForm(forms.Form):
+    """A repeating post: its text and button, and when it repeats (in the franchise's local time).
+
+    The choices become an RFC 5545 rule (posts/services/series.py) in `rule()`."""
+
+    FREQUENCIES = [("weekly", "Every week"), ("monthly", "Every month")]
+    WEEKDAY_CHOICES = [
+        ("MO", "Monday"), ("TU", "Tuesday"), ("WE", "Wednesday"), ("TH", "Thursday"),
+        ("FR", "Friday"), ("SA", "Saturday"), ("SU", "Sunday"),
+    ]  # fmt: skip
+    MONTHLY_BY = [("day", "On a day of the month"), ("weekday", "On a weekday of the month")]
+    NTH_CHOICES = [("1", "First"), ("2", "Second"), ("3", "Third"), ("4", "Fourth"), ("-1", "Last")]
+    MONTH_DAYS = [(str(n), str(n)) for n in range(1, 32)] + [("-1", "Last day")]
+    ENDS = [("never", "Until I end it"), ("until", "Until a date"), ("count", "After a number of posts")]
+
+    summary = PostTextField(
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 6, "id": "summary", "aria-describedby": "char-count"}),
+        max_length=SUMMARY_MAX_LENGTH,
+        strip=False,
+    )
+    cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
+    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
+    media_url = forms.URLField(
+        label="Photo URL",
+        max_length=1000,
+        required=False,
+        assume_scheme="https",
+        help_text="A public link to a JPG or PNG; Google fetches the photo from there.",
+    )
+    frequency = forms.ChoiceField(label="Repeats", choices=FREQUENCIES, widget=forms.RadioSelect, initial="weekly")
+    weekdays = forms.MultipleChoiceField(
+        label="On", choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    monthly_by = forms.ChoiceField(label="Monthly", choices=MONTHLY_BY, widget=forms.RadioSelect, initial="day")
+    month_day = forms.ChoiceField(
+        label="Day of the month",
+        choices=MONTH_DAYS,
+        initial="1",
+        help_text="A month without that day (the 31st in April) is skipped.",
+    )
+    nth = forms.ChoiceField(label="Which", choices=NTH_CHOICES, initial="1")
+    nth_weekday = forms.ChoiceField(label="Weekday", choices=WEEKDAY_CHOICES, initial="MO")
+    local_time = forms.TimeField(label="At", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    starts_on = forms.DateField(
+        label="Starting", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
+    )
+    ends = forms.ChoiceField(label="Ends", choices=ENDS, widget=forms.RadioSelect, initial="never")
+    until = forms.DateField(
+        label="Last day",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sane_date],
+    )
+    count = forms.IntegerField(label="Number of posts", required=False, min_value=1, max_value=520)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, franchise: Franchise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.franchise = franchise
+        self.fields["summary"].widget.attrs.pop("maxlength", None)
+
+    @classmethod
+    def initial_for(cls, series) -> dict:
+        rule = series_rule_fields(series.rule)
+        initial = {name: getattr(series, name) for name in ("summary", "cta_action_type", "cta_url", "media_url")}
+        initial.update(
+            frequency=rule["frequency"],
+            weekdays=rule.get("weekdays", []),
+            monthly_by=rule.get("monthly_by", "day"),
+            month_day=str(rule.get("month_day", 1)),
+            nth=str(rule.get("nth", 1)),
+            nth_weekday=rule.get("nth_weekday", "MO"),
+            local_time=series.local_time,
+            starts_on=series.starts_on,
+            ends="until" if rule["until"] else "count" if rule["count"] else "never",
+            until=rule["until"],
+            count=rule["count"],
+            version=series.version,
+        )
+        return initial
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        ends = cleaned.get("ends")
+        if ends == "until" and not cleaned.get("until"):
+            self.add_error("until", "Pick the last day.")
+        if ends == "count" and not cleaned.get("count"):
+            self.add_error("count", "Say how many posts.")
+        if cleaned.get("frequency") == "weekly" and not cleaned.get("weekdays"):
+            self.add_error("weekdays", "Pick the days of the week it goes out on.")
+        if self.errors:
+            return cleaned
+        by_day = cleaned["monthly_by"] == "day"
+        try:
+            cleaned["rule"] = series_rule_build(
+                frequency=cleaned["frequency"],
+                weekdays=cleaned.get("weekdays"),
+                month_day=int(cleaned["month_day"]) if by_day else None,
+                nth=None if by_day else int(cleaned["nth"]),
+                nth_weekday=None if by_day else cleaned["nth_weekday"],
+                until=cleaned.get("until") if ends == "until" else None,
+                count=cleaned.get("count") if ends == "count" else None,
+            )
+        except PostActionError as exc:
+            self.add_error(None, str(exc))
+        for problem in post_problems(Post(franchise=self.franchise, **self.series_fields())):
+            self.add_error(_problem_field(problem), problem)
+        return cleaned
+
+    def series_fields(self) -> dict:
+        """The content, as keyword arguments for series_create / series_update."""
+        data = self.cleaned_data
+        return {name: data.get(name) or "" for name in ("summary", "cta_action_type", "cta_url", "media_url")}
+
+    def when(self) -> dict:
+        data = self.cleaned_data
+        return {"rule": data["rule"], "starts_on": data["starts_on"], "local_time": data["local_time"]}

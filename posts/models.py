@@ -119,6 +119,17 @@ class Post(models.Model):
     google_notice_sent_at = models.DateTimeField(null=True, blank=True)
     google_notice_dismissed_at = models.DateTimeField(null=True, blank=True)
 
+    # An occurrence of a repeating post (posts/services/series.py): its series, the local day it
+    # stands for (one post per series and day, so materialising twice never makes two), the
+    # series' version it was made from, and whether a person changed it since, which keeps the
+    # series' later edits off it.
+    series = models.ForeignKey(
+        "PostSeries", null=True, blank=True, on_delete=models.SET_NULL, related_name="occurrences"
+    )
+    series_day = models.DateField(null=True, blank=True)
+    series_version = models.PositiveIntegerField(null=True, blank=True)
+    series_edited = models.BooleanField(default=False)
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -155,6 +166,11 @@ class Post(models.Model):
                 condition=Q(event_start__isnull=True) | Q(event_end__isnull=True) | Q(event_end__gte=F("event_start")),
                 name="posts_event_ends_after_start",
             ),
+            models.UniqueConstraint(
+                fields=["series", "series_day"],
+                condition=Q(series__isnull=False),
+                name="posts_one_per_series_day",
+            ),
         ]
         indexes = [
             # The publish cron's due query: scheduled posts by time.
@@ -190,6 +206,64 @@ class Post(models.Model):
 def lock_stale_before(now):
     """A publish lock taken before this moment is stale."""
     return now - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS)
+
+
+class PostSeries(models.Model):
+    """A post that repeats: the content every occurrence starts from, and when it recurs.
+
+    The recurrence is an RFC 5545 RRULE (`rule`, e.g. "FREQ=WEEKLY;BYDAY=MO,TH"), expanded by
+    python-dateutil from `starts_on` at `local_time` in the franchise's zone, so 09:00 stays 09:00
+    across daylight-saving changes. Occurrences become ordinary scheduled posts a few weeks ahead
+    (the materialise-series job); the publish job publishes them like any other post."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="series")
+    # The content of each occurrence (a standard update: events and offers have dates of their own).
+    summary = models.TextField()
+    language_code = models.CharField(max_length=16, default="en")
+    cta_action_type = models.CharField(max_length=12, choices=Post.ActionType.choices, blank=True, default="")
+    cta_url = models.URLField(max_length=1000, blank=True, default="")
+    media_url = models.URLField(max_length=1000, blank=True, default="")
+    # When: the rule, its first day and the wall-clock time in the franchise's zone.
+    rule = models.CharField(max_length=300)
+    starts_on = models.DateField()
+    local_time = models.TimeField()
+    # Bumped by every edit; an occurrence made from an older version and not edited by hand is
+    # brought up to date.
+    version = models.PositiveIntegerField(default=1)
+    # The last local day already materialised: the job makes only days after it, so an
+    # occurrence a person deleted does not come back.
+    materialised_through = models.DateField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # A headquarters announcement that repeats is one series per franchise, sharing this id.
+    announcement_id = models.UUIDField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "post_series"
+        ordering = ["-created_at"]
+        verbose_name_plural = "post series"
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("summary"), SUMMARY_MAX_LENGTH), name="post_series_summary_max_length"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["materialised_through"], condition=Q(ended_at__isnull=True), name="post_series_due_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary[:60]} ({self.rule})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
 
 
 class GoogleDeletion(models.Model):

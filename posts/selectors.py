@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from franchises.models import Franchise, FranchiseEvent
 from franchises.selectors import franchises_for_user
 
-from .models import REJECTION_REASON_MARK, Post, PostEvent, lock_stale_before
+from .models import REJECTION_REASON_MARK, Post, PostEvent, PostSeries, lock_stale_before
 
 
 def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
@@ -46,6 +46,22 @@ def post_get_for_user(*, user: AbstractBaseUser, post_id) -> Post:
     """The post, or 404 when it belongs to a franchise the user is not in."""
     scoped = Post.objects.filter(franchise__in=franchises_for_user(user=user)).select_related("franchise")
     return get_object_or_404(scoped, pk=post_id)
+
+
+def series_get_for_user(*, user: AbstractBaseUser, series_id) -> PostSeries:
+    """The repeating post, or 404 when it belongs to a franchise the user is not in."""
+    scoped = PostSeries.objects.filter(franchise__in=franchises_for_user(user=user)).select_related("franchise")
+    return get_object_or_404(scoped, pk=series_id)
+
+
+def series_of_franchise(*, franchise: Franchise) -> QuerySet[PostSeries]:
+    """The franchise's repeating posts, running ones first, newest first."""
+    return PostSeries.objects.filter(franchise=franchise).order_by(F("ended_at").desc(nulls_first=True), "-created_at")
+
+
+def series_upcoming(*, series: PostSeries) -> QuerySet[Post]:
+    """The series' occurrences not published yet, and the latest published ones, by time."""
+    return Post.objects.filter(series=series).select_related("franchise").order_by("scheduled_at")
 
 
 def posts_for_user(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, announcements, drafts, editor, history, lists, photos
+from .views import actions, announcements, drafts, editor, history, lists, photos, series
 
 app_name = "posts"
 
@@ -28,6 +28,11 @@ urlpatterns = [
     path("posts/<uuid:post_id>/republish/", actions.post_republish_view, name="republish"),
     path("posts/<uuid:post_id>/dismiss-google-notice/", actions.post_dismiss_notice_view, name="dismiss_notice"),
     path("posts/<uuid:post_id>/reject/", drafts.draft_reject, name="reject"),
+    # Repeating posts (series) and their occurrences.
+    path("franchises/<uuid:franchise_id>/series/", series.series_list, name="series_list"),
+    path("franchises/<uuid:franchise_id>/series/new/", series.series_new, name="series_new"),
+    path("series/<uuid:series_id>/", series.series_detail, name="series_detail"),
+    path("series/<uuid:series_id>/end/", series.series_end_view, name="series_end"),
     # Headquarters announcements, history.
     path("announcements/new/", announcements.announcement_new, name="announcement_new"),
     path("franchises/<uuid:franchise_id>/history/", history.franchise_history, name="history"),

@@ -210,6 +210,27 @@ class SandboxClient:
         """Posts calls for this location answer 403 SERVICE_DISABLED."""
         self._call("POST", f"/_sandbox/locations/{location_id}/disabled", {"disabled": disabled})
 
+    def set_post_days(self, location_id: str, days: list) -> None:
+        """Days (dates or ISO strings) the location posted before the sandbox knew it: its
+        Performance figures rise in the week after each."""
+        self._call("POST", f"/_sandbox/locations/{location_id}/post-days", {"days": [str(day) for day in days]})
+
+    def add_past_post(self, location_id: str, summary: str, created) -> str:
+        """A LIVE post the location made at `created` (an aware datetime), before the sandbox
+        started; its name. Figures rise in the week after it like after any post."""
+        body = {"summary": summary, "created": created.isoformat()}
+        return self._call("POST", f"/_sandbox/locations/{location_id}/past-posts", body)["name"]
+
+    def set_figure(self, location_id: str, metric: str, day, value: int) -> None:
+        """One daily Performance figure set outright (as when Google revises a day)."""
+        self._call(
+            "POST", f"/_sandbox/locations/{location_id}/figures", {"metric": metric, "day": str(day), "value": value}
+        )
+
+    def performance_requests(self) -> list[dict[str, Any]]:
+        """The latest Performance requests: {"location_id", "start", "end", "metrics"}."""
+        return self._call("GET", "/_sandbox/performance/requests")["requests"]
+
     def set_quota(self, per_minute: int | None, service: str | None = None, *, window_seconds: float = 60) -> None:
         """Requests/minute for one Google service (or all); 0 = never granted, None = unlimited.
         `window_seconds`: count over a shorter window (the limit scaled to it), so a test sees a

@@ -5,12 +5,13 @@ JSON in, JSON out, callable from any process (the benchmark's workers, a browser
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 from . import anthropic_batches, faults, google_oauth
 from .gbp import SERVICES, post_state
-from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, State, rfc3339
+from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, Post, State, rfc3339
 from .wire import Request, Response, json_response
 
 BUSINESS_SCOPE = "https://www.googleapis.com/auth/business.manage"
@@ -235,6 +236,47 @@ def disable_location(state: State, req: Request, location: str) -> Response:
             raise ValueError(f"unknown location {location}")
         state.locations[location].disabled = disabled
     return json_response(200, {"location_id": location, "disabled": disabled})
+
+
+def location_post_days(state: State, req: Request, location: str) -> Response:
+    """Days (ISO dates) the location posted before the sandbox knew it: its figures rise after them."""
+    days = [dt.date.fromisoformat(day).isoformat() for day in _body(req).get("days", [])]
+    with state.lock:
+        if location not in state.locations:
+            raise ValueError(f"unknown location {location}")
+        state.locations[location].post_days = sorted(set(state.locations[location].post_days) | set(days))
+    return json_response(200, {"location_id": location, "post_days": len(state.locations[location].post_days)})
+
+
+def location_past_post(state: State, req: Request, location: str) -> Response:
+    """A post the location made before the sandbox started ({"summary", "created": ISO time}),
+    LIVE, as if created then: the demo's history of published posts. Answers its name."""
+    data = _body(req)
+    created = dt.datetime.fromisoformat(data["created"].replace("Z", "+00:00")).timestamp()
+    body = {"languageCode": "en", "summary": str(data["summary"]), "topicType": "STANDARD"}
+    with state.lock:
+        loc = state.locations.get(location)
+        if loc is None:
+            raise ValueError(f"unknown location {location}")
+        post = Post(state.new_id(), loc.account_id, location, body, created, created)
+        state.posts[post.id] = post
+    return json_response(200, {"name": post.name})
+
+
+def location_figure(state: State, req: Request, location: str) -> Response:
+    """Set one daily figure outright (Google revising a day, say): {"metric", "day", "value"}."""
+    data = _body(req)
+    day = dt.date.fromisoformat(data["day"]).isoformat()
+    with state.lock:
+        if location not in state.locations:
+            raise ValueError(f"unknown location {location}")
+        state.figures[location][f"{data['metric']}|{day}"] = int(data["value"])
+    return json_response(200, {"ok": True})
+
+
+def performance_requests(state: State, req: Request) -> Response:
+    with state.lock:
+        return json_response(200, {"requests": list(state.performance_requests)})
 
 
 def quota(state: State, req: Request) -> Response:

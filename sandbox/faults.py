@@ -23,6 +23,7 @@ ROUTE_KINDS = (
     "posts.get",
     "posts.patch",
     "posts.delete",
+    "performance.fetch",
     "messages",
     "batches.create",
     "batches.list",

@@ -17,6 +17,7 @@ SERVICES = {
     "accounts": ("mybusinessaccountmanagement.googleapis.com", "My Business Account Management API"),
     "locations": ("mybusinessbusinessinformation.googleapis.com", "My Business Business Information API"),
     "posts": ("mybusiness.googleapis.com", "Google My Business API"),
+    "performance": ("businessprofileperformance.googleapis.com", "Business Profile Performance API"),
 }
 PROJECT_NUMBER = "0"
 LOCATION_FIELDS = {

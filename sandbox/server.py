@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import anthropic, anthropic_batches, control, gbp, google_oauth, pages
+from . import anthropic, anthropic_batches, control, gbp, google_oauth, pages, performance
 from .faults import fault_body, latency_for, take_fault
 from .state import State
 from .wire import HTTPError, Request, Response, json_response
@@ -45,6 +45,13 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("GET", rf"{POSTS}/{P}", "google", "posts.get", gbp.get_post),
         ("PATCH", rf"{POSTS}/{P}", "google", "posts.patch", gbp.patch_post),
         ("DELETE", rf"{POSTS}/{P}", "google", "posts.delete", gbp.delete_post),
+        (
+            "GET",
+            r"/v1/locations/(?P<location>[^/:]+):fetchMultiDailyMetricsTimeSeries",
+            "google",
+            "performance.fetch",
+            performance.fetch_multi_daily_metrics,
+        ),
         ("POST", r"/v1/messages", "anthropic", "messages", anthropic.messages),
         ("POST", r"/v1/messages/batches", "anthropic", "batches.create", anthropic_batches.create),
         ("GET", r"/v1/messages/batches", "anthropic", "batches.list", anthropic_batches.list_batches),
@@ -76,6 +83,10 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("POST", r"/_sandbox/oauth/config", "control", "", control.oauth_config),
         ("POST", r"/_sandbox/accounts", "control", "", control.add_account),
         ("POST", rf"/_sandbox/locations/{L}/disabled", "control", "", control.disable_location),
+        ("POST", rf"/_sandbox/locations/{L}/post-days", "control", "", control.location_post_days),
+        ("POST", rf"/_sandbox/locations/{L}/figures", "control", "", control.location_figure),
+        ("POST", rf"/_sandbox/locations/{L}/past-posts", "control", "", control.location_past_post),
+        ("GET", r"/_sandbox/performance/requests", "control", "", control.performance_requests),
         ("POST", r"/_sandbox/quota", "control", "", control.quota),
         ("POST", r"/_sandbox/anthropic/script", "control", "", control.anthropic_script),
         ("POST", r"/_sandbox/anthropic/config", "control", "", control.anthropic_config),
@@ -133,8 +144,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         body = self._read_body()  # read fully first, so a dropped connection is a clean FIN
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
-        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        req = Request(self.command, path, query, self.headers, body, f"http://{self.headers.get('Host', '')}")
+        multi = parse_qs(url.query, keep_blank_values=True)
+        query = {k: v[0] for k, v in multi.items()}
+        req = Request(self.command, path, query, self.headers, body, f"http://{self.headers.get('Host', '')}", multi)
         route, params, allowed = _match(self.command, path)
         if route is None:
             status = 405 if allowed else 404

@@ -53,6 +53,9 @@ class Location:
     city: str = ""
     store_code: str = ""
     disabled: bool = False
+    # Days (ISO) the location posted before the sandbox knew it (the demo's history, a test's):
+    # its Performance figures rise after them as after its posts here (sandbox/performance.py).
+    post_days: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -211,6 +214,10 @@ class State:
             self.media_fetch_timeout = 3.0
             self.media_fetches: deque[dict[str, Any]] = deque(maxlen=200)
             self.post_review_seconds = 0.0
+            # Performance API: figures set by the control API ({location: {"METRIC|day": value}})
+            # and the latest requests' ranges (what a test asks about the job's fetching).
+            self.figures: dict[str, dict[str, int]] = defaultdict(dict)
+            self.performance_requests: deque[dict[str, Any]] = deque(maxlen=5000)
             self.next_id = 1000
             if seed == "demo":
                 self._seed_demo()

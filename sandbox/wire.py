@@ -25,6 +25,7 @@ class Request:
     headers: Message
     body: bytes
     base_url: str
+    multi: dict[str, list[str]] = field(default_factory=dict)  # every value of a repeated parameter
 
     def json(self) -> Any:
         if not self.body:

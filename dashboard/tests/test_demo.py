@@ -7,7 +7,9 @@ from django.test import RequestFactory
 
 from franchises.models import Franchise, GoogleConnection, Membership
 from generation.models import GenerationQueue
-from posts.models import Post
+from insights.models import DailyMetric, InsightsFetch
+from insights.selectors import insights_ranking
+from posts.models import Post, PostSeries
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +23,7 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     settings, sandbox, django_user_model, capsys, django_capture_on_commit_callbacks
 ):
     settings.DEBUG = True
+    settings.PUBLISH_CONCURRENCY = 1  # fetch-insights' workers would share SQLite's in-memory connection
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
     out = capsys.readouterr().out
@@ -59,6 +62,18 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     rejected = Post.objects.get(google_state="REJECTED")
     assert rejected.franchise.name == "Cincinnati" and rejected.google_notice_open
     assert rejected.events.filter(action="google_rejected").exists()
+
+    # Three months of posts and Google's figures for them, read by the fetch-insights job; the
+    # revoked Columbus is skipped with the reconnect message; repeating posts scheduled.
+    cincinnati = franchises["Cincinnati"]
+    assert DailyMetric.objects.filter(franchise=cincinnati).values("day").distinct().count() >= 85
+    assert not DailyMetric.objects.filter(franchise=franchises["Columbus"]).exists()
+    assert "reconnect" in InsightsFetch.objects.get(franchise=franchises["Columbus"]).last_error
+    assert Post.objects.filter(franchise=cincinnati, status="published", google_state="LIVE").count() >= 20
+    ranking = insights_ranking(franchises=Franchise.objects.all())["rows"]
+    assert ranking[0]["franchise"].name in {"Dayton", "Lima", "Toledo"} and ranking[0]["change"] > 0
+    assert PostSeries.objects.filter(franchise=cincinnati).count() == 2
+    assert Post.objects.filter(series__franchise=cincinnati, status="scheduled").count() >= 4
 
     call_command("seed_demo")
     assert django_user_model.objects.count() == 3

@@ -1,8 +1,9 @@
 """The Google Business Profile API: the only module that speaks HTTP to it (httpx, timeouts).
 
-Accounts (Account Management v1), locations (Business Information v1) and local posts
-(My Business v4). With `settings.GOOGLE_API_BASE_URL` set every path goes to that one base (the
-sandbox); otherwise to Google's three hosts. Each call gets the franchise's access token from
+Accounts (Account Management v1), locations (Business Information v1), local posts
+(My Business v4) and each location's daily figures (Business Profile Performance v1). With
+`settings.GOOGLE_API_BASE_URL` set every path goes to that one base (the sandbox); otherwise to
+Google's four hosts. Each call gets the franchise's access token from
 `tokens` and, on a 401, refreshes once and retries once.
 
 Google's answers become a few typed errors, each with a message a person can act on and
@@ -12,6 +13,7 @@ GoogleTokenTransientError from the token layer pass through unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import html
 import re
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 ACCOUNTS_HOST = "https://mybusinessaccountmanagement.googleapis.com"
 LOCATIONS_HOST = "https://mybusinessbusinessinformation.googleapis.com"
 POSTS_HOST = "https://mybusiness.googleapis.com"
+PERFORMANCE_HOST = "https://businessprofileperformance.googleapis.com"
 LOCATION_READ_MASK = "name,title,storefrontAddress"
 # Held back after a 429 that names no Retry-After. Requests are paced under the quota, so a 429
 # means another client of the Cloud project spent it, or a clock drifted: a short pause is enough.
@@ -179,6 +182,43 @@ def local_post_delete(
     deadline: float | None = None,
 ) -> None:
     _call(franchise, "DELETE", _post_url(name), what=f"post {name}", before_send=before_send, deadline=deadline)
+
+
+def daily_metrics_fetch(
+    *, franchise: Franchise, metrics: list[str], first_day: dt.date, last_day: dt.date, deadline: float | None = None
+) -> dict[str, dict[dt.date, int]]:
+    """The location's daily figures of `metrics` on days first_day..last_day, in one request
+    (Performance API `locations.fetchMultiDailyMetricsTimeSeries`): {metric: {day: value}}. Google
+    sends values as strings, a day with nothing to count without a value (0 here), and leaves
+    out the days it has no figures for yet (they are missing here too)."""
+    if not franchise.google_location_id:
+        _posts_url(franchise)  # raises the "no location picked" GbpSetupError
+    location_id = _bare_id(franchise.google_location_id, "locations/")
+    url = f"{_base(PERFORMANCE_HOST)}/v1/locations/{location_id}:fetchMultiDailyMetricsTimeSeries"
+    params: dict[str, Any] = {"dailyMetrics": list(metrics)}
+    for end, day in (("startDate", first_day), ("endDate", last_day)):
+        params.update(
+            {f"dailyRange.{end}.year": day.year, f"dailyRange.{end}.month": day.month, f"dailyRange.{end}.day": day.day}
+        )
+    data = _call(
+        franchise, "GET", url, params=params, what=f"figures of {franchise.google_location_name}", deadline=deadline
+    )
+    figures: dict[str, dict[dt.date, int]] = {metric: {} for metric in metrics}
+    for group in data.get("multiDailyMetricTimeSeries") or []:
+        for series in group.get("dailyMetricTimeSeries") or []:
+            metric = series.get("dailyMetric")
+            if metric not in figures:
+                continue
+            for item in (series.get("timeSeries") or {}).get("datedValues") or []:
+                date = item.get("date") or {}
+                try:
+                    day = dt.date(int(date["year"]), int(date["month"]), int(date["day"]))
+                    value = int(item.get("value") or 0)  # a day with nothing to count has no value
+                except (KeyError, TypeError, ValueError):
+                    continue  # not one day's figure
+                if first_day <= day <= last_day:
+                    figures[metric][day] = value
+    return figures
 
 
 # ---- URLs ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ when a URL is neither: whoever adds one decides, in writing, what protects it.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,13 +36,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
+from django.utils import timezone
 from django.utils.text import slugify
 
 from franchises.access import Access
 from franchises.models import Franchise, FranchiseEvent, Invitation, Membership
 from franchises.services import invitation_send
 from gbp_scheduler.jobs import JOBS
-from posts.models import Post, PostEvent
+from posts.models import Post, PostEvent, PostSeries
+from posts.services.series import series_create, series_rule_build
 from testkit.factories import make_member, make_post, make_user
 from testkit.google import franchise_connected_to_sandbox
 
@@ -139,6 +142,7 @@ NOT_CHECKED: dict[str, Excused] = {
     "posts:list": YOUR_FRANCHISES,
     "franchises:list": YOUR_FRANCHISES,
     "generation:drafts": YOUR_FRANCHISES,
+    "insights:ranking": YOUR_FRANCHISES,
     "posts:announcement_new": HEADQUARTERS,
     # Uploaded post photos kept in MEDIA_ROOT: public on purpose, as in a public bucket, because
     # Google fetches them without logging in; random names (posts/tests/test_photos.py).
@@ -195,6 +199,7 @@ class Tenant:
     staff: AbstractBaseUser
     post: Post
     invitation: Invitation
+    series: PostSeries
 
     @property
     def membership(self) -> Membership:
@@ -209,6 +214,7 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "membership_id": lambda tenant: tenant.membership.pk,
     "connection_id": lambda tenant: tenant.franchise.google_connection_id,
     "invitation_id": lambda tenant: tenant.invitation.pk,
+    "series_id": lambda tenant: tenant.series.pk,
 }
 
 
@@ -222,6 +228,14 @@ def _tenant(sandbox, name: str) -> Tenant:
             franchise=franchise, status=Post.Status.FAILED, last_error="Google said no.", source=Post.Source.AI
         ),
         invitation=invitation_send(franchise=franchise, email=f"new@{slugify(name)}.example", role="staff", actor=None),
+        series=series_create(
+            franchise=franchise,
+            user=None,
+            rule=series_rule_build(frequency="weekly", weekdays=["MO"]),
+            starts_on=timezone.localdate(),
+            local_time=dt.time(9, 0),
+            summary="The weekly special.",
+        ),
     )
 
 
@@ -286,6 +300,7 @@ def _everything_of(tenant: Tenant, sandbox) -> dict:
         "events": list(PostEvent.objects.filter(franchise=franchise).order_by("pk").values()),
         "members": list(Membership.objects.filter(franchise=franchise).order_by("pk").values()),
         "invitations": list(Invitation.objects.filter(franchise=franchise).order_by("pk").values()),
+        "series": list(PostSeries.objects.filter(franchise=franchise).order_by("pk").values()),
         "history": list(FranchiseEvent.objects.filter(franchise=franchise).order_by("pk").values()),
         "google": google,
     }

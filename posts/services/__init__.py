@@ -1,7 +1,13 @@
 """The writes of posts, one API: editing (what people do), publishing (the job), the upkeep
 that keeps Google equal to the database, history and headquarters announcements."""
 
-from .announcements import announcement_preview, announcement_schedule, announcement_text, announcement_time
+from .announcements import (
+    announcement_preview,
+    announcement_schedule,
+    announcement_series_create,
+    announcement_text,
+    announcement_time,
+)
 from .editing import (
     EDITABLE_FIELDS,
     PostActionError,
@@ -32,6 +38,7 @@ __all__ = [
     "Result",
     "announcement_preview",
     "announcement_schedule",
+    "announcement_series_create",
     "announcement_text",
     "announcement_time",
     "google_posts_sync",

@@ -1,17 +1,25 @@
-"""Headquarters announcements: one post for many franchises, each at the same local time."""
+"""Headquarters announcements: one post for many franchises, each at the same local time; or a
+repeating announcement: one repeating post (posts/services/series.py) per franchise."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from gbp_scheduler.times import validate_sane_datetime
 
 from ..gbp_mapping import post_problems
 from ..models import Post
 from .editing import PostActionError, post_build, posts_create_many
+from .series import series_create
+
+# Up to this many franchises, a repeating announcement's first weeks are made at once; a larger
+# group's are made by the materialise-series job's next run (within the hour).
+MATERIALISE_NOW_MAX = 50
 
 
 def announcement_text(*, template: str, franchise) -> str:
@@ -69,3 +77,31 @@ def announcement_schedule(
     ]
     detail = f"Headquarters announcement, for {date:%Y-%m-%d} {local_time:%H:%M} local time."
     return posts_create_many(posts=posts, user=user, history_detail=detail)
+
+
+def announcement_series_create(
+    *, franchises, template: str, date: dt.date, local_time: dt.time, rule: str, user: AbstractBaseUser, **fields
+) -> list:
+    """A repeating announcement: one series per franchise, each with its own text ({name},
+    {city}) at `local_time` in its own zone, from `date` on `rule`, sharing one announcement id;
+    all or none (refused when Google would reject any franchise's text)."""
+    rows = announcement_preview(franchises=franchises, template=template, date=date, local_time=local_time, **fields)
+    problems = [f"{row['franchise'].name}: {' '.join(row['problems'])}" for row in rows if row["problems"]]
+    if problems:
+        raise PostActionError(" ".join(problems))
+    announcement_id = uuid.uuid4()
+    with transaction.atomic():
+        return [
+            series_create(
+                franchise=row["franchise"],
+                user=user,
+                rule=rule,
+                starts_on=date,
+                local_time=local_time,
+                announcement_id=announcement_id,
+                materialise=len(rows) <= MATERIALISE_NOW_MAX,
+                summary=row["post"].summary,
+                **fields,
+            )
+            for row in rows
+        ]

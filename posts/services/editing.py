@@ -119,12 +119,19 @@ def post_create(
     source: str = Post.Source.MANUAL,
     scheduled_at: dt.datetime | None = None,
     history_detail: str = "",
+    series=None,
+    series_day: dt.date | None = None,
     **fields,
 ) -> Post:
-    """A new post (a draft, or scheduled when `status` says so and Google would take it)."""
+    """A new post (a draft, or scheduled when `status` says so and Google would take it); with
+    `series` and `series_day`, that series' occurrence on that local day (saved with its history
+    in one transaction: a second occurrence of the same day is an IntegrityError, nothing saved)."""
     post = post_build(franchise=franchise, user=user, status=status, source=source, scheduled_at=scheduled_at, **fields)
-    post.save()
-    _creation_event(post, user=user, history_detail=history_detail).save()
+    if series is not None:
+        post.series, post.series_day, post.series_version = series, series_day, series.version
+    with transaction.atomic():
+        post.save()
+        _creation_event(post, user=user, history_detail=history_detail).save()
     return post
 
 
@@ -176,11 +183,20 @@ def posts_create_many(*, posts: list[Post], user: AbstractBaseUser | None, histo
 # --- edit -----------------------------------------------------------------------------------------
 
 
-def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: int | None = None, **fields) -> Post:
+def post_update(
+    *,
+    post: Post,
+    user: AbstractBaseUser | None = None,
+    version: int | None = None,
+    series_version: int | None = None,
+    **fields,
+) -> Post:
     """Change a post's content, over the version the person read (`version`, default the post's).
 
     A published post is changed on Google first, under its lock, then here; the others are
-    changed here, and a run that publishes them later sends the new content."""
+    changed here, and a run that publishes them later sends the new content. An occurrence of a
+    series is marked edited by hand, unless its series is the one changing it (`series_version`:
+    the series' new version)."""
     fields = _clean_content(fields)
     version = post.version if version is None else version
     edited = Post.objects.select_related("franchise").get(pk=post.pk) if post.pk else post
@@ -194,7 +210,9 @@ def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: in
         if problems:
             raise PostActionError(" ".join(problems))
     now = timezone.now()
-    saved_fields = {**fields, "version": F("version") + 1, "updated_at": now}
+    # Saved unchanged, an occurrence is not "edited by hand": the series may still change it.
+    mark = _series_mark(post, series_version) if changed or series_version is not None else {}
+    saved_fields = {**fields, "version": F("version") + 1, "updated_at": now, **mark}
     if post.status == Post.Status.PUBLISHED and edited.google_state in OFF_GOOGLE_STATES:
         # Google rejected or removed it: there is no live copy to change. Saved here; a republish
         # puts this version on Google as a new post.
@@ -276,6 +294,14 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
     return " Updated on Google too." if edited.google_post_name else ""
 
 
+def _series_mark(post: Post, series_version: int | None) -> dict:
+    """The fields that say who last changed a series' occurrence: the series (its version), or a
+    person (edited by hand: the series' later edits leave it alone)."""
+    if series_version is not None:
+        return {"series_version": series_version}
+    return {"series_edited": True} if post.series_id else {}
+
+
 # --- schedule, unschedule, retry, publish now -------------------------------------------------------
 
 
@@ -285,11 +311,13 @@ def post_schedule(
     at: dt.datetime,
     user: AbstractBaseUser | None = None,
     history: str | None = PostEvent.Action.SCHEDULED,
+    series_version: int | None = None,
 ) -> Post:
     """Approve a draft (or move a scheduled or failed post) to go out at `at`.
 
     A marker of an earlier create that may have landed is kept: the publish attempt looks on
-    Google first, so scheduling again never makes a second copy."""
+    Google first, so scheduling again never makes a second copy. A series' occurrence moved by a
+    person is edited by hand (see post_update on `series_version`)."""
     post_check_editable(post=post)
     if post.status == Post.Status.PUBLISHED:
         raise PostActionError("This post is already on Google; duplicate it to post it again.")
@@ -309,6 +337,7 @@ def post_schedule(
         next_attempt_at=None,
         last_error="",
         publishing_at=None,
+        **_series_mark(post, series_version),
     )
     if count != 1:
         raise PostActionError("This post changed while you worked on it; reload and try again.")
@@ -324,7 +353,7 @@ def post_schedule(
 def post_unschedule(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
     post_check_editable(post=post)
     count = Post.objects.filter(lock_free(timezone.now()), pk=post.pk, status=Post.Status.SCHEDULED).update(
-        status=Post.Status.DRAFT, next_attempt_at=None, publishing_at=None
+        status=Post.Status.DRAFT, next_attempt_at=None, publishing_at=None, **_series_mark(post, None)
     )
     if count != 1:
         raise PostActionError("Only a scheduled post that is not being published can be unscheduled.")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from franchises.access import headquarters_required
 
 from ..forms import AnnouncementForm
-from ..services import announcement_preview, announcement_schedule
+from ..services import announcement_preview, announcement_schedule, announcement_series_create
 from ._common import ACTION_ERRORS
 
 
@@ -32,7 +32,22 @@ def announcement_new(request: HttpRequest) -> HttpResponse:
             "cta_url": data["cta_url"] or "",
             "media_url": data["media_url"] or "",
         }
-        if request.POST.get("step") == "schedule":
+        rule = form.rule()
+        if request.POST.get("step") == "schedule" and rule:
+            try:
+                series = announcement_series_create(user=request.user, rule=rule, **arguments)
+            except ACTION_ERRORS as exc:
+                form.add_error(None, str(exc))
+            else:
+                made = series[0].occurrences.exists() or series[0].materialised_through is not None
+                messages.success(
+                    request,
+                    f"Repeating for {len(series)} franchise{'s' if len(series) != 1 else ''}: each has it under "
+                    "Repeating posts. "
+                    + ("Its next four weeks are scheduled." if made else "Their posts are made within the hour."),
+                )
+                return redirect("posts:list")
+        elif request.POST.get("step") == "schedule":
             try:
                 posts = announcement_schedule(user=request.user, **arguments)
             except ACTION_ERRORS as exc:

@@ -1,0 +1,73 @@
+"""Each location's daily figures on Google (Business Profile Performance API), and how far the
+fetch-insights job has read them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from franchises.models import Franchise
+
+
+class Metric(models.TextChoices):
+    """The Performance API's daily metrics we keep (its `DailyMetric` names)."""
+
+    IMPRESSIONS_DESKTOP_MAPS = "BUSINESS_IMPRESSIONS_DESKTOP_MAPS", "Views on Maps, computers"
+    IMPRESSIONS_DESKTOP_SEARCH = "BUSINESS_IMPRESSIONS_DESKTOP_SEARCH", "Views on Search, computers"
+    IMPRESSIONS_MOBILE_MAPS = "BUSINESS_IMPRESSIONS_MOBILE_MAPS", "Views on Maps, phones"
+    IMPRESSIONS_MOBILE_SEARCH = "BUSINESS_IMPRESSIONS_MOBILE_SEARCH", "Views on Search, phones"
+    WEBSITE_CLICKS = "WEBSITE_CLICKS", "Website clicks"
+    CALL_CLICKS = "CALL_CLICKS", "Calls"
+    DIRECTION_REQUESTS = "BUSINESS_DIRECTION_REQUESTS", "Direction requests"
+    CONVERSATIONS = "BUSINESS_CONVERSATIONS", "Conversations"
+    BOOKINGS = "BUSINESS_BOOKINGS", "Bookings"
+
+
+IMPRESSIONS = [
+    Metric.IMPRESSIONS_DESKTOP_MAPS,
+    Metric.IMPRESSIONS_DESKTOP_SEARCH,
+    Metric.IMPRESSIONS_MOBILE_MAPS,
+    Metric.IMPRESSIONS_MOBILE_SEARCH,
+]
+
+
+class DailyMetric(models.Model):
+    """One figure of one location on one day, as Google reported it last (a later fetch of the
+    same day overwrites it: Google revises recent days)."""
+
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="daily_metrics")
+    metric = models.CharField(max_length=40, choices=Metric.choices)
+    day = models.DateField()
+    value = models.BigIntegerField()
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "insights_daily_metrics"
+        ordering = ["franchise", "day", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["franchise", "metric", "day"], name="insights_daily_metrics_one_per_day"),
+        ]
+        indexes = [models.Index(fields=["franchise", "day"], name="insights_daily_franchise_day")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.day}: {self.value}"
+
+
+class InsightsFetch(models.Model):
+    """How far the job has read a location's figures: `fetched_at` is when a run last took it
+    (claimed by a conditional UPDATE, so overlapping runs share the locations), `fetched_through`
+    the newest day it asked Google for, `last_error` why the last try failed (blank when it
+    worked)."""
+
+    franchise = models.OneToOneField(
+        Franchise, on_delete=models.CASCADE, primary_key=True, related_name="insights_fetch"
+    )
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    fetched_through = models.DateField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "insights_fetches"
+        indexes = [models.Index(fields=["fetched_at"], name="insights_fetches_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Insights of {self.franchise_id} through {self.fetched_through}"

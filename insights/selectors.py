@@ -1,0 +1,163 @@
+"""Reads of the figures for the pages: one location's last 90 days beside the days it posted, and
+franchises ranked by how their views changed, with how often they post. Callers pass franchises
+already scoped to the user (franchises.selectors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from franchises.models import Franchise
+from posts.models import Post
+
+from .models import IMPRESSIONS, DailyMetric, InsightsFetch, Metric
+
+CHART_DAYS = 90
+PERIOD_DAYS = 30  # totals: the last 30 days with figures against the 30 before
+# A location posting weekly: a post in each of the period's whole weeks (4 in 30 days).
+WEEKLY_POSTS = PERIOD_DAYS // 7
+# What the pages show: views (the four impressions added up) and each action.
+GROUPS: list[tuple[str, str, list[str]]] = [
+    ("views", "Views on Google", list(IMPRESSIONS)),
+    ("website", "Website clicks", [Metric.WEBSITE_CLICKS]),
+    ("calls", "Calls", [Metric.CALL_CLICKS]),
+    ("directions", "Direction requests", [Metric.DIRECTION_REQUESTS]),
+    ("conversations", "Conversations", [Metric.CONVERSATIONS]),
+    ("bookings", "Bookings", [Metric.BOOKINGS]),
+]
+GROUP_OF = {metric: key for key, _, metrics in GROUPS for metric in metrics}
+
+
+def change_percent(current: int | None, previous: int | None) -> float | None:
+    """The change from `previous` to `current` in percent (None when there is nothing to compare)."""
+    if not previous or current is None:
+        return None
+    return round((current - previous) / previous * 100, 1)
+
+
+def _periods(newest: dt.date, days: int = PERIOD_DAYS) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    current = (newest - dt.timedelta(days=days - 1), newest)
+    previous = (current[0] - dt.timedelta(days=days), current[0] - dt.timedelta(days=1))
+    return current, previous
+
+
+def _post_days(franchise: Franchise, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """{local day: posts published that day} for one franchise."""
+    zone = franchise.zone
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    published = Post.objects.filter(
+        franchise=franchise, status=Post.Status.PUBLISHED, published_at__gte=since, published_at__lt=until
+    ).values_list("published_at", flat=True)
+    days: dict[dt.date, int] = defaultdict(int)
+    for at in published:
+        days[timezone.localtime(at, zone).date()] += 1
+    return days
+
+
+def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None) -> dict:
+    """The franchise page's figures: each group's daily values over the last CHART_DAYS days (None
+    where Google had none), the posts published each day, and each group's total over the last
+    PERIOD_DAYS days with figures against the PERIOD_DAYS before."""
+    today = today or timezone.localtime(timezone.now(), franchise.zone).date()
+    first = today - dt.timedelta(days=CHART_DAYS)
+    days = [first + dt.timedelta(days=n) for n in range(CHART_DAYS)]
+    newest = DailyMetric.objects.filter(franchise=franchise).aggregate(newest=Max("day"))["newest"]
+    current, previous = _periods(newest or today - dt.timedelta(days=1))
+    since = min(first, previous[0])
+    daily: dict[str, dict[dt.date, int]] = {key: defaultdict(int) for key, _, _ in GROUPS}
+    for metric, day, value in DailyMetric.objects.filter(franchise=franchise, day__gte=since).values_list(
+        "metric", "day", "value"
+    ):
+        daily[GROUP_OF[metric]][day] += value
+    totals = []
+    for key, label, _ in GROUPS:
+        now_total = sum(v for d, v in daily[key].items() if current[0] <= d <= current[1])
+        before = sum(v for d, v in daily[key].items() if previous[0] <= d <= previous[1])
+        has_before = any(previous[0] <= d <= previous[1] for d in daily[key])
+        has_now = any(current[0] <= d <= current[1] for d in daily[key])
+        totals.append(
+            {
+                "key": key,
+                "label": label,
+                "current": now_total if has_now else None,
+                "previous": before if has_before else None,
+                "change": change_percent(now_total, before) if has_before and has_now else None,
+            }
+        )
+    posts = _post_days(franchise, first, today)
+    fetch = InsightsFetch.objects.filter(franchise=franchise).first()
+    return {
+        "has_figures": newest is not None,
+        "newest": newest,
+        "current": current,
+        "previous": previous,
+        "totals": totals,
+        "posts_published": sum(posts.values()),
+        "fetch": fetch,
+        "chart": {
+            "labels": [day.isoformat() for day in days],
+            "series": [
+                {"key": key, "label": label, "data": [daily[key].get(day) for day in days]} for key, label, _ in GROUPS
+            ],
+            "posts": [posts.get(day, 0) for day in days],
+        },
+    }
+
+
+def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None = None) -> dict:
+    """The user's franchises ranked by the change of their views over the last PERIOD_DAYS days
+    with figures against the PERIOD_DAYS before, each with its posts a week in the recent period;
+    and the views' change of those posting weekly or more against those posting less."""
+    today = today or timezone.localdate()
+    figures = DailyMetric.objects.filter(franchise__in=franchises, metric__in=IMPRESSIONS)
+    newest = figures.aggregate(newest=Max("day"))["newest"] or today - dt.timedelta(days=1)
+    current, previous = _periods(newest)
+    views = {
+        row["franchise"]: row
+        for row in figures.filter(day__gte=previous[0], day__lte=current[1])
+        .values("franchise")
+        .annotate(
+            current=Sum("value", filter=Q(day__gte=current[0])),
+            previous=Sum("value", filter=Q(day__lte=previous[1])),
+        )
+    }
+    since = dt.datetime.combine(current[0], dt.time.min, tzinfo=dt.UTC)
+    until = dt.datetime.combine(current[1] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    posted = dict(
+        Post.objects.filter(
+            franchise__in=franchises, status=Post.Status.PUBLISHED, published_at__gte=since, published_at__lt=until
+        )
+        .values("franchise")
+        .annotate(n=Count("id"))
+        .values_list("franchise", "n")
+    )
+    weeks = PERIOD_DAYS / 7
+    rows = []
+    for franchise in franchises.order_by("name").only("id", "name"):
+        row = views.get(franchise.pk, {})
+        per_week = round(posted.get(franchise.pk, 0) / weeks, 1)
+        rows.append(
+            {
+                "franchise": franchise,
+                "current": row.get("current"),
+                "previous": row.get("previous"),
+                "change": change_percent(row.get("current"), row.get("previous")),
+                "posts": posted.get(franchise.pk, 0),
+                "per_week": per_week,
+                "weekly": posted.get(franchise.pk, 0) >= WEEKLY_POSTS,
+            }
+        )
+    rows.sort(key=lambda r: (r["change"] is None, -(r["change"] or 0), r["franchise"].name))
+
+    def group(weekly: bool) -> dict:
+        chosen = [r for r in rows if r["weekly"] == weekly and r["change"] is not None]
+        return {
+            "locations": len(chosen),
+            "change": change_percent(sum(r["current"] for r in chosen), sum(r["previous"] for r in chosen)),
+        }
+
+    return {"rows": rows, "current": current, "previous": previous, "weekly": group(True), "less": group(False)}

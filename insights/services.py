@@ -1,0 +1,268 @@
+"""The fetch-insights job: each connected location's daily figures from Google, kept one row per
+location, metric and day.
+
+Each location is due once a day (not fetched in the last DUE_AFTER_HOURS); a run takes them the
+least recently fetched first, so a group too large for one run is covered by the next ones:
+
+1. **Claim the location** with one conditional UPDATE of `insights_fetches.fetched_at` (from the
+   value read to now): overlapping runs share the locations instead of repeating them.
+2. **Ask only for what is lacking**: the last HISTORY_DAYS days the first time; afterwards from
+   LAG_DAYS before the newest day asked for last time up to yesterday, so days Google had no
+   figures for yet, and days it revised, are read again, and days the job missed are filled in.
+   All the metrics of all those days come in one request, which takes a slot of the shared quota
+   and is never waited for past the run's deadline.
+3. **Store** each figure by upsert on (franchise, metric, day): a rerun writes no duplicate.
+4. **Write back** how far it read, fenced on the claim.
+
+A location whose Google access broke is skipped as publishing skips its posts: the token layer
+flags it and emails its admins, and the reason (reconnect) is kept on its fetch row for the
+page. One location failing never stops the run: the reason stays on its row, the run goes on.
+Nothing is held across the call to Google.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from franchises.google import business_profile, quota
+from franchises.google.quota import QuotaDeadline
+from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.models import Franchise
+from gbp_scheduler.jobs import TimeBudget
+from posts.services.pace import Pace, concurrency_cap
+
+from .models import DailyMetric, InsightsFetch, Metric
+
+logger = logging.getLogger(__name__)
+
+HISTORY_DAYS = 90  # read the first time
+LAG_DAYS = 7  # Google's figures arrive late and are revised: the last week is always read again
+DUE_AFTER_HOURS = 20  # a location is fetched once a day
+BATCH_SIZE = 100
+REAUTH_MESSAGE = "Google access for {name} was revoked or expired: reconnect the Google account to see its figures."
+COUNT_KEYS = [
+    "locations_fetched",
+    "figures_stored",
+    "deferred",
+    "failed",
+    "skipped_reauth",
+    "left_for_next_run",
+    "google_requests",
+]
+RUN_BREAKING = (OperationalError, InterfaceError)
+TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
+
+
+def locations_with_figures() -> QuerySet[Franchise]:
+    """Franchises Google may be asked about (active, connected, valid auth) with a location."""
+    return Franchise.objects.publishable().exclude(google_location_id="")
+
+
+def insights_due(*, now: dt.datetime) -> QuerySet[InsightsFetch]:
+    """The fetch rows of locations not fetched in the last DUE_AFTER_HOURS, the oldest first."""
+    before = now - dt.timedelta(hours=DUE_AFTER_HOURS)
+    return (
+        InsightsFetch.objects.filter(franchise__in=locations_with_figures())
+        .filter(Q(fetched_at__isnull=True) | Q(fetched_at__lt=before))
+        .order_by(F("fetched_at").asc(nulls_first=True), "pk")
+    )
+
+
+def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
+    """Fetch every due location this run has time for; the run's counts.
+
+    Locations are read by as many workers as the quota and Google's latency call for (the
+    publish job's pace, posts/services/pace.py: quota rate x the time a request takes, plus one,
+    bounded by PUBLISH_CONCURRENCY and the free database connections), so a slow answer from
+    Google does not leave the quota unused; the shared quota still spaces the requests."""
+    counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
+    now = timezone.now()
+    _fetch_rows_create()
+    counts["skipped_reauth"] += _reconnect_needed_record()
+    pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
+    tried: set = set()
+    lock = threading.Lock()
+    out_of_time = threading.Event()
+    broke: list[BaseException] = []
+
+    def one(franchise_id, fetched_at) -> None:
+        mine: Counter = Counter()
+        started, waited = time.monotonic(), quota.seconds_waited()
+        try:
+            line = location_insights_fetch(
+                franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=mine
+            )
+        except QuotaDeadline:
+            with lock:
+                tried.discard(franchise_id)  # released as found: still due
+            out_of_time.set()
+            return
+        except RUN_BREAKING as exc:
+            broke.append(exc)
+            out_of_time.set()
+            return
+        except Exception as exc:
+            logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
+            InsightsFetch.objects.filter(pk=franchise_id).update(
+                last_error=f"Reading the figures from Google stopped on an unexpected error ({exc})."[:1000]
+            )
+            mine["failed"] += 1
+            line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
+        pace.observe(time.monotonic() - started - (quota.seconds_waited() - waited))
+        with lock:
+            counts.update(mine)
+        if report and line:
+            report(line)
+
+    while not budget.exhausted and not out_of_time.is_set():
+        batch = list(insights_due(now=now).exclude(pk__in=tried).values_list("pk", "fetched_at")[:BATCH_SIZE])
+        if not batch:
+            break
+        tried.update(pk for pk, _ in batch)
+        pending = deque(batch)
+        _run_workers(pending, one=one, pace=pace, stop=lambda: budget.exhausted or out_of_time.is_set())
+        tried.difference_update(pk for pk, _ in pending)  # left untaken when the run stopped: still due
+    if broke:
+        raise broke[0]
+    counts["left_for_next_run"] = insights_due(now=now).exclude(pk__in=tried).count()
+    return dict(counts)
+
+
+def _run_workers(pending: deque, *, one: Callable, pace: Pace, stop: Callable[[], bool]) -> None:
+    """Call `one(franchise_id, fetched_at)` for each pending location with as many workers as the
+    pace wants, until none is left or `stop()`; each worker thread closes its own connection."""
+    lock = threading.Lock()
+
+    def take():
+        with lock:
+            return pending.popleft() if pending and not stop() else None
+
+    if pace.cap == 1:
+        pace.note_workers(1)
+        while (item := take()) is not None:
+            one(*item)
+        return
+
+    def worker() -> None:
+        try:
+            while (item := take()) is not None:
+                one(*item)
+        finally:
+            connection.close()
+
+    threads: list[threading.Thread] = []
+    while True:
+        threads = [thread for thread in threads if thread.is_alive()]
+        with lock:
+            done = not pending or stop()
+        if done and not threads:
+            return
+        if not done and len(threads) < pace.wanted():
+            thread = threading.Thread(target=worker, name=f"insights-{len(threads)}", daemon=True)
+            threads.append(thread)
+            pace.note_workers(len(threads))
+            thread.start()
+            continue
+        if threads:
+            threads[0].join(0.1)
+
+
+def _fetch_rows_create() -> None:
+    """A fetch row for each location that has none yet (a new connection)."""
+    missing = locations_with_figures().filter(insights_fetch__isnull=True).values_list("pk", flat=True)
+    InsightsFetch.objects.bulk_create([InsightsFetch(franchise_id=pk) for pk in missing], ignore_conflicts=True)
+
+
+def _reconnect_needed_record() -> int:
+    """Locations whose Google access broke: skipped, with publishing's reconnect message on their
+    fetch row (the token layer already flagged them and told their admins); how many."""
+    flagged = Franchise.objects.needs_reconnect().filter(is_active=True).exclude(google_location_id="")
+    skipped = 0
+    for franchise_id, name in flagged.values_list("pk", "name"):
+        message = REAUTH_MESSAGE.format(name=name)
+        InsightsFetch.objects.get_or_create(franchise_id=franchise_id)
+        InsightsFetch.objects.filter(pk=franchise_id).exclude(last_error=message).update(last_error=message)
+        skipped += 1
+    return skipped
+
+
+def fetch_range(*, fetched_through: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days to ask Google for: the last HISTORY_DAYS the first time, then from LAG_DAYS
+    before the newest day asked for last time (never further back than HISTORY_DAYS), to yesterday."""
+    last = today - dt.timedelta(days=1)
+    oldest = today - dt.timedelta(days=HISTORY_DAYS)
+    if fetched_through is None:
+        return oldest, last
+    return max(oldest, min(last, fetched_through - dt.timedelta(days=LAG_DAYS - 1))), last
+
+
+def location_insights_fetch(
+    *, franchise_id, fetched_at: dt.datetime | None, deadline: float | None, counts: Counter
+) -> str:
+    """Fetch one location (the module docstring's steps); a line for the run's report ("" when
+    another run had it). Raises QuotaDeadline with the location released as it was found."""
+    now = timezone.now()
+    as_read = Q(fetched_at__isnull=True) if fetched_at is None else Q(fetched_at=fetched_at)
+    if InsightsFetch.objects.filter(as_read, pk=franchise_id).update(fetched_at=now) != 1:
+        return ""  # another run claimed it
+    ours = InsightsFetch.objects.filter(pk=franchise_id, fetched_at=now)
+    row = InsightsFetch.objects.select_related("franchise").get(pk=franchise_id)
+    franchise = row.franchise
+    first, last = fetch_range(fetched_through=row.fetched_through, today=timezone.localtime(now, franchise.zone).date())
+    try:
+        figures = business_profile.daily_metrics_fetch(
+            franchise=franchise, metrics=list(Metric.values), first_day=first, last_day=last, deadline=deadline
+        )
+    except QuotaDeadline:
+        ours.update(fetched_at=fetched_at)
+        raise
+    except GoogleReauthorizationRequired:
+        # The token layer has flagged the franchise and told its admins; reconnecting brings it back.
+        ours.update(fetched_at=fetched_at, last_error=REAUTH_MESSAGE.format(name=franchise.name))
+        counts["skipped_reauth"] += 1
+        return f"{franchise.name}: Google needs re-authorization"
+    except TRANSIENT as exc:
+        counts["google_requests"] += 1
+        ours.update(fetched_at=fetched_at, last_error=f"{exc} (retried next run)."[:1000])
+        counts["deferred"] += 1
+        return f"{franchise.name}: deferred: {exc}"
+    except business_profile.GbpError as exc:
+        # Permanent (the location is gone, the API not enabled): the reason stays on the row and
+        # the location waits its turn again tomorrow.
+        counts["google_requests"] += 1
+        ours.update(last_error=str(exc)[:1000])
+        counts["failed"] += 1
+        return f"{franchise.name}: failed: {exc}"
+    counts["google_requests"] += 1
+    stored = daily_metrics_store(franchise=franchise, figures=figures, at=now)
+    ours.update(fetched_through=last, last_error="")
+    counts["locations_fetched"] += 1
+    counts["figures_stored"] += stored
+    return f"{franchise.name}: {stored} figures for {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+
+
+def daily_metrics_store(*, franchise: Franchise, figures: dict[str, dict[dt.date, int]], at: dt.datetime) -> int:
+    """Upsert the figures (one row per metric and day; a known day's value replaced); how many."""
+    rows = [
+        DailyMetric(franchise=franchise, metric=metric, day=day, value=value, fetched_at=at)
+        for metric, days in figures.items()
+        for day, value in days.items()
+    ]
+    DailyMetric.objects.bulk_create(
+        rows,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["franchise", "metric", "day"],
+        update_fields=["value", "fetched_at"],
+    )
+    return len(rows)

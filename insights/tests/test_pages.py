@@ -1,0 +1,140 @@
+"""The figures' pages: a franchise's chart data and totals, the ranking, each scoped to the user's
+franchises."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from franchises.models import Membership
+from insights.models import IMPRESSIONS, DailyMetric, Metric
+from insights.selectors import insights_ranking
+from insights.services import daily_metrics_store
+from posts.models import Post
+from testkit.factories import make_franchise, make_member, make_post, make_user
+from testkit.web import logged_in
+
+pytestmark = pytest.mark.django_db
+
+
+def figures(franchise, *, days: int = 60, views: int = 200, rise: float = 0.0, newest: dt.date | None = None) -> None:
+    """Daily figures for the `days` days to `newest`: `views` a day split over the four
+    impressions, `rise` (a share) more in the last 30 days, ten website clicks a day."""
+    newest = newest or timezone.localdate() - dt.timedelta(days=3)
+    data: dict[str, dict[dt.date, int]] = {metric: {} for metric in [*IMPRESSIONS, Metric.WEBSITE_CLICKS]}
+    for n in range(days):
+        day = newest - dt.timedelta(days=n)
+        factor = 1 + rise if n < 30 else 1
+        for metric in IMPRESSIONS:
+            data[metric][day] = round(views / 4 * factor)
+        data[Metric.WEBSITE_CLICKS][day] = 10
+    daily_metrics_store(franchise=franchise, figures=data, at=timezone.now())
+
+
+def published(franchise, days_ago: int) -> Post:
+    at = timezone.now() - dt.timedelta(days=days_ago)
+    return make_post(franchise=franchise, status=Post.Status.PUBLISHED, scheduled_at=at, published_at=at)
+
+
+def test_the_franchise_page_shows_totals_against_the_previous_period_and_chart_data(client):
+    franchise = make_franchise(name="Sunrise Bakery", timezone="UTC")
+    user = make_member(franchise, Membership.Role.STAFF)
+    figures(franchise, rise=0.5)
+    published(franchise, days_ago=10)
+    published(franchise, days_ago=10)
+    published(franchise, days_ago=40)
+
+    page = logged_in(client, user).get(f"/franchises/{franchise.pk}/insights/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert (
+        '<tr data-total="views"><th scope="row">Views on Google</th><td>9000</td><td>6000</td><td>+50.0&nbsp;%' in html
+    )
+    assert '<tr data-total="calls"><th scope="row">Calls</th><td>—</td><td>—</td><td>—</td>' in html
+    chart = json.loads(html.split('id="insights-data" type="application/json">')[1].split("</script>")[0])
+    assert len(chart["labels"]) == 90 and sum(chart["posts"]) == 3 and max(chart["posts"]) == 2
+    views = next(series for series in chart["series"] if series["key"] == "views")
+    assert views["data"][-1] is None and views["data"][-3] == 300  # Google's last days are not in yet
+    assert 'src="/static/js/insights.js"' in html and "<script>" not in html  # CSP: no inline script
+
+
+def test_a_franchise_without_figures_says_so(client):
+    franchise = make_franchise()
+    user = make_member(franchise, Membership.Role.STAFF)
+
+    page = logged_in(client, user).get(f"/franchises/{franchise.pk}/insights/")
+
+    assert page.status_code == 200 and 'id="insights-none"' in page.content.decode()
+    assert "insights-data" not in page.content.decode()
+
+
+def test_another_franchises_figures_are_404(client):
+    mine, theirs = make_franchise(), make_franchise()
+    figures(theirs)
+    user = make_member(mine, Membership.Role.ADMIN)
+
+    assert logged_in(client, user).get(f"/franchises/{theirs.pk}/insights/").status_code == 404
+
+
+def test_the_ranking_orders_by_change_beside_posting_frequency_and_shows_only_the_users_franchises(client):
+    steady = make_franchise(name="Steady Cafe")
+    rising = make_franchise(name="Rising Bakery")
+    falling = make_franchise(name="Falling Gym")
+    figures(steady)
+    figures(rising, rise=0.4)
+    figures(falling, rise=-0.2)
+    for days_ago in (4, 11, 18, 25, 30):
+        published(rising, days_ago)
+    headquarters = make_user(superuser=True)
+    member = make_member(rising, Membership.Role.STAFF)
+    make_member(steady, Membership.Role.STAFF, username="also-steady").memberships.create(franchise=falling)
+
+    ranking = insights_ranking(franchises=steady.__class__.objects.all())
+    assert [row["franchise"].name for row in ranking["rows"]] == ["Rising Bakery", "Steady Cafe", "Falling Gym"]
+    assert [row["change"] for row in ranking["rows"]] == [40.0, 0.0, -20.0]
+    assert ranking["rows"][0]["weekly"] and ranking["rows"][0]["per_week"] >= 1
+    assert ranking["weekly"] == {"locations": 1, "change": 40.0}
+    assert ranking["less"] == {"locations": 2, "change": -10.0}
+
+    everything = logged_in(client, headquarters).get("/insights/").content.decode()
+    assert all(name in everything for name in ("Rising Bakery", "Steady Cafe", "Falling Gym"))
+    own = logged_in(client, member).get("/insights/").content.decode()
+    assert "Rising Bakery" in own and "Steady Cafe" not in own and "Falling Gym" not in own
+    assert DailyMetric.objects.filter(franchise=steady).exists()
+
+
+def test_the_pages_are_linked_from_the_navigation_and_the_franchise_page(client):
+    franchise = make_franchise()
+    user = make_member(franchise, Membership.Role.STAFF)
+
+    page = logged_in(client, user).get(f"/franchises/{franchise.pk}/").content.decode()
+
+    assert 'href="/insights/"' in page and f'href="/franchises/{franchise.pk}/insights/"' in page
+    assert f'href="/franchises/{franchise.pk}/series/"' in page
+
+
+def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_franchises(
+    client, django_assert_num_queries
+):
+    headquarters = logged_in(client, make_user(superuser=True))
+    franchises = [make_franchise(name=f"Shop {n}") for n in range(3)]
+    for franchise in franchises:
+        figures(franchise, rise=0.1)
+        published(franchise, days_ago=5)
+    client.get("/insights/")  # the session, warmed
+
+    # The session and user, the newest day, the views per franchise, the posts per franchise, the
+    # franchises.
+    with django_assert_num_queries(6):
+        assert headquarters.get("/insights/").status_code == 200
+    for n in range(3, 9):
+        figures(make_franchise(name=f"Shop {n}"))
+    with django_assert_num_queries(6):
+        assert headquarters.get("/insights/").status_code == 200
+    # The session and user, the franchise, its newest day, its figures, its posts, its fetch row.
+    with django_assert_num_queries(7):
+        assert headquarters.get(f"/franchises/{franchises[0].pk}/insights/").status_code == 200

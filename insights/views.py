@@ -1,0 +1,36 @@
+"""The figures' pages: one franchise's last 90 days on Google, and the user's franchises ranked."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from franchises.selectors import franchise_get_for_user, franchises_for_user
+
+from .selectors import CHART_DAYS, PERIOD_DAYS, insights_for_franchise, insights_ranking
+
+
+@login_required
+@require_GET
+def franchise_insights(request: HttpRequest, franchise_id) -> HttpResponse:
+    """The chart (static/js/insights.js draws it from the json_script data) and the totals."""
+    franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
+    with timezone.override(franchise.zone):
+        context = {
+            "franchise": franchise,
+            "insights": insights_for_franchise(franchise=franchise),
+            "chart_days": CHART_DAYS,
+            "period_days": PERIOD_DAYS,
+        }
+        return render(request, "insights/franchise.html", context)
+
+
+@login_required
+@require_GET
+def insights_ranking_page(request: HttpRequest) -> HttpResponse:
+    """The user's franchises (all of them for headquarters) ranked by the change in their views."""
+    ranking = insights_ranking(franchises=franchises_for_user(user=request.user))
+    return render(request, "insights/ranking.html", {"ranking": ranking, "period_days": PERIOD_DAYS})

@@ -1,0 +1,402 @@
+"""Posts that repeat: a series and its occurrences, each an ordinary scheduled post.
+
+A series holds the content and an RFC 5545 recurrence rule (weekly on chosen weekdays, monthly on
+a day of the month or "the first Monday", until a day or for a number of times), expanded by
+python-dateutil's `rrule` in the franchise's local time: the rule yields wall-clock times, and each
+is placed in the franchise's zone only then, so 09:00 stays 09:00 across daylight-saving changes.
+(A time that does not exist on the day the clocks go forward is read as the earlier offset would
+have it, an hour later on the wall clock; one that happens twice is the first.)
+
+Occurrences are made HORIZON_DAYS ahead by the materialise-series job and published by the
+publish job like every other post: there is no second publish path. Every write to them goes
+through the editing services (create, update, schedule, delete), so their history, locks and
+Google's copy are handled the one way. One post per series and local day (a unique constraint):
+two runs materialising the same day make one post.
+
+Editing a series changes its future occurrences that are not published and that nobody edited
+by hand (`Post.series_edited`); ending it deletes its future unpublished occurrences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import Counter
+
+from dateutil import rrule
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db.models import F, Q
+from django.utils import timezone
+
+from franchises.models import Franchise
+from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.times import LATEST_DAY, validate_sane_date
+
+from ..gbp_mapping import post_problems
+from ..models import SUMMARY_MAX_LENGTH, Post, PostSeries, summary_length
+from .editing import PostActionError, post_create, post_delete, post_schedule, post_update
+
+logger = logging.getLogger(__name__)
+
+HORIZON_DAYS = 28  # occurrences exist as posts this far ahead
+SERIES_FIELDS = ["summary", "cta_action_type", "cta_url", "media_url"]
+WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+WEEKDAY_NAMES = dict(
+    zip(WEEKDAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], strict=True)
+)
+NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+MAX_COUNT = 520  # ten years of a weekly post
+UNFINISHED = (Post.Status.DRAFT, Post.Status.SCHEDULED, Post.Status.FAILED)
+RUN_BREAKING = (OperationalError, InterfaceError)
+
+
+# --- the rule -------------------------------------------------------------------------------------
+
+
+def series_rule_build(
+    *,
+    frequency: str,
+    weekdays: list[str] | None = None,
+    month_day: int | None = None,
+    nth: int | None = None,
+    nth_weekday: str | None = None,
+    until: dt.date | None = None,
+    count: int | None = None,
+) -> str:
+    """The RRULE (without DTSTART) for "weekly on `weekdays`", "monthly on day `month_day`" or
+    "monthly on the `nth` `nth_weekday`", ending on `until` or after `count` times (or never)."""
+    if until is not None and count is not None:
+        raise PostActionError("End the series on a day or after a number of posts, not both.")
+    if count is not None and not 1 <= count <= MAX_COUNT:
+        raise PostActionError(f"A series has between 1 and {MAX_COUNT} posts.")
+    if until is not None:
+        validate_sane_date(until)
+    days = {code: getattr(rrule, code) for code in WEEKDAYS}
+    options: dict = {"count": count}
+    if until is not None:
+        options["until"] = dt.datetime.combine(until, dt.time(23, 59, 59))
+    if frequency == "weekly":
+        if not weekdays or set(weekdays) - set(WEEKDAYS):
+            raise PostActionError("Pick the days of the week it goes out on.")
+        options.update(freq=rrule.WEEKLY, byweekday=[days[code] for code in WEEKDAYS if code in weekdays])
+    elif frequency == "monthly" and month_day is not None:
+        if not (1 <= month_day <= 31 or month_day == -1):
+            raise PostActionError("Pick a day of the month between 1 and 31, or the last day.")
+        options.update(freq=rrule.MONTHLY, bymonthday=month_day)
+    elif frequency == "monthly" and nth in NTH_NAMES and nth_weekday in days:
+        options.update(freq=rrule.MONTHLY, byweekday=days[nth_weekday](nth))
+    else:
+        raise PostActionError("Say how it repeats: weekly on some days, or monthly on a day or a weekday.")
+    text = str(rrule.rrule(dtstart=dt.datetime(2000, 1, 1), **options))
+    return next(line for line in text.splitlines() if line.startswith("RRULE:")).removeprefix("RRULE:")
+
+
+def rule_parts(rule: str) -> dict[str, str]:
+    """The RRULE's parts by name ({"FREQ": "WEEKLY", "BYDAY": "MO,TH", ...})."""
+    return dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+
+
+def series_rule_fields(rule: str) -> dict:
+    """The form's fields of a rule made by series_rule_build (the inverse)."""
+    parts = rule_parts(rule)
+    fields: dict = {"frequency": parts.get("FREQ", "WEEKLY").lower(), "until": None, "count": None}
+    if "UNTIL" in parts:
+        fields["until"] = dt.datetime.strptime(parts["UNTIL"][:8], "%Y%m%d").date()
+    if "COUNT" in parts:
+        fields["count"] = int(parts["COUNT"])
+    byday = parts.get("BYDAY", "")
+    if fields["frequency"] == "weekly":
+        fields["weekdays"] = byday.split(",")
+    elif "BYMONTHDAY" in parts:
+        fields.update(monthly_by="day", month_day=int(parts["BYMONTHDAY"]))
+    else:
+        fields.update(monthly_by="weekday", nth=int(byday[:-2]), nth_weekday=byday[-2:])
+    return fields
+
+
+def series_describe(series: PostSeries) -> str:
+    """The rule in words: "Every Monday and Thursday at 09:00, until 2027-03-31"."""
+    fields = series_rule_fields(series.rule)
+    at = f"at {series.local_time:%H:%M}"
+    if fields["frequency"] == "weekly":
+        names = [WEEKDAY_NAMES[code] for code in fields["weekdays"]]
+        days = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        text = f"Every {days} {at}"
+    elif fields.get("monthly_by") == "day":
+        day = fields["month_day"]
+        text = f"Monthly on the last day {at}" if day == -1 else f"Monthly on day {day} {at}"
+    else:
+        text = f"Monthly on the {NTH_NAMES[fields['nth']]} {WEEKDAY_NAMES[fields['nth_weekday']]} {at}"
+    text += f", from {series.starts_on:%Y-%m-%d}"
+    if fields["until"]:
+        text += f" until {fields['until']:%Y-%m-%d}"
+    if fields["count"]:
+        text += f", {fields['count']} times"
+    return text
+
+
+def series_occurrences(*, series: PostSeries, first_day: dt.date, last_day: dt.date) -> dict[dt.date, dt.datetime]:
+    """{local day: aware time} of the series' occurrences on days first_day..last_day; COUNT is
+    counted from the series' first day, as RFC 5545 says."""
+    zone = series.franchise.zone
+    last_day = min(last_day, LATEST_DAY)
+    if last_day < first_day:
+        return {}
+    expanded = rrule.rrulestr(series.rule, dtstart=dt.datetime.combine(series.starts_on, series.local_time))
+    wall_times = expanded.between(
+        dt.datetime.combine(first_day, dt.time.min), dt.datetime.combine(last_day, dt.time.max), inc=True
+    )
+    return {wall.date(): wall.replace(tzinfo=zone) for wall in wall_times}
+
+
+def _local_today(franchise: Franchise, now: dt.datetime) -> dt.date:
+    return timezone.localtime(now, franchise.zone).date()
+
+
+def _content_problems(franchise: Franchise, content: dict) -> list[str]:
+    problems = post_problems(Post(franchise=franchise, topic_type=Post.TopicType.STANDARD, **content))
+    if summary_length(content.get("summary") or "") > SUMMARY_MAX_LENGTH:
+        problems = problems or [f"Google allows {SUMMARY_MAX_LENGTH:,} characters."]
+    return problems
+
+
+def _content(fields: dict) -> dict:
+    unknown = set(fields) - set(SERIES_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a series field: {', '.join(sorted(unknown))}")
+    content = {name: fields.get(name) or "" for name in SERIES_FIELDS}
+    content["summary"] = content["summary"].replace("\r\n", "\n").replace("\r", "\n")
+    return content
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+
+def series_create(
+    *,
+    franchise: Franchise,
+    user: AbstractBaseUser | None,
+    rule: str,
+    starts_on: dt.date,
+    local_time: dt.time,
+    announcement_id: uuid.UUID | None = None,
+    materialise: bool = True,
+    **fields,
+) -> PostSeries:
+    """A new series, its first weeks of occurrences scheduled at once (unless `materialise` is
+    False: an announcement leaves them to the job). Refused when Google would reject its
+    content or the rule never yields a day."""
+    content = _content(fields)
+    problems = _content_problems(franchise, content)
+    if problems:
+        raise PostActionError(" ".join(problems))
+    validate_sane_date(starts_on)
+    series = PostSeries(
+        franchise=franchise,
+        rule=rule,
+        starts_on=starts_on,
+        local_time=local_time,
+        created_by=user,
+        announcement_id=announcement_id,
+        **content,
+    )
+    if not series_occurrences(series=series, first_day=starts_on, last_day=LATEST_DAY):
+        raise PostActionError("This rule never gives a day to post on; check its end.")
+    series.save()
+    if materialise:
+        series_materialise(series=series)
+    return series
+
+
+# --- materialise ----------------------------------------------------------------------------------
+
+
+def series_materialise(*, series: PostSeries, now: dt.datetime | None = None) -> int:
+    """Make the series' occurrences up to HORIZON_DAYS ahead that were not made yet (days after
+    `materialised_through`, none in the past); how many this call created.
+
+    1. read the series (an ended one makes nothing);
+    2. create each day's post, scheduled; a day another run made already is skipped (the
+       unique constraint says so);
+    3. move `materialised_through` on, from the value read (so a concurrent edit's is kept)."""
+    now = now or timezone.now()
+    series = PostSeries.objects.select_related("franchise").get(pk=series.pk)
+    if series.ended_at is not None:
+        return 0
+    today = _local_today(series.franchise, now)
+    through = today + dt.timedelta(days=HORIZON_DAYS)
+    first = max(series.starts_on, (series.materialised_through or dt.date.min) + dt.timedelta(days=1), today)
+    created = 0
+    for day, at in series_occurrences(series=series, first_day=first, last_day=through).items():
+        if at > now:
+            created += _occurrence_create(series=series, day=day, at=at)
+    PostSeries.objects.filter(pk=series.pk, materialised_through=series.materialised_through, ended_at=None).update(
+        materialised_through=through
+    )
+    return created
+
+
+def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> int:
+    local = timezone.localtime(at, series.franchise.zone)
+    try:
+        post_create(
+            franchise=series.franchise,
+            user=None,
+            status=Post.Status.SCHEDULED,
+            scheduled_at=at,
+            series=series,
+            series_day=day,
+            history_detail=f"From a repeating post, for {local:%Y-%m-%d %H:%M}.",
+            topic_type=Post.TopicType.STANDARD,
+            language_code=series.language_code,
+            **{name: getattr(series, name) for name in SERIES_FIELDS},
+        )
+    except IntegrityError:
+        return 0  # another run made this day's post
+    return 1
+
+
+def series_due(*, now: dt.datetime):
+    """Active series of active franchises whose occurrences may not reach the horizon yet."""
+    soon = (now + dt.timedelta(days=HORIZON_DAYS - 1)).date()
+    return (
+        PostSeries.objects.filter(ended_at__isnull=True, franchise__is_active=True)
+        .filter(Q(materialised_through__isnull=True) | Q(materialised_through__lt=soon))
+        .order_by(F("materialised_through").asc(nulls_first=True), "pk")
+    )
+
+
+def series_materialise_due(*, budget: TimeBudget) -> dict:
+    """The materialise-series job: every due series' occurrences up to the horizon, the series
+    furthest behind first; one failing series is logged and counted, the run goes on."""
+    counts: Counter = Counter({"series_checked": 0, "occurrences_created": 0, "failed": 0, "left_for_next_run": 0})
+    now = timezone.now()
+    tried: set = set()
+    while not budget.exhausted:
+        batch = list(series_due(now=now).exclude(pk__in=tried).select_related("franchise")[:100])
+        if not batch:
+            break
+        for series in batch:
+            if budget.exhausted:
+                break
+            tried.add(series.pk)
+            try:
+                counts["occurrences_created"] += series_materialise(series=series, now=now)
+            except RUN_BREAKING:
+                raise
+            except Exception:
+                logger.exception("materialise-series: series %s failed", series.pk)
+                counts["failed"] += 1
+            else:
+                counts["series_checked"] += 1
+    counts["left_for_next_run"] = series_due(now=now).exclude(pk__in=tried).count()
+    return dict(counts)
+
+
+# --- edit and end ---------------------------------------------------------------------------------
+
+
+def _future_unfinished(series: PostSeries, now: dt.datetime):
+    return (
+        Post.objects.select_related("franchise")
+        .filter(series=series, status__in=UNFINISHED, scheduled_at__gt=now)
+        .order_by("scheduled_at")
+    )
+
+
+def series_update(
+    *,
+    series: PostSeries,
+    user: AbstractBaseUser | None,
+    version: int,
+    rule: str,
+    starts_on: dt.date,
+    local_time: dt.time,
+    **fields,
+) -> dict:
+    """Change the series, then its future unpublished occurrences nobody edited by hand; the
+    counts ("updated", "added", "removed", "kept_edited", "busy").
+
+    1. save the series over the version the person read (else PostChangedError's words);
+    2. each future occurrence not edited by hand: on a day the new rule keeps, its content and
+       time changed through post_update and post_schedule; on a day it drops, deleted through
+       post_delete; one being published right now is left as it is ("busy");
+    3. days the new rule adds up to the horizon made as new occurrences. A day the old rule had
+       whose post is gone was deleted by a person, and stays gone."""
+    content = _content(fields)
+    problems = _content_problems(series.franchise, content)
+    if problems:
+        raise PostActionError(" ".join(problems))
+    validate_sane_date(starts_on)
+    old = PostSeries.objects.select_related("franchise").get(pk=series.pk)
+    if old.ended_at is not None:
+        raise PostActionError("This series has ended; start a new one.")
+    changed = PostSeries.objects.filter(pk=series.pk, version=version, ended_at=None).update(
+        rule=rule,
+        starts_on=starts_on,
+        local_time=local_time,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+        **content,
+    )
+    if changed != 1:
+        raise PostActionError(
+            "Someone else changed this series while you were working on it, so your changes were not saved. "
+            "Reload it and apply them again."
+        )
+    new = PostSeries.objects.select_related("franchise").get(pk=series.pk)
+    now = timezone.now()
+    today = _local_today(new.franchise, now)
+    through = max(new.materialised_through or today, today)
+    new_days = series_occurrences(series=new, first_day=today, last_day=through)
+    old_days = series_occurrences(series=old, first_day=today, last_day=through)
+    counts = Counter({"updated": 0, "added": 0, "removed": 0, "kept_edited": 0, "busy": 0})
+    existing = set()
+    for post in _future_unfinished(new, now):
+        existing.add(post.series_day)
+        if post.series_edited:
+            counts["kept_edited"] += 1
+            continue
+        try:
+            if post.series_day in new_days:
+                _occurrence_bring_up_to_date(post=post, series=new, at=new_days[post.series_day], user=user)
+                counts["updated"] += 1
+            else:
+                post_delete(post=post, user=user)
+                counts["removed"] += 1
+        except PostActionError:
+            counts["busy"] += 1
+    existing |= set(Post.objects.filter(series=new).values_list("series_day", flat=True))
+    for day, at in new_days.items():
+        if at > now and day not in existing and day not in old_days:
+            counts["added"] += _occurrence_create(series=new, day=day, at=at)
+    return dict(counts)
+
+
+def _occurrence_bring_up_to_date(*, post: Post, series: PostSeries, at: dt.datetime, user) -> None:
+    content = {name: getattr(series, name) for name in SERIES_FIELDS}
+    if any(getattr(post, name) != value for name, value in content.items()) or post.series_version != series.version:
+        post = post_update(post=post, user=user, series_version=series.version, **content)
+    # A new time already past (today's post moved earlier) keeps its old time, rather than going
+    # out at once.
+    if post.status == Post.Status.SCHEDULED and post.scheduled_at != at and at > timezone.now():
+        post_schedule(post=post, at=at, user=user, series_version=series.version)
+
+
+def series_end(*, series: PostSeries, user: AbstractBaseUser | None) -> dict:
+    """End the series: no more occurrences, and its future unpublished ones deleted through
+    post_delete (Google's copy too, should one exist); the counts ("deleted", "busy")."""
+    now = timezone.now()
+    if PostSeries.objects.filter(pk=series.pk, ended_at=None).update(ended_at=now) != 1:
+        raise PostActionError("This series has ended already.")
+    counts = {"deleted": 0, "busy": 0}
+    for post in _future_unfinished(series, now):
+        try:
+            post_delete(post=post, user=user)
+        except PostActionError:
+            counts["busy"] += 1  # being published right now: it goes out, as it was due to
+        else:
+            counts["deleted"] += 1
+    return counts

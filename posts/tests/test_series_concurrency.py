@@ -1,0 +1,58 @@
+"""Overlapping materialise-series runs (and a person saving the series meanwhile) on separate
+connections make each occurrence once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from gbp_scheduler.jobs import TimeBudget
+from posts.models import Post, PostSeries
+from posts.services.series import series_create, series_materialise_due, series_rule_build
+from testkit.factories import make_franchise
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_four_overlapping_runs_make_each_occurrence_once():
+    for n in range(10):
+        series_create(
+            franchise=make_franchise(timezone="America/New_York"),
+            user=None,
+            rule=series_rule_build(frequency="weekly", weekdays=["MO", "WE", "FR"]),
+            starts_on=timezone.localdate() + dt.timedelta(days=1),
+            local_time=dt.time(9, 0),
+            summary=f"Series {n}.",
+            materialise=False,
+        )
+    start = threading.Barrier(4)
+    results: list[dict] = []
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            start.wait()
+            results.append(series_materialise_due(budget=TimeBudget(seconds=60)))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert errors == []
+    per_day = Post.objects.values("series", "series_day").annotate(n=Count("id"))
+    assert {row["n"] for row in per_day} == {1}
+    made = Post.objects.filter(series__isnull=False).count()
+    assert sum(r["occurrences_created"] for r in results) == made and 10 * 11 <= made <= 10 * 13
+    assert all(r["failed"] == 0 for r in results)
+    assert PostSeries.objects.filter(materialised_through__isnull=True).count() == 0

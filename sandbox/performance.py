@@ -1,0 +1,118 @@
+"""Business Profile Performance API v1: `locations.fetchMultiDailyMetricsTimeSeries`.
+
+    GET /v1/locations/{location}:fetchMultiDailyMetricsTimeSeries
+        ?dailyMetrics=WEBSITE_CLICKS&dailyMetrics=CALL_CLICKS...
+        &dailyRange.startDate.year=2026&dailyRange.startDate.month=9&dailyRange.startDate.day=1
+        &dailyRange.endDate.year=...
+
+answers Google's shape: `multiDailyMetricTimeSeries[].dailyMetricTimeSeries[]`, each with
+`dailyMetric` and `timeSeries.datedValues[]` of `{"date": {year, month, day}, "value": "123"}`:
+values are strings, a day with nothing to count has its date and no value, and the last
+LAG_DAYS days (Google's figures arrive late) are left out altogether.
+
+The figures are deterministic: a level per location and metric, a weekly rhythm, a little noise
+from a hash, and a lift in the days after the location posted (its posts' create times, plus
+the days a test or the demo said it posted before the sandbox started: `post_days`), so a
+location that posts often shows more views. A control call can set one figure outright.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from typing import Any
+
+from .gbp import _fail, guard, service_disabled
+from .state import State
+from .wire import Request, Response, json_response
+
+LAG_DAYS = 2  # the last two days have no figures yet
+# Each metric's typical day at a location (before the lift from posting).
+LEVELS = {
+    "BUSINESS_IMPRESSIONS_DESKTOP_MAPS": 18,
+    "BUSINESS_IMPRESSIONS_DESKTOP_SEARCH": 30,
+    "BUSINESS_IMPRESSIONS_MOBILE_MAPS": 55,
+    "BUSINESS_IMPRESSIONS_MOBILE_SEARCH": 90,
+    "WEBSITE_CLICKS": 6,
+    "CALL_CLICKS": 3,
+    "BUSINESS_DIRECTION_REQUESTS": 5,
+    "BUSINESS_CONVERSATIONS": 1,
+    "BUSINESS_BOOKINGS": 1,
+    "BUSINESS_FOOD_ORDERS": 1,
+    "BUSINESS_FOOD_MENU_CLICKS": 2,
+}
+LIFT_DAYS = 7  # a post lifts the figures of the week after it, fading
+LIFT_PER_POST = 0.25  # on the day itself; at most MAX_LIFT in all
+MAX_LIFT = 0.8
+
+
+def _unit(*parts: str) -> float:
+    """A number in [0, 1) fixed by `parts`."""
+    digest = hashlib.sha256("|".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _post_days(state: State, location_id: str) -> list[dt.date]:
+    days = [dt.date.fromisoformat(day) for day in state.locations[location_id].post_days]
+    days += [
+        dt.datetime.fromtimestamp(post.create_time, dt.UTC).date()
+        for post in state.posts.values()
+        if post.location_id == location_id and not post.deleted
+    ]
+    return days
+
+
+def figure(location_id: str, metric: str, day: dt.date, post_days: list[dt.date]) -> int:
+    """The location's figure of `metric` on `day`."""
+    level = LEVELS[metric] * (0.6 + 0.8 * _unit(location_id, metric))
+    weekly = 1.0 + 0.15 * (day.weekday() >= 5) - 0.05 * (day.weekday() == 0)
+    noise = 0.85 + 0.3 * _unit(location_id, metric, day.isoformat())
+    lift = sum(
+        LIFT_PER_POST * (LIFT_DAYS - (day - posted).days) / LIFT_DAYS
+        for posted in post_days
+        if 0 <= (day - posted).days < LIFT_DAYS
+    )
+    return round(level * weekly * noise * (1 + min(lift, MAX_LIFT)))
+
+
+def _day(req: Request, which: str) -> dt.date:
+    try:
+        return dt.date(*(int(req.query[f"dailyRange.{which}.{part}"]) for part in ("year", "month", "day")))
+    except (KeyError, ValueError):
+        raise _fail(400, f"Request contains an invalid argument: dailyRange.{which} must be a full date.") from None
+
+
+def fetch_multi_daily_metrics(state: State, req: Request, location: str) -> Response:
+    guard(state, req, "performance")
+    metrics = req.multi.get("dailyMetrics") or []
+    unknown = [metric for metric in metrics if metric not in LEVELS]
+    if not metrics or unknown:
+        raise _fail(400, f"Request contains an invalid argument: dailyMetrics {unknown or 'missing'}.")
+    first, last = _day(req, "startDate"), _day(req, "endDate")
+    if last < first:
+        raise _fail(400, "Request contains an invalid argument: dailyRange ends before it starts.")
+    with state.lock:
+        loc = state.locations.get(location)
+        if loc is None:
+            raise _fail(404, "Requested entity was not found.")
+        if loc.disabled:
+            raise service_disabled("performance")
+        post_days = _post_days(state, location)
+        overrides = dict(state.figures.get(location, {}))
+        state.performance_requests.append(
+            {"location_id": location, "start": first.isoformat(), "end": last.isoformat(), "metrics": metrics}
+        )
+    newest = dt.datetime.fromtimestamp(time.time(), dt.UTC).date() - dt.timedelta(days=LAG_DAYS + 1)
+    days = [first + dt.timedelta(days=n) for n in range((min(last, newest) - first).days + 1)]
+    series: list[dict[str, Any]] = []
+    for metric in metrics:
+        dated = []
+        for day in days:
+            value = overrides.get(f"{metric}|{day.isoformat()}", figure(location, metric, day, post_days))
+            item: dict[str, Any] = {"date": {"year": day.year, "month": day.month, "day": day.day}}
+            if value:
+                item["value"] = str(value)
+            dated.append(item)
+        series.append({"dailyMetric": metric, "timeSeries": {"datedValues": dated}})
+    return json_response(200, {"multiDailyMetricTimeSeries": [{"dailyMetricTimeSeries": series}]})
