@@ -97,6 +97,9 @@ def test_pick_a_photo_preview_it_schedule_and_google_fetches_it_from_our_url(
     page.fill("#id_scheduled_at", _local_minute())
     page.click("#save-schedule")
     page.wait_for_selector("#post-status[data-status=scheduled]")
+    # On SQLite the live server shares this thread's in-memory database connection: let the page
+    # finish loading (its preview image, its scripts' requests) before the job uses it here.
+    page.wait_for_load_state("networkidle")
     assert posts_publish_due(budget=TimeBudget(seconds=60))["published"] == 1
     post = Post.objects.get(franchise=franchise)
     assert post.status == Post.Status.PUBLISHED and post.media_url == url
