@@ -12,11 +12,13 @@ from django.utils import timezone
 from franchises.models import Franchise
 from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
 
-from .gbp_mapping import post_problems
+from .gbp_mapping import ends_before_start_message, post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
 from .services import EDITABLE_FIELDS
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
+TIME_PASSED = "That time has passed; pick a time in the future."
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -110,12 +112,16 @@ class PostForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        start, end = cleaned.get("event_start"), cleaned.get("event_end")
+        if start and end and end < start:
+            # Whatever the intent: the database refuses it even in a draft.
+            self.add_error("event_end", ends_before_start_message(cleaned.get("topic_type", "")))
         if self.intent == "schedule":
             at = cleaned.get("scheduled_at")
             if at is None and "scheduled_at" not in self.errors:
                 self.add_error("scheduled_at", "Pick when to publish it.")
             elif at is not None and at < timezone.now() - dt.timedelta(minutes=1):
-                self.add_error("scheduled_at", "That time has passed; pick a time in the future (or publish now).")
+                self.add_error("scheduled_at", TIME_PASSED)
         if self.intent in ("schedule", "published") and not self.errors:
             for problem in post_problems(self.unsaved_post()):
                 self.add_error(_problem_field(problem), problem)
@@ -160,7 +166,7 @@ class ScheduleForm(forms.Form):
     def clean_scheduled_at(self) -> dt.datetime:
         at = self.cleaned_data["scheduled_at"]
         if at < timezone.now() - dt.timedelta(minutes=1):
-            raise forms.ValidationError("That time has passed; pick a time in the future (or publish now).")
+            raise forms.ValidationError(TIME_PASSED)
         return at
 
 

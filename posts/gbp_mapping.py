@@ -14,6 +14,13 @@ from .models import SUMMARY_MAX_LENGTH, Post, summary_length
 UPDATE_MASK_FIELDS = ["summary", "callToAction", "media", "event", "offer", "topicType", "languageCode"]
 
 
+def ends_before_start_message(topic_type: str) -> str:
+    """The one message for an event or offer whose end is before its start (the editor's check
+    and Google's are the same words)."""
+    kind = "An offer" if topic_type == Post.TopicType.OFFER else "An event"
+    return f"{kind} ends before it starts: pick an end after the start."
+
+
 class PostNotPublishable(ValueError):
     """The post cannot go to Google as it is; the message says what to fix."""
 
@@ -33,7 +40,7 @@ def post_problems(post: Post) -> list[str]:
         if not (post.event_start and post.event_end):
             problems.append(f"{kind} needs a start and an end.")
         elif post.event_end < post.event_start:
-            problems.append(f"{kind} ends before it starts.")
+            problems.append(ends_before_start_message(post.topic_type))
     if post.cta_action_type and post.topic_type != Post.TopicType.OFFER:
         if post.cta_action_type == Post.ActionType.CALL and post.cta_url:
             problems.append('A "Call now" button takes no link: Google calls the business phone number.')
