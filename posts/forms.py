@@ -67,7 +67,8 @@ class PostForm(forms.Form):
     """A post's content plus an optional time to schedule it.
 
     `intent` says what the person asked for: "draft" saves as is (what Google would reject is only
-    warned about), "schedule" also schedules, so the post must be publishable and have a time."""
+    warned about), "schedule" also schedules, so the post must be publishable and have a time;
+    "retry" and "publish_now" (a failed post, fixed) must be publishable and need no time."""
 
     summary = PostTextField(
         label="Text",
@@ -106,7 +107,9 @@ class PostForm(forms.Form):
     @classmethod
     def initial_for(cls, post: Post) -> dict:
         initial = {name: getattr(post, name) for name in FORM_FIELDS}
-        initial["scheduled_at"] = post.scheduled_at
+        # A time already past (a failed post's) is not offered again; a scheduled post keeps its own.
+        future = post.scheduled_at is not None and post.scheduled_at > timezone.now()
+        initial["scheduled_at"] = post.scheduled_at if future or post.status == Post.Status.SCHEDULED else None
         initial["version"] = post.version
         return initial
 
@@ -122,7 +125,7 @@ class PostForm(forms.Form):
                 self.add_error("scheduled_at", "Pick when to publish it.")
             elif at is not None and at < timezone.now() - dt.timedelta(minutes=1):
                 self.add_error("scheduled_at", TIME_PASSED)
-        if self.intent in ("schedule", "published") and not self.errors:
+        if self.intent in ("schedule", "published", "retry", "publish_now") and not self.errors:
             for problem in post_problems(self.unsaved_post()):
                 self.add_error(_problem_field(problem), problem)
         return cleaned

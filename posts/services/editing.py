@@ -207,15 +207,20 @@ def post_update(*, post: Post, user: AbstractBaseUser | None = None, version: in
     elif post.status == Post.Status.PUBLISHED:
         google = _published_update(post=post, edited=edited, version=version, saved_fields=saved_fields)
     else:
+        if post.status == Post.Status.FAILED:
+            # Fixed after a failure: a draft again, without the old error (the history keeps it),
+            # until the person retries it (post_retry on a draft, or publish now).
+            saved_fields.update(status=Post.Status.DRAFT, last_error="", attempts=0, next_attempt_at=None)
         saved = Post.objects.filter(lock_free(now), pk=post.pk, version=version, status=post.status).update(
             publishing_at=None, **saved_fields
         )
         if saved != 1:
             raise _refused(post)
-        google = ""
-    if changed:
+        google = " No longer failed: a draft again." if post.status == Post.Status.FAILED else ""
+    if changed or google:
         names = ", ".join(Post._meta.get_field(name).verbose_name for name in changed)
-        post_event_record(post=edited, action=PostEvent.Action.EDITED, user=user, detail=f"Changed: {names}.{google}")
+        detail = (f"Changed: {names}." if changed else "") + google
+        post_event_record(post=edited, action=PostEvent.Action.EDITED, user=user, detail=detail.strip())
     if "media_url" in changed:
         post_photo_release(url=old_media_url)  # an uploaded photo nothing uses any more
     return Post.objects.select_related("franchise").get(pk=post.pk)
@@ -333,9 +338,14 @@ def post_unschedule(*, post: Post, user: AbstractBaseUser | None = None) -> Post
     return post
 
 
-def post_retry(*, post: Post, user: AbstractBaseUser | None = None, at: dt.datetime | None = None) -> Post:
-    """Schedule a failed post again (see post_schedule on creates that may have landed)."""
-    if post.status != Post.Status.FAILED:
+def post_retry(
+    *, post: Post, user: AbstractBaseUser | None = None, at: dt.datetime | None = None, fixed: bool = False
+) -> Post:
+    """Schedule a failed post again, for the next publish run unless `at` says otherwise (see
+    post_schedule on creates that may have landed). `fixed`: the post was failed and has just
+    been edited (post_update made it a draft again), as the editor's "Save and retry" does."""
+    allowed = (Post.Status.FAILED, Post.Status.DRAFT) if fixed else (Post.Status.FAILED,)
+    if post.status not in allowed:
         raise PostActionError("Only a failed post can be retried.")
     return post_schedule(post=post, at=at or timezone.now(), user=user, history=PostEvent.Action.RETRIED)
 

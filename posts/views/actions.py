@@ -32,7 +32,7 @@ from ..services import (
     post_schedule,
     post_unschedule,
 )
-from ._common import ACTION_ERRORS, back_to, render_in_zone
+from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
 
 
 def may_delete(*, user, post: Post) -> bool:
@@ -45,8 +45,10 @@ def may_delete(*, user, post: Post) -> bool:
 @require_GET
 def post_detail(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
+    # A time already past (a failed post's, say) is not offered again: the person picks one.
+    planned = post.scheduled_at if post.scheduled_at and post.scheduled_at > timezone.now() else None
     with timezone.override(post.franchise.zone):
-        schedule_form = ScheduleForm(initial={"scheduled_at": post.scheduled_at})
+        schedule_form = ScheduleForm(initial={"scheduled_at": planned})
     context = {
         "post": post,
         "events": post_events_for_post(post=post),
@@ -86,7 +88,8 @@ def post_unschedule_view(request: HttpRequest, post_id) -> HttpResponse:
 @require_POST
 def post_retry_view(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
-    return _act(request, post, lambda: post_retry(post=post, user=request.user), "Scheduled to try again now.")
+    sent = "Scheduled again: the next publish run sends it."
+    return _act(request, post, lambda: post_retry(post=post, user=request.user), sent)
 
 
 @login_required
@@ -98,14 +101,7 @@ def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not published: {exc}")
         return _back(request, post)
-    if result.outcome == "published":
-        messages.success(request, "Published on Google.")
-    elif result.outcome == "deferred":
-        messages.warning(request, f"Google did not take it yet; it will be retried automatically. {result.message}")
-    elif result.outcome == "skipped_locked":
-        messages.info(request, "Another run is publishing this post right now.")
-    else:
-        messages.error(request, f"Publishing failed: {result.message}")
+    publish_result_told(request, result)
     return _back(request, post)
 
 

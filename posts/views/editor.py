@@ -24,19 +24,25 @@ from ..services import (
     post_check_editable,
     post_create,
     post_photo_store,
+    post_publish_now,
+    post_retry,
     post_schedule,
     post_update,
 )
 from ..services.photos import upload_max_bytes
-from ._common import ACTION_ERRORS, render_in_zone
+from ._common import ACTION_ERRORS, publish_result_told, render_in_zone
 
 INTENTS = {"draft", "schedule", "preview"}
+# A failed post's editor: save the fix, then send it on the next publish run or now.
+RETRY_INTENTS = {"retry", "publish_now"}
 
 
 def _intent(request: HttpRequest, post: Post | None = None) -> str:
     """What the pressed button asked for. A scheduled post stays scheduled when saved, so it is
     held to Google's rules; a published one is changed on Google, so it is too."""
     asked = request.POST.get("intent", "draft")
+    if asked in RETRY_INTENTS:
+        return asked if post is not None and post.status == Post.Status.FAILED else "draft"
     asked = asked if asked in INTENTS else "draft"
     if asked == "preview" or post is None:
         return asked
@@ -101,6 +107,8 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
         except ACTION_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
+            if intent in RETRY_INTENTS:
+                return _retry_after_save(request, post, now=intent == "publish_now")
             at = form.cleaned_data.get("scheduled_at")
             if intent == "schedule" and (post.status != Post.Status.SCHEDULED or at != post.scheduled_at):
                 return _schedule_after_save(request, post, at, created=False)
@@ -144,6 +152,23 @@ def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool)
         messages.error(request, f"{'Saved as a draft' if created else 'Saved'}, but not scheduled: {exc}")
     else:
         messages.success(request, "Saved and scheduled.")
+    return redirect("posts:detail", post_id=post.pk)
+
+
+def _retry_after_save(request: HttpRequest, post: Post, *, now: bool) -> HttpResponse:
+    """A failed post fixed and saved (a draft again): send it now, or on the next publish run."""
+    try:
+        if now:
+            result = post_publish_now(post=post, user=request.user)
+        else:
+            post_retry(post=post, user=request.user, fixed=True)
+    except ACTION_ERRORS as exc:
+        messages.error(request, f"Saved as a draft, but not retried: {exc}")
+    else:
+        if now:
+            publish_result_told(request, result)
+        else:
+            messages.success(request, "Saved. The next publish run sends it.")
     return redirect("posts:detail", post_id=post.pk)
 
 
