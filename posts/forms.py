@@ -12,7 +12,7 @@ from django.utils import timezone
 from franchises.models import Franchise
 from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
 
-from .gbp_mapping import ends_before_start_message, post_problems
+from .gbp_mapping import ends_before_start_message, link_problem, photo_problem, post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
 from .services import EDITABLE_FIELDS
 
@@ -57,7 +57,38 @@ PROBLEM_FIELDS = [
     ("ends before", "event_end"),
     ("Call now", "cta_url"),
     ("needs a link", "cta_url"),
+    ("button link", "cta_url"),
+    ("redeem link", "offer_redeem_url"),
+    ("photo link", "media_url"),
 ]
+
+
+def _https_link(what: str):
+    """A form validator: the link must be https (see gbp_mapping.link_problem)."""
+
+    def validate(url: str) -> None:
+        if problem := link_problem(url, what):
+            raise forms.ValidationError(problem)
+
+    return validate
+
+
+def _photo_link(url: str) -> None:
+    if problem := photo_problem(url):
+        raise forms.ValidationError(problem)
+
+
+def _link_field(label: str, what: str, **kwargs) -> forms.URLField:
+    return forms.URLField(
+        label=label, max_length=1000, required=False, assume_scheme="https", validators=[_https_link(what)], **kwargs
+    )
+
+
+def _photo_field(**kwargs) -> forms.URLField:
+    return forms.URLField(
+        label="Photo URL", max_length=1000, required=False, assume_scheme="https", validators=[_photo_link], **kwargs
+    )
+
 
 # Fields edited through the form; language_code keeps its value (the editor has no language picker).
 FORM_FIELDS = [name for name in EDITABLE_FIELDS if name != "language_code"]
@@ -81,18 +112,14 @@ class PostForm(forms.Form):
     event_start = _datetime_field("Starts")
     event_end = _datetime_field("Ends")
     offer_coupon_code = forms.CharField(label="Coupon code", max_length=100, required=False)
-    offer_redeem_url = forms.URLField(label="Redeem online at", max_length=1000, required=False, assume_scheme="https")
+    offer_redeem_url = _link_field("Redeem online at", "The redeem link")
     offer_terms = forms.CharField(
         label="Terms and conditions", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
-    media_url = forms.URLField(
-        label="Photo URL",
-        max_length=1000,
-        required=False,
-        assume_scheme="https",
-        help_text="Or paste a public link to a JPG or PNG; Google fetches the photo from there.",
+    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
+    media_url = _photo_field(
+        help_text="Or paste a public https link to a JPG or PNG; Google fetches the photo from there.",
     )
     scheduled_at = _datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
     # The version of the post the form was filled from: saving over a newer one is refused.
@@ -217,8 +244,8 @@ class AnnouncementForm(forms.Form):
         help_text="Use {name} and {city}: each franchise's own name and city are filled in.",
     )
     cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
-    media_url = forms.URLField(label="Photo URL", max_length=1000, required=False, assume_scheme="https")
+    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
+    media_url = _photo_field(help_text="A public https link to a JPG or PNG.")
     local_time = forms.TimeField(
         label="Publish at (each franchise's local time)",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
