@@ -1,4 +1,5 @@
-"""Operator alerts already sent, so that every process agrees on "at most once an hour"."""
+"""Operator alerts already sent, so that every process agrees on "at most once an hour"; each
+job's last run, for the System page."""
 
 from __future__ import annotations
 
@@ -23,3 +24,22 @@ class AlertSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class JobRun(models.Model):
+    """The last run of one job (gbp_scheduler.jobs.JOBS), from any entry point: the cron URL, the
+    management command or the System page's "Run now". One row per job, overwritten by each run."""
+
+    job = models.CharField(max_length=64, primary_key=True)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    ok = models.BooleanField(help_text="False when the run itself broke (database, configuration).")
+    summary = models.JSONField(default=dict, blank=True, help_text="The run's JSON answer.")
+    error = models.TextField(blank=True, default="", help_text="Why the run broke.")
+
+    class Meta:
+        db_table = "health_job_runs"
+        ordering = ["job"]
+
+    def __str__(self) -> str:
+        return f"{self.job} at {self.started_at:%Y-%m-%d %H:%M} ({'ok' if self.ok else 'broke'})"
