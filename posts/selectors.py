@@ -27,12 +27,14 @@ def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
     )
 
 
-def rejection_reasons_recent(*, franchise_id, limit: int = 5) -> list[str]:
-    """The reasons staff gave when they last rejected drafts of the franchise, newest first."""
+def rejection_reasons_recent(*, franchise_id, limit: int = 5, excluding=()) -> list[str]:
+    """The reasons staff gave when they last rejected drafts of the franchise, newest first;
+    `excluding`: ids of rejection events not to count (rejections undone since; a subquery)."""
     details = (
         PostEvent.objects.filter(
             franchise_id=franchise_id, action=PostEvent.Action.REJECTED, detail__contains=REJECTION_REASON_MARK
         )
+        .exclude(pk__in=excluding)
         .order_by("-created_at")
         .values_list("detail", flat=True)[:limit]
     )

@@ -139,6 +139,10 @@ NOT_CHECKED: dict[str, Excused] = {
     "posts:list": YOUR_FRANCHISES,
     "franchises:list": YOUR_FRANCHISES,
     "generation:drafts": YOUR_FRANCHISES,
+    "generation:drafts_bulk": Excused(
+        LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
+    ),
+    "generation:drafts_undo": Excused(LOGIN, "undoes only the user's own rejections (test_drafts_review.py)"),
     "posts:announcement_new": HEADQUARTERS,
     # Uploaded post photos kept in MEDIA_ROOT: public on purpose, as in a public bucket, because
     # Google fetches them without logging in; random names (posts/tests/test_photos.py).

@@ -18,6 +18,8 @@ from .editing import (
     post_schedule,
     post_unschedule,
     post_update,
+    posts_reject_many,
+    posts_schedule_many,
 )
 from .google_sync import google_posts_sync
 from .history import post_event_record
@@ -52,4 +54,6 @@ __all__ = [
     "post_unschedule",
     "post_update",
     "posts_publish_due",
+    "posts_reject_many",
+    "posts_schedule_many",
 ]

@@ -503,3 +503,97 @@ def post_reject(*, post: Post, user: AbstractBaseUser | None = None, reason: str
     if post.status != Post.Status.DRAFT:
         raise PostActionError("Only a draft can be rejected; unschedule it first.")
     post_delete(post=post, user=user, action=PostEvent.Action.REJECTED, reason=reason)
+
+
+# --- many at once (the drafts queue, the posts list) ----------------------------------------------
+
+
+def posts_schedule_many(*, posts: list[Post], user: AbstractBaseUser | None = None) -> tuple[list[Post], dict]:
+    """Approve many drafts at once, each at its own planned time (`scheduled_at`), in a constant
+    number of queries: one conditional UPDATE and one INSERT of their history.
+
+    Returns the posts scheduled, and why the others were not ({post id: reason}): no planned time,
+    a time already past, what Google would reject, or not a free draft any more (changed or held
+    by a publish run meanwhile)."""
+    now = timezone.now()
+    refused: dict = {}
+    ready = []
+    for post in posts:
+        if post.status != Post.Status.DRAFT:
+            refused[post.pk] = "It is not a draft any more."
+        elif post.scheduled_at is None:
+            refused[post.pk] = "It has no planned time: pick one on its page."
+        elif post.scheduled_at < now - dt.timedelta(minutes=1):
+            refused[post.pk] = "Its planned time has passed: pick a new one on its page."
+        elif problems := post_problems(post):
+            refused[post.pk] = " ".join(problems)
+        else:
+            ready.append(post)
+    if not ready:
+        return [], refused
+    with transaction.atomic():
+        free = Post.objects.filter(lock_free(now), pk__in=[post.pk for post in ready], status=Post.Status.DRAFT)
+        taken = set(free.select_for_update().values_list("pk", flat=True))
+        Post.objects.filter(pk__in=taken).update(
+            status=Post.Status.SCHEDULED, attempts=0, next_attempt_at=None, last_error="", publishing_at=None
+        )
+        scheduled = [post for post in ready if post.pk in taken]
+        for post in scheduled:
+            post.status = Post.Status.SCHEDULED
+        PostEvent.objects.bulk_create(
+            post_event_build(
+                post=post, action=PostEvent.Action.SCHEDULED, user=user, detail=f"For {_when(post.scheduled_at, post)}."
+            )
+            for post in scheduled
+        )
+    for post in ready:
+        if post.pk not in taken:
+            refused[post.pk] = "It changed meanwhile (or is being published): reload and try again."
+    return scheduled, refused
+
+
+def posts_reject_many(
+    *, posts: list[Post], user: AbstractBaseUser | None = None, reason: str = ""
+) -> tuple[list[tuple[Post, PostEvent]], dict]:
+    """Reject many drafts at once, as post_reject does one: deleted, each with a REJECTED event
+    keeping its excerpt and the reason (which the franchise's next AI drafts are told). A constant
+    number of queries: the delete and one INSERT of their history (a photo only drafts of that
+    photo used is released, one query per photo: AI drafts have none).
+
+    A draft that may be on Google (an earlier create may have landed) is left to post_reject, one by
+    one, which cleans Google up too. Returns each rejected post with its event, and why the others
+    were not rejected."""
+    now = timezone.now()
+    refused: dict = {}
+    ready = []
+    for post in posts:
+        if post.status != Post.Status.DRAFT:
+            refused[post.pk] = "Only a draft can be rejected; unschedule it first."
+        elif post.google_post_name or post.google_create_sent_at:
+            refused[post.pk] = "It may be on Google already: reject it from its own page."
+        else:
+            ready.append(post)
+    reason = " ".join(reason.split())[:REJECTION_REASON_MAX_LENGTH]
+    detail = "Draft rejected and deleted." + (f"{REJECTION_REASON_MARK}{reason}" if reason else "")
+    with transaction.atomic():
+        free = Post.objects.filter(
+            lock_free(now),
+            pk__in=[post.pk for post in ready],
+            status=Post.Status.DRAFT,
+            google_post_name="",
+            google_create_sent_at__isnull=True,
+        )
+        taken = set(free.select_for_update().values_list("pk", flat=True))
+        rejected = [post for post in ready if post.pk in taken]
+        events = [
+            post_event_build(post=post, action=PostEvent.Action.REJECTED, user=user, detail=detail, post_gone=True)
+            for post in rejected
+        ]
+        Post.objects.filter(pk__in=taken).delete()
+        PostEvent.objects.bulk_create(events)
+    for url in {post.media_url for post in rejected if post.media_url}:
+        post_photo_release(url=url)
+    for post in ready:
+        if post.pk not in taken:
+            refused[post.pk] = "It changed meanwhile (or is being published): reload and try again."
+    return list(zip(rejected, events, strict=True)), refused

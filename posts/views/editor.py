@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,7 +31,7 @@ from ..services import (
     post_update,
 )
 from ..services.photos import upload_max_bytes
-from ._common import ACTION_ERRORS, publish_result_told, render_in_zone
+from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
 
 INTENTS = {"draft", "schedule", "preview"}
 # A failed post's editor: save the fix, then send it on the next publish run or now.
@@ -116,9 +117,22 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
                 messages.success(request, "Changes saved here. Republish the post to put them on Google.")
             else:
                 messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
-            return redirect("posts:detail", post_id=post.pk)
-    context = {"form": form, "post": post, "conflict": conflict, **_preview(form, franchise, post)}
+            # Opened from a list (the drafts queue): back there; else the post's page.
+            return back_to(request, fallback=reverse("posts:detail", args=[post.pk]))
+    context = {
+        "form": form,
+        "post": post,
+        "conflict": conflict,
+        "next": _next(request),
+        **_preview(form, franchise, post),
+    }
     return render_in_zone(request, franchise, "posts/post_form.html", context, status=409 if conflict else 200)
+
+
+def _next(request: HttpRequest) -> str:
+    """The page the editor was opened from (a `next` of this site), to go back to after saving."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else ""
 
 
 def _with_uploaded_photo(request: HttpRequest, franchise) -> tuple[QueryDict | None, str]:
