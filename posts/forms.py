@@ -14,7 +14,7 @@ from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
 
 from .gbp_mapping import ends_before_start_message, link_problem, photo_problem, post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
-from .services import EDITABLE_FIELDS
+from .services import EDITABLE_FIELDS, MANY_ACTIONS
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
@@ -255,3 +255,41 @@ class AnnouncementForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["franchises"].queryset = Franchise.objects.filter(is_active=True).order_by("name")
+
+
+class ManyPostsForm(forms.Form):
+    """What to do to the posts ticked in the list; "reschedule" moves them by an offset."""
+
+    action = forms.ChoiceField(label="With the ticked posts", choices=list(MANY_ACTIONS.items()))
+    amount = forms.IntegerField(
+        label="By", required=False, min_value=-365, max_value=365, help_text="For Move by: negative moves earlier."
+    )
+    unit = forms.ChoiceField(
+        label="Unit", choices=[("days", "days"), ("hours", "hours")], initial="days", required=False
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("action") == "reschedule" and not cleaned.get("amount"):
+            self.add_error("amount", "Say how far to move them: 1 day later, or -2 hours (earlier).")
+        return cleaned
+
+    def offset(self) -> dt.timedelta | None:
+        amount = self.cleaned_data.get("amount")
+        if not amount:
+            return None
+        return dt.timedelta(**{self.cleaned_data.get("unit") or "days": amount})
+
+    def describe(self, count: int) -> str:
+        """The confirmation's question, with the count: "Move 3 posts 1 day later?"."""
+        posts = f"{count} post{'s' if count != 1 else ''}"
+        action = self.cleaned_data["action"]
+        if action == "reschedule":
+            amount, unit = self.cleaned_data["amount"], self.cleaned_data.get("unit") or "days"
+            unit = unit[:-1] if abs(amount) == 1 else unit
+            return f"Move {posts} {abs(amount)} {unit} {'later' if amount > 0 else 'earlier'}?"
+        return {
+            "schedule": f"Schedule {posts}, each at its own time?",
+            "unschedule": f"Unschedule {posts} (back to draft)?",
+            "delete": f"Delete {posts}? Posts live on Google are deleted there too.",
+        }[action]

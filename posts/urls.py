@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, announcements, drafts, editor, history, lists, photos
+from .views import actions, announcements, bulk, drafts, editor, history, lists, photos
 
 app_name = "posts"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("posts/", lists.post_list, name="list"),
     path("franchises/<uuid:franchise_id>/posts/", lists.franchise_post_list, name="franchise_list"),
     path("franchises/<uuid:franchise_id>/calendar/", lists.post_calendar, name="calendar"),
+    path("posts/many/", bulk.posts_many, name="many"),
     # Editor.
     path("franchises/<uuid:franchise_id>/posts/new/", editor.post_new, name="new"),
     path("franchises/<uuid:franchise_id>/posts/preview/", editor.post_preview, name="preview"),

@@ -4,6 +4,7 @@ that keeps Google equal to the database, history and headquarters announcements.
 from .announcements import announcement_preview, announcement_schedule, announcement_text, announcement_time
 from .editing import (
     EDITABLE_FIELDS,
+    MANY_ACTIONS,
     PostActionError,
     PostChangedError,
     post_check_editable,
@@ -18,6 +19,7 @@ from .editing import (
     post_schedule,
     post_unschedule,
     post_update,
+    posts_act_on_many,
     posts_reject_many,
     posts_schedule_many,
 )
@@ -28,6 +30,7 @@ from .publishing import Result, post_claim, post_publish, posts_publish_due
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "MANY_ACTIONS",
     "PhotoRefused",
     "PostActionError",
     "PostChangedError",
@@ -53,6 +56,7 @@ __all__ = [
     "post_schedule",
     "post_unschedule",
     "post_update",
+    "posts_act_on_many",
     "posts_publish_due",
     "posts_reject_many",
     "posts_schedule_many",

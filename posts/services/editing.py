@@ -597,3 +597,56 @@ def posts_reject_many(
         if post.pk not in taken:
             refused[post.pk] = "It changed meanwhile (or is being published): reload and try again."
     return list(zip(rejected, events, strict=True)), refused
+
+
+# What the posts list does to many posts at once, each through the one-post service above.
+MANY_ACTIONS = {
+    "schedule": "Schedule at their own times",
+    "unschedule": "Unschedule (back to draft)",
+    "reschedule": "Move by",
+    "delete": "Delete",
+}
+
+
+def posts_act_on_many(
+    *,
+    posts: list[Post],
+    action: str,
+    user: AbstractBaseUser | None = None,
+    offset: dt.timedelta | None = None,
+    may_delete=lambda post: True,
+) -> tuple[int, dict]:
+    """Apply one of MANY_ACTIONS to each post through the one-post services (post_schedule,
+    post_unschedule, post_delete), so each is checked, locked and recorded as it would be alone.
+    `offset` moves scheduled posts ("reschedule"); `may_delete(post)` says whether the user may
+    delete that post. Returns how many were done, and why the others were not ({post id: reason})."""
+    if action not in MANY_ACTIONS:
+        raise ValueError(f"Unknown action: {action}")
+    now = timezone.now()
+    done, refused = 0, {}
+    for post in posts:
+        try:
+            if action == "schedule":
+                if post.status == Post.Status.SCHEDULED:
+                    raise PostActionError("It is scheduled already.")
+                if post.scheduled_at is None or post.scheduled_at < now - dt.timedelta(minutes=1):
+                    raise PostActionError("It has no time ahead: pick one on its page.")
+                post_schedule(post=post, at=post.scheduled_at, user=user)
+            elif action == "unschedule":
+                post_unschedule(post=post, user=user)
+            elif action == "reschedule":
+                if post.status != Post.Status.SCHEDULED:
+                    raise PostActionError("Only scheduled posts are moved.")
+                at = post.scheduled_at + offset
+                if at < now:
+                    raise PostActionError("It would move into the past.")
+                post_schedule(post=post, at=at, user=user)
+            else:
+                if not may_delete(post):
+                    raise PostActionError("Only the franchise's admins can delete a post that is live on Google.")
+                post_delete(post=post, user=user)
+        except PostActionError as exc:
+            refused[post.pk] = str(exc)
+        else:
+            done += 1
+    return done, refused

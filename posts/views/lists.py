@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.times import day_or_none
 
-from ..forms import PostFilterForm
+from ..forms import ManyPostsForm, PostFilterForm
 from ..selectors import posts_for_calendar, posts_for_user
 from ._common import render_in_zone
 
@@ -41,17 +41,15 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     if franchise is None and filters.get("franchise"):
         franchise = next((f for f in franchises if str(f.pk) == filters["franchise"]), None)
-    # Dates are days in the franchise's zone; across franchises with different zones, days in UTC.
-    zone = franchise.zone if franchise else dt.UTC
-    starts = _day_start(filters.get("date_from"), zone)
-    ends = _day_start(filters["date_to"] + dt.timedelta(days=1), zone) if filters.get("date_to") else None
+    # Dates are days in each post's own franchise's zone, as its time is shown.
     posts = posts_for_user(
         user=request.user,
         franchise=franchise,
         status=filters.get("status", ""),
         source=filters.get("source", ""),
-        starts=starts,
-        ends=ends,
+        day_from=filters.get("date_from"),
+        day_to=filters.get("date_to"),
+        zones={f.timezone for f in franchises or ()},
     )
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
@@ -60,8 +58,10 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
         "page": page,
         "franchise": franchise if franchises is None else None,
         "filtered_franchise": franchise,
-        "date_zone": str(zone),
+        "date_zone": franchise.timezone if franchise else "",
         "query": urlencode(query),
+        "here": request.get_full_path(),
+        "many_form": ManyPostsForm(auto_id="many_%s"),
     }
     return render(request, "posts/post_list.html", context)
 

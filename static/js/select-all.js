@@ -1,5 +1,5 @@
-// The drafts queue: "Select all" ticks every draft shown (without JavaScript the box stays
-// hidden and each draft is ticked by hand).
+// Lists with boxes to tick (the drafts queue, the posts list): a "Select all" box ticks every
+// one shown. Without JavaScript that box stays hidden and each row is ticked by hand.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
