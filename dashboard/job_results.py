@@ -37,6 +37,7 @@ WORDS: dict[tuple[str, str], str] = {
     ("sync-google-posts", "failed"): "{n} location{s} could not be read",
     ("sync-google-posts", "google_requests"): "{n} request{s} to Google",
     ("check-alerts", "alertsSent"): "{n} alert{s} emailed to the operators",
+    ("check-alerts", "failedPostsTold"): "{n} failed post{s} told to their franchise's admins",
 }
 # Figures about the run itself, not its work.
 NOT_WORK = {"job", "startedAt", "durationMs", "peak_concurrency", "alerts"}

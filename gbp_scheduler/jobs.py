@@ -87,7 +87,8 @@ JOBS: list[Job] = [
         command="check_alerts",
         target="health.services:alerts_job",
         schedule="*/10 * * * *",
-        description="Email the operators about stuck publish locks and a stalled generation queue.",
+        description="Email the operators about stuck publish locks and a stalled generation queue, and "
+        "franchise admins about posts that failed (once per post).",
     ),
 ]
 

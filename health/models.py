@@ -3,6 +3,7 @@ job's last run, for the System page."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -43,3 +44,36 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} at {self.started_at:%Y-%m-%d %H:%M} ({'ok' if self.ok else 'broke'})"
+
+
+class PostFailureNotice(models.Model):
+    """A failed post whose franchise's admins were emailed about it: once per post. The row's
+    INSERT is the claim, so two runs at once send one email."""
+
+    post = models.OneToOneField("posts.Post", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "health_post_failure_notices"
+
+    def __str__(self) -> str:
+        return f"Failure of post {self.post_id} told at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationSettings(models.Model):
+    """What one user wants to be emailed about (their profile page). No row: the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="notification_settings"
+    )
+    email_post_failures = models.BooleanField(
+        default=True, help_text="Email me when a post of a franchise I administer fails to publish."
+    )
+
+    class Meta:
+        db_table = "health_notification_settings"
+        verbose_name_plural = "notification settings"
+
+    def __str__(self) -> str:
+        return f"Notifications of {self.user}"

@@ -124,6 +124,7 @@ NOT_CHECKED: dict[str, Excused] = {
     "password_reset_confirm": ACCOUNT,  # <uidb64>/<token>: the signed link from the reset email
     "password_reset_complete": ACCOUNT,
     "password_change": OWN_ACCOUNT,
+    "dashboard:profile": OWN_ACCOUNT,
     "password_change_done": OWN_ACCOUNT,
     # The JSON API (health/tests/).
     "health:health": Excused(
