@@ -15,6 +15,7 @@ from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
 from .gbp_mapping import ends_before_start_message, link_problem, photo_problem, post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
 from .services import EDITABLE_FIELDS, MANY_ACTIONS
+from .services.announcements import announcement_placeholder_problems
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
@@ -231,17 +232,20 @@ class PostFilterForm(forms.Form):
 class AnnouncementForm(forms.Form):
     """One post for many franchises. {name} and {city} are filled in per franchise."""
 
+    all_franchises = forms.BooleanField(
+        label="Every active franchise", required=False, help_text="Or pick them one by one below."
+    )
     franchises = forms.ModelMultipleChoiceField(
         label="Franchises",
         queryset=Franchise.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one franchise."},
+        required=False,
     )
     summary = PostTextField(
         label="Text",
         widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "char-count summary-help"}),
         strip=False,
-        help_text="Use {name} and {city}: each franchise's own name and city are filled in.",
+        help_text="Use {name} and {city} (in lower case): each franchise's own name and city are filled in.",
     )
     cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
     cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
@@ -255,6 +259,21 @@ class AnnouncementForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["franchises"].queryset = Franchise.objects.filter(is_active=True).order_by("name")
+
+    def clean_summary(self) -> str:
+        summary = self.cleaned_data["summary"]
+        problems = announcement_placeholder_problems(template=summary)
+        if problems:
+            raise forms.ValidationError(problems)
+        return summary
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("all_franchises"):
+            cleaned["franchises"] = self.fields["franchises"].queryset
+        elif not cleaned.get("franchises") and "franchises" not in self.errors:
+            self.add_error("franchises", "Pick at least one franchise, or tick Every active franchise.")
+        return cleaned
 
 
 class ManyPostsForm(forms.Form):
