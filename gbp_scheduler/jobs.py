@@ -88,7 +88,7 @@ JOBS: list[Job] = [
         target="health.services:alerts_job",
         schedule="*/10 * * * *",
         description="Email the operators about stuck publish locks and a stalled generation queue, and "
-        "franchise admins about posts that failed (once per post).",
+        "franchise admins about posts that failed (once per post) and their weekly digest.",
     ),
 ]
 

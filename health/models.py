@@ -70,6 +70,9 @@ class NotificationSettings(models.Model):
     email_post_failures = models.BooleanField(
         default=True, help_text="Email me when a post of a franchise I administer fails to publish."
     )
+    email_weekly_digest = models.BooleanField(
+        default=True, help_text="Email me each franchise's week: drafts waiting, failures, what went out."
+    )
 
     class Meta:
         db_table = "health_notification_settings"
@@ -77,3 +80,21 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Notifications of {self.user}"
+
+
+class FranchiseDigest(models.Model):
+    """A franchise's weekly digest, sent to its admins once per week (`week_start`, the Monday in
+    the franchise's zone). The row's INSERT is the claim."""
+
+    id = models.BigAutoField(primary_key=True)
+    franchise = models.ForeignKey("franchises.Franchise", on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "health_franchise_digests"
+        constraints = [models.UniqueConstraint(fields=["franchise", "week_start"], name="franchise_digest_once_a_week")]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.franchise_id} for the week of {self.week_start}"

@@ -16,11 +16,16 @@ from health.models import NotificationSettings
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         model = NotificationSettings
-        fields = ["email_post_failures"]
-        labels = {"email_post_failures": "Email me when a post fails to publish"}
+        fields = ["email_post_failures", "email_weekly_digest"]
+        labels = {
+            "email_post_failures": "Email me when a post fails to publish",
+            "email_weekly_digest": "Email me a weekly digest",
+        }
         help_texts = {
             "email_post_failures": "For the franchises you administer: one email per failed post, with the reason "
-            "and a link to fix and retry it."
+            "and a link to fix and retry it.",
+            "email_weekly_digest": "On Monday morning, for each franchise you administer: drafts waiting, posts "
+            "that failed and posts that went out.",
         }
 
 

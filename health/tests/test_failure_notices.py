@@ -28,6 +28,10 @@ def _one_worker(settings):
     settings.PUBLISH_CONCURRENCY = 1
 
 
+def _failure_emails(outbox) -> list:
+    return [message for message in outbox if message.subject.endswith("could not be published")]
+
+
 @pytest.fixture
 def failed(sandbox):
     """A post Google refused for good (403), of a franchise with two admins and a staff member."""
@@ -52,14 +56,14 @@ def test_each_admin_gets_one_email_with_the_reason_and_the_link_once(failed, mai
     # The next runs (check-alerts every 10 minutes) do not tell it again.
     assert posts_failed_notify(now=timezone.now()) == 0
     call_command("check_alerts")
-    assert len(mailoutbox) == 2
+    assert len(_failure_emails(mailoutbox)) == 2
     assert PostFailureNotice.objects.get(post=failed).recipients == 2
 
 
 def test_the_check_alerts_job_sends_them(failed, mailoutbox, capsys):
     call_command("check_alerts")
     assert "failedPostsTold=1" in capsys.readouterr().out
-    assert len(mailoutbox) == 2
+    assert len(_failure_emails(mailoutbox)) == 2
 
 
 def test_an_admin_who_turned_them_off_gets_none(failed, mailoutbox):
