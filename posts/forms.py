@@ -201,6 +201,14 @@ class ScheduleForm(forms.Form):
         return at
 
 
+class MoveForm(forms.Form):
+    """Another day for a scheduled post (the calendar's Move page); its local time stays."""
+
+    day = forms.DateField(
+        label="Move to", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
+    )
+
+
 class PostFilterForm(forms.Form):
     """The list's filters; every field optional, bad values are ignored with an inline error."""
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("posts/<uuid:post_id>/", actions.post_detail, name="detail"),
     path("posts/<uuid:post_id>/schedule/", actions.post_schedule_view, name="schedule"),
     path("posts/<uuid:post_id>/unschedule/", actions.post_unschedule_view, name="unschedule"),
+    path("posts/<uuid:post_id>/move/", actions.post_move_view, name="move"),
     path("posts/<uuid:post_id>/publish/", actions.post_publish_now_view, name="publish_now"),
     path("posts/<uuid:post_id>/retry/", actions.post_retry_view, name="retry"),
     path("posts/<uuid:post_id>/duplicate/", actions.post_duplicate_view, name="duplicate"),

@@ -326,6 +326,21 @@ def post_schedule(
     return post
 
 
+def post_move(*, post: Post, day: dt.date, user: AbstractBaseUser | None = None) -> Post:
+    """Move a scheduled post to another day at the same local time (the calendar's drag and its
+    Move page), through post_schedule. A day whose time has passed is refused."""
+    if post.status != Post.Status.SCHEDULED or post.scheduled_at is None:
+        raise PostActionError("Only a scheduled post can be moved; schedule it first.")
+    zone = post.franchise.zone
+    local = timezone.localtime(post.scheduled_at, zone)
+    at = dt.datetime.combine(day, local.time(), tzinfo=zone)
+    if at < timezone.now():
+        raise PostActionError("That time has passed; pick a day ahead.")
+    if at == post.scheduled_at:
+        return post
+    return post_schedule(post=post, at=at, user=user)
+
+
 def post_unschedule(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
     post_check_editable(post=post)
     count = Post.objects.filter(lock_free(timezone.now()), pk=post.pk, status=Post.Status.SCHEDULED).update(

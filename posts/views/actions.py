@@ -19,13 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from franchises.selectors import user_is_franchise_admin
 
-from ..forms import ScheduleForm
+from ..forms import MoveForm, ScheduleForm
 from ..models import Post
 from ..selectors import post_events_for_post, post_get_for_user
 from ..services import (
+    PostActionError,
     post_delete,
     post_duplicate,
     post_google_notice_dismiss,
+    post_move,
     post_publish_now,
     post_republish,
     post_retry,
@@ -175,6 +177,39 @@ def post_delete_view(request: HttpRequest, post_id) -> HttpResponse:
     else:
         messages.success(request, "Deleted" + (", on Google too." if on_google else "."))
     return redirect("posts:franchise_list", franchise_id=franchise_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_move_view(request: HttpRequest, post_id) -> HttpResponse:
+    """Move a scheduled post to another day, same local time: the calendar's drag posts here
+    (answered 204, or 409 with the reason, for its script); GET is the same as a page with a
+    date field, for the keyboard and without JavaScript."""
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    from_script = request.headers.get("X-Requested-With") == "fetch"
+    if request.method == "GET":
+        with timezone.override(post.franchise.zone):
+            form = MoveForm(
+                initial={"day": timezone.localtime(post.scheduled_at).date() if post.scheduled_at else None}
+            )
+        return render_in_zone(request, post.franchise, "posts/post_move.html", {"post": post, "form": form})
+    form = MoveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise PostActionError(" ".join(form.errors.get("day", ["Pick a day."])))
+        moved = post_move(post=post, day=form.cleaned_data["day"], user=request.user)
+    except ACTION_ERRORS as exc:
+        if from_script:
+            return HttpResponse(f"Not moved: {exc}", status=409, content_type="text/plain; charset=utf-8")
+        messages.error(request, f"Not moved: {exc}")
+        return back_to(request, fallback=reverse("posts:move", args=[post.pk]))
+    with timezone.override(moved.franchise.zone):
+        messages.success(request, f"Moved to {timezone.localtime(moved.scheduled_at):%a %-d %b %Y, %H:%M}.")
+    if from_script:
+        return HttpResponse(status=204)
+    return back_to(
+        request, fallback=reverse("posts:calendar", args=[post.franchise_id]) + f"?date={moved.scheduled_at.date()}"
+    )
 
 
 def _act(request: HttpRequest, post: Post, action, success: str) -> HttpResponse:

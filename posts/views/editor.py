@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -61,7 +63,7 @@ def post_new(request: HttpRequest, franchise_id) -> HttpResponse:
     intent = _intent(request) if request.method == "POST" else "draft"
     data, photo_error = _with_uploaded_photo(request, franchise)
     with timezone.override(franchise.zone):
-        form = PostForm(data, franchise=franchise, intent=intent)
+        form = PostForm(data, franchise=franchise, intent=intent, initial={"scheduled_at": _asked_time(request)})
         valid = request.method == "POST" and form.is_valid() and not _refused_photo(form, photo_error)
     if valid and intent != "preview":
         try:
@@ -127,6 +129,17 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
         **_preview(form, franchise, post),
     }
     return render_in_zone(request, franchise, "posts/post_form.html", context, status=409 if conflict else 200)
+
+
+def _asked_time(request: HttpRequest) -> dt.datetime | None:
+    """The time a new post was asked for (`?at=2026-12-03T09:00`, local: a calendar day's "+"),
+    when it is a sane time ahead; else None."""
+    try:
+        at = dt.datetime.fromisoformat(request.GET.get("at", ""))
+    except ValueError:
+        return None
+    at = timezone.make_aware(at) if timezone.is_naive(at) else at  # in the franchise's zone (active)
+    return at if timezone.now() < at < timezone.now() + dt.timedelta(days=3650) else None
 
 
 def _next(request: HttpRequest) -> str:

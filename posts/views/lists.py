@@ -20,6 +20,7 @@ from ..selectors import posts_for_calendar, posts_for_user
 from ._common import render_in_zone
 
 PAGE_SIZE = 25
+NEW_POST_TIME = "09:00"  # a post written from a calendar day starts at this local time
 
 
 @login_required
@@ -123,6 +124,8 @@ def post_calendar(request: HttpRequest, franchise_id) -> HttpResponse:
         "previous": previous.isoformat(),
         "following": following.isoformat(),
         "today": today.isoformat(),
+        "today_date": today,
+        "new_post_time": NEW_POST_TIME,
         "date": day.isoformat(),
     }
     return render_in_zone(request, franchise, "posts/calendar.html", context)
