@@ -68,6 +68,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(site, viewport)
         "history": f"/franchises/{franchise.pk}/history/",
         "posts": "/posts/",
         "calendar": f"/franchises/{franchise.pk}/calendar/",
+        "calendar of all franchises": "/calendar/",
         "editor": f"/franchises/{franchise.pk}/posts/new/",
         "failed post": f"/posts/{failed.pk}/",
         "drafts": "/drafts/",

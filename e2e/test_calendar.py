@@ -61,4 +61,10 @@ def test_drag_a_post_to_another_day_then_move_it_back_from_the_keyboard(site):
     page.click(f"section.day[data-date='{target.isoformat()}'] [data-new-post]")
     page.wait_for_selector("#post-form")
     assert page.input_value("#id_scheduled_at") == f"{target.isoformat()}T09:00"
+
+    # The calendar of all the user's franchises has the post too, named with its franchise.
+    page.click("#nav-calendar")
+    site.goto(f"/calendar/?view=week&date={day.isoformat()}")
+    assert "Drag Bakery" in page.locator(source).inner_text()
+    site.screenshot("calendar-all")
     assert site.csp_violations() == []

@@ -115,6 +115,23 @@ def posts_for_calendar(*, franchise: Franchise, starts: dt.datetime, ends: dt.da
     )
 
 
+def posts_for_calendar_across(
+    *, user: AbstractBaseUser, franchise: Franchise | None, starts: dt.datetime, ends: dt.datetime
+) -> QuerySet[Post]:
+    """The user's posts (one franchise's when given) with a time in [starts, ends), as
+    posts_for_calendar, with their franchises."""
+    when = Coalesce("published_at", "scheduled_at")
+    posts = Post.objects.filter(franchise__in=franchises_for_user(user=user))
+    if franchise is not None:
+        posts = posts.filter(franchise=franchise)
+    return (
+        posts.annotate(calendar_at=when)
+        .filter(calendar_at__gte=starts, calendar_at__lt=ends)
+        .select_related("franchise")
+        .order_by("calendar_at", "id")
+    )
+
+
 def drafts_for_review(*, user: AbstractBaseUser) -> QuerySet[Post]:
     """AI drafts waiting for a person, soonest planned first."""
     return posts_for_user(user=user, status=Post.Status.DRAFT, source=Post.Source.AI).order_by(

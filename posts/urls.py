@@ -9,6 +9,7 @@ urlpatterns = [
     path("posts/", lists.post_list, name="list"),
     path("franchises/<uuid:franchise_id>/posts/", lists.franchise_post_list, name="franchise_list"),
     path("franchises/<uuid:franchise_id>/calendar/", lists.post_calendar, name="calendar"),
+    path("calendar/", lists.post_calendar_all, name="calendar_all"),
     path("posts/many/", bulk.posts_many, name="many"),
     # Editor.
     path("franchises/<uuid:franchise_id>/posts/new/", editor.post_new, name="new"),

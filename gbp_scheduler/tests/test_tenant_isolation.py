@@ -138,6 +138,7 @@ NOT_CHECKED: dict[str, Excused] = {
     "dashboard:home": YOUR_FRANCHISES,
     "dashboard:metrics": YOUR_FRANCHISES,
     "posts:list": YOUR_FRANCHISES,
+    "posts:calendar_all": YOUR_FRANCHISES,
     "posts:many": Excused(
         LOGIN, "post ids in the body, kept only among the user's posts (posts/tests/test_posts_many.py)"
     ),
