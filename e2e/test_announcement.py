@@ -35,6 +35,7 @@ def test_wrong_placeholder_is_caught_then_every_franchise_gets_it(site):
     page.click("#announcement-preview")
     page.wait_for_selector("#announcement-previews")
     assert page.locator("[data-testid=announcement-preview]").count() == 2
+    site.screenshot("announcement")
     page.click("#announcement-schedule")
     page.wait_for_selector("#post-table")
     assert sorted(Post.objects.values_list("summary", flat=True)) == ["Big news in Akron!", "Big news in Lima!"]
