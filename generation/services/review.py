@@ -58,6 +58,9 @@ def drafts_reject(*, user: AbstractBaseUser, post_ids: Collection, reason: str =
             )
             for post, event in rejected
         )
+        # Past the window a rejection's copy serves nothing (its reason stays in the history);
+        # an undone one is kept, so its reason stays out of the next drafts' prompts.
+        DraftRejection.objects.filter(undone_at__isnull=True, rejected_at__lt=timezone.now() - UNDO_WINDOW).delete()
     return Outcome(done=len(rejected), refused=refused, batch=batch if rejected else None)
 
 

@@ -187,3 +187,13 @@ def test_edit_from_the_queue_comes_back_to_the_queue(client, franchise, staff):
     assert response.status_code == 302 and response["Location"] == queue
     draft.refresh_from_db()
     assert draft.summary == "Better words."
+
+
+def test_copies_of_rejections_past_the_undo_window_are_dropped(client, franchise, staff):
+    _bulk(client, _drafts(franchise, 1), "reject", reason="Old.")
+    old = DraftRejection.objects.get()
+    with time_machine.travel(timezone.now() + UNDO_WINDOW + dt.timedelta(minutes=1)):
+        _bulk(client, _drafts(franchise, 1), "reject")
+    assert not DraftRejection.objects.filter(pk=old.pk).exists()
+    assert DraftRejection.objects.count() == 1
+    assert rejection_reasons_for_drafts(franchise_id=franchise.id) == ["Old."]  # the history keeps it
