@@ -18,6 +18,7 @@ import zoneinfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from franchises.google.tokens import GoogleReauthorizationRequired, google_access_token_get
 from franchises.models import Franchise, Membership
@@ -104,7 +105,8 @@ def test_connect_google_schedule_a_post_publish_it_and_see_it_on_google(site, sa
     # Write a post in the editor: the live count follows the text; schedule it for this minute.
     page.click("#new-post-link")
     page.fill("#summary", TEXT)
-    assert page.locator("#char-count").inner_text().startswith(f"{len(TEXT)} / 1,500 characters")
+    # The count is the page's script's: wait for it (the click returns before the new page's scripts ran).
+    expect(page.locator("#char-count")).to_have_text(re.compile(rf"^{len(TEXT)} / 1,500 characters"))
     assert "America/Chicago" in page.locator("#schedule-zone").inner_text()
     page.fill("#id_scheduled_at", _local_minute("America/Chicago"))
     site.screenshot("post-editor")
