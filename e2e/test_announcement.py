@@ -4,6 +4,7 @@ before anything is sent; "Every active franchise" then previews and schedules it
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from posts.models import Post
 from testkit.factories import make_franchise
@@ -28,7 +29,7 @@ def test_wrong_placeholder_is_caught_then_every_franchise_gets_it(site):
     page.fill("#id_local_time", "09:00")
     page.click("#announcement-preview")
     page.wait_for_selector("#form-errors")
-    assert page.evaluate("document.activeElement.id") == "form-errors"
+    expect(page.locator("#form-errors")).to_be_focused()
     assert "Did you mean {city}?" in page.locator("#form-errors").inner_text()
 
     page.fill("#id_summary", "Big news in {city}!")

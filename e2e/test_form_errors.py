@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from franchises.models import Membership
 from posts.models import Post
@@ -37,7 +38,7 @@ def _submit_a_past_time_and_check_the_summary(page, base: str, franchise) -> Non
     page.wait_for_selector("#form-errors")
 
     # The summary has the focus and is on screen: the person sees at once that nothing was saved.
-    assert page.evaluate("document.activeElement.id") == "form-errors"
+    expect(page.locator("#form-errors")).to_be_focused()  # retried: focus comes as the page loads
     box = page.locator("#form-errors").bounding_box()
     assert box is not None and 0 <= box["y"] < PHONE["height"]
     link = page.locator("#form-errors a[data-field='scheduled_at']")
@@ -46,7 +47,7 @@ def _submit_a_past_time_and_check_the_summary(page, base: str, franchise) -> Non
 
     # Its link takes the person to the field.
     link.click()
-    assert page.evaluate("document.activeElement.id") == "id_scheduled_at"
+    expect(page.locator("#id_scheduled_at")).to_be_focused()
     assert not Post.objects.exists()
 
 
