@@ -16,17 +16,24 @@ S3_REGION = "us-east-1"
 S3_KEY_ID, S3_SECRET = "testing-key-id", "testing-secret-key"  # moto accepts any
 
 
-def photo_bytes(kind: str = "JPEG", size: tuple[int, int] = (800, 600)) -> bytes:
+def photo_bytes(kind: str = "JPEG", size: tuple[int, int] = (800, 600), *, exif: dict | None = None) -> bytes:
     """An image of `kind` (JPEG, PNG, GIF) and `size`, of random pixels so it does not compress
-    below Google's 10 KB minimum."""
+    below Google's 10 KB minimum. `exif`: Exif tags to carry, {tag: value}, a dict value for a
+    sub-IFD such as the GPS tags (0x8825)."""
     from PIL import Image
 
     width, height = size
     image = Image.frombytes("RGB", size, os.urandom(width * height * 3))
     if kind == "GIF":
         image = image.convert("P")
+    options = {"quality": 85} if kind == "JPEG" else {}
+    if exif:
+        tags = Image.Exif()
+        for tag, value in exif.items():
+            tags[tag] = value
+        options["exif"] = tags.tobytes()
     out = io.BytesIO()
-    image.save(out, format=kind, **({"quality": 85} if kind == "JPEG" else {}))
+    image.save(out, format=kind, **options)
     return out.getvalue()
 
 

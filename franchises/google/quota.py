@@ -85,9 +85,12 @@ class SharedQuota:
                 row = cursor.fetchone()
             if row is not None:
                 return row[0] - interval
-            if attempt == 0 and not self._ensure_row():
-                return None  # the row is there: its next slot is past `latest`
-        return None
+            if attempt == 0:
+                # No row, or its next slot is past `latest`. Make sure the row exists and ask once
+                # more: the row may have been created by another caller between our UPDATE and
+                # this check, and only an UPDATE that found the row can say the slot is too late.
+                self._ensure_row()
+        return None  # the row is there: its next slot is past `latest`
 
     def _ensure_row(self) -> bool:
         """Create the quota's row if missing; True when it was missing (created now, here or by

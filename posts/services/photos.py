@@ -4,14 +4,19 @@ their public URL used as the post's photo (`media_url`, the LocalPost's `sourceU
 fetches the photo from there when it creates the post.
 
 Pillow reads the file itself, not its name or the browser's word for it: a GIF renamed .jpg is a
-GIF. A stored photo is deleted with the last post that uses it (several may: a duplicate keeps
-its original's photo); one uploaded and never used is deleted a day later, the next time its
+GIF. The position a phone's camera records in a photo (its GPS tags) is removed before the photo
+is stored: the photo goes public on Google, where it was taken (often someone's home) does not.
+
+A stored photo is deleted with the last post that uses it (several may: a duplicate keeps its
+original's photo); one uploaded and never used is deleted a day later, the next time its
 franchise uploads a photo.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 import logging
 import uuid
 import warnings
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -48,6 +54,7 @@ VERCEL_MAX_BYTES = 4_400_000
 FOLDER = "post-photos"
 UNUSED_AFTER = dt.timedelta(days=1)
 UNUSED_SWEEP = 20  # unused photos deleted per upload, at most
+GPS_TAGS = 0x8825  # the Exif pointer to the GPS tags (ExifTags.IFD.GPSInfo)
 
 
 class PhotoRefused(ValueError):
@@ -121,6 +128,32 @@ def photo_check(*, upload, name: str = "") -> PhotoFacts:
     return PhotoFacts(kind, extension, content_type, width, height, size)
 
 
+def photo_without_position(*, upload, facts: PhotoFacts) -> ContentFile | None:
+    """A copy of the checked photo without its GPS tags, or None when it has none (then the file
+    is stored as it came). The other Exif tags stay (the orientation turns the photo the right way
+    up), a JPG keeps its quantisation tables (`quality="keep"`: no visible loss), and the colour
+    profile stays."""
+    from PIL import Image
+
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            exif = image.getexif()
+            if GPS_TAGS not in exif:
+                return None
+            del exif[GPS_TAGS]
+            options = {"exif": exif.tobytes(), "icc_profile": image.info.get("icc_profile")}
+            if facts.format == "JPEG":
+                options["quality"] = "keep"
+            elif facts.extension == "jpg":  # an MPO's first picture; Pillow keeps tables of a plain JPEG only
+                options["quality"] = 95
+            out = io.BytesIO()
+            image.save(out, format="JPEG" if facts.extension == "jpg" else "PNG", **options)
+    finally:
+        upload.seek(0)
+    return ContentFile(out.getvalue())
+
+
 def photo_public_url(name: str) -> str:
     """The URL anyone (Google) can fetch a stored photo from: the storage's own, made absolute
     with SITE_URL when the app serves it (MEDIA_ROOT)."""
@@ -136,7 +169,12 @@ def post_photo_store(*, franchise: Franchise, upload, user: AbstractBaseUser | N
             "link of a photo that is already online instead."
         )
     facts = photo_check(upload=upload, name=getattr(upload, "name", "") or "")
-    name = default_storage.save(f"{FOLDER}/{franchise.pk}/{uuid.uuid4().hex}.{facts.extension}", File(upload))
+    content = photo_without_position(upload=upload, facts=facts)
+    if content is not None:
+        facts = dataclasses.replace(facts, size=content.size)
+    else:
+        content = File(upload)
+    name = default_storage.save(f"{FOLDER}/{franchise.pk}/{uuid.uuid4().hex}.{facts.extension}", content)
     photo = PostPhoto.objects.create(
         franchise=franchise,
         file=name,

@@ -5,6 +5,7 @@ publicly for Google to fetch, and deleted with the last post that uses them."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 
 import pytest
@@ -240,3 +241,33 @@ def test_a_photo_google_cannot_fetch_fails_the_post_with_googles_reason(sandbox,
     assert post.status == Post.Status.FAILED
     assert "media[0].source_url: Fetching the image failed" in post.last_error
     assert sandbox.client.posts() == []
+
+
+@pytest.mark.parametrize("kind", ["JPEG", "PNG"])
+def test_the_position_the_camera_recorded_is_removed_before_the_photo_is_stored(franchise, local_photo_storage, kind):
+    """A photo taken at home carries its GPS position; Google shows the photo to everyone, so the
+    position is removed. The rest (the orientation: which way is up) stays."""
+    from PIL import Image
+
+    gps = {1: "N", 2: (40.0, 26.0, 46.0), 3: "W", 4: (79.0, 58.0, 56.0)}
+    taken = photo_bytes(kind, (1000, 800), exif={0x0112: 6, 0x8825: gps})  # 6: turned 90 degrees
+    with Image.open(io.BytesIO(taken)) as original:
+        assert original.getexif().get_ifd(0x8825)[2] == (40.0, 26.0, 46.0)  # the camera's position is there
+
+    photo = post_photo_store(franchise=franchise, upload=SimpleUploadedFile(f"home.{kind.lower()}", taken))
+
+    stored = (local_photo_storage / photo.file.name).read_bytes()
+    with Image.open(io.BytesIO(stored)) as image:
+        exif = image.getexif()
+        assert 0x8825 not in exif and exif.get_ifd(0x8825) == {}
+        assert exif[0x0112] == 6
+        assert image.format == kind and image.size == (1000, 800)
+    assert photo.size == len(stored) and (photo.width, photo.height) == (1000, 800)
+
+
+def test_a_photo_without_a_position_is_stored_byte_for_byte(franchise, local_photo_storage):
+    taken = photo_bytes("JPEG", (1000, 800), exif={0x0112: 1})
+
+    photo = post_photo_store(franchise=franchise, upload=SimpleUploadedFile("shop.jpg", taken))
+
+    assert (local_photo_storage / photo.file.name).read_bytes() == taken

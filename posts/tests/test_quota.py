@@ -34,6 +34,10 @@ def _over_quota(sandbox) -> int:
     return sum(sandbox.client.calls(kind, 429) for kind in ("posts.create", "posts.list", "posts.patch"))
 
 
+def _unpublished() -> list:
+    return list(Post.objects.exclude(status=Post.Status.PUBLISHED).values_list("status", "attempts", "last_error"))
+
+
 def test_a_run_keeps_enough_posts_in_flight_for_the_quota_and_never_more_than_the_cap(sandbox, settings):
     """At 0.8 s per create and 10 requests a second, about 8 creates must be in flight: a fixed
     four workers would publish 5 a second."""
@@ -45,7 +49,11 @@ def test_a_run_keeps_enough_posts_in_flight_for_the_quota_and_never_more_than_th
 
     counts = posts_publish_due(budget=TimeBudget(seconds=120))
 
-    assert counts["published"] == 60 and _over_quota(sandbox) == 0
+    assert counts["published"] == 60 and _over_quota(sandbox) == 0, (
+        counts,
+        _unpublished(),
+        sandbox.client.calls("posts.create", 429),
+    )
     in_flight = sandbox.client.max_in_flight("posts.create")
     assert 7 <= in_flight <= 12, f"{in_flight} creates in flight at most"
 
