@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from franchises.models import CONNECTED, NEEDS_RECONNECT, Franchise, Membership
-from franchises.selectors import franchises_for_user, user_is_headquarters
+from franchises.selectors import franchises_for_user, franchises_matching, user_is_headquarters
 from posts.models import GOOGLE_NOTICE_OPEN, Post
 
 HOME_UPCOMING = 3
@@ -35,8 +35,10 @@ HOME_FAILURES = 3
 HOME_GOOGLE_NOTICES = 3
 
 
-def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
-    """The user's franchises, those needing a Google reconnect first, each with:
+def franchises_for_home(*, user: AbstractBaseUser, search: str = "", attention: bool = False) -> QuerySet[Franchise]:
+    """The user's franchises (those whose name or city contains `search`; with `attention`, only
+    those that need someone: a Google reconnect, drafts waiting, failed posts or a notice from
+    Google), those needing a Google reconnect first, each with:
 
     - `google_connected`, `google_needs_reconnect`: the connection state (the tokens are not loaded:
       use these, not `is_connected` / `needs_reauthorization`, which would load them one by one);
@@ -63,9 +65,14 @@ def franchises_for_home(*, user: AbstractBaseUser) -> QuerySet[Franchise]:
         .values("n")
     )
     needs_reconnect = ExpressionWrapper(NEEDS_RECONNECT, output_field=BooleanField())
+    franchises = franchises_matching(franchises_for_user(user=user), search=search)
+    if attention:
+        failed = Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.FAILED)
+        noticed = Post.objects.filter(GOOGLE_NOTICE_OPEN, franchise=OuterRef("pk"))
+        waiting = Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.DRAFT, source=Post.Source.AI)
+        franchises = franchises.filter(NEEDS_RECONNECT | Exists(failed) | Exists(noticed) | Exists(waiting))
     return (
-        franchises_for_user(user=user)
-        .annotate(
+        franchises.annotate(
             drafts_waiting=Coalesce(Subquery(drafts, output_field=IntegerField()), 0),
             user_is_admin=is_admin,
             google_connected=ExpressionWrapper(CONNECTED, output_field=BooleanField()),

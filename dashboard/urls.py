@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import headquarters, home
+from .views import headquarters, home, profile
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("metrics/", headquarters.metrics_page, name="metrics"),
+    path("profile/", profile.profile, name="profile"),
     path("system/", headquarters.system_page, name="system"),
     path("system/jobs/<slug:job>/run/", headquarters.system_job_run, name="system_job_run"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections import defaultdict
 from functools import cache
 
 from django import forms
@@ -10,13 +11,45 @@ from django.contrib.auth.forms import UserCreationForm
 
 from .models import MAX_POSTS_PER_WEEK, Franchise, Membership
 from .services import PROFILE_FIELDS
+from .zone_data import COUNTRY_ZONES, LEGACY_ALIASES
 
 
 @cache
-def _zone_choices() -> list[tuple[str, str]]:
-    # Only IANA names; the legacy aliases without a slash ("EST", "GMT+0") confuse more than help.
-    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
-    return [(name, name.replace("_", " ")) for name in names]
+def zones_canonical() -> frozenset[str]:
+    """The zones a menu offers: the database's canonical names, without legacy aliases ("EST",
+    "US/Eastern", "Asia/Calcutta") and the fixed offsets of Etc/ ("Etc/GMT+5"): UTC stands for those."""
+    names = zoneinfo.available_timezones() - LEGACY_ALIASES
+    return frozenset(name for name in names if "/" in name and not name.startswith("Etc/"))
+
+
+@cache
+def _country_of_zone() -> dict[str, str]:
+    country = {}
+    for code, (_, zones) in COUNTRY_ZONES.items():
+        for zone in zones:
+            country.setdefault(zone, code)
+    return country
+
+
+def zone_choices(current: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """The time-zone menu, grouped: the zones of the current zone's country first (when it has
+    one), then UTC, then every other zone by region (America, Europe, ...). A current zone the
+    menu would not offer (an alias saved before) is kept, first, so saving changes nothing."""
+    canonical = zones_canonical()
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    if current and current != "UTC" and current not in canonical:
+        groups.append(("Current", [(current, current.replace("_", " "))]))
+    first: tuple[str, ...] = ()
+    if code := _country_of_zone().get(current):
+        name, zones = COUNTRY_ZONES[code]
+        first = tuple(zone for zone in zones if zone in canonical)
+        groups.append((name, [(zone, zone.replace("_", " ")) for zone in first]))
+    groups.append(("Universal", [("UTC", "UTC")]))
+    by_region: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for zone in sorted(canonical - set(first)):
+        by_region[zone.split("/")[0]].append((zone, zone.replace("_", " ")))
+    groups.extend(sorted(by_region.items()))
+    return groups
 
 
 class FranchiseSettingsForm(forms.ModelForm):
@@ -24,7 +57,7 @@ class FranchiseSettingsForm(forms.ModelForm):
 
     timezone = forms.ChoiceField(
         label="Time zone",
-        help_text="Posts are scheduled and shown in this zone (IANA name, e.g. America/New_York).",
+        help_text="Posts are scheduled and shown in this zone. The zones of its country come first.",
     )
     website = forms.URLField(label="Website", required=False, max_length=200, assume_scheme="https")
 
@@ -55,7 +88,7 @@ class FranchiseSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = _zone_choices()
+        self.fields["timezone"].choices = zone_choices(self.instance.timezone if self.instance else "")
 
     def clean_posts_per_week(self) -> int:
         value = self.cleaned_data["posts_per_week"]

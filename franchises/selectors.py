@@ -142,3 +142,11 @@ def invitation_for_token(*, token: str) -> Invitation:
         )
     invitation_check_usable(invitation)
     return invitation
+
+
+def franchises_matching(franchises: QuerySet[Franchise], *, search: str) -> QuerySet[Franchise]:
+    """The franchises whose name or city contains `search` (any case); all of them when it is blank."""
+    search = search.strip()
+    if not search:
+        return franchises
+    return franchises.filter(Q(name__icontains=search) | Q(city__icontains=search))

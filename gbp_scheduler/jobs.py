@@ -16,6 +16,8 @@ Strings, not imports, also keep this bottom layer from depending on the apps abo
 
 `job_run` is the one place a job's run is wrapped: the time budget, the JSON answer, and what a
 broken run becomes (the database unreachable, the configuration wrong) for all three entry points.
+Each run ends with the `job_finished` signal; the health app records it (the System page shows
+each job's last run), as this bottom layer may not import the apps above it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +106,15 @@ JOBS: list[Job] = [
         command="check_alerts",
         target="health.services:alerts_job",
         schedule="*/10 * * * *",
-        description="Email the operators about stuck publish locks and a stalled generation queue.",
+        description="Email the operators about stuck publish locks and a stalled generation queue, and "
+        "franchise admins about posts that failed (once per post) and their weekly digest.",
     ),
 ]
+
+
+# Sent at the end of every run, from every entry point: job (a Job), started_at, duration_ms,
+# summary (the JSON answer; {} when the run broke) and error ("" when it completed).
+job_finished = Signal()
 
 
 def job_get(name: str) -> Job | None:
@@ -175,13 +185,27 @@ def job_run(job: Job, **options) -> dict:
         counts = job.function()(budget=budget, **options)
     except DatabaseError as exc:
         logger.exception("job %s broke", job.name)
-        raise JobBroke(
-            f"Database error: {exc.__class__.__name__}", f"the run broke on a database error: {exc}"
-        ) from exc
+        broke = JobBroke(f"Database error: {exc.__class__.__name__}", f"the run broke on a database error: {exc}")
+        _finished(job, started_at, budget, summary={}, error=str(broke))
+        raise broke from exc
     except ImproperlyConfigured as exc:
         logger.error("job %s cannot run: %s", job.name, exc)
-        raise JobBroke(f"Bad configuration: {exc}", f"bad configuration: {exc}") from exc
-    return {"job": job.name, "startedAt": iso_utc(started_at), "durationMs": round(budget.elapsed * 1000), **counts}
+        broke = JobBroke(f"Bad configuration: {exc}", f"bad configuration: {exc}")
+        _finished(job, started_at, budget, summary={}, error=str(broke))
+        raise broke from exc
+    summary = {"job": job.name, "startedAt": iso_utc(started_at), "durationMs": round(budget.elapsed * 1000), **counts}
+    _finished(job, started_at, budget, summary=summary, error="")
+    return summary
+
+
+def _finished(job: Job, started_at, budget: TimeBudget, *, summary: dict, error: str) -> None:
+    """Tell the receivers (the run's record); a receiver that fails is logged, never the run's failure."""
+    duration_ms = round(budget.elapsed * 1000)
+    for receiver, result in job_finished.send_robust(
+        sender=Job, job=job, started_at=started_at, duration_ms=duration_ms, summary=summary, error=error
+    ):
+        if isinstance(result, Exception):
+            logger.error("job %s: recording the run failed in %r: %s", job.name, receiver, result)
 
 
 # --- over HTTP (Vercel Cron) -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -139,3 +140,31 @@ class GenerationUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.input_tokens}+{self.output_tokens} tokens{' (batch)' if self.batch else ''}"
+
+
+class DraftRejection(models.Model):
+    """An AI draft rejected from the review queue, kept for a while so the rejection can be undone:
+    what the draft was (`snapshot`, to write it again as a new draft), and the history event that
+    carries the reason (an undone rejection's reason is not given to the next drafts). Rejected
+    together (one click on many drafts), rejections share a `batch` and are undone together."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    batch = models.UUIDField(db_index=True)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="+")
+    post_id = models.UUIDField(help_text="The rejected post's id (the row itself is gone).")
+    event_id = models.UUIDField(help_text="Its REJECTED history event (post_events).")
+    snapshot = models.JSONField(help_text="The draft's content and planned time.")
+    reason = models.CharField(max_length=300, blank=True, default="")
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rejected_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "generation_draft_rejections"
+        ordering = ["-rejected_at"]
+        indexes = [models.Index(fields=["rejected_by", "-rejected_at"], name="draft_rejections_user_idx")]
+
+    def __str__(self) -> str:
+        return f"Rejected draft {self.post_id} at {self.rejected_at:%Y-%m-%d %H:%M}"

@@ -8,14 +8,15 @@ from collections.abc import Collection
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from franchises.models import Franchise
 from franchises.selectors import franchises_for_user
-from generation.models import GenerationQueue, GenerationUsage
+from generation.models import DraftRejection, GenerationQueue, GenerationUsage
 from generation.pricing import usage_cost
 from posts.models import Post
+from posts.selectors import drafts_for_review, rejection_reasons_recent
 
 RECENT_POSTS = 5
 
@@ -141,3 +142,40 @@ def generation_costs_by_month(*, franchises: QuerySet[Franchise], since: dt.date
     groups = _usage_grouped(franchises, since, "month", month=TruncMonth("created_at", tzinfo=dt.UTC))
     rows = _usage_rows(groups, key=lambda g: g["month"].date())
     return sorted(({"month": month, **row} for month, row in rows.items()), key=lambda r: r["month"], reverse=True)
+
+
+# --- the drafts review queue ------------------------------------------------------------------------
+
+# How long a rejection from the queue can be undone.
+UNDO_WINDOW = dt.timedelta(minutes=30)
+
+
+def rejection_reasons_for_drafts(*, franchise_id: uuid.UUID) -> list[str]:
+    """The reasons the next drafts of the franchise are told: its recent rejections' reasons,
+    without those of rejections undone since."""
+    undone = DraftRejection.objects.filter(franchise_id=franchise_id, undone_at__isnull=False).values("event_id")
+    return rejection_reasons_recent(franchise_id=franchise_id, excluding=undone)
+
+
+def drafts_queue_for_user(*, user: AbstractBaseUser, franchise: Franchise | None = None) -> QuerySet[Post]:
+    """The AI drafts waiting for the user's review, one franchise's when given."""
+    drafts = drafts_for_review(user=user)
+    return drafts.filter(franchise=franchise) if franchise is not None else drafts
+
+
+def drafts_pick_for_user(*, user: AbstractBaseUser, post_ids: Collection) -> list[Post]:
+    """The AI drafts among `post_ids` the user may review (others' franchises' are left out), in
+    one query."""
+    return list(drafts_for_review(user=user).filter(pk__in=list(post_ids)))
+
+
+def draft_rejections_undoable(*, user: AbstractBaseUser, now: dt.datetime) -> list[dict]:
+    """The user's own rejections still within UNDO_WINDOW and not undone, one entry per click
+    (batch): {"batch", "count", "rejected_at"}, newest first."""
+    rows = (
+        DraftRejection.objects.filter(rejected_by=user, undone_at__isnull=True, rejected_at__gte=now - UNDO_WINDOW)
+        .values("batch")
+        .annotate(count=Count("id"), rejected_at=Max("rejected_at"))
+        .order_by("-rejected_at")
+    )
+    return list(rows)

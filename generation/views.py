@@ -4,39 +4,117 @@ editor's AI help: the editor (posts) posts its text here and shows the suggestio
 
 from __future__ import annotations
 
+import uuid
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from franchises.models import Franchise
-from franchises.selectors import franchise_get_for_user
+from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.http import body_limit
 from posts.forms import ScheduleForm
-from posts.models import Post
-from posts.selectors import drafts_for_review, post_get_for_user
+from posts.models import REJECTION_REASON_MAX_LENGTH, Post
+from posts.selectors import post_get_for_user
+from posts.services import PostActionError
+from posts.views._common import back_to
 
-from .selectors import generation_failures_for_user
+from .selectors import UNDO_WINDOW, draft_rejections_undoable, drafts_queue_for_user, generation_failures_for_user
 from .services.assist import AssistRefused, post_text_suggest
+from .services.review import drafts_approve, drafts_reject, drafts_reject_undo
 
 QUEUE_LIMIT = 100
+BULK_ACTIONS = {"approve", "reject"}
 
 
 @login_required
 @require_GET
 def drafts_queue(request: HttpRequest) -> HttpResponse:
+    """The drafts waiting for review, every franchise's or one's (`?franchise=`), each with its
+    own approve, edit and reject, and boxes to approve or reject many in one click."""
     now = timezone.now()
+    franchises = franchises_for_user(user=request.user).order_by("name")
+    franchise = None
+    if chosen := request.GET.get("franchise", ""):
+        franchise = next((f for f in franchises if str(f.pk) == chosen), None)
+        if franchise is None:
+            raise Http404("No such franchise.")
     rows = []
-    for post in drafts_for_review(user=request.user)[:QUEUE_LIMIT]:
+    drafts = drafts_queue_for_user(user=request.user, franchise=franchise)
+    for post in drafts[:QUEUE_LIMIT]:
         # Approve at the planned time when it is still ahead; otherwise the person picks one.
         planned = post.scheduled_at if post.scheduled_at and post.scheduled_at > now else None
         with timezone.override(post.franchise.zone):
             form = ScheduleForm(initial={"scheduled_at": planned}, auto_id=f"id_{post.pk}_%s")
-            rows.append({"post": post, "form": form, "form_html": form["scheduled_at"].as_widget()})
-    context = {"rows": rows, "failures": generation_failures_for_user(user=request.user)}
+            rows.append({"post": post, "form": form, "form_html": form["scheduled_at"].as_widget(), "planned": planned})
+    context = {
+        "rows": rows,
+        "franchises": franchises,
+        "franchise": franchise,
+        "undoable": draft_rejections_undoable(user=request.user, now=now),
+        "undo_minutes": int(UNDO_WINDOW.total_seconds() // 60),
+        "failures": generation_failures_for_user(user=request.user),
+    }
     return render(request, "generation/drafts.html", context)
+
+
+@login_required
+@require_POST
+def drafts_bulk(request: HttpRequest) -> HttpResponse:
+    """Approve (each at its planned time) or reject (with the optional reason) the picked drafts,
+    in one request; back to the queue as it was filtered."""
+    action = request.POST.get("action", "")
+    post_ids = [value for value in request.POST.getlist("post") if _is_uuid(value)]
+    if action not in BULK_ACTIONS or not post_ids:
+        messages.error(request, "Pick at least one draft, then Approve or Reject.")
+        return back_to(request, fallback=reverse("generation:drafts"))
+    if action == "approve":
+        outcome = drafts_approve(user=request.user, post_ids=post_ids)
+        if outcome.done:
+            messages.success(request, f"{_drafts(outcome.done)} approved, each scheduled at its planned time.")
+    else:
+        reason = request.POST.get("reason", "")[:REJECTION_REASON_MAX_LENGTH]
+        outcome = drafts_reject(user=request.user, post_ids=post_ids, reason=reason)
+        if outcome.done:
+            told = " Claude is told why for the next drafts." if reason.strip() else ""
+            messages.success(request, f"{_drafts(outcome.done)} rejected.{told} Undo it below if that was a mistake.")
+    for reason in sorted(set(outcome.refused.values())):
+        count = sum(1 for value in outcome.refused.values() if value == reason)
+        messages.error(request, f"{_drafts(count)} not {'approved' if action == 'approve' else 'rejected'}: {reason}")
+    return back_to(request, fallback=reverse("generation:drafts"))
+
+
+@login_required
+@require_POST
+def drafts_reject_undo_view(request: HttpRequest) -> HttpResponse:
+    """Undo one of the user's own rejection clicks (the batch in the form), within the window."""
+    batch = request.POST.get("batch", "")
+    try:
+        if not _is_uuid(batch):
+            raise PostActionError("Nothing to undo.")
+        outcome = drafts_reject_undo(user=request.user, batch=uuid.UUID(batch))
+    except PostActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Rejection undone: {_drafts(outcome.done)} back in the queue.")
+    return back_to(request, fallback=reverse("generation:drafts"))
+
+
+def _drafts(count: int) -> str:
+    return f"{count} draft{'s' if count != 1 else ''}"
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @never_cache

@@ -20,6 +20,8 @@ from franchises.models import Franchise
 from generation.models import GenerationQueue
 from posts.models import Post
 
+from .models import JobRun
+
 # Fallbacks for tunables not (yet) in settings.py; settings win when present.
 
 
@@ -129,3 +131,8 @@ def generation_queue_summary(*, now: datetime | None = None) -> QueueSummary:
         backlog_minutes=settings.HEALTH_QUEUE_BACKLOG_MINUTES,
         failures_threshold=settings.HEALTH_QUEUE_FAILURES_PER_DAY,
     )
+
+
+def job_runs_last() -> dict[str, JobRun]:
+    """Every job's last run, by job name."""
+    return {run.job: run for run in JobRun.objects.all()}

@@ -12,12 +12,15 @@ from django.utils import timezone
 from franchises.models import Franchise
 from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
 
-from .gbp_mapping import post_problems
+from .gbp_mapping import ends_before_start_message, link_problem, photo_problem, post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
-from .services import EDITABLE_FIELDS, PostActionError
+from .services import EDITABLE_FIELDS, MANY_ACTIONS, PostActionError
+from .services.announcements import announcement_placeholder_problems
 from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
+TIME_PASSED = "That time has passed; pick a time in the future."
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -56,7 +59,38 @@ PROBLEM_FIELDS = [
     ("ends before", "event_end"),
     ("Call now", "cta_url"),
     ("needs a link", "cta_url"),
+    ("button link", "cta_url"),
+    ("redeem link", "offer_redeem_url"),
+    ("photo link", "media_url"),
 ]
+
+
+def _https_link(what: str):
+    """A form validator: the link must be https (see gbp_mapping.link_problem)."""
+
+    def validate(url: str) -> None:
+        if problem := link_problem(url, what):
+            raise forms.ValidationError(problem)
+
+    return validate
+
+
+def _photo_link(url: str) -> None:
+    if problem := photo_problem(url):
+        raise forms.ValidationError(problem)
+
+
+def _link_field(label: str, what: str, **kwargs) -> forms.URLField:
+    return forms.URLField(
+        label=label, max_length=1000, required=False, assume_scheme="https", validators=[_https_link(what)], **kwargs
+    )
+
+
+def _photo_field(**kwargs) -> forms.URLField:
+    return forms.URLField(
+        label="Photo URL", max_length=1000, required=False, assume_scheme="https", validators=[_photo_link], **kwargs
+    )
+
 
 # Fields edited through the form; language_code keeps its value (the editor has no language picker).
 FORM_FIELDS = [name for name in EDITABLE_FIELDS if name != "language_code"]
@@ -66,7 +100,8 @@ class PostForm(forms.Form):
     """A post's content plus an optional time to schedule it.
 
     `intent` says what the person asked for: "draft" saves as is (what Google would reject is only
-    warned about), "schedule" also schedules, so the post must be publishable and have a time."""
+    warned about), "schedule" also schedules, so the post must be publishable and have a time;
+    "retry" and "publish_now" (a failed post, fixed) must be publishable and need no time."""
 
     summary = PostTextField(
         label="Text",
@@ -79,18 +114,14 @@ class PostForm(forms.Form):
     event_start = _datetime_field("Starts")
     event_end = _datetime_field("Ends")
     offer_coupon_code = forms.CharField(label="Coupon code", max_length=100, required=False)
-    offer_redeem_url = forms.URLField(label="Redeem online at", max_length=1000, required=False, assume_scheme="https")
+    offer_redeem_url = _link_field("Redeem online at", "The redeem link")
     offer_terms = forms.CharField(
         label="Terms and conditions", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
-    media_url = forms.URLField(
-        label="Photo URL",
-        max_length=1000,
-        required=False,
-        assume_scheme="https",
-        help_text="Or paste a public link to a JPG or PNG; Google fetches the photo from there.",
+    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
+    media_url = _photo_field(
+        help_text="Or paste a public https link to a JPG or PNG; Google fetches the photo from there.",
     )
     scheduled_at = _datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
     # The version of the post the form was filled from: saving over a newer one is refused.
@@ -105,19 +136,25 @@ class PostForm(forms.Form):
     @classmethod
     def initial_for(cls, post: Post) -> dict:
         initial = {name: getattr(post, name) for name in FORM_FIELDS}
-        initial["scheduled_at"] = post.scheduled_at
+        # A time already past (a failed post's) is not offered again; a scheduled post keeps its own.
+        future = post.scheduled_at is not None and post.scheduled_at > timezone.now()
+        initial["scheduled_at"] = post.scheduled_at if future or post.status == Post.Status.SCHEDULED else None
         initial["version"] = post.version
         return initial
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        start, end = cleaned.get("event_start"), cleaned.get("event_end")
+        if start and end and end < start:
+            # Whatever the intent: the database refuses it even in a draft.
+            self.add_error("event_end", ends_before_start_message(cleaned.get("topic_type", "")))
         if self.intent == "schedule":
             at = cleaned.get("scheduled_at")
             if at is None and "scheduled_at" not in self.errors:
                 self.add_error("scheduled_at", "Pick when to publish it.")
             elif at is not None and at < timezone.now() - dt.timedelta(minutes=1):
-                self.add_error("scheduled_at", "That time has passed; pick a time in the future (or publish now).")
-        if self.intent in ("schedule", "published") and not self.errors:
+                self.add_error("scheduled_at", TIME_PASSED)
+        if self.intent in ("schedule", "published", "retry", "publish_now") and not self.errors:
             for problem in post_problems(self.unsaved_post()):
                 self.add_error(_problem_field(problem), problem)
         return cleaned
@@ -161,8 +198,16 @@ class ScheduleForm(forms.Form):
     def clean_scheduled_at(self) -> dt.datetime:
         at = self.cleaned_data["scheduled_at"]
         if at < timezone.now() - dt.timedelta(minutes=1):
-            raise forms.ValidationError("That time has passed; pick a time in the future (or publish now).")
+            raise forms.ValidationError(TIME_PASSED)
         return at
+
+
+class MoveForm(forms.Form):
+    """Another day for a scheduled post (the calendar's Move page); its local time stays."""
+
+    day = forms.DateField(
+        label="Move to", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
+    )
 
 
 class PostFilterForm(forms.Form):
@@ -196,21 +241,24 @@ class PostFilterForm(forms.Form):
 class AnnouncementForm(forms.Form):
     """One post for many franchises. {name} and {city} are filled in per franchise."""
 
+    all_franchises = forms.BooleanField(
+        label="Every active franchise", required=False, help_text="Or pick them one by one below."
+    )
     franchises = forms.ModelMultipleChoiceField(
         label="Franchises",
         queryset=Franchise.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one franchise."},
+        required=False,
     )
     summary = PostTextField(
         label="Text",
         widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "char-count summary-help"}),
         strip=False,
-        help_text="Use {name} and {city}: each franchise's own name and city are filled in.",
+        help_text="Use {name} and {city} (in lower case): each franchise's own name and city are filled in.",
     )
     cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
-    media_url = forms.URLField(label="Photo URL", max_length=1000, required=False, assume_scheme="https")
+    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
+    media_url = _photo_field(help_text="A public https link to a JPG or PNG.")
     local_time = forms.TimeField(
         label="Publish at (each franchise's local time)",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -239,6 +287,21 @@ class AnnouncementForm(forms.Form):
         if data["repeat"] == "weekly":
             return series_rule_build(frequency="weekly", weekdays=[WEEKDAYS[data["date"].weekday()]], count=count)
         return series_rule_build(frequency="monthly", month_day=data["date"].day, count=count)
+
+    def clean_summary(self) -> str:
+        summary = self.cleaned_data["summary"]
+        problems = announcement_placeholder_problems(template=summary)
+        if problems:
+            raise forms.ValidationError(problems)
+        return summary
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("all_franchises"):
+            cleaned["franchises"] = self.fields["franchises"].queryset
+        elif not cleaned.get("franchises") and "franchises" not in self.errors:
+            self.add_error("franchises", "Pick at least one franchise, or tick Every active franchise.")
+        return cleaned
 
 
 class SeriesForm(forms.Form):
@@ -361,3 +424,41 @@ class SeriesForm(forms.Form):
     def when(self) -> dict:
         data = self.cleaned_data
         return {"rule": data["rule"], "starts_on": data["starts_on"], "local_time": data["local_time"]}
+
+
+class ManyPostsForm(forms.Form):
+    """What to do to the posts ticked in the list; "reschedule" moves them by an offset."""
+
+    action = forms.ChoiceField(label="With the ticked posts", choices=list(MANY_ACTIONS.items()))
+    amount = forms.IntegerField(
+        label="By", required=False, min_value=-365, max_value=365, help_text="For Move by: negative moves earlier."
+    )
+    unit = forms.ChoiceField(
+        label="Unit", choices=[("days", "days"), ("hours", "hours")], initial="days", required=False
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("action") == "reschedule" and not cleaned.get("amount"):
+            self.add_error("amount", "Say how far to move them: 1 day later, or -2 hours (earlier).")
+        return cleaned
+
+    def offset(self) -> dt.timedelta | None:
+        amount = self.cleaned_data.get("amount")
+        if not amount:
+            return None
+        return dt.timedelta(**{self.cleaned_data.get("unit") or "days": amount})
+
+    def describe(self, count: int) -> str:
+        """The confirmation's question, with the count: "Move 3 posts 1 day later?"."""
+        posts = f"{count} post{'s' if count != 1 else ''}"
+        action = self.cleaned_data["action"]
+        if action == "reschedule":
+            amount, unit = self.cleaned_data["amount"], self.cleaned_data.get("unit") or "days"
+            unit = unit[:-1] if abs(amount) == 1 else unit
+            return f"Move {posts} {abs(amount)} {unit} {'later' if amount > 0 else 'earlier'}?"
+        return {
+            "schedule": f"Schedule {posts}, each at its own time?",
+            "unschedule": f"Unschedule {posts} (back to draft)?",
+            "delete": f"Delete {posts}? Posts live on Google are deleted there too.",
+        }[action]

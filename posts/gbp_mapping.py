@@ -7,15 +7,54 @@ an unknown field is a 400 at Google, so nothing here invents one.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from .models import SUMMARY_MAX_LENGTH, Post, summary_length
+
+# Google takes JPG and PNG photos only; a photo link must name one.
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png")
+# The one exception to https: this machine, where only a local run (`make run`, the tests) serves
+# its own uploaded photos over plain http. Google could not fetch from there anyway.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # Fields a patch may update, by the Post fields that feed them.
 UPDATE_MASK_FIELDS = ["summary", "callToAction", "media", "event", "offer", "topicType", "languageCode"]
 
 
+def ends_before_start_message(topic_type: str) -> str:
+    """The one message for an event or offer whose end is before its start (the editor's check
+    and Google's are the same words)."""
+    kind = "An offer" if topic_type == Post.TopicType.OFFER else "An event"
+    return f"{kind} ends before it starts: pick an end after the start."
+
+
 class PostNotPublishable(ValueError):
     """The post cannot go to Google as it is; the message says what to fix."""
+
+
+def link_problem(url: str, what: str) -> str | None:
+    """Why `url` may not go on a post (`what` names it: "The button link"), or None when it may."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
+        return None
+    return f"{what} must be a secure link that starts with https://."
+
+
+def photo_problem(url: str) -> str | None:
+    """Why `url` cannot be a post's photo, or None: https, and a JPG or PNG by its name, as Google
+    takes only those. (Uploaded photos are checked by content too, and named .jpg or .png.)"""
+    if not url:
+        return None
+    if problem := link_problem(url, "The photo link"):
+        return problem
+    if not urlsplit(url).path.lower().endswith(PHOTO_EXTENSIONS):
+        return (
+            "The photo link must point to a JPG or PNG file (its name ending in .jpg, .jpeg or .png): Google "
+            "takes only those. Upload the photo instead if its link does not say."
+        )
+    return None
 
 
 def post_problems(post: Post) -> list[str]:
@@ -33,12 +72,18 @@ def post_problems(post: Post) -> list[str]:
         if not (post.event_start and post.event_end):
             problems.append(f"{kind} needs a start and an end.")
         elif post.event_end < post.event_start:
-            problems.append(f"{kind} ends before it starts.")
+            problems.append(ends_before_start_message(post.topic_type))
     if post.cta_action_type and post.topic_type != Post.TopicType.OFFER:
         if post.cta_action_type == Post.ActionType.CALL and post.cta_url:
             problems.append('A "Call now" button takes no link: Google calls the business phone number.')
         if post.cta_action_type != Post.ActionType.CALL and not post.cta_url:
             problems.append("The button needs a link.")
+        if post.cta_action_type != Post.ActionType.CALL and (problem := link_problem(post.cta_url, "The button link")):
+            problems.append(problem)
+    if post.topic_type == Post.TopicType.OFFER and (problem := link_problem(post.offer_redeem_url, "The redeem link")):
+        problems.append(problem)
+    if problem := photo_problem(post.media_url):
+        problems.append(problem)
     return problems
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import zoneinfo
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
@@ -27,12 +29,14 @@ def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
     )
 
 
-def rejection_reasons_recent(*, franchise_id, limit: int = 5) -> list[str]:
-    """The reasons staff gave when they last rejected drafts of the franchise, newest first."""
+def rejection_reasons_recent(*, franchise_id, limit: int = 5, excluding=()) -> list[str]:
+    """The reasons staff gave when they last rejected drafts of the franchise, newest first;
+    `excluding`: ids of rejection events not to count (rejections undone since; a subquery)."""
     details = (
         PostEvent.objects.filter(
             franchise_id=franchise_id, action=PostEvent.Action.REJECTED, detail__contains=REJECTION_REASON_MARK
         )
+        .exclude(pk__in=excluding)
         .order_by("-created_at")
         .values_list("detail", flat=True)[:limit]
     )
@@ -70,23 +74,50 @@ def posts_for_user(
     franchise: Franchise | None = None,
     status: str = "",
     source: str = "",
-    starts: dt.datetime | None = None,
-    ends: dt.datetime | None = None,
+    day_from: dt.date | None = None,
+    day_to: dt.date | None = None,
+    zones: Iterable[str] = (),
 ) -> QuerySet[Post]:
-    """The user's posts (one franchise's when given), filtered, newest plans first: drafts without a
-    time lead, then by scheduled time. `starts`/`ends` bound scheduled_at (ends exclusive)."""
-    posts = Post.objects.filter(franchise__in=franchises_for_user(user=user))
+    """The user's posts (one franchise's when given), filtered, newest first by the time a person
+    sees for each (`shown_at`: when it was published, else when it is planned); drafts without a
+    time lead.
+
+    `day_from`/`day_to` (both included) are days in each post's own franchise's zone: one bound
+    per zone among `zones` (the zones of the franchises in scope), so a post at 23:30 in Chicago
+    is on the day Chicago calls it, whatever the other franchises' zones."""
+    posts = Post.objects.filter(franchise__in=franchises_for_user(user=user)).annotate(
+        shown_at=Coalesce("published_at", "scheduled_at")
+    )
     if franchise is not None:
         posts = posts.filter(franchise=franchise)
+        zones = [franchise.timezone]
     if status:
         posts = posts.filter(status=status)
     if source:
         posts = posts.filter(source=source)
-    if starts is not None:
-        posts = posts.filter(scheduled_at__gte=starts)
-    if ends is not None:
-        posts = posts.filter(scheduled_at__lt=ends)
-    return posts.select_related("franchise").order_by(F("scheduled_at").desc(nulls_first=True), "-created_at", "-id")
+    if day_from is not None or day_to is not None:
+        posts = posts.filter(_local_days(day_from, day_to, zones=set(zones)))
+    return posts.select_related("franchise").order_by(F("shown_at").desc(nulls_first=True), "-created_at", "-id")
+
+
+def _local_days(day_from: dt.date | None, day_to: dt.date | None, *, zones: set[str]) -> Q:
+    """Posts whose shown time falls on [day_from, day_to] in their franchise's zone."""
+    matches = Q(pk__in=[])
+    for name in sorted(zones):
+        zone = zoneinfo.ZoneInfo(name)
+        bounds = Q(franchise__timezone=name)
+        if day_from is not None:
+            bounds &= Q(shown_at__gte=dt.datetime.combine(day_from, dt.time.min, tzinfo=zone))
+        if day_to is not None:
+            bounds &= Q(shown_at__lt=dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+        matches |= bounds
+    return matches
+
+
+def posts_pick_for_user(*, user: AbstractBaseUser, post_ids: Iterable) -> list[Post]:
+    """The posts among `post_ids` in the user's franchises (others' are left out), in one query."""
+    scoped = Post.objects.filter(franchise__in=franchises_for_user(user=user), pk__in=list(post_ids))
+    return list(scoped.select_related("franchise").order_by("scheduled_at", "created_at"))
 
 
 def posts_for_calendar(*, franchise: Franchise, starts: dt.datetime, ends: dt.datetime) -> QuerySet[Post]:
@@ -96,6 +127,23 @@ def posts_for_calendar(*, franchise: Franchise, starts: dt.datetime, ends: dt.da
         Post.objects.filter(franchise=franchise)
         .annotate(calendar_at=when)
         .filter(calendar_at__gte=starts, calendar_at__lt=ends)
+        .order_by("calendar_at", "id")
+    )
+
+
+def posts_for_calendar_across(
+    *, user: AbstractBaseUser, franchise: Franchise | None, starts: dt.datetime, ends: dt.datetime
+) -> QuerySet[Post]:
+    """The user's posts (one franchise's when given) with a time in [starts, ends), as
+    posts_for_calendar, with their franchises."""
+    when = Coalesce("published_at", "scheduled_at")
+    posts = Post.objects.filter(franchise__in=franchises_for_user(user=user))
+    if franchise is not None:
+        posts = posts.filter(franchise=franchise)
+    return (
+        posts.annotate(calendar_at=when)
+        .filter(calendar_at__gte=starts, calendar_at__lt=ends)
+        .select_related("franchise")
         .order_by("calendar_at", "id")
     )
 

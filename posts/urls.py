@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, announcements, drafts, editor, history, lists, photos, series
+from .views import actions, announcements, bulk, drafts, editor, history, lists, photos, series
 
 app_name = "posts"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("posts/", lists.post_list, name="list"),
     path("franchises/<uuid:franchise_id>/posts/", lists.franchise_post_list, name="franchise_list"),
     path("franchises/<uuid:franchise_id>/calendar/", lists.post_calendar, name="calendar"),
+    path("calendar/", lists.post_calendar_all, name="calendar_all"),
+    path("posts/many/", bulk.posts_many, name="many"),
     # Editor.
     path("franchises/<uuid:franchise_id>/posts/new/", editor.post_new, name="new"),
     path("franchises/<uuid:franchise_id>/posts/preview/", editor.post_preview, name="preview"),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("posts/<uuid:post_id>/", actions.post_detail, name="detail"),
     path("posts/<uuid:post_id>/schedule/", actions.post_schedule_view, name="schedule"),
     path("posts/<uuid:post_id>/unschedule/", actions.post_unschedule_view, name="unschedule"),
+    path("posts/<uuid:post_id>/move/", actions.post_move_view, name="move"),
     path("posts/<uuid:post_id>/publish/", actions.post_publish_now_view, name="publish_now"),
     path("posts/<uuid:post_id>/retry/", actions.post_retry_view, name="retry"),
     path("posts/<uuid:post_id>/duplicate/", actions.post_duplicate_view, name="duplicate"),

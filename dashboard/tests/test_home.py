@@ -63,7 +63,7 @@ def test_a_card_shows_next_posts_in_the_franchise_zone_drafts_and_failures(clien
     assert "Times in Asia/Tokyo" in body
     assert "Thu 1 May 2031, 09:30 JST" in body and "Spring menu is here" in body
     assert f'id="drafts-waiting-{franchise.pk}" data-count="2"' in body
-    assert 'href="/drafts/">2 waiting for review' in body
+    assert f'href="/drafts/?franchise={franchise.pk}">2 waiting for review' in body
     assert "The photo URL could not be fetched." in body
 
 

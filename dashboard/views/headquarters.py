@@ -4,7 +4,6 @@ franchises) and the superusers' system page with the health checks and the jobs 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 
 from django.conf import settings
@@ -23,7 +22,9 @@ from gbp_scheduler.times import duration_text
 from generation.selectors import TOKEN_FIELDS, generation_costs_by_franchise, generation_costs_by_month
 from health.checks import EVERYTHING, health_report
 from health.metrics import publishing_metrics
+from health.selectors import job_runs_last
 
+from ..job_results import job_result_words
 from ..selectors import posts_stuck_in_publishing_list
 
 logger = logging.getLogger(__name__)
@@ -147,15 +148,26 @@ def system_page(request: HttpRequest) -> HttpResponse:
         ],
         "stuck": list(posts_stuck_in_publishing_list()),
         "stuck_minutes": settings.HEALTH_STUCK_LOCK_MINUTES,
-        "jobs": JOBS,
+        "jobs": _job_rows(),
     }
     return render(request, "dashboard/system.html", context)
+
+
+def _job_rows() -> list[dict]:
+    """Each job with its last run (from any entry point) and that run's result in words."""
+    last = job_runs_last()
+    rows = []
+    for job in JOBS:
+        run = last.get(job.name)
+        words = job_result_words(job.name, run.summary) if run is not None and run.ok else []
+        rows.append({"job": job, "run": run, "words": words})
+    return rows
 
 
 @headquarters_required("run jobs")
 @require_POST
 def system_job_run(request: HttpRequest, job: str) -> HttpResponse:
-    """Run one job now, as the cron endpoint would, and show its JSON summary (or why it broke)."""
+    """Run one job now, as the cron endpoint would, and say what it did (or why it broke)."""
     found = job_get(job)
     if found is None:
         raise Http404("No such job.")
@@ -165,5 +177,6 @@ def system_job_run(request: HttpRequest, job: str) -> HttpResponse:
         messages.error(request, f"{job}: {exc}")
     else:
         logger.info("job %s run from the system page by %s", job, request.user.get_username())
-        messages.success(request, json.dumps(summary), extra_tags="job-summary")
+        words = "; ".join(job_result_words(job, summary))
+        messages.success(request, f"{job} ran: {words}", extra_tags="job-summary")
     return redirect("dashboard:system")

@@ -9,9 +9,11 @@ staff; franchises/access.py), the work in `services`.
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +26,7 @@ from ..selectors import (
     franchise_get_for_user,
     franchises_administered_by,
     franchises_for_user,
+    franchises_matching,
     invitation_get_for_admin,
     invitations_open_of_franchise,
     memberships_of_franchise,
@@ -31,14 +34,24 @@ from ..selectors import (
 )
 
 MEMBERS = "manage its members"
+LIST_PAGE_SIZE = 50
 
 
 @login_required
 @require_GET
 def franchise_list(request: HttpRequest) -> HttpResponse:
-    franchises = franchises_for_user(user=request.user).order_by("name")
+    """The user's franchises by name, LIST_PAGE_SIZE a page, searched by name or city (`q`)."""
+    search = request.GET.get("q", "")[:100]
+    franchises = franchises_matching(franchises_for_user(user=request.user), search=search).order_by("name", "pk")
+    page = Paginator(franchises, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     can_connect_many = franchises_administered_by(user=request.user).exists()
-    context = {"franchises": franchises, "can_connect_many": can_connect_many}
+    context = {
+        "franchises": page.object_list,
+        "page": page,
+        "search": search,
+        "query": urlencode({"q": search}) if search else "",
+        "can_connect_many": can_connect_many,
+    }
     return render(request, "franchises/franchise_list.html", context)
 
 

@@ -127,6 +127,7 @@ NOT_CHECKED: dict[str, Excused] = {
     "password_reset_confirm": ACCOUNT,  # <uidb64>/<token>: the signed link from the reset email
     "password_reset_complete": ACCOUNT,
     "password_change": OWN_ACCOUNT,
+    "dashboard:profile": OWN_ACCOUNT,
     "password_change_done": OWN_ACCOUNT,
     # The JSON API (health/tests/).
     "health:health": Excused(
@@ -140,9 +141,17 @@ NOT_CHECKED: dict[str, Excused] = {
     "dashboard:home": YOUR_FRANCHISES,
     "dashboard:metrics": YOUR_FRANCHISES,
     "posts:list": YOUR_FRANCHISES,
+    "posts:calendar_all": YOUR_FRANCHISES,
+    "posts:many": Excused(
+        LOGIN, "post ids in the body, kept only among the user's posts (posts/tests/test_posts_many.py)"
+    ),
     "franchises:list": YOUR_FRANCHISES,
     "generation:drafts": YOUR_FRANCHISES,
     "insights:ranking": YOUR_FRANCHISES,
+    "generation:drafts_bulk": Excused(
+        LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
+    ),
+    "generation:drafts_undo": Excused(LOGIN, "undoes only the user's own rejections (test_drafts_review.py)"),
     "posts:announcement_new": HEADQUARTERS,
     # Uploaded post photos kept in MEDIA_ROOT: public on purpose, as in a public bucket, because
     # Google fetches them without logging in; random names (posts/tests/test_photos.py).

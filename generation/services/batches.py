@@ -38,7 +38,12 @@ from django.utils import timezone
 
 from generation import anthropic_client as claude
 from generation.models import GenerationBatch, GenerationQueue, GenerationUsage
-from generation.selectors import franchise_wants_drafts, generation_queue_batchable, post_summaries_recent
+from generation.selectors import (
+    franchise_wants_drafts,
+    generation_queue_batchable,
+    post_summaries_recent,
+    rejection_reasons_for_drafts,
+)
 from generation.services.drafting import (
     SKIPPED,
     draft_brief,
@@ -48,7 +53,6 @@ from generation.services.drafting import (
 )
 from generation.services.rows import Claim, Outcome, Run, Spent, row_complete, row_finish, usage_record
 from generation.validation import DraftInvalid
-from posts.selectors import rejection_reasons_recent
 
 logger = logging.getLogger(__name__)
 Status = GenerationQueue.Status
@@ -150,7 +154,7 @@ def _requests_build(batch: GenerationBatch, rows: list[GenerationQueue], run: Ru
         if franchise.id not in context:
             context[franchise.id] = (
                 post_summaries_recent(franchise_id=franchise.id),
-                rejection_reasons_recent(franchise_id=franchise.id),
+                rejection_reasons_for_drafts(franchise_id=franchise.id),
             )
         recent, reasons = context[franchise.id]
         brief = draft_brief(row=row, franchise=franchise, recent_summaries=recent, rejection_reasons=reasons)

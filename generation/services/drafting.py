@@ -13,10 +13,9 @@ from gbp_scheduler.jobs import TimeBudget
 from generation import anthropic_client as claude
 from generation import prompt
 from generation.models import GenerationQueue, GenerationUsage
-from generation.selectors import franchise_wants_drafts, post_summaries_recent
+from generation.selectors import franchise_wants_drafts, post_summaries_recent, rejection_reasons_for_drafts
 from generation.services.rows import Claim, Outcome, Spent, row_complete, row_defer, row_finish, usage_record
 from generation.validation import Draft, DraftInvalid, draft_parse
-from posts.selectors import rejection_reasons_recent
 
 Status = GenerationQueue.Status
 SKIPPED = "Skipped: the franchise is inactive, disconnected from Google, or no longer wants AI drafts."
@@ -42,7 +41,7 @@ def draft_brief(
         ),
         angle=prompt.angle_for(week_start=row.week_start, slot=row.slot),
         rejection_reasons=(
-            rejection_reasons_recent(franchise_id=franchise.id) if rejection_reasons is None else rejection_reasons
+            rejection_reasons_for_drafts(franchise_id=franchise.id) if rejection_reasons is None else rejection_reasons
         ),
     )
     return [{"role": "user", "content": content}]

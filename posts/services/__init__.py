@@ -10,6 +10,7 @@ from .announcements import (
 )
 from .editing import (
     EDITABLE_FIELDS,
+    MANY_ACTIONS,
     PostActionError,
     PostChangedError,
     post_check_editable,
@@ -17,6 +18,7 @@ from .editing import (
     post_delete,
     post_duplicate,
     post_google_notice_dismiss,
+    post_move,
     post_publish_now,
     post_reject,
     post_republish,
@@ -24,6 +26,9 @@ from .editing import (
     post_schedule,
     post_unschedule,
     post_update,
+    posts_act_on_many,
+    posts_reject_many,
+    posts_schedule_many,
 )
 from .google_sync import google_posts_sync
 from .history import post_event_record
@@ -32,6 +37,7 @@ from .publishing import Result, post_claim, post_publish, posts_publish_due
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "MANY_ACTIONS",
     "PhotoRefused",
     "PostActionError",
     "PostChangedError",
@@ -49,6 +55,7 @@ __all__ = [
     "post_duplicate",
     "post_event_record",
     "post_google_notice_dismiss",
+    "post_move",
     "post_photo_store",
     "post_publish",
     "post_publish_now",
@@ -58,5 +65,8 @@ __all__ = [
     "post_schedule",
     "post_unschedule",
     "post_update",
+    "posts_act_on_many",
     "posts_publish_due",
+    "posts_reject_many",
+    "posts_schedule_many",
 ]

@@ -4,6 +4,7 @@ repeating announcement: one repeating post (posts/services/series.py) per franch
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,6 +21,24 @@ from .series import series_create
 # Up to this many franchises, a repeating announcement's first weeks are made at once; a larger
 # group's are made by the materialise-series job's next run (within the hour).
 MATERIALISE_NOW_MAX = 50
+
+# The placeholders an announcement may use, filled in per franchise.
+PLACEHOLDERS = ("name", "city")
+# What looks like a placeholder: a word in braces. Other braces ("{see below}") stay as typed.
+PLACEHOLDER_LIKE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def announcement_placeholder_problems(*, template: str) -> list[str]:
+    """Each placeholder-like word in braces that is not one of PLACEHOLDERS, said so before
+    anything is sent: "{City}" would otherwise reach Google as typed."""
+    known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    problems = []
+    for word in dict.fromkeys(PLACEHOLDER_LIKE.findall(template)):
+        if word in PLACEHOLDERS:
+            continue
+        hint = f" Did you mean {{{word.lower()}}}?" if word.lower() in PLACEHOLDERS else ""
+        problems.append(f"{{{word}}} is not a placeholder.{hint} The text can use {known}, in lower case.")
+    return problems
 
 
 def announcement_text(*, template: str, franchise) -> str:
@@ -44,6 +63,8 @@ def announcement_preview(*, franchises, template: str, date: dt.date, local_time
             **fields,
         )
         problems = post_problems(post)
+        if "{city}" in template and not (franchise.city or "").strip():
+            problems = [*problems, "It has no city for {city}: set one in its settings, or leave {city} out."]
         try:
             validate_sane_datetime(post.scheduled_at)
         except ValidationError as exc:
@@ -59,6 +80,8 @@ def announcement_schedule(
 
     1. build every franchise's post and refuse the lot if any would be rejected by Google;
     2. create them scheduled, with their history, in one transaction (two INSERTs)."""
+    if placeholder_problems := announcement_placeholder_problems(template=template):
+        raise PostActionError(" ".join(placeholder_problems))
     rows = announcement_preview(franchises=franchises, template=template, date=date, local_time=local_time, **fields)
     problems = [f"{row['franchise'].name}: {' '.join(row['problems'])}" for row in rows if row["problems"]]
     if problems:

@@ -225,15 +225,20 @@ def post_update(
     elif post.status == Post.Status.PUBLISHED:
         google = _published_update(post=post, edited=edited, version=version, saved_fields=saved_fields)
     else:
+        if post.status == Post.Status.FAILED:
+            # Fixed after a failure: a draft again, without the old error (the history keeps it),
+            # until the person retries it (post_retry on a draft, or publish now).
+            saved_fields.update(status=Post.Status.DRAFT, last_error="", attempts=0, next_attempt_at=None)
         saved = Post.objects.filter(lock_free(now), pk=post.pk, version=version, status=post.status).update(
             publishing_at=None, **saved_fields
         )
         if saved != 1:
             raise _refused(post)
-        google = ""
-    if changed:
+        google = " No longer failed: a draft again." if post.status == Post.Status.FAILED else ""
+    if changed or google:
         names = ", ".join(Post._meta.get_field(name).verbose_name for name in changed)
-        post_event_record(post=edited, action=PostEvent.Action.EDITED, user=user, detail=f"Changed: {names}.{google}")
+        detail = (f"Changed: {names}." if changed else "") + google
+        post_event_record(post=edited, action=PostEvent.Action.EDITED, user=user, detail=detail.strip())
     if "media_url" in changed:
         post_photo_release(url=old_media_url)  # an uploaded photo nothing uses any more
     return Post.objects.select_related("franchise").get(pk=post.pk)
@@ -350,6 +355,21 @@ def post_schedule(
     return post
 
 
+def post_move(*, post: Post, day: dt.date, user: AbstractBaseUser | None = None) -> Post:
+    """Move a scheduled post to another day at the same local time (the calendar's drag and its
+    Move page), through post_schedule. A day whose time has passed is refused."""
+    if post.status != Post.Status.SCHEDULED or post.scheduled_at is None:
+        raise PostActionError("Only a scheduled post can be moved; schedule it first.")
+    zone = post.franchise.zone
+    local = timezone.localtime(post.scheduled_at, zone)
+    at = dt.datetime.combine(day, local.time(), tzinfo=zone)
+    if at < timezone.now():
+        raise PostActionError("That time has passed; pick a day ahead.")
+    if at == post.scheduled_at:
+        return post
+    return post_schedule(post=post, at=at, user=user)
+
+
 def post_unschedule(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
     post_check_editable(post=post)
     count = Post.objects.filter(lock_free(timezone.now()), pk=post.pk, status=Post.Status.SCHEDULED).update(
@@ -362,9 +382,14 @@ def post_unschedule(*, post: Post, user: AbstractBaseUser | None = None) -> Post
     return post
 
 
-def post_retry(*, post: Post, user: AbstractBaseUser | None = None, at: dt.datetime | None = None) -> Post:
-    """Schedule a failed post again (see post_schedule on creates that may have landed)."""
-    if post.status != Post.Status.FAILED:
+def post_retry(
+    *, post: Post, user: AbstractBaseUser | None = None, at: dt.datetime | None = None, fixed: bool = False
+) -> Post:
+    """Schedule a failed post again, for the next publish run unless `at` says otherwise (see
+    post_schedule on creates that may have landed). `fixed`: the post was failed and has just
+    been edited (post_update made it a draft again), as the editor's "Save and retry" does."""
+    allowed = (Post.Status.FAILED, Post.Status.DRAFT) if fixed else (Post.Status.FAILED,)
+    if post.status not in allowed:
         raise PostActionError("Only a failed post can be retried.")
     return post_schedule(post=post, at=at or timezone.now(), user=user, history=PostEvent.Action.RETRIED)
 
@@ -522,3 +547,150 @@ def post_reject(*, post: Post, user: AbstractBaseUser | None = None, reason: str
     if post.status != Post.Status.DRAFT:
         raise PostActionError("Only a draft can be rejected; unschedule it first.")
     post_delete(post=post, user=user, action=PostEvent.Action.REJECTED, reason=reason)
+
+
+# --- many at once (the drafts queue, the posts list) ----------------------------------------------
+
+
+def posts_schedule_many(*, posts: list[Post], user: AbstractBaseUser | None = None) -> tuple[list[Post], dict]:
+    """Approve many drafts at once, each at its own planned time (`scheduled_at`), in a constant
+    number of queries: one conditional UPDATE and one INSERT of their history.
+
+    Returns the posts scheduled, and why the others were not ({post id: reason}): no planned time,
+    a time already past, what Google would reject, or not a free draft any more (changed or held
+    by a publish run meanwhile)."""
+    now = timezone.now()
+    refused: dict = {}
+    ready = []
+    for post in posts:
+        if post.status != Post.Status.DRAFT:
+            refused[post.pk] = "It is not a draft any more."
+        elif post.scheduled_at is None:
+            refused[post.pk] = "It has no planned time: pick one on its page."
+        elif post.scheduled_at < now - dt.timedelta(minutes=1):
+            refused[post.pk] = "Its planned time has passed: pick a new one on its page."
+        elif problems := post_problems(post):
+            refused[post.pk] = " ".join(problems)
+        else:
+            ready.append(post)
+    if not ready:
+        return [], refused
+    with transaction.atomic():
+        free = Post.objects.filter(lock_free(now), pk__in=[post.pk for post in ready], status=Post.Status.DRAFT)
+        taken = set(free.select_for_update().values_list("pk", flat=True))
+        Post.objects.filter(pk__in=taken).update(
+            status=Post.Status.SCHEDULED, attempts=0, next_attempt_at=None, last_error="", publishing_at=None
+        )
+        scheduled = [post for post in ready if post.pk in taken]
+        for post in scheduled:
+            post.status = Post.Status.SCHEDULED
+        PostEvent.objects.bulk_create(
+            post_event_build(
+                post=post, action=PostEvent.Action.SCHEDULED, user=user, detail=f"For {_when(post.scheduled_at, post)}."
+            )
+            for post in scheduled
+        )
+    for post in ready:
+        if post.pk not in taken:
+            refused[post.pk] = "It changed meanwhile (or is being published): reload and try again."
+    return scheduled, refused
+
+
+def posts_reject_many(
+    *, posts: list[Post], user: AbstractBaseUser | None = None, reason: str = ""
+) -> tuple[list[tuple[Post, PostEvent]], dict]:
+    """Reject many drafts at once, as post_reject does one: deleted, each with a REJECTED event
+    keeping its excerpt and the reason (which the franchise's next AI drafts are told). A constant
+    number of queries: the delete and one INSERT of their history (a photo only drafts of that
+    photo used is released, one query per photo: AI drafts have none).
+
+    A draft that may be on Google (an earlier create may have landed) is left to post_reject, one by
+    one, which cleans Google up too. Returns each rejected post with its event, and why the others
+    were not rejected."""
+    now = timezone.now()
+    refused: dict = {}
+    ready = []
+    for post in posts:
+        if post.status != Post.Status.DRAFT:
+            refused[post.pk] = "Only a draft can be rejected; unschedule it first."
+        elif post.google_post_name or post.google_create_sent_at:
+            refused[post.pk] = "It may be on Google already: reject it from its own page."
+        else:
+            ready.append(post)
+    reason = " ".join(reason.split())[:REJECTION_REASON_MAX_LENGTH]
+    detail = "Draft rejected and deleted." + (f"{REJECTION_REASON_MARK}{reason}" if reason else "")
+    with transaction.atomic():
+        free = Post.objects.filter(
+            lock_free(now),
+            pk__in=[post.pk for post in ready],
+            status=Post.Status.DRAFT,
+            google_post_name="",
+            google_create_sent_at__isnull=True,
+        )
+        taken = set(free.select_for_update().values_list("pk", flat=True))
+        rejected = [post for post in ready if post.pk in taken]
+        events = [
+            post_event_build(post=post, action=PostEvent.Action.REJECTED, user=user, detail=detail, post_gone=True)
+            for post in rejected
+        ]
+        Post.objects.filter(pk__in=taken).delete()
+        PostEvent.objects.bulk_create(events)
+    for url in {post.media_url for post in rejected if post.media_url}:
+        post_photo_release(url=url)
+    for post in ready:
+        if post.pk not in taken:
+            refused[post.pk] = "It changed meanwhile (or is being published): reload and try again."
+    return list(zip(rejected, events, strict=True)), refused
+
+
+# What the posts list does to many posts at once, each through the one-post service above.
+MANY_ACTIONS = {
+    "schedule": "Schedule at their own times",
+    "unschedule": "Unschedule (back to draft)",
+    "reschedule": "Move by",
+    "delete": "Delete",
+}
+
+
+def posts_act_on_many(
+    *,
+    posts: list[Post],
+    action: str,
+    user: AbstractBaseUser | None = None,
+    offset: dt.timedelta | None = None,
+    may_delete=lambda post: True,
+) -> tuple[int, dict]:
+    """Apply one of MANY_ACTIONS to each post through the one-post services (post_schedule,
+    post_unschedule, post_delete), so each is checked, locked and recorded as it would be alone.
+    `offset` moves scheduled posts ("reschedule"); `may_delete(post)` says whether the user may
+    delete that post. Returns how many were done, and why the others were not ({post id: reason})."""
+    if action not in MANY_ACTIONS:
+        raise ValueError(f"Unknown action: {action}")
+    now = timezone.now()
+    done, refused = 0, {}
+    for post in posts:
+        try:
+            if action == "schedule":
+                if post.status == Post.Status.SCHEDULED:
+                    raise PostActionError("It is scheduled already.")
+                if post.scheduled_at is None or post.scheduled_at < now - dt.timedelta(minutes=1):
+                    raise PostActionError("It has no time ahead: pick one on its page.")
+                post_schedule(post=post, at=post.scheduled_at, user=user)
+            elif action == "unschedule":
+                post_unschedule(post=post, user=user)
+            elif action == "reschedule":
+                if post.status != Post.Status.SCHEDULED:
+                    raise PostActionError("Only scheduled posts are moved.")
+                at = post.scheduled_at + offset
+                if at < now:
+                    raise PostActionError("It would move into the past.")
+                post_schedule(post=post, at=at, user=user)
+            else:
+                if not may_delete(post):
+                    raise PostActionError("Only the franchise's admins can delete a post that is live on Google.")
+                post_delete(post=post, user=user)
+        except PostActionError as exc:
+            refused[post.pk] = str(exc)
+        else:
+            done += 1
+    return done, refused

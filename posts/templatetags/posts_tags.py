@@ -55,3 +55,21 @@ def google_todo(state: str) -> str:
     from ..services.google_notices import WHAT_TO_DO
 
     return WHAT_TO_DO.get(state, "")
+
+
+# Google's states of a LocalPost, in words (posts.models has REJECTED and REMOVED, our own for a
+# post gone from Google). An unknown state shows as Google sent it.
+GOOGLE_STATE_WORDS = {
+    "LIVE": "Live: customers see it on Google",
+    "PROCESSING": "Google is still processing it",
+    "SCHEDULED": "Waiting on Google for its time to show",
+    "RECURRING": "Repeating on Google",
+    "REJECTED": "Rejected by Google's review: customers do not see it",
+    "REMOVED": "Removed from Google: customers do not see it",
+}
+
+
+@register.filter
+def google_state_words(state: str) -> str:
+    """Google's state of a published post, as a person would say it."""
+    return GOOGLE_STATE_WORDS.get(state, state)

@@ -123,7 +123,7 @@ def test_retry_schedules_a_failed_post_again(client, franchise, staff):
     post = make_post(franchise=franchise, status=Post.Status.FAILED, last_error="Google was down.")
     before = timezone.now()
     response = client.post(reverse("posts:retry", args=[post.pk]), follow=True)
-    assert "Scheduled to try again now." in messages_of(response)
+    assert "Scheduled again: the next publish run sends it." in messages_of(response)
     post.refresh_from_db()
     assert (post.status, post.last_error) == (Post.Status.SCHEDULED, "")
     assert before <= post.scheduled_at <= timezone.now()

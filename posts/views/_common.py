@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenT
 from franchises.models import Franchise
 
 from ..gbp_mapping import PostNotPublishable
-from ..services import PostActionError
+from ..services import PostActionError, Result
 
 # An action refused or failed for a reason the person can act on: shown as a message, not a 500.
 ACTION_ERRORS = (
@@ -39,3 +40,15 @@ def back_to(request: HttpRequest, *, fallback: str) -> HttpResponse:
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect(fallback)
+
+
+def publish_result_told(request: HttpRequest, result: Result) -> None:
+    """What a publish attempt made in this request (publish now, retry now) ended with, as a message."""
+    if result.outcome == "published":
+        messages.success(request, "Published on Google.")
+    elif result.outcome == "deferred":
+        messages.warning(request, f"Google did not take it yet; it will be retried automatically. {result.message}")
+    elif result.outcome == "skipped_locked":
+        messages.info(request, "Another run is publishing this post right now.")
+    else:
+        messages.error(request, f"Publishing failed: {result.message}")

@@ -19,20 +19,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from franchises.selectors import user_is_franchise_admin
 
-from ..forms import ScheduleForm
+from ..forms import MoveForm, ScheduleForm
 from ..models import Post
 from ..selectors import post_events_for_post, post_get_for_user
 from ..services import (
+    PostActionError,
     post_delete,
     post_duplicate,
     post_google_notice_dismiss,
+    post_move,
     post_publish_now,
     post_republish,
     post_retry,
     post_schedule,
     post_unschedule,
 )
-from ._common import ACTION_ERRORS, back_to, render_in_zone
+from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
 
 
 def may_delete(*, user, post: Post) -> bool:
@@ -45,8 +47,10 @@ def may_delete(*, user, post: Post) -> bool:
 @require_GET
 def post_detail(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
+    # A time already past (a failed post's, say) is not offered again: the person picks one.
+    planned = post.scheduled_at if post.scheduled_at and post.scheduled_at > timezone.now() else None
     with timezone.override(post.franchise.zone):
-        schedule_form = ScheduleForm(initial={"scheduled_at": post.scheduled_at})
+        schedule_form = ScheduleForm(initial={"scheduled_at": planned})
     context = {
         "post": post,
         "events": post_events_for_post(post=post),
@@ -86,7 +90,8 @@ def post_unschedule_view(request: HttpRequest, post_id) -> HttpResponse:
 @require_POST
 def post_retry_view(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
-    return _act(request, post, lambda: post_retry(post=post, user=request.user), "Scheduled to try again now.")
+    sent = "Scheduled again: the next publish run sends it."
+    return _act(request, post, lambda: post_retry(post=post, user=request.user), sent)
 
 
 @login_required
@@ -98,14 +103,7 @@ def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not published: {exc}")
         return _back(request, post)
-    if result.outcome == "published":
-        messages.success(request, "Published on Google.")
-    elif result.outcome == "deferred":
-        messages.warning(request, f"Google did not take it yet; it will be retried automatically. {result.message}")
-    elif result.outcome == "skipped_locked":
-        messages.info(request, "Another run is publishing this post right now.")
-    else:
-        messages.error(request, f"Publishing failed: {result.message}")
+    publish_result_told(request, result)
     return _back(request, post)
 
 
@@ -179,6 +177,39 @@ def post_delete_view(request: HttpRequest, post_id) -> HttpResponse:
     else:
         messages.success(request, "Deleted" + (", on Google too." if on_google else "."))
     return redirect("posts:franchise_list", franchise_id=franchise_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_move_view(request: HttpRequest, post_id) -> HttpResponse:
+    """Move a scheduled post to another day, same local time: the calendar's drag posts here
+    (answered 204, or 409 with the reason, for its script); GET is the same as a page with a
+    date field, for the keyboard and without JavaScript."""
+    post = post_get_for_user(user=request.user, post_id=post_id)
+    from_script = request.headers.get("X-Requested-With") == "fetch"
+    if request.method == "GET":
+        with timezone.override(post.franchise.zone):
+            form = MoveForm(
+                initial={"day": timezone.localtime(post.scheduled_at).date() if post.scheduled_at else None}
+            )
+        return render_in_zone(request, post.franchise, "posts/post_move.html", {"post": post, "form": form})
+    form = MoveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise PostActionError(" ".join(form.errors.get("day", ["Pick a day."])))
+        moved = post_move(post=post, day=form.cleaned_data["day"], user=request.user)
+    except ACTION_ERRORS as exc:
+        if from_script:
+            return HttpResponse(f"Not moved: {exc}", status=409, content_type="text/plain; charset=utf-8")
+        messages.error(request, f"Not moved: {exc}")
+        return back_to(request, fallback=reverse("posts:move", args=[post.pk]))
+    with timezone.override(moved.franchise.zone):
+        messages.success(request, f"Moved to {timezone.localtime(moved.scheduled_at):%a %-d %b %Y, %H:%M}.")
+    if from_script:
+        return HttpResponse(status=204)
+    return back_to(
+        request, fallback=reverse("posts:calendar", args=[post.franchise_id]) + f"?date={moved.scheduled_at.date()}"
+    )
 
 
 def _act(request: HttpRequest, post: Post, action, success: str) -> HttpResponse:

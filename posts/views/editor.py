@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,19 +27,25 @@ from ..services import (
     post_check_editable,
     post_create,
     post_photo_store,
+    post_publish_now,
+    post_retry,
     post_schedule,
     post_update,
 )
 from ..services.photos import upload_max_bytes
-from ._common import ACTION_ERRORS, render_in_zone
+from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
 
 INTENTS = {"draft", "schedule", "preview"}
+# A failed post's editor: save the fix, then send it on the next publish run or now.
+RETRY_INTENTS = {"retry", "publish_now"}
 
 
 def _intent(request: HttpRequest, post: Post | None = None) -> str:
     """What the pressed button asked for. A scheduled post stays scheduled when saved, so it is
     held to Google's rules; a published one is changed on Google, so it is too."""
     asked = request.POST.get("intent", "draft")
+    if asked in RETRY_INTENTS:
+        return asked if post is not None and post.status == Post.Status.FAILED else "draft"
     asked = asked if asked in INTENTS else "draft"
     if asked == "preview" or post is None:
         return asked
@@ -54,7 +63,7 @@ def post_new(request: HttpRequest, franchise_id) -> HttpResponse:
     intent = _intent(request) if request.method == "POST" else "draft"
     data, photo_error = _with_uploaded_photo(request, franchise)
     with timezone.override(franchise.zone):
-        form = PostForm(data, franchise=franchise, intent=intent)
+        form = PostForm(data, franchise=franchise, intent=intent, initial={"scheduled_at": _asked_time(request)})
         valid = request.method == "POST" and form.is_valid() and not _refused_photo(form, photo_error)
     if valid and intent != "preview":
         try:
@@ -101,6 +110,8 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
         except ACTION_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
+            if intent in RETRY_INTENTS:
+                return _retry_after_save(request, post, now=intent == "publish_now")
             at = form.cleaned_data.get("scheduled_at")
             if intent == "schedule" and (post.status != Post.Status.SCHEDULED or at != post.scheduled_at):
                 return _schedule_after_save(request, post, at, created=False)
@@ -108,9 +119,33 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
                 messages.success(request, "Changes saved here. Republish the post to put them on Google.")
             else:
                 messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
-            return redirect("posts:detail", post_id=post.pk)
-    context = {"form": form, "post": post, "conflict": conflict, **_preview(form, franchise, post)}
+            # Opened from a list (the drafts queue): back there; else the post's page.
+            return back_to(request, fallback=reverse("posts:detail", args=[post.pk]))
+    context = {
+        "form": form,
+        "post": post,
+        "conflict": conflict,
+        "next": _next(request),
+        **_preview(form, franchise, post),
+    }
     return render_in_zone(request, franchise, "posts/post_form.html", context, status=409 if conflict else 200)
+
+
+def _asked_time(request: HttpRequest) -> dt.datetime | None:
+    """The time a new post was asked for (`?at=2026-12-03T09:00`, local: a calendar day's "+"),
+    when it is a sane time ahead; else None."""
+    try:
+        at = dt.datetime.fromisoformat(request.GET.get("at", ""))
+    except ValueError:
+        return None
+    at = timezone.make_aware(at) if timezone.is_naive(at) else at  # in the franchise's zone (active)
+    return at if timezone.now() < at < timezone.now() + dt.timedelta(days=3650) else None
+
+
+def _next(request: HttpRequest) -> str:
+    """The page the editor was opened from (a `next` of this site), to go back to after saving."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else ""
 
 
 def _with_uploaded_photo(request: HttpRequest, franchise) -> tuple[QueryDict | None, str]:
@@ -144,6 +179,23 @@ def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool)
         messages.error(request, f"{'Saved as a draft' if created else 'Saved'}, but not scheduled: {exc}")
     else:
         messages.success(request, "Saved and scheduled.")
+    return redirect("posts:detail", post_id=post.pk)
+
+
+def _retry_after_save(request: HttpRequest, post: Post, *, now: bool) -> HttpResponse:
+    """A failed post fixed and saved (a draft again): send it now, or on the next publish run."""
+    try:
+        if now:
+            result = post_publish_now(post=post, user=request.user)
+        else:
+            post_retry(post=post, user=request.user, fixed=True)
+    except ACTION_ERRORS as exc:
+        messages.error(request, f"Saved as a draft, but not retried: {exc}")
+    else:
+        if now:
+            publish_result_told(request, result)
+        else:
+            messages.success(request, "Saved. The next publish run sends it.")
     return redirect("posts:detail", post_id=post.pk)
 
 

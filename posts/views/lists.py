@@ -1,4 +1,5 @@
-"""The posts list (all the user's franchises, or one) and a franchise's month and week calendar."""
+"""The posts list (all the user's franchises, or one), a franchise's month and week calendar, and
+one calendar across the user's franchises."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.times import day_or_none
 
-from ..forms import PostFilterForm
-from ..selectors import posts_for_calendar, posts_for_user
+from ..forms import ManyPostsForm, PostFilterForm
+from ..selectors import posts_for_calendar, posts_for_calendar_across, posts_for_user
 from ._common import render_in_zone
 
 PAGE_SIZE = 25
+NEW_POST_TIME = "09:00"  # a post written from a calendar day starts at this local time
 
 
 @login_required
@@ -41,17 +43,15 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     if franchise is None and filters.get("franchise"):
         franchise = next((f for f in franchises if str(f.pk) == filters["franchise"]), None)
-    # Dates are days in the franchise's zone; across franchises with different zones, days in UTC.
-    zone = franchise.zone if franchise else dt.UTC
-    starts = _day_start(filters.get("date_from"), zone)
-    ends = _day_start(filters["date_to"] + dt.timedelta(days=1), zone) if filters.get("date_to") else None
+    # Dates are days in each post's own franchise's zone, as its time is shown.
     posts = posts_for_user(
         user=request.user,
         franchise=franchise,
         status=filters.get("status", ""),
         source=filters.get("source", ""),
-        starts=starts,
-        ends=ends,
+        day_from=filters.get("date_from"),
+        day_to=filters.get("date_to"),
+        zones={f.timezone for f in franchises or ()},
     )
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
@@ -60,8 +60,10 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
         "page": page,
         "franchise": franchise if franchises is None else None,
         "filtered_franchise": franchise,
-        "date_zone": str(zone),
+        "date_zone": franchise.timezone if franchise else "",
         "query": urlencode(query),
+        "here": request.get_full_path(),
+        "many_form": ManyPostsForm(auto_id="many_%s"),
     }
     return render(request, "posts/post_list.html", context)
 
@@ -75,54 +77,85 @@ def _day_start(day: dt.date | None, zone) -> dt.datetime | None:
 def post_calendar(request: HttpRequest, franchise_id) -> HttpResponse:
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
     zone = franchise.zone
-    view = "week" if request.GET.get("view") == "week" else "month"
-    today = dt.datetime.now(zone).date()
-    day = day_or_none(request.GET.get("date")) or today  # a missing, malformed or absurd date shows today
-
-    if view == "month":
-        first = day.replace(day=1)
-        last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
-        grid_start = first - dt.timedelta(days=first.weekday())
-        grid_end = last + dt.timedelta(days=7 - last.weekday())  # the Monday after the last week
-        previous = (first - dt.timedelta(days=1)).replace(day=1)
-        following = last + dt.timedelta(days=1)
-        title = first.strftime("%B %Y")
-    else:
-        grid_start = day - dt.timedelta(days=day.weekday())
-        grid_end = grid_start + dt.timedelta(days=7)
-        previous, following = grid_start - dt.timedelta(days=7), grid_end
-        first = grid_start
-        title = f"Week of {grid_start:%-d %B %Y}"
-
+    grid = _Grid(request, today=dt.datetime.now(zone).date())
     posts = posts_for_calendar(
-        franchise=franchise, starts=_day_start(grid_start, zone), ends=_day_start(grid_end, zone)
+        franchise=franchise, starts=_day_start(grid.start, zone), ends=_day_start(grid.end, zone)
     )
-    by_day: dict[dt.date, list] = {}
-    for post in posts:
-        by_day.setdefault(post.calendar_at.astimezone(zone).date(), []).append(post)
-
-    days = []
-    current = grid_start
-    while current < grid_end:
-        days.append(
-            {
-                "date": current,
-                "posts": by_day.get(current, []),
-                "in_month": view == "week" or current.month == first.month,
-                "is_today": current == today,
-            }
-        )
-        current += dt.timedelta(days=1)
-    weeks = [days[index : index + 7] for index in range(0, len(days), 7)]
-    context = {
-        "view": view,
-        "title": title,
-        "weeks": weeks,
-        "days": days,
-        "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-        "previous": previous.isoformat(),
-        "following": following.isoformat(),
-        "today": today.isoformat(),
-        "date": day.isoformat(),
-    }
+    context = grid.context(posts, zone_of=lambda post: zone)
     return render_in_zone(request, franchise, "posts/calendar.html", context)
+
+
+@login_required
+@require_GET
+def post_calendar_all(request: HttpRequest) -> HttpResponse:
+    """One calendar across the user's franchises (all of them, or one: `?franchise=`), each post on
+    its day in its own franchise's zone, at its local time."""
+    franchises = list(franchises_for_user(user=request.user).order_by("name"))
+    chosen = request.GET.get("franchise", "")
+    franchise = next((f for f in franchises if str(f.pk) == chosen), None) if chosen else None
+    if chosen and franchise is None:
+        raise Http404("No such franchise.")
+    grid = _Grid(request, today=dt.datetime.now(dt.UTC).date())
+    # A day in any zone lies within a day of UTC either side.
+    starts = _day_start(grid.start - dt.timedelta(days=1), dt.UTC)
+    ends = _day_start(grid.end + dt.timedelta(days=1), dt.UTC)
+    posts = posts_for_calendar_across(user=request.user, franchise=franchise, starts=starts, ends=ends)
+    context = grid.context(posts, zone_of=lambda post: post.franchise.zone)
+    filter_query = f"&franchise={franchise.pk}" if franchise else ""
+    context.update(across=True, franchises=franchises, chosen=franchise, filter_query=filter_query)
+    return render(request, "posts/calendar.html", context)
+
+
+class _Grid:
+    """The month (or week: `?view=week`) around `?date=` (default today), as calendar days."""
+
+    def __init__(self, request: HttpRequest, *, today: dt.date):
+        self.view = "week" if request.GET.get("view") == "week" else "month"
+        self.today = today
+        day = day_or_none(request.GET.get("date")) or today  # a missing, malformed or absurd date shows today
+        self.day = day
+        if self.view == "month":
+            first = day.replace(day=1)
+            last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
+            self.start = first - dt.timedelta(days=first.weekday())
+            self.end = last + dt.timedelta(days=7 - last.weekday())  # the Monday after the last week
+            self.previous = (first - dt.timedelta(days=1)).replace(day=1)
+            self.following = last + dt.timedelta(days=1)
+            self.first = first
+            self.title = first.strftime("%B %Y")
+        else:
+            self.start = day - dt.timedelta(days=day.weekday())
+            self.end = self.start + dt.timedelta(days=7)
+            self.previous, self.following = self.start - dt.timedelta(days=7), self.end
+            self.first = self.start
+            self.title = f"Week of {self.start:%-d %B %Y}"
+
+    def context(self, posts, *, zone_of) -> dict:
+        by_day: dict[dt.date, list] = {}
+        for post in posts:
+            by_day.setdefault(post.calendar_at.astimezone(zone_of(post)).date(), []).append(post)
+        days = []
+        current = self.start
+        while current < self.end:
+            days.append(
+                {
+                    "date": current,
+                    "posts": by_day.get(current, []),
+                    "in_month": self.view == "week" or current.month == self.first.month,
+                    "is_today": current == self.today,
+                }
+            )
+            current += dt.timedelta(days=1)
+        return {
+            "view": self.view,
+            "title": self.title,
+            "weeks": [days[index : index + 7] for index in range(0, len(days), 7)],
+            "days": days,
+            "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            "previous": self.previous.isoformat(),
+            "following": self.following.isoformat(),
+            "today": self.today.isoformat(),
+            "today_date": self.today,
+            "date": self.day.isoformat(),
+            "new_post_time": NEW_POST_TIME,
+        }

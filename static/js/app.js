@@ -34,7 +34,8 @@
     function update() {
       groups.forEach(function (group) {
         var wanted = group.getAttribute("data-topics").split(" ");
-        group.hidden = wanted.indexOf(topic.value) === -1;
+        // A field with an error stays in sight: the error summary links to it.
+        group.hidden = wanted.indexOf(topic.value) === -1 && !group.querySelector(".has-error");
       });
     }
     topic.addEventListener("change", update);
@@ -83,7 +84,15 @@
     });
   }
 
+  // A form sent back with errors: its summary at the top takes the focus (the `autofocus`
+  // attribute does the same without this), so a phone scrolls to it and a screen reader reads it.
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary && document.activeElement !== summary) summary.focus();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusErrorSummary();
     setUpCharCount();
     setUpTopicFields();
     setUpCallToAction();

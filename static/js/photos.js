@@ -71,7 +71,12 @@
         });
     }
 
-    input.addEventListener("change", function () { upload(input.files[0]); });
+    input.addEventListener("change", function (event) {
+      // The preview waits for the upload: it follows when the photo URL field changes. Let the
+      // form's listeners (the preview's) not see this change, which has no photo URL yet.
+      event.stopPropagation();
+      upload(input.files[0]);
+    });
     ["dragenter", "dragover"].forEach(function (name) {
       zone.addEventListener(name, function (event) {
         event.preventDefault();

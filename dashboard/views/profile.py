@@ -1,0 +1,41 @@
+"""The signed-in user's profile: which emails they want (the failed-post emails to franchise
+admins can be turned off)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from health.models import NotificationSettings
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = NotificationSettings
+        fields = ["email_post_failures", "email_weekly_digest"]
+        labels = {
+            "email_post_failures": "Email me when a post fails to publish",
+            "email_weekly_digest": "Email me a weekly digest",
+        }
+        help_texts = {
+            "email_post_failures": "For the franchises you administer: one email per failed post, with the reason "
+            "and a link to fix and retry it.",
+            "email_weekly_digest": "On Monday morning, for each franchise you administer: drafts waiting, posts "
+            "that failed and posts that went out.",
+        }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    current = NotificationSettings.objects.filter(user=request.user).first() or NotificationSettings(user=request.user)
+    form = NotificationSettingsForm(request.POST if request.method == "POST" else None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Email settings saved.")
+        return redirect("dashboard:profile")
+    return render(request, "dashboard/profile.html", {"form": form})

@@ -1,0 +1,110 @@
+"""Each franchise's weekly digest to its admins: the AI drafts waiting for review, the posts that
+failed and the posts that went out in the last seven days, with links. Sent by the check-alerts
+job (every 10 minutes) once the franchise's Monday 08:00 has come, once per franchise and week:
+the INSERT of its FranchiseDigest row is the claim. A week with nothing to tell sends nothing.
+An admin who turned the digest off in their profile is left out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from franchises.models import Franchise, Membership
+from posts.models import Post, PostEvent
+
+from .models import FranchiseDigest, NotificationSettings
+
+logger = logging.getLogger(__name__)
+
+SEND_AT = dt.time(8, 0)  # Monday morning, the franchise's own time
+PER_RUN = 100  # franchises looked at per run; the next runs take the rest
+LISTED = 5  # posts named in each part of the email
+
+
+def franchise_digests_send(*, now: dt.datetime) -> int:
+    """Send the digest of every franchise whose week has started and was not told yet; how many
+    were sent."""
+    sent = 0
+    due = _due(now=now)
+    for franchise, week_start in due[:PER_RUN]:
+        try:
+            with transaction.atomic():
+                digest = FranchiseDigest.objects.create(franchise=franchise, week_start=week_start, sent_at=now)
+        except IntegrityError:
+            continue  # another run has it
+        digest.recipients = _send(franchise=franchise, week_start=week_start, now=now)
+        FranchiseDigest.objects.filter(pk=digest.pk).update(recipients=digest.recipients)
+        sent += int(digest.recipients > 0)
+    return sent
+
+
+def _week_start(franchise: Franchise, now: dt.datetime) -> dt.date | None:
+    """This week's Monday in the franchise's zone, once its Monday 08:00 has come (else None)."""
+    local = now.astimezone(franchise.zone)
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    if local.weekday() == 0 and local.time() < SEND_AT:
+        return None
+    return monday
+
+
+def _due(*, now: dt.datetime) -> list[tuple[Franchise, dt.date]]:
+    franchises = list(Franchise.objects.filter(is_active=True).order_by("name"))
+    weeks = {franchise.pk: _week_start(franchise, now) for franchise in franchises}
+    told = set(
+        FranchiseDigest.objects.filter(week_start__in={w for w in weeks.values() if w}).values_list(
+            "franchise_id", "week_start"
+        )
+    )
+    return [(f, weeks[f.pk]) for f in franchises if weeks[f.pk] and (f.pk, weeks[f.pk]) not in told]
+
+
+def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int:
+    since = now - dt.timedelta(days=7)
+    posts = Post.objects.filter(franchise=franchise)
+    waiting = posts.filter(status=Post.Status.DRAFT, source=Post.Source.AI).count()
+    failed_this_week = PostEvent.objects.filter(
+        post=OuterRef("pk"), action=PostEvent.Action.FAILED, created_at__gte=since
+    )
+    failed = list(posts.filter(Exists(failed_this_week), status=Post.Status.FAILED).order_by("-scheduled_at")[:50])
+    published = list(posts.filter(status=Post.Status.PUBLISHED, published_at__gte=since).order_by("-published_at"))
+    if not (waiting or failed or published):
+        return 0
+    opted_out = NotificationSettings.objects.filter(user=OuterRef("user"), email_weekly_digest=False)
+    emails = sorted(
+        set(
+            Membership.objects.filter(franchise=franchise, role=Membership.Role.ADMIN, user__is_active=True)
+            .exclude(user__email="")
+            .exclude(Exists(opted_out))
+            .values_list("user__email", flat=True)
+        )
+    )
+    if not emails:
+        return 0
+    site = settings.SITE_URL
+    lines = [f"{franchise.name}, the week to {week_start:%A %-d %B %Y}:", ""]
+    drafts_link = f"{site}{reverse('generation:drafts')}?franchise={franchise.pk}"
+    lines.append(f"AI drafts waiting for review: {waiting}" + (f" ({drafts_link})" if waiting else ""))
+    lines.append(f"Posts that failed: {len(failed)}")
+    lines += [f"  - {post.summary[:80]}: {site}{reverse('posts:detail', args=[post.pk])}" for post in failed[:LISTED]]
+    lines.append(f"Posts that went out on Google: {len(published)}")
+    lines += [f"  - {post.summary[:80]}" for post in published[:LISTED]]
+    lines += [
+        "",
+        f"All its posts: {site}{reverse('posts:franchise_list', args=[franchise.pk])}",
+        f"Turn this weekly email off in your profile: {site}{reverse('dashboard:profile')}",
+    ]
+    subject = f"{franchise.name}: your week on Google"
+    sent = 0
+    for email in emails:
+        try:
+            send_mail(subject, "\n".join(lines) + "\n", None, [email])
+            sent += 1
+        except Exception:
+            logger.exception("Could not send the digest of %s to %s", franchise, email)
+    return sent
