@@ -238,8 +238,40 @@ class PostFilterForm(forms.Form):
         return cleaned
 
 
-class AnnouncementForm(forms.Form):
-    """One post for many franchises. {name} and {city} are filled in per franchise."""
+class AnnouncementContentForm(forms.Form):
+    """What every post of an announcement shares: the text ({name} and {city} filled in per
+    franchise), the button and the photo. "Edit all" on a sent announcement changes these."""
+
+    summary = PostTextField(
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "char-count summary-help"}),
+        strip=False,
+        help_text="Use {name} and {city} (in lower case): each franchise's own name and city are filled in.",
+    )
+    cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
+    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
+    media_url = _photo_field(help_text="A public https link to a JPG or PNG.")
+
+    def clean_summary(self) -> str:
+        summary = self.cleaned_data["summary"]
+        problems = announcement_placeholder_problems(template=summary)
+        if problems:
+            raise forms.ValidationError(problems)
+        return summary
+
+    def content(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "template": data["summary"],
+            "cta_action_type": data["cta_action_type"] or "",
+            "cta_url": data["cta_url"] or "",
+            "media_url": data["media_url"] or "",
+        }
+
+
+class AnnouncementForm(AnnouncementContentForm):
+    """One post for many franchises. {name} and {city} are filled in per franchise; an event's
+    or offer's start and end, like the publish time, are each franchise's local time."""
 
     all_franchises = forms.BooleanField(
         label="Every active franchise", required=False, help_text="Or pick them one by one below."
@@ -250,15 +282,17 @@ class AnnouncementForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    summary = PostTextField(
-        label="Text",
-        widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "char-count summary-help"}),
-        strip=False,
-        help_text="Use {name} and {city} (in lower case): each franchise's own name and city are filled in.",
+    topic_type = forms.ChoiceField(
+        label="Post type", choices=Post.TopicType.choices, initial=Post.TopicType.STANDARD, required=False
     )
-    cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
-    media_url = _photo_field(help_text="A public https link to a JPG or PNG.")
+    event_title = forms.CharField(label="Event or offer title", max_length=200, required=False)
+    event_start = _datetime_field("Starts (each franchise's local time)")
+    event_end = _datetime_field("Ends (each franchise's local time)")
+    offer_coupon_code = forms.CharField(label="Coupon code", max_length=100, required=False)
+    offer_redeem_url = _link_field("Redeem online at", "The redeem link")
+    offer_terms = forms.CharField(
+        label="Terms and conditions", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     local_time = forms.TimeField(
         label="Publish at (each franchise's local time)",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -288,20 +322,29 @@ class AnnouncementForm(forms.Form):
             return series_rule_build(frequency="weekly", weekdays=[WEEKDAYS[data["date"].weekday()]], count=count)
         return series_rule_build(frequency="monthly", month_day=data["date"].day, count=count)
 
-    def clean_summary(self) -> str:
-        summary = self.cleaned_data["summary"]
-        problems = announcement_placeholder_problems(template=summary)
-        if problems:
-            raise forms.ValidationError(problems)
-        return summary
-
     def clean(self) -> dict:
         cleaned = super().clean()
+        start, end = cleaned.get("event_start"), cleaned.get("event_end")
+        if start and end and end < start:
+            self.add_error("event_end", ends_before_start_message(cleaned.get("topic_type", "")))
+        if cleaned.get("repeat") and cleaned.get("topic_type") not in ("", Post.TopicType.STANDARD):
+            self.add_error("repeat", "Only an update can repeat: an event or offer has dates of its own.")
         if cleaned.get("all_franchises"):
             cleaned["franchises"] = self.fields["franchises"].queryset
         elif not cleaned.get("franchises") and "franchises" not in self.errors:
             self.add_error("franchises", "Pick at least one franchise, or tick Every active franchise.")
         return cleaned
+
+    def post_fields(self) -> dict:
+        """The cleaned content for announcement_preview / announcement_schedule: an event's times
+        as typed (wall-clock, no zone), placed in each franchise's zone by the service."""
+        data = self.cleaned_data
+        fields = {**self.content(), "topic_type": data.get("topic_type") or Post.TopicType.STANDARD}
+        for name in ("event_title", "offer_coupon_code", "offer_redeem_url", "offer_terms"):
+            fields[name] = data.get(name) or ""
+        for name in ("event_start", "event_end"):
+            fields[name] = data[name].replace(tzinfo=None) if data.get(name) else None
+        return fields
 
 
 class SeriesForm(forms.Form):

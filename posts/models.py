@@ -129,6 +129,10 @@ class Post(models.Model):
     series_day = models.DateField(null=True, blank=True)
     series_version = models.PositiveIntegerField(null=True, blank=True)
     series_edited = models.BooleanField(default=False)
+    # The headquarters announcement it was sent as (posts/services/announcements.py), if any.
+    announcement = models.ForeignKey(
+        "Announcement", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -264,6 +268,35 @@ class PostSeries(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+
+class Announcement(models.Model):
+    """What headquarters sent to many franchises at once: the text with its {name}/{city}
+    placeholders and the content every post of it shares, so its posts can be listed, edited and
+    cancelled as one. A one-off announcement's posts point here (`Post.announcement`); a repeating
+    one is a series per franchise whose `announcement_id` is this id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    summary = models.TextField(help_text="The text as typed, placeholders unfilled.")
+    topic_type = models.CharField(max_length=10, choices=Post.TopicType.choices, default=Post.TopicType.STANDARD)
+    cta_action_type = models.CharField(max_length=12, choices=Post.ActionType.choices, blank=True, default="")
+    cta_url = models.URLField(max_length=1000, blank=True, default="")
+    media_url = models.URLField(max_length=1000, blank=True, default="")
+    date = models.DateField()
+    local_time = models.TimeField()
+    rule = models.CharField(max_length=300, blank=True, default="", help_text="Empty: sent once.")
+    franchise_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "announcements"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.summary[:60]
 
 
 class GoogleDeletion(models.Model):

@@ -8,14 +8,14 @@ import zoneinfo
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from franchises.models import Franchise, FranchiseEvent
 from franchises.selectors import franchises_for_user
 
-from .models import REJECTION_REASON_MARK, Post, PostEvent, PostSeries, lock_stale_before
+from .models import REJECTION_REASON_MARK, Announcement, Post, PostEvent, PostSeries, lock_stale_before
 
 
 def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
@@ -187,3 +187,28 @@ class FranchiseHistory:
             self.post_events[:stop], self.own_events[:stop], key=lambda event: event.created_at, reverse=True
         )
         return list(merged)[key]
+
+
+def announcements_sent() -> QuerySet[Announcement]:
+    """Headquarters' announcements, newest first, each with how many of its posts are published
+    and not yet (one query per page of them)."""
+    return Announcement.objects.annotate(
+        published_count=Count("posts", filter=Q(posts__status=Post.Status.PUBLISHED)),
+        waiting_count=Count("posts", filter=~Q(posts__status=Post.Status.PUBLISHED)),
+    ).order_by("-created_at")
+
+
+def announcement_posts(*, announcement: Announcement) -> list[Post]:
+    """Every post of the announcement with its franchise (one query), by franchise name."""
+    return list(
+        announcement.posts.select_related("franchise").order_by("franchise__name", "scheduled_at", "created_at")
+    )
+
+
+def announcement_series(*, announcement: Announcement) -> list[PostSeries]:
+    """A repeating announcement's series (one per franchise) with their franchises."""
+    return list(
+        PostSeries.objects.filter(announcement_id=announcement.pk)
+        .select_related("franchise")
+        .order_by("franchise__name")
+    )

@@ -37,6 +37,10 @@ urlpatterns = [
     path("series/<uuid:series_id>/", series.series_detail, name="series_detail"),
     path("series/<uuid:series_id>/end/", series.series_end_view, name="series_end"),
     # Headquarters announcements, history.
+    path("announcements/", announcements.announcement_list, name="announcement_list"),
     path("announcements/new/", announcements.announcement_new, name="announcement_new"),
+    path("announcements/<uuid:announcement_id>/", announcements.announcement_detail, name="announcement_detail"),
+    path("announcements/<uuid:announcement_id>/edit/", announcements.announcement_edit, name="announcement_edit"),
+    path("announcements/<uuid:announcement_id>/cancel/", announcements.announcement_cancel, name="announcement_cancel"),
     path("franchises/<uuid:franchise_id>/history/", history.franchise_history, name="history"),
 ]

@@ -43,7 +43,8 @@ from franchises.access import Access
 from franchises.models import Franchise, FranchiseEvent, Invitation, Membership
 from franchises.services import invitation_send
 from gbp_scheduler.jobs import JOBS
-from posts.models import Post, PostEvent, PostSeries
+from posts.models import Announcement, Post, PostEvent, PostSeries
+from posts.services.announcements import announcement_schedule
 from posts.services.series import series_create, series_rule_build
 from testkit.factories import make_member, make_post, make_user
 from testkit.google import franchise_connected_to_sandbox
@@ -153,6 +154,11 @@ NOT_CHECKED: dict[str, Excused] = {
     ),
     "generation:drafts_undo": Excused(LOGIN, "undoes only the user's own rejections (test_drafts_review.py)"),
     "posts:announcement_new": HEADQUARTERS,
+    # An announcement is headquarters' own, sent to many franchises: no franchise user may see it.
+    "posts:announcement_list": HEADQUARTERS,
+    "posts:announcement_detail": HEADQUARTERS,
+    "posts:announcement_edit": HEADQUARTERS,
+    "posts:announcement_cancel": HEADQUARTERS,
     # Uploaded post photos kept in MEDIA_ROOT: public on purpose, as in a public bucket, because
     # Google fetches them without logging in; random names (posts/tests/test_photos.py).
     "posts:photo_file": Excused(OPEN, "public photo files under random names, for Google to fetch"),
@@ -190,9 +196,15 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
     assert {"franchises:settings", "franchises:members", "franchises:invitation_revoke", "posts:history"} <= {
         r.name for r in ROUTES if r.access == Access.FRANCHISE_ADMIN
     }
-    assert {"dashboard:system", "dashboard:system_job_run", "posts:announcement_new"} == {
-        r.name for r in ROUTES if r.access == Access.HEADQUARTERS
-    }
+    assert {
+        "dashboard:system",
+        "dashboard:system_job_run",
+        "posts:announcement_new",
+        "posts:announcement_list",
+        "posts:announcement_detail",
+        "posts:announcement_edit",
+        "posts:announcement_cancel",
+    } == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}
     # A URL said to be headquarters' only is marked so, and the other way round.
     excused_for_headquarters = {name for name, excused in NOT_CHECKED.items() if excused is HEADQUARTERS}
     assert excused_for_headquarters == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}
@@ -209,6 +221,7 @@ class Tenant:
     post: Post
     invitation: Invitation
     series: PostSeries
+    announcement: Announcement
 
     @property
     def membership(self) -> Membership:
@@ -224,6 +237,7 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "connection_id": lambda tenant: tenant.franchise.google_connection_id,
     "invitation_id": lambda tenant: tenant.invitation.pk,
     "series_id": lambda tenant: tenant.series.pk,
+    "announcement_id": lambda tenant: tenant.announcement.pk,
 }
 
 
@@ -245,6 +259,13 @@ def _tenant(sandbox, name: str) -> Tenant:
             local_time=dt.time(9, 0),
             summary="The weekly special.",
         ),
+        announcement=announcement_schedule(
+            franchises=[franchise],
+            template="News from {name}.",
+            date=timezone.localdate() + dt.timedelta(days=30),
+            local_time=dt.time(9, 0),
+            user=None,
+        )[0].announcement,
     )
 
 
@@ -387,7 +408,8 @@ def test_admin_views_refuse_the_franchises_own_staff(route, theirs, sandbox):
 
 @pytest.mark.parametrize("route", FOR_HEADQUARTERS, ids=str)
 def test_headquarters_views_refuse_franchise_users(route, theirs, sandbox):
-    url = _url(route, {})
+    # An announcement's URLs name one sent to their franchise: still headquarters' alone.
+    url = _url(route, _ids(route, dict.fromkeys(route.object_ids, theirs)) if route.object_ids else {})
     before = _everything_of(theirs, sandbox)
     for user in (theirs.admin, theirs.staff):
         answers = {method: _request(user, method, url) for method in ("get", "post")}

@@ -2,6 +2,8 @@
 that keeps Google equal to the database, history and headquarters announcements."""
 
 from .announcements import (
+    announcement_cancel_all,
+    announcement_edit_all,
     announcement_preview,
     announcement_schedule,
     announcement_series_create,
@@ -42,6 +44,8 @@ __all__ = [
     "PostActionError",
     "PostChangedError",
     "Result",
+    "announcement_cancel_all",
+    "announcement_edit_all",
     "announcement_preview",
     "announcement_schedule",
     "announcement_series_create",

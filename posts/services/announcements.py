@@ -1,11 +1,12 @@
 """Headquarters announcements: one post for many franchises, each at the same local time; or a
-repeating announcement: one repeating post (posts/services/series.py) per franchise."""
+repeating announcement: one repeating post (posts/services/series.py) per franchise. Either is
+kept as one Announcement, whose posts not yet published can be edited or cancelled together."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
-import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -14,13 +15,17 @@ from django.db import transaction
 from gbp_scheduler.times import validate_sane_datetime
 
 from ..gbp_mapping import post_problems
-from ..models import Post
-from .editing import PostActionError, post_build, posts_create_many
-from .series import series_create
+from ..models import Announcement, Post, PostSeries
+from ..selectors import announcement_posts
+from .editing import PostActionError, post_build, post_delete, post_update, posts_create_many
+from .series import series_create, series_end
 
 # Up to this many franchises, a repeating announcement's first weeks are made at once; a larger
 # group's are made by the materialise-series job's next run (within the hour).
 MATERIALISE_NOW_MAX = 50
+
+# What "edit all" changes in every post of an announcement, besides its text.
+SHARED_FIELDS = ("cta_action_type", "cta_url", "media_url")
 
 # The placeholders an announcement may use, filled in per franchise.
 PLACEHOLDERS = ("name", "city")
@@ -52,6 +57,17 @@ def announcement_time(*, franchise, date: dt.date, local_time: dt.time) -> dt.da
     return dt.datetime.combine(date, local_time).replace(tzinfo=franchise.zone)
 
 
+def _local_fields(fields: dict, franchise) -> dict:
+    """An event's or offer's start and end, typed as wall-clock times, in the franchise's own zone
+    (like the publish time)."""
+    return {
+        name: value.replace(tzinfo=franchise.zone)
+        if name in ("event_start", "event_end") and value is not None and value.tzinfo is None
+        else value
+        for name, value in fields.items()
+    }
+
+
 def announcement_preview(*, franchises, template: str, date: dt.date, local_time: dt.time, **fields) -> list[dict]:
     """One unsaved post per franchise with what Google would reject in it, for review before scheduling."""
     rows = []
@@ -60,7 +76,7 @@ def announcement_preview(*, franchises, template: str, date: dt.date, local_time
             franchise=franchise,
             summary=announcement_text(template=template, franchise=franchise),
             scheduled_at=announcement_time(franchise=franchise, date=date, local_time=local_time),
-            **fields,
+            **_local_fields(fields, franchise),
         )
         problems = post_problems(post)
         if "{city}" in template and not (franchise.city or "").strip():
@@ -86,6 +102,8 @@ def announcement_schedule(
     problems = [f"{row['franchise'].name}: {' '.join(row['problems'])}" for row in rows if row["problems"]]
     if problems:
         raise PostActionError(" ".join(problems))
+    announcement = _announcement_build(template=template, date=date, local_time=local_time, user=user, **fields)
+    announcement.franchise_count = len(rows)
     posts = [
         post_build(
             franchise=row["franchise"],
@@ -94,12 +112,28 @@ def announcement_schedule(
             scheduled_at=row["post"].scheduled_at,
             validate_constraints=False,  # the database checks them; one query each would be 9,000
             summary=row["post"].summary,
-            **fields,
+            **_local_fields(fields, row["franchise"]),
         )
         for row in rows
     ]
+    for post in posts:
+        post.announcement = announcement
     detail = f"Headquarters announcement, for {date:%Y-%m-%d} {local_time:%H:%M} local time."
-    return posts_create_many(posts=posts, user=user, history_detail=detail)
+    with transaction.atomic():
+        announcement.save()
+        return posts_create_many(posts=posts, user=user, history_detail=detail)
+
+
+def _announcement_build(*, template: str, date: dt.date, local_time: dt.time, user, rule: str = "", **fields):
+    return Announcement(
+        summary=template,
+        date=date,
+        local_time=local_time,
+        rule=rule,
+        created_by=user if getattr(user, "pk", None) else None,
+        **{name: fields.get(name) or "" for name in SHARED_FIELDS},
+        topic_type=fields.get("topic_type") or Post.TopicType.STANDARD,
+    )
 
 
 def announcement_series_create(
@@ -112,8 +146,12 @@ def announcement_series_create(
     problems = [f"{row['franchise'].name}: {' '.join(row['problems'])}" for row in rows if row["problems"]]
     if problems:
         raise PostActionError(" ".join(problems))
-    announcement_id = uuid.uuid4()
+    announcement = _announcement_build(
+        template=template, date=date, local_time=local_time, user=user, rule=rule, **fields
+    )
+    announcement.franchise_count = len(rows)
     with transaction.atomic():
+        announcement.save()
         return [
             series_create(
                 franchise=row["franchise"],
@@ -121,10 +159,88 @@ def announcement_series_create(
                 rule=rule,
                 starts_on=date,
                 local_time=local_time,
-                announcement_id=announcement_id,
+                announcement_id=announcement.pk,
                 materialise=len(rows) <= MATERIALISE_NOW_MAX,
                 summary=row["post"].summary,
                 **fields,
             )
             for row in rows
         ]
+
+
+def _as_sent(post: Post, announcement: Announcement) -> bool:
+    """Whether the post still has the announcement's content: otherwise someone edited it by
+    hand since, and "edit all" leaves it as they made it."""
+    return post.summary == announcement_text(template=announcement.summary, franchise=post.franchise) and all(
+        getattr(post, name) == getattr(announcement, name) for name in SHARED_FIELDS
+    )
+
+
+def announcement_edit_all(
+    *, announcement: Announcement, user: AbstractBaseUser, template: str, posts: list[Post] | None = None, **fields
+) -> dict:
+    """Change the text (re-filled per franchise), button and photo of every post of the
+    announcement that is not yet published, each through post_update.
+
+    1. refuse an unknown placeholder, or the lot when Google would reject any franchise's post;
+    2. leave alone (and name) the posts edited by hand since, and the published ones;
+    3. update the others one by one (a post being published at that moment is named, not changed);
+    4. keep the new content on the announcement, so the next "edit all" knows these posts.
+    Returns the names of the franchises per outcome: "edited", "edited_by_hand", "busy"."""
+    if placeholder_problems := announcement_placeholder_problems(template=template):
+        raise PostActionError(" ".join(placeholder_problems))
+    shared = {name: fields.get(name) or "" for name in SHARED_FIELDS}
+    posts = announcement_posts(announcement=announcement) if posts is None else posts
+    outcome = {"edited": [], "edited_by_hand": [], "busy": []}
+    todo = []
+    for post in posts:
+        if post.status == Post.Status.PUBLISHED:
+            continue
+        if not _as_sent(post, announcement):
+            outcome["edited_by_hand"].append(post.franchise.name)
+            continue
+        changes = {"summary": announcement_text(template=template, franchise=post.franchise), **shared}
+        if post.status == Post.Status.SCHEDULED:
+            edited = copy.copy(post)
+            for name, value in changes.items():
+                setattr(edited, name, value)
+            if problems := post_problems(edited):
+                raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
+        todo.append((post, changes))
+    for post, changes in todo:
+        try:
+            post_update(post=post, user=user, **changes)
+        except PostActionError:
+            outcome["busy"].append(post.franchise.name)
+        else:
+            outcome["edited"].append(post.franchise.name)
+    Announcement.objects.filter(pk=announcement.pk).update(summary=template, **shared)
+    return outcome
+
+
+def announcement_cancel_all(
+    *, announcement: Announcement, user: AbstractBaseUser, posts: list[Post] | None = None
+) -> dict:
+    """Delete every post of the announcement not yet published, each through post_delete (its
+    history says so), and end a repeating announcement's series (series_end deletes their future
+    posts). Published posts stay. The counts: "deleted", "busy" (being published at that moment),
+    "series_ended"."""
+    counts = {"deleted": 0, "busy": 0, "series_ended": 0}
+    for post in announcement_posts(announcement=announcement) if posts is None else posts:
+        if post.status == Post.Status.PUBLISHED:
+            continue
+        try:
+            post_delete(post=post, user=user)
+        except PostActionError:
+            counts["busy"] += 1
+        else:
+            counts["deleted"] += 1
+    for series in PostSeries.objects.filter(announcement_id=announcement.pk, ended_at=None):
+        try:
+            ended = series_end(series=series, user=user)
+        except PostActionError:
+            continue  # ended by someone else meanwhile
+        counts["series_ended"] += 1
+        counts["deleted"] += ended["deleted"]
+        counts["busy"] += ended["busy"]
+    return counts

@@ -1,17 +1,34 @@
-"""Headquarters: one post to many franchises, previewed per franchise before it is scheduled."""
+"""Headquarters: one post to many franchises, previewed per franchise before it is scheduled;
+then each announcement as one thing: its page lists its posts, and those not yet published can
+be edited or cancelled together."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from franchises.access import headquarters_required
 
-from ..forms import AnnouncementForm
-from ..services import announcement_preview, announcement_schedule, announcement_series_create
+from ..forms import AnnouncementContentForm, AnnouncementForm
+from ..models import Announcement, Post
+from ..selectors import announcement_posts, announcement_series, announcements_sent
+from ..services import (
+    announcement_cancel_all,
+    announcement_edit_all,
+    announcement_preview,
+    announcement_schedule,
+    announcement_series_create,
+)
 from ._common import ACTION_ERRORS
+
+PAGE_SIZE = 50
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @headquarters_required("post to many franchises at once")
@@ -23,38 +40,30 @@ def announcement_new(request: HttpRequest) -> HttpResponse:
     rows = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        arguments = {
-            "franchises": list(data["franchises"]),
-            "template": data["summary"],
-            "date": data["date"],
-            "local_time": data["local_time"],
-            "cta_action_type": data["cta_action_type"] or "",
-            "cta_url": data["cta_url"] or "",
-            "media_url": data["media_url"] or "",
-        }
+        when = {"franchises": list(data["franchises"]), "date": data["date"], "local_time": data["local_time"]}
+        arguments = {**when, **form.post_fields()}
         rule = form.rule()
         if request.POST.get("step") == "schedule" and rule:
             try:
-                series = announcement_series_create(user=request.user, rule=rule, **arguments)
+                series = announcement_series_create(user=request.user, rule=rule, **when, **form.content())
             except ACTION_ERRORS as exc:
                 form.add_error(None, str(exc))
             else:
                 made = series[0].occurrences.exists() or series[0].materialised_through is not None
                 messages.success(
                     request,
-                    f"Repeating for {len(series)} franchise{'s' if len(series) != 1 else ''}: each has it under "
-                    "Repeating posts. "
+                    f"Repeating for {_plural(len(series), 'franchise')}: each has it under Repeating posts. "
                     + ("Its next four weeks are scheduled." if made else "Their posts are made within the hour."),
                 )
-                return redirect("posts:list")
+                return redirect("posts:announcement_detail", announcement_id=series[0].announcement_id)
         elif request.POST.get("step") == "schedule":
             try:
                 posts = announcement_schedule(user=request.user, **arguments)
             except ACTION_ERRORS as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Scheduled for {len(posts)} franchise{'s' if len(posts) != 1 else ''}.")
-                return redirect("posts:list")
+                messages.success(request, f"Scheduled for {_plural(len(posts), 'franchise')}.")
+                return redirect("posts:announcement_detail", announcement_id=posts[0].announcement_id)
         rows = announcement_preview(**arguments)
     context = {
         "form": form,
@@ -62,3 +71,79 @@ def announcement_new(request: HttpRequest) -> HttpResponse:
         "can_schedule": rows is not None and not any(row["problems"] for row in rows),
     }
     return render(request, "posts/announcement_form.html", context)
+
+
+@headquarters_required("see the announcements")
+@require_http_methods(["GET"])
+def announcement_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(announcements_sent(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "posts/announcement_list.html", {"page": page})
+
+
+def _announcement_context(announcement: Announcement) -> dict:
+    posts = announcement_posts(announcement=announcement)
+    waiting = [post for post in posts if post.status != Post.Status.PUBLISHED]
+    return {
+        "announcement": announcement,
+        "posts": posts,
+        "waiting": waiting,
+        "series": announcement_series(announcement=announcement),
+    }
+
+
+@headquarters_required("see an announcement")
+@require_http_methods(["GET"])
+def announcement_detail(request: HttpRequest, announcement_id) -> HttpResponse:
+    """The announcement's posts: franchise, status and time each; links to edit or cancel the
+    ones not yet published."""
+    announcement = get_object_or_404(Announcement, pk=announcement_id)
+    return render(request, "posts/announcement_detail.html", _announcement_context(announcement))
+
+
+@headquarters_required("edit an announcement")
+@require_http_methods(["GET", "POST"])
+def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
+    """GET: the shared content, filled from the announcement. POST: "edit all not yet published"."""
+    announcement = get_object_or_404(Announcement, pk=announcement_id)
+    context = _announcement_context(announcement)
+    initial = {name: getattr(announcement, name) for name in ("summary", "cta_action_type", "cta_url", "media_url")}
+    form = AnnouncementContentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = announcement_edit_all(
+                announcement=announcement, posts=context["posts"], user=request.user, **form.content()
+            )
+        except ACTION_ERRORS as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Changed {_plural(len(outcome['edited']), 'post')}.")
+            if outcome["edited_by_hand"]:
+                messages.warning(
+                    request,
+                    "Left as they are, edited by hand since it was sent: " + ", ".join(outcome["edited_by_hand"]) + ".",
+                )
+            if outcome["busy"]:
+                messages.warning(
+                    request, "Being published at that moment, not changed: " + ", ".join(outcome["busy"]) + "."
+                )
+            return redirect("posts:announcement_detail", announcement_id=announcement.pk)
+    return render(request, "posts/announcement_edit.html", {**context, "form": form})
+
+
+@headquarters_required("cancel an announcement")
+@require_http_methods(["GET", "POST"])
+def announcement_cancel(request: HttpRequest, announcement_id) -> HttpResponse:
+    """GET: a confirmation stating how many posts go. POST: "cancel all not yet published"."""
+    announcement = get_object_or_404(Announcement, pk=announcement_id)
+    context = _announcement_context(announcement)
+    if request.method == "POST":
+        counts = announcement_cancel_all(announcement=announcement, posts=context["posts"], user=request.user)
+        text = f"Cancelled: {_plural(counts['deleted'], 'post')} deleted."
+        if counts["series_ended"]:
+            text += f" {_plural(counts['series_ended'], 'repeating post')} ended."
+        messages.success(request, text)
+        if counts["busy"]:
+            messages.warning(request, f"{_plural(counts['busy'], 'post')} being published at that moment went out.")
+        return redirect("posts:announcement_detail", announcement_id=announcement.pk)
+    context["active_series"] = [series for series in context["series"] if series.ended_at is None]
+    return render(request, "posts/announcement_cancel.html", context)
