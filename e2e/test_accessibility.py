@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from franchises.models import Membership
 from posts.models import Post
+from posts.services import announcement_schedule
 from testkit.factories import make_franchise, make_post
 
 PASSWORD = "e2e-passphrase-not-secret"
@@ -49,6 +50,9 @@ def test_the_main_pages_have_no_serious_accessibility_violations(site, viewport)
     make_post(franchise=franchise, source=Post.Source.AI, scheduled_at=ahead, summary="A fresh loaf idea.")
     make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=ahead, summary="Pretzels at noon.")
     failed = make_post(franchise=franchise, status=Post.Status.FAILED, scheduled_at=ahead, last_error="Google said no.")
+    sent = announcement_schedule(
+        franchises=[franchise], template="News from {name}.", date=ahead.date(), local_time=dt.time(9, 0), user=None
+    )[0].announcement
 
     found = {}
     site.goto("/accounts/login/")
@@ -73,6 +77,10 @@ def test_the_main_pages_have_no_serious_accessibility_violations(site, viewport)
         "failed post": f"/posts/{failed.pk}/",
         "drafts": "/drafts/",
         "announcement": "/announcements/new/",
+        "announcements": "/announcements/",
+        "announcement page": f"/announcements/{sent.pk}/",
+        "announcement edit all": f"/announcements/{sent.pk}/edit/",
+        "announcement cancel all": f"/announcements/{sent.pk}/cancel/",
         "metrics": "/metrics/",
         "system": "/system/",
         "profile": "/profile/",
