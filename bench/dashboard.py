@@ -35,7 +35,7 @@ def data_create(*, franchises: int, posts: int):
     from django.utils import timezone
 
     from franchises.models import Franchise, Membership
-    from posts.models import Post
+    from posts.models import Announcement, Post
 
     zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
     created = Franchise.objects.bulk_create(
@@ -43,6 +43,13 @@ def data_create(*, franchises: int, posts: int):
         for n in range(franchises)
     )
     now = timezone.now()
+    # One announcement sent to every franchise: the first post of each is its post.
+    announcement = Announcement.objects.create(
+        summary="Seasonal news from {name} in {city}.",
+        date=now.date(),
+        local_time=dt.time(9),
+        franchise_count=franchises,
+    )
     statuses = ["published", "published", "scheduled", "draft", "failed"]
     rows = []
     for n in range(posts):
@@ -54,6 +61,7 @@ def data_create(*, franchises: int, posts: int):
                 status=status,
                 source="ai" if n % 3 == 0 else "manual",
                 summary=f"Post {n}: seasonal news, offers and tips for our neighbours.",
+                announcement=announcement if n < franchises else None,
                 scheduled_at=when,
                 published_at=when + dt.timedelta(seconds=30) if status == "published" else None,
                 google_post_name=f"accounts/1/locations/{n % franchises}/localPosts/{n}"
@@ -69,10 +77,14 @@ def data_create(*, franchises: int, posts: int):
     hq = User.objects.create_superuser("hq", "hq@example.com", "x")
     admin = User.objects.create_user("franchise-admin", "fa@example.com", "x")
     Membership.objects.create(user=admin, franchise=created[0], role=Membership.Role.ADMIN)
-    return hq, admin, created[0]
+    return hq, admin, created[0], announcement
 
 
-def page_urls(franchise) -> list[tuple[str, str]]:
+# Headquarters' pages alone (a franchise admin gets 403 there).
+HEADQUARTERS_ONLY = {"announcements", "announcement page"}
+
+
+def page_urls(franchise, announcement) -> list[tuple[str, str]]:
     from django.urls import NoReverseMatch, reverse
 
     wanted = [
@@ -83,6 +95,8 @@ def page_urls(franchise) -> list[tuple[str, str]]:
         ("drafts", "generation:drafts", []),
         ("franchise page", "franchises:detail", [franchise.pk]),
         ("metrics (30 days)", "dashboard:metrics", []),
+        ("announcements", "posts:announcement_list", []),
+        ("announcement page", "posts:announcement_detail", [announcement.pk]),
     ]
     urls = []
     for label, name, args in wanted:
@@ -119,12 +133,14 @@ def main() -> None:
         from django.test import Client
 
         try:
-            hq, admin, franchise = data_create(franchises=args.franchises, posts=args.posts)
+            hq, admin, franchise, announcement = data_create(franchises=args.franchises, posts=args.posts)
             rows = []
             for who, user in (("headquarters", hq), ("franchise admin", admin)):
                 client = Client()
                 client.force_login(user)
-                for label, url in page_urls(franchise):
+                for label, url in page_urls(franchise, announcement):
+                    if who != "headquarters" and label in HEADQUARTERS_ONLY:
+                        continue
                     median, p95, queries, _ = measure(client, url, args.requests)
                     rows.append([who, label, f"{median:.1f}", f"{p95:.1f}", f"{queries:.0f}"])
                     summary_add(
