@@ -198,11 +198,14 @@ def announcements_sent() -> QuerySet[Announcement]:
     ).order_by("-created_at")
 
 
-def announcement_posts(*, announcement: Announcement) -> list[Post]:
-    """Every post of the announcement with its franchise (one query), by franchise name."""
-    return list(
-        announcement.posts.select_related("franchise").order_by("franchise__name", "scheduled_at", "created_at")
-    )
+def announcement_posts(*, announcement: Announcement) -> QuerySet[Post]:
+    """Every post of the announcement with its franchise, by franchise name."""
+    return announcement.posts.select_related("franchise").order_by("franchise__name", "scheduled_at", "pk")
+
+
+def announcement_counts(*, announcement: Announcement) -> dict[str, int]:
+    """How many posts the announcement has, and how many of them are not yet published (one query)."""
+    return announcement.posts.aggregate(total=Count("pk"), waiting=Count("pk", filter=~Q(status=Post.Status.PUBLISHED)))
 
 
 def announcement_series(*, announcement: Announcement) -> list[PostSeries]:

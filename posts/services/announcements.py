@@ -190,7 +190,7 @@ def announcement_edit_all(
     if placeholder_problems := announcement_placeholder_problems(template=template):
         raise PostActionError(" ".join(placeholder_problems))
     shared = {name: fields.get(name) or "" for name in SHARED_FIELDS}
-    posts = announcement_posts(announcement=announcement) if posts is None else posts
+    posts = list(announcement_posts(announcement=announcement)) if posts is None else posts
     outcome = {"edited": [], "edited_by_hand": [], "busy": []}
     todo = []
     for post in posts:

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 from franchises.access import headquarters_required
 
 from ..forms import AnnouncementContentForm, AnnouncementForm
-from ..models import Announcement, Post
-from ..selectors import announcement_posts, announcement_series, announcements_sent
+from ..models import Announcement
+from ..selectors import announcement_counts, announcement_posts, announcement_series, announcements_sent
 from ..services import (
     announcement_cancel_all,
     announcement_edit_all,
@@ -80,13 +80,13 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
     return render(request, "posts/announcement_list.html", {"page": page})
 
 
-def _announcement_context(announcement: Announcement) -> dict:
-    posts = announcement_posts(announcement=announcement)
-    waiting = [post for post in posts if post.status != Post.Status.PUBLISHED]
+def _announcement_context(announcement: Announcement, page_number: str | None = None) -> dict:
+    """The announcement, its counts, a page of its posts and a repeating one's series: the same
+    few queries for 3 franchises or 1,000."""
     return {
         "announcement": announcement,
-        "posts": posts,
-        "waiting": waiting,
+        "counts": announcement_counts(announcement=announcement),
+        "page": Paginator(announcement_posts(announcement=announcement), PAGE_SIZE).get_page(page_number),
         "series": announcement_series(announcement=announcement),
     }
 
@@ -97,7 +97,8 @@ def announcement_detail(request: HttpRequest, announcement_id) -> HttpResponse:
     """The announcement's posts: franchise, status and time each; links to edit or cancel the
     ones not yet published."""
     announcement = get_object_or_404(Announcement, pk=announcement_id)
-    return render(request, "posts/announcement_detail.html", _announcement_context(announcement))
+    context = _announcement_context(announcement, request.GET.get("page"))
+    return render(request, "posts/announcement_detail.html", context)
 
 
 @headquarters_required("edit an announcement")
@@ -110,9 +111,7 @@ def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
     form = AnnouncementContentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = announcement_edit_all(
-                announcement=announcement, posts=context["posts"], user=request.user, **form.content()
-            )
+            outcome = announcement_edit_all(announcement=announcement, user=request.user, **form.content())
         except ACTION_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
@@ -135,9 +134,8 @@ def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
 def announcement_cancel(request: HttpRequest, announcement_id) -> HttpResponse:
     """GET: a confirmation stating how many posts go. POST: "cancel all not yet published"."""
     announcement = get_object_or_404(Announcement, pk=announcement_id)
-    context = _announcement_context(announcement)
     if request.method == "POST":
-        counts = announcement_cancel_all(announcement=announcement, posts=context["posts"], user=request.user)
+        counts = announcement_cancel_all(announcement=announcement, user=request.user)
         text = f"Cancelled: {_plural(counts['deleted'], 'post')} deleted."
         if counts["series_ended"]:
             text += f" {_plural(counts['series_ended'], 'repeating post')} ended."
@@ -145,5 +143,6 @@ def announcement_cancel(request: HttpRequest, announcement_id) -> HttpResponse:
         if counts["busy"]:
             messages.warning(request, f"{_plural(counts['busy'], 'post')} being published at that moment went out.")
         return redirect("posts:announcement_detail", announcement_id=announcement.pk)
+    context = _announcement_context(announcement)
     context["active_series"] = [series for series in context["series"] if series.ended_at is None]
     return render(request, "posts/announcement_cancel.html", context)
