@@ -184,7 +184,8 @@ def announcement_edit_all(
 
     1. refuse an unknown placeholder, or the lot when Google would reject any franchise's post;
     2. leave alone (and name) the posts edited by hand since, and the published ones;
-    3. update the others one by one (a post being published at that moment is named, not changed);
+    3. update the others one by one (a post being published or changed at that moment is named,
+       not changed);
     4. keep the new content on the announcement, so the next "edit all" knows these posts.
     Returns the names of the franchises per outcome: "edited", "edited_by_hand", "busy"."""
     if placeholder_problems := announcement_placeholder_problems(template=template):
@@ -200,17 +201,18 @@ def announcement_edit_all(
             outcome["edited_by_hand"].append(post.franchise.name)
             continue
         changes = {"summary": announcement_text(template=template, franchise=post.franchise), **shared}
-        if post.status == Post.Status.SCHEDULED:
-            edited = copy.copy(post)
-            for name, value in changes.items():
-                setattr(edited, name, value)
-            if problems := post_problems(edited):
-                raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
+        # Drafts too: the text is headquarters', and a draft of it is meant to be scheduled.
+        edited = copy.copy(post)
+        for name, value in changes.items():
+            setattr(edited, name, value)
+        if problems := post_problems(edited):
+            raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
         todo.append((post, changes))
     for post, changes in todo:
         try:
             post_update(post=post, user=user, **changes)
-        except PostActionError:
+        except (PostActionError, ValidationError):
+            # Being published, or changed by someone, at this very moment: named, not changed.
             outcome["busy"].append(post.franchise.name)
         else:
             outcome["edited"].append(post.franchise.name)

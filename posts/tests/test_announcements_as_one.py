@@ -126,6 +126,15 @@ def test_edit_all_refuses_the_lot_when_google_would_reject_any_franchise_post():
     ]
 
 
+def test_edit_all_refuses_a_text_too_long_for_a_draft_of_it_too():
+    franchises = [make_franchise(name="Bo"), make_franchise(name="A franchise with a much longer name than most")]
+    announcement = _send(franchises, template="{name}!")
+    Post.objects.filter(franchise=franchises[1]).update(status=Post.Status.DRAFT)  # unscheduled meanwhile
+    with pytest.raises(PostActionError, match="much longer name than most: The text is"):
+        announcement_edit_all(announcement=announcement, user=None, template="{name} " + "x" * 1490)
+    assert Post.objects.filter(summary="Bo!").exists()
+
+
 def test_cancel_all_deletes_the_unpublished_posts_with_their_history_and_keeps_the_published():
     franchises = _three()
     announcement = _send(franchises)

@@ -123,7 +123,10 @@ def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
                 )
             if outcome["busy"]:
                 messages.warning(
-                    request, "Being published at that moment, not changed: " + ", ".join(outcome["busy"]) + "."
+                    request,
+                    "Being published or changed by someone at that moment, not changed: "
+                    + ", ".join(outcome["busy"])
+                    + ".",
                 )
             return redirect("posts:announcement_detail", announcement_id=announcement.pk)
     return render(request, "posts/announcement_edit.html", {**context, "form": form})
