@@ -16,7 +16,7 @@ from franchises.google import business_profile
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 
 from .gbp_mapping import PostNotPublishable
-from .models import GoogleDeletion, Post, PostSeries
+from .models import Announcement, GoogleDeletion, Post, PostSeries
 from .services import (
     EDITABLE_FIELDS,
     PostActionError,
@@ -200,6 +200,24 @@ class PostSeriesAdmin(admin.ModelAdmin):
     list_display = ["franchise", "rule", "local_time", "starts_on", "materialised_through", "ended_at"]
     list_filter = ["ended_at"]
     search_fields = ["summary", "franchise__name"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    """Read-only: an announcement's posts are edited and cancelled from its page
+    (/announcements/<id>/), through the same services as a post alone."""
+
+    list_display = ["summary", "date", "local_time", "rule", "franchise_count", "created_by", "created_at"]
+    search_fields = ["summary"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

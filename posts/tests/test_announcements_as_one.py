@@ -304,3 +304,10 @@ def test_the_selector_lists_posts_by_franchise_name():
         "Lima Shop",
         "Paris Shop",
     ]
+
+
+def test_the_admin_lists_announcements_read_only(admin_client):
+    _send(_three())
+    answer = admin_client.get(reverse("admin:posts_announcement_changelist"), {"q": "News from"})
+    assert answer.status_code == 200 and answer.context["cl"].result_count == 1
+    assert admin_client.get(reverse("admin:posts_announcement_add")).status_code == 403
