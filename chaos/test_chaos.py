@@ -127,10 +127,15 @@ def test_a_run_cut_off_by_a_postgresql_restart_is_recovered_by_the_next_run(sand
     assert_each_post_on_google_once(sandbox, posts)
 
 
-def test_a_dropped_database_connection_stops_the_run_with_a_clear_error_and_nothing_half_written(sandbox, runner_env):
+@pytest.mark.parametrize("workers", ["1", "4"])
+def test_a_dropped_database_connection_stops_the_run_with_a_clear_error_and_nothing_half_written(
+    sandbox, runner_env, workers
+):
+    """With one worker the run's own thread meets the error; with several, a worker thread does and
+    the run must still stop (not wait forever for the posts that worker left)."""
     posts = due_posts_create(sandbox, franchises=5, posts=60)
     sandbox.client.latency(0.05, route="posts.create")
-    env = runner_env(PUBLISH_CONCURRENCY="1")
+    env = runner_env(PUBLISH_CONCURRENCY=workers)
     runner = runner_start(env)
     deadline = time.monotonic() + 30
     while not Post.objects.filter(status=Post.Status.PUBLISHED).exists():  # it is publishing now

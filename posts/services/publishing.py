@@ -148,10 +148,12 @@ def posts_publish_due(
 
 def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: Pace) -> None:
     """Work through the franchises' groups with as many workers as the pace wants: each worker
-    takes one franchise's posts at a time and publishes them in order."""
+    takes one franchise's posts at a time and publishes them in order. A worker that breaks (the
+    database went away: RUN_BREAKING) stops the others from taking more, and the run raises it."""
     pending = deque(groups)
     lock = threading.Lock()
     active = [0]
+    broke: list[BaseException] = []
 
     def work(rows: list[tuple]) -> None:
         for pk, lock_value in rows:
@@ -168,12 +170,18 @@ def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: 
         try:
             while True:
                 with lock:
-                    # More workers than the pace wants (the latency fell): this one stops.
-                    if not pending or active[0] > pace.wanted():
+                    # More workers than the pace wants (the latency fell), or the run broke: stop.
+                    if broke or not pending or active[0] > pace.wanted():
                         active[0] -= 1
                         return
                     rows = pending.popleft()
-                work(rows)
+                try:
+                    work(rows)
+                except BaseException as exc:
+                    with lock:
+                        broke.append(exc)
+                        active[0] -= 1
+                    return
         finally:
             connection.close()  # each worker thread has its own connection
 
@@ -185,7 +193,7 @@ def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: 
     threads: list[threading.Thread] = []
     while True:
         with lock:
-            more = bool(pending) and active[0] < pace.wanted()
+            more = not broke and bool(pending) and active[0] < pace.wanted()
             if more:
                 active[0] += 1
                 pace.note_workers(active[0])
@@ -197,6 +205,8 @@ def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: 
         threads = [thread for thread in threads if thread.is_alive()]
         if not threads:
             with lock:
+                if broke:
+                    raise broke[0]
                 if not pending:
                     return
             continue
