@@ -185,6 +185,11 @@ class Post(models.Model):
             models.Index(fields=["franchise", "scheduled_at"], name="posts_franchise_time_idx"),
             # The posts list across franchises: newest first by the time shown (posts_for_user).
             models.Index(Coalesce("published_at", "scheduled_at"), F("created_at"), F("id"), name="posts_shown_idx"),
+            # The publishing metrics (health/metrics.py): a time window of posts, every column its
+            # counts and delays read, so they never touch the rows.
+            models.Index(
+                fields=["scheduled_at", "franchise", "status", "published_at", "id"], name="posts_metrics_idx"
+            ),
             # The AI drafts queue, soonest planned first (drafts_for_review).
             models.Index(
                 fields=["scheduled_at", "created_at", "id"],
