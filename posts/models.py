@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
@@ -183,6 +183,19 @@ class Post(models.Model):
             models.Index(fields=["publishing_at"], condition=Q(publishing_at__isnull=False), name="posts_lock_idx"),
             # Dashboard lists and calendars: a franchise's posts by time.
             models.Index(fields=["franchise", "scheduled_at"], name="posts_franchise_time_idx"),
+            # The posts list across franchises: newest first by the time shown (posts_for_user).
+            models.Index(Coalesce("published_at", "scheduled_at"), F("created_at"), F("id"), name="posts_shown_idx"),
+            # The publishing metrics (health/metrics.py): a time window of posts, every column its
+            # counts and delays read, so they never touch the rows.
+            models.Index(
+                fields=["scheduled_at", "franchise", "status", "published_at", "id"], name="posts_metrics_idx"
+            ),
+            # The AI drafts queue, soonest planned first (drafts_for_review).
+            models.Index(
+                fields=["scheduled_at", "created_at", "id"],
+                condition=Q(status="draft", source="ai"),
+                name="posts_ai_drafts_idx",
+            ),
         ]
 
     def __str__(self) -> str:

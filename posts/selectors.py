@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from franchises.models import Franchise, FranchiseEvent
-from franchises.selectors import franchises_for_user
+from franchises.selectors import franchises_for_user, user_is_headquarters
 
 from .models import REJECTION_REASON_MARK, Announcement, Post, PostEvent, PostSeries, lock_stale_before
 
@@ -68,6 +68,15 @@ def series_upcoming(*, series: PostSeries) -> QuerySet[Post]:
     return Post.objects.filter(series=series).select_related("franchise").order_by("scheduled_at")
 
 
+def posts_of_user(*, user: AbstractBaseUser) -> QuerySet[Post]:
+    """Every post of the user's franchises. Headquarters' franchises are all of them, so its posts
+    are every post: no `franchise IN (every franchise)`, which would steer the planner into reading
+    the posts franchise by franchise and sorting them all instead of walking an index in order."""
+    if user_is_headquarters(user):
+        return Post.objects.all()
+    return Post.objects.filter(franchise__in=franchises_for_user(user=user))
+
+
 def posts_for_user(
     *,
     user: AbstractBaseUser,
@@ -85,9 +94,7 @@ def posts_for_user(
     `day_from`/`day_to` (both included) are days in each post's own franchise's zone: one bound
     per zone among `zones` (the zones of the franchises in scope), so a post at 23:30 in Chicago
     is on the day Chicago calls it, whatever the other franchises' zones."""
-    posts = Post.objects.filter(franchise__in=franchises_for_user(user=user)).annotate(
-        shown_at=Coalesce("published_at", "scheduled_at")
-    )
+    posts = posts_of_user(user=user).annotate(shown_at=Coalesce("published_at", "scheduled_at"))
     if franchise is not None:
         posts = posts.filter(franchise=franchise)
         zones = [franchise.timezone]
