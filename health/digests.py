@@ -15,10 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from franchises.models import Franchise, Membership
+from franchises.models import Franchise
 from posts.models import Post, PostEvent
 
-from .models import FranchiseDigest, NotificationSettings
+from .models import FranchiseDigest
+from .recipients import franchise_admin_emails
 
 logger = logging.getLogger(__name__)
 
@@ -75,15 +76,7 @@ def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int
     published = list(posts.filter(status=Post.Status.PUBLISHED, published_at__gte=since).order_by("-published_at"))
     if not (waiting or failed or published):
         return 0
-    opted_out = NotificationSettings.objects.filter(user=OuterRef("user"), email_weekly_digest=False)
-    emails = sorted(
-        set(
-            Membership.objects.filter(franchise=franchise, role=Membership.Role.ADMIN, user__is_active=True)
-            .exclude(user__email="")
-            .exclude(Exists(opted_out))
-            .values_list("user__email", flat=True)
-        )
-    )
+    emails = franchise_admin_emails(franchise=franchise, wanting="email_weekly_digest")
     if not emails:
         return 0
     site = settings.SITE_URL

@@ -18,10 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from franchises.models import Membership
 from posts.models import Post, PostEvent
 
-from .models import NotificationSettings, PostFailureNotice
+from .models import PostFailureNotice
+from .recipients import franchise_admin_emails
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +61,7 @@ def _posts_to_tell(*, now: dt.datetime):
 
 def _email_admins(post: Post) -> int:
     franchise = post.franchise
-    opted_out = NotificationSettings.objects.filter(user=OuterRef("user"), email_post_failures=False)
-    emails = sorted(
-        set(
-            Membership.objects.filter(franchise=franchise, role=Membership.Role.ADMIN, user__is_active=True)
-            .exclude(user__email="")
-            .exclude(Exists(opted_out))
-            .values_list("user__email", flat=True)
-        )
-    )
+    emails = franchise_admin_emails(franchise=franchise, wanting="email_post_failures")
     if not emails:
         return 0
     link = f"{settings.SITE_URL}{reverse('posts:detail', args=[post.pk])}"

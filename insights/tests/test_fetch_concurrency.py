@@ -3,17 +3,16 @@ is asked for once, and each figure is stored once."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from gbp_scheduler.jobs import TimeBudget
 from insights.models import DailyMetric, Metric
 from insights.services import insights_fetch_due
 from testkit.google import franchises_connected_to_sandbox_bulk
+from testkit.threads import together
 
 
 @pytest.mark.postgres
@@ -22,25 +21,8 @@ def test_four_overlapping_runs_ask_for_each_location_once_and_store_each_figure_
     settings.PUBLISH_CONCURRENCY = 3  # each run with workers of its own, too
     franchises_connected_to_sandbox_bulk(sandbox.client, count=20, name="Location", shared=True)
     sandbox.client.latency(0.2, route="performance.fetch")  # the runs overlap for real
-    start = threading.Barrier(4)
     lines: list[str] = []
-    results: list[dict] = []
-    errors: list[BaseException] = []
-
-    def runner() -> None:
-        try:
-            start.wait()
-            results.append(insights_fetch_due(budget=TimeBudget(seconds=60), report=lines.append))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    results, errors = together(4, lambda: insights_fetch_due(budget=TimeBudget(seconds=60), report=lines.append))
 
     assert errors == []
     fetched = [line.split(":")[0] for line in lines]

@@ -3,10 +3,7 @@ read once, and each rejection is recorded and emailed once."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from franchises.models import Membership
 from gbp_scheduler.jobs import TimeBudget
@@ -14,6 +11,7 @@ from posts.models import Post, PostEvent
 from posts.services import google_posts_sync, posts_publish_due
 from testkit.factories import make_member
 from testkit.google import franchises_connected_to_sandbox_bulk, posts_due_bulk
+from testkit.threads import together
 
 
 @pytest.mark.postgres
@@ -28,25 +26,8 @@ def test_four_overlapping_runs_read_each_location_once_and_tell_each_rejection_o
     for name in Post.objects.order_by("pk").values_list("google_post_name", flat=True)[::4]:
         sandbox.client.reject_post(name)
     sandbox.client.latency(0.2, route="posts.list")  # the runs overlap for real
-    start = threading.Barrier(4)
     lines: list[str] = []
-    results: list[dict] = []
-    errors: list[BaseException] = []
-
-    def runner() -> None:
-        try:
-            start.wait()
-            results.append(google_posts_sync(budget=TimeBudget(seconds=60), report=lines.append))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    results, errors = together(4, lambda: google_posts_sync(budget=TimeBudget(seconds=60), report=lines.append))
 
     assert errors == []
     synced = [line.split(":")[0] for line in lines]

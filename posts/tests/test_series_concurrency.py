@@ -4,10 +4,8 @@ connections make each occurrence once."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -15,6 +13,7 @@ from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post, PostSeries
 from posts.services.series import series_create, series_materialise_due, series_rule_build
 from testkit.factories import make_franchise
+from testkit.threads import together
 
 
 @pytest.mark.postgres
@@ -30,24 +29,7 @@ def test_four_overlapping_runs_make_each_occurrence_once():
             summary=f"Series {n}.",
             materialise=False,
         )
-    start = threading.Barrier(4)
-    results: list[dict] = []
-    errors: list[BaseException] = []
-
-    def runner() -> None:
-        try:
-            start.wait()
-            results.append(series_materialise_due(budget=TimeBudget(seconds=60)))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    results, errors = together(4, lambda: series_materialise_due(budget=TimeBudget(seconds=60)))
 
     assert errors == []
     per_day = Post.objects.values("series", "series_day").annotate(n=Count("id"))
