@@ -92,19 +92,17 @@ class SharedQuota:
                 self._ensure_row()
         return None  # the row is there: its next slot is past `latest`
 
-    def _ensure_row(self) -> bool:
-        """Create the quota's row if missing; True when it was missing (created now, here or by
-        another process at the same moment)."""
+    def _ensure_row(self) -> None:
+        """Create the quota's row if missing (here, or by another process at the same moment)."""
         from ..models import GoogleQuota
 
         if GoogleQuota.objects.filter(name=self.name).exists():
-            return False
+            return
         try:
             with transaction.atomic():
                 GoogleQuota.objects.create(name=self.name, next_slot=0.0)
         except IntegrityError:
             pass  # another process created it just now
-        return True
 
 
 # The two statements, for PostgreSQL (False) and SQLite (True), whose "greatest of" is MAX().
