@@ -316,6 +316,9 @@ GOOGLE_REQUESTS_PER_MINUTE = env.int("GOOGLE_REQUESTS_PER_MINUTE", default=300)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
 PUBLISH_RETRY_BASE_SECONDS = env.int("PUBLISH_RETRY_BASE_SECONDS", default=60)
 PUBLISH_LATENESS_CUTOFF_SECONDS = env.int("PUBLISH_LATENESS_CUTOFF_SECONDS", default=24 * 3600)
+# Reading Google's side of published posts (sync-google-posts, hourly): a location synced less than
+# this long before a run began waits for a later run, so overlapping runs make one round together.
+GOOGLE_SYNC_MIN_INTERVAL_SECONDS = env.int("GOOGLE_SYNC_MIN_INTERVAL_SECONDS", default=600)
 
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="").rstrip("/")

@@ -6,7 +6,9 @@ interface. Each run, location by location, the least recently synced first:
 
 1. **Claim the location** with one conditional UPDATE of `franchises.google_posts_synced_at`
    (from the value read to now), so overlapping runs share the locations instead of repeating
-   them, and the location goes to the back of the line.
+   them, and the location goes to the back of the line. A location synced less than
+   GOOGLE_SYNC_MIN_INTERVAL_SECONDS before a run began is not due to it: runs that overlap (a
+   cron and a "run now", two crons) make one round between them, not one each.
 2. **Read what we know**: the location's published posts with a name on Google (not REMOVED).
 3. **List the location's posts on Google**: one paged `list`, stopping once every known post was
    seen. A known post the list did not show is asked for once (`get`): pages can shift while
@@ -30,6 +32,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -67,11 +70,11 @@ TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimited
 def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
     """Sync every location this run has time for, the least recently synced first; the counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
-    started = timezone.now()
+    due_before = timezone.now() - dt.timedelta(seconds=settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS)
     tried: set = set()
     while not budget.exhausted:
         batch = list(
-            locations_to_sync(before=started)
+            locations_to_sync(before=due_before)
             .exclude(pk__in=tried)
             .values_list("pk", "google_posts_synced_at")[:BATCH_SIZE]
         )
@@ -87,7 +90,7 @@ def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | Non
                 )
             except OutOfTime:
                 tried.discard(franchise_id)  # released as found: still due
-                counts["left_for_next_run"] = locations_to_sync(before=started).exclude(pk__in=tried).count()
+                counts["left_for_next_run"] = locations_to_sync(before=due_before).exclude(pk__in=tried).count()
                 return dict(counts)
             except RUN_BREAKING:
                 raise
@@ -102,7 +105,7 @@ def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | Non
                 line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
             if report and line:
                 report(line)
-    counts["left_for_next_run"] = locations_to_sync(before=started).exclude(pk__in=tried).count()
+    counts["left_for_next_run"] = locations_to_sync(before=due_before).exclude(pk__in=tried).count()
     return dict(counts)
 
 

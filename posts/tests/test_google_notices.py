@@ -32,6 +32,7 @@ pytestmark = pytest.mark.django_db
 def _one_worker(settings):
     settings.PUBLISH_CONCURRENCY = 1
     settings.GOOGLE_HTTP_TIMEOUT_SECONDS = 1.0
+    settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS = 0  # each sync run here stands for a later cron run
 
 
 @pytest.fixture

@@ -34,6 +34,9 @@ MUTATING = ("posts.create", "posts.patch", "posts.delete")
 def _one_worker(settings):
     settings.PUBLISH_CONCURRENCY = 1
     settings.GOOGLE_HTTP_TIMEOUT_SECONDS = 1.0
+    # Each sync() below stands for a later run (an hour on, as the cron runs): no minimum spacing.
+    # test_a_location_synced_moments_ago_waits_for_a_run_after_the_interval keeps the default.
+    settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS = 0
 
 
 def sync(seconds: float = 60, **kwargs) -> dict:
@@ -158,6 +161,24 @@ def test_locations_are_synced_oldest_first_and_a_run_stops_at_its_budget(sandbox
     counts = sync()
     assert counts["locations_synced"] == 3 and counts["left_for_next_run"] == 0
     assert not locations_to_sync(before=timezone.now() - dt.timedelta(seconds=1)).exists()
+
+
+def test_a_location_synced_moments_ago_waits_for_a_run_after_the_interval(sandbox, franchise, settings):
+    settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS = 600
+    post = published(franchise)
+    assert sync()["locations_synced"] == 1
+    sandbox.client.reject_post(post.google_post_name)
+
+    assert sync()["locations_synced"] == 0, "a run moments later (say a second cron) reads nothing"
+    assert sandbox.client.calls("posts.list") == 1
+    post.refresh_from_db()
+    assert post.google_state == "LIVE"
+
+    Franchise.objects.filter(pk=franchise.pk).update(google_posts_synced_at=timezone.now() - dt.timedelta(minutes=11))
+    counts = sync()
+    assert counts["locations_synced"] == 1 and counts["rejected"] == 1
+    post.refresh_from_db()
+    assert post.google_state == "REJECTED"
 
 
 def test_a_location_google_fails_for_now_is_retried_first_next_run(sandbox, franchise):
