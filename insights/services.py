@@ -30,7 +30,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from franchises.google.quota import QuotaDeadline
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
-from posts.services.pace import Pace, concurrency_cap
+from posts.services.pace import Pace, concurrency_cap, paced_work
 
 from .models import DailyMetric, InsightsFetch, Metric
 
@@ -93,7 +93,6 @@ def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | No
     tried: set = set()
     lock = threading.Lock()
     out_of_time = threading.Event()
-    broke: list[BaseException] = []
 
     def one(franchise_id, fetched_at) -> None:
         mine: Counter = Counter()
@@ -107,10 +106,8 @@ def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | No
                 tried.discard(franchise_id)  # released as found: still due
             out_of_time.set()
             return
-        except RUN_BREAKING as exc:
-            broke.append(exc)
-            out_of_time.set()
-            return
+        except RUN_BREAKING:
+            raise  # paced_work stops the other workers and the run raises it
         except Exception as exc:
             logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
             InsightsFetch.objects.filter(pk=franchise_id).update(
@@ -130,51 +127,16 @@ def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | No
             break
         tried.update(pk for pk, _ in batch)
         pending = deque(batch)
-        _run_workers(pending, one=one, pace=pace, stop=lambda: budget.exhausted or out_of_time.is_set())
+        paced_work(
+            pending,
+            one=lambda item: one(*item),
+            pace=pace,
+            name="insights",
+            stop=lambda: budget.exhausted or out_of_time.is_set(),
+        )
         tried.difference_update(pk for pk, _ in pending)  # left untaken when the run stopped: still due
-    if broke:
-        raise broke[0]
     counts["left_for_next_run"] = insights_due(now=now).exclude(pk__in=tried).count()
     return dict(counts)
-
-
-def _run_workers(pending: deque, *, one: Callable, pace: Pace, stop: Callable[[], bool]) -> None:
-    """Call `one(franchise_id, fetched_at)` for each pending location with as many workers as the
-    pace wants, until none is left or `stop()`; each worker thread closes its own connection."""
-    lock = threading.Lock()
-
-    def take():
-        with lock:
-            return pending.popleft() if pending and not stop() else None
-
-    if pace.cap == 1:
-        pace.note_workers(1)
-        while (item := take()) is not None:
-            one(*item)
-        return
-
-    def worker() -> None:
-        try:
-            while (item := take()) is not None:
-                one(*item)
-        finally:
-            connection.close()
-
-    threads: list[threading.Thread] = []
-    while True:
-        threads = [thread for thread in threads if thread.is_alive()]
-        with lock:
-            done = not pending or stop()
-        if done and not threads:
-            return
-        if not done and len(threads) < pace.wanted():
-            thread = threading.Thread(target=worker, name=f"insights-{len(threads)}", daemon=True)
-            threads.append(thread)
-            pace.note_workers(len(threads))
-            thread.start()
-            continue
-        if threads:
-            threads[0].join(0.1)
 
 
 def _fetch_rows_create() -> None:

@@ -8,12 +8,19 @@ time, less any wait for a quota slot: Google's answer plus the database and our 
 keeps about quota rate x that time posts in flight, plus one for headroom, bounded by PUBLISH_CONCURRENCY and
 by the database connections it may take (each worker holds one). The shared quota
 (franchises/google/quota.py) still spaces the requests themselves.
+
+`paced_work` is the worker pool both Google-bound jobs share (publish-due-posts by franchise,
+fetch-insights by location): it starts workers while the pace wants more and lets them go when it
+wants fewer.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -61,3 +68,69 @@ def concurrency_cap() -> int:
             free = cursor.fetchone()[0]
         cap = min(cap, max(1, free // 2))
     return cap
+
+
+_NOTHING = object()
+
+
+def paced_work(
+    pending: deque, *, one: Callable[[Any], None], pace: Pace, name: str, stop: Callable[[], bool] = lambda: False
+) -> None:
+    """Call `one(item)` for each pending item with as many worker threads as the pace wants, until
+    none is left or `stop()`; what was not taken stays in `pending`. A worker that raises (the
+    database went away) stops the others from taking more, and the call raises it once they ended.
+    Each worker thread closes its own database connection. With a cap of 1, no thread: the items
+    are worked in the calling thread."""
+    lock = threading.Lock()
+    active = 0
+    broke: list[BaseException] = []
+
+    def take():
+        nonlocal active
+        with lock:
+            # The run broke or stopped, nothing is left, or more workers than the pace wants now.
+            if broke or not pending or stop() or active > pace.wanted():
+                active -= 1
+                return _NOTHING
+            return pending.popleft()
+
+    def worker() -> None:
+        nonlocal active
+        try:
+            while (item := take()) is not _NOTHING:
+                try:
+                    one(item)
+                except BaseException as exc:
+                    with lock:
+                        broke.append(exc)
+                        active -= 1
+                    return
+        finally:
+            connection.close()
+
+    if pace.cap == 1:
+        pace.note_workers(1)
+        while pending and not stop():
+            one(pending.popleft())
+        return
+    threads: list[threading.Thread] = []
+    while True:
+        with lock:
+            more = not broke and bool(pending) and not stop() and active < pace.wanted()
+            if more:
+                active += 1
+                pace.note_workers(active)
+        if more:
+            thread = threading.Thread(target=worker, name=f"{name}-{len(threads)}", daemon=True)
+            threads.append(thread)
+            thread.start()
+            continue
+        threads = [thread for thread in threads if thread.is_alive()]
+        if not threads:
+            with lock:
+                if broke:
+                    raise broke[0]
+                if not pending or stop():
+                    return
+            continue
+        threads[0].join(0.1)

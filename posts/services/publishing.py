@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,7 +46,7 @@ from .google_copy import PATCH_MASK, copy_find, copy_matches_body, names_owned
 from .google_upkeep import google_upkeep_run
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
-from .pace import Pace, concurrency_cap
+from .pace import Pace, concurrency_cap, paced_work
 
 logger = logging.getLogger(__name__)
 
@@ -147,13 +147,9 @@ def posts_publish_due(
 
 
 def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: Pace) -> None:
-    """Work through the franchises' groups with as many workers as the pace wants: each worker
-    takes one franchise's posts at a time and publishes them in order. A worker that breaks (the
-    database went away: RUN_BREAKING) stops the others from taking more, and the run raises it."""
-    pending = deque(groups)
-    lock = threading.Lock()
-    active = [0]
-    broke: list[BaseException] = []
+    """Work through the franchises' groups with as many workers as the pace wants (pace.py:
+    paced_work): each worker takes one franchise's posts at a time and publishes them in order. A
+    worker that breaks (the database went away: RUN_BREAKING) stops the others, and the run raises it."""
 
     def work(rows: list[tuple]) -> None:
         for pk, lock_value in rows:
@@ -166,51 +162,7 @@ def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: 
             # answer, our own work. The pace keeps enough posts in flight to cover it.
             pace.observe(time.monotonic() - started - (quota.seconds_waited() - waited))
 
-    def worker() -> None:
-        try:
-            while True:
-                with lock:
-                    # More workers than the pace wants (the latency fell), or the run broke: stop.
-                    if broke or not pending or active[0] > pace.wanted():
-                        active[0] -= 1
-                        return
-                    rows = pending.popleft()
-                try:
-                    work(rows)
-                except BaseException as exc:
-                    with lock:
-                        broke.append(exc)
-                        active[0] -= 1
-                    return
-        finally:
-            connection.close()  # each worker thread has its own connection
-
-    if pace.cap == 1:
-        pace.note_workers(1)
-        while pending:
-            work(pending.popleft())
-        return
-    threads: list[threading.Thread] = []
-    while True:
-        with lock:
-            more = not broke and bool(pending) and active[0] < pace.wanted()
-            if more:
-                active[0] += 1
-                pace.note_workers(active[0])
-        if more:
-            thread = threading.Thread(target=worker, name=f"publish-{len(threads)}", daemon=True)
-            threads.append(thread)
-            thread.start()
-            continue
-        threads = [thread for thread in threads if thread.is_alive()]
-        if not threads:
-            with lock:
-                if broke:
-                    raise broke[0]
-                if not pending:
-                    return
-            continue
-        threads[0].join(0.1)
+    paced_work(deque(groups), one=work, pace=pace, name="publish")
 
 
 def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:

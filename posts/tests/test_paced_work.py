@@ -1,0 +1,74 @@
+"""The worker pool both Google-bound jobs share (posts/services/pace.py: paced_work): as many
+workers as the pace wants, untaken items left in place when the run stops, and a worker that
+breaks ending the call with its error instead of leaving it waiting."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+import pytest
+from django.db import OperationalError
+
+from posts.services.pace import Pace, paced_work
+
+
+def test_every_item_is_worked_once_with_as_many_workers_as_the_pace_wants():
+    pace = Pace(per_minute=600, cap=8)  # 10 a second
+    pace.observe(0.5)  # 10 x 0.5 + 1 = 6 in flight
+    seen: list[int] = []
+    threads: set[str] = set()
+    lock = threading.Lock()
+
+    def one(item: int) -> None:
+        time.sleep(0.02)
+        with lock:
+            seen.append(item)
+            threads.add(threading.current_thread().name)
+
+    paced_work(deque(range(60)), one=one, pace=pace, name="test")
+
+    assert sorted(seen) == list(range(60))
+    assert pace.peak == 6 and len(threads) == 6
+    assert all(name.startswith("test-") for name in threads)
+
+
+def test_a_stop_leaves_the_untaken_items_in_place():
+    pending = deque(range(100))
+    taken: list[int] = []
+    pace = Pace(per_minute=60, cap=4)
+
+    def one(item: int) -> None:
+        taken.append(item)
+
+    paced_work(pending, one=one, pace=pace, name="test", stop=lambda: len(taken) >= 10)
+
+    assert 10 <= len(taken) < 100
+    assert sorted(taken) + list(pending) == list(range(100)), "nothing lost, nothing taken twice"
+
+
+def test_a_worker_that_breaks_stops_the_others_and_the_call_raises_its_error():
+    pending = deque(range(1000))
+    pace = Pace(per_minute=6000, cap=4)
+    pace.observe(1.0)
+
+    def one(item: int) -> None:
+        if item == 5:
+            raise OperationalError("server closed the connection unexpectedly")
+        time.sleep(0.005)
+
+    with pytest.raises(OperationalError, match="server closed"):
+        paced_work(pending, one=one, pace=pace, name="test")
+    assert len(pending) > 900, "the other workers took no more once one broke"
+
+
+def test_with_a_cap_of_one_the_items_are_worked_in_the_calling_thread():
+    names: list[str] = []
+    paced_work(
+        deque(range(3)),
+        one=lambda item: names.append(threading.current_thread().name),
+        pace=Pace(per_minute=60, cap=1),
+        name="test",
+    )
+    assert names == [threading.current_thread().name] * 3
