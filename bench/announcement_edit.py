@@ -18,7 +18,7 @@ import tempfile
 import time
 from types import SimpleNamespace
 
-from harness import database_drop, django_configure, summary_add, table
+from harness import QueryCounter, database_drop, django_configure, summary_add, table
 
 
 def parse_args() -> argparse.Namespace:
@@ -28,16 +28,13 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def measured(call) -> tuple[int, float, object]:
+def measured(call, counter: QueryCounter) -> tuple[int, float, object]:
     """The statements `call` sent, its milliseconds, and its answer."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        started = time.perf_counter()
-        answer = call()
-        elapsed = (time.perf_counter() - started) * 1000
-    return len(captured), elapsed, answer
+    before = counter.count
+    started = time.perf_counter()
+    answer = call()
+    elapsed = (time.perf_counter() - started) * 1000
+    return counter.count - before, elapsed, answer
 
 
 def main() -> None:
@@ -53,6 +50,8 @@ def main() -> None:
         from posts.services import announcement_cancel_all, announcement_edit_all, announcement_schedule
 
         rows = []
+        counter = QueryCounter()
+        counter.install()
         try:
             headquarters = get_user_model().objects.create_superuser("bench-hq", "", None)
             for size in sizes:
@@ -75,12 +74,14 @@ def main() -> None:
                         template="{name} in {city}: open late all spring. Book your visit today!",
                         cta_action_type="BOOK",
                         cta_url="https://example.com/book",
-                    )
+                    ),
+                    counter,
                 )
                 cancel_queries, cancel_ms, counts = measured(
                     lambda announcement=announcement: announcement_cancel_all(
                         announcement=announcement, user=headquarters
-                    )
+                    ),
+                    counter,
                 )
                 assert len(outcome["edited"]) == size and counts["deleted"] == size, (outcome, counts)
                 rows.append([size, edit_queries, f"{edit_ms:.0f}", cancel_queries, f"{cancel_ms:.0f}"])
