@@ -12,7 +12,7 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -309,3 +309,40 @@ def test_cancel_all_racing_a_publish_run_leaves_nothing_on_google_that_no_post_o
     assert PostEvent.objects.filter(action=PostEvent.Action.DELETED).count() == counts[0]["deleted"]
     assert_google_mirrors_database(sandbox)
     assert len(_google_bodies(sandbox)) == published
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_transaction_holds_is_busy_at_once_not_waited_for():
+    """A publish run's claim in flight holds the row until it commits: edit all and cancel all
+    name that post busy and go on, without waiting for it."""
+    announcement = _send([make_franchise(name="Akron Shop"), make_franchise(name="Lima Shop")])
+    held = Post.objects.get(franchise__name="Lima Shop")
+    holding, release = threading.Event(), threading.Event()
+
+    def other_transaction() -> None:
+        try:
+            with transaction.atomic():
+                Post.objects.filter(pk=held.pk).update(updated_at=timezone.now())  # the row locked
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_transaction)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        outcome = announcement_edit_all(announcement=announcement, user=None, template="New at {name}.")
+        counts = announcement_cancel_all(announcement=announcement, user=None)
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+        thread.join()
+
+    assert outcome == {"edited": ["Akron Shop"], "edited_by_hand": [], "busy": ["Lima Shop"]}
+    assert counts == {"deleted": 1, "busy": 1, "series_ended": 0}
+    assert elapsed < 5
+    row = Post.objects.get()
+    assert (row.pk, row.summary, row.version) == (held.pk, held.summary, held.version)
