@@ -647,8 +647,8 @@ def posts_reject_many(
 # --- many posts' content at once, fenced (headquarters' "edit all" and "cancel all") ------------
 
 # Posts written per transaction by posts_update_many and posts_delete_many: each batch costs a
-# handful of queries, however many posts it holds (SQLite splits a bulk write into chunks of 999
-# parameters, so there a few more).
+# handful of queries, however many posts it holds, plus Django's own chunks: its delete removes
+# rows 100 ids per DELETE, and on SQLite a bulk write is split into chunks of 999 parameters.
 WRITE_BATCH_SIZE = 500
 
 RELATIONS = [field.name for field in Post._meta.concrete_fields if field.is_relation]
@@ -682,8 +682,10 @@ def posts_update_many(*, changes: list[tuple[Post, dict]], user: AbstractBaseUse
     post_update does nothing but check the fields and write them over the version it read where
     no live publish lock is held; a batch does the same for many:
 
-    1. each post checked alone, as post_update does (the fields, and what Google would reject in
-       a scheduled post); one that fails is refused with the reason;
+    1. each post checked alone, as post_update does (its fields, and what Google would reject in
+       a scheduled post), less the checks that cost a query per post and that an edit of content
+       cannot break (the table's constraints, foreign keys and unique id, which the database
+       keeps); one that fails is refused with the reason;
     2. in one transaction, the rows locked with SELECT ... FOR NO KEY UPDATE SKIP LOCKED where no
        live publish lock is held: a row locked by someone (a publish run claiming it), held by a
        live lock, gone, or whose version or status moved since it was read, is refused as busy
