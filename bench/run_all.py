@@ -44,6 +44,7 @@ RUNS = {
         "16",
     ],
     "announcement": ["announcement.py", "--franchises", "1000", "--latency-ms", "1500", "--quota", "300"],
+    "announcement edit": ["announcement_edit.py", "--posts", "20,200,1000"],
     "generation": ["generation.py"],
     "google sync": ["google_sync.py", "--locations", "300", "--quota", "300", "--budget", "60"],
     "insights": ["insights.py", "--locations", "1000", "--quota", "300", "--budget", "240", "--latency-ms", "300"],
@@ -60,6 +61,7 @@ QUICK = {
     "dashboard": ["dashboard.py", "--franchises", "10", "--posts", "500", "--requests", "5"],
     "coldstart": ["coldstart.py", "--runs", "2"],
     "announcement": ["announcement.py", "--franchises", "50", "--latency-ms", "200", "--quota", "6000"],
+    "announcement edit": ["announcement_edit.py", "--posts", "20,200"],
 }
 
 

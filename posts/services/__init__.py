@@ -29,8 +29,10 @@ from .editing import (
     post_unschedule,
     post_update,
     posts_act_on_many,
+    posts_delete_many,
     posts_reject_many,
     posts_schedule_many,
+    posts_update_many,
 )
 from .google_sync import google_posts_sync
 from .history import post_event_record
@@ -70,7 +72,9 @@ __all__ = [
     "post_unschedule",
     "post_update",
     "posts_act_on_many",
+    "posts_delete_many",
     "posts_publish_due",
     "posts_reject_many",
     "posts_schedule_many",
+    "posts_update_many",
 ]

@@ -17,7 +17,7 @@ from gbp_scheduler.times import validate_sane_datetime
 from ..gbp_mapping import post_problems
 from ..models import Announcement, Post, PostSeries
 from ..selectors import announcement_posts
-from .editing import PostActionError, post_build, post_delete, post_update, posts_create_many
+from .editing import PostActionError, post_build, posts_create_many, posts_delete_many, posts_update_many
 from .series import series_create, series_end
 
 # Up to this many franchises, a repeating announcement's first weeks are made at once; a larger
@@ -180,14 +180,18 @@ def announcement_edit_all(
     *, announcement: Announcement, user: AbstractBaseUser, template: str, posts: list[Post] | None = None, **fields
 ) -> dict:
     """Change the text (re-filled per franchise), button and photo of every post of the
-    announcement that is not yet published, each through post_update.
+    announcement that is not yet published, each as post_update would, in a bounded number of
+    queries (posts_update_many).
 
     1. refuse an unknown placeholder, or the lot when Google would reject any franchise's post;
     2. leave alone (and name) the posts edited by hand since, and the published ones;
-    3. update the others one by one (a post being published or changed at that moment is named,
-       not changed);
+    3. update the others: those never sent to Google in bulk, a few queries per 500 posts, each
+       over the version read and only where no publish run holds it; any post Google may already
+       hold a copy of (a create that may have landed) one by one through post_update, its careful
+       path. A post being published or changed at that moment is named, not changed;
     4. keep the new content on the announcement, so the next "edit all" knows these posts.
-    Returns the names of the franchises per outcome: "edited", "edited_by_hand", "busy"."""
+    Returns the names of the franchises per outcome (in the posts' order): "edited",
+    "edited_by_hand", "busy"."""
     if placeholder_problems := announcement_placeholder_problems(template=template):
         raise PostActionError(" ".join(placeholder_problems))
     shared = {name: fields.get(name) or "" for name in SHARED_FIELDS}
@@ -208,14 +212,10 @@ def announcement_edit_all(
         if problems := post_problems(edited):
             raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
         todo.append((post, changes))
-    for post, changes in todo:
-        try:
-            post_update(post=post, user=user, **changes)
-        except (PostActionError, ValidationError):
-            # Being published, or changed by someone, at this very moment: named, not changed.
-            outcome["busy"].append(post.franchise.name)
-        else:
-            outcome["edited"].append(post.franchise.name)
+    # Being published, or changed by someone, at this very moment: named, not changed.
+    done, _busy = posts_update_many(changes=todo, user=user)
+    for post, _changes in todo:
+        outcome["edited" if post.pk in done else "busy"].append(post.franchise.name)
     Announcement.objects.filter(pk=announcement.pk).update(summary=template, **shared)
     return outcome
 
@@ -223,20 +223,18 @@ def announcement_edit_all(
 def announcement_cancel_all(
     *, announcement: Announcement, user: AbstractBaseUser, posts: list[Post] | None = None
 ) -> dict:
-    """Delete every post of the announcement not yet published, each through post_delete (its
-    history says so), and end a repeating announcement's series (series_end deletes their future
-    posts). Published posts stay. The counts: "deleted", "busy" (being published at that moment),
-    "series_ended"."""
+    """Delete every post of the announcement not yet published, each as post_delete would (its
+    history says so), in a bounded number of queries (posts_delete_many: those never sent to
+    Google in bulk, any that Google may hold a copy of one by one through post_delete, which
+    hands that copy to GoogleDeletion), and end a repeating announcement's series (series_end
+    deletes their future posts). Published posts stay. The counts: "deleted", "busy" (being
+    published or changed at that moment), "series_ended"."""
     counts = {"deleted": 0, "busy": 0, "series_ended": 0}
-    for post in announcement_posts(announcement=announcement) if posts is None else posts:
-        if post.status == Post.Status.PUBLISHED:
-            continue
-        try:
-            post_delete(post=post, user=user)
-        except PostActionError:
-            counts["busy"] += 1
-        else:
-            counts["deleted"] += 1
+    posts = list(announcement_posts(announcement=announcement) if posts is None else posts)
+    waiting = [post for post in posts if post.status != Post.Status.PUBLISHED]
+    deleted, refused, _on_google = posts_delete_many(posts=waiting, user=user)
+    counts["deleted"] += len(deleted)
+    counts["busy"] += len(refused)
     for series in PostSeries.objects.filter(announcement_id=announcement.pk, ended_at=None):
         try:
             ended = series_end(series=series, user=user)
