@@ -157,7 +157,10 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The allowances (password resets, invitations, AI help) and the health check's Anthropic probe
+# count in this cache. On Vercel every function instance has its own memory, so there the default
+# is the database (the table django_cache, made by health's migration 0005): one count for all.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache" if ON_VERCEL else "locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

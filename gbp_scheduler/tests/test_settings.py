@@ -120,3 +120,13 @@ def test_the_trusted_proxies_are_explicit_with_defaults_for_vercel_and_for_a_pla
 def test_a_negative_proxy_count_stops_start_up():
     result = _manage("check", **PRODUCTION, TRUSTED_PROXY_COUNT="-1")
     assert result.returncode != 0 and "TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
+
+
+def test_on_vercel_the_cache_is_the_database_so_every_function_instance_counts_alike():
+    on_vercel = _settings_of("CACHES", **PRODUCTION, VERCEL="1")["CACHES"]["default"]
+    assert on_vercel["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert on_vercel["LOCATION"] == "django_cache"
+    plain_server = _settings_of("CACHES", **PRODUCTION)["CACHES"]["default"]
+    assert plain_server["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    chosen = _settings_of("CACHES", **PRODUCTION, VERCEL="1", CACHE_URL="locmemcache://")["CACHES"]["default"]
+    assert chosen["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
