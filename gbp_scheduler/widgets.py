@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -18,13 +18,10 @@ class LongSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = {str(v) for v in self.format_value(value)}
-        attributes = self.build_attrs(self.attrs, attrs)
-        options = format_html_join(
-            "\n",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option_value, mark_safe(" selected") if str(option_value) in chosen else "", label)
-                for option_value, label in self.choices
-            ),
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        options = "\n".join(
+            f'<option value="{conditional_escape(option_value)}"'
+            f"{' selected' if str(option_value) in chosen else ''}>{conditional_escape(label)}</option>"
+            for option_value, label in self.choices
         )
-        return format_html('<select name="{}"{}>\n{}\n</select>', name, flatatt(attributes), options)
+        return mark_safe(f'<select name="{conditional_escape(name)}"{attributes}>\n{options}\n</select>')  # noqa: S308 (escaped above)
