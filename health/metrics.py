@@ -208,24 +208,25 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
         "pending": Count("id", filter=Q(status=Post.Status.SCHEDULED)),
     }
 
-    # 1. Counts and the delays' sum per franchise, in one pass; overall, their sums (exact: whole
-    # counts and microseconds), so the mean is the one AVG over every row would give.
+    # 1. Counts and the delays' sum (exact: whole counts and microseconds, so each mean is the one
+    # AVG over the rows would give): per listed franchise in one pass; overall, the sums of every
+    # franchise's, or with a page listed, one aggregate over the window (no grouping of all).
+    sums = {**count_by_status, "delay_sum": Sum(_delay(), filter=is_published), "n": Count("id", filter=is_published)}
+    listed_window = window if listed is None else window.filter(franchise_id__in=listed)
     per_counts = {
-        row.pop("franchise_id"): row
-        for row in window.values("franchise_id")
-        .annotate(**count_by_status, delay_sum=Sum(_delay(), filter=is_published), n=Count("id", filter=is_published))
-        .order_by()
+        row.pop("franchise_id"): row for row in listed_window.values("franchise_id").annotate(**sums).order_by()
     }
-    overall_counts = {name: sum(row[name] for row in per_counts.values()) for name in count_by_status}
+    if listed is None:
+        overall_row = {name: sum(row[name] for row in per_counts.values()) for name in [*count_by_status, "n"]}
+        overall_row["delay_sum"] = sum((row["delay_sum"] for row in per_counts.values() if row["n"]), timedelta())
+    else:
+        overall_row = window.aggregate(**sums)
+    overall_counts = {name: overall_row[name] for name in count_by_status}
 
     # 2. Mean delay per franchise and overall.
     means = {pk: row["delay_sum"] / row["n"] for pk, row in per_counts.items() if row["n"]}
-    overall_n = sum(row["n"] for row in per_counts.values())
-    overall_mean = (
-        sum((row["delay_sum"] for row in per_counts.values() if row["n"]), timedelta()) / overall_n
-        if overall_n
-        else None
-    )
+    overall_n = overall_row["n"]
+    overall_mean = overall_row["delay_sum"] / overall_n if overall_n else None
 
     # 3. Median and p95.
     listed_published = published if listed is None else published.filter(franchise_id__in=listed)
