@@ -128,34 +128,44 @@ def _percentiles_ranked(published: QuerySet, listed: QuerySet, *, size: int) -> 
     Each row is ranked within its group, and only the (at most four) rows a percentile
     interpolates between are fetched; the condition is the same for every group, so the query
     does not grow with the number of franchises. Overall, the `size` rows of `published` are
-    known already (the counts): the ranks wanted are numbers, and one window suffices.
+    known already (the counts): the ranks wanted are numbers, and one window suffices (ranked
+    with the group's size as per franchise if the rows changed in between).
     """
-    wanted = Q()
-    for fraction in PERCENTILES.values():
-        wanted |= Q(rank=_rank_of(fraction, plus=0)) | Q(rank=_rank_of(fraction, plus=1))
-    # By delay alone: rows of equal delays may swap ranks, but not the values at those ranks.
-    order = [F("delay").asc()]
-
-    per: dict = defaultdict(dict)
-    ranked = listed.order_by().annotate(
-        delay=_delay(),
-        rank=Window(RowNumber(), partition_by=[F("franchise_id")], order_by=order),
-        size=Window(Count("id"), partition_by=[F("franchise_id")]),
-    )
-    for row in ranked.filter(wanted).values("franchise_id", "rank", "size", "delay"):
-        found = per[row["franchise_id"]]
-        found["size"] = row["size"]
-        found[row["rank"]] = row["delay"]
-
+    per = _ranked_groups(listed, partition=[F("franchise_id")])
     if not size:
-        return {group: _from_ranks(found) for group, found in per.items()}, dict.fromkeys(PERCENTILES)
+        return per, dict.fromkeys(PERCENTILES)
     ranks = set()
     for fraction in PERCENTILES.values():
         low_rank = math.floor(fraction * (size - 1)) + 1
-        ranks |= {low_rank, low_rank + 1}
-    overall = published.order_by().annotate(delay=_delay(), rank=Window(RowNumber(), order_by=order))
-    found = {"size": size, **dict(overall.filter(rank__in=sorted(ranks)).values_list("rank", "delay"))}
-    return {group: _from_ranks(found) for group, found in per.items()}, _from_ranks(found)
+        ranks |= {low_rank, min(low_rank + 1, size)}
+    overall = published.order_by().annotate(delay=_delay(), rank=Window(RowNumber(), order_by=_BY_DELAY))
+    found = dict(overall.filter(rank__in=sorted(ranks)).values_list("rank", "delay"))
+    if found.keys() != ranks:  # posts published or changed since the counts: rank them as they are now
+        return per, _ranked_groups(published, partition=None).get(None, dict.fromkeys(PERCENTILES))
+    return per, _from_ranks({"size": size, **found})
+
+
+# By delay alone: rows of equal delays may swap ranks, but not the values at those ranks.
+_BY_DELAY = [F("delay").asc()]
+
+
+def _ranked_groups(posts: QuerySet, *, partition: list | None) -> dict:
+    """The percentiles of each group of `posts` (all of them as one group, None, without a
+    partition), from a window query that ranks each group's rows and counts them."""
+    wanted = Q()
+    for fraction in PERCENTILES.values():
+        wanted |= Q(rank=_rank_of(fraction, plus=0)) | Q(rank=_rank_of(fraction, plus=1))
+    ranked = posts.order_by().annotate(
+        delay=_delay(),
+        rank=Window(RowNumber(), partition_by=partition, order_by=_BY_DELAY),
+        size=Window(Count("id"), partition_by=partition),
+    )
+    groups: dict = defaultdict(dict)
+    for row in ranked.filter(wanted).values(*(["franchise_id"] if partition else []), "rank", "size", "delay"):
+        found = groups[row.get("franchise_id")]
+        found["size"] = row["size"]
+        found[row["rank"]] = row["delay"]
+    return {group: _from_ranks(found) for group, found in groups.items()}
 
 
 def _from_ranks(found: dict) -> dict:
