@@ -5,9 +5,11 @@ editor's AI help: the editor (posts) posts its text here and shows the suggestio
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from franchises.models import Franchise
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.http import body_limit
+from gbp_scheduler.widgets import LongSelect
 from posts.forms import ScheduleForm
 from posts.models import REJECTION_REASON_MAX_LENGTH, Post
 from posts.selectors import post_get_for_user
@@ -28,26 +31,31 @@ from .selectors import UNDO_WINDOW, draft_rejections_undoable, drafts_queue_for_
 from .services.assist import AssistRefused, post_text_suggest
 from .services.review import drafts_approve, drafts_reject, drafts_reject_undo
 
-QUEUE_LIMIT = 100
+QUEUE_PAGE_SIZE = 25
 BULK_ACTIONS = {"approve", "reject"}
 
 
 @login_required
 @require_GET
 def drafts_queue(request: HttpRequest) -> HttpResponse:
-    """The drafts waiting for review, every franchise's or one's (`?franchise=`), each with its
-    own approve, edit and reject, and boxes to approve or reject many in one click."""
+    """The drafts waiting for review, every franchise's or one's (`?franchise=`), QUEUE_PAGE_SIZE a
+    page (`?page=`), each with its own approve, edit and reject, and boxes to approve or reject
+    many in one click."""
     now = timezone.now()
-    # The filter's names only: a group's every token decrypted would cost more than the page.
-    franchises = franchises_for_user(user=request.user).only("id", "name").order_by("name")
+    # The filter: names only, its options written in one pass (a group's every franchise as a
+    # model in a template loop cost more than the drafts shown).
+    scope = franchises_for_user(user=request.user)
+    choices = [(str(pk), name) for pk, name in scope.order_by("name").values_list("pk", "name")]
     franchise = None
     if chosen := request.GET.get("franchise", ""):
-        franchise = next((f for f in franchises if str(f.pk) == chosen), None)
-        if franchise is None:
+        if chosen not in {pk for pk, _name in choices}:
             raise Http404("No such franchise.")
+        franchise = scope.only("id", "name", "timezone").get(pk=chosen)
+    franchise_select = LongSelect(attrs={"id": "drafts-franchise"}, choices=[("", "All franchises"), *choices])
     rows = []
     drafts = drafts_queue_for_user(user=request.user, franchise=franchise)
-    for post in drafts[:QUEUE_LIMIT]:
+    page = Paginator(drafts, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    for post in page.object_list:
         # Approve at the planned time when it is still ahead; otherwise the person picks one.
         planned = post.scheduled_at if post.scheduled_at and post.scheduled_at > now else None
         with timezone.override(post.franchise.zone):
@@ -55,7 +63,9 @@ def drafts_queue(request: HttpRequest) -> HttpResponse:
             rows.append({"post": post, "form": form, "form_html": form["scheduled_at"].as_widget(), "planned": planned})
     context = {
         "rows": rows,
-        "franchises": franchises,
+        "page": page,
+        "query": urlencode({"franchise": franchise.pk} if franchise else {}),
+        "franchise_select": franchise_select.render("franchise", chosen),
         "franchise": franchise,
         "undoable": draft_rejections_undoable(user=request.user, now=now),
         "undo_minutes": int(UNDO_WINDOW.total_seconds() // 60),

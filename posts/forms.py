@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from franchises.models import Franchise
 from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
+from gbp_scheduler.widgets import LongSelect
 
 from .gbp_mapping import ends_before_start_message, link_problem, photo_problem, post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
@@ -215,7 +216,10 @@ class PostFilterForm(forms.Form):
 
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *Post.Status.choices], required=False)
     source = forms.ChoiceField(label="Source", choices=[("", "Any source"), *Post.Source.choices], required=False)
-    franchise = forms.ChoiceField(label="Franchise", choices=[("", "All franchises")], required=False)
+    # A group's every franchise: LongSelect writes its options in one pass.
+    franchise = forms.ChoiceField(
+        label="Franchise", choices=[("", "All franchises")], required=False, widget=LongSelect
+    )
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
     )

@@ -196,6 +196,11 @@ class Post(models.Model):
                 condition=Q(status="draft", source="ai"),
                 name="posts_ai_drafts_idx",
             ),
+            # The AI drafts waiting per franchise (the home page's counts and its "needs attention"
+            # filter): a lookup of each franchise's few, whatever the planner knows of the table.
+            models.Index(
+                fields=["franchise"], condition=Q(status="draft", source="ai"), name="posts_ai_drafts_franchise_idx"
+            ),
         ]
 
     def __str__(self) -> str:

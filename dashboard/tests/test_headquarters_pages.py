@@ -7,10 +7,13 @@ import json
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.views.headquarters import METRICS_PAGE_SIZE
 from franchises.models import Franchise, Membership
 from generation.models import GenerationQueue
 from posts.models import Post
@@ -117,6 +120,44 @@ def test_a_script_in_a_franchise_name_or_reason_stays_text_in_the_json(client):
     body = logged_in(client, make_user(superuser=True)).get(METRICS).content.decode()
     assert "<script>alert(1)" not in body
     assert "\\u003C/script\\u003E" in body  # json_script escapes < and >
+
+
+def _chart(body: str) -> dict:
+    return json.loads(re.search(r'<script id="metrics-data" type="application/json">(.*?)</script>', body).group(1))
+
+
+def test_the_per_franchise_table_shows_a_page_of_franchises_by_name_and_the_overall_all_of_them(client):
+    franchises = [make_franchise(name=f"Shop {n:02}") for n in range(METRICS_PAGE_SIZE + 2)]
+    _outcome(franchises[0], delay_seconds=30)
+    _outcome(franchises[-1], error="Only on the second page")
+    logged_in(client, make_user(superuser=True))
+    first = client.get(METRICS, {"days": "30"}).content.decode()
+    shown = re.findall(r'<tr data-franchise="([0-9a-f-]+)">', first)
+    assert shown == [str(f.pk) for f in franchises[:METRICS_PAGE_SIZE]]
+    assert _chart(first)["labels"] == [f.name for f in franchises[:METRICS_PAGE_SIZE]]
+    # The overall figures count the franchise on the next page too.
+    assert "(1 published, 1 failed, 0 still retrying)" in first and "Only on the second page" in first
+    assert f"Page 1 of 2 ({METRICS_PAGE_SIZE + 2} franchises" in first
+    assert 'href="?days=30&amp;page=2" rel="next"' in first
+    second = client.get(METRICS, {"days": "30", "page": "2"}).content.decode()
+    assert re.findall(r'<tr data-franchise="([0-9a-f-]+)">', second) == [str(f.pk) for f in franchises[-2:]]
+    last_row = re.search(rf'<tr data-franchise="{franchises[-1].pk}">(.*?)</tr>', second, re.S).group(1)
+    assert "1 \N{MULTIPLICATION SIGN} Only on the second page" in last_row
+    assert 'href="?days=30&amp;page=1" rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_the_metrics_page_takes_as_many_queries_for_many_franchises_as_for_a_few(client):
+    logged_in(client, make_user(superuser=True))
+    counts = []
+    for many in (2, METRICS_PAGE_SIZE + 10):
+        for _ in range(many):
+            franchise = make_franchise()
+            _outcome(franchise, delay_seconds=10)
+            _outcome(franchise, error="Refused")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(METRICS).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 # --- system page -------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,6 +32,7 @@ from ..selectors import posts_stuck_in_publishing_list
 logger = logging.getLogger(__name__)
 
 METRICS_PAGE_DAYS = (7, 30)
+METRICS_PAGE_SIZE = 50  # franchises a page in the per-franchise table and charts
 COST_MONTHS = 6
 CHECK_TITLES = {
     "database": "Database",
@@ -61,11 +64,16 @@ def _metrics_row(name: str, stats: dict) -> dict:
 @require_GET
 def metrics_page(request: HttpRequest) -> HttpResponse:
     """Success rate, time to publish and failures by reason of the user's franchises, with charts
-    drawn by static/js/metrics.js from the same numbers (embedded with json_script)."""
+    drawn by static/js/metrics.js from the same numbers (embedded with json_script): overall for
+    all of them, and per franchise METRICS_PAGE_SIZE a page (`?page=`), by name."""
     days = request.GET.get("days", "")
     days = int(days) if days.isdigit() and int(days) in METRICS_PAGE_DAYS else METRICS_PAGE_DAYS[0]
     franchises = franchises_for_user(user=request.user)
-    data = publishing_metrics(franchises=franchises, days=days)
+    # The table and charts list a page of franchises by name; the overall figures cover them all.
+    page = Paginator(franchises.order_by("name", "pk").values_list("pk", flat=True), METRICS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    data = publishing_metrics(franchises=franchises, days=days, listed=list(page.object_list))
     rows = [_metrics_row(f["name"], f) for f in data["franchises"]]
     chart = {
         "labels": [f["name"] for f in data["franchises"]],
@@ -88,6 +96,8 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         "metrics": data,
         "overall": _metrics_row("All your franchises", data["overall"]),
         "rows": rows,
+        "page": page,
+        "query": urlencode({"days": days}),
         "chart": chart,
     }
     return render(request, "dashboard/metrics.html", context)

@@ -5,6 +5,7 @@ reason told to the next drafts, undo for a while, and Edit coming back to the qu
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -17,6 +18,7 @@ from franchises.models import Membership
 from generation.models import DraftRejection, GenerationQueue
 from generation.selectors import UNDO_WINDOW, rejection_reasons_for_drafts
 from generation.services.drafting import draft_brief
+from generation.views import QUEUE_PAGE_SIZE
 from posts.models import Post, PostEvent
 from testkit.factories import make_franchise, make_member, make_post
 from testkit.web import logged_in, messages_of
@@ -95,6 +97,32 @@ def test_a_draft_whose_time_passed_is_not_approved_and_says_why(client, franchis
     assert "1 draft not approved: Its planned time has passed: pick a new one on its page." in messages_of(response)
     late.refresh_from_db()
     assert late.status == Post.Status.DRAFT
+
+
+def test_the_queue_pages_through_the_drafts_soonest_first_keeping_the_filter(client, franchise, staff):
+    drafts = _drafts(franchise, QUEUE_PAGE_SIZE + 5)
+    first = client.get(QUEUE, {"franchise": str(franchise.pk)}).content.decode()
+    shown = re.findall(r'id="draft-([0-9a-f-]+)"', first)
+    assert shown == [str(post.pk) for post in drafts[:QUEUE_PAGE_SIZE]]
+    assert f"Page 1 of 2 ({QUEUE_PAGE_SIZE + 5} drafts)" in first
+    assert f'href="?franchise={franchise.pk}&amp;page=2" rel="next"' in first
+    second = client.get(QUEUE, {"franchise": str(franchise.pk), "page": "2"}).content.decode()
+    assert re.findall(r'id="draft-([0-9a-f-]+)"', second) == [str(post.pk) for post in drafts[QUEUE_PAGE_SIZE:]]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    # A page past the end (the last drafts approved meanwhile) shows the last page.
+    assert re.findall(r'id="draft-([0-9a-f-]+)"', client.get(QUEUE, {"page": "9"}).content.decode()) == [
+        str(post.pk) for post in drafts[QUEUE_PAGE_SIZE:]
+    ]
+
+
+def test_a_page_of_the_queue_takes_as_many_queries_for_many_drafts_as_for_a_few(client, franchise, staff):
+    counts = []
+    for count in (2, QUEUE_PAGE_SIZE * 3):
+        _drafts(franchise, count)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(QUEUE).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 @pytest.mark.parametrize("action", ["approve", "reject"])

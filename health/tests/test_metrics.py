@@ -169,6 +169,19 @@ def test_uneven_groups_match_the_definition_computed_in_python():
         assert got["mean"] == pytest.approx(sum(delays) / len(delays), abs=1e-6)
 
 
+def test_the_overall_ranks_are_worked_out_again_when_posts_left_since_the_counts():
+    """The overall percentiles fetch the ranks the counts gave; a post gone in between (fewer rows
+    than counted) must not leave a rank missing: the rows are ranked as they are."""
+    franchise = make_franchise()
+    for delay in (10, 20, 30, 40, 50):
+        published(franchise, days_ago=1, delay=delay)
+    posts = Post.objects.filter(status=Post.Status.PUBLISHED)
+    _per, right = metrics._percentiles_ranked(posts, posts.none(), size=5)
+    _per, after_a_delete = metrics._percentiles_ranked(posts, posts.none(), size=7)
+    assert right == after_a_delete
+    assert metrics._seconds(right["median"]) == 30 and metrics._seconds(right["p95"]) == 48
+
+
 @pytest.mark.postgres
 def test_the_window_query_agrees_with_postgres_percentile_cont():
     """The SQLite strategy (ranks through a window query) run on PostgreSQL must give exactly
@@ -180,7 +193,23 @@ def test_the_window_query_agrees_with_postgres_percentile_cont():
             published(franchise, days_ago=rng.uniform(0, 6), delay=rng.randint(0, 10_000_000) / 1000)
     with time_machine.travel(NOW, tick=False):
         posts = Post.objects.filter(status=Post.Status.PUBLISHED)
-        assert metrics._percentiles_ranked(posts) == metrics._percentiles_postgres(posts)
+        ranked = metrics._percentiles_ranked(posts, posts, size=posts.count())
+        assert ranked == metrics._percentiles_postgres(posts, posts)
+        # A page of groups: the same figures for those groups, the overall still over every post.
+        page = posts.filter(franchise__name__in=["P", "R"])
+        assert metrics._percentiles_ranked(posts, page, size=posts.count()) == metrics._percentiles_postgres(
+            posts, page
+        )
+
+
+def test_listing_some_franchises_gives_their_rows_and_the_same_overall_figures(data):
+    a, _b, c = data
+    with time_machine.travel(NOW, tick=False):
+        whole = publishing_metrics(franchises=Franchise.objects.all(), days=30)
+        page = publishing_metrics(franchises=Franchise.objects.all(), days=30, listed=[c.pk, a.pk])
+    assert page["overall"] == whole["overall"]
+    assert [row["name"] for row in page["franchises"]] == ["A", "C"]  # by name, whatever the order given
+    assert page["franchises"] == [row for row in whole["franchises"] if row["name"] in {"A", "C"}]
 
 
 # --- /api/metrics -----------------------------------------------------------------------
