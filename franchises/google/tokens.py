@@ -95,20 +95,23 @@ def google_access_token_get(
     """A usable access token for the franchise's connection (see the module docstring). The
     franchise's own flag counts too: an operator who sets `franchises.google_auth_valid = false`
     by hand (the seed's runbook does) stops its calls at once."""
-    connection_id, valid, error = (
+    # The franchise's flag and its connection's token in one read.
+    row = (
         Franchise.objects.filter(pk=franchise.pk)
-        .values_list("google_connection_id", "google_auth_valid", "google_auth_error")
+        .select_related("google_connection")
+        .only("google_auth_valid", "google_auth_error", "google_connection")
         .first()
-    ) or (None, True, "")
-    if connection_id is None:
+    )
+    if row is None or row.google_connection is None:
         raise GoogleReauthorizationRequired(franchise, "It is not connected to Google.")
-    if not valid:
-        raise GoogleReauthorizationRequired(franchise, error)
+    if not row.google_auth_valid:
+        raise GoogleReauthorizationRequired(franchise, row.google_auth_error)
     return connection_access_token_get(
-        connection=GoogleConnection(pk=connection_id),
+        connection=row.google_connection,
         force_refresh=force_refresh,
         rejected_token=rejected_token,
         franchise=franchise,
+        just_read=True,
     )
 
 
@@ -118,15 +121,17 @@ def connection_access_token_get(
     force_refresh: bool = False,
     rejected_token: str | None = None,
     franchise: Franchise | None = None,
+    just_read: bool = False,
 ) -> str:
-    """A usable access token of `connection`.
+    """A usable access token of `connection` (read again first unless `just_read`).
 
     `force_refresh`: the caller's token was refused (a 401); get another unless a concurrent
     caller already replaced it. `rejected_token` names the refused token when the caller knows it
     (the Business Profile client does), so a token that changed in between is taken as it is.
     `franchise` only names the franchise in error messages."""
     deadline = time.monotonic() + oauth.refresh_worst_case_seconds() + 5.0
-    connection.refresh_from_db()
+    if not just_read:
+        connection.refresh_from_db()
     _fail_fast(connection, franchise)
     rejected = rejected_token or (connection.access_token if force_refresh else None)
     waited = False

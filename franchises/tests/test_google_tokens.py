@@ -291,3 +291,10 @@ def test_no_token_appears_in_logs_errors_emails_or_the_admin(
         assert secret
         for place, text in places.items():
             assert secret not in text, f"a token appears in the {place}"
+
+
+@pytest.mark.django_db
+def test_a_token_with_margin_left_costs_one_read(sandbox, django_assert_num_queries):
+    franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
+    with django_assert_num_queries(1):
+        assert google_access_token_get(franchise=franchise) == franchise.google_access_token
