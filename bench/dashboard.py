@@ -1,4 +1,4 @@
-"""Benchmark of the dashboard's pages at 100 franchises x 10,000 posts.
+"""Benchmark of the dashboard's pages at 100 franchises x 10,000 posts (issue 15 measures 1,000 x 100,000).
 
     .venv/bin/python bench/dashboard.py
     .venv/bin/python bench/dashboard.py --franchises 100 --posts 10000 --requests 50
@@ -6,9 +6,11 @@
 
 Builds a throwaway database (SQLite file in a temp dir, or `bench_<name>` beside DATABASE_URL's
 database, dropped at the end) with --franchises franchises and --posts posts spread over them in
-every state, then requests each page --requests times through Django's test client as a
-headquarters user (who sees every franchise) and as a franchise admin (who sees one). Prints the
-median and 95th-percentile latency and the SQL statements per page.
+every state (each with a history entry), --insights-days days of Google's figures for every
+location, and the franchises on one Google connection, then requests each page --requests times
+through Django's test client as a headquarters user (who sees every franchise) and as a
+franchise admin (who sees one). Prints the median and 95th-percentile latency and the SQL
+statements per page.
 """
 
 from __future__ import annotations
@@ -27,15 +29,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--franchises", type=int, default=100)
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=50, help="requests per page (default 50)")
+    parser.add_argument(
+        "--insights-days", type=int, default=90, help="days of Google's figures per location (default 90, as kept)"
+    )
     return parser.parse_args()
 
 
-def data_create(*, franchises: int, posts: int):
+def data_create(*, franchises: int, posts: int, insights_days: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from franchises.models import Franchise, Membership
-    from posts.models import Announcement, Post
+    from franchises.models import Franchise, GoogleConnection, Membership
+    from insights.models import DailyMetric, Metric
+    from posts.models import Announcement, Post, PostEvent, PostSeries
 
     zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
     created = Franchise.objects.bulk_create(
@@ -53,7 +59,7 @@ def data_create(*, franchises: int, posts: int):
     statuses = ["published", "published", "scheduled", "draft", "failed"]
     rows = []
     for n in range(posts):
-        status = statuses[n % len(statuses)]
+        status = statuses[(n + n // franchises) % len(statuses)]  # every franchise has posts in each state
         when = now + dt.timedelta(hours=(n % 720) - 360)
         rows.append(
             Post(
@@ -73,18 +79,57 @@ def data_create(*, franchises: int, posts: int):
             )
         )
     Post.objects.bulk_create(rows, batch_size=2000)
+    # Each post's history entry (the history page reads a franchise's).
+    PostEvent.objects.bulk_create(
+        (
+            PostEvent(franchise_id=post.franchise_id, post=post, action=PostEvent.Action.CREATED, detail="")
+            for post in rows
+        ),
+        batch_size=2000,
+    )
+    # Google's daily figures of every location (the results pages rank and chart them).
+    today = now.date()
+    DailyMetric.objects.bulk_create(
+        (
+            DailyMetric(
+                franchise=franchise,
+                metric=metric,
+                day=today - dt.timedelta(days=day),
+                value=(n * 7 + day * 3 + i) % 90,
+                fetched_at=now,
+            )
+            for n, franchise in enumerate(created)
+            for day in range(1, insights_days + 1)
+            for i, metric in enumerate(Metric)
+        ),
+        batch_size=5000,
+    )
+    # The group on one Google account (the connections page lists it with its franchises).
+    connection = GoogleConnection.objects.create(google_email="group@example.com", refresh_token="tok")
+    Franchise.objects.filter(pk__in=[f.pk for f in created]).update(google_connection=connection)
+    PostSeries.objects.create(
+        franchise=created[0],
+        summary="Weekly bread.",
+        rule="FREQ=WEEKLY;BYDAY=MO",
+        starts_on=today,
+        local_time=dt.time(9),
+    )
     User = get_user_model()
     hq = User.objects.create_superuser("hq", "hq@example.com", "x")
     admin = User.objects.create_user("franchise-admin", "fa@example.com", "x")
     Membership.objects.create(user=admin, franchise=created[0], role=Membership.Role.ADMIN)
-    return hq, admin, created[0], announcement
+    return hq, admin, created[0], announcement, rows
 
 
 # Headquarters' pages alone (a franchise admin gets 403 there).
-HEADQUARTERS_ONLY = {"announcements", "announcement page"}
+HEADQUARTERS_ONLY = {"announcements", "announcement page", "new announcement", "system", "calendar, all franchises"}
 
 
-def page_urls(franchise, announcement) -> list[tuple[str, str]]:
+def _first(posts, franchise, status: str):
+    return next(post for post in posts if post.franchise_id == franchise.pk and post.status == status)
+
+
+def page_urls(franchise, announcement, posts) -> list[tuple[str, str]]:
     from django.urls import NoReverseMatch, reverse
 
     wanted = [
@@ -97,6 +142,21 @@ def page_urls(franchise, announcement) -> list[tuple[str, str]]:
         ("metrics (30 days)", "dashboard:metrics", []),
         ("announcements", "posts:announcement_list", []),
         ("announcement page", "posts:announcement_detail", [announcement.pk]),
+        ("new announcement", "posts:announcement_new", []),
+        ("franchises", "franchises:list", []),
+        ("calendar, all franchises", "posts:calendar_all", []),
+        ("post page (published)", "posts:detail", [_first(posts, franchise, "published").pk]),
+        ("post editor (scheduled)", "posts:edit", [_first(posts, franchise, "scheduled").pk]),
+        ("new post", "posts:new", [franchise.pk]),
+        ("history", "posts:history", [franchise.pk]),
+        ("repeating posts", "posts:series_list", [franchise.pk]),
+        ("members", "franchises:members", [franchise.pk]),
+        ("franchise settings", "franchises:settings", [franchise.pk]),
+        ("google connections", "franchises:google_connections", []),
+        ("results (ranking)", "insights:ranking", []),
+        ("results of a franchise", "insights:franchise", [franchise.pk]),
+        ("system", "dashboard:system", []),
+        ("profile", "dashboard:profile", []),
     ]
     urls = []
     for label, name, args in wanted:
@@ -133,12 +193,14 @@ def main() -> None:
         from django.test import Client
 
         try:
-            hq, admin, franchise, announcement = data_create(franchises=args.franchises, posts=args.posts)
+            hq, admin, franchise, announcement, posts = data_create(
+                franchises=args.franchises, posts=args.posts, insights_days=args.insights_days
+            )
             rows = []
             for who, user in (("headquarters", hq), ("franchise admin", admin)):
                 client = Client()
                 client.force_login(user)
-                for label, url in page_urls(franchise, announcement):
+                for label, url in page_urls(franchise, announcement, posts):
                     if who != "headquarters" and label in HEADQUARTERS_ONLY:
                         continue
                     median, p95, queries, _ = measure(client, url, args.requests)

@@ -8,7 +8,7 @@ import zoneinfo
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, DateField, F, Func, Q, QuerySet, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -153,6 +153,82 @@ def posts_for_calendar_across(
         .select_related("franchise")
         .order_by("calendar_at", "id")
     )
+
+
+class _ShiftedDate(Func):
+    """The date of a UTC timestamp moved by a fixed number of minutes (a zone's UTC offset), worked
+    out by the database itself (no function of ours called per row)."""
+
+    output_field = DateField()
+
+    def __init__(self, expression, *, minutes: int):
+        super().__init__(expression)
+        self.minutes = minutes
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, %s)", [*params, f"{self.minutes:+d} minutes"]
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) AT TIME ZONE 'UTC' + make_interval(mins => %s))::date", [*params, self.minutes]
+
+
+def _offset_stretches(zone: zoneinfo.ZoneInfo, starts: dt.datetime, ends: dt.datetime) -> list[tuple]:
+    """[from, to) stretches of [starts, ends) in which `zone` keeps one UTC offset, with that
+    offset in minutes: one stretch, or two or three around a change to or from summer time."""
+
+    def offset(at: dt.datetime) -> int:
+        return int(at.astimezone(zone).utcoffset().total_seconds() // 60)
+
+    stretches, begin, current = [], starts, offset(starts)
+    day = starts
+    while day < ends:
+        following = min(day + dt.timedelta(days=1), ends)
+        if offset(following) != current:
+            low, high = day, following  # the change lies in (low, high]: halve to the second
+            while high - low > dt.timedelta(seconds=1):
+                middle = low + dt.timedelta(seconds=(high - low).total_seconds() // 2)
+                low, high = (middle, high) if offset(middle) == current else (low, middle)
+            stretches.append((begin, high, current))
+            begin, current = high, offset(high)
+        day = following
+    if begin < ends:
+        stretches.append((begin, ends, current))
+    return stretches
+
+
+def _calendar_day(zones: Iterable[str], starts: dt.datetime, ends: dt.datetime) -> Case:
+    """Each post's day in its own franchise's zone, as SQL (posts annotated with calendar_at in
+    [starts, ends))."""
+    whens = []
+    for name in sorted(set(zones)):
+        stretches = _offset_stretches(zoneinfo.ZoneInfo(name), starts, ends)
+        for begin, end, minutes in stretches:
+            within = Q() if len(stretches) == 1 else Q(calendar_at__gte=begin, calendar_at__lt=end)
+            whens.append(
+                When(Q(franchise__timezone=name) & within, then=_ShiftedDate(F("calendar_at"), minutes=minutes))
+            )
+    return Case(*whens, default=_ShiftedDate(F("calendar_at"), minutes=0), output_field=DateField())
+
+
+def posts_calendar_day_counts(
+    *, user: AbstractBaseUser, starts: dt.datetime, ends: dt.datetime, zones: Iterable[str]
+) -> dict[dt.date, dict[str, int]]:
+    """How many of the user's posts of posts_for_calendar_across fall on each day, in each post's
+    own franchise's zone (`zones`: those of the user's franchises), by status: {day: {status: n}}.
+    One query, whatever the number of posts."""
+    rows = (
+        posts_for_calendar_across(user=user, franchise=None, starts=starts, ends=ends)
+        .order_by()
+        .annotate(day=_calendar_day(zones, starts, ends))
+        .values("day", "status")
+        .annotate(count=Count("id"))
+    )
+    counts: dict[dt.date, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["day"], {})[row["status"]] = row["count"]
+    return counts
 
 
 def drafts_for_review(*, user: AbstractBaseUser) -> QuerySet[Post]:

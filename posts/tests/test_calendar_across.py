@@ -80,3 +80,82 @@ def test_the_calendar_takes_the_same_queries_for_many_franchises(client):
     for _ in range(10):
         make_post(franchise=make_franchise(timezone="Europe/Paris"), status=Post.Status.SCHEDULED, scheduled_at=AT)
     assert queries() == few
+
+
+def _counts(body: str) -> dict[str, str]:
+    counts = {}
+    for date, section in re.findall(r'data-date="([0-9-]+)"(.*?)</section>', body, re.S):
+        if found := re.search(r'data-testid="calendar-day-count"><a [^>]*>(.*?)</a><br>(.*?)</p>', section, re.S):
+            counts[date] = f"{found[1]}: {found[2]}"
+    return counts
+
+
+def test_past_the_limit_each_day_gives_its_count_by_status_and_links_to_its_list(client, two, monkeypatch):
+    from posts.views import lists
+
+    chicago, tokyo, posts = two
+    make_post(franchise=tokyo, status=Post.Status.PUBLISHED, scheduled_at=AT, published_at=AT)
+    make_post(franchise=chicago, status=Post.Status.FAILED, scheduled_at=AT + dt.timedelta(hours=12))
+    monkeypatch.setattr(lists, "CALENDAR_POSTS_SHOWN", 3)
+    logged_in(client, make_user(superuser=True))
+
+    body = client.get(URL, {"date": "2026-12-01"}).content.decode()
+
+    assert 'data-testid="calendar-post"' not in body and 'id="calendar-counted"' in body
+    # 03:30 UTC is Tue 1 Dec in Chicago and Wed 2 Dec in Tokyo; 15:30 UTC is Wed 2 Dec 09:30 in Chicago.
+    assert _counts(body) == {
+        "2026-12-01": "1 post: 1 scheduled",
+        "2026-12-02": "3 posts: 1 scheduled, 1 published, 1 failed",
+    }
+    assert f"{reverse('posts:list')}?date_from=2026-12-02&amp;date_to=2026-12-02" in body
+    # A franchise picked: its posts, listed to drag, whatever the limit.
+    body = client.get(URL, {"date": "2026-12-01", "franchise": str(chicago.pk)}).content.decode()
+    assert _day_of(body, posts["chicago"]) == "2026-12-01" and "calendar-day-count" not in body
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns", "UTC"],
+)
+def test_the_days_counted_by_the_database_are_the_posts_own_local_days_across_a_change_of_clocks(client, zone):
+    from posts.selectors import posts_calendar_day_counts
+
+    franchise = make_franchise(name="Somewhere", timezone=zone)
+    # Every 37 minutes over the weeks around the clocks' changes (early April and November).
+    expected: dict = {}
+    for first in (dt.datetime(2026, 3, 25, tzinfo=dt.UTC), dt.datetime(2026, 10, 25, tzinfo=dt.UTC)):
+        for n in range(0, 14 * 24 * 60, 37):
+            at = first + dt.timedelta(minutes=n)
+            Post.objects.create(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=at, summary="x")
+            day = at.astimezone(franchise.zone).date()
+            expected[day] = expected.get(day, 0) + 1
+        counted = posts_calendar_day_counts(
+            user=make_user(superuser=True, username=f"hq-{first.month}"),
+            starts=first,
+            ends=first + dt.timedelta(days=14),
+            zones=[zone],
+        )
+        within = {day: n for day, n in expected.items() if first.date() - dt.timedelta(days=1) <= day}
+        assert {day: statuses["scheduled"] for day, statuses in counted.items()} == within
+        expected.clear()
+
+
+def test_the_counted_calendar_takes_the_same_queries_for_few_posts_and_many(client, monkeypatch):
+    from posts.views import lists
+
+    monkeypatch.setattr(lists, "CALENDAR_POSTS_SHOWN", 0)
+    logged_in(client, make_user(superuser=True))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(URL, {"date": "2026-12-01"}).content.decode()
+        assert "calendar-day-count" in body
+        return len(captured)
+
+    zones = ["America/Chicago", "Asia/Tokyo", "Europe/London", "Asia/Kolkata"]
+    make_post(franchise=make_franchise(timezone=zones[0]), status=Post.Status.SCHEDULED, scheduled_at=AT)
+    few = queries()
+    for n in range(40):
+        franchise = make_franchise(timezone=zones[n % 4])
+        make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=AT + dt.timedelta(hours=n))
+    assert queries() == few

@@ -15,13 +15,19 @@ from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.times import day_or_none
+from gbp_scheduler.widgets import LongSelect
 
 from ..forms import ManyPostsForm, PostFilterForm
-from ..selectors import posts_for_calendar, posts_for_calendar_across, posts_for_user
+from ..models import Post
+from ..selectors import posts_calendar_day_counts, posts_for_calendar, posts_for_calendar_across, posts_for_user
 from ._common import render_in_zone
 
 PAGE_SIZE = 25
 NEW_POST_TIME = "09:00"  # a post written from a calendar day starts at this local time
+# The calendar across franchises lists each post up to this many in its weeks; past it, each day
+# gives its count by status and a link to its list.
+CALENDAR_POSTS_SHOWN = 300
+STATUS_LABELS = [(status.value, status.label.lower()) for status in Post.Status]
 
 
 @login_required
@@ -91,20 +97,42 @@ def post_calendar(request: HttpRequest, franchise_id) -> HttpResponse:
 @require_GET
 def post_calendar_all(request: HttpRequest) -> HttpResponse:
     """One calendar across the user's franchises (all of them, or one: `?franchise=`), each post on
-    its day in its own franchise's zone, at its local time."""
-    franchises = list(franchises_for_user(user=request.user).order_by("name"))
+    its day in its own franchise's zone, at its local time. Across more than CALENDAR_POSTS_SHOWN
+    posts (a group's month), each day says how many posts it has, by status, with a link to that
+    day's list; picking a franchise shows its posts to drag."""
+    scope = franchises_for_user(user=request.user)
+    # The filter's options and the zones: names only, written in one pass (a group's every
+    # franchise as a model would cost more than the calendar).
+    rows = list(scope.order_by("name").values_list("pk", "name", "timezone"))
     chosen = request.GET.get("franchise", "")
-    franchise = next((f for f in franchises if str(f.pk) == chosen), None) if chosen else None
-    if chosen and franchise is None:
-        raise Http404("No such franchise.")
+    franchise = None
+    if chosen:
+        if chosen not in {str(pk) for pk, _name, _zone in rows}:
+            raise Http404("No such franchise.")
+        franchise = scope.only("id", "name", "timezone").get(pk=chosen)
     grid = _Grid(request, today=dt.datetime.now(dt.UTC).date())
     # A day in any zone lies within a day of UTC either side.
     starts = _day_start(grid.start - dt.timedelta(days=1), dt.UTC)
     ends = _day_start(grid.end + dt.timedelta(days=1), dt.UTC)
-    posts = posts_for_calendar_across(user=request.user, franchise=franchise, starts=starts, ends=ends)
-    context = grid.context(posts, zone_of=lambda post: post.franchise.zone)
+    counts = {}
+    if franchise is None:
+        counts = posts_calendar_day_counts(
+            user=request.user, starts=starts, ends=ends, zones={zone for _pk, _name, zone in rows}
+        )
+    if franchise is not None or sum(sum(day.values()) for day in counts.values()) <= CALENDAR_POSTS_SHOWN:
+        posts, counts = posts_for_calendar_across(user=request.user, franchise=franchise, starts=starts, ends=ends), {}
+    else:
+        posts = []
+    context = grid.context(posts, zone_of=lambda post: post.franchise.zone, counts=counts)
     filter_query = f"&franchise={franchise.pk}" if franchise else ""
-    context.update(across=True, franchises=franchises, chosen=franchise, filter_query=filter_query)
+    select = LongSelect(attrs={"id": "calendar-franchise"}, choices=[("", "All franchises")] + [r[:2] for r in rows])
+    context.update(
+        across=True,
+        franchise_select=select.render("franchise", chosen),
+        chosen=franchise,
+        filter_query=filter_query,
+        counted=bool(counts),
+    )
     return render(request, "posts/calendar.html", context)
 
 
@@ -132,17 +160,24 @@ class _Grid:
             self.first = self.start
             self.title = f"Week of {self.start:%-d %B %Y}"
 
-    def context(self, posts, *, zone_of) -> dict:
+    def context(self, posts, *, zone_of, counts: dict | None = None) -> dict:
+        """The grid's days with their posts, or with `counts` ({day: {status: n}}) in their stead."""
         by_day: dict[dt.date, list] = {}
         for post in posts:
             by_day.setdefault(post.calendar_at.astimezone(zone_of(post)).date(), []).append(post)
+        counts = counts or {}
         days = []
         current = self.start
         while current < self.end:
+            day_counts = counts.get(current, {})
             days.append(
                 {
                     "date": current,
                     "posts": by_day.get(current, []),
+                    "counts": [
+                        (status, label, day_counts[status]) for status, label in STATUS_LABELS if status in day_counts
+                    ],
+                    "total": sum(day_counts.values()),
                     "in_month": self.view == "week" or current.month == self.first.month,
                     "is_today": current == self.today,
                 }
