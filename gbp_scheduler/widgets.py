@@ -25,3 +25,26 @@ class LongSelect(forms.Select):
             for option_value, label in self.choices
         )
         return mark_safe(f'<select name="{conditional_escape(name)}"{attributes}>\n{options}\n</select>')  # noqa: S308 (escaped above)
+
+
+class LongCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes for many flat choices (no groups), markup as forms.CheckboxSelectMultiple's
+    (a <div> per choice, the box inside its <label>, ids `<id>_<index>`), written in one pass."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = {str(v) for v in self.format_value(value)}
+        outer = self.build_attrs(self.attrs, attrs)
+        base_id = outer.pop("id", "")
+        inner = {key: item for key, item in outer.items() if key != "required"}
+        options = []
+        for index, (option_value, label) in enumerate(self.choices):
+            box = dict(inner, id=f"{base_id}_{index}") if base_id else dict(inner)
+            if str(option_value) in chosen:
+                box["checked"] = True
+            options.append(
+                f"<div><label{flatatt({'for': box['id']}) if base_id else ''}>"
+                f'<input type="checkbox" name="{conditional_escape(name)}" value="{conditional_escape(option_value)}"'
+                f"{flatatt(box)}> {conditional_escape(label)}</label></div>"
+            )
+        wrapper = flatatt({key: item for key, item in (("id", base_id), ("class", outer.get("class"))) if item})
+        return mark_safe(f"<div{wrapper}>\n" + "\n".join(options) + "\n</div>")  # noqa: S308 (escaped above)

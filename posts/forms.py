@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from franchises.models import Franchise
 from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
-from gbp_scheduler.widgets import LongSelect
+from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
 from .gbp_mapping import ends_before_start_message, link_problem, photo_problem, post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
@@ -283,7 +283,7 @@ class AnnouncementForm(AnnouncementContentForm):
     franchises = forms.ModelMultipleChoiceField(
         label="Franchises",
         queryset=Franchise.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=LongCheckboxes,
         required=False,
     )
     topic_type = forms.ChoiceField(
@@ -314,7 +314,11 @@ class AnnouncementForm(AnnouncementContentForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["franchises"].queryset = Franchise.objects.filter(is_active=True).order_by("name")
+        active = Franchise.objects.filter(is_active=True).order_by("name")
+        self.fields["franchises"].queryset = active
+        # The boxes need ids and names only: a group's every franchise as a model (its token
+        # decrypted) would cost more than the page.
+        self.fields["franchises"].widget.choices = list(active.values_list("pk", "name"))
 
     def rule(self) -> str | None:
         """The repeat as an RRULE (None: once), from the day the announcement starts."""

@@ -1,5 +1,6 @@
-"""LongSelect: the markup of Django's Select (options, the chosen one, escaping, attributes),
-written in one pass instead of a template per option."""
+"""LongSelect and LongCheckboxes: the markup of Django's Select and CheckboxSelectMultiple
+(options, the chosen ones, escaping, attributes), written in one pass instead of a template per
+option."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 
 from django import forms
 
-from gbp_scheduler.widgets import LongSelect
+from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
 CHOICES = [("", "All franchises"), ("1", "Bean & Co"), ("2", "</option><script>x</script>")]
 
@@ -43,3 +44,18 @@ def test_the_fields_attributes_reach_the_element():
     html = str(form["needed"].as_widget())
     assert html.startswith('<select name="needed" ') and ' id="id_needed"' in html and " required" in html
     assert 'aria-invalid="true"' in html and 'aria-describedby="id_needed_error"' in html
+
+
+class _Boxes(forms.Form):
+    plain = forms.MultipleChoiceField(choices=CHOICES[1:], widget=forms.CheckboxSelectMultiple)
+    long = forms.MultipleChoiceField(choices=CHOICES[1:], widget=LongCheckboxes)
+
+
+def test_the_checkboxes_are_djangos_with_the_same_boxes_ticks_and_errors():
+    for data in (None, {"plain": ["2"], "long": ["2"]}, {"plain": ["1", "2"], "long": ["1", "2"]}, {"x": "1"}):
+        form = _Boxes(data)
+        form.is_valid()
+        plain, long = _tags(form["plain"].as_widget()), _tags(form["long"].as_widget())
+        assert long == [tag.replace("plain", "long") for tag in plain]
+    html = str(_Boxes({"long": ["2"]})["long"].as_widget())
+    assert "&lt;/option&gt;&lt;script&gt;" in html and "<script>" not in html and html.count(" checked") == 1
