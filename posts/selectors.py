@@ -144,7 +144,7 @@ def posts_for_calendar_across(
     """The user's posts (one franchise's when given) with a time in [starts, ends), as
     posts_for_calendar, with their franchises."""
     when = Coalesce("published_at", "scheduled_at")
-    posts = Post.objects.filter(franchise__in=franchises_for_user(user=user))
+    posts = posts_of_user(user=user)
     if franchise is not None:
         posts = posts.filter(franchise=franchise)
     return (
