@@ -48,11 +48,10 @@ class DailyMetric(models.Model):
         ]
         indexes = [
             models.Index(fields=["franchise", "day"], name="insights_daily_franchise_day"),
-            # The ranking's reads, answered from the index alone (value is in it): the newest day of
-            # each impression metric off the end of (metric, day), and the views of every location
-            # in a window of days as one range of (metric, day) a metric (PostgreSQL's plan) ...
-            models.Index(fields=["metric", "day", "franchise", "value"], name="insights_daily_metric_day"),
-            # ... or location by location in franchise order, grouped without a sort (SQLite's).
+            # The ranking's reads: each impression metric's newest day off the end of (metric, day);
+            # each location's views in a window of days from (franchise, metric, day, value) alone,
+            # no table row read (value is in the index) on SQLite and PostgreSQL.
+            models.Index(fields=["metric", "day"], name="insights_daily_metric_day"),
             models.Index(fields=["franchise", "metric", "day", "value"], name="insights_daily_franchise_value"),
         ]
 
