@@ -53,6 +53,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(site, viewport)
     sent = announcement_schedule(
         franchises=[franchise], template="News from {name}.", date=ahead.date(), local_time=dt.time(9, 0), user=None
     )[0].announcement
+    for n in range(50):  # 51 locations: the ranking runs to a second page, with its pager
+        make_franchise(name=f"Axe Shop {n:02}")
 
     found = {}
     site.goto("/accounts/login/")
@@ -82,6 +84,9 @@ def test_the_main_pages_have_no_serious_accessibility_violations(site, viewport)
         "announcement edit all": f"/announcements/{sent.pk}/edit/",
         "announcement cancel all": f"/announcements/{sent.pk}/cancel/",
         "metrics": "/metrics/",
+        "results": "/insights/",
+        "results, second page": "/insights/?page=2",
+        "results of a franchise": f"/franchises/{franchise.pk}/insights/",
         "system": "/system/",
         "profile": "/profile/",
     }

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from franchises.selectors import franchise_get_for_user, franchises_for_user
+from franchises.selectors import franchise_get_for_user, franchises_for_user, user_is_headquarters
 
 from .selectors import CHART_DAYS, PERIOD_DAYS, insights_for_franchise, insights_ranking
+
+RANKING_PAGE_SIZE = 50  # rows a page of the ranking (`?page=`); the order and the two groups cover all
 
 
 @login_required
@@ -31,6 +34,11 @@ def franchise_insights(request: HttpRequest, franchise_id) -> HttpResponse:
 @login_required
 @require_GET
 def insights_ranking_page(request: HttpRequest) -> HttpResponse:
-    """The user's franchises (all of them for headquarters) ranked by the change in their views."""
-    ranking = insights_ranking(franchises=franchises_for_user(user=request.user))
-    return render(request, "insights/ranking.html", {"ranking": ranking, "period_days": PERIOD_DAYS})
+    """The user's franchises (all of them for headquarters) ranked by the change in their views,
+    RANKING_PAGE_SIZE a page (`?page=`): the ranking and the two groups at a glance cover them all."""
+    ranking = insights_ranking(
+        franchises=franchises_for_user(user=request.user), every_franchise=user_is_headquarters(request.user)
+    )
+    page = Paginator(ranking["rows"], RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"ranking": ranking, "page": page, "period_days": PERIOD_DAYS}
+    return render(request, "insights/ranking.html", context)

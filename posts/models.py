@@ -196,6 +196,11 @@ class Post(models.Model):
                 condition=Q(status="draft", source="ai"),
                 name="posts_ai_drafts_idx",
             ),
+            # The Results page's posts a week: a window of published posts counted per franchise
+            # from the index alone (the franchise-time index read every post's row).
+            models.Index(
+                fields=["published_at", "franchise"], condition=Q(status="published"), name="posts_published_idx"
+            ),
             # The AI drafts waiting per franchise (the home page's counts and its "needs attention"
             # filter): a lookup of each franchise's few, whatever the planner knows of the table.
             models.Index(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.utils import timezone
@@ -127,14 +128,76 @@ def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_fra
         published(franchise, days_ago=5)
     client.get("/insights/")  # the session, warmed
 
-    # The session and user, the newest day, the views per franchise, the posts per franchise, the
-    # franchises.
-    with django_assert_num_queries(6):
+    # The session and user, the newest day, the franchises with their views, their posts.
+    with django_assert_num_queries(5):
         assert headquarters.get("/insights/").status_code == 200
     for n in range(3, 9):
         figures(make_franchise(name=f"Shop {n}"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert headquarters.get("/insights/").status_code == 200
     # The session and user, the franchise, its newest day, its figures, its posts, its fetch row.
     with django_assert_num_queries(7):
         assert headquarters.get(f"/franchises/{franchises[0].pk}/insights/").status_code == 200
+
+
+def ranked_names(page: str) -> list[str]:
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>', page)
+
+
+def test_the_ranking_shows_fifty_locations_a_page_in_one_order_with_the_groups_over_all(client):
+    shops = [make_franchise(name=f"Shop {n:02}") for n in range(60)]
+    for n, shop in enumerate(shops):
+        figures(shop, views=4000, rise=n / 100)  # Shop 59 rose most
+        if n % 3 == 0:
+            for days_ago in (4, 11, 18, 25):
+                published(shop, days_ago)
+    headquarters = logged_in(client, make_user(superuser=True))
+
+    first = headquarters.get("/insights/").content.decode()
+    second = headquarters.get("/insights/?page=2").content.decode()
+
+    expected = [f"Shop {n:02}" for n in range(59, -1, -1)]
+    assert ranked_names(first) == expected[:50]
+    assert ranked_names(second) == expected[50:]
+    assert "<td>51</td>" in second and "<td>60</td>" in second and "<td>1</td>" not in second
+    assert 'rel="next"' in first and 'href="?page=2"' in first and 'rel="prev"' not in first
+    assert 'rel="prev"' in second and 'href="?page=1"' in second and 'rel="next"' not in second
+    assert "Page 2 of 2" in second and "of 60" in second
+    # The two groups cover every location on every page: 20 posting weekly, 40 less.
+    for page in (first, second):
+        assert "Locations posting weekly or more (20)" in page
+        assert "Locations posting less often (40)" in page
+    # Past the last page: the last page.
+    assert ranked_names(headquarters.get("/insights/?page=9").content.decode()) == expected[50:]
+
+
+def test_one_page_of_ranking_shows_no_pager(client):
+    shop = make_franchise(name="Only Shop")
+    figures(shop)
+    page = logged_in(client, make_member(shop, Membership.Role.STAFF)).get("/insights/").content.decode()
+
+    assert ranked_names(page) == ["Only Shop"]
+    assert 'id="ranking-pages"' not in page
+
+
+@pytest.mark.parametrize("headquarters", [True, False], ids=["headquarters", "member"])
+def test_the_ranking_takes_the_same_queries_for_2_and_60_franchises(client, django_assert_num_queries, headquarters):
+    user = make_user(superuser=headquarters)
+    browser = logged_in(client, user)
+
+    def add(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            shop = make_franchise(name=f"Shop {n:02}")
+            figures(shop, days=31, rise=0.1)
+            published(shop, days_ago=5)
+            if not headquarters:
+                Membership.objects.create(user=user, franchise=shop, role=Membership.Role.STAFF)
+
+    add(2, 0)
+    browser.get("/insights/")  # the session, warmed
+    # The session and user, the newest day, the franchises with their views, their posts.
+    with django_assert_num_queries(5):
+        assert len(ranked_names(browser.get("/insights/").content.decode())) == 2
+    add(58, 2)
+    with django_assert_num_queries(5):
+        assert len(ranked_names(browser.get("/insights/?page=2").content.decode())) == 10
