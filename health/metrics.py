@@ -45,6 +45,7 @@ from django.db.models.functions import Cast, Floor, RowNumber
 from django.utils import timezone
 
 from franchises.models import Franchise
+from franchises.selectors import of_franchises
 from posts.models import Post
 
 from .checks import iso
@@ -205,11 +206,9 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     """
     until = timezone.now()
     since = until - timedelta(days=days)
-    # Headquarters' franchises are every franchise: no IN over all of them (a plain range over
-    # posts_metrics_idx, which covers every column the figures read but the failure reasons).
-    window = Post.objects.filter(scheduled_at__gte=since, scheduled_at__lte=until)
-    if franchises.query.has_filters():
-        window = window.filter(franchise__in=franchises.values("pk"))
+    # For headquarters a plain range over posts_metrics_idx, which covers every column the figures
+    # read but the failure reasons (of_franchises: no IN over every franchise).
+    window = of_franchises(Post.objects.filter(scheduled_at__gte=since, scheduled_at__lte=until), franchises)
     is_published = Q(status=Post.Status.PUBLISHED, published_at__isnull=False)
     published = window.filter(is_published)
     count_by_status = {

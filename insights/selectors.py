@@ -12,6 +12,7 @@ from django.db.models import Count, Func, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from franchises.models import Franchise
+from franchises.selectors import of_franchises
 from posts.models import Post
 
 from .models import IMPRESSIONS, DailyMetric, InsightsFetch, Metric
@@ -145,23 +146,18 @@ def _views_between(first: dt.date, last: dt.date) -> Subquery:
     )
 
 
-def insights_ranking(
-    *, franchises: QuerySet[Franchise], every_franchise: bool = False, today: dt.date | None = None
-) -> dict:
+def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None = None) -> dict:
     """The user's franchises ranked by the change of their views over the last PERIOD_DAYS days
     with figures against the PERIOD_DAYS before, each with its posts a week in the recent period;
     and the views' change of those posting weekly or more against those posting less.
 
-    `every_franchise`: `franchises` is every franchise (headquarters), so the newest day and the
-    posts are read without `franchise IN (every franchise)`. The ranking and the two groups cover
-    every franchise; a page of rows is the caller's slice of `rows`. Three queries however many:
-    the newest day, the franchises with their views, their posts."""
+    Headquarters' newest day and posts are read without `franchise IN (every franchise)`
+    (of_franchises). The ranking and the two groups cover every franchise; a page of rows is the
+    caller's slice of `rows`. Three queries however many: the newest day, the franchises with
+    their views, their posts."""
     today = today or timezone.localdate()
-    figures = DailyMetric.objects.filter(metric__in=IMPRESSIONS)  # the newest day's
-    published = Post.objects.filter(status=Post.Status.PUBLISHED)
-    if not every_franchise:
-        figures = figures.filter(franchise__in=franchises)
-        published = published.filter(franchise__in=franchises)
+    figures = of_franchises(DailyMetric.objects.filter(metric__in=IMPRESSIONS), franchises)  # the newest day's
+    published = of_franchises(Post.objects.filter(status=Post.Status.PUBLISHED), franchises)
     newest = _newest_views_day(figures) or today - dt.timedelta(days=1)
     current, previous = _periods(newest)
     views = franchises.order_by().annotate(

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from franchises.selectors import franchise_get_for_user, franchises_for_user, user_is_headquarters
+from franchises.selectors import franchise_get_for_user, franchises_for_user
 
 from .selectors import CHART_DAYS, PERIOD_DAYS, insights_for_franchise, insights_ranking
 
@@ -36,9 +36,7 @@ def franchise_insights(request: HttpRequest, franchise_id) -> HttpResponse:
 def insights_ranking_page(request: HttpRequest) -> HttpResponse:
     """The user's franchises (all of them for headquarters) ranked by the change in their views,
     RANKING_PAGE_SIZE a page (`?page=`): the ranking and the two groups at a glance cover them all."""
-    ranking = insights_ranking(
-        franchises=franchises_for_user(user=request.user), every_franchise=user_is_headquarters(request.user)
-    )
+    ranking = insights_ranking(franchises=franchises_for_user(user=request.user))
     page = Paginator(ranking["rows"], RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"ranking": ranking, "page": page, "period_days": PERIOD_DAYS}
     return render(request, "insights/ranking.html", context)

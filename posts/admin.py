@@ -192,8 +192,21 @@ class GoogleDeletionAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Listed and shown, never added, changed or deleted here: the dashboard's services do that."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(PostSeries)
-class PostSeriesAdmin(admin.ModelAdmin):
+class PostSeriesAdmin(ReadOnlyAdmin):
     """Read-only: a series is created, changed and ended through its pages (posts/services/series.py),
     which keep its occurrences in step."""
 
@@ -201,29 +214,11 @@ class PostSeriesAdmin(admin.ModelAdmin):
     list_filter = ["ended_at"]
     search_fields = ["summary", "franchise__name"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(ReadOnlyAdmin):
     """Read-only: an announcement's posts are edited and cancelled from its page
     (/announcements/<id>/), through the same services as a post alone."""
 
     list_display = ["summary", "date", "local_time", "rule", "franchise_count", "created_by", "created_at"]
     search_fields = ["summary"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from franchises.models import Franchise, FranchiseEvent
-from franchises.selectors import franchises_for_user, user_is_headquarters
+from franchises.selectors import franchises_for_user, of_franchises
 
 from .models import REJECTION_REASON_MARK, Announcement, Post, PostEvent, PostSeries, lock_stale_before
 
@@ -69,12 +69,8 @@ def series_upcoming(*, series: PostSeries) -> QuerySet[Post]:
 
 
 def posts_of_user(*, user: AbstractBaseUser) -> QuerySet[Post]:
-    """Every post of the user's franchises. Headquarters' franchises are all of them, so its posts
-    are every post: no `franchise IN (every franchise)`, which would steer the planner into reading
-    the posts franchise by franchise and sorting them all instead of walking an index in order."""
-    if user_is_headquarters(user):
-        return Post.objects.all()
-    return Post.objects.filter(franchise__in=franchises_for_user(user=user))
+    """Every post of the user's franchises (headquarters': every post, of_franchises)."""
+    return of_franchises(Post.objects.all(), franchises_for_user(user=user))
 
 
 def posts_for_user(

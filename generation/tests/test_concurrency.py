@@ -15,28 +15,13 @@ from generation.services import generation_queue_process
 from generation.services.batches import generation_batches_reclaim
 from generation.tests.drafting import franchise_for_drafts
 from posts.models import Post
+from testkit.threads import together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def run_at_once(count, target):
-    results, errors = [], []
-    start = threading.Barrier(count)
-
-    def run():
-        try:
-            start.wait()
-            results.append(target())
-        except Exception as exc:  # a thread's exception would otherwise vanish
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = together(count, target)
     assert errors == []
     return results
 

@@ -4,7 +4,6 @@ kept as one Announcement, whose posts not yet published can be edited or cancell
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 
@@ -17,7 +16,14 @@ from gbp_scheduler.times import validate_sane_datetime
 from ..gbp_mapping import post_problems
 from ..models import Announcement, Post, PostSeries
 from ..selectors import announcement_posts
-from .editing import PostActionError, post_build, posts_create_many, posts_delete_many, posts_update_many
+from .editing import (
+    PostActionError,
+    post_build,
+    post_with_changes,
+    posts_create_many,
+    posts_delete_many,
+    posts_update_many,
+)
 from .series import series_create, series_end
 
 # Up to this many franchises, a repeating announcement's first weeks are made at once; a larger
@@ -206,10 +212,7 @@ def announcement_edit_all(
             continue
         changes = {"summary": announcement_text(template=template, franchise=post.franchise), **shared}
         # Drafts too: the text is headquarters', and a draft of it is meant to be scheduled.
-        edited = copy.copy(post)
-        for name, value in changes.items():
-            setattr(edited, name, value)
-        if problems := post_problems(edited):
+        if problems := post_problems(post_with_changes(post, changes)):
             raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
         todo.append((post, changes))
     # Being published, or changed by someone, at this very moment: named, not changed.
@@ -232,7 +235,7 @@ def announcement_cancel_all(
     counts = {"deleted": 0, "busy": 0, "series_ended": 0}
     posts = list(announcement_posts(announcement=announcement) if posts is None else posts)
     waiting = [post for post in posts if post.status != Post.Status.PUBLISHED]
-    deleted, refused, _on_google = posts_delete_many(posts=waiting, user=user)
+    deleted, refused = posts_delete_many(posts=waiting, user=user)
     counts["deleted"] += len(deleted)
     counts["busy"] += len(refused)
     for series in PostSeries.objects.filter(announcement_id=announcement.pk, ended_at=None):

@@ -656,6 +656,14 @@ RELATIONS = [field.name for field in Post._meta.concrete_fields if field.is_rela
 BUSY_REASON = "It is being published or was changed meanwhile: reload and try again."
 
 
+def post_with_changes(post: Post, fields: dict) -> Post:
+    """An unsaved copy of the post with `fields` set: what a change would make, to check first."""
+    changed = copy.copy(post)
+    for name, value in fields.items():
+        setattr(changed, name, value)
+    return changed
+
+
 def post_never_sent(post: Post) -> bool:
     """Whether Google cannot hold a copy of the post: not published, no copy named, and no create
     of it that may have landed (no outcome-unknown marker). Only such posts are changed in bulk."""
@@ -720,9 +728,7 @@ def _update_batch(batch: list[tuple[Post, dict]], *, user, edited: set, refused:
     """One transaction of posts_update_many; returns the posts left to the careful path."""
     checked = []
     for post, fields in batch:
-        candidate = copy.copy(post)
-        for name, value in fields.items():
-            setattr(candidate, name, value)
+        candidate = post_with_changes(post, fields)
         try:
             # As post_update checks, less what costs a query per post and cannot change here: the
             # table's constraints, its unique id and its foreign keys (none is edited) stay the
@@ -810,7 +816,7 @@ def _rows_write(rows: list[Post], *, names: list[str], now: dt.datetime, failed:
         Post.objects.filter(pk__in=marked).update(series_edited=True)
 
 
-def posts_delete_many(*, posts: list[Post], user: AbstractBaseUser | None = None) -> tuple[set, dict, dict]:
+def posts_delete_many(*, posts: list[Post], user: AbstractBaseUser | None = None) -> tuple[set, dict]:
     """Delete many posts not yet published, each as post_delete would alone (its DELETED history),
     in a bounded number of queries (a few per WRITE_BATCH_SIZE posts, and one per photo the
     posts leave unused).
@@ -824,11 +830,9 @@ def posts_delete_many(*, posts: list[Post], user: AbstractBaseUser | None = None
     which hands its copy to `GoogleDeletion` and tries Google at once. A post published as read is
     refused: published posts stay.
 
-    Returns the ids deleted, why the others were not ({post id: reason}), and for those deleted
-    through post_delete whether Google's side is done too ({post id: bool})."""
+    Returns the ids deleted, and why the others were not ({post id: reason})."""
     deleted: set = set()
     refused: dict = {}
-    on_google: dict = {}
     plain, careful = [], []
     for post in posts:
         if post.status == Post.Status.PUBLISHED:
@@ -839,12 +843,12 @@ def posts_delete_many(*, posts: list[Post], user: AbstractBaseUser | None = None
         careful += _delete_batch(plain[start : start + WRITE_BATCH_SIZE], user=user, deleted=deleted, refused=refused)
     for post in careful:
         try:
-            on_google[post.pk] = post_delete(post=post, user=user)
+            post_delete(post=post, user=user)
         except PostActionError as exc:
             refused[post.pk] = str(exc)
         else:
             deleted.add(post.pk)
-    return deleted, refused, on_google
+    return deleted, refused
 
 
 def _delete_batch(batch: list[Post], *, user, deleted: set, refused: dict) -> list[Post]:
