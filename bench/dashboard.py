@@ -7,7 +7,8 @@
 Builds a throwaway database (SQLite file in a temp dir, or `bench_<name>` beside DATABASE_URL's
 database, dropped at the end) with --franchises franchises and --posts posts spread over them in
 every state (each with a history entry), --insights-days days of Google's figures for every
-location, and the franchises on one Google connection, then requests each page --requests times
+location, and the franchises on one Google connection (on PostgreSQL then vacuumed and analysed,
+as autovacuum would have done), then requests each page --requests times
 through Django's test client as a headquarters user (who sees every franchise) and as a
 franchise admin (who sees one). Prints the median and 95th-percentile latency and the SQL
 statements per page.
@@ -21,7 +22,7 @@ import statistics
 import tempfile
 import time
 
-from harness import QueryCounter, database_drop, django_configure, percentile, sandbox_start, summary_add, table
+from harness import QueryCounter, database_drop, database_settle, django_configure, percentile, sandbox_start, summary_add, table
 
 
 def parse_args() -> argparse.Namespace:
@@ -196,6 +197,7 @@ def main() -> None:
             hq, admin, franchise, announcement, posts = data_create(
                 franchises=args.franchises, posts=args.posts, insights_days=args.insights_days
             )
+            database_settle()
             rows = []
             for who, user in (("headquarters", hq), ("franchise admin", admin)):
                 client = Client()

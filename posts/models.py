@@ -78,6 +78,14 @@ class Post(models.Model):
     scheduled_at = models.DateTimeField(null=True, blank=True, validators=[validate_sane_datetime])
     publishing_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # The time a person sees for the post (lists, calendars): when it was published, else when it
+    # is planned. Kept by the database itself on every write, so pages range over it and count by
+    # it from an index alone. Read it from a query: after save() it is fetched again when used.
+    shown_at = models.GeneratedField(
+        expression=Coalesce("published_at", "scheduled_at"),
+        output_field=models.DateTimeField(null=True, blank=True),
+        db_persist=True,
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
@@ -184,7 +192,10 @@ class Post(models.Model):
             # Dashboard lists and calendars: a franchise's posts by time.
             models.Index(fields=["franchise", "scheduled_at"], name="posts_franchise_time_idx"),
             # The posts list across franchises: newest first by the time shown (posts_for_user).
-            models.Index(Coalesce("published_at", "scheduled_at"), F("created_at"), F("id"), name="posts_shown_idx"),
+            models.Index(fields=["shown_at", "created_at", "id"], name="posts_shown_idx"),
+            # Calendars: a franchise's posts by the time shown, and the calendar across franchises
+            # counting each day's posts by status from the index alone.
+            models.Index(fields=["franchise", "shown_at", "status"], name="posts_calendar_idx"),
             # The publishing metrics (health/metrics.py): a time window of posts, every column its
             # counts and delays read, so they never touch the rows.
             models.Index(

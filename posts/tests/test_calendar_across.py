@@ -159,3 +159,32 @@ def test_the_counted_calendar_takes_the_same_queries_for_few_posts_and_many(clie
         franchise = make_franchise(timezone=zones[n % 4])
         make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=AT + dt.timedelta(hours=n))
     assert queries() == few
+
+
+def test_a_members_counted_calendar_counts_only_their_franchises_posts(client, two, monkeypatch):
+    from posts.views import lists
+
+    monkeypatch.setattr(lists, "CALENDAR_POSTS_SHOWN", 0)
+    chicago, _tokyo, _posts = two
+    # Another franchise in Chicago's own zone: same part of the count, not the member's.
+    other = make_franchise(name="Other Chicago", timezone="America/Chicago")
+    make_post(franchise=other, status=Post.Status.FAILED, scheduled_at=AT)
+    make_post(franchise=chicago, status=Post.Status.PUBLISHED, scheduled_at=AT, published_at=AT)
+    logged_in(client, make_member(chicago, Membership.Role.ADMIN))
+
+    body = client.get(URL, {"date": "2026-12-01"}).content.decode()
+
+    assert _counts(body) == {"2026-12-01": "2 posts: 1 scheduled, 1 published"}
+
+
+def test_a_post_is_shown_at_its_publish_time_else_its_planned_time_whatever_wrote_it(two):
+    chicago, _tokyo, posts = two
+    post = posts["chicago"]
+    # The database keeps shown_at, through a queryset update as through save().
+    Post.objects.filter(pk=post.pk).update(published_at=AT + dt.timedelta(days=3), status=Post.Status.PUBLISHED)
+    assert Post.objects.get(pk=post.pk).shown_at == AT + dt.timedelta(days=3)
+    draft = make_post(franchise=chicago, status=Post.Status.DRAFT, scheduled_at=None)
+    assert Post.objects.get(pk=draft.pk).shown_at is None
+    draft.scheduled_at = AT
+    draft.save()
+    assert Post.objects.get(pk=draft.pk).shown_at == AT

@@ -164,7 +164,7 @@ class _Grid:
         """The grid's days with their posts, or with `counts` ({day: {status: n}}) in their stead."""
         by_day: dict[dt.date, list] = {}
         for post in posts:
-            by_day.setdefault(post.calendar_at.astimezone(zone_of(post)).date(), []).append(post)
+            by_day.setdefault(post.shown_at.astimezone(zone_of(post)).date(), []).append(post)
         counts = counts or {}
         days = []
         current = self.start
