@@ -22,7 +22,16 @@ import statistics
 import tempfile
 import time
 
-from harness import QueryCounter, database_drop, database_settle, django_configure, percentile, sandbox_start, summary_add, table
+from harness import (
+    QueryCounter,
+    database_drop,
+    database_settle,
+    django_configure,
+    percentile,
+    sandbox_start,
+    summary_add,
+    table,
+)
 
 
 def parse_args() -> argparse.Namespace:
