@@ -9,8 +9,8 @@
    variables the README names. That is the Django preset and @vercel/python, as on Vercel.
 3. Checks the Build Output (.vercel/output, Build Output API v3): the crons of vercel.json are in
    config.json, the one function is the WSGI entry point with vercel.json's maxDuration, every
-   page reaches it with its own path, the bundle is well under the size limit and carries no
-   package twice.
+   page reaches it with its own path, the bundle is well under the size limit, carries no
+   package twice and no tests, benchmarks or docs.
 4. Loads the built function the way Vercel's Python runtime does: its own files only, on a bare
    Python of .python-version's version with nothing installed, through the handler Vercel calls
    (vc__handler__python.vc_handler). The throwaway database is migrated with the function's own
@@ -518,6 +518,13 @@ def check_build_output(output: Path, project: Path, vercel_json: dict, version: 
         not twice,
         f"no package is carried twice ({len(dists)} distributions, each once, in _vendor/)",
         "; ".join(sorted(twice)[:10]),
+    )
+    test_trees = ("e2e/", "chaos/", "bench/", "testkit/", "docs/")
+    shipped = sorted(n for n in files if n.startswith(test_trees) or "/tests/" in n)
+    check(
+        not shipped,
+        "no tests, benchmarks or docs in the function (vercel.json's excludeFiles)",
+        f"{len(shipped)} files, e.g. {shipped[:3]}",
     )
     collected = sorted(n for n in files if n.startswith("staticfiles/"))
     check(
