@@ -248,12 +248,12 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     failed = window.filter(status=Post.Status.FAILED)
     listed_failed = failed if listed is None else failed.filter(franchise_id__in=listed)
     per_reasons: dict = defaultdict(list)
-    by_reason = listed_failed.values("franchise_id", "last_error").annotate(count=Count("id"))
+    by_reason = listed_failed.values("franchise_id", "last_error").annotate(count=Count("*"))
     for row in by_reason.order_by("-count", "last_error"):
         per_reasons[row["franchise_id"]].append({"reason": row["last_error"] or NO_REASON, "count": row["count"]})
     overall_reasons = [
         {"reason": row["last_error"] or NO_REASON, "count": row["count"]}
-        for row in failed.values("last_error").annotate(count=Count("id")).order_by("-count", "last_error")
+        for row in failed.values("last_error").annotate(count=Count("*")).order_by("-count", "last_error")
     ]
 
     return {
