@@ -5,6 +5,7 @@ already scoped to the user (franchises.selectors)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -114,7 +115,7 @@ class RankedFranchise(NamedTuple):
     """The little of a franchise a ranking row shows (a model instance for each of 1,000 rows
     costs more than the page's queries)."""
 
-    pk: int
+    pk: uuid.UUID
     name: str
 
 

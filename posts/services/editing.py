@@ -184,6 +184,23 @@ def posts_create_many(*, posts: list[Post], user: AbstractBaseUser | None, histo
 # --- edit -----------------------------------------------------------------------------------------
 
 
+# A failed post whose content is fixed is a draft again, without the old error (the history keeps
+# it), until the person retries it (post_retry on a draft, or publish now).
+FIXED_AFTER_FAILURE = {"status": Post.Status.DRAFT, "last_error": "", "attempts": 0, "next_attempt_at": None}
+NO_LONGER_FAILED = " No longer failed: a draft again."
+
+
+def _changed_names(post: Post, fields: dict) -> list[str]:
+    """The fields whose new value differs from the post's, by name."""
+    return sorted(name for name, value in fields.items() if getattr(post, name) != value)
+
+
+def _edited_detail(changed: list[str], note: str = "") -> str:
+    """The EDITED history line: the fields changed, by their labels, then `note`."""
+    names = ", ".join(Post._meta.get_field(name).verbose_name for name in changed)
+    return ((f"Changed: {names}." if changed else "") + note).strip()
+
+
 def post_update(
     *,
     post: Post,
@@ -201,7 +218,7 @@ def post_update(
     fields = _clean_content(fields)
     version = post.version if version is None else version
     edited = Post.objects.select_related("franchise").get(pk=post.pk) if post.pk else post
-    changed = sorted(name for name, value in fields.items() if getattr(edited, name) != value)
+    changed = _changed_names(edited, fields)
     old_media_url = edited.media_url
     for name, value in fields.items():
         setattr(edited, name, value)
@@ -227,19 +244,17 @@ def post_update(
         google = _published_update(post=post, edited=edited, version=version, saved_fields=saved_fields)
     else:
         if post.status == Post.Status.FAILED:
-            # Fixed after a failure: a draft again, without the old error (the history keeps it),
-            # until the person retries it (post_retry on a draft, or publish now).
-            saved_fields.update(status=Post.Status.DRAFT, last_error="", attempts=0, next_attempt_at=None)
+            saved_fields.update(FIXED_AFTER_FAILURE)
         saved = Post.objects.filter(lock_free(now), pk=post.pk, version=version, status=post.status).update(
             publishing_at=None, **saved_fields
         )
         if saved != 1:
             raise _refused(post)
-        google = " No longer failed: a draft again." if post.status == Post.Status.FAILED else ""
+        google = NO_LONGER_FAILED if post.status == Post.Status.FAILED else ""
     if changed or google:
-        names = ", ".join(Post._meta.get_field(name).verbose_name for name in changed)
-        detail = (f"Changed: {names}." if changed else "") + google
-        post_event_record(post=edited, action=PostEvent.Action.EDITED, user=user, detail=detail.strip())
+        post_event_record(
+            post=edited, action=PostEvent.Action.EDITED, user=user, detail=_edited_detail(changed, google)
+        )
     if "media_url" in changed:
         post_photo_release(url=old_media_url)  # an uploaded photo nothing uses any more
     return Post.objects.select_related("franchise").get(pk=post.pk)
@@ -755,7 +770,7 @@ def _update_batch(batch: list[tuple[Post, dict]], *, user, edited: set, refused:
             if not post_never_sent(row):
                 careful.append((post, fields))
                 continue
-            changed = sorted(name for name, value in fields.items() if getattr(row, name) != value)
+            changed = _changed_names(row, fields)
             if "media_url" in changed and row.media_url:
                 released.add(row.media_url)
             for name, value in fields.items():
@@ -763,7 +778,8 @@ def _update_batch(batch: list[tuple[Post, dict]], *, user, edited: set, refused:
             was_failed = row.status == Post.Status.FAILED
             if was_failed:
                 failed.append(row.pk)
-                row.status, row.last_error, row.attempts, row.next_attempt_at = Post.Status.DRAFT, "", 0, None
+                for name, value in FIXED_AFTER_FAILURE.items():
+                    setattr(row, name, value)
             if changed and row.series_id:
                 marked.append(row.pk)
                 row.series_edited = True
@@ -772,13 +788,8 @@ def _update_batch(batch: list[tuple[Post, dict]], *, user, edited: set, refused:
             row.publishing_at = None
             saved.append(row)
             if changed or was_failed:
-                names = ", ".join(Post._meta.get_field(name).verbose_name for name in changed)
-                detail = (f"Changed: {names}." if changed else "") + (
-                    " No longer failed: a draft again." if was_failed else ""
-                )
-                events.append(
-                    post_event_build(post=row, action=PostEvent.Action.EDITED, user=user, detail=detail.strip())
-                )
+                detail = _edited_detail(changed, NO_LONGER_FAILED if was_failed else "")
+                events.append(post_event_build(post=row, action=PostEvent.Action.EDITED, user=user, detail=detail))
         _rows_write(
             saved, names=[name for _, fields in checked for name in fields], now=now, failed=failed, marked=marked
         )
@@ -809,9 +820,7 @@ def _rows_write(rows: list[Post], *, names: list[str], now: dt.datetime, failed:
     if varying:
         Post.objects.bulk_update(rows, fields=varying)
     if failed:
-        Post.objects.filter(pk__in=failed).update(
-            status=Post.Status.DRAFT, last_error="", attempts=0, next_attempt_at=None
-        )
+        Post.objects.filter(pk__in=failed).update(**FIXED_AFTER_FAILURE)
     if marked:
         Post.objects.filter(pk__in=marked).update(series_edited=True)
 
