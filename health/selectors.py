@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Coalesce
-from django.utils import timezone
 
 from franchises.models import Franchise
+from gbp_scheduler import clock
 from generation.models import GenerationQueue
 from posts.models import Post
 
@@ -86,7 +86,7 @@ def posts_stuck_in_publishing(*, now: datetime | None = None) -> StuckLocks:
     """The seed's "posts stuck in publishing" query, counted: locks older than
     HEALTH_STUCK_LOCK_MINUTES (uses the partial index on publishing_at)."""
     minutes = settings.HEALTH_STUCK_LOCK_MINUTES
-    cutoff = (now or timezone.now()) - timedelta(minutes=minutes)
+    cutoff = (now or clock.now()) - timedelta(minutes=minutes)
     found = Post.objects.filter(publishing_at__isnull=False, publishing_at__lt=cutoff).aggregate(
         count=Count("id"), oldest=Min("publishing_at")
     )
@@ -106,7 +106,7 @@ class QueueSummary:
 
 def generation_queue_summary(*, now: datetime | None = None) -> QueueSummary:
     """Backlog and recent failures of the generation queue, in one aggregate query."""
-    now = now or timezone.now()
+    now = now or clock.now()
     waiting_since = Coalesce("next_attempt_at", "created_at")
     pending = Q(status=GenerationQueue.Status.PENDING)
     due = pending & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))

@@ -13,6 +13,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from franchises.models import Franchise
+from gbp_scheduler import clock
 from gbp_scheduler.times import EARLIEST, LATEST, validate_sane_datetime
 
 SUMMARY_MAX_LENGTH = 1500  # Google rejects longer summaries.
@@ -247,7 +248,7 @@ class Post(models.Model):
     def is_locked(self) -> bool:
         """Whether someone holds the publish lock now. A lock older than
         PUBLISH_LOCK_TIMEOUT_SECONDS is stale: its holder died, and it binds nobody."""
-        return self.publishing_at is not None and self.publishing_at >= lock_stale_before(timezone.now())
+        return self.publishing_at is not None and self.publishing_at >= lock_stale_before(clock.now())
 
 
 def lock_stale_before(now):

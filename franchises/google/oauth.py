@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from gbp_scheduler import clock
+
 if TYPE_CHECKING:
     from google_auth_oauthlib.flow import Flow
 
@@ -237,7 +239,12 @@ def access_token_refresh(*, refresh_token: str) -> TokenGrant:
             raise OAuthTransientError(
                 f"Google's token endpoint did not answer ({kind}, timeout {timeout_seconds():g} s)."
             ) from None
-    expires_at = credentials.expiry.replace(tzinfo=dt.UTC) if credentials.expiry else _expiry_from_seconds(None)
+    # google-auth works the expiry out on this process's clock; it is compared on the database's.
+    expires_at = (
+        clock.from_process(credentials.expiry.replace(tzinfo=dt.UTC))
+        if credentials.expiry
+        else _expiry_from_seconds(None)
+    )
     # Google may (rarely) rotate the refresh token; Credentials keeps the new one if it came.
     rotated = credentials.refresh_token if credentials.refresh_token != refresh_token else None
     return TokenGrant(access_token=credentials.token, expires_at=expires_at, refresh_token=rotated, scopes=())
@@ -284,4 +291,4 @@ def _expiry_from_seconds(expires_in: object) -> dt.datetime:
         seconds = int(expires_in)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         seconds = 0  # unknown lifetime: treat as expired so the next use refreshes
-    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+    return clock.now() + dt.timedelta(seconds=seconds)  # compared with the same clock (tokens.py)

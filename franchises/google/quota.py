@@ -9,8 +9,8 @@ UPDATE that moves that time on by one interval and returns it; the caller then s
 slot. Requests are spaced evenly (5 % under GOOGLE_REQUESTS_PER_MINUTE in any minute, no bursts),
 and a 429 pushes the next slot past Google's Retry-After for everyone.
 
-Times are seconds since the epoch from each process's clock (the processes of one installation
-share a clock to well under one interval).
+Times are seconds since the epoch on the database's clock (gbp_scheduler/clock.py): a process
+whose own clock runs ahead would otherwise push the next slot minutes away for everyone.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+
+from gbp_scheduler import clock
 
 BUSINESS_PROFILE = "business-profile"
 # Requests are spaced a little wider than the quota allows: a request leaves at its slot but
@@ -58,7 +60,7 @@ class SharedQuota:
         interval = self.interval
         if interval == 0:
             return True
-        now = time.time()
+        now = clock.epoch()
         latest = now + (deadline - time.monotonic()) if deadline is not None else None
         slot = self._take(now=now, interval=interval, latest=latest)
         if slot is None:
@@ -70,7 +72,7 @@ class SharedQuota:
 
     def pause(self, seconds: float) -> None:
         """Hold every request back for `seconds` (Google answered 429)."""
-        until = time.time() + seconds
+        until = clock.epoch() + seconds
         self._ensure_row()
         with connection.cursor() as cursor:
             cursor.execute(_SQL[connection.vendor == "sqlite"]["pause"], [until, self.name])

@@ -43,6 +43,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from gbp_scheduler import clock
+
 from ..models import Franchise, FranchiseEvent, GoogleConnection, Membership
 from . import oauth
 
@@ -185,12 +187,12 @@ def _usable(connection: GoogleConnection, *, rejected: str | None) -> bool:
     if not token or expires_at is None or token == rejected:
         return False
     margin = dt.timedelta(seconds=settings.GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS)
-    return expires_at - timezone.now() > margin
+    return expires_at - clock.now() > margin
 
 
 def _lease_claim(connection: GoogleConnection) -> dt.datetime | None:
     """Claim the refresh lease with one conditional UPDATE; its end time identifies the holder."""
-    now = timezone.now()
+    now = clock.now()
     until = now + dt.timedelta(seconds=oauth.refresh_worst_case_seconds())
     claimed = (
         GoogleConnection.objects.filter(pk=connection.pk, auth_valid=True, refresh_token__isnull=False)

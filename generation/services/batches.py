@@ -34,8 +34,8 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from gbp_scheduler import clock
 from generation import anthropic_client as claude
 from generation.models import GenerationBatch, GenerationQueue, GenerationUsage
 from generation.selectors import (
@@ -77,7 +77,7 @@ def generation_batches_submit(*, run: Run) -> None:
        local batch is still submitting; if it is not (taken back meanwhile), cancel it there.
     """
     while not run.over:
-        claimed = _rows_claim_into_batch(now=timezone.now())
+        claimed = _rows_claim_into_batch(now=clock.now())
         if claimed is None:
             return
         batch, rows = claimed
@@ -95,7 +95,7 @@ def generation_batches_submit(*, run: Run) -> None:
             run.tally("returned", returned, f"batch {batch.id}: not sent ({exc}); {returned} rows back to pending")
             run.stop = run.stop or isinstance(exc, claude.AnthropicRateLimitedError | claude.AnthropicAccountError)
             return
-        now = timezone.now()
+        now = clock.now()
         recorded = GenerationBatch.objects.filter(id=batch.id, status=BatchStatus.SUBMITTING).update(
             status=BatchStatus.IN_PROGRESS,
             anthropic_id=info.id,
@@ -163,7 +163,7 @@ def _requests_build(batch: GenerationBatch, rows: list[GenerationQueue], run: Ru
         if size > MAX_BATCH_BYTES:
             left = [r.id for r in rows[n:]]
             GenerationQueue.objects.filter(id__in=left, batch=batch, status=Status.PROCESSING).update(
-                status=Status.PENDING, batch=None, processing_started_at=None, updated_at=timezone.now()
+                status=Status.PENDING, batch=None, processing_started_at=None, updated_at=clock.now()
             )
             break
         requests.append(request)
@@ -175,7 +175,7 @@ def _batch_mark(batch: GenerationBatch, status: str, *, error: str = "", **field
     return bool(
         GenerationBatch.objects.filter(
             id=batch.id, status__in=[BatchStatus.SUBMITTING, BatchStatus.IN_PROGRESS]
-        ).update(status=status, error=error, updated_at=timezone.now(), **fields)
+        ).update(status=status, error=error, updated_at=clock.now(), **fields)
     )
 
 
@@ -188,7 +188,7 @@ def _rows_waiting(batch: GenerationBatch, *, now: dt.datetime):
 
 
 def _rows_return(batch: GenerationBatch, *, reason: str) -> int:
-    now = timezone.now()
+    now = clock.now()
     return _rows_waiting(batch, now=now).update(
         status=Status.PENDING,
         batch=None,
@@ -225,7 +225,7 @@ def generation_batches_collect(*, run: Run) -> Iterator[functools.partial[Outcom
     for batch in list(GenerationBatch.objects.filter(status=BatchStatus.IN_PROGRESS).order_by("submitted_at")):
         if run.over:
             return
-        lease = timezone.now()
+        lease = clock.now()
         taken = (
             GenerationBatch.objects.filter(id=batch.id, status=BatchStatus.IN_PROGRESS)
             .filter(Q(polling_since__isnull=True) | Q(polling_since__lt=lease - _lease_seconds()))
@@ -240,7 +240,7 @@ def generation_batches_collect(*, run: Run) -> Iterator[functools.partial[Outcom
 
 
 def _batch_collect(batch: GenerationBatch, run: Run) -> Iterator[functools.partial[Outcome]]:
-    now = timezone.now()
+    now = clock.now()
     if not GenerationQueue.objects.filter(batch=batch, status=Status.PROCESSING).exists():
         _batch_mark(batch, BatchStatus.DONE)  # every row handled
         return
@@ -278,14 +278,14 @@ def _batch_collect(batch: GenerationBatch, run: Run) -> Iterator[functools.parti
     missing = [row.id for custom_id, row in waiting.items() if custom_id not in seen]
     if missing:
         returned = (
-            _rows_waiting(batch, now=timezone.now())
+            _rows_waiting(batch, now=clock.now())
             .filter(id__in=missing)
             .update(
                 status=Status.PENDING,
                 batch=None,
                 processing_started_at=None,
                 error="The batch ended without an answer for this draft. Queued again.",
-                updated_at=timezone.now(),
+                updated_at=clock.now(),
             )
         )
         run.tally("returned", returned, f"batch {batch.anthropic_id}: {returned} rows without a result")
@@ -294,7 +294,7 @@ def _batch_collect(batch: GenerationBatch, run: Run) -> Iterator[functools.parti
 def _take_up(row: GenerationQueue, batch: GenerationBatch) -> Claim | None:
     """Take a waiting row up for handling its result: the compare-and-set that makes one run,
     and one only, handle it."""
-    now = timezone.now()
+    now = clock.now()
     won = GenerationQueue.objects.filter(
         id=row.id, batch=batch, status=Status.PROCESSING, processing_started_at=row.processing_started_at
     ).update(processing_started_at=now, updated_at=now)

@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection
-from django.utils import timezone
 
+from gbp_scheduler import clock
 from gbp_scheduler.jobs import TimeBudget
 from generation import slots
 from generation.models import GenerationQueue
@@ -30,7 +30,7 @@ def generation_queue_fill(*, budget: TimeBudget, now: dt.datetime | None = None)
        slot) makes a second run, or two at once, insert nothing more.
     `queued` counts rows this run inserted; `skipped` counts slots that already had a row.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     counts = {"franchises": 0, "queued": 0, "skipped": 0}
     last_id: uuid.UUID | None = None
     while True:

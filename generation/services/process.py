@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
 from django.db.models import F
-from django.utils import timezone
 
+from gbp_scheduler import clock
 from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from generation.selectors import generation_queue_due
@@ -54,7 +54,7 @@ def generation_queue_process(*, budget: TimeBudget, report: Callable[[str], None
     run = Run(budget=budget, report=report, counts=dict.fromkeys(
         ("completed", "failed", "deferred", "skipped", "lost_claim", "returned", "submitted", "batches"), 0
     ))  # fmt: skip
-    now = timezone.now()
+    now = clock.now()
     reclaimed, failed = generation_queue_reclaim(now=now)
     run.tally("reclaimed", reclaimed)
     run.tally("failed", failed)
@@ -71,7 +71,7 @@ def _work(run: Run) -> Iterator[Task]:
     yield from generation_batches_collect(run=run)
     handled: set[uuid.UUID] = set()  # a row deferred with a tiny jitter must wait for the next run
     sync_before = (
-        timezone.now() + dt.timedelta(hours=settings.GENERATION_SYNC_LEAD_HOURS)
+        clock.now() + dt.timedelta(hours=settings.GENERATION_SYNC_LEAD_HOURS)
         if settings.ANTHROPIC_USE_BATCHES
         else None
     )
@@ -169,7 +169,7 @@ def generation_row_claim(
     UPDATE that re-checks everything that made it due (still pending, retry time come). Autocommit:
     the claim is visible to other runs before anything slow happens. A lost race moves on."""
     while True:
-        now = timezone.now()
+        now = clock.now()
         due = generation_queue_due(now=now, exclude_ids=exclude_ids, sync_before=sync_before)
         candidates = list(due.values_list("id", flat=True)[:10])
         if not candidates:

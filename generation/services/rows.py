@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from franchises.models import Franchise
-from gbp_scheduler import times
+from gbp_scheduler import clock, times
 from gbp_scheduler.jobs import TimeBudget
 from generation.anthropic_client import MessageReply, TokenUsage
 from generation.models import GenerationQueue, GenerationUsage
@@ -132,7 +131,7 @@ def row_finish(
         attempts=attempts,
         next_attempt_at=next_attempt_at,
         processing_started_at=None,
-        updated_at=timezone.now(),
+        updated_at=clock.now(),
         **_token_updates(usage or TokenUsage()),
         **extra,
     )
@@ -164,7 +163,7 @@ def row_defer(
             claim, "failed", status=Status.FAILED, error=error, attempts=attempts, usage=usage, stop_run=stop_run
         )
     delay = backoff_seconds(attempts=attempts, retry_after=retry_after)
-    next_at = timezone.now() + dt.timedelta(seconds=delay)
+    next_at = clock.now() + dt.timedelta(seconds=delay)
     return row_finish(
         claim,
         "deferred",
@@ -181,7 +180,7 @@ def row_complete(
     claim: Claim, *, row: GenerationQueue, franchise: Franchise, draft: Draft, usage: TokenUsage, from_batch: bool
 ) -> Outcome:
     """The draft becomes a post and the row completed, in one transaction, only while the claim holds."""
-    now = timezone.now()
+    now = clock.now()
     # A slot already past stays a draft: publishing it at once, at an odd hour, is not what was asked.
     schedule = franchise.auto_schedule_ai_posts and row.scheduled_for > now
     with transaction.atomic():

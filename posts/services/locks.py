@@ -9,7 +9,8 @@ A lock older than PUBLISH_LOCK_TIMEOUT_SECONDS is stale: its holder died or hang
 a stale lock; to make that safe, a holder sends a mutating call to Google only in the first half
 of the lock's life (`GoogleCallGuard`), and one call takes at most GOOGLE_HTTP_TIMEOUT_SECONDS,
 which settings keep below half the timeout. So by the time a lock is stale, whatever its holder
-sent has landed or failed, and the next holder's look at Google sees it.
+sent has landed or failed, and the next holder's look at Google sees it. Lock times are the
+database's (gbp_scheduler/clock.py): a process whose clock runs fast cannot find a live lock stale.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 
 from franchises.google import business_profile
 from franchises.google.quota import QuotaDeadline
+from gbp_scheduler import clock
 
 from ..models import Post, lock_stale_before
 
@@ -43,7 +44,7 @@ def lock_free(now: dt.datetime) -> Q:
 
 def post_lock_take(*, post_id, now: dt.datetime | None = None, **conditions) -> dt.datetime | None:
     """Take the lock of a post that still matches `conditions`; the lock value, or None."""
-    now = now or timezone.now()
+    now = now or clock.now()
     taken = Post.objects.filter(lock_free(now), pk=post_id, **conditions).update(publishing_at=now)
     return now if taken == 1 else None
 
@@ -70,7 +71,7 @@ class GoogleCallGuard:
 
     def before_send(self) -> None:
         half_life = dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS / 2)
-        if timezone.now() > self.lock + half_life:
+        if clock.now() > self.lock + half_life:
             raise business_profile.GbpTransientError(
                 "This attempt ran too long to change Google's copy safely; it will be retried."
             )
