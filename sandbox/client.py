@@ -197,14 +197,21 @@ class SandboxClient:
         locations: int | list[dict[str, Any]] = 0,
         account_id: str | None = None,
         type: str = "LOCATION_GROUP",
+        managers: list[str] | None = None,
     ) -> dict[str, Any]:
         """Create an account with N generated locations (or the given specs: location_id, title,
-        website, phone, city, store_code). Returns {"account_id", "location_ids"}."""
+        website, phone, city, store_code), managed by the Google users `managers` (None: by
+        everyone). Returns {"account_id", "location_ids"}."""
         return self._call(
             "POST",
             "/_sandbox/accounts",
-            {"name": name, "locations": locations, "account_id": account_id, "type": type},
+            {"name": name, "locations": locations, "account_id": account_id, "type": type, "managers": managers},
         )
+
+    def set_account_managers(self, account_id: str, users: list[str]) -> None:
+        """From now on only these Google users manage the account (empty: everyone); the others
+        get 403 PERMISSION_DENIED for its locations and posts, as from Google."""
+        self._call("POST", f"/_sandbox/accounts/{account_id}/managers", {"users": users})
 
     def disable_location(self, location_id: str, disabled: bool = True) -> None:
         """Posts calls for this location answer 403 SERVICE_DISABLED."""

@@ -209,7 +209,12 @@ def add_account(state: State, req: Request) -> Response:
     data = _body(req)
     with state.lock:
         account_id = str(data.get("account_id") or state.new_id())
-        account = Account(account_id, data.get("name", f"Account {account_id}"), data.get("type", "LOCATION_GROUP"))
+        account = Account(
+            account_id,
+            data.get("name", f"Account {account_id}"),
+            data.get("type", "LOCATION_GROUP"),
+            managers=list(data.get("managers") or []),
+        )
         state.accounts[account_id] = account
         spec = data.get("locations", 0)
         specs = [{} for _ in range(spec)] if isinstance(spec, int) else list(spec)
@@ -227,6 +232,15 @@ def add_account(state: State, req: Request) -> Response:
             )
             created.append(loc_id)
     return json_response(200, {"account_id": account_id, "location_ids": created})
+
+
+def set_account_managers(state: State, req: Request, account: str) -> Response:
+    users = list(_body(req).get("users") or [])
+    with state.lock:
+        if account not in state.accounts:
+            return json_response(404, {"error": f"no account {account}"})
+        state.accounts[account].managers = users
+    return json_response(200, {"account_id": account, "managers": users})
 
 
 def disable_location(state: State, req: Request, location: str) -> Response:

@@ -47,8 +47,9 @@ def _error_info(reason: str, service: str, extra: dict[str, str]) -> dict[str, A
     }
 
 
-def guard(state: State, req: Request, api: str) -> None:
-    """Authentication, then scope, then the per-project quota: the order Google applies them."""
+def guard(state: State, req: Request, api: str) -> str:
+    """Authentication, then scope, then the per-project quota: the order Google applies them.
+    Returns the Google user the access token speaks for."""
     token = req.bearer() or req.query.get("access_token")
     service, _title = SERVICES[api]
     with state.lock:
@@ -103,6 +104,7 @@ def guard(state: State, req: Request, api: str) -> None:
                     ],
                 )
             window.append(now)
+        return access.user
 
 
 def service_disabled(api: str) -> HTTPError:
@@ -151,9 +153,12 @@ def _page(items: list[Any], req: Request, default: int, maximum: int) -> tuple[l
 
 
 def list_accounts(state: State, req: Request) -> Response:
-    guard(state, req, "accounts")
+    user = guard(state, req, "accounts")
     with state.lock:
-        accounts = sorted(state.accounts.values(), key=lambda a: int(a.id) if a.id.isdigit() else a.id)
+        accounts = sorted(
+            (a for a in state.accounts.values() if a.managed_by(user)),
+            key=lambda a: int(a.id) if a.id.isdigit() else a.id,
+        )
         page, token = _page(accounts, req, 20, 20)
         body: dict[str, Any] = {
             "accounts": [
@@ -195,7 +200,7 @@ def location_resource(loc: Location, base_url: str) -> dict[str, Any]:
 
 
 def list_locations(state: State, req: Request, account: str) -> Response:
-    guard(state, req, "locations")
+    user = guard(state, req, "locations")
     mask = [f.strip() for f in req.query.get("readMask", "").split(",") if f.strip()]
     if not mask:
         raise _fail(
@@ -226,6 +231,7 @@ def list_locations(state: State, req: Request, account: str) -> Response:
     with state.lock:
         if account not in state.accounts:
             raise _fail(404)
+        _managed(state, account, user)
         locations = sorted(
             (loc for loc in state.locations.values() if loc.account_id == account),
             key=lambda loc: int(loc.id) if loc.id.isdigit() else loc.id,
@@ -265,7 +271,15 @@ def post_state(post: Post) -> str:
     return "SCHEDULED" if scheduled is not None and scheduled.timestamp() > time.time() else "LIVE"
 
 
-def _location(state: State, account: str, location: str) -> Location:
+def _managed(state: State, account: str, user: str) -> None:
+    """Google's answer to a user who does not manage the account: 403, whatever they ask of it."""
+    if not state.accounts[account].managed_by(user):
+        raise _fail(403, "The caller does not have permission")
+
+
+def _location(state: State, account: str, location: str, user: str) -> Location:
+    if account in state.accounts:
+        _managed(state, account, user)
     loc = state.locations.get(location)
     if account not in state.accounts or loc is None or loc.account_id != account:
         raise _fail(404)
@@ -274,8 +288,8 @@ def _location(state: State, account: str, location: str) -> Location:
     return loc
 
 
-def _post(state: State, account: str, location: str, post_id: str) -> Post:
-    _location(state, account, location)
+def _post(state: State, account: str, location: str, post_id: str, user: str) -> Post:
+    _location(state, account, location, user)
     post = state.posts.get(post_id)
     if post is None or post.deleted or post.location_id != location:
         raise _fail(404)
@@ -320,10 +334,10 @@ def _as_google_keeps_it(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_post(state: State, req: Request, account: str, location: str) -> Response:
-    guard(state, req, "posts")
+    user = guard(state, req, "posts")
     body = _json_body(req)
     with state.lock:
-        _location(state, account, location)
+        _location(state, account, location, user)
     _validate(body)
     # Google fetches the photo itself while it creates the post: one it cannot fetch, or that is
     # not a JPG or PNG, fails the create (sandbox/media.py).
@@ -344,9 +358,9 @@ def create_post(state: State, req: Request, account: str, location: str) -> Resp
 
 
 def list_posts(state: State, req: Request, account: str, location: str) -> Response:
-    guard(state, req, "posts")
+    user = guard(state, req, "posts")
     with state.lock:
-        _location(state, account, location)
+        _location(state, account, location, user)
         posts = [p for p in state.posts.values() if p.location_id == location and not p.deleted]
         posts.sort(key=lambda p: (p.create_time, int(p.id)), reverse=True)  # newest first, like Google
         page, token = _page(posts, req, 20, 100)
@@ -357,13 +371,13 @@ def list_posts(state: State, req: Request, account: str, location: str) -> Respo
 
 
 def get_post(state: State, req: Request, account: str, location: str, post_id: str) -> Response:
-    guard(state, req, "posts")
+    user = guard(state, req, "posts")
     with state.lock:
-        return json_response(200, post_resource(_post(state, account, location, post_id), req.base_url))
+        return json_response(200, post_resource(_post(state, account, location, post_id, user), req.base_url))
 
 
 def patch_post(state: State, req: Request, account: str, location: str, post_id: str) -> Response:
-    guard(state, req, "posts")
+    user = guard(state, req, "posts")
     mask = [gbp_schema.camel(f.strip().split(".")[0]) for f in req.query.get("updateMask", "").split(",") if f.strip()]
     if not mask:
         raise _fail(400, "Request contains an invalid argument.", [_violation("update_mask", "Field is required")])
@@ -376,7 +390,7 @@ def patch_post(state: State, req: Request, account: str, location: str, post_id:
     body = _json_body(req)
     _validate(body, semantic=False)
     with state.lock:
-        post = _post(state, account, location, post_id)
+        post = _post(state, account, location, post_id, user)
         merged = dict(post.body)
         for field in mask:  # a masked field absent from the body is cleared, per FieldMask rules
             if field in body:
@@ -397,9 +411,9 @@ def _violation(field: str, description: str) -> dict[str, Any]:
 
 
 def delete_post(state: State, req: Request, account: str, location: str, post_id: str) -> Response:
-    guard(state, req, "posts")
+    user = guard(state, req, "posts")
     with state.lock:
-        post = _post(state, account, location, post_id)
+        post = _post(state, account, location, post_id, user)
         post.deleted = True
         post.update_time = time.time()
     return json_response(200, {})

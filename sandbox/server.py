@@ -82,6 +82,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("POST", r"/_sandbox/oauth/expire", "control", "", control.oauth_expire),
         ("POST", r"/_sandbox/oauth/config", "control", "", control.oauth_config),
         ("POST", r"/_sandbox/accounts", "control", "", control.add_account),
+        ("POST", rf"/_sandbox/accounts/{A}/managers", "control", "", control.set_account_managers),
         ("POST", rf"/_sandbox/locations/{L}/disabled", "control", "", control.disable_location),
         ("POST", rf"/_sandbox/locations/{L}/post-days", "control", "", control.location_post_days),
         ("POST", rf"/_sandbox/locations/{L}/figures", "control", "", control.location_figure),

@@ -41,6 +41,14 @@ class Account:
     id: str
     account_name: str
     type: str = "LOCATION_GROUP"
+    # The Google users who manage it. Empty: everyone (the demo's and most tests' accounts). Real
+    # Google shows a user only the accounts they manage and answers 403 PERMISSION_DENIED for the
+    # locations and posts of any other: after a franchise moves to another Google account, the
+    # old account's posts are out of its reach.
+    managers: list[str] = field(default_factory=list)
+
+    def managed_by(self, user: str) -> bool:
+        return not self.managers or user in self.managers
 
 
 @dataclass
