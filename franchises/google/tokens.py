@@ -130,7 +130,27 @@ def connection_access_token_get(
     `force_refresh`: the caller's token was refused (a 401); get another unless a concurrent
     caller already replaced it. `rejected_token` names the refused token when the caller knows it
     (the Business Profile client does), so a token that changed in between is taken as it is.
-    `franchise` only names the franchise in error messages."""
+    `franchise` only names the franchise in error messages.
+
+    The connection may vanish meanwhile: its franchises were reconnected through another Google
+    account, and the old connection, used by nobody, was dropped. That is a reason to try again
+    with the new one, never a failure of the caller's post."""
+    try:
+        return _access_token_get(connection, force_refresh, rejected_token, franchise, just_read)
+    except GoogleConnection.DoesNotExist:
+        raise GoogleTokenTransientError(
+            f"The Google connection of {_who(connection, franchise)} changed while this request was under way "
+            "(reconnected, perhaps through another Google account); it will be tried again with the new one."
+        ) from None
+
+
+def _access_token_get(
+    connection: GoogleConnection,
+    force_refresh: bool,
+    rejected_token: str | None,
+    franchise: Franchise | None,
+    just_read: bool,
+) -> str:
     deadline = time.monotonic() + oauth.refresh_worst_case_seconds() + 5.0
     if not just_read:
         connection.refresh_from_db()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -298,3 +299,47 @@ def test_a_token_with_margin_left_costs_one_read(sandbox, django_assert_num_quer
     franchise = franchise_connected_to_sandbox(sandbox, location=DEMO_LOCATION)
     with django_assert_num_queries(1):
         assert google_access_token_get(franchise=franchise) == franchise.google_access_token
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_reconnect_through_another_account_during_a_token_refresh_leaves_the_post_to_retry(sandbox):
+    """While a publish attempt refreshes the token, the franchise is reconnected through another
+    Google account and its old connection, used by nobody, is dropped. The attempt is put off
+    (the new connection serves the next one); the post does not fail."""
+    from franchises.google.connect import google_location_pick
+    from franchises.models import GoogleConnection
+    from posts.models import Post
+    from posts.services import post_publish
+    from testkit.factories import make_post
+    from testkit.google import google_connection_to_sandbox
+
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True)
+    post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
+    old = franchise.google_connection_id
+    sandbox.client.latency(1.0, route="token")
+    outcome: list = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(post_publish(post=Post.objects.get(pk=post.pk)))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    while not GoogleConnection.objects.filter(pk=old, token_refresh_lease_until__isnull=False).exists():
+        time.sleep(0.02)
+    google_location_pick(
+        franchise=Franchise.objects.get(pk=franchise.pk),
+        account_id=franchise.google_account_id,
+        location_id=franchise.google_location_id,
+        connection=google_connection_to_sandbox(sandbox.client),
+        title="Same store",
+    )
+    thread.join(30)
+
+    post.refresh_from_db()
+    assert not GoogleConnection.objects.filter(pk=old).exists()
+    assert (outcome[0].outcome, post.status) == ("deferred", "scheduled")
+    assert "changed while this request was under way" in post.last_error
