@@ -26,7 +26,7 @@ from collections import Counter
 
 from dateutil import rrule
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -38,6 +38,7 @@ from ..gbp_mapping import post_problems
 from ..models import SUMMARY_MAX_LENGTH, Post, PostSeries, summary_length
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update
 
+from gbp_scheduler import clock
 logger = logging.getLogger(__name__)
 
 HORIZON_DAYS = 28  # occurrences exist as posts this far ahead
@@ -218,10 +219,12 @@ def series_materialise(*, series: PostSeries, now: dt.datetime | None = None) ->
     `materialised_through`, none in the past); how many this call created.
 
     1. read the series (an ended one makes nothing);
-    2. create each day's post, scheduled; a day another run made already is skipped (the
-       unique constraint says so);
-    3. move `materialised_through` on, from the value read (so a concurrent edit's is kept)."""
-    now = now or timezone.now()
+    2. in one transaction, create each day's post, scheduled (a day another run made already is
+       skipped: the unique constraint says so);
+    3. and move `materialised_through` on, fenced on the series as read (its version, its
+       `materialised_through`, not ended): when that matches nothing, the series was edited or
+       ended meanwhile, and the transaction rolls back (the module docstring)."""
+    now = now or clock.now()
     series = PostSeries.objects.select_related("franchise").get(pk=series.pk)
     if series.ended_at is not None:
         return 0
@@ -229,12 +232,22 @@ def series_materialise(*, series: PostSeries, now: dt.datetime | None = None) ->
     through = today + dt.timedelta(days=HORIZON_DAYS)
     first = max(series.starts_on, (series.materialised_through or dt.date.min) + dt.timedelta(days=1), today)
     created = 0
-    for day, at in series_occurrences(series=series, first_day=first, last_day=through).items():
-        if at > now:
-            created += _occurrence_create(series=series, day=day, at=at)
-    PostSeries.objects.filter(pk=series.pk, materialised_through=series.materialised_through, ended_at=None).update(
-        materialised_through=through
-    )
+    try:
+        with transaction.atomic():
+            for day, at in series_occurrences(series=series, first_day=first, last_day=through).items():
+                if at > now:
+                    created += _occurrence_create(series=series, day=day, at=at)
+            fenced = PostSeries.objects.filter(
+                pk=series.pk,
+                version=series.version,
+                materialised_through=series.materialised_through,
+                ended_at=None,
+            ).update(materialised_through=through)
+            if fenced != 1:
+                raise _SeriesChanged
+    except _SeriesChanged:
+        logger.info("Series %s changed while its occurrences were made; nothing made this time", series.pk)
+        return 0
     return created
 
 
@@ -245,6 +258,10 @@ def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> 
             franchise=series.franchise,
             user=None,
             status=Post.Status.SCHEDULED,
+class _SeriesChanged(Exception):
+    """The series was edited or ended while its occurrences were being made: roll them back."""
+
+
             scheduled_at=at,
             series=series,
             series_day=day,
@@ -272,7 +289,7 @@ def series_materialise_due(*, budget: TimeBudget) -> dict:
     """The materialise-series job: every due series' occurrences up to the horizon, the series
     furthest behind first; one failing series is logged and counted, the run goes on."""
     counts: Counter = Counter({"series_checked": 0, "occurrences_created": 0, "failed": 0, "left_for_next_run": 0})
-    now = timezone.now()
+    now = clock.now()
     tried: set = set()
     while not budget.exhausted:
         batch = list(series_due(now=now).exclude(pk__in=tried).select_related("franchise")[:100])
@@ -347,7 +364,7 @@ def series_update(
             "Reload it and apply them again."
         )
     new = PostSeries.objects.select_related("franchise").get(pk=series.pk)
-    now = timezone.now()
+    now = clock.now()
     today = _local_today(new.franchise, now)
     through = max(new.materialised_through or today, today)
     new_days = series_occurrences(series=new, first_day=today, last_day=through)

@@ -1,5 +1,5 @@
-"""Overlapping materialise-series runs (and a person saving the series meanwhile) on separate
-connections make each occurrence once."""
+"""Overlapping materialise-series runs on separate connections make each occurrence once (a
+person editing or ending the series meanwhile: test_series_races.py)."""
 
 from __future__ import annotations
 
