@@ -24,7 +24,12 @@ def validate_timezone(value: str) -> None:
 # The states a job or a page asks about, named once (as Q objects, so an annotation can use them too).
 CONNECTED = Q(google_refresh_token__isnull=False)  # the seed's `google_refresh_token IS NOT NULL`
 NEEDS_RECONNECT = CONNECTED & Q(google_auth_valid=False)  # Google refused the grant: an admin must reconnect
-PUBLISHABLE = CONNECTED & Q(is_active=True, google_auth_valid=True)  # the jobs may call Google for it
+LOCATION_PICKED = ~Q(google_location_id="")  # between consent and picking a location there is none
+# The jobs may call Google for it: to finish what was already sent (updates, deletions), even for
+# an inactive franchise or one between locations, whose copies stay where they were made.
+REACHABLE = CONNECTED & Q(google_auth_valid=True)
+# ...and to publish new posts: active, with a location to publish to.
+PUBLISHABLE = REACHABLE & LOCATION_PICKED & Q(is_active=True)
 
 
 class FranchiseQuerySet(models.QuerySet):
@@ -33,6 +38,9 @@ class FranchiseQuerySet(models.QuerySet):
 
     def needs_reconnect(self) -> FranchiseQuerySet:
         return self.filter(NEEDS_RECONNECT)
+
+    def reachable(self) -> FranchiseQuerySet:
+        return self.filter(REACHABLE)
 
     def publishable(self) -> FranchiseQuerySet:
         return self.filter(PUBLISHABLE)

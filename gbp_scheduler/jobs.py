@@ -148,6 +148,10 @@ class TimeBudget:
     def exhausted(self) -> bool:
         return self.elapsed >= self.seconds
 
+    def part(self, share: float) -> TimeBudget:
+        """A budget of its own for a part of the run: `share` of what is left of this one."""
+        return TimeBudget(seconds=self.remaining * share)
+
 
 def _settings():
     from django.conf import settings

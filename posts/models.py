@@ -97,12 +97,23 @@ class Post(models.Model):
     # The LocalPost body that attempt sent (or was about to send): a later reconcile looks for
     # this, not for today's text, which staff may have edited since.
     google_sent_body = models.JSONField(null=True, blank=True)
+    # Where that create went ("accounts/{a}/locations/{l}"): the franchise may have moved to
+    # another location since, and the copy is looked for (or removed) where it may be.
+    google_sent_location = models.CharField(max_length=300, blank=True, default="")
+    # The copy's identity while its create's outcome is unknown: the location, type and text
+    # (posts/services/google_copy.py: copy_key). At most one unknown create per key is ever
+    # outstanding, across posts and pending deletions, so a copy found by it is no one else's.
+    google_sent_key = models.CharField(max_length=64, blank=True, default="")
     # Bumped by every change of the content: a publish run sends the content it read under its
     # claim, and an editor saves only over the version it loaded.
     version = models.PositiveIntegerField(default=1)
     # A published post whose copy on Google is older than this row (an edit's PATCH did not
     # finish, or an adopted copy differed): the publish job patches Google from the row.
     google_needs_update = models.BooleanField(default=False)
+    # Cancelled (an announcement's "cancel all", a series ended) while a publish attempt held it:
+    # that attempt may still put it on Google, where it stays; otherwise it is never published,
+    # and the publish job deletes it (google_upkeep: cancellations).
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     # The LocalPost fields.
     summary = models.TextField()
@@ -226,6 +237,12 @@ class Post(models.Model):
             # filter): a lookup of each franchise's few, whatever the planner knows of the table.
             models.Index(
                 fields=["franchise"], condition=Q(status="draft", source="ai"), name="posts_ai_drafts_franchise_idx"
+            ),
+            # Unknown creates by their copy's identity (google_copy.create_record's check).
+            models.Index(
+                fields=["google_sent_key"],
+                condition=Q(google_create_sent_at__isnull=False),
+                name="posts_unknown_creates_idx",
             ),
         ]
 
@@ -352,11 +369,16 @@ class GoogleDeletion(models.Model):
     the body that was sent is, with the time it was sent, to find it by."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="google_deletions")
+    # PROTECT: deleting a franchise must not forget a copy still on Google (deactivate it instead).
+    franchise = models.ForeignKey(Franchise, on_delete=models.PROTECT, related_name="google_deletions")
     post_id = models.UUIDField(help_text="The deleted post's id (the row itself is gone).")
     google_post_name = models.CharField(max_length=300, blank=True, default="")
+    # Where the copy is ("accounts/{a}/locations/{l}"), whatever the franchise's location is now.
+    location = models.CharField(max_length=300, blank=True, default="")
     sent_body = models.JSONField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The unknown create's identity (as Post.google_sent_key) while the copy's name is not known.
+    sent_key = models.CharField(max_length=64, blank=True, default="")
     # The same lock and retry fields as a post's: one worker at a time, backoff on failure.
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -41,6 +41,7 @@ LOCATION_READ_MASK = "name,title,storefrontAddress"
 QUOTA_PAUSE_SECONDS = 10.0
 MAX_PAGES = 200  # a runaway nextPageToken must not loop forever
 API_ACCESS_URL = "https://developers.google.com/my-business/content/prereqs#request-access"
+_LOCATION_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+")
 _POST_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+/localPosts/[^/?#]+")
 _MUTATING = {"POST", "PATCH"}
 
@@ -57,6 +58,10 @@ class GbpInvalidRequestError(GbpError):
 
 class GbpSetupError(GbpError):
     """403 SERVICE_DISABLED / PERMISSION_DENIED / a zero quota: the Google Cloud project needs work."""
+
+
+class GbpPermissionDeniedError(GbpSetupError):
+    """403 PERMISSION_DENIED on a resource: the connected account does not manage it (any more)."""
 
 
 class GbpNotFoundError(GbpError):
@@ -138,13 +143,22 @@ def local_post_create(
 
 
 def local_posts_list(
-    *, franchise: Franchise, page_size: int = 100, page_token: str | None = None, deadline: float | None = None
+    *,
+    franchise: Franchise,
+    location: str = "",
+    page_size: int = 100,
+    page_token: str | None = None,
+    deadline: float | None = None,
 ) -> tuple[list[dict], str | None]:
-    """One page of the location's posts, newest first, and the next page's token (None at the end)."""
+    """One page of the posts of `location` ("accounts/{a}/locations/{l}"; default the franchise's
+    current one), newest first, and the next page's token (None at the end). The franchise's
+    connection asks: a location it cannot reach answers 403 or 404."""
     params: dict[str, Any] = {"pageSize": page_size}
     if page_token:
         params["pageToken"] = page_token
-    data = _call(franchise, "GET", _posts_url(franchise), params=params, what="list of posts", deadline=deadline)
+    url = _location_posts_url(location) if location else _posts_url(franchise)
+    what = f"list of posts of {location or franchise.google_location_name}"
+    data = _call(franchise, "GET", url, params=params, what=what, deadline=deadline)
     return data.get("localPosts", []), data.get("nextPageToken") or None
 
 
@@ -242,6 +256,17 @@ def _posts_url(franchise: Franchise) -> str:
             "franchise page."
         )
     return f"{_base(POSTS_HOST)}/v4/{franchise.google_location_name}/localPosts"
+
+
+def _location_posts_url(location: str) -> str:
+    if not _LOCATION_NAME.fullmatch(location or ""):
+        raise GbpInvalidRequestError(f"{location!r} is not a location name (accounts/../locations/..).")
+    return f"{_base(POSTS_HOST)}/v4/{location}/localPosts"
+
+
+def location_of(name: str) -> str:
+    """The location ("accounts/{a}/locations/{l}") a post's name ("…/localPosts/{p}") is on."""
+    return name.split("/localPosts/", 1)[0]
 
 
 def _post_url(name: str) -> str:
@@ -446,7 +471,7 @@ def _forbidden(reasons: set, metadata: dict, message: str, label: str, what: str
             "The Google connection lacks permission to manage the Business Profile: connect again and allow "
             f"'manage your business listings' on Google's consent screen ({label})."
         )
-    return GbpSetupError(
+    return GbpPermissionDeniedError(
         f"Google denied permission for the {what} ({label}: {message}). Check that the connected Google "
         "account manages this location, that the Business Profile APIs are enabled for the Google Cloud "
         f"project, and that the project was granted API access ({API_ACCESS_URL})."

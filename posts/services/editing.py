@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from franchises.google import business_profile
 from franchises.models import Franchise
+from gbp_scheduler import clock
 from gbp_scheduler.times import parse_rfc3339, validate_sane_datetime
 
 from ..gbp_mapping import local_post_body, post_problems
@@ -40,13 +41,14 @@ from ..models import (
     Post,
     PostEvent,
 )
-from .google_copy import PATCH_MASK, text_normalized
-from .google_notices import post_google_problem_record
+from .google_copy import PATCH_MASK, LocationUnreachable, copy_gone
+from .google_notices import post_google_problem_record, post_google_state_seen
 from .google_upkeep import google_deletion_try
 from .history import post_event_build, post_event_record
 from .locks import GoogleCallGuard, Lost, lock_free, post_lock_release, post_lock_take, post_write_fenced
 from .photos import post_photo_release
 from .publishing import Result, post_publish
+from .removal import google_deletion_of, post_row_remove
 
 EDITABLE_FIELDS = [
     "summary",
@@ -227,7 +229,7 @@ def post_update(
         problems = post_problems(edited)
         if problems:
             raise PostActionError(" ".join(problems))
-    now = timezone.now()
+    now = clock.now()
     # Saved unchanged, an occurrence is not "edited by hand": the series may still change it.
     mark = _series_mark(post, series_version) if changed or series_version is not None else {}
     saved_fields = {**fields, "version": F("version") + 1, "updated_at": now, **mark}
@@ -278,7 +280,13 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
             )
     except business_profile.GbpNotFoundError:
         # Google no longer has the post (its owner deleted it there): the edit is saved here and
-        # the post is marked REMOVED, to be republished.
+        # the post is marked REMOVED, to be republished. Unless the copy is on a location the
+        # franchise has left and can no longer read: then nobody can tell, and nothing is saved.
+        try:
+            copy_gone(franchise=edited.franchise, name=edited.google_post_name, deadline=None)
+        except (LocationUnreachable, business_profile.GbpError) as exc:
+            post_lock_release(post_id=post.pk, lock=lock)
+            raise PostActionError(f"Not saved: {exc}") from None
         try:
             post_write_fenced(
                 post_id=post.pk,
@@ -298,13 +306,14 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
         maybe = isinstance(exc, business_profile.GbpTransientError) and exc.maybe_applied
         post_lock_release(post_id=post.pk, lock=lock, **({"google_needs_update": True} if maybe else {}))
         raise
+    state = (google.get("state") or edited.google_state)[:20]
     try:
         post_write_fenced(
             post_id=post.pk,
             lock=lock,
             publishing_at=None,
             google_needs_update=False,
-            google_state=(google.get("state") or edited.google_state)[:20],
+            google_state=state,
             google_search_url=(google.get("searchUrl") or edited.google_search_url)[:1000],
             google_update_time=parse_rfc3339(google.get("updateTime")) or edited.google_update_time,
             **saved_fields,
@@ -312,6 +321,8 @@ def _published_update(*, post: Post, edited: Post, version: int, saved_fields: d
     except Lost:
         # Too slow: the lock went stale and was released, so the next run sets Google back.
         raise PostActionError("Saving took too long and was abandoned; nothing changed. Try again.") from None
+    # Google's answer to the edit may say its review rejected the post: told as the sync tells it.
+    post_google_state_seen(post_id=post.pk, before=edited.google_state, after=state)
     return " Updated on Google too." if edited.google_post_name else ""
 
 
@@ -350,7 +361,7 @@ def post_schedule(
     if problems:
         raise PostActionError(" ".join(problems))
     error = post.last_error
-    updated = Post.objects.filter(lock_free(timezone.now()), pk=post.pk).exclude(status=Post.Status.PUBLISHED)
+    updated = Post.objects.filter(lock_free(clock.now()), pk=post.pk).exclude(status=Post.Status.PUBLISHED)
     count = updated.update(
         status=Post.Status.SCHEDULED,
         scheduled_at=at,
@@ -379,7 +390,7 @@ def post_move(*, post: Post, day: dt.date, user: AbstractBaseUser | None = None)
     zone = post.franchise.zone
     local = timezone.localtime(post.scheduled_at, zone)
     at = dt.datetime.combine(day, local.time(), tzinfo=zone)
-    if at < timezone.now():
+    if at < clock.now():
         raise PostActionError("That time has passed; pick a day ahead.")
     if at == post.scheduled_at:
         return post
@@ -388,7 +399,7 @@ def post_move(*, post: Post, day: dt.date, user: AbstractBaseUser | None = None)
 
 def post_unschedule(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
     post_check_editable(post=post)
-    count = Post.objects.filter(lock_free(timezone.now()), pk=post.pk, status=Post.Status.SCHEDULED).update(
+    count = Post.objects.filter(lock_free(clock.now()), pk=post.pk, status=Post.Status.SCHEDULED).update(
         status=Post.Status.DRAFT, next_attempt_at=None, publishing_at=None, **_series_mark(post, None)
     )
     if count != 1:
@@ -407,13 +418,13 @@ def post_retry(
     allowed = (Post.Status.FAILED, Post.Status.DRAFT) if fixed else (Post.Status.FAILED,)
     if post.status not in allowed:
         raise PostActionError("Only a failed post can be retried.")
-    return post_schedule(post=post, at=at or timezone.now(), user=user, history=PostEvent.Action.RETRIED)
+    return post_schedule(post=post, at=at or clock.now(), user=user, history=PostEvent.Action.RETRIED)
 
 
 def post_publish_now(*, post: Post, user: AbstractBaseUser | None = None) -> Result:
     """Schedule for now and publish in this request, through the same exactly-once path as the
     cron; the history names `user` as the one who published (or failed) it."""
-    post = post_schedule(post=post, at=timezone.now(), user=user, history=None)
+    post = post_schedule(post=post, at=clock.now(), user=user, history=None)
     return post_publish(post=post, actor=user)
 
 
@@ -431,7 +442,7 @@ def post_republish(*, post: Post, user: AbstractBaseUser | None = None) -> Resul
     problems = post_problems(post)
     if problems:
         raise PostActionError(" ".join(problems))
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         row = (
             Post.objects.select_for_update()
@@ -446,9 +457,7 @@ def post_republish(*, post: Post, user: AbstractBaseUser | None = None) -> Resul
             raise PostActionError("Only a post Google rejected or removed can be republished.")
         deletion = None
         if row.google_state != GOOGLE_REMOVED and row.google_post_name:
-            deletion = GoogleDeletion.objects.create(
-                franchise_id=row.franchise_id, post_id=row.pk, google_post_name=row.google_post_name
-            )
+            deletion = google_deletion_of(row)
         Post.objects.filter(pk=row.pk).update(
             status=Post.Status.SCHEDULED,
             scheduled_at=now,
@@ -482,7 +491,7 @@ def post_google_notice_dismiss(*, post: Post, user: AbstractBaseUser | None = No
         status=Post.Status.PUBLISHED,
         google_state__in=OFF_GOOGLE_STATES,
         google_notice_dismissed_at__isnull=True,
-    ).update(google_notice_dismissed_at=timezone.now())
+    ).update(google_notice_dismissed_at=clock.now())
     if dismissed != 1:
         raise PostActionError("There is no notice from Google to dismiss on this post.")
     post.refresh_from_db()
@@ -508,32 +517,23 @@ def post_duplicate(*, post: Post, user: AbstractBaseUser | None = None) -> Post:
 
 
 def post_delete(
-    *, post: Post, user: AbstractBaseUser | None = None, action: str = PostEvent.Action.DELETED, reason: str = ""
+    *,
+    post: Post,
+    user: AbstractBaseUser | None = None,
+    action: str = PostEvent.Action.DELETED,
+    reason: str = "",
+    note: str = "",
+    google_now: bool = True,
 ) -> bool:
     """Delete the post here at once and its copy on Google (also one an earlier attempt may have
-    created unseen). True when Google's side is done too; False when Google could not be reached
-    and the next publish run removes the copy. `reason` (a rejection's) goes into the history."""
-    with transaction.atomic():
-        row = (
-            Post.objects.select_for_update()
-            .select_related("franchise")
-            .filter(lock_free(timezone.now()), pk=post.pk)
-            .first()
-        )
-        if row is None:
-            raise _refused(post)
-        deletion = None
-        if row.google_post_name or row.google_create_sent_at:
-            deletion = GoogleDeletion.objects.create(
-                franchise_id=row.franchise_id,
-                post_id=row.pk,
-                google_post_name=row.google_post_name,
-                sent_body=None if row.google_post_name else _sent_body(row),
-                sent_at=None if row.google_post_name else row.google_create_sent_at,
-            )
-        row.delete()
-    post_photo_release(url=row.media_url)  # the stored photo goes with its last post
-    done = deletion is None or _google_deletion_now(deletion)
+    created unseen), where that copy is. True when Google's side is done too; False when it is
+    left to the next publish run (Google could not be reached, or not `google_now`). `reason` (a
+    rejection's) and `note` go into the history."""
+    removed = post_row_remove(post_id=post.pk)
+    if removed is None:
+        raise _refused(post)
+    row, deletion = removed
+    done = deletion is None or (google_now and _google_deletion_now(deletion))
     if action == PostEvent.Action.REJECTED:
         reason = " ".join(reason.split())[:REJECTION_REASON_MAX_LENGTH]
         detail = "Draft rejected and deleted." + (f"{REJECTION_REASON_MARK}{reason}" if reason else "")
@@ -541,20 +541,29 @@ def post_delete(
         detail = ""
     elif done:
         detail = "Deleted on Google too."
-    else:
+    elif google_now:
         detail = "Google could not be reached; the next publish run removes it there."
-    post_event_record(post=row, action=action, user=user, detail=detail, post_gone=True)
+    else:
+        detail = "The next publish run removes it from Google."
+    post_event_record(post=row, action=action, user=user, detail=f"{note} {detail}".strip(), post_gone=True)
     return done
-
-
-def _sent_body(post: Post) -> dict:
-    return post.google_sent_body or {"summary": text_normalized(post.summary), "topicType": post.topic_type}
 
 
 def _google_deletion_now(deletion: GoogleDeletion) -> bool:
     if not deletion.franchise.is_connected or not deletion.franchise.google_auth_valid:
         return False
-    return google_deletion_try(item_id=deletion.pk)
+    return bool(google_deletion_try(item_id=deletion.pk))
+
+
+def posts_cancel_when_free(*, ids) -> int:
+    """Cancel posts that a publish attempt holds right now (an announcement's "cancel all", a
+    series ended): the row remembers it, so the post is never published after that attempt, and
+    the next publish run deletes it. An attempt that puts it on Google wins: published stays."""
+    return (
+        Post.objects.filter(pk__in=list(ids), cancel_requested_at__isnull=True)
+        .exclude(status=Post.Status.PUBLISHED)
+        .update(cancel_requested_at=clock.now())
+    )
 
 
 def post_reject(*, post: Post, user: AbstractBaseUser | None = None, reason: str = "") -> None:
@@ -575,7 +584,7 @@ def posts_schedule_many(*, posts: list[Post], user: AbstractBaseUser | None = No
     Returns the posts scheduled, and why the others were not ({post id: reason}): no planned time,
     a time already past, what Google would reject, or not a free draft any more (changed or held
     by a publish run meanwhile)."""
-    now = timezone.now()
+    now = clock.now()
     refused: dict = {}
     ready = []
     for post in posts:
@@ -623,7 +632,7 @@ def posts_reject_many(
     A draft that may be on Google (an earlier create may have landed) is left to post_reject, one by
     one, which cleans Google up too. Returns each rejected post with its event, and why the others
     were not rejected."""
-    now = timezone.now()
+    now = clock.now()
     refused: dict = {}
     ready = []
     for post in posts:
@@ -759,7 +768,7 @@ def _update_batch(batch: list[tuple[Post, dict]], *, user, edited: set, refused:
     if not checked:
         return []
     careful, saved, events, released, failed, marked = [], [], [], set(), [], []
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         rows = _rows_locked([post.pk for post, _ in checked], now=now, no_key=True)
         for post, fields in checked:
@@ -864,7 +873,7 @@ def _delete_batch(batch: list[Post], *, user, deleted: set, refused: dict) -> li
     """One transaction of posts_delete_many; returns the posts left to the careful path."""
     careful, gone = [], []
     with transaction.atomic():
-        rows = _rows_locked([post.pk for post in batch], now=timezone.now(), no_key=False)
+        rows = _rows_locked([post.pk for post in batch], now=clock.now(), no_key=False)
         for post in batch:
             row = rows.get(post.pk)
             if row is None or row.status == Post.Status.PUBLISHED:
@@ -907,7 +916,7 @@ def posts_act_on_many(
     delete that post. Returns how many were done, and why the others were not ({post id: reason})."""
     if action not in MANY_ACTIONS:
         raise ValueError(f"Unknown action: {action}")
-    now = timezone.now()
+    now = clock.now()
     done, refused = 0, {}
     for post in posts:
         try:

@@ -63,6 +63,15 @@ def post_google_problem_record(*, post_id, state: str) -> bool:
     return True
 
 
+def post_google_state_seen(*, post_id, before: str, after: str) -> bool:
+    """A write just put Google's `after` state on a published post that had `before` (an edit's or
+    the job's patch, an adopted copy): when that takes it off Google, people are told, as the sync
+    job tells them. True when emailed."""
+    if after in OFF_GOOGLE_STATES and after != before:
+        return post_google_problem_record(post_id=post_id, state=after)
+    return False
+
+
 def _admins_email(*, post: Post, state: str) -> None:
     franchise = post.franchise
     emails = sorted(

@@ -12,7 +12,10 @@ interface. Each run, location by location, the least recently synced first:
 2. **Read what we know**: the location's published posts with a name on Google (not REMOVED).
 3. **List the location's posts on Google**: one paged `list`, stopping once every known post was
    seen. A known post the list did not show is asked for once (`get`): pages can shift while
-   they are read, and only Google's 404 makes a post REMOVED.
+   they are read, and only Google's 404 makes a post REMOVED. A post still on a location the
+   franchise has left is asked for by name; there a 404 counts only while that location can be
+   read (google_copy.copy_gone): after a move to another Google account, the old location answers
+   403 or 404 for everything, and such posts are left as they are (`unreachable`).
 4. **Write back** Google's `state`, `searchUrl` and `updateTime`, each post with one UPDATE fenced
    on the Google name read in step 2 (a republish or a delete meanwhile wins) and on the state
    being different (so one run, not two, records a change).
@@ -35,15 +38,16 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from franchises.google import business_profile
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
+from gbp_scheduler import clock
 from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import parse_rfc3339
 
 from ..models import GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post
+from .google_copy import LocationUnreachable, copy_gone
 from .google_notices import post_google_problem_record
 from .locks import OutOfTime
 
@@ -60,6 +64,7 @@ COUNT_KEYS = [
     "deferred",
     "failed",
     "skipped_reauth",
+    "unreachable",
     "left_for_next_run",
     "google_requests",
 ]
@@ -70,7 +75,7 @@ TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimited
 def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
     """Sync every location this run has time for, the least recently synced first; the counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
-    due_before = timezone.now() - dt.timedelta(seconds=settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS)
+    due_before = clock.now() - dt.timedelta(seconds=settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS)
     tried: set = set()
     while not budget.exhausted:
         batch = list(
@@ -130,7 +135,7 @@ def locations_to_sync(*, before: dt.datetime) -> QuerySet[Franchise]:
 def location_posts_sync(*, franchise_id, synced_at: dt.datetime | None, deadline: float | None, counts: Counter) -> str:
     """Sync one location (the module docstring's steps); a line for the run's report ("" when
     another run had it). Raises OutOfTime with the location released as it was found."""
-    now = timezone.now()
+    now = clock.now()
     as_read = Q(google_posts_synced_at__isnull=True) if synced_at is None else Q(google_posts_synced_at=synced_at)
     if Franchise.objects.filter(as_read, pk=franchise_id).update(google_posts_synced_at=now) != 1:
         return ""  # another run claimed it
@@ -164,31 +169,53 @@ def location_posts_sync(*, franchise_id, synced_at: dt.datetime | None, deadline
         ours.update(google_posts_sync_error=str(exc)[:1000])
         counts["failed"] += 1
         return f"{franchise.name}: failed: {exc}"
-    changed = sum(_write_back(row=row, item=found.get(name), counts=counts) for name, row in known.items())
-    ours.update(google_posts_sync_error="")
+    changed = sum(_write_back(row=row, item=found[name], counts=counts) for name, row in known.items() if name in found)
+    unreachable = len(known) - len(found)
+    counts["unreachable"] += unreachable
+    ours.update(
+        google_posts_sync_error=(
+            f"{unreachable} published posts are on a location this franchise's Google connection can no longer "
+            "reach (it moved to another location or Google account); they are left as they are."
+            if unreachable
+            else ""
+        )
+    )
     counts["locations_synced"] += 1
-    counts["posts_checked"] += len(known)
-    return f"{franchise.name}: {len(known)} posts checked, {changed} changed"
+    counts["posts_checked"] += len(found)
+    return f"{franchise.name}: {len(found)} posts checked, {changed} changed" + (
+        f", {unreachable} unreachable" if unreachable else ""
+    )
 
 
 def _google_copies(*, franchise: Franchise, names: set[str], deadline: float | None, counts: Counter) -> dict:
-    """{name: Google's post, or None when Google no longer has it} for each of `names`."""
+    """{name: Google's post, or None when Google no longer has it} for each of `names` whose fate
+    Google can tell (a name on a location this connection cannot read is left out)."""
     found: dict[str, dict | None] = {}
+    here = {name for name in names if business_profile.location_of(name) == franchise.google_location_name}
     page_token = None
-    for _ in range(MAX_PAGES):
+    for _ in range(MAX_PAGES if here else 0):
         items, page_token = business_profile.local_posts_list(
             franchise=franchise, page_token=page_token, deadline=deadline
         )
         counts["google_requests"] += 1
-        found.update((item["name"], item) for item in items if item.get("name") in names)
-        if not page_token or len(found) == len(names):
+        found.update((item["name"], item) for item in items if item.get("name") in here)
+        if not page_token or len(found) == len(here):
             break
-    for name in names - set(found):
+    for name in sorted(names - set(found)):
         try:
             found[name] = business_profile.local_post_get(franchise=franchise, name=name, deadline=deadline)
         except business_profile.GbpNotFoundError:
+            try:
+                copy_gone(franchise=franchise, name=name, deadline=deadline)
+            except LocationUnreachable:
+                continue
             found[name] = None
-        counts["google_requests"] += 1
+        except business_profile.GbpPermissionDeniedError:
+            if name in here:
+                raise
+            continue  # another account's location now: nobody can tell from here
+        finally:
+            counts["google_requests"] += 1
     return found
 
 

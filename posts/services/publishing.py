@@ -9,10 +9,13 @@ and a run can be killed at any point. The rules that keep Google equal to the da
 2. The claimed row is read again, so the attempt sends the content as it is now, not as the run
    read it minutes earlier; while the lock is held nobody else changes it (edits wait or are
    refused), and every write-back is fenced on the lock.
-3. Before a create is sent, the body and the time are written down (`google_sent_body`,
-   `google_create_sent_at`). An attempt that finds them set does not know whether that create
-   reached Google: it looks for that body on Google, adopts a copy it finds (patching it when the
-   post was edited since) and creates only when there is none.
+3. Before a create is sent, the body, the location and the time are written down (the marker:
+   `google_sent_body`, `google_sent_location`, `google_create_sent_at`), and only when no other
+   create with the same location, type and text is outstanding (google_copy.create_record): a
+   post behind one waits. An attempt that finds the marker set does not know whether that create
+   reached Google: it looks for that body where it was sent, adopts a copy it finds (patching it
+   when the post was edited since) and creates only when there is none. A marker on a location
+   the franchise has left becomes a pending deletion there.
 4. Running out of time is nobody's fault: a post the run had no time for is released as it was
    found, with no attempt counted.
 5. Anything unexpected while handling one post fails that post, with the reason, and releases
@@ -36,13 +39,26 @@ from django.utils import timezone
 
 from franchises.google import business_profile, quota
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.models import Franchise
+from gbp_scheduler import clock
 from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
 from ..models import Post, PostEvent, lock_stale_before
 from ..selectors import posts_due
-from .google_copy import PATCH_MASK, copy_find, copy_matches_body, names_owned
+from .google_copy import (
+    MARKER_CLEARED,
+    PATCH_MASK,
+    copy_find,
+    copy_matches_body,
+    create_record,
+    marker_body,
+    marker_location,
+    marker_to_deletion,
+    names_owned,
+)
+from .google_notices import post_google_state_seen
 from .google_upkeep import google_upkeep_run
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
@@ -53,6 +69,14 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 RETRY_CAP_SECONDS = 6 * 3600
 NOT_CONNECTED_MESSAGE = "This franchise is not connected to Google: connect it on the franchise page to publish."
+NO_LOCATION_MESSAGE = (
+    "This franchise is connected to Google but has no location picked yet: a franchise admin picks one on the "
+    "franchise page, and the post goes out then."
+)
+SAME_TEXT_MESSAGE = (
+    "Waiting for Google: another post with the same text at this location was sent and its outcome is not known "
+    "yet. This one goes out once that is settled, so that Google's copies cannot be mixed up."
+)
 REAUTH_MESSAGE = "Google access for {name} was revoked or expired: reconnect the Google account to publish."
 MISSED_WINDOW_MESSAGE = (
     "The post missed its publishing window: it was due {due} and is now more than {hours:g} hours late. "
@@ -74,6 +98,7 @@ COUNT_KEYS = [
     "skipped_locked",
     "skipped_reauth",
     "skipped_not_connected",
+    "skipped_no_location",
     "reconciled",
     "left_for_next_run",
 ]
@@ -85,7 +110,7 @@ RUN_BREAKING = (OperationalError, InterfaceError)
 @dataclass
 class Result:
     post_id: str
-    outcome: str  # one of COUNT_KEYS[:6] or "left_for_next_run"
+    outcome: str  # one of COUNT_KEYS[:5] or "left_for_next_run"
     message: str = ""
     reconciled: bool = False
 
@@ -110,7 +135,7 @@ def posts_publish_due(
     `on_result` is given each post's Result, `report` a line about it."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     counts.update(google_upkeep_run(budget=budget))
-    counts.update(_skip_unpublishable_franchises(now=timezone.now()))
+    counts.update(_skip_unpublishable_franchises(now=clock.now()))
     pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
     seen: set = set()
     lock = threading.Lock()
@@ -129,8 +154,8 @@ def posts_publish_due(
         # Only ids and franchises here: a row is read whole once claimed, alone, so a row that
         # cannot be read fails by itself instead of failing the batch.
         batch = list(
-            posts_due(now=timezone.now())
-            .filter(franchise__google_refresh_token__isnull=False, franchise__google_auth_valid=True)
+            posts_due(now=clock.now())
+            .filter(franchise__in=Franchise.objects.publishable())
             .exclude(pk__in=seen)
             .values_list("pk", "franchise_id", "publishing_at")[:BATCH_SIZE]
         )
@@ -179,7 +204,20 @@ def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
         posts = needs_reauth.filter(franchise_id=franchise_id)
         skipped_reauth += posts.count()
         posts.exclude(last_error=message).update(last_error=message)
-    return {"skipped_reauth": skipped_reauth, "skipped_not_connected": skipped_not_connected}
+
+    # Between consent and picking a location (or after reconnecting): no location to publish to.
+    no_location = due.filter(
+        franchise__google_refresh_token__isnull=False,
+        franchise__google_auth_valid=True,
+        franchise__google_location_id="",
+    )
+    skipped_no_location = no_location.count()
+    no_location.exclude(last_error=NO_LOCATION_MESSAGE).update(last_error=NO_LOCATION_MESSAGE)
+    return {
+        "skipped_reauth": skipped_reauth,
+        "skipped_not_connected": skipped_not_connected,
+        "skipped_no_location": skipped_no_location,
+    }
 
 
 # --- one post -----------------------------------------------------------------------------------
@@ -195,7 +233,9 @@ def _claim(*, post_id, read_lock: dt.datetime | None, now: dt.datetime) -> dt.da
         return None
     lock_as_read = Q(publishing_at__isnull=True) if read_lock is None else Q(publishing_at=read_lock)
     claimed = (
-        Post.objects.filter(lock_as_read, pk=post_id, status=Post.Status.SCHEDULED, scheduled_at__lte=now)
+        Post.objects.filter(
+            lock_as_read, pk=post_id, status=Post.Status.SCHEDULED, scheduled_at__lte=now, cancel_requested_at=None
+        )
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(publishing_at=now)
     )
@@ -209,7 +249,7 @@ def post_publish(*, post: Post, deadline: float | None = None, actor=None) -> Re
 
 
 def post_publish_by_id(*, post_id, read_lock: dt.datetime | None, deadline=None, actor=None) -> Result:
-    claim = _claim(post_id=post_id, read_lock=read_lock, now=timezone.now())
+    claim = _claim(post_id=post_id, read_lock=read_lock, now=clock.now())
     if claim is None:
         logger.info("Lock acquired by another process: post %s skipped", post_id)
         return Result(str(post_id), "skipped_locked")
@@ -272,6 +312,11 @@ class _Attempt:
     def _run(self) -> Result:
         post = self.post
         try:
+            if post.google_create_sent_at is not None and marker_location(post) != post.franchise.google_location_name:
+                # Sent to a location the franchise has left: a copy there is handed to a deletion.
+                marker_to_deletion(post=post, lock=self.claim)
+                post.google_create_sent_at, post.google_sent_body = None, None
+                post.google_sent_location = post.google_sent_key = ""
             if post.google_create_sent_at is not None:
                 found = self._find_earlier_copy()
                 if found:
@@ -286,7 +331,10 @@ class _Attempt:
                 return self._failed(MISSED_WINDOW_MESSAGE.format(due=due, hours=hours))
             body = local_post_body(post)
             # Written down before it is sent: whoever handles this post next looks for this body.
-            self._write(google_create_sent_at=self.claim, google_sent_body=body)
+            if not create_record(
+                post_id=post.pk, lock=self.claim, location=post.franchise.google_location_name, body=body
+            ):
+                return self._waiting(SAME_TEXT_MESSAGE)
             self.create_sent = True
             created = business_profile.local_post_create(
                 franchise=post.franchise,
@@ -313,11 +361,14 @@ class _Attempt:
 
     def _find_earlier_copy(self) -> dict | None:
         post = self.post
-        # Rows from before bodies were recorded: the earlier attempt sent the text as it is.
-        body = post.google_sent_body or {"summary": post.summary, "topicType": post.topic_type}
-        owned = names_owned(franchise=post.franchise, besides=post.pk)
+        location = marker_location(post)
         return copy_find(
-            franchise=post.franchise, body=body, since=post.google_create_sent_at, owned=owned, guard=self.guard
+            franchise=post.franchise,
+            location=location,
+            body=marker_body(post),
+            since=post.google_create_sent_at,
+            owned=names_owned(location=location, besides=post.pk),
+            guard=self.guard,
         )
 
     def _adopt(self, found: dict, *, detail: str) -> None:
@@ -357,21 +408,23 @@ class _Attempt:
         post_write_fenced(post_id=self.post.pk, lock=self.claim, **fields)
 
     def _published(self, google_post: dict, *, detail: str = "Live on Google.", needs_update: bool = False) -> None:
+        state = (google_post.get("state") or "")[:20]
         self._write(
             status=Post.Status.PUBLISHED,
-            published_at=timezone.now(),
+            published_at=clock.now(),
             publishing_at=None,
-            google_create_sent_at=None,
-            google_sent_body=None,
             google_post_name=google_post.get("name", ""),
             google_search_url=(google_post.get("searchUrl") or "")[:1000],
-            google_state=(google_post.get("state") or "")[:20],
+            google_state=state,
             google_update_time=parse_rfc3339(google_post.get("updateTime")),
             google_needs_update=needs_update,
             last_error="",
             next_attempt_at=None,
+            cancel_requested_at=None,  # a cancellation that came too late: it went out, and stays
+            **MARKER_CLEARED,
         )
         post_event_record(post=self.post, action=PostEvent.Action.PUBLISHED, user=self.actor, detail=detail)
+        post_google_state_seen(post_id=self.post.pk, before="", after=state)
 
     def _failed(self, message: str, *, create_unknown: bool = False) -> Result:
         # A retry by hand (or the upkeep) starts with a look at Google while the marker says a
@@ -392,16 +445,21 @@ class _Attempt:
         if create_unknown:
             return {}  # this attempt's record (written before its send) stands
         if self.ruled_out:
-            return {"google_create_sent_at": None, "google_sent_body": None}
+            return dict(MARKER_CLEARED)
         # An earlier attempt's record, if any, stands; this attempt's own never landed.
-        return {
-            "google_create_sent_at": self.post.google_create_sent_at,
-            "google_sent_body": self.post.google_sent_body,
-        }
+        return {name: getattr(self.post, name) for name in MARKER_CLEARED}
 
     def _released(self, outcome: str, message: str) -> Result:
         self._write(publishing_at=None, last_error=message, **self._marker_fields(False))
         return Result(str(self.post.pk), outcome, message)
+
+    def _waiting(self, message: str) -> Result:
+        """Not this post's fault: released to try again after a short wait, no attempt counted."""
+        delay = dt.timedelta(seconds=settings.PUBLISH_RETRY_BASE_SECONDS)
+        self._write(
+            publishing_at=None, next_attempt_at=clock.now() + delay, last_error=message, **self._marker_fields(False)
+        )
+        return Result(str(self.post.pk), "deferred", message)
 
     def _transient(self, message: str, *, retry_after: float | None = None, create_unknown: bool = False) -> Result:
         attempts = self.post.attempts + 1
@@ -414,7 +472,7 @@ class _Attempt:
         delay = retry_delay_seconds(attempts, retry_after)
         self._write(
             attempts=attempts,
-            next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
+            next_attempt_at=clock.now() + dt.timedelta(seconds=delay),
             publishing_at=None,
             last_error=f"{message} (attempt {attempts}; retrying in about {human_duration(delay)})",
             **self._marker_fields(create_unknown),

@@ -235,3 +235,21 @@ def test_the_upkeep_finding_a_post_gone_on_google_tells_people_once(sandbox, fra
     post.refresh_from_db()
     assert post.google_state == "REMOVED" and "google_removed" in actions(post)
     assert len(mailoutbox) == 1
+
+
+def test_a_rejection_google_reports_in_its_answer_to_an_edit_is_told(sandbox, franchise, mailoutbox):
+    """Google's review rejected the post; the next edit's PATCH answers with state REJECTED. The
+    history says so and the admins get their email, as when the sync job notices it (which then
+    sees nothing new)."""
+    make_member(franchise, Membership.Role.ADMIN, email="owner@example.com")
+    post = published(franchise)
+    sandbox.client.reject_post(post.google_post_name)
+
+    post_update(post=post, summary="Fresh bread at 7, and rye on Fridays.")
+
+    post.refresh_from_db()
+    assert post.google_state == "REJECTED"
+    assert post.events.filter(action="google_rejected").count() == 1
+    assert [message.to for message in mailoutbox] == [["owner@example.com"]]
+    google_posts_sync(budget=TimeBudget(seconds=30))
+    assert post.events.filter(action="google_rejected").count() == 1 and len(mailoutbox) == 1
