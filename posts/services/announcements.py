@@ -20,6 +20,7 @@ from .editing import (
     PostActionError,
     post_build,
     post_with_changes,
+    posts_cancel_when_free,
     posts_create_many,
     posts_delete_many,
     posts_update_many,
@@ -238,6 +239,7 @@ def announcement_cancel_all(
     deleted, refused = posts_delete_many(posts=waiting, user=user)
     counts["deleted"] += len(deleted)
     counts["busy"] += len(refused)
+    posts_cancel_when_free(ids=refused)  # remembered by the rows: never published after this
     for series in PostSeries.objects.filter(announcement_id=announcement.pk, ended_at=None):
         try:
             ended = series_end(series=series, user=user)

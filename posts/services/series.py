@@ -14,7 +14,14 @@ Google's copy are handled the one way. One post per series and local day (a uniq
 two runs materialising the same day make one post.
 
 Editing a series changes its future occurrences that are not published and that nobody edited
-by hand (`Post.series_edited`); ending it deletes its future unpublished occurrences.
+by hand (`Post.series_edited`); ending it deletes its future unpublished occurrences (one being
+published at that moment is cancelled by its row: never published after that attempt).
+
+Materialising is fenced on the series as read: its occurrences are created in one transaction
+that ends by moving `materialised_through` on only where the series' version is still the one
+read and it has not ended; otherwise the transaction rolls back and nothing was made. An edit or
+an end that commits first wins (the next run makes the new version's occurrences); one that
+commits after sees the occurrences and changes or deletes them.
 """
 
 from __future__ import annotations
@@ -31,14 +38,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from franchises.models import Franchise
+from gbp_scheduler import clock
 from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 
 from ..gbp_mapping import post_problems
 from ..models import SUMMARY_MAX_LENGTH, Post, PostSeries, summary_length
-from .editing import PostActionError, post_create, post_delete, post_schedule, post_update
+from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
 
-from gbp_scheduler import clock
 logger = logging.getLogger(__name__)
 
 HORIZON_DAYS = 28  # occurrences exist as posts this far ahead
@@ -251,6 +258,10 @@ def series_materialise(*, series: PostSeries, now: dt.datetime | None = None) ->
     return created
 
 
+class _SeriesChanged(Exception):
+    """The series was edited or ended while its occurrences were being made: roll them back."""
+
+
 def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> int:
     local = timezone.localtime(at, series.franchise.zone)
     try:
@@ -258,10 +269,6 @@ def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> 
             franchise=series.franchise,
             user=None,
             status=Post.Status.SCHEDULED,
-class _SeriesChanged(Exception):
-    """The series was edited or ended while its occurrences were being made: roll them back."""
-
-
             scheduled_at=at,
             series=series,
             series_day=day,
@@ -315,10 +322,15 @@ def series_materialise_due(*, budget: TimeBudget) -> dict:
 # --- edit and end ---------------------------------------------------------------------------------
 
 
-def _future_unfinished(series: PostSeries, now: dt.datetime):
+def _future_unfinished(series: PostSeries, now: dt.datetime, *, due_too: bool = False):
+    """The series' occurrences not yet on Google and still ahead (`due_too`: and the scheduled
+    ones whose time has come, which may be being published or retried right now)."""
+    ahead = Q(scheduled_at__gt=now)
+    if due_too:
+        ahead |= Q(status=Post.Status.SCHEDULED)
     return (
         Post.objects.select_related("franchise")
-        .filter(series=series, status__in=UNFINISHED, scheduled_at__gt=now)
+        .filter(ahead, series=series, status__in=UNFINISHED)
         .order_by("scheduled_at")
     )
 
@@ -403,17 +415,22 @@ def _occurrence_bring_up_to_date(*, post: Post, series: PostSeries, at: dt.datet
 
 
 def series_end(*, series: PostSeries, user: AbstractBaseUser | None) -> dict:
-    """End the series: no more occurrences, and its future unpublished ones deleted through
-    post_delete (Google's copy too, should one exist); the counts ("deleted", "busy")."""
-    now = timezone.now()
+    """End the series: no more occurrences, and its future unpublished ones (and the scheduled ones
+    whose time came, which may be being retried) deleted through post_delete (Google's copy too,
+    should one exist); one being published at that moment is cancelled by its row
+    (posts_cancel_when_free). The counts ("deleted", "busy")."""
+    now = clock.now()
     if PostSeries.objects.filter(pk=series.pk, ended_at=None).update(ended_at=now) != 1:
         raise PostActionError("This series has ended already.")
     counts = {"deleted": 0, "busy": 0}
-    for post in _future_unfinished(series, now):
+    busy = []
+    for post in _future_unfinished(series, now, due_too=True):
         try:
             post_delete(post=post, user=user)
         except PostActionError:
-            counts["busy"] += 1  # being published right now: it goes out, as it was due to
+            busy.append(post.pk)
         else:
             counts["deleted"] += 1
+    counts["busy"] = len(busy)
+    posts_cancel_when_free(ids=busy)
     return counts

@@ -144,7 +144,11 @@ def announcement_cancel(request: HttpRequest, announcement_id) -> HttpResponse:
             text += f" {_plural(counts['series_ended'], 'repeating post')} ended."
         messages.success(request, text)
         if counts["busy"]:
-            messages.warning(request, f"{_plural(counts['busy'], 'post')} being published at that moment went out.")
+            messages.warning(
+                request,
+                f"{_plural(counts['busy'], 'post')} being published at that moment: cancelled too, unless that attempt "
+                "put it on Google, where it then stays.",
+            )
         return redirect("posts:announcement_detail", announcement_id=announcement.pk)
     context = _announcement_context(announcement)
     context["active_series"] = [series for series in context["series"] if series.ended_at is None]

@@ -110,6 +110,6 @@ def series_end_view(request: HttpRequest, series_id) -> HttpResponse:
     else:
         text = f"Repeating post ended: {counts['deleted']} upcoming post(s) deleted."
         if counts["busy"]:
-            text += f" {counts['busy']} being published right now will go out."
+            text += f" {counts['busy']} being published right now: cancelled too, unless that attempt put it on Google."
         messages.success(request, text)
     return redirect("posts:series_detail", series_id=series.pk)
