@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from .models import Franchise, FranchiseEvent, GoogleConnection, Invitation, Membership
 
@@ -42,9 +43,21 @@ class FranchiseAdmin(admin.ModelAdmin):
         "updated_at",
     ]
 
+    actions = ["deactivate"]
+
     @admin.display(boolean=True, description="Connected to Google")
     def connected(self, obj: Franchise) -> bool:
         return obj.is_connected
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting would forget its posts' copies on Google and the deletions still pending there;
+        # a franchise that stops is deactivated, and the jobs still finish what Google was sent.
+        return False
+
+    @admin.action(description="Deactivate (publish nothing more; what is on Google stays managed)")
+    def deactivate(self, request, queryset) -> None:
+        count = queryset.filter(is_active=True).update(is_active=False, updated_at=timezone.now())
+        self.message_user(request, f"{count} franchise(s) deactivated.")
 
 
 @admin.register(Membership)

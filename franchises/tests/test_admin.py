@@ -77,3 +77,37 @@ def test_invitations_are_listed_read_only_without_their_link_secret(admin_client
     assert listing.status_code == 200 and listing.context["cl"].result_count == 1
     page = admin_client.get(reverse("admin:franchises_invitation_change", args=[invitation.pk]))
     assert page.status_code == 200 and invitation.nonce not in page.content.decode()
+
+
+def test_a_franchise_cannot_be_deleted_in_the_admin_only_deactivated(admin_client, franchise):
+    """Deleting it would forget its posts' copies on Google and its pending deletions there."""
+    from posts.models import GoogleDeletion
+
+    GoogleDeletion.objects.create(
+        franchise=franchise, post_id=franchise.pk, google_post_name="accounts/1/locations/2/localPosts/3"
+    )
+    url = reverse("admin:franchises_franchise_delete", args=[franchise.pk])
+
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    response = admin_client.post(
+        reverse("admin:franchises_franchise_changelist"),
+        {"action": "deactivate", "_selected_action": [str(franchise.pk)]},
+        follow=True,
+    )
+
+    franchise.refresh_from_db()
+    assert response.status_code == 200 and franchise.is_active is False
+    assert GoogleDeletion.objects.filter(franchise=franchise).exists()
+
+
+def test_a_franchise_with_a_deletion_pending_on_google_cannot_be_deleted_at_all(franchise):
+    from django.db.models import ProtectedError
+
+    from posts.models import GoogleDeletion
+
+    GoogleDeletion.objects.create(
+        franchise=franchise, post_id=franchise.pk, google_post_name="accounts/1/locations/2/localPosts/3"
+    )
+
+    with pytest.raises(ProtectedError):
+        franchise.delete()
