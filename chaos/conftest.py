@@ -34,6 +34,8 @@ def runner_env(sandbox, settings):
             "GOOGLE_REQUESTS_PER_MINUTE": "100000",
             "CRON_TIME_BUDGET_SECONDS": "60",
             "LOG_LEVEL": "WARNING",
+            # Real processes: locks, slots and due times on the database's clock, as in production.
+            "CLOCK_FROM_DATABASE": "true",
         }
         env.update(overrides)
         return env

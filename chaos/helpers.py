@@ -26,10 +26,11 @@ def runner_finish(runner: subprocess.Popen, timeout: float = 120) -> tuple[int, 
     return runner.returncode, stderr
 
 
-def staff_actor_start(env: dict[str, str], *, seed: int) -> subprocess.Popen:
-    """A process acting as staff on the dashboard (chaos/staff_actor.py) until stopped."""
+def staff_actor_start(env: dict[str, str], *, seed: int, headquarters: bool = False) -> subprocess.Popen:
+    """A process acting as staff on the dashboard (chaos/staff_actor.py) until stopped; as
+    headquarters (announcements, repeating posts) with `headquarters`."""
     return subprocess.Popen(
-        [sys.executable, "-m", "chaos.staff_actor", "--seed", str(seed)],
+        [sys.executable, "-m", "chaos.staff_actor", "--seed", str(seed), *(["--headquarters"] if headquarters else [])],
         cwd=ROOT,
         env={**env, "DATABASE_URL": env["DATABASE_URL"].replace("publish-runner", "staff-actor")},
         stdout=subprocess.PIPE,
