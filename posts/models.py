@@ -110,10 +110,6 @@ class Post(models.Model):
     # A published post whose copy on Google is older than this row (an edit's PATCH did not
     # finish, or an adopted copy differed): the publish job patches Google from the row.
     google_needs_update = models.BooleanField(default=False)
-    # Cancelled (an announcement's "cancel all", a series ended) while a publish attempt held it:
-    # that attempt may still put it on Google, where it stays; otherwise it is never published,
-    # and the publish job deletes it (google_upkeep: cancellations).
-    cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     # The LocalPost fields.
     summary = models.TextField()
@@ -358,6 +354,28 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.summary[:60]
+
+
+class PostCancellation(models.Model):
+    """A post cancelled (an announcement's "cancel all", a series ended) while a publish attempt
+    held it. That attempt may still put it on Google, where it then stays (and this row goes);
+    otherwise the post is never claimed again, and the publish job deletes it (google_upkeep).
+
+    A row of its own rather than a column of the post's: writing it never waits for the post's
+    row, which a publish run's claim in flight may hold at that moment."""
+
+    post = models.OneToOneField(Post, primary_key=True, on_delete=models.CASCADE, related_name="cancellation")
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "post_cancellations"
+
+    def __str__(self) -> str:
+        return f"Cancel post {self.post_id}"
+
+
+# A post cancelled while a publish attempt held it (PostCancellation): never claimed again.
+CANCELLED = Q(cancellation__isnull=False)
 
 
 class GoogleDeletion(models.Model):

@@ -14,14 +14,14 @@ from django.shortcuts import get_object_or_404
 from franchises.models import Franchise, FranchiseEvent
 from franchises.selectors import franchises_for_user, of_franchises
 
-from .models import REJECTION_REASON_MARK, Announcement, Post, PostEvent, PostSeries, lock_stale_before
+from .models import CANCELLED, REJECTION_REASON_MARK, Announcement, Post, PostEvent, PostSeries, lock_stale_before
 
 
 def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
     """Scheduled posts whose time has come, not locked (or locked stale), retry time reached,
     of active franchises, oldest first."""
     return (
-        Post.objects.filter(status=Post.Status.SCHEDULED, scheduled_at__lte=now, franchise__is_active=True)
+        Post.objects.filter(~CANCELLED, status=Post.Status.SCHEDULED, scheduled_at__lte=now, franchise__is_active=True)
         .filter(Q(publishing_at__isnull=True) | Q(publishing_at__lt=lock_stale_before(now)))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("scheduled_at", "created_at")

@@ -3,6 +3,7 @@
 import hashlib
 
 import django.db.models.deletion
+import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
@@ -55,11 +56,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='post',
-            name='cancel_requested_at',
-            field=models.DateTimeField(blank=True, null=True),
-        ),
-        migrations.AddField(
-            model_name='post',
             name='google_sent_key',
             field=models.CharField(blank=True, default='', max_length=64),
         ),
@@ -76,6 +72,16 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='post',
             index=models.Index(condition=models.Q(('google_create_sent_at__isnull', False)), fields=['google_sent_key'], name='posts_unknown_creates_idx'),
+        ),
+        migrations.CreateModel(
+            name='PostCancellation',
+            fields=[
+                ('post', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='cancellation', serialize=False, to='posts.post')),
+                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
+            ],
+            options={
+                'db_table': 'post_cancellations',
+            },
         ),
         migrations.RunPython(where_unknown_creates_went, migrations.RunPython.noop),
     ]

@@ -39,6 +39,7 @@ from ..models import (
     REJECTION_REASON_MAX_LENGTH,
     GoogleDeletion,
     Post,
+    PostCancellation,
     PostEvent,
 )
 from .google_copy import PATCH_MASK, LocationUnreachable, copy_gone
@@ -559,11 +560,12 @@ def posts_cancel_when_free(*, ids) -> int:
     """Cancel posts that a publish attempt holds right now (an announcement's "cancel all", a
     series ended): the row remembers it, so the post is never published after that attempt, and
     the next publish run deletes it. An attempt that puts it on Google wins: published stays."""
-    return (
-        Post.objects.filter(pk__in=list(ids), cancel_requested_at__isnull=True)
-        .exclude(status=Post.Status.PUBLISHED)
-        .update(cancel_requested_at=clock.now())
+    waiting = Post.objects.filter(pk__in=list(ids)).exclude(status=Post.Status.PUBLISHED).values_list("pk", flat=True)
+    now = clock.now()
+    made = PostCancellation.objects.bulk_create(
+        [PostCancellation(post_id=pk, requested_at=now) for pk in waiting], ignore_conflicts=True
     )
+    return len(made)
 
 
 def post_reject(*, post: Post, user: AbstractBaseUser | None = None, reason: str = "") -> None:

@@ -43,7 +43,7 @@ from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import GOOGLE_REMOVED, GoogleDeletion, Post, PostEvent, lock_stale_before
+from ..models import CANCELLED, GOOGLE_REMOVED, GoogleDeletion, Post, PostCancellation, PostEvent, lock_stale_before
 from .google_copy import (
     MARKER_CLEARED,
     PATCH_MASK,
@@ -71,7 +71,6 @@ UPKEEP_SHARE = 0.5
 GOOGLE_ERRORS = (business_profile.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
 RUN_BREAKING = (OperationalError, InterfaceError)
 UPKEEP_COUNT_KEYS = ["locks_released", "cancelled", "deleted_on_google", "updated_on_google", "settled"]
-CANCELLED = Q(cancel_requested_at__isnull=False)
 CANCELLED_DETAIL = "Cancelled while it was being published; that attempt did not put it on Google."
 
 
@@ -141,8 +140,8 @@ def _backoff(attempts: int, cap: float = RETRY_CAP_SECONDS) -> dt.timedelta:
 
 
 def _cancellations_due(*, now: dt.datetime) -> list:
-    due = Post.objects.filter(lock_free(now), cancel_requested_at__isnull=False).exclude(status=Post.Status.PUBLISHED)
-    return list(due.order_by("cancel_requested_at").values_list("pk", "franchise_id")[:BATCH_SIZE])
+    due = Post.objects.filter(CANCELLED, lock_free(now)).exclude(status=Post.Status.PUBLISHED)
+    return list(due.order_by("cancellation__requested_at").values_list("pk", "franchise_id")[:BATCH_SIZE])
 
 
 def post_cancellation_finish(*, item_id, deadline: float | None = None) -> bool | None:
@@ -405,9 +404,9 @@ def _failed_post_adopt(*, post: Post, found: dict, lock: dt.datetime, guard: Goo
         google_needs_update=needs_update,
         last_error="",
         next_attempt_at=None,
-        cancel_requested_at=None,
         **MARKER_CLEARED,
     )
+    PostCancellation.objects.filter(post_id=post.pk).delete()  # it went out after all, and stays
     post_event_record(
         post=post,
         action=PostEvent.Action.PUBLISHED,

@@ -45,7 +45,7 @@ from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import Post, PostEvent, lock_stale_before
+from ..models import CANCELLED, Post, PostCancellation, PostEvent, lock_stale_before
 from ..selectors import posts_due
 from .google_copy import (
     MARKER_CLEARED,
@@ -233,9 +233,7 @@ def _claim(*, post_id, read_lock: dt.datetime | None, now: dt.datetime) -> dt.da
         return None
     lock_as_read = Q(publishing_at__isnull=True) if read_lock is None else Q(publishing_at=read_lock)
     claimed = (
-        Post.objects.filter(
-            lock_as_read, pk=post_id, status=Post.Status.SCHEDULED, scheduled_at__lte=now, cancel_requested_at=None
-        )
+        Post.objects.filter(~CANCELLED, lock_as_read, pk=post_id, status=Post.Status.SCHEDULED, scheduled_at__lte=now)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .update(publishing_at=now)
     )
@@ -420,9 +418,9 @@ class _Attempt:
             google_needs_update=needs_update,
             last_error="",
             next_attempt_at=None,
-            cancel_requested_at=None,  # a cancellation that came too late: it went out, and stays
             **MARKER_CLEARED,
         )
+        PostCancellation.objects.filter(post_id=self.post.pk).delete()  # too late: it went out, and stays
         post_event_record(post=self.post, action=PostEvent.Action.PUBLISHED, user=self.actor, detail=detail)
         post_google_state_seen(post_id=self.post.pk, before="", after=state)
 
