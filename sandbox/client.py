@@ -210,6 +210,11 @@ class SandboxClient:
         """Posts calls for this location answer 403 SERVICE_DISABLED."""
         self._call("POST", f"/_sandbox/locations/{location_id}/disabled", {"disabled": disabled})
 
+    def deprecations(self) -> list[dict[str, Any]]:
+        """The latest uses of deprecated values Google still takes: {"api", "enum", "value",
+        "deprecated", "removed"}."""
+        return self._call("GET", "/_sandbox/deprecations")["deprecations"]
+
     def set_post_days(self, location_id: str, days: list) -> None:
         """Days (dates or ISO strings) the location posted before the sandbox knew it: its
         Performance figures rise in the week after each."""

@@ -229,6 +229,11 @@ def add_account(state: State, req: Request) -> Response:
     return json_response(200, {"account_id": account_id, "location_ids": created})
 
 
+def deprecations(state: State, req: Request) -> Response:
+    with state.lock:
+        return json_response(200, {"deprecations": list(state.deprecations)})
+
+
 def disable_location(state: State, req: Request, location: str) -> Response:
     disabled = bool(_body(req).get("disabled", True))
     with state.lock:

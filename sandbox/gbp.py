@@ -6,7 +6,7 @@ import base64
 import time
 from typing import Any
 
-from . import gbp_schema
+from . import gbp_schema, reference
 from .faults import google_error
 from .media import media_problems
 from .state import Location, Post, State, rfc3339
@@ -325,6 +325,8 @@ def create_post(state: State, req: Request, account: str, location: str) -> Resp
     with state.lock:
         _location(state, account, location)
     _validate(body)
+    if isinstance(body, dict) and isinstance(body.get("topicType"), str):
+        reference.note_use(state, "mybusiness.v4.localPosts", "LocalPost.topicType", body["topicType"])
     # Google fetches the photo itself while it creates the post: one it cannot fetch, or that is
     # not a JPG or PNG, fails the create (sandbox/media.py).
     problems = media_problems(state, body)

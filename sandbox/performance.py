@@ -23,12 +23,16 @@ import hashlib
 import time
 from typing import Any
 
+from . import reference
 from .gbp import _fail, guard, service_disabled
 from .state import State
 from .wire import Request, Response, json_response
 
+API = "businessprofileperformance.v1"
 LAG_DAYS = 2  # the last two days have no figures yet
-# Each metric's typical day at a location (before the lift from posting).
+# Each metric's typical day at a location (before the lift from posting): the DailyMetric values
+# the sandbox knows, which sandbox/tests/test_reference.py holds equal to Google's reference (a
+# removed one stays listed there, and is refused from its removal date by reference.refused).
 LEVELS = {
     "BUSINESS_IMPRESSIONS_DESKTOP_MAPS": 18,
     "BUSINESS_IMPRESSIONS_DESKTOP_SEARCH": 30,
@@ -36,6 +40,7 @@ LEVELS = {
     "BUSINESS_IMPRESSIONS_MOBILE_SEARCH": 90,
     "WEBSITE_CLICKS": 6,
     "CALL_CLICKS": 3,
+    "MESSAGING_CLICKS": 2,
     "BUSINESS_DIRECTION_REQUESTS": 5,
     "BUSINESS_CONVERSATIONS": 1,
     "BUSINESS_BOOKINGS": 1,
@@ -83,12 +88,42 @@ def _day(req: Request, which: str) -> dt.date:
         raise _fail(400, f"Request contains an invalid argument: dailyRange.{which} must be a full date.") from None
 
 
+def _metrics_checked(state: State, metrics: list[str]) -> None:
+    """Google's parse of `dailyMetrics`: one unknown or removed value makes the whole request a 400
+    INVALID_ARGUMENT naming it; a deprecated one is taken (and its use logged)."""
+    if not metrics:
+        raise _fail(400, "Request contains an invalid argument: dailyMetrics is required.")
+    bad = []
+    for i, metric in enumerate(metrics):
+        why = "unknown" if metric not in LEVELS else reference.refused(API, "DailyMetric", metric)
+        if why:
+            bad.append((f"daily_metrics[{i}]", metric, why))
+    if bad:
+        raise _fail(
+            400,
+            "\n".join(
+                f"Invalid value at '{field}' (type.googleapis.com/google.businessprofileperformance.v1.DailyMetric), "
+                f'"{metric}"'
+                for field, metric, _ in bad
+            ),
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.BadRequest",
+                    "fieldViolations": [
+                        {"field": field, "description": f'Invalid value "{metric}" ({why}).'}
+                        for field, metric, why in bad
+                    ],
+                }
+            ],
+        )
+    for metric in metrics:
+        reference.note_use(state, API, "DailyMetric", metric)
+
+
 def fetch_multi_daily_metrics(state: State, req: Request, location: str) -> Response:
     guard(state, req, "performance")
     metrics = req.multi.get("dailyMetrics") or []
-    unknown = [metric for metric in metrics if metric not in LEVELS]
-    if not metrics or unknown:
-        raise _fail(400, f"Request contains an invalid argument: dailyMetrics {unknown or 'missing'}.")
+    _metrics_checked(state, metrics)
     first, last = _day(req, "startDate"), _day(req, "endDate")
     if last < first:
         raise _fail(400, "Request contains an invalid argument: dailyRange ends before it starts.")

@@ -83,6 +83,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("POST", r"/_sandbox/oauth/config", "control", "", control.oauth_config),
         ("POST", r"/_sandbox/accounts", "control", "", control.add_account),
         ("POST", rf"/_sandbox/locations/{L}/disabled", "control", "", control.disable_location),
+        ("GET", r"/_sandbox/deprecations", "control", "", control.deprecations),
         ("POST", rf"/_sandbox/locations/{L}/post-days", "control", "", control.location_post_days),
         ("POST", rf"/_sandbox/locations/{L}/figures", "control", "", control.location_figure),
         ("POST", rf"/_sandbox/locations/{L}/past-posts", "control", "", control.location_past_post),

@@ -218,6 +218,8 @@ class State:
             # and the latest requests' ranges (what a test asks about the job's fetching).
             self.figures: dict[str, dict[str, int]] = defaultdict(dict)
             self.performance_requests: deque[dict[str, Any]] = deque(maxlen=5000)
+            # Uses of deprecated enum values Google still takes (sandbox/reference.py), the latest 200.
+            self.deprecations: deque[dict[str, Any]] = deque(maxlen=200)
             self.next_id = 1000
             if seed == "demo":
                 self._seed_demo()
