@@ -36,6 +36,7 @@ WORDS: dict[tuple[str, str], str] = {
     ("sync-google-posts", "removed"): "{n} removed from Google (their admins are told)",
     ("sync-google-posts", "failed"): "{n} location{s} could not be read",
     ("sync-google-posts", "google_requests"): "{n} request{s} to Google",
+    ("fetch-insights", "metrics_refused"): "{n} metric{s} refused by Google, asked again without (see the log)",
     ("check-alerts", "alertsSent"): "{n} alert{s} emailed to the operators",
     ("check-alerts", "failedPostsTold"): "{n} failed post{s} told to their franchise's admins",
     ("check-alerts", "digestsSent"): "{n} weekly digest{s} sent",

@@ -3,6 +3,8 @@ fetch-insights job has read them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
 from franchises.models import Franchise
@@ -18,8 +20,21 @@ class Metric(models.TextChoices):
     WEBSITE_CLICKS = "WEBSITE_CLICKS", "Website clicks"
     CALL_CLICKS = "CALL_CLICKS", "Calls"
     DIRECTION_REQUESTS = "BUSINESS_DIRECTION_REQUESTS", "Direction requests"
+    MESSAGING_CLICKS = "MESSAGING_CLICKS", "Chat and message clicks"
     CONVERSATIONS = "BUSINESS_CONVERSATIONS", "Conversations"
     BOOKINGS = "BUSINESS_BOOKINGS", "Bookings"
+
+
+# The day Google stops taking a metric (its Performance API change log): from then on it is not
+# asked for, and the figures already stored stay, shown as ended. BUSINESS_FOOD_ORDERS is not kept
+# at all (deprecated 2025-10-22, removed 2027-04-22, no replacement); sandbox/data/
+# google-reference.json has Google's dates, and insights/tests/test_metrics.py holds these to them.
+ENDS: dict[str, dt.date] = {Metric.CONVERSATIONS: dt.date(2026, 1, 31)}
+
+
+def metrics_supported(*, today: dt.date) -> list[str]:
+    """The metrics Google still takes on `today`: what a request asks for."""
+    return [metric for metric in Metric.values if metric not in ENDS or today < ENDS[metric]]
 
 
 IMPRESSIONS = [
