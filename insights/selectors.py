@@ -16,22 +16,31 @@ from franchises.models import Franchise
 from franchises.selectors import of_franchises
 from posts.models import Post
 
-from .models import IMPRESSIONS, DailyMetric, InsightsFetch, Metric
+from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric
 
 CHART_DAYS = 90
 PERIOD_DAYS = 30  # totals: the last 30 days with figures against the 30 before
 # A location posting weekly: a post in each of the period's whole weeks (4 in 30 days).
 WEEKLY_POSTS = PERIOD_DAYS // 7
-# What the pages show: views (the four impressions added up) and each action.
+
+
+def _ended(label: str, metric: str) -> str:
+    return f"{label} (Google stopped counting them on {ENDS[metric]:%-d %b %Y})"
+
+
+# What the pages show: views (the four impressions added up) and each action; a metric Google no
+# longer counts last, labelled with its end, and only while the days shown hold figures of it.
 GROUPS: list[tuple[str, str, list[str]]] = [
     ("views", "Views on Google", list(IMPRESSIONS)),
     ("website", "Website clicks", [Metric.WEBSITE_CLICKS]),
     ("calls", "Calls", [Metric.CALL_CLICKS]),
     ("directions", "Direction requests", [Metric.DIRECTION_REQUESTS]),
-    ("conversations", "Conversations", [Metric.CONVERSATIONS]),
+    ("messages", "Chat and message clicks", [Metric.MESSAGING_CLICKS]),
     ("bookings", "Bookings", [Metric.BOOKINGS]),
+    ("conversations", _ended("Conversations", Metric.CONVERSATIONS), [Metric.CONVERSATIONS]),
 ]
 GROUP_OF = {metric: key for key, _, metrics in GROUPS for metric in metrics}
+ENDED_GROUPS = {key for key, _, metrics in GROUPS if all(metric in ENDS for metric in metrics)}
 
 
 def change_percent(current: int | None, previous: int | None) -> float | None:
@@ -76,8 +85,9 @@ def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None
         "metric", "day", "value"
     ):
         daily[GROUP_OF[metric]][day] += value
+    shown = [(key, label) for key, label, _ in GROUPS if key not in ENDED_GROUPS or daily[key]]
     totals = []
-    for key, label, _ in GROUPS:
+    for key, label in shown:
         now_total = sum(v for d, v in daily[key].items() if current[0] <= d <= current[1])
         before = sum(v for d, v in daily[key].items() if previous[0] <= d <= previous[1])
         has_before = any(previous[0] <= d <= previous[1] for d in daily[key])
@@ -104,7 +114,7 @@ def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None
         "chart": {
             "labels": [day.isoformat() for day in days],
             "series": [
-                {"key": key, "label": label, "data": [daily[key].get(day) for day in days]} for key, label, _ in GROUPS
+                {"key": key, "label": label, "data": [daily[key].get(day) for day in days]} for key, label in shown
             ],
             "posts": [posts.get(day, 0) for day in days],
         },

@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from franchises.models import Membership
@@ -61,6 +62,27 @@ def test_the_franchise_page_shows_totals_against_the_previous_period_and_chart_d
     views = next(series for series in chart["series"] if series["key"] == "views")
     assert views["data"][-1] is None and views["data"][-3] == 300  # Google's last days are not in yet
     assert 'src="/static/js/insights.js"' in html and "<script>" not in html  # CSP: no inline script
+
+
+def test_chat_clicks_show_and_conversations_only_while_the_days_shown_have_them(client):
+    franchise = make_franchise(name="Sunrise Bakery", timezone="UTC")
+    user = make_member(franchise, Membership.Role.STAFF)
+    january = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(31)]
+    old = {Metric.CONVERSATIONS: dict.fromkeys(january, 2), Metric.WEBSITE_CLICKS: dict.fromkeys(january, 5)}
+    daily_metrics_store(franchise=franchise, figures=old, at=timezone.now())
+
+    with time_machine.travel(dt.datetime(2026, 2, 20, 12, tzinfo=dt.UTC)):
+        html = logged_in(client, user).get(f"/franchises/{franchise.pk}/insights/").content.decode()
+    label = "Conversations (Google stopped counting them on 31 Jan 2026)"
+    assert f'<tr data-total="conversations"><th scope="row">{label}</th><td>60</td>' in html
+
+    recent = [timezone.localdate() - dt.timedelta(days=3 + n) for n in range(30)]
+    daily_metrics_store(
+        franchise=franchise, figures={Metric.MESSAGING_CLICKS: dict.fromkeys(recent, 4)}, at=timezone.now()
+    )
+    html = logged_in(client, user).get(f"/franchises/{franchise.pk}/insights/").content.decode()
+    assert '<tr data-total="messages"><th scope="row">Chat and message clicks</th><td>120</td>' in html
+    assert 'data-total="conversations"' not in html and '"conversations"' not in html  # nor in the chart
 
 
 def test_a_franchise_without_figures_says_so(client):
