@@ -28,31 +28,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import threading
-import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from franchises.google import business_profile, quota
+from franchises.google import business_profile
 from franchises.google.quota import QuotaDeadline
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
-from posts.services.pace import Pace, concurrency_cap, paced_work
 
 from .models import DailyMetric, InsightsFetch, metrics_supported
+from .runs import due_locations_read
 
 logger = logging.getLogger(__name__)
 
 HISTORY_DAYS = 90  # read the first time
 LAG_DAYS = 7  # Google's figures arrive late and are revised: the last week is always read again
 DUE_AFTER_HOURS = 20  # a location is fetched once a day
-BATCH_SIZE = 100
 REAUTH_MESSAGE = "Google access for {name} was revoked or expired: reconnect the Google account to see its figures."
 COUNT_KEYS = [
     "locations_fetched",
@@ -64,7 +59,6 @@ COUNT_KEYS = [
     "google_requests",
     "metrics_refused",
 ]
-RUN_BREAKING = (OperationalError, InterfaceError)
 TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
 
 
@@ -84,64 +78,35 @@ def insights_due(*, now: dt.datetime) -> QuerySet[InsightsFetch]:
 
 
 def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
-    """Fetch every due location this run has time for; the run's counts.
-
-    Locations are read by as many workers as the quota and Google's latency call for (the
-    publish job's pace, posts/services/pace.py: quota rate x the time a request takes, plus one,
-    bounded by PUBLISH_CONCURRENCY and the free database connections), so a slow answer from
-    Google does not leave the quota unused; the shared quota still spaces the requests."""
+    """Fetch every due location this run has time for (insights/runs.py: as many at once as the
+    quota and Google's latency call for); the run's counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     now = timezone.now()
     _fetch_rows_create()
     counts["skipped_reauth"] += _reconnect_needed_record()
-    pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
-    tried: set = set()
-    lock = threading.Lock()
-    out_of_time = threading.Event()
     refused: set[str] = set()  # metrics Google refused this run: the other locations do without them
 
-    def one(franchise_id, fetched_at) -> None:
-        mine: Counter = Counter()
-        started, waited = time.monotonic(), quota.seconds_waited()
-        try:
-            line = location_insights_fetch(
-                franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=mine, refused=refused
-            )
-        except QuotaDeadline:
-            with lock:
-                tried.discard(franchise_id)  # released as found: still due
-            out_of_time.set()
-            return
-        except RUN_BREAKING:
-            raise  # paced_work stops the other workers and the run raises it
-        except Exception as exc:
-            logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
-            InsightsFetch.objects.filter(pk=franchise_id).update(
-                last_error=f"Reading the figures from Google stopped on an unexpected error ({exc})."[:1000]
-            )
-            mine["failed"] += 1
-            line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
-        pace.observe(time.monotonic() - started - (quota.seconds_waited() - waited))
-        with lock:
-            counts.update(mine)
-        if report and line:
-            report(line)
-
-    while not budget.exhausted and not out_of_time.is_set():
-        batch = list(insights_due(now=now).exclude(pk__in=tried).values_list("pk", "fetched_at")[:BATCH_SIZE])
-        if not batch:
-            break
-        tried.update(pk for pk, _ in batch)
-        pending = deque(batch)
-        paced_work(
-            pending,
-            one=lambda item: one(*item),
-            pace=pace,
-            name="insights",
-            stop=lambda: budget.exhausted or out_of_time.is_set(),
+    def read_one(franchise_id, fetched_at, mine: Counter) -> str:
+        return location_insights_fetch(
+            franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=mine, refused=refused
         )
-        tried.difference_update(pk for pk, _ in pending)  # left untaken when the run stopped: still due
-    counts["left_for_next_run"] = insights_due(now=now).exclude(pk__in=tried).count()
+
+    def unexpected(franchise_id, exc: Exception) -> str:
+        logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
+        InsightsFetch.objects.filter(pk=franchise_id).update(
+            last_error=f"Reading the figures from Google stopped on an unexpected error ({exc})."[:1000]
+        )
+        return f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
+
+    due_locations_read(
+        name="insights",
+        due=lambda: insights_due(now=now),
+        read_one=read_one,
+        unexpected=unexpected,
+        budget=budget,
+        counts=counts,
+        report=report,
+    )
     return dict(counts)
 
 
