@@ -157,6 +157,7 @@ def fetch_multi_daily_metrics(state: State, req: Request, location: str) -> Resp
 # ---- search keywords ------------------------------------------------------------------------
 
 KEYWORD_THRESHOLD = 15  # Google hides a month's count below this behind {"threshold": "15"}
+KEYWORD_LAG_DAYS = 3  # a month's keywords are counted this many days after it ends
 KEYWORD_PAGE = 100  # pageSize's default and most
 GENERIC_TOPICS = ["bakery", "coffee", "cafe", "gym", "lawn care", "landscaping", "florist", "pizza", "salon", "repair"]
 
@@ -165,7 +166,7 @@ def _keywords(loc) -> list[str]:
     """What people search for that finds the location: its topics (its own, else picked from a
     generic list by a hash of its id) alone, near me, in its city and "best ... in city", and its
     name. In no particular order (Google promises none), but always the same."""
-    topics = loc.keywords or [t for t in GENERIC_TOPICS if _unit(loc.id, "topic", t) < 0.4] or GENERIC_TOPICS[:3]
+    topics = loc.keywords or sorted(GENERIC_TOPICS, key=lambda topic: _unit(loc.id, "topic", topic))[:5]
     city = (loc.city or "").lower()
     words = {loc.title.lower()}
     for topic in topics:
@@ -176,7 +177,7 @@ def _keywords(loc) -> list[str]:
 def keyword_count(location_id: str, keyword: str, rank: int, month: dt.date, posts_in_month: int) -> int:
     """People who searched `keyword` and saw the location in `month`: fewer for the rarer ones,
     a little noise a month, more in a month the location posted in (up to +60 %)."""
-    level = 900 / (rank + 1) ** 1.1 * (0.5 + _unit(location_id, keyword))
+    level = 700 / (rank + 1) ** 1.4 * (0.5 + _unit(location_id, keyword))
     noise = 0.8 + 0.4 * _unit(location_id, keyword, month.isoformat())
     return round(level * noise * (1 + min(0.15 * posts_in_month, 0.6)))
 
@@ -199,7 +200,7 @@ def _month(req: Request, which: str) -> dt.date:
 
 def search_keywords_monthly(state: State, req: Request, location: str) -> Response:
     """`locations.searchkeywords.impressions.monthly.list`: each keyword's count summed over the
-    months asked (a month not over yet counts nothing), `{"threshold": "15"}` where the sum is
+    months asked (a month counts nothing until KEYWORD_LAG_DAYS after its end), `{"threshold": "15"}` where the sum is
     below Google's threshold, `{"value": "123"}` otherwise; paged, 100 at most."""
     guard(state, req, "performance")
     first, last = _month(req, "startMonth"), _month(req, "endMonth")
@@ -218,10 +219,10 @@ def search_keywords_monthly(state: State, req: Request, location: str) -> Respon
             raise service_disabled("performance")
         post_days = _post_days(state, location)
         state.keyword_requests.append({"location_id": location, "start": first.isoformat(), "end": last.isoformat()})
-    this_month = reference.today().replace(day=1)
+    counted_before = (reference.today() - dt.timedelta(days=KEYWORD_LAG_DAYS)).replace(day=1)
     months = []
     month = first
-    while month <= last and month < this_month:
+    while month <= last and month < counted_before:
         months.append(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
     counts = []

@@ -73,6 +73,17 @@ def test_keywords_are_paged_a_range_sums_its_months_and_this_month_has_none(gbp:
     assert gbp.get(PATH, params=months(dt.date(2026, 12, 1), dt.date(2026, 12, 1))).json() == {}
 
 
+def test_a_months_keywords_are_counted_three_days_after_it_ends(sandbox: SandboxHandle) -> None:
+    november = dt.date(2026, 11, 1)
+    for day, found in ((2, False), (3, False), (4, True)):
+        with time_machine.travel(dt.datetime(2026, 12, day, 12, tzinfo=dt.UTC), tick=True):
+            token = sandbox.client.grant()["access_token"]
+            answer = httpx.get(
+                sandbox.url + PATH, params=months(november, november), headers={"Authorization": f"Bearer {token}"}
+            )
+        assert ("searchKeywordsCounts" in answer.json()) is found, day
+
+
 def test_a_range_without_months_or_ending_before_it_starts_is_invalid(gbp: httpx.Client) -> None:
     assert gbp.get(PATH).json()["error"]["status"] == "INVALID_ARGUMENT"
     backwards = months(dt.date(2026, 11, 1), dt.date(2026, 10, 1))
