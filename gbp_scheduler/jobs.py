@@ -102,6 +102,17 @@ JOBS: list[Job] = [
         reports=True,
     ),
     Job(
+        name="fetch-search-keywords",
+        command="fetch_search_keywords",
+        target="insights.keywords:search_keywords_fetch_due",
+        # Monthly: Google counts a month's keywords once it is over. Three days early in the month,
+        # so a location Google had nothing for yet, or a run short of time, is done by a later one.
+        schedule="37 9 5-7 * *",
+        description="Read each connected location's search keywords of the last month (how many people found "
+        "it on Google by each).",
+        reports=True,
+    ),
+    Job(
         name="check-alerts",
         command="check_alerts",
         target="health.services:alerts_job",

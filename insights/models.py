@@ -93,3 +93,58 @@ class InsightsFetch(models.Model):
 
     def __str__(self) -> str:
         return f"Insights of {self.franchise_id} through {self.fetched_through}"
+
+
+class SearchKeyword(models.Model):
+    """How many people found a location on Google by one search keyword in one month (the
+    Performance API's monthly search keywords). Google hides a small count behind a threshold:
+    then `value` is NULL and `threshold` is the number the count is below."""
+
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="search_keywords")
+    month = models.DateField(help_text="The month's first day.")
+    keyword = models.CharField(max_length=300)
+    value = models.BigIntegerField(null=True, blank=True)
+    threshold = models.BigIntegerField(null=True, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "insights_search_keywords"
+        ordering = ["franchise", "-month", "keyword"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["franchise", "month", "keyword"], name="insights_search_keywords_one_per_month"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=False, threshold__isnull=True)
+                | models.Q(value__isnull=True, threshold__isnull=False),
+                name="insights_search_keywords_value_or_threshold",
+            ),
+        ]
+        indexes = [
+            # A location's top keywords of a month; the group's sums of a month by keyword.
+            models.Index(fields=["franchise", "month", "value"], name="insights_keywords_top"),
+            models.Index(fields=["month", "keyword", "value"], name="insights_keywords_group"),
+        ]
+
+    def __str__(self) -> str:
+        count = self.value if self.value is not None else f"<{self.threshold}"
+        return f"{self.keyword} {self.month:%Y-%m}: {count}"
+
+
+class SearchKeywordsFetch(models.Model):
+    """How far the fetch-search-keywords job has read a location: `fetched_at` is when a run last
+    took it (the claim), `fetched_through` the newest month stored, `last_error` why the last try
+    failed (blank when it worked)."""
+
+    franchise = models.OneToOneField(
+        Franchise, on_delete=models.CASCADE, primary_key=True, related_name="search_keywords_fetch"
+    )
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    fetched_through = models.DateField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "insights_search_keyword_fetches"
+
+    def __str__(self) -> str:
+        return f"Search keywords of {self.franchise_id} through {self.fetched_through}"

@@ -1,7 +1,8 @@
 """The Google Business Profile API: the only module that speaks HTTP to it (httpx, timeouts).
 
 Accounts (Account Management v1), locations (Business Information v1), local posts
-(My Business v4) and each location's daily figures (Business Profile Performance v1). With
+(My Business v4) and each location's daily figures and monthly search keywords (Business
+Profile Performance v1). With
 `settings.GOOGLE_API_BASE_URL` set every path goes to that one base (the sandbox); otherwise to
 Google's four hosts. Each call gets the franchise's access token from
 `tokens` and, on a 401, refreshes once and retries once.
@@ -20,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -219,6 +221,64 @@ def daily_metrics_fetch(
                 if first_day <= day <= last_day:
                     figures[metric][day] = value
     return figures
+
+
+KEYWORD_PAGE_SIZE = 100  # Google's most
+# At most this many pages (2,000 keywords) of one month: past them lies a long tail of keywords
+# under Google's threshold, not worth a request each.
+KEYWORD_MAX_PAGES = 20
+
+
+@dataclass
+class KeywordCount:
+    """One search keyword's count in a month: `value`, or (Google hides a small count) None with
+    `threshold`, the number the count is below."""
+
+    keyword: str
+    value: int | None
+    threshold: int | None
+
+
+@dataclass
+class KeywordMonth:
+    counts: list[KeywordCount]
+    requests: int  # pages asked for, each a request of the quota
+
+
+def search_keywords_fetch(*, franchise: Franchise, month: dt.date, deadline: float | None = None) -> KeywordMonth:
+    """The location's search keywords of one month (Performance API
+    `locations.searchkeywords.impressions.monthly.list`), every page up to KEYWORD_MAX_PAGES.
+    Google sends counts as strings, either `value` or `threshold`; a month it has nothing for
+    answers no keywords."""
+    if not franchise.google_location_id:
+        _posts_url(franchise)  # raises the "no location picked" GbpSetupError
+    location_id = _bare_id(franchise.google_location_id, "locations/")
+    url = f"{_base(PERFORMANCE_HOST)}/v1/locations/{location_id}/searchkeywords/impressions/monthly"
+    params: dict[str, Any] = {"pageSize": KEYWORD_PAGE_SIZE}
+    for end in ("startMonth", "endMonth"):
+        params.update({f"monthlyRange.{end}.year": month.year, f"monthlyRange.{end}.month": month.month})
+    what = f"search keywords of {franchise.google_location_name} in {month:%B %Y}"
+    counts: list[KeywordCount] = []
+    page_token, requests = None, 0
+    while requests < KEYWORD_MAX_PAGES:
+        query = dict(params, pageToken=page_token) if page_token else params
+        data = _call(franchise, "GET", url, params=query, what=what, deadline=deadline)
+        requests += 1
+        for item in data.get("searchKeywordsCounts") or []:
+            insight = item.get("insightsValue") or {}
+            try:
+                value = int(insight["value"]) if insight.get("value") is not None else None
+                threshold = int(insight["threshold"]) if insight.get("threshold") is not None else None
+            except (TypeError, ValueError):
+                continue  # not a count
+            if item.get("searchKeyword") and (value is not None or threshold is not None):
+                counts.append(
+                    KeywordCount(str(item["searchKeyword"])[:300], value, None if value is not None else threshold)
+                )
+        page_token = data.get("nextPageToken")
+        if not page_token:
+            break
+    return KeywordMonth(counts, requests)
 
 
 # ---- URLs ---------------------------------------------------------------------------------
