@@ -91,6 +91,17 @@ JOBS: list[Job] = [
         description="Make repeating posts' next occurrences, four weeks ahead, as scheduled posts.",
     ),
     Job(
+        name="check-posting-rights",
+        command="check_posting_rights",
+        target="franchises.google.rights:posting_rights_check",
+        # Hourly, at a minute no other job starts on: every location once a day, those with a post due
+        # soon every hour; a page of an account's locations a request.
+        schedule="53 * * * *",
+        description="Read from Google whether each connected location can take posts (daily; hourly before a "
+        "post is due); posts of one that cannot wait, and its admins are told once.",
+        reports=True,
+    ),
+    Job(
         name="fetch-insights",
         command="fetch_insights",
         target="insights.services:insights_fetch_due",

@@ -37,7 +37,7 @@ ACCOUNTS_HOST = "https://mybusinessaccountmanagement.googleapis.com"
 LOCATIONS_HOST = "https://mybusinessbusinessinformation.googleapis.com"
 POSTS_HOST = "https://mybusiness.googleapis.com"
 PERFORMANCE_HOST = "https://businessprofileperformance.googleapis.com"
-LOCATION_READ_MASK = "name,title,storefrontAddress"
+LOCATION_READ_MASK = "name,title,storefrontAddress,metadata"
 # Held back after a 429 that names no Retry-After. Requests are paced under the quota, so a 429
 # means another client of the Cloud project spent it, or a clock drifted: a short pause is enough.
 QUOTA_PAUSE_SECONDS = 10.0
@@ -89,6 +89,24 @@ class GbpTransientError(GbpError):
         self.maybe_applied = maybe_applied
 
 
+@dataclass(frozen=True)
+class PostingRights:
+    """What Google's metadata says of a location: it may take local posts (canOperateLocalPost),
+    it is verified (hasVoiceOfMerchant)."""
+
+    can_post: bool
+    verified: bool
+
+
+def posting_rights(location: dict) -> PostingRights | None:
+    """The rights a listed location's `metadata` gives (None when the answer has no metadata).
+    Proto3 JSON leaves a false boolean out, so a flag that is not there is false."""
+    metadata = location.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    return PostingRights(bool(metadata.get("canOperateLocalPost")), bool(metadata.get("hasVoiceOfMerchant")))
+
+
 # ---- public calls -------------------------------------------------------------------------
 
 
@@ -104,7 +122,7 @@ def locations_page(
     *, connection: GoogleConnection, account_id: str, page_token: str | None = None, deadline: float | None = None
 ) -> tuple[list[dict], str | None]:
     """One page (up to 100) of an account's locations: name ("locations/{id}"), title,
-    storefrontAddress; and the next page's token (None at the end)."""
+    storefrontAddress, metadata; and the next page's token (None at the end)."""
     account_id = _bare_id(account_id, "accounts/")
     url = f"{_base(LOCATIONS_HOST)}/v1/accounts/{account_id}/locations"
     params: dict[str, Any] = {"pageSize": 100, "readMask": LOCATION_READ_MASK}
