@@ -1,5 +1,7 @@
 """Benchmark of fetch-insights: Google requests and seconds to read 1,000 locations' daily figures
-at Google's default quota, and what a day's second reading costs.
+at Google's default quota, and what a day's second reading costs; then a month's reading of their
+search keywords (fetch-search-keywords) and an hourly check of their posting rights
+(check-posting-rights), and what all three cost in requests per location per month.
 
     .venv/bin/python bench/insights.py                           # 1,000 locations, 300/min, 240 s runs
     .venv/bin/python bench/insights.py --locations 100 --quota 3000 --budget 20
@@ -11,7 +13,12 @@ and the sandbox's limit for businessprofileperformance.googleapis.com) and a lat
 then runs the real job (`insights_fetch_due`) with a --budget seconds time budget until every
 location was read once (the first reading: 90 days each). It prints each run's locations,
 requests, seconds, request rate and figures stored, the 429s Google answered (0 is the promise),
-and then a second day's run (the last week read again) for comparison.
+and then a second day's run (the last week read again) for comparison. Then the month's search
+keywords (the month before already read, as any month after the first) and one posting-rights
+check (each location here in a Google account of its own: the most it can cost; a group's
+locations in one account take a request per 100), each until done. The requests per location per
+month are what was measured: a day's figures x 30, a month's keywords, a day's check x 30 (plus
+the hourly checks before each post, at most two a post).
 """
 
 from __future__ import annotations
@@ -65,6 +72,43 @@ def runs_until_covered(args) -> tuple[list[list], float]:
     return rows, seconds
 
 
+def keywords_month(args, sandbox) -> tuple[int, int, float]:
+    """fetch-search-keywords' runs for one month, each location having read the month before (as
+    every month after its first): runs, requests, seconds."""
+    from django.utils import timezone
+
+    from gbp_scheduler.jobs import TimeBudget
+    from insights.keywords import last_month, month_before, search_keywords_fetch_due
+    from insights.models import SearchKeywordsFetch
+    from insights.services import locations_with_figures
+
+    before = month_before(last_month(timezone.now().date()))
+    SearchKeywordsFetch.objects.bulk_create(
+        [
+            SearchKeywordsFetch(franchise_id=pk, fetched_through=before)
+            for pk in locations_with_figures().values_list("pk", flat=True)
+        ]
+    )
+    sandbox.client.latency(args.latency_ms / 1000, route="performance.keywords")
+    runs, requests, started = 0, 0, time.perf_counter()
+    while runs < 20:
+        counts = search_keywords_fetch_due(budget=TimeBudget(seconds=args.budget))
+        runs, requests = runs + 1, requests + counts["google_requests"]
+        if not counts["left_for_next_run"]:
+            break
+    return runs, requests, time.perf_counter() - started
+
+
+def rights_check() -> tuple[int, float]:
+    """One check-posting-rights run: requests, seconds."""
+    from franchises.google.rights import posting_rights_check
+    from gbp_scheduler.jobs import TimeBudget
+
+    started = time.perf_counter()
+    counts = posting_rights_check(budget=TimeBudget(seconds=600))
+    return counts["google_requests"], time.perf_counter() - started
+
+
 def main() -> None:
     args = parse_args()
     sandbox = sandbox_start()
@@ -98,6 +142,9 @@ def main() -> None:
             too_many = sandbox.client.calls("performance.fetch", 429)
             requests = sandbox.client.calls("performance.fetch")
             statements = counter.count
+            keyword_runs, keyword_requests, keyword_seconds = keywords_month(args, sandbox)
+            rights_requests, rights_seconds = rights_check()
+            too_many += sandbox.client.calls("performance.keywords", 429)
         finally:
             database_drop()
             sandbox.stop()
@@ -126,6 +173,28 @@ def main() -> None:
             f"{first_requests}; {first_seconds:.0f}; {len(first_rows)}",
         )
         summary_add("insights", f"next day: seconds; 429s ({setup})", f"{second_seconds:.0f}; {too_many}")
+        daily = sum(row[2] for row in second_rows) / args.locations
+        monthly = [
+            ("daily figures (fetch-insights, a request a day)", daily * 30),
+            ("search keywords (fetch-search-keywords, a month)", keyword_requests / args.locations),
+            ("posting rights (check-posting-rights, daily)", rights_requests / args.locations * 30),
+        ]
+        print(
+            f"search keywords, a month: {keyword_requests} requests in {keyword_seconds:.0f} s over {keyword_runs} "
+            f"run(s); posting rights, one check: {rights_requests} requests in {rights_seconds:.1f} s"
+        )
+        print("requests per location per month:")
+        print(
+            table(
+                ["what", "requests"],
+                [[what, f"{n:.2f}"] for what, n in [*monthly, ("all", sum(n for _, n in monthly))]],
+            )
+        )
+        summary_add(
+            "insights",
+            f"requests per location per month: figures; keywords; rights ({setup})",
+            "; ".join(f"{n:.2f}" for _, n in monthly),
+        )
 
 
 if __name__ == "__main__":

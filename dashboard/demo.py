@@ -7,7 +7,9 @@ was revoked so the reconnect warning shows; posts in every state, among them one
 rejected (published, rejected at the sandbox, noticed by the sync job); three months of posts
 published before (each franchise at its own pace, some posting more lately, some less) and the
 figures Google (the sandbox) has for those months, read by the fetch-insights job, so the
-Results pages have charts; repeating posts in Cincinnati and Dayton; a filled generation queue.
+Results pages have charts, and the search keywords of the last two months; repeating posts in
+Cincinnati and Dayton; Zanesville's location not verified by Google, so its due post waits with
+the reason instead of failing; a filled generation queue.
 The crons that `make run` starts then publish the due posts and write the AI drafts, so the
 first minute of a demo shows the whole flow moving.
 """
@@ -23,11 +25,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from franchises.google.rights import posting_rights_check
 from franchises.google.tokens import connection_mirror
 from franchises.models import Franchise, GoogleConnection, Membership
 from franchises.services import franchise_create, membership_set
 from gbp_scheduler.jobs import TimeBudget
 from generation.services.fill import generation_queue_fill
+from insights.keywords import search_keywords_fetch_due
 from insights.services import insights_fetch_due
 from posts.models import Post
 from posts.services import google_posts_sync, post_publish
@@ -74,6 +78,10 @@ HISTORY = {
 }
 HISTORY_DAYS = 90
 RECENT_DAYS = 30
+# Its location is not verified on Google, so Google takes no posts from it: its due post waits.
+NOT_VERIFIED = "Zanesville"
+# What people search for that finds the group's locations (the sandbox's search keywords).
+KEYWORDS = ["lawn care", "landscaping", "lawn mowing", "snow removal", "tree trimming", "mulch", "patio"]
 HQ_GOOGLE_ACCOUNT = "hq@buckeye-lawn.example"
 COLUMBUS_GOOGLE_ACCOUNT = "owner@columbus-lawn.example"
 
@@ -100,7 +108,10 @@ def _sandbox():
 
 
 def _location_spec(city: str) -> dict:
-    return {"title": f"{BRAND} — {city}", "city": city, "website": f"https://{city.lower()}.example.com"}
+    spec = {"title": f"{BRAND} — {city}", "city": city, "website": f"https://{city.lower()}.example.com"}
+    if city == NOT_VERIFIED:
+        spec.update(can_post=False, verified=False)
+    return {**spec, "keywords": KEYWORDS}
 
 
 def _sandbox_locations(sandbox) -> dict[str, tuple[str, str]]:
@@ -216,6 +227,17 @@ def _history(sandbox, franchise: Franchise, user) -> None:
         )
 
 
+def _waiting_post(franchise: Franchise, user) -> None:
+    """A post due now at a location Google will not take posts from: it waits, with the reason."""
+    Post.objects.create(
+        franchise=franchise,
+        created_by=user,
+        summary=f"{franchise.name}: leaf cleanup season is here. Book your fall visit!",
+        status=Post.Status.SCHEDULED,
+        scheduled_at=timezone.now() - dt.timedelta(minutes=2),
+    )
+
+
 def _series(franchises: dict[str, Franchise], user) -> None:
     """Repeating posts: Cincinnati's Monday tip and first-Monday offer, Dayton's Tuesday and Friday
     news."""
@@ -303,6 +325,8 @@ def demo_data_ensure() -> DemoLogin:
             _connect(franchise, columbus if name == REVOKED else headquarters, *locations[name])
         if with_posts:
             _posts(franchise, users[DEMO_USERNAME])
+        if name == NOT_VERIFIED:
+            _waiting_post(franchise, users[DEMO_USERNAME])
         if sandbox is not None and name != REVOKED:
             franchise.refresh_from_db()
             _history(sandbox, franchise, users[DEMO_USERNAME])
@@ -312,8 +336,12 @@ def demo_data_ensure() -> DemoLogin:
     else:
         rejected_in = Franchise.objects.get(name=REJECTED_IN)
         transaction.on_commit(lambda: _rejected_post(sandbox, rejected_in, users[DEMO_USERNAME]))
-        # Google's figures for the last 90 days, as the daily job reads them.
+        # What Google says of each location (Zanesville's cannot take posts), before the first
+        # publish run; Google's figures for the last 90 days and its search keywords of the last
+        # months, as the jobs read them.
+        transaction.on_commit(lambda: posting_rights_check(budget=TimeBudget(seconds=60)))
         transaction.on_commit(lambda: insights_fetch_due(budget=TimeBudget(seconds=60)))
+        transaction.on_commit(lambda: search_keywords_fetch_due(budget=TimeBudget(seconds=60)))
 
     transaction.on_commit(lambda: generation_queue_fill(budget=TimeBudget(seconds=60)))
     return DemoLogin(DEMO_USERNAME, DEMO_PASSWORD, created=True)

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from franchises.models import Membership
+from insights.models import SearchKeyword
 from posts.models import Post
 from posts.services import announcement_schedule
 from testkit.factories import make_franchise, make_post
@@ -42,7 +43,18 @@ def _violations(page) -> list[str]:
 def test_the_main_pages_have_no_serious_accessibility_violations(site, viewport):
     page = site.page
     page.set_viewport_size(VIEWPORTS[viewport])
-    franchise = make_franchise(name="Axe Bakery", timezone="Europe/Berlin", city="Berlin")
+    # Its location, picked once, is one Google will not take posts from: the page warns.
+    franchise = make_franchise(
+        name="Axe Bakery",
+        timezone="Europe/Berlin",
+        city="Berlin",
+        google_account_id="1001",
+        google_location_id="2001",
+        google_location_title="Axe Bakery Berlin",
+        google_location_can_post=False,
+        google_location_verified=False,
+        google_location_checked_at=timezone.now(),
+    )
     get_user_model().objects.create_superuser(username="axe-hq", email="hq@example.com", password=PASSWORD)
     admin = get_user_model().objects.create_user(username="axe-admin", password=PASSWORD)
     Membership.objects.create(user=admin, franchise=franchise, role=Membership.Role.ADMIN)
@@ -55,6 +67,23 @@ def test_the_main_pages_have_no_serious_accessibility_violations(site, viewport)
     )[0].announcement
     for n in range(50):  # 51 locations: the ranking runs to a second page, with its pager
         make_franchise(name=f"Axe Shop {n:02}")
+    # Search keywords, with a count Google hid behind its threshold: both keyword tables show.
+    last = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    for month, counts in (
+        (last.replace(day=1), {"bakery berlin": 120, "pretzel": 40, "rye bread": None}),
+        ((last.replace(day=1) - dt.timedelta(days=1)).replace(day=1), {"bakery berlin": 90}),
+    ):
+        SearchKeyword.objects.bulk_create(
+            SearchKeyword(
+                franchise=franchise,
+                month=month,
+                keyword=word,
+                value=value,
+                threshold=None if value else 15,
+                fetched_at=timezone.now(),
+            )
+            for word, value in counts.items()
+        )
 
     found = {}
     site.goto("/accounts/login/")

@@ -2,7 +2,8 @@
 
 1. A franchise admin opens "Results on Google": the charts of the last 90 days (figures the
    fetch-insights job read from the sandbox's Performance API) draw under the strict CSP, with a
-   bar on each day a post went out; the ranking lists the franchise.
+   bar on each day a post went out, and the top search keywords (read by fetch-search-keywords)
+   are listed; the ranking lists the franchise.
 2. The admin makes a repeating post from the franchise page (every Monday and Thursday at 09:00)
    and sees its posts scheduled, then ends it.
 """
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from franchises.models import Membership
 from gbp_scheduler.jobs import TimeBudget
+from insights.keywords import search_keywords_fetch_due
 from insights.services import insights_fetch_due
 from posts.models import Post, PostSeries
 from testkit.google import franchise_connected_to_sandbox
@@ -64,6 +66,7 @@ def test_the_results_charts_draw_with_figures_from_the_sandbox(site, sandbox):
     posted = _published_weekly(sandbox, franchise, weeks=8)
     counts = insights_fetch_due(budget=TimeBudget(seconds=60))
     assert counts["locations_fetched"] == 1 and counts["figures_stored"] > 700
+    assert search_keywords_fetch_due(budget=TimeBudget(seconds=60))["months_stored"] >= 1
 
     _log_in(site, "bakery-admin")
     page = site.page
@@ -88,6 +91,8 @@ def test_the_results_charts_draw_with_figures_from_the_sandbox(site, sandbox):
     assert drawn["labels"] == 90 and drawn["views"] >= 85
     assert sorted(drawn["postDays"]) == sorted(day.isoformat() for day in posted)
     assert page.locator('#insights-totals tr[data-total="views"]').is_visible()
+    assert page.locator('#insights-totals tr[data-total="messages"]').is_visible()
+    assert page.locator("#keywords-table tbody tr").count() == 10
     site.screenshot("insights")
 
     page.click("#nav-insights")

@@ -32,6 +32,15 @@ REACHABLE = CONNECTED & Q(google_auth_valid=True)
 PUBLISHABLE = REACHABLE & LOCATION_PICKED & Q(is_active=True)
 
 
+def cannot_post_message(*, name: str, verified: bool) -> str:
+    """Why a franchise's due posts wait while Google says its location cannot take posts."""
+    why = "it is not verified on Google" if not verified else "Google does not let it take posts"
+    return (
+        f"Google says the location of {name} cannot take posts ({why}), so its posts wait and keep their "
+        "times. Once the location is verified in Google Business Profile they go out by themselves."
+    )
+
+
 class FranchiseQuerySet(models.QuerySet):
     def connected(self) -> FranchiseQuerySet:
         return self.filter(CONNECTED)
@@ -131,6 +140,14 @@ class Franchise(models.Model):
     # read failed (blank when it worked).
     google_posts_synced_at = models.DateTimeField(null=True, blank=True)
     google_posts_sync_error = models.TextField(blank=True, default="")
+    # Google's word on the location (Business Information's metadata): whether it may take local
+    # posts (canOperateLocalPost) and is verified (hasVoiceOfMerchant). Read when the location is
+    # picked or mapped and hourly by check-posting-rights (franchises/google/rights.py). While it
+    # cannot post, publishing leaves its due posts waiting with cannot_post_message instead of
+    # sending them to be refused one by one. True until Google says otherwise.
+    google_location_can_post = models.BooleanField(default=True)
+    google_location_verified = models.BooleanField(default=True)
+    google_location_checked_at = models.DateTimeField(null=True, blank=True)
 
     # AI drafts and the business profile they are written from.
     posts_per_week = models.PositiveSmallIntegerField(default=2, help_text="AI drafts a week; 0 = none.")
@@ -180,6 +197,13 @@ class Franchise(models.Model):
     @property
     def needs_reauthorization(self) -> bool:
         return self.is_connected and not self.google_auth_valid
+
+    @property
+    def google_cannot_post_reason(self) -> str:
+        """Why its posts wait for Google ("" while the location can take posts)."""
+        if self.google_location_can_post or not self.google_location_id:
+            return ""
+        return cannot_post_message(name=self.name, verified=self.google_location_verified)
 
     @property
     def google_location_name(self) -> str:
@@ -270,6 +294,7 @@ class FranchiseEvent(models.Model):
         GOOGLE_LOCATION = "google_location", "Changed the Google location"
         GOOGLE_DISCONNECTED = "google_disconnected", "Disconnected Google"
         GOOGLE_REVOKED = "google_revoked", "Google access broke"
+        GOOGLE_POSTING = "google_posting", "Google changed whether the location can take posts"
         MEMBER_INVITED = "member_invited", "Invited someone"
         INVITATION_RESENT = "invitation_resent", "Sent an invitation again"
         INVITATION_REVOKED = "invitation_revoked", "Withdrew an invitation"

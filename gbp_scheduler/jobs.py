@@ -91,6 +91,17 @@ JOBS: list[Job] = [
         description="Make repeating posts' next occurrences, four weeks ahead, as scheduled posts.",
     ),
     Job(
+        name="check-posting-rights",
+        command="check_posting_rights",
+        target="franchises.google.rights:posting_rights_check",
+        # Hourly, at a minute no other job starts on: every location once a day, those with a post due
+        # soon every hour; a page of an account's locations a request.
+        schedule="53 * * * *",
+        description="Read from Google whether each connected location can take posts (daily; hourly before a "
+        "post is due); posts of one that cannot wait, and its admins are told once.",
+        reports=True,
+    ),
+    Job(
         name="fetch-insights",
         command="fetch_insights",
         target="insights.services:insights_fetch_due",
@@ -99,6 +110,17 @@ JOBS: list[Job] = [
         schedule="23 6-8 * * *",
         description="Read each connected location's daily figures on Google (views, clicks, calls, directions) "
         "for the last days it lacks.",
+        reports=True,
+    ),
+    Job(
+        name="fetch-search-keywords",
+        command="fetch_search_keywords",
+        target="insights.keywords:search_keywords_fetch_due",
+        # Monthly: Google counts a month's keywords once it is over. Three days early in the month,
+        # so a location Google had nothing for yet, or a run short of time, is done by a later one.
+        schedule="37 9 5-7 * *",
+        description="Read each connected location's search keywords of the last month (how many people found "
+        "it on Google by each).",
         reports=True,
     ),
     Job(

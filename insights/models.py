@@ -3,6 +3,8 @@ fetch-insights job has read them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
 from franchises.models import Franchise
@@ -18,8 +20,21 @@ class Metric(models.TextChoices):
     WEBSITE_CLICKS = "WEBSITE_CLICKS", "Website clicks"
     CALL_CLICKS = "CALL_CLICKS", "Calls"
     DIRECTION_REQUESTS = "BUSINESS_DIRECTION_REQUESTS", "Direction requests"
+    MESSAGING_CLICKS = "MESSAGING_CLICKS", "Chat and message clicks"
     CONVERSATIONS = "BUSINESS_CONVERSATIONS", "Conversations"
     BOOKINGS = "BUSINESS_BOOKINGS", "Bookings"
+
+
+# The day Google stops taking a metric (its Performance API change log): from then on it is not
+# asked for, and the figures already stored stay, shown as ended. BUSINESS_FOOD_ORDERS is not kept
+# at all (deprecated 2025-10-22, removed 2027-04-22, no replacement); sandbox/data/
+# google-reference.json has Google's dates, and insights/tests/test_metrics.py holds these to them.
+ENDS: dict[str, dt.date] = {Metric.CONVERSATIONS: dt.date(2026, 1, 31)}
+
+
+def metrics_supported(*, today: dt.date) -> list[str]:
+    """The metrics Google still takes on `today`: what a request asks for."""
+    return [metric for metric in Metric.values if metric not in ENDS or today < ENDS[metric]]
 
 
 IMPRESSIONS = [
@@ -78,3 +93,58 @@ class InsightsFetch(models.Model):
 
     def __str__(self) -> str:
         return f"Insights of {self.franchise_id} through {self.fetched_through}"
+
+
+class SearchKeyword(models.Model):
+    """How many people found a location on Google by one search keyword in one month (the
+    Performance API's monthly search keywords). Google hides a small count behind a threshold:
+    then `value` is NULL and `threshold` is the number the count is below."""
+
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="search_keywords")
+    month = models.DateField(help_text="The month's first day.")
+    keyword = models.CharField(max_length=300)
+    value = models.BigIntegerField(null=True, blank=True)
+    threshold = models.BigIntegerField(null=True, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "insights_search_keywords"
+        ordering = ["franchise", "-month", "keyword"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["franchise", "month", "keyword"], name="insights_search_keywords_one_per_month"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=False, threshold__isnull=True)
+                | models.Q(value__isnull=True, threshold__isnull=False),
+                name="insights_search_keywords_value_or_threshold",
+            ),
+        ]
+        indexes = [
+            # A location's top keywords of a month; the group's sums of a month by keyword.
+            models.Index(fields=["franchise", "month", "value"], name="insights_keywords_top"),
+            models.Index(fields=["month", "keyword", "value"], name="insights_keywords_group"),
+        ]
+
+    def __str__(self) -> str:
+        count = self.value if self.value is not None else f"<{self.threshold}"
+        return f"{self.keyword} {self.month:%Y-%m}: {count}"
+
+
+class SearchKeywordsFetch(models.Model):
+    """How far the fetch-search-keywords job has read a location: `fetched_at` is when a run last
+    took it (the claim), `fetched_through` the newest month stored, `last_error` why the last try
+    failed (blank when it worked)."""
+
+    franchise = models.OneToOneField(
+        Franchise, on_delete=models.CASCADE, primary_key=True, related_name="search_keywords_fetch"
+    )
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    fetched_through = models.DateField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "insights_search_keyword_fetches"
+
+    def __str__(self) -> str:
+        return f"Search keywords of {self.franchise_id} through {self.fetched_through}"

@@ -1,5 +1,6 @@
-"""Reads of the figures for the pages: one location's last 90 days beside the days it posted, and
-franchises ranked by how their views changed, with how often they post. Callers pass franchises
+"""Reads of the figures for the pages: one location's last 90 days beside the days it posted,
+franchises ranked by how their views changed, with how often they post, and the search keywords
+people found them by (a location's, the group's). Callers pass franchises
 already scoped to the user (franchises.selectors)."""
 
 from __future__ import annotations
@@ -9,29 +10,38 @@ import uuid
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import Count, Func, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Func, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from franchises.models import Franchise
 from franchises.selectors import of_franchises
 from posts.models import Post
 
-from .models import IMPRESSIONS, DailyMetric, InsightsFetch, Metric
+from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric, SearchKeyword
 
 CHART_DAYS = 90
 PERIOD_DAYS = 30  # totals: the last 30 days with figures against the 30 before
 # A location posting weekly: a post in each of the period's whole weeks (4 in 30 days).
 WEEKLY_POSTS = PERIOD_DAYS // 7
-# What the pages show: views (the four impressions added up) and each action.
+
+
+def _ended(label: str, metric: str) -> str:
+    return f"{label} (Google stopped counting them on {ENDS[metric]:%-d %b %Y})"
+
+
+# What the pages show: views (the four impressions added up) and each action; a metric Google no
+# longer counts last, labelled with its end, and only while the days shown hold figures of it.
 GROUPS: list[tuple[str, str, list[str]]] = [
     ("views", "Views on Google", list(IMPRESSIONS)),
     ("website", "Website clicks", [Metric.WEBSITE_CLICKS]),
     ("calls", "Calls", [Metric.CALL_CLICKS]),
     ("directions", "Direction requests", [Metric.DIRECTION_REQUESTS]),
-    ("conversations", "Conversations", [Metric.CONVERSATIONS]),
+    ("messages", "Chat and message clicks", [Metric.MESSAGING_CLICKS]),
     ("bookings", "Bookings", [Metric.BOOKINGS]),
+    ("conversations", _ended("Conversations", Metric.CONVERSATIONS), [Metric.CONVERSATIONS]),
 ]
 GROUP_OF = {metric: key for key, _, metrics in GROUPS for metric in metrics}
+ENDED_GROUPS = {key for key, _, metrics in GROUPS if all(metric in ENDS for metric in metrics)}
 
 
 def change_percent(current: int | None, previous: int | None) -> float | None:
@@ -76,8 +86,9 @@ def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None
         "metric", "day", "value"
     ):
         daily[GROUP_OF[metric]][day] += value
+    shown = [(key, label) for key, label, _ in GROUPS if key not in ENDED_GROUPS or daily[key]]
     totals = []
-    for key, label, _ in GROUPS:
+    for key, label in shown:
         now_total = sum(v for d, v in daily[key].items() if current[0] <= d <= current[1])
         before = sum(v for d, v in daily[key].items() if previous[0] <= d <= previous[1])
         has_before = any(previous[0] <= d <= previous[1] for d in daily[key])
@@ -104,7 +115,7 @@ def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None
         "chart": {
             "labels": [day.isoformat() for day in days],
             "series": [
-                {"key": key, "label": label, "data": [daily[key].get(day) for day in days]} for key, label, _ in GROUPS
+                {"key": key, "label": label, "data": [daily[key].get(day) for day in days]} for key, label in shown
             ],
             "posts": [posts.get(day, 0) for day in days],
         },
@@ -198,3 +209,87 @@ def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None =
         }
 
     return {"rows": rows, "current": current, "previous": previous, "weekly": group(True), "less": group(False)}
+
+
+# --- search keywords ------------------------------------------------------------------------------
+
+TOP_KEYWORDS = 10
+
+
+def _keyword_change(value: int | None, previous: int | None, *, new: bool) -> str:
+    """The change in words: "+12.5 %", "new" (not listed the month before), or "" (a count Google
+    hid behind its threshold: nothing to compare)."""
+    if new:
+        return "new"
+    change = change_percent(value, previous) if value is not None and previous is not None else None
+    return "" if change is None else f"{'+' if change > 0 else ''}{change} %"
+
+
+def search_keywords_for_franchise(*, franchise: Franchise) -> dict:
+    """The franchise's top TOP_KEYWORDS search keywords of the newest month stored, each beside its
+    count the month before. Counts Google hid behind its threshold rank after the others."""
+    newest = SearchKeyword.objects.filter(franchise=franchise).aggregate(newest=Max("month"))["newest"]
+    if newest is None:
+        return {"month": None, "rows": []}
+    previous = (newest - dt.timedelta(days=1)).replace(day=1)
+    top = list(
+        SearchKeyword.objects.filter(franchise=franchise, month=newest)
+        .order_by(F("value").desc(nulls_last=True), "-threshold", "keyword")
+        .values("keyword", "value", "threshold")[:TOP_KEYWORDS]
+    )
+    before = {
+        row["keyword"]: row
+        for row in SearchKeyword.objects.filter(
+            franchise=franchise, month=previous, keyword__in=[row["keyword"] for row in top]
+        ).values("keyword", "value", "threshold")
+    }
+    had_previous = SearchKeyword.objects.filter(franchise=franchise, month=previous).exists()
+    rows = []
+    for row in top:
+        earlier = before.get(row["keyword"])
+        rows.append(
+            {
+                **row,
+                "previous_value": earlier["value"] if earlier else None,
+                "previous_threshold": earlier["threshold"] if earlier else None,
+                "change": _keyword_change(
+                    row["value"], earlier["value"] if earlier else None, new=had_previous and earlier is None
+                ),
+            }
+        )
+    return {"month": newest, "previous": previous, "rows": rows}
+
+
+def search_keywords_across(*, franchises: QuerySet[Franchise]) -> dict:
+    """The group's top TOP_KEYWORDS search keywords of the newest month: the people each brought
+    over all the locations (counts Google hid behind its threshold left out), the locations it
+    brought people to, and the same sum the month before."""
+    keywords = of_franchises(SearchKeyword.objects.all(), franchises)
+    newest = keywords.aggregate(newest=Max("month"))["newest"]
+    if newest is None:
+        return {"month": None, "rows": []}
+    previous = (newest - dt.timedelta(days=1)).replace(day=1)
+    top = list(
+        keywords.filter(month=newest, value__isnull=False)
+        .values("keyword")
+        .annotate(total=Sum("value"), locations=Count("*"))
+        .order_by("-total", "keyword")[:TOP_KEYWORDS]
+    )
+    before = dict(
+        keywords.filter(month=previous, value__isnull=False, keyword__in=[row["keyword"] for row in top])
+        .values("keyword")
+        .annotate(total=Sum("value"))
+        .values_list("keyword", "total")
+    )
+    had_previous = keywords.filter(month=previous).exists()
+    rows = [
+        {
+            **row,
+            "previous": before.get(row["keyword"]),
+            "change": _keyword_change(
+                row["total"], before.get(row["keyword"]), new=had_previous and row["keyword"] not in before
+            ),
+        }
+        for row in top
+    ]
+    return {"month": newest, "previous": previous, "rows": rows}

@@ -9,8 +9,11 @@ least recently fetched first, so a group too large for one run is covered by the
 2. **Ask only for what is lacking**: the last HISTORY_DAYS days the first time; afterwards from
    LAG_DAYS before the newest day asked for last time up to yesterday, so days Google had no
    figures for yet, and days it revised, are read again, and days the job missed are filled in.
-   All the metrics of all those days come in one request, which takes a slot of the shared quota
-   and is never waited for past the run's deadline.
+   All the metrics Google still takes (models.metrics_supported) of all those days come in one
+   request, which takes a slot of the shared quota and is never waited for past the run's
+   deadline. One value Google refuses makes the whole request a 400 naming it: the request is
+   sent once more without it, the run's report and log say so, and the rest of the run leaves it
+   out too, so one removed metric never costs the others.
 3. **Store** each figure by upsert on (franchise, metric, day): a rerun writes no duplicate.
 4. **Write back** how far it read, fenced on the claim.
 
@@ -24,31 +27,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
-from collections import Counter, deque
+import re
+from collections import Counter
 from collections.abc import Callable
 
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from franchises.google import business_profile, quota
+from franchises.google import business_profile
 from franchises.google.quota import QuotaDeadline
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
-from posts.services.pace import Pace, concurrency_cap, paced_work
 
-from .models import DailyMetric, InsightsFetch, Metric
+from .models import DailyMetric, InsightsFetch, metrics_supported
+from .runs import due_locations_read
 
 logger = logging.getLogger(__name__)
 
 HISTORY_DAYS = 90  # read the first time
 LAG_DAYS = 7  # Google's figures arrive late and are revised: the last week is always read again
 DUE_AFTER_HOURS = 20  # a location is fetched once a day
-BATCH_SIZE = 100
 REAUTH_MESSAGE = "Google access for {name} was revoked or expired: reconnect the Google account to see its figures."
 COUNT_KEYS = [
     "locations_fetched",
@@ -58,8 +57,8 @@ COUNT_KEYS = [
     "skipped_reauth",
     "left_for_next_run",
     "google_requests",
+    "metrics_refused",
 ]
-RUN_BREAKING = (OperationalError, InterfaceError)
 TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
 
 
@@ -79,63 +78,35 @@ def insights_due(*, now: dt.datetime) -> QuerySet[InsightsFetch]:
 
 
 def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
-    """Fetch every due location this run has time for; the run's counts.
-
-    Locations are read by as many workers as the quota and Google's latency call for (the
-    publish job's pace, posts/services/pace.py: quota rate x the time a request takes, plus one,
-    bounded by PUBLISH_CONCURRENCY and the free database connections), so a slow answer from
-    Google does not leave the quota unused; the shared quota still spaces the requests."""
+    """Fetch every due location this run has time for (insights/runs.py: as many at once as the
+    quota and Google's latency call for); the run's counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     now = timezone.now()
     _fetch_rows_create()
     counts["skipped_reauth"] += _reconnect_needed_record()
-    pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
-    tried: set = set()
-    lock = threading.Lock()
-    out_of_time = threading.Event()
+    refused: set[str] = set()  # metrics Google refused this run: the other locations do without them
 
-    def one(franchise_id, fetched_at) -> None:
-        mine: Counter = Counter()
-        started, waited = time.monotonic(), quota.seconds_waited()
-        try:
-            line = location_insights_fetch(
-                franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=mine
-            )
-        except QuotaDeadline:
-            with lock:
-                tried.discard(franchise_id)  # released as found: still due
-            out_of_time.set()
-            return
-        except RUN_BREAKING:
-            raise  # paced_work stops the other workers and the run raises it
-        except Exception as exc:
-            logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
-            InsightsFetch.objects.filter(pk=franchise_id).update(
-                last_error=f"Reading the figures from Google stopped on an unexpected error ({exc})."[:1000]
-            )
-            mine["failed"] += 1
-            line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
-        pace.observe(time.monotonic() - started - (quota.seconds_waited() - waited))
-        with lock:
-            counts.update(mine)
-        if report and line:
-            report(line)
-
-    while not budget.exhausted and not out_of_time.is_set():
-        batch = list(insights_due(now=now).exclude(pk__in=tried).values_list("pk", "fetched_at")[:BATCH_SIZE])
-        if not batch:
-            break
-        tried.update(pk for pk, _ in batch)
-        pending = deque(batch)
-        paced_work(
-            pending,
-            one=lambda item: one(*item),
-            pace=pace,
-            name="insights",
-            stop=lambda: budget.exhausted or out_of_time.is_set(),
+    def read_one(franchise_id, fetched_at, mine: Counter) -> str:
+        return location_insights_fetch(
+            franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=mine, refused=refused
         )
-        tried.difference_update(pk for pk, _ in pending)  # left untaken when the run stopped: still due
-    counts["left_for_next_run"] = insights_due(now=now).exclude(pk__in=tried).count()
+
+    def unexpected(franchise_id, exc: Exception) -> str:
+        logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
+        InsightsFetch.objects.filter(pk=franchise_id).update(
+            last_error=f"Reading the figures from Google stopped on an unexpected error ({exc})."[:1000]
+        )
+        return f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
+
+    due_locations_read(
+        name="insights",
+        due=lambda: insights_due(now=now),
+        read_one=read_one,
+        unexpected=unexpected,
+        budget=budget,
+        counts=counts,
+        report=report,
+    )
     return dict(counts)
 
 
@@ -168,11 +139,56 @@ def fetch_range(*, fetched_through: dt.date | None, today: dt.date) -> tuple[dt.
     return max(oldest, min(last, fetched_through - dt.timedelta(days=LAG_DAYS - 1))), last
 
 
+def metrics_named(error: Exception, metrics: list[str]) -> list[str]:
+    """The metrics of the request that Google's refusal names (its message quotes the value)."""
+    text = str(error)
+    return [metric for metric in metrics if re.search(rf"\b{re.escape(metric)}\b", text)]
+
+
+def _figures_fetch(
+    *, franchise, first: dt.date, last: dt.date, deadline: float | None, counts: Counter, refused: set[str]
+) -> tuple[dict[str, dict[dt.date, int]], str]:
+    """The figures of every metric Google still takes, and a note for the report ("" when all went
+    through). A 400 naming some of them is answered by asking once more without those."""
+    google_today = timezone.now().astimezone(dt.UTC).date()
+    metrics = [metric for metric in metrics_supported(today=google_today) if metric not in refused]
+    try:
+        return business_profile.daily_metrics_fetch(
+            franchise=franchise, metrics=metrics, first_day=first, last_day=last, deadline=deadline
+        ), ""
+    except business_profile.GbpInvalidRequestError as exc:
+        named = metrics_named(exc, metrics)
+        if not named or len(named) == len(metrics):
+            raise
+        counts["google_requests"] += 1
+        counts["metrics_refused"] += len(named)
+        refused.update(named)
+        logger.warning(
+            "fetch-insights: Google refused %s; asked again without %s. Take %s out of insights.models.Metric "
+            "(or give it an end date in ENDS). Google said: %s",
+            ", ".join(named),
+            "it" if len(named) == 1 else "them",
+            "it" if len(named) == 1 else "them",
+            exc,
+        )
+    kept = [metric for metric in metrics if metric not in named]
+    figures = business_profile.daily_metrics_fetch(
+        franchise=franchise, metrics=kept, first_day=first, last_day=last, deadline=deadline
+    )
+    return figures, f" (Google refused {', '.join(named)}: asked again without it; update the metric list)"
+
+
 def location_insights_fetch(
-    *, franchise_id, fetched_at: dt.datetime | None, deadline: float | None, counts: Counter
+    *,
+    franchise_id,
+    fetched_at: dt.datetime | None,
+    deadline: float | None,
+    counts: Counter,
+    refused: set[str] | None = None,
 ) -> str:
     """Fetch one location (the module docstring's steps); a line for the run's report ("" when
-    another run had it). Raises QuotaDeadline with the location released as it was found."""
+    another run had it). Raises QuotaDeadline with the location released as it was found.
+    `refused`: metrics Google refused earlier in the run (added to when it refuses another)."""
     now = timezone.now()
     as_read = Q(fetched_at__isnull=True) if fetched_at is None else Q(fetched_at=fetched_at)
     if InsightsFetch.objects.filter(as_read, pk=franchise_id).update(fetched_at=now) != 1:
@@ -182,8 +198,13 @@ def location_insights_fetch(
     franchise = row.franchise
     first, last = fetch_range(fetched_through=row.fetched_through, today=timezone.localtime(now, franchise.zone).date())
     try:
-        figures = business_profile.daily_metrics_fetch(
-            franchise=franchise, metrics=list(Metric.values), first_day=first, last_day=last, deadline=deadline
+        figures, note = _figures_fetch(
+            franchise=franchise,
+            first=first,
+            last=last,
+            deadline=deadline,
+            counts=counts,
+            refused=refused if refused is not None else set(),
         )
     except QuotaDeadline:
         ours.update(fetched_at=fetched_at)
@@ -210,7 +231,7 @@ def location_insights_fetch(
     ours.update(fetched_through=last, last_error="")
     counts["locations_fetched"] += 1
     counts["figures_stored"] += stored
-    return f"{franchise.name}: {stored} figures for {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    return f"{franchise.name}: {stored} figures for {first:%Y-%m-%d} to {last:%Y-%m-%d}{note}"
 
 
 def daily_metrics_store(*, franchise: Franchise, figures: dict[str, dict[dt.date, int]], at: dt.datetime) -> int:

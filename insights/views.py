@@ -9,9 +9,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from franchises.selectors import franchise_get_for_user, franchises_for_user
+from franchises.selectors import franchise_get_for_user, franchises_for_user, user_is_headquarters
 
-from .selectors import CHART_DAYS, PERIOD_DAYS, insights_for_franchise, insights_ranking
+from .selectors import (
+    CHART_DAYS,
+    PERIOD_DAYS,
+    insights_for_franchise,
+    insights_ranking,
+    search_keywords_across,
+    search_keywords_for_franchise,
+)
 
 RANKING_PAGE_SIZE = 50  # rows a page of the ranking (`?page=`); the order and the two groups cover all
 
@@ -19,12 +26,14 @@ RANKING_PAGE_SIZE = 50  # rows a page of the ranking (`?page=`); the order and t
 @login_required
 @require_GET
 def franchise_insights(request: HttpRequest, franchise_id) -> HttpResponse:
-    """The chart (static/js/insights.js draws it from the json_script data) and the totals."""
+    """The chart (static/js/insights.js draws it from the json_script data), the totals and the top
+    search keywords."""
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
     with timezone.override(franchise.zone):
         context = {
             "franchise": franchise,
             "insights": insights_for_franchise(franchise=franchise),
+            "keywords": search_keywords_for_franchise(franchise=franchise),
             "chart_days": CHART_DAYS,
             "period_days": PERIOD_DAYS,
         }
@@ -35,8 +44,11 @@ def franchise_insights(request: HttpRequest, franchise_id) -> HttpResponse:
 @require_GET
 def insights_ranking_page(request: HttpRequest) -> HttpResponse:
     """The user's franchises (all of them for headquarters) ranked by the change in their views,
-    RANKING_PAGE_SIZE a page (`?page=`): the ranking and the two groups at a glance cover them all."""
-    ranking = insights_ranking(franchises=franchises_for_user(user=request.user))
+    RANKING_PAGE_SIZE a page (`?page=`): the ranking and the two groups at a glance cover them all.
+    Headquarters also sees the group's top search keywords."""
+    franchises = franchises_for_user(user=request.user)
+    ranking = insights_ranking(franchises=franchises)
     page = Paginator(ranking["rows"], RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"ranking": ranking, "page": page, "period_days": PERIOD_DAYS}
+    keywords = search_keywords_across(franchises=franchises) if user_is_headquarters(request.user) else None
+    context = {"ranking": ranking, "page": page, "period_days": PERIOD_DAYS, "keywords": keywords}
     return render(request, "insights/ranking.html", context)

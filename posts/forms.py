@@ -97,6 +97,10 @@ def _photo_field(**kwargs) -> forms.URLField:
 FORM_FIELDS = [name for name in EDITABLE_FIELDS if name != "language_code"]
 
 
+# The post types offered for new posts: Google's own (posts/models.py, Post.TOPIC_TYPES_OFFERED).
+TOPIC_CHOICES = [(value, label) for value, label in Post.TopicType.choices if value in Post.TOPIC_TYPES_OFFERED]
+
+
 class PostForm(forms.Form):
     """A post's content plus an optional time to schedule it.
 
@@ -110,7 +114,7 @@ class PostForm(forms.Form):
         max_length=SUMMARY_MAX_LENGTH,
         strip=False,
     )
-    topic_type = forms.ChoiceField(label="Post type", choices=Post.TopicType.choices, initial=Post.TopicType.STANDARD)
+    topic_type = forms.ChoiceField(label="Post type", choices=TOPIC_CHOICES, initial=Post.TopicType.STANDARD)
     event_title = forms.CharField(label="Event or offer title", max_length=200, required=False)
     event_start = _datetime_field("Starts")
     event_end = _datetime_field("Ends")
@@ -133,6 +137,9 @@ class PostForm(forms.Form):
         self.franchise = franchise
         self.intent = intent
         self.fields["summary"].widget.attrs.pop("maxlength", None)  # the live count shows the limit
+        if self.initial.get("topic_type") == Post.TopicType.ALERT:  # an alert made before stays one
+            self.fields["topic_type"].choices = [*TOPIC_CHOICES, (Post.TopicType.ALERT, Post.TopicType.ALERT.label)]
+            self.fields["topic_type"].help_text = Post.ALERT_NOTE
 
     @classmethod
     def initial_for(cls, post: Post) -> dict:
@@ -287,7 +294,7 @@ class AnnouncementForm(AnnouncementContentForm):
         required=False,
     )
     topic_type = forms.ChoiceField(
-        label="Post type", choices=Post.TopicType.choices, initial=Post.TopicType.STANDARD, required=False
+        label="Post type", choices=TOPIC_CHOICES, initial=Post.TopicType.STANDARD, required=False
     )
     event_title = forms.CharField(label="Event or offer title", max_length=200, required=False)
     event_start = _datetime_field("Starts (each franchise's local time)")

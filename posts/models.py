@@ -60,6 +60,11 @@ class Post(models.Model):
         OFFER = "OFFER", "Offer"
         ALERT = "ALERT", "Alert"
 
+    # What Google's own interface offers, and so the editor: an ALERT post stays readable and
+    # editable as one, but no new post is made an alert.
+    TOPIC_TYPES_OFFERED = (TopicType.STANDARD, TopicType.EVENT, TopicType.OFFER)
+    ALERT_NOTE = "Google no longer shows Alert as a post type: new posts are updates, events or offers."
+
     class ActionType(models.TextChoices):
         NONE = "", "No button"
         BOOK = "BOOK", "Book"

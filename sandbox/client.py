@@ -200,8 +200,8 @@ class SandboxClient:
         managers: list[str] | None = None,
     ) -> dict[str, Any]:
         """Create an account with N generated locations (or the given specs: location_id, title,
-        website, phone, city, store_code), managed by the Google users `managers` (None: by
-        everyone). Returns {"account_id", "location_ids"}."""
+        website, phone, city, store_code, can_post, verified, keywords), managed by the Google users
+        `managers` (None: by everyone). Returns {"account_id", "location_ids"}."""
         return self._call(
             "POST",
             "/_sandbox/accounts",
@@ -216,6 +216,19 @@ class SandboxClient:
     def disable_location(self, location_id: str, disabled: bool = True) -> None:
         """Posts calls for this location answer 403 SERVICE_DISABLED."""
         self._call("POST", f"/_sandbox/locations/{location_id}/disabled", {"disabled": disabled})
+
+    def set_location_rights(
+        self, location_id: str, *, can_post: bool | None = None, verified: bool | None = None
+    ) -> None:
+        """Google's metadata of the location: canOperateLocalPost and hasVoiceOfMerchant. A location
+        that cannot post answers a new post with 400 FAILED_PRECONDITION."""
+        body = {key: value for key, value in (("can_post", can_post), ("verified", verified)) if value is not None}
+        self._call("POST", f"/_sandbox/locations/{location_id}/rights", body)
+
+    def deprecations(self) -> list[dict[str, Any]]:
+        """The latest uses of deprecated values Google still takes: {"api", "enum", "value",
+        "deprecated", "removed"}."""
+        return self._call("GET", "/_sandbox/deprecations")["deprecations"]
 
     def set_post_days(self, location_id: str, days: list) -> None:
         """Days (dates or ISO strings) the location posted before the sandbox knew it: its
@@ -237,6 +250,10 @@ class SandboxClient:
     def performance_requests(self) -> list[dict[str, Any]]:
         """The latest Performance requests: {"location_id", "start", "end", "metrics"}."""
         return self._call("GET", "/_sandbox/performance/requests")["requests"]
+
+    def keyword_requests(self) -> list[dict[str, Any]]:
+        """The latest search keyword requests: {"location_id", "start", "end"} (months, ISO)."""
+        return self._call("GET", "/_sandbox/performance/keyword-requests")["requests"]
 
     def set_quota(self, per_minute: int | None, service: str | None = None, *, window_seconds: float = 60) -> None:
         """Requests/minute for one Google service (or all); 0 = never granted, None = unlimited.

@@ -229,6 +229,9 @@ def add_account(state: State, req: Request) -> Response:
                 loc.get("phone", "+1 555-0100"),
                 loc.get("city", "Springfield"),
                 loc.get("store_code", f"S{loc_id}"),
+                can_post=bool(loc.get("can_post", True)),
+                verified=bool(loc.get("verified", True)),
+                keywords=[str(k) for k in loc.get("keywords", [])],
             )
             created.append(loc_id)
     return json_response(200, {"account_id": account_id, "location_ids": created})
@@ -241,6 +244,25 @@ def set_account_managers(state: State, req: Request, account: str) -> Response:
             return json_response(404, {"error": f"no account {account}"})
         state.accounts[account].managers = users
     return json_response(200, {"account_id": account, "managers": users})
+
+
+def location_rights(state: State, req: Request, location: str) -> Response:
+    """Google's metadata of the location: whether it can take posts, whether it is verified."""
+    data = _body(req)
+    with state.lock:
+        if location not in state.locations:
+            raise ValueError(f"unknown location {location}")
+        loc = state.locations[location]
+        if "can_post" in data:
+            loc.can_post = bool(data["can_post"])
+        if "verified" in data:
+            loc.verified = bool(data["verified"])
+        return json_response(200, {"location_id": location, "can_post": loc.can_post, "verified": loc.verified})
+
+
+def deprecations(state: State, req: Request) -> Response:
+    with state.lock:
+        return json_response(200, {"deprecations": list(state.deprecations)})
 
 
 def disable_location(state: State, req: Request, location: str) -> Response:
@@ -291,6 +313,11 @@ def location_figure(state: State, req: Request, location: str) -> Response:
 def performance_requests(state: State, req: Request) -> Response:
     with state.lock:
         return json_response(200, {"requests": list(state.performance_requests)})
+
+
+def keyword_requests(state: State, req: Request) -> Response:
+    with state.lock:
+        return json_response(200, {"requests": list(state.keyword_requests)})
 
 
 def quota(state: State, req: Request) -> Response:

@@ -24,6 +24,7 @@ ROUTE_KINDS = (
     "posts.patch",
     "posts.delete",
     "performance.fetch",
+    "performance.keywords",
     "messages",
     "batches.create",
     "batches.list",

@@ -6,7 +6,7 @@ import base64
 import time
 from typing import Any
 
-from . import gbp_schema
+from . import gbp_schema, reference
 from .faults import google_error
 from .media import media_problems
 from .state import Location, Post, State, rfc3339
@@ -195,8 +195,23 @@ def location_resource(loc: Location, base_url: str) -> dict[str, Any]:
         },
         "categories": {"primaryCategory": {"name": "categories/gcid:store", "displayName": "Store"}},
         "profile": {"description": f"{loc.title} in {loc.city}."},
-        "metadata": {"mapsUri": f"{base_url}/_sandbox/locations/{loc.id}", "placeId": f"ChIJsandbox{loc.id}"},
+        "metadata": location_metadata(loc, base_url),
     }
+
+
+def location_metadata(loc: Location, base_url: str) -> dict[str, Any]:
+    """Business Information's `Metadata`. Proto3 JSON leaves out a false boolean, so a location
+    that cannot take posts (or is not verified) has no `canOperateLocalPost` (`hasVoiceOfMerchant`)."""
+    metadata: dict[str, Any] = {
+        "mapsUri": f"{base_url}/_sandbox/locations/{loc.id}",
+        "newReviewUri": f"{base_url}/_sandbox/locations/{loc.id}#review",
+        "placeId": f"ChIJsandbox{loc.id}",
+    }
+    if loc.can_post:
+        metadata["canOperateLocalPost"] = True
+    if loc.verified:
+        metadata["hasVoiceOfMerchant"] = True
+    return metadata
 
 
 def list_locations(state: State, req: Request, account: str) -> Response:
@@ -333,12 +348,26 @@ def _as_google_keeps_it(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _cannot_post(loc: Location) -> HTTPError:
+    """A location whose metadata says it cannot operate local posts refuses them (the words are the
+    sandbox's own; FAILED_PRECONDITION is Google's code for a resource not in a state to do it)."""
+    message = (
+        f"Location locations/{loc.id} cannot operate local posts (Metadata.canOperateLocalPost is false): "
+        "it must be verified and in good standing on Google."
+    )
+    return HTTPError(json_response(400, {"error": {"code": 400, "message": message, "status": "FAILED_PRECONDITION"}}))
+
+
 def create_post(state: State, req: Request, account: str, location: str) -> Response:
     user = guard(state, req, "posts")
     body = _json_body(req)
     with state.lock:
-        _location(state, account, location, user)
+        loc = _location(state, account, location, user)
     _validate(body)
+    if not loc.can_post:
+        raise _cannot_post(loc)
+    if isinstance(body, dict) and isinstance(body.get("topicType"), str):
+        reference.note_use(state, "mybusiness.v4.localPosts", "LocalPost.topicType", body["topicType"])
     # Google fetches the photo itself while it creates the post: one it cannot fetch, or that is
     # not a JPG or PNG, fails the create (sandbox/media.py).
     problems = media_problems(state, body)

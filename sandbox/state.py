@@ -64,6 +64,12 @@ class Location:
     # Days (ISO) the location posted before the sandbox knew it (the demo's history, a test's):
     # its Performance figures rise after them as after its posts here (sandbox/performance.py).
     post_days: list[str] = field(default_factory=list)
+    # Google's metadata: whether the location may take local posts (canOperateLocalPost) and is
+    # verified (hasVoiceOfMerchant). A location that cannot post refuses a new one.
+    can_post: bool = True
+    verified: bool = True
+    # What people search for that finds it (the search keywords' topics); empty: from its title.
+    keywords: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -226,6 +232,9 @@ class State:
             # and the latest requests' ranges (what a test asks about the job's fetching).
             self.figures: dict[str, dict[str, int]] = defaultdict(dict)
             self.performance_requests: deque[dict[str, Any]] = deque(maxlen=5000)
+            self.keyword_requests: deque[dict[str, Any]] = deque(maxlen=5000)
+            # Uses of deprecated enum values Google still takes (sandbox/reference.py), the latest 200.
+            self.deprecations: deque[dict[str, Any]] = deque(maxlen=200)
             self.next_id = 1000
             if seed == "demo":
                 self._seed_demo()

@@ -6,10 +6,12 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
 from franchises.models import Franchise, GoogleConnection, Membership
+from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
-from insights.models import DailyMetric, InsightsFetch
+from insights.models import DailyMetric, InsightsFetch, SearchKeyword
 from insights.selectors import insights_ranking
 from posts.models import Post, PostSeries
+from posts.services.publishing import posts_publish_due
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,17 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert Post.objects.filter(franchise=cincinnati, status="published", google_state="LIVE").count() >= 20
     ranking = insights_ranking(franchises=Franchise.objects.all())["rows"]
     assert ranking[0]["franchise"].name in {"Dayton", "Lima", "Toledo"} and ranking[0]["change"] > 0
+    assert SearchKeyword.objects.filter(franchise=cincinnati, keyword="lawn care cincinnati").exists()
+    # Zanesville's location is not verified on Google: the check said so before any publish run,
+    # and its due post waits with the reason instead of failing.
+    zanesville = Franchise.objects.get(name="Zanesville")
+    assert not zanesville.google_location_can_post and not zanesville.google_location_verified
+    assert Franchise.objects.filter(google_location_can_post=False).count() == 1
+    waiting = Post.objects.get(franchise=zanesville, status="scheduled")
+    assert waiting.status == "scheduled"
+    assert posts_publish_due(budget=TimeBudget(seconds=60))["skipped_cannot_post"] == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "scheduled" and "not verified on Google" in waiting.last_error
     assert PostSeries.objects.filter(franchise=cincinnati).count() == 2
     assert Post.objects.filter(series__franchise=cincinnati, status="scheduled").count() >= 4
 

@@ -1,7 +1,8 @@
 """The Google Business Profile API: the only module that speaks HTTP to it (httpx, timeouts).
 
 Accounts (Account Management v1), locations (Business Information v1), local posts
-(My Business v4) and each location's daily figures (Business Profile Performance v1). With
+(My Business v4) and each location's daily figures and monthly search keywords (Business
+Profile Performance v1). With
 `settings.GOOGLE_API_BASE_URL` set every path goes to that one base (the sandbox); otherwise to
 Google's four hosts. Each call gets the franchise's access token from
 `tokens` and, on a 401, refreshes once and retries once.
@@ -20,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -35,7 +37,7 @@ ACCOUNTS_HOST = "https://mybusinessaccountmanagement.googleapis.com"
 LOCATIONS_HOST = "https://mybusinessbusinessinformation.googleapis.com"
 POSTS_HOST = "https://mybusiness.googleapis.com"
 PERFORMANCE_HOST = "https://businessprofileperformance.googleapis.com"
-LOCATION_READ_MASK = "name,title,storefrontAddress"
+LOCATION_READ_MASK = "name,title,storefrontAddress,metadata"
 # Held back after a 429 that names no Retry-After. Requests are paced under the quota, so a 429
 # means another client of the Cloud project spent it, or a clock drifted: a short pause is enough.
 QUOTA_PAUSE_SECONDS = 10.0
@@ -92,6 +94,24 @@ class GbpTransientError(GbpError):
         self.maybe_applied = maybe_applied
 
 
+@dataclass(frozen=True)
+class PostingRights:
+    """What Google's metadata says of a location: it may take local posts (canOperateLocalPost),
+    it is verified (hasVoiceOfMerchant)."""
+
+    can_post: bool
+    verified: bool
+
+
+def posting_rights(location: dict) -> PostingRights | None:
+    """The rights a listed location's `metadata` gives (None when the answer has no metadata).
+    Proto3 JSON leaves a false boolean out, so a flag that is not there is false."""
+    metadata = location.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    return PostingRights(bool(metadata.get("canOperateLocalPost")), bool(metadata.get("hasVoiceOfMerchant")))
+
+
 # ---- public calls -------------------------------------------------------------------------
 
 
@@ -107,7 +127,7 @@ def locations_page(
     *, connection: GoogleConnection, account_id: str, page_token: str | None = None, deadline: float | None = None
 ) -> tuple[list[dict], str | None]:
     """One page (up to 100) of an account's locations: name ("locations/{id}"), title,
-    storefrontAddress; and the next page's token (None at the end)."""
+    storefrontAddress, metadata; and the next page's token (None at the end)."""
     account_id = _bare_id(account_id, "accounts/")
     url = f"{_base(LOCATIONS_HOST)}/v1/accounts/{account_id}/locations"
     params: dict[str, Any] = {"pageSize": 100, "readMask": LOCATION_READ_MASK}
@@ -233,6 +253,64 @@ def daily_metrics_fetch(
                 if first_day <= day <= last_day:
                     figures[metric][day] = value
     return figures
+
+
+KEYWORD_PAGE_SIZE = 100  # Google's most
+# At most this many pages (2,000 keywords) of one month: past them lies a long tail of keywords
+# under Google's threshold, not worth a request each.
+KEYWORD_MAX_PAGES = 20
+
+
+@dataclass
+class KeywordCount:
+    """One search keyword's count in a month: `value`, or (Google hides a small count) None with
+    `threshold`, the number the count is below."""
+
+    keyword: str
+    value: int | None
+    threshold: int | None
+
+
+@dataclass
+class KeywordMonth:
+    counts: list[KeywordCount]
+    requests: int  # pages asked for, each a request of the quota
+
+
+def search_keywords_fetch(*, franchise: Franchise, month: dt.date, deadline: float | None = None) -> KeywordMonth:
+    """The location's search keywords of one month (Performance API
+    `locations.searchkeywords.impressions.monthly.list`), every page up to KEYWORD_MAX_PAGES.
+    Google sends counts as strings, either `value` or `threshold`; a month it has nothing for
+    answers no keywords."""
+    if not franchise.google_location_id:
+        _posts_url(franchise)  # raises the "no location picked" GbpSetupError
+    location_id = _bare_id(franchise.google_location_id, "locations/")
+    url = f"{_base(PERFORMANCE_HOST)}/v1/locations/{location_id}/searchkeywords/impressions/monthly"
+    params: dict[str, Any] = {"pageSize": KEYWORD_PAGE_SIZE}
+    for end in ("startMonth", "endMonth"):
+        params.update({f"monthlyRange.{end}.year": month.year, f"monthlyRange.{end}.month": month.month})
+    what = f"search keywords of {franchise.google_location_name} in {month:%B %Y}"
+    counts: list[KeywordCount] = []
+    page_token, requests = None, 0
+    while requests < KEYWORD_MAX_PAGES:
+        query = dict(params, pageToken=page_token) if page_token else params
+        data = _call(franchise, "GET", url, params=query, what=what, deadline=deadline)
+        requests += 1
+        for item in data.get("searchKeywordsCounts") or []:
+            insight = item.get("insightsValue") or {}
+            try:
+                value = int(insight["value"]) if insight.get("value") is not None else None
+                threshold = int(insight["threshold"]) if insight.get("threshold") is not None else None
+            except (TypeError, ValueError):
+                continue  # not a count
+            if item.get("searchKeyword") and (value is not None or threshold is not None):
+                counts.append(
+                    KeywordCount(str(item["searchKeyword"])[:300], value, None if value is not None else threshold)
+                )
+        page_token = data.get("nextPageToken")
+        if not page_token:
+            break
+    return KeywordMonth(counts, requests)
 
 
 # ---- URLs ---------------------------------------------------------------------------------

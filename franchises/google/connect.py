@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from ..models import Franchise, FranchiseEvent, GoogleConnection
 from . import business_profile, oauth
+from .business_profile import PostingRights
+from .rights import posting_rights_record
 from .tokens import connection_mirror
 
 logger = logging.getLogger(__name__)
@@ -61,10 +63,18 @@ class LocationChoice:
     address: str
     city: str = ""
     held_by: str = ""  # the name of the active franchise that already publishes there
+    rights: PostingRights | None = None  # what Google's metadata says (None: it said nothing)
 
     @property
     def key(self) -> str:
         return f"{self.account_id}/{self.location_id}"
+
+    @property
+    def cannot_post(self) -> str:
+        """Why Google will not take posts there, in a few words ("" when it will, or did not say)."""
+        if self.rights is None or self.rights.can_post:
+            return ""
+        return "not verified on Google: cannot take posts" if not self.rights.verified else "cannot take posts"
 
 
 @dataclass
@@ -276,6 +286,7 @@ def _location_choice(account_id: str, location: dict) -> LocationChoice:
         title=location.get("title") or location["name"],
         address=", ".join(p for p in parts if p),
         city=address.get("locality", ""),
+        rights=business_profile.posting_rights(location),
     )
 
 
@@ -287,10 +298,12 @@ def google_location_pick(
     connection: GoogleConnection | None = None,
     user: AbstractBaseUser | None = None,
     title: str | None = None,
+    rights: PostingRights | None = None,
 ) -> Franchise:
     """Point `franchise` at a location of `connection` (default: its own), after checking with
-    Google that the account has it, unless the caller just listed it (`title` given); refused
-    when another active franchise publishes there."""
+    Google that the account has it, unless the caller just listed it (`title` and the `rights`
+    Google's metadata gave); refused when another active franchise publishes there. Whether the
+    location can take posts is kept (rights.py), so the franchise page says so at once."""
     connection = connection or franchise.google_connection
     if connection is None:
         raise GoogleConnectError("Connect the franchise to Google first.")
@@ -298,6 +311,7 @@ def google_location_pick(
         for location in business_profile.locations_list(connection=connection, account_id=account_id):
             if location["name"].rsplit("/", 1)[-1] == location_id:
                 title = location.get("title") or location["name"]
+                rights = business_profile.posting_rights(location)
                 break
         else:
             raise GoogleConnectError("That location is not in the Google account any more; pick again.")
@@ -328,6 +342,12 @@ def google_location_pick(
                 _events([franchise.pk], action, user, f"Through {connection}, to {title}.")
             elif changed_location:
                 _events([franchise.pk], FranchiseEvent.Action.GOOGLE_LOCATION, user, f"Now {title}.")
+            if rights is not None:
+                posting_rights_record(franchise_id=franchise.pk, rights=rights, actor=user)
+            elif changed_location:  # Google said nothing of this one: it may post until a check says not
+                Franchise.objects.filter(pk=franchise.pk).update(
+                    google_location_can_post=True, google_location_verified=True, google_location_checked_at=None
+                )
     except IntegrityError:
         raise GoogleConnectError(f'"{title}" was just taken by another franchise: pick another one.') from None
     franchise.refresh_from_db()
@@ -354,6 +374,9 @@ def google_disconnect(*, franchise: Franchise, user: AbstractBaseUser | None = N
             google_account_id="",
             google_location_id="",
             google_location_title="",
+            google_location_can_post=True,
+            google_location_verified=True,
+            google_location_checked_at=None,
             google_connected_at=None,
             updated_at=timezone.now(),
         )

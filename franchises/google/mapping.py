@@ -137,6 +137,7 @@ def franchises_map(
                 account_id=location.account_id,
                 location_id=location.location_id,
                 title=location.title,
+                rights=location.rights,
                 user=user,
             )
         except GoogleConnectError as exc:

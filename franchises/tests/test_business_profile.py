@@ -68,7 +68,7 @@ def test_accounts_and_locations_come_back_whole_across_pages(franchise, sandbox)
         connection=franchise.google_connection, account_id=f"accounts/{big['account_id']}"
     )
     assert [loc["name"] for loc in locations] == [f"locations/{i}" for i in big["location_ids"]]
-    assert set(locations[0]) == {"name", "title", "storefrontAddress"}
+    assert set(locations[0]) == {"name", "title", "storefrontAddress", "metadata"}
     assert sandbox.client.calls("accounts") == 2 and sandbox.client.calls("locations") == 3
 
 

@@ -93,7 +93,10 @@ def google_pick_location(request: HttpRequest, franchise: Franchise) -> HttpResp
             connect.google_location_pick(
                 franchise=franchise, account_id=account_id, location_id=location_id, user=request.user
             )
-            messages.success(request, f"Posts will go to {franchise.google_location_title}.")
+            if franchise.google_cannot_post_reason:
+                messages.warning(request, franchise.google_cannot_post_reason)
+            else:
+                messages.success(request, f"Posts will go to {franchise.google_location_title}.")
             return redirect("franchises:detail", franchise_id=franchise.pk)
         accounts = connect.google_location_choices(connection=connection)
     except GOOGLE_ERRORS as exc:

@@ -1,10 +1,12 @@
 """The fetch-insights job against the sandbox's Performance API: each day stored once, only what is
-lacking asked for, the last week read again, under the shared quota and the run's budget, and a
-location whose access broke skipped with the reconnect message."""
+lacking asked for, the last week read again, under the shared quota and the run's budget, a
+location whose access broke skipped with the reconnect message, and only the metrics Google still
+takes asked for (one it refuses never costs the others)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
 
 import pytest
@@ -15,7 +17,8 @@ from django.utils import timezone
 
 from franchises.models import Membership
 from gbp_scheduler.jobs import TimeBudget
-from insights.models import DailyMetric, InsightsFetch, Metric
+from insights import models
+from insights.models import DailyMetric, InsightsFetch, Metric, metrics_supported
 from insights.services import HISTORY_DAYS, insights_fetch_due
 from testkit.factories import make_member
 from testkit.google import connection_of, franchise_connected_to_sandbox, franchises_connected_to_sandbox_bulk
@@ -24,7 +27,8 @@ pytestmark = pytest.mark.django_db
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 START = dt.datetime(2026, 9, 10, 7, 0, tzinfo=NEW_YORK)  # a morning run, local time
-METRICS = len(Metric.values)
+SUPPORTED = metrics_supported(today=START.date())  # BUSINESS_CONVERSATIONS ended on 2026-01-31
+METRICS = len(SUPPORTED)
 
 
 def fetch(seconds: float = 60) -> dict:
@@ -57,7 +61,7 @@ def test_the_first_run_reads_ninety_days_and_stores_each_day_once(sandbox, franc
     (asked,) = sandbox.client.performance_requests()
     assert asked["start"] == str(today - dt.timedelta(days=HISTORY_DAYS))
     assert asked["end"] == str(today - dt.timedelta(days=1))
-    assert sorted(asked["metrics"]) == sorted(Metric.values)
+    assert sorted(asked["metrics"]) == sorted(SUPPORTED)
     # Google has no figures yet for the last two days.
     days = days_stored(franchise)
     assert days[0] == today - dt.timedelta(days=HISTORY_DAYS) and days[-1] == today - dt.timedelta(days=3)
@@ -185,3 +189,44 @@ def test_the_command_and_the_cron_url_run_the_same_job(sandbox, franchise, clien
 
     assert answer.status_code == 200
     assert answer.json()["job"] == "fetch-insights" and answer.json()["locations_fetched"] == 1
+
+
+def test_the_request_asks_for_every_metric_google_still_takes():
+    assert Metric.MESSAGING_CLICKS in SUPPORTED and Metric.CONVERSATIONS not in SUPPORTED
+    assert metrics_supported(today=dt.date(2026, 1, 30)) == Metric.values  # conversations until their end
+
+
+def test_a_metric_google_refuses_is_dropped_and_the_others_stored_for_every_location(
+    sandbox, monkeypatch, caplog, capsys
+):
+    # An app that never heard BUSINESS_CONVERSATIONS was removed asks for it; Google (the sandbox)
+    # refuses the whole request, naming it.
+    monkeypatch.setattr(models, "ENDS", {})
+    first = franchise_connected_to_sandbox(sandbox, name="Sunrise Bakery", timezone="America/New_York")
+    second = franchise_connected_to_sandbox(sandbox, name="Harbor Fitness", timezone="America/New_York")
+
+    with time_machine.travel(START, tick=False), caplog.at_level(logging.WARNING, logger="insights.services"):
+        call_command("fetch_insights")
+
+    out = capsys.readouterr().out
+    assert "locations_fetched=2" in out and "metrics_refused=1" in out and "google_requests=3" in out
+    assert "Google refused BUSINESS_CONVERSATIONS: asked again without it" in out
+    assert "Google refused BUSINESS_CONVERSATIONS; asked again without it" in caplog.text
+    # The first location asked twice (the refused request is not among the answered ones); the
+    # second, after it, only for what Google takes.
+    assert sandbox.client.calls("performance.fetch", 400) == 1
+    asked = [sorted(request["metrics"]) for request in sandbox.client.performance_requests()]
+    assert asked == [sorted(SUPPORTED), sorted(SUPPORTED)]
+    for franchise in (first, second):
+        stored = set(DailyMetric.objects.filter(franchise=franchise).values_list("metric", flat=True))
+        assert stored == set(SUPPORTED)
+        assert InsightsFetch.objects.get(franchise=franchise).last_error == ""
+
+
+def test_a_refusal_naming_no_metric_asked_for_fails_the_location_with_googles_words(sandbox, franchise):
+    sandbox.client.fail("performance.fetch", 400, message="Request contains an invalid argument.")
+
+    counts = fetch()
+
+    assert counts["failed"] == 1 and counts["google_requests"] == 1 and counts["metrics_refused"] == 0
+    assert "Request contains an invalid argument" in InsightsFetch.objects.get(franchise=franchise).last_error

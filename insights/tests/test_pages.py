@@ -8,17 +8,21 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from franchises.models import Membership
-from insights.models import IMPRESSIONS, DailyMetric, Metric
+from insights.models import IMPRESSIONS, DailyMetric, Metric, SearchKeyword
 from insights.selectors import insights_ranking
 from insights.services import daily_metrics_store
 from posts.models import Post
 from testkit.factories import make_franchise, make_member, make_post, make_user
+from testkit.google import franchise_with_fake_grant
 from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
+
+OCTOBER, NOVEMBER = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
 
 
 def figures(franchise, *, days: int = 60, views: int = 200, rise: float = 0.0, newest: dt.date | None = None) -> None:
@@ -33,6 +37,21 @@ def figures(franchise, *, days: int = 60, views: int = 200, rise: float = 0.0, n
             data[metric][day] = round(views / 4 * factor)
         data[Metric.WEBSITE_CLICKS][day] = 10
     daily_metrics_store(franchise=franchise, figures=data, at=timezone.now())
+
+
+def keywords(franchise, month: dt.date, counts: dict[str, int | None]) -> None:
+    """A month of search keywords: {keyword: count, or None for one Google hid behind 15}."""
+    SearchKeyword.objects.bulk_create(
+        SearchKeyword(
+            franchise=franchise,
+            month=month,
+            keyword=keyword,
+            value=value,
+            threshold=15 if value is None else None,
+            fetched_at=timezone.now(),
+        )
+        for keyword, value in counts.items()
+    )
 
 
 def published(franchise, days_ago: int) -> Post:
@@ -61,6 +80,27 @@ def test_the_franchise_page_shows_totals_against_the_previous_period_and_chart_d
     views = next(series for series in chart["series"] if series["key"] == "views")
     assert views["data"][-1] is None and views["data"][-3] == 300  # Google's last days are not in yet
     assert 'src="/static/js/insights.js"' in html and "<script>" not in html  # CSP: no inline script
+
+
+def test_chat_clicks_show_and_conversations_only_while_the_days_shown_have_them(client):
+    franchise = make_franchise(name="Sunrise Bakery", timezone="UTC")
+    user = make_member(franchise, Membership.Role.STAFF)
+    january = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(31)]
+    old = {Metric.CONVERSATIONS: dict.fromkeys(january, 2), Metric.WEBSITE_CLICKS: dict.fromkeys(january, 5)}
+    daily_metrics_store(franchise=franchise, figures=old, at=timezone.now())
+
+    with time_machine.travel(dt.datetime(2026, 2, 20, 12, tzinfo=dt.UTC)):
+        html = logged_in(client, user).get(f"/franchises/{franchise.pk}/insights/").content.decode()
+    label = "Conversations (Google stopped counting them on 31 Jan 2026)"
+    assert f'<tr data-total="conversations"><th scope="row">{label}</th><td>60</td>' in html
+
+    recent = [timezone.localdate() - dt.timedelta(days=3 + n) for n in range(30)]
+    daily_metrics_store(
+        franchise=franchise, figures={Metric.MESSAGING_CLICKS: dict.fromkeys(recent, 4)}, at=timezone.now()
+    )
+    html = logged_in(client, user).get(f"/franchises/{franchise.pk}/insights/").content.decode()
+    assert '<tr data-total="messages"><th scope="row">Chat and message clicks</th><td>120</td>' in html
+    assert 'data-total="conversations"' not in html and '"conversations"' not in html  # nor in the chart
 
 
 def test_a_franchise_without_figures_says_so(client):
@@ -126,17 +166,23 @@ def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_fra
     for franchise in franchises:
         figures(franchise, rise=0.1)
         published(franchise, days_ago=5)
+        keywords(franchise, OCTOBER, {"bread": 40, "rolls": 20})
+        keywords(franchise, NOVEMBER, {"bread": 50, "cake": None})
     client.get("/insights/")  # the session, warmed
 
-    # The session and user, the newest day, the franchises with their views, their posts.
-    with django_assert_num_queries(5):
+    # The session and user, the newest day, the franchises with their views, their posts; the
+    # group's search keywords: the newest month, the top ones, their month before, whether it has any.
+    with django_assert_num_queries(9):
         assert headquarters.get("/insights/").status_code == 200
     for n in range(3, 9):
-        figures(make_franchise(name=f"Shop {n}"))
-    with django_assert_num_queries(5):
+        shop = make_franchise(name=f"Shop {n}")
+        figures(shop)
+        keywords(shop, NOVEMBER, {f"word {k}": 30 + k for k in range(12)})
+    with django_assert_num_queries(9):
         assert headquarters.get("/insights/").status_code == 200
-    # The session and user, the franchise, its newest day, its figures, its posts, its fetch row.
-    with django_assert_num_queries(7):
+    # The session and user, the franchise, its newest day, its figures, its posts, its fetch row;
+    # its keywords as the group's.
+    with django_assert_num_queries(11):
         assert headquarters.get(f"/franchises/{franchises[0].pk}/insights/").status_code == 200
 
 
@@ -190,14 +236,70 @@ def test_the_ranking_takes_the_same_queries_for_2_and_60_franchises(client, djan
             shop = make_franchise(name=f"Shop {n:02}")
             figures(shop, days=31, rise=0.1)
             published(shop, days_ago=5)
+            keywords(shop, OCTOBER, {"lawn care": 40 + n})
+            keywords(shop, NOVEMBER, {"lawn care": 50 + n, "mulch": 20})
             if not headquarters:
                 Membership.objects.create(user=user, franchise=shop, role=Membership.Role.STAFF)
 
     add(2, 0)
     browser.get("/insights/")  # the session, warmed
-    # The session and user, the newest day, the franchises with their views, their posts.
-    with django_assert_num_queries(5):
+    # The session and user, the newest day, the franchises with their views, their posts; and for
+    # headquarters the group's keywords (the newest month, the top ones, the month before, any then).
+    queries = 9 if headquarters else 5
+    with django_assert_num_queries(queries):
         assert len(ranked_names(browser.get("/insights/").content.decode())) == 2
     add(58, 2)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(queries):
         assert len(ranked_names(browser.get("/insights/?page=2").content.decode())) == 10
+
+
+def test_a_franchise_page_shows_its_top_keywords_beside_the_month_before(client):
+    franchise = make_franchise(name="Sunrise Bakery")
+    user = make_member(franchise, Membership.Role.STAFF)
+    keywords(franchise, OCTOBER, {"sourdough": 80, "bakery near me": 50, "croissant": None})
+    keywords(franchise, NOVEMBER, {"bakery near me": 60, "sourdough": 40, "croissant": 20, "bagels": None})
+    keywords(franchise, NOVEMBER, {f"rare {n}": None for n in range(12)})
+    other = make_franchise(name="Elsewhere")
+    keywords(other, NOVEMBER, {"gym": 900})
+
+    html = logged_in(client, user).get(f"/franchises/{franchise.pk}/insights/").content.decode()
+
+    rows = re.findall(r'<tr data-keyword="([^"]+)">', html)
+    assert rows[:4] == ["bakery near me", "sourdough", "croissant", "bagels"] and len(rows) == 10
+    assert "gym" not in html
+    assert "Search keywords, November 2026" in html
+    assert '<th scope="row">bakery near me</th><td>60</td><td>50</td><td>+20.0 %</td>' in html
+    assert '<th scope="row">sourdough</th><td>40</td><td>80</td><td>-50.0 %</td>' in html
+    hidden = '<abbr title="Google counts fewer than 15 and shows no number">&lt;&nbsp;15</abbr>'
+    assert f'<th scope="row">croissant</th><td>20</td><td>{hidden}</td><td>—</td>' in html
+    assert f'<th scope="row">bagels</th><td>{hidden}</td><td>—</td><td>new</td>' in html
+
+
+def test_a_franchise_without_keywords_says_when_they_come(client):
+    connected = franchise_with_fake_grant(name="Connected")
+    alone = make_franchise(name="Alone")
+    user = make_member(connected, Membership.Role.STAFF)
+    Membership.objects.create(user=user, franchise=alone, role=Membership.Role.STAFF)
+    browser = logged_in(client, user)
+
+    html = browser.get(f"/franchises/{connected.pk}/insights/").content.decode()
+    assert 'id="keywords-none"' in html and "read once a month" in html
+    html = browser.get(f"/franchises/{alone.pk}/insights/").content.decode()
+    assert 'id="keywords-none"' in html and "Connect the franchise to Google to see them" in html
+
+
+def test_headquarters_sees_the_groups_top_keywords_and_a_member_does_not(client):
+    shops = [make_franchise(name=f"Shop {n}") for n in range(3)]
+    for n, shop in enumerate(shops):
+        keywords(shop, OCTOBER, {"lawn care": 100, "mulch": 10 + n})
+        keywords(shop, NOVEMBER, {"lawn care": 120, "mulch": 5 + n, "snow removal": 30 if n else None})
+    member = make_member(shops[0], Membership.Role.ADMIN)
+
+    html = logged_in(client, make_user(superuser=True)).get("/insights/").content.decode()
+
+    assert "Search keywords across the group, November 2026" in html
+    assert '<th scope="row">lawn care</th><td>360</td><td>300</td><td>+20.0 %</td><td>3</td>' in html
+    assert '<th scope="row">snow removal</th><td>60</td><td>—</td><td>new</td><td>2</td>' in html  # one hidden
+    assert '<th scope="row">mulch</th><td>18</td><td>33</td><td>-45.5 %</td><td>3</td>' in html
+    own = logged_in(client, member).get("/insights/").content.decode()
+    assert 'id="group-keywords"' not in own

@@ -422,9 +422,17 @@ def post_retry(
     return post_schedule(post=post, at=at or clock.now(), user=user, history=PostEvent.Action.RETRIED)
 
 
+def _location_takes_posts_check(post: Post) -> None:
+    """Google refuses posts of a location that cannot take them: say so instead of failing the post
+    (scheduled ones wait for the location; franchises/google/rights.py)."""
+    if reason := post.franchise.google_cannot_post_reason:
+        raise PostActionError(reason)
+
+
 def post_publish_now(*, post: Post, user: AbstractBaseUser | None = None) -> Result:
     """Schedule for now and publish in this request, through the same exactly-once path as the
     cron; the history names `user` as the one who published (or failed) it."""
+    _location_takes_posts_check(post)
     post = post_schedule(post=post, at=clock.now(), user=user, history=None)
     return post_publish(post=post, actor=user)
 
@@ -440,6 +448,7 @@ def post_republish(*, post: Post, user: AbstractBaseUser | None = None) -> Resul
     3. The post is published like "Publish now": claimed, created once, written back fenced; a
        transient failure leaves it scheduled for the cron to retry."""
     post_check_editable(post=post)
+    _location_takes_posts_check(post)
     problems = post_problems(post)
     if problems:
         raise PostActionError(" ".join(problems))

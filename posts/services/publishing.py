@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from franchises.google import business_profile, quota
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
-from franchises.models import Franchise
+from franchises.models import Franchise, cannot_post_message
 from gbp_scheduler import clock
 from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
@@ -99,6 +99,7 @@ COUNT_KEYS = [
     "skipped_reauth",
     "skipped_not_connected",
     "skipped_no_location",
+    "skipped_cannot_post",
     "reconciled",
     "left_for_next_run",
 ]
@@ -156,6 +157,7 @@ def posts_publish_due(
         batch = list(
             posts_due(now=clock.now())
             .filter(franchise__in=Franchise.objects.publishable())
+            .filter(franchise__google_location_can_post=True)  # the others wait: _skip_unpublishable_franchises
             .exclude(pk__in=seen)
             .values_list("pk", "franchise_id", "publishing_at")[:BATCH_SIZE]
         )
@@ -213,10 +215,26 @@ def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
     )
     skipped_no_location = no_location.count()
     no_location.exclude(last_error=NO_LOCATION_MESSAGE).update(last_error=NO_LOCATION_MESSAGE)
+
+    # Google says the location cannot take posts (franchises/google/rights.py): its posts wait with
+    # why, no attempt counted, no email per post (the check that noticed told the admins once).
+    cannot_post = due.filter(
+        franchise__google_refresh_token__isnull=False,
+        franchise__google_auth_valid=True,
+        franchise__google_location_can_post=False,
+    ).exclude(franchise__google_location_id="")
+    skipped_cannot_post = 0
+    rows = cannot_post.values_list("franchise_id", "franchise__name", "franchise__google_location_verified")
+    for franchise_id, name, verified in rows.distinct():
+        message = cannot_post_message(name=name, verified=verified)
+        posts = cannot_post.filter(franchise_id=franchise_id)
+        skipped_cannot_post += posts.count()
+        posts.exclude(last_error=message).update(last_error=message)
     return {
         "skipped_reauth": skipped_reauth,
         "skipped_not_connected": skipped_not_connected,
         "skipped_no_location": skipped_no_location,
+        "skipped_cannot_post": skipped_cannot_post,
     }
 
 

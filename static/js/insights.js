@@ -6,7 +6,7 @@
 
   var COLORS = {
     views: "#1a73e8", website: "#1a7f37", calls: "#9a6700", directions: "#cf222e",
-    conversations: "#8250df", bookings: "#0a7ea4", posts: "rgba(89, 99, 110, 0.35)"
+    messages: "#bf3989", conversations: "#8250df", bookings: "#0a7ea4", posts: "rgba(89, 99, 110, 0.35)"
   };
 
   function chart(canvas, labels, series, posts) {
@@ -36,17 +36,14 @@
     var source = document.getElementById("insights-data");
     if (!source || !window.Chart) return;
     var data = JSON.parse(source.textContent);
-    var byKey = {};
-    data.series.forEach(function (item) { byKey[item.key] = item; });
+    // Views on one chart, every action the page has figures of on the other.
+    var views = data.series.filter(function (item) { return item.key === "views"; });
+    var actions = data.series.filter(function (item) { return item.key !== "views"; });
 
-    var views = document.getElementById("chart-views");
-    if (views) chart(views, data.labels, [byKey.views], data.posts);
-    var actions = document.getElementById("chart-actions");
-    if (actions) {
-      chart(actions, data.labels, ["website", "calls", "directions", "conversations", "bookings"].map(function (key) {
-        return byKey[key];
-      }), data.posts);
-    }
+    var viewsCanvas = document.getElementById("chart-views");
+    if (viewsCanvas) chart(viewsCanvas, data.labels, views, data.posts);
+    var actionsCanvas = document.getElementById("chart-actions");
+    if (actionsCanvas) chart(actionsCanvas, data.labels, actions, data.posts);
     document.documentElement.setAttribute("data-charts", "drawn");
   }
 
