@@ -124,6 +124,28 @@ def _cannot_post_message(franchises: list[Franchise]) -> tuple[str, str]:
     return subject, body
 
 
+def posting_rights_refresh(*, franchise: Franchise, deadline: float | None = None) -> PostingRights | None:
+    """Ask Google now what it says of the franchise's location, and keep it (telling the admins
+    once if it can no longer take posts): a publish run asks when Google refused a post, as the
+    location may have lost its rights since the last check. None when Google did not say."""
+    page_token = None
+    while True:
+        page, page_token = business_profile.locations_page(
+            connection=franchise.google_connection,
+            account_id=franchise.google_account_id,
+            page_token=page_token,
+            deadline=deadline,
+        )
+        for location in page:
+            if str(location.get("name", "")).rsplit("/", 1)[-1] == franchise.google_location_id:
+                rights = business_profile.posting_rights(location)
+                if rights is not None:
+                    posting_rights_record(franchise_id=franchise.pk, rights=rights)
+                return rights
+        if not page_token:
+            return None
+
+
 # --- the check-posting-rights job ------------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from franchises.google import business_profile, quota
+from franchises.google.rights import posting_rights_refresh
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise, cannot_post_message
 from gbp_scheduler import clock
@@ -369,6 +370,8 @@ class _Attempt:
         except business_profile.GbpTransientError as exc:
             return self._transient(str(exc), create_unknown=self.create_sent and exc.maybe_applied)
         except business_profile.GbpError as exc:
+            if self.create_sent and self._location_cannot_post():
+                return self._released("skipped_cannot_post", post.franchise.google_cannot_post_reason)
             return self._failed(str(exc))
         self._published(created)
         return Result(str(post.pk), "published", created.get("name", ""))
@@ -386,6 +389,18 @@ class _Attempt:
             owned=names_owned(location=location, besides=post.pk),
             guard=self.guard,
         )
+
+    def _location_cannot_post(self) -> bool:
+        """Google refused the create: had the location lost its right to take posts since it was
+        last checked? Then the post waits for it, as its franchise's others do, instead of failing."""
+        try:
+            rights = posting_rights_refresh(franchise=self.post.franchise, deadline=self.guard.deadline)
+        except (*GOOGLE_ERRORS, OutOfTime):
+            return False
+        if rights is None or rights.can_post:
+            return False
+        self.post.franchise.refresh_from_db()
+        return True
 
     def _adopt(self, found: dict, *, detail: str) -> None:
         """Take an earlier attempt's copy as this post's; patch it when the post changed since."""

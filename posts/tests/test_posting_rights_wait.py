@@ -72,3 +72,26 @@ def test_publish_now_says_why_instead_of_failing_the_post(sandbox, unverified):
     post.refresh_from_db()
     assert post.status == Post.Status.DRAFT and post.attempts == 0
     assert sandbox.client.calls("posts.create") == 0
+
+
+def test_a_location_that_lost_its_rights_since_the_last_check_gets_no_failed_post(
+    sandbox, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The hourly check still says the location can post when Google refuses the create: the run
+    asks Google about the location, keeps its answer, and the post waits with the reason; its admins
+    are told once."""
+    franchise = franchise_connected_to_sandbox(sandbox, name="Chillicothe")
+    make_member(franchise, Membership.Role.ADMIN, email="owner@example.com")
+    post = make_post(franchise=franchise, status=Post.Status.SCHEDULED, summary="Cider season.")
+    sandbox.client.set_location_rights(franchise.google_location_id, can_post=False, verified=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = posts_publish_due(budget=TimeBudget(seconds=60))
+
+    post.refresh_from_db()
+    franchise.refresh_from_db()
+    assert counts["skipped_cannot_post"] == 1 and counts["failed"] == 0
+    assert (post.status, post.attempts) == (Post.Status.SCHEDULED, 0)
+    assert post.google_create_sent_at is None  # refused: nothing can have landed
+    assert "cannot take posts" in post.last_error and not franchise.google_location_can_post
+    assert [message.to for message in mailoutbox] == [["owner@example.com"]]
