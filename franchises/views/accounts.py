@@ -54,6 +54,12 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink and response.status_code == 200:  # (a valid link redirects first)
+            response.status_code = 404  # a link that names no one, or was used: as any unknown id
+        return response
+
     def form_valid(self, form):
         response = super().form_valid(form)
         # The emailed link proves the account's owner is asking: lift any sign-in lockout of the
