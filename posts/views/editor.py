@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from franchises.selectors import franchise_get_for_user
-from gbp_scheduler.http import body_limit
+from gbp_scheduler.http import body_limit, safe_next
 
 from ..forms import PostForm
 from ..gbp_mapping import post_problems
@@ -144,8 +144,7 @@ def _asked_time(request: HttpRequest) -> dt.datetime | None:
 
 def _next(request: HttpRequest) -> str:
     """The page the editor was opened from (a `next` of this site), to go back to after saving."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else ""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def _with_uploaded_photo(request: HttpRequest, franchise) -> tuple[QueryDict | None, str]:
