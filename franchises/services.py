@@ -41,20 +41,6 @@ def membership_set(*, user: AbstractBaseUser, franchise: Franchise, role: str) -
     return membership
 
 
-def encrypted_tokens_rotate() -> int:
-    """Re-encrypt stored tokens under the primary key.
-
-    Reading decrypts with whichever key matches; saving encrypts with the first key. Run it
-    after putting a new key first in FIELD_ENCRYPTION_KEY, before dropping the old one.
-    """
-    count = 0
-    tokens = ["google_refresh_token", "google_access_token"]
-    for franchise in Franchise.objects.filter(google_refresh_token__isnull=False).only("id", *tokens).iterator():
-        franchise.save(update_fields=tokens)
-        count += 1
-    return count
-
-
 # --- franchise settings and members (the dashboard's admin pages) ---------------------------
 
 PROFILE_FIELDS = (
