@@ -223,7 +223,29 @@ PHOTO_UPLOADS_ENABLED = bool(PHOTO_STORAGE_BUCKET) or not ON_VERCEL
 
 # --- mail ------------------------------------------------------------------------------
 
-vars().update(env.email("EMAIL_URL", default="consolemail://"))
+# Password-reset and invitation emails carry links that sign someone in or make them a member:
+# outside DEBUG they must be delivered, never written to the console (the log) or a file, nor
+# dropped, so production refuses to start without a real backend (SMTP).
+_email_url = env.str("EMAIL_URL", default="") or ("consolemail://" if DEBUG else "")
+if not _email_url:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set: password-reset and invitation links are emailed, e.g. "
+        "EMAIL_URL=smtp+tls://user:password@smtp.example.com:587. Only DEBUG=true runs without it "
+        "(emails then go to the console)."
+    )
+_email = environ.Env.email_url_config(_email_url)
+_NOT_DELIVERED = {
+    "django.core.mail.backends.console.EmailBackend": "writes every email, links and all, to the log",
+    "django.core.mail.backends.filebased.EmailBackend": "writes every email, links and all, to files",
+    "django.core.mail.backends.locmem.EmailBackend": "keeps emails in memory: nobody receives them",
+    "django.core.mail.backends.dummy.EmailBackend": "drops every email",
+}
+if not DEBUG and _email["EMAIL_BACKEND"] in _NOT_DELIVERED:
+    raise ImproperlyConfigured(
+        f"EMAIL_URL={_email_url.split(':', 1)[0]}:// {_NOT_DELIVERED[_email['EMAIL_BACKEND']]}; outside DEBUG set it "
+        "to an SMTP server, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587."
+    )
+vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GBP Post Scheduler <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[GBP Post Scheduler] "
@@ -388,8 +410,28 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Invitation, reset and OAuth-callback URLs carry credentials: every record is redacted before
+    # a handler writes it (gbp_scheduler/log_redaction.py).
+    "filters": {
+        "redact_credentials": {"()": "gbp_scheduler.log_redaction.RedactCredentialUrls"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_credentials"]},
+        # Django's own: a 500 is emailed to ADMINS outside DEBUG.
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact_credentials"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes announces itself at INFO on every start; its lockouts are WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's defaults give these handlers of their own that write without the redaction:
+        # replaced, so their records reach the console only through the root's.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # django-axes announces itself at INFO on every start; its lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -30,6 +30,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-1234567890",
     "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "gbp.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:password@smtp.example.com:587",
 }
 
 
@@ -45,6 +46,18 @@ def test_startup_without_encryption_key_outside_debug_fails_naming_the_variable(
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEY is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_email_backend_that_delivers():
+    """Reset and invitation links are emailed: outside DEBUG, no EMAIL_URL (which meant the console
+    backend, so the links went to the log) or a backend that never delivers stops start-up."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    result = _manage("check", **env)
+    assert result.returncode != 0 and "EMAIL_URL is not set" in result.stderr
+    for url in ("consolemail://", "filemail:///tmp/mail", "memorymail://", "dummymail://"):
+        result = _manage("check", **{**PRODUCTION, "EMAIL_URL": url})
+        assert result.returncode != 0 and f"EMAIL_URL={url.split(':')[0]}://" in result.stderr, url
+    assert _settings_of("EMAIL_BACKEND", **PRODUCTION)["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
 
 
 def test_debug_runs_without_any_secret_configured():
