@@ -3,8 +3,8 @@
 - Failed sign-ins lock out a username from one address only (django-axes, keyed on both, with the
   address from `gbp_scheduler.http.client_ip`): a stranger elsewhere cannot lock the real user out.
   `login_locked_out` is the page the locked-out pair gets.
-- Reset emails are throttled per address and per email address (PASSWORD_RESET_PER_*_PER_HOUR),
-  so the form cannot flood someone's inbox. Past the per-email allowance the answer is the same
+- Reset emails are throttled per client address and per account (PASSWORD_RESET_PER_*_PER_HOUR),
+  so the form cannot flood someone's inbox. Past an account's allowance the answer is the same
   "check your email" as always: nothing tells a stranger whether the address has an account.
 """
 
@@ -14,12 +14,14 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gbp_scheduler.http import client_ip
 from gbp_scheduler.throttle import allowance_take
 from gbp_scheduler.times import human_duration
+
+from ..forms import PasswordResetThrottledForm
 
 
 def _digest(value: str) -> str:
@@ -39,18 +41,15 @@ def login_locked_out(request: HttpRequest, original_response=None, credentials=N
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetThrottledForm
+
     def form_valid(self, form):
         address = client_ip(self.request)
         if not allowance_take(
             key=f"password-reset:address:{_digest(address)}", limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR
         ):
             return render(self.request, "registration/password_reset_throttled.html", status=429)
-        email = form.cleaned_data["email"].strip().lower()
-        if not allowance_take(
-            key=f"password-reset:email:{_digest(email)}", limit=settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR
-        ):
-            return HttpResponseRedirect(self.get_success_url())  # as if sent: see the module's docstring
-        return super().form_valid(form)
+        return super().form_valid(form)  # each account found is counted in the form
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
