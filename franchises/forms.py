@@ -8,7 +8,7 @@ from functools import cache
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordMixin
 
 from gbp_scheduler.throttle import allowance_take
 
@@ -110,12 +110,21 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, initial=Membership.Role.STAFF)
 
 
-class InvitationAccountForm(UserCreationForm):
-    """A new account for an invited address: a username and a password (the address is the one
-    the invitation went to)."""
+class InvitationAccountForm(SetPasswordMixin, forms.Form):
+    """A new account for an invited address: only a password. Its username is the address itself:
+    a username chosen here could be taken, and saying so ("a user with that username already
+    exists") told whoever held a link which usernames this installation has."""
 
-    class Meta(UserCreationForm.Meta):
-        help_texts = {"username": "You sign in with it. Letters, digits and @/./+/-/_ only."}
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user  # unsaved: the password validators compare against its address
+
+    def clean(self) -> dict:
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
+        return super().clean()
 
 
 class MemberRoleForm(forms.Form):

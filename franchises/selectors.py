@@ -134,6 +134,27 @@ def invitation_check_usable(invitation: Invitation) -> None:
         )
 
 
+def invitation_is_addressed_to(*, invitation: Invitation, user: AbstractBaseUser) -> bool:
+    """Whether `user`'s account has the address the invitation was sent to. A link joins only that
+    account: one forwarded, leaked or opened in someone else's signed-in browser adds nobody else.
+    Compared exactly (lower-cased), not NFKC-folded as Django finds users: "ro\u017fs@" is not
+    "ross@" here."""
+    return (getattr(user, "email", "") or "").strip().lower() == invitation.email
+
+
+def invitation_refusal_for(*, invitation: Invitation, user: AbstractBaseUser) -> str:
+    """Why `user` cannot accept the invitation (blank when they can), in words for them."""
+    if invitation_is_addressed_to(invitation=invitation, user=user):
+        return ""
+    theirs = f" ({user.email})" if getattr(user, "email", "") else " (an account without an email address)"
+    return (
+        f"This invitation was sent to {invitation.email}, and you are signed in as {user.get_username()}{theirs}: "
+        f"it joins only the account of {invitation.email}. Sign out, then open the link again to sign in with "
+        f"that account or create it. To join with this account instead, ask the franchise's admins to invite "
+        f"its address."
+    )
+
+
 def invitation_for_token(*, token: str) -> Invitation:
     """The open invitation a link names, or InvitationUnusable saying why not: a link that was never
     valid, withdrawn, used, expired, or replaced by a newer email's."""
