@@ -46,11 +46,12 @@ def google_callback(request: HttpRequest) -> HttpResponse:
         pending = connect.google_connect_pending_pop(session=request.session, state=request.GET.get("state", ""))
     except connect.GoogleConnectStateError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    franchise = (
-        franchise_for_admin(user=request.user, franchise_id=pending.franchise_id, what=GOOGLE)
-        if pending.franchise_id
-        else None
-    )
+    # Whoever started the consent must still hold the role now (removed meanwhile: 403, nothing stored).
+    if pending.franchise_id:
+        franchise = franchise_for_admin(user=request.user, franchise_id=pending.franchise_id, what=GOOGLE)
+    else:
+        franchise = None
+        _may_connect_many(request)
     try:
         connection = connect.google_connect_finish(
             pending=pending,

@@ -152,7 +152,9 @@ NOT_CHECKED: dict[str, Excused] = {
     "generation:drafts_bulk": Excused(
         LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
     ),
-    "generation:drafts_undo": Excused(LOGIN, "undoes only the user's own rejections (test_drafts_review.py)"),
+    "generation:drafts_undo": Excused(
+        LOGIN, "undoes only the user's own rejections, in their franchises of now (test_drafts_review.py)"
+    ),
     "posts:announcement_new": HEADQUARTERS,
     # An announcement is headquarters' own, sent to many franchises: no franchise user may see it.
     "posts:announcement_list": HEADQUARTERS,
