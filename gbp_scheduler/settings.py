@@ -157,10 +157,22 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The allowances (password resets, invitations, AI help) and the health check's Anthropic probe
-# count in this cache. On Vercel every function instance has its own memory, so there the default
-# is the database (the table django_cache, made by health's migration 0005): one count for all.
+# The health check's Anthropic probe and the connect-many location lists are cached here. On
+# Vercel every function instance has its own memory, so there the default is the database (the
+# table django_cache, made by health's migration 0005).
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache" if ON_VERCEL else "locmemcache://")}
+# The allowances (sign-ins per username, password resets, invitations, AI help, previews) are
+# limits only if every process counts alike: in CACHE_URL's cache when that is shared (Redis,
+# Memcached, the database, files), else in the database cache, whatever the host.
+_PER_PROCESS_CACHES = {"django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"}
+_allowances = CACHES["default"]
+if _allowances["BACKEND"] in _PER_PROCESS_CACHES:
+    _allowances = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+if _allowances["BACKEND"].endswith(("db.DatabaseCache", "filebased.FileBasedCache")):
+    # These drop a third of their entries past MAX_ENTRIES (300 by default): a client making keys
+    # (sign-in attempts for made-up usernames) would wipe the counts. Expired entries still go.
+    _allowances = {**_allowances, "OPTIONS": {**_allowances.get("OPTIONS", {}), "MAX_ENTRIES": 10_000_000}}
+CACHES["allowances"] = _allowances
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

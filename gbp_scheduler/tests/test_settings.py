@@ -135,6 +135,19 @@ def test_a_negative_proxy_count_stops_start_up():
     assert result.returncode != 0 and "TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
 
 
+def test_allowances_count_in_the_database_unless_a_shared_cache_is_configured():
+    """The reset, invitation, AI-help, preview and sign-in allowances were counted per process
+    with the default local-memory cache: N processes, N times the limit."""
+    database = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    for per_process in ({}, {"CACHE_URL": "locmemcache://"}, {"CACHE_URL": "dummycache://"}):
+        allowances = _settings_of("CACHES", **PRODUCTION, **per_process)["CACHES"]["allowances"]
+        assert {k: allowances[k] for k in database} == database, per_process
+        assert allowances["OPTIONS"]["MAX_ENTRIES"] >= 1_000_000  # never culled to make room
+    shared = _settings_of("CACHES", **PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/1")["CACHES"]
+    assert shared["allowances"] == shared["default"]
+    assert shared["allowances"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+
+
 def test_on_vercel_the_cache_is_the_database_so_every_function_instance_counts_alike():
     on_vercel = _settings_of("CACHES", **PRODUCTION, VERCEL="1")["CACHES"]["default"]
     assert on_vercel["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
