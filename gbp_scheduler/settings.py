@@ -307,6 +307,10 @@ AXES_RESET_ON_SUCCESS = True
 # The same client address as every other throttle: behind TRUSTED_PROXY_COUNT proxies.
 AXES_CLIENT_IP_CALLABLE = "gbp_scheduler.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "franchises.views.accounts.login_locked_out"
+# Sign-in attempts per hour at one username from browsers it never signed in from, across every
+# address (franchises/sign_in.py): guesses spread over many addresses stop here, while browsers it
+# signed in from are never held back, so the owner cannot be locked out by them.
+SIGN_IN_PER_USERNAME_PER_HOUR = env.int("SIGN_IN_PER_USERNAME_PER_HOUR", default=20)
 # Password-reset emails one address may ask for, and one email address may receive, per hour:
 # past either the form sends nothing (the per-email limit answers as if it had sent).
 PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=10)

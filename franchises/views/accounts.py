@@ -1,8 +1,10 @@
-"""Signing in and resetting a password: Django's own views, with the two guards an attacker meets.
+"""Signing in and resetting a password: Django's own views, with the guards an attacker meets.
 
 - Failed sign-ins lock out a username from one address only (django-axes, keyed on both, with the
   address from `gbp_scheduler.http.client_ip`): a stranger elsewhere cannot lock the real user out.
   `login_locked_out` is the page the locked-out pair gets.
+- Attempts at one username from browsers it never signed in from are limited across every
+  address (franchises/sign_in.py); browsers it did sign in from are never held back.
 - Reset emails are throttled per client address and per account (PASSWORD_RESET_PER_*_PER_HOUR),
   so the form cannot flood someone's inbox. Past an account's allowance the answer is the same
   "check your email" as always: nothing tells a stranger whether the address has an account.
@@ -22,6 +24,7 @@ from gbp_scheduler.throttle import allowance_take
 from gbp_scheduler.times import human_duration
 
 from ..forms import PasswordResetThrottledForm
+from ..sign_in import sign_in_attempt_allowed, sign_in_browser_remember
 
 
 def _digest(value: str) -> str:
@@ -38,6 +41,20 @@ def login_locked_out(request: HttpRequest, original_response=None, credentials=N
         "pause": human_duration(settings.AXES_COOLOFF_TIME * 3600),
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+class SignInView(auth_views.LoginView):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        username = request.POST.get("username", "")
+        if username and not sign_in_attempt_allowed(request=request, username=username):
+            context = {"username": username, "limit": settings.SIGN_IN_PER_USERNAME_PER_HOUR}
+            return render(request, "registration/sign_in_slowed.html", context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        sign_in_browser_remember(request=self.request, response=response, user=form.get_user())
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -66,4 +83,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         from axes.utils import reset
 
         reset(username=self.user.get_username())
+        # ... and let this browser in past the per-username allowance of unknown browsers.
+        sign_in_browser_remember(request=self.request, response=response, user=self.user)
         return response
