@@ -390,6 +390,9 @@ ANTHROPIC_PRICE_CACHE_READ_PER_MTOK = env.float("ANTHROPIC_PRICE_CACHE_READ_PER_
 ANTHROPIC_BATCH_PRICE_FACTOR = env.float("ANTHROPIC_BATCH_PRICE_FACTOR", default=0.5)
 # AI help in the editor (rewrite, shorter, ...): suggestions a user may ask for per hour.
 GENERATION_ASSIST_PER_USER_PER_HOUR = env.int("GENERATION_ASSIST_PER_USER_PER_HOUR", default=60)
+# The editor's live preview, refreshed 400 ms after typing stops: renders one user may ask for a
+# minute (a person typing stays well under it).
+POST_PREVIEW_PER_USER_PER_MINUTE = env.int("POST_PREVIEW_PER_USER_PER_MINUTE", default=120)
 
 # Health and alerts: how long the Anthropic probe is cached, when a lock counts as stuck.
 HEALTH_ANTHROPIC_CACHE_SECONDS = env.int("HEALTH_ANTHROPIC_CACHE_SECONDS", default=300)
