@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 
 from ..models import Franchise, GoogleConnection
+from ..selectors import location_holders
 from .connect import GoogleConnectError, LocationChoice, google_location_choices, google_location_pick
 
 LOCATIONS_CACHE_SECONDS = 10 * 60
@@ -24,10 +25,13 @@ MATCH_THRESHOLD = 0.6
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
-def connection_locations(*, connection: GoogleConnection, refresh: bool = False) -> list[LocationChoice]:
+def connection_locations(
+    *, connection: GoogleConnection, refresh: bool = False, user: AbstractBaseUser | None = None
+) -> list[LocationChoice]:
     """Every location the connection can publish to, across all its accounts (all pages of each),
     kept in the cache for ten minutes so paging through the mapping does not list them again.
-    Which franchise holds each location is looked up fresh every time."""
+    Which franchise holds each location is looked up fresh every time, named only to a `user`
+    who may see that franchise."""
     key = f"google-locations:{connection.pk}"
     found = None if refresh else cache.get(key)
     if found is None:
@@ -35,12 +39,7 @@ def connection_locations(*, connection: GoogleConnection, refresh: bool = False)
             location for account in google_location_choices(connection=connection) for location in account.locations
         ]
         cache.set(key, found, LOCATIONS_CACHE_SECONDS)
-    holders = dict(
-        (f"{account}/{location}", name)
-        for account, location, name in Franchise.objects.filter(is_active=True)
-        .exclude(google_location_id="")
-        .values_list("google_account_id", "google_location_id", "name")
-    )
+    holders = location_holders(user=user)
     for location in found:
         location.held_by = holders.get(location.key, "")
     return found
@@ -118,7 +117,7 @@ def franchises_map(
 ) -> MappingResult:
     """Apply the person's choices: {franchise id: "account/location" or "" to skip}. Each
     franchise is done on its own; one refused choice does not stop the others."""
-    by_key = {loc.key: loc for loc in connection_locations(connection=connection)}
+    by_key = {loc.key: loc for loc in connection_locations(connection=connection, user=user)}
     result = MappingResult([], 0, [])
     for franchise in franchises:
         choice = choices.get(str(franchise.pk), "")

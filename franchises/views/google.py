@@ -3,7 +3,10 @@ location, disconnect), or many at once (one consent, then map franchises to loca
 
 Thin views over franchises/google/connect.py and mapping.py. A franchise's Google pages are its
 admins' (403 for staff, 404 outside the user's franchises); the connections pages are for
-headquarters and for admins, each seeing the connections their franchises use or they made.
+headquarters and for admins, each seeing the connections their franchises use or they made. Only
+headquarters, and whoever connected a Google account themselves, see and map all its locations:
+a franchise admin on headquarters' shared account sees only the location assigned to their
+franchise, and no page names another franchise to them.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from ..access import Access, franchise_admin_required, franchise_for_admin, mark
 from ..google import business_profile, connect, mapping
 from ..google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from ..models import Franchise
-from ..selectors import connection_get_for_user, connections_for_user, franchises_administered_by
+from ..selectors import (
+    connection_get_for_user,
+    connection_managed_by,
+    connections_for_user,
+    franchises_administered_by,
+)
 
 GOOGLE_ERRORS = (
     business_profile.GbpError,
@@ -85,6 +93,7 @@ def google_pick_location(request: HttpRequest, franchise: Franchise) -> HttpResp
     if connection is None:
         messages.error(request, "Connect the franchise to Google first.")
         return redirect("franchises:detail", franchise_id=franchise.pk)
+    managed = connection_managed_by(user=request.user, connection=connection)
     try:
         if request.method == "POST":
             account_id, _, location_id = request.POST.get("location", "").partition("/")
@@ -96,11 +105,16 @@ def google_pick_location(request: HttpRequest, franchise: Franchise) -> HttpResp
             )
             messages.success(request, f"Posts will go to {franchise.google_location_title}.")
             return redirect("franchises:detail", franchise_id=franchise.pk)
-        accounts = connect.google_location_choices(connection=connection)
+        # Only who manages the account sees its locations; anyone else, the one assigned here.
+        if managed:
+            accounts = connect.google_location_choices(connection=connection, user=request.user)
+        else:
+            accounts = connect.google_location_assigned(franchise=franchise)
     except GOOGLE_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect("franchises:detail", franchise_id=franchise.pk)
-    return render(request, "franchises/google_pick_location.html", {"franchise": franchise, "accounts": accounts})
+    context = {"franchise": franchise, "accounts": accounts, "managed": managed, "connection": connection}
+    return render(request, "franchises/google_pick_location.html", context)
 
 
 @login_required
@@ -144,9 +158,15 @@ def google_connections(request: HttpRequest) -> HttpResponse:
 @marked(Access.FRANCHISE_ADMIN)  # checked in the view, after the connection's 404
 def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
     """Map the user's franchises to the connection's locations, a page at a time: automatic
-    matches proposed, each confirmed, changed or skipped by the person."""
+    matches proposed, each confirmed, changed or skipped by the person. For headquarters, and for
+    an admin on an account they connected themselves (connection_managed_by)."""
     connection = connection_get_for_user(user=request.user, connection_id=connection_id)  # 404 first
     _may_connect_many(request)
+    if not connection_managed_by(user=request.user, connection=connection):
+        raise PermissionDenied(
+            f"Headquarters maps the locations of {connection}: only headquarters, or whoever connected that "
+            "Google account themselves, can map franchises to them."
+        )
     franchises = franchises_administered_by(user=request.user).order_by("name", "pk")
     page = Paginator(franchises, MAP_PAGE_SIZE).get_page(request.GET.get("page"))
     try:
@@ -165,7 +185,9 @@ def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
                 messages.error(request, refusal)
             target = page.next_page_number() if page.has_next() and not result.refused else page.number
             return redirect(f"{request.path}?page={target}")
-        locations = mapping.connection_locations(connection=connection, refresh=request.GET.get("refresh") == "1")
+        locations = mapping.connection_locations(
+            connection=connection, refresh=request.GET.get("refresh") == "1", user=request.user
+        )
     except GOOGLE_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect("franchises:google_connections")
