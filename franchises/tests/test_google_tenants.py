@@ -1,10 +1,12 @@
 """Tenants on a shared Google account: headquarters connects one account for a group; each
 franchise's admin sees and keeps only the location assigned to their franchise, and no Google page
 tells them anything about another franchise. Only headquarters, or whoever connected an account
-themselves, sees and maps all its locations.
+themselves, sees and maps all its locations; and saving the connect-many map moves nobody between
+accounts without saying so and asking first.
 
 Lima's admin, on Lima's location picker, once read "already the location of Cincinnati/Dayton/..."
-and could point Lima at any location of headquarters' account.
+and could point Lima at any location of headquarters' account; pressing "Save this page" after a
+consent with a franchisee's account moved eleven franchises onto it ("Connected 11").
 """
 
 from __future__ import annotations
@@ -179,6 +181,83 @@ def test_an_admin_who_connected_an_account_picks_among_its_locations_without_lea
     group.lima.refresh_from_db()
     toledo.refresh_from_db()
     assert (group.lima.google_location_id, toledo.google_location_id) == (east, main)
+
+
+# --- the connect-many map: moves between accounts are said and confirmed ---------------------------
+
+
+def _as_rendered(page) -> dict[str, str]:
+    """The map form's fields as the browser would send them: each select's selected option."""
+    body = page.content.decode()
+    fields = {}
+    for name, options in re.findall(r'<select name="(location-[^"]+)"[^>]*>(.*?)</select>', body, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*\sselected', options)
+        fields[name] = chosen.group(1) if chosen else ""
+    return fields
+
+
+@pytest.fixture
+def eleven(group, sandbox) -> list[Franchise]:
+    """Eleven franchises on headquarters' account, each on a location of it."""
+    account = sandbox.client.add_account(
+        "Buckeye Eleven", locations=[{"title": f"Buckeye — Town {n}", "city": f"Town {n}"} for n in range(11)]
+    )
+    return [
+        franchise_connected_to_sandbox(
+            sandbox,
+            name=f"Town {n}",
+            city=f"Town {n}",
+            connection=group.connection,
+            location=(account["account_id"], location, f"Buckeye — Town {n}"),
+        )
+        for n, location in enumerate(account["location_ids"])
+    ]
+
+
+def test_saving_the_map_of_another_account_as_it_is_moves_nobody(group, eleven, sandbox):
+    """Headquarters consents with a franchisee's account and presses "Save this page" unchanged."""
+    franchisee = google_connection_to_sandbox(sandbox.client, user="owner@franchisee.example")
+    GoogleConnection.objects.filter(pk=franchisee.pk).update(connected_by=group.headquarters)
+    client = _client(group.headquarters)
+    url = reverse("franchises:google_connection_map", args=[franchisee.pk])
+    before = _state(group)
+
+    page = client.get(url)
+    body = page.content.decode()
+    assert body.count("through hq-google@group.example") == len(eleven) + 2  # each row says where it is now
+    answer = client.post(url, _as_rendered(page), follow=True)
+
+    assert _state(group) == before
+    assert [str(m) for m in answer.context["messages"]] == ["Nothing changed on this page."]
+    assert not FranchiseEvent.objects.exists()
+
+
+def test_moving_franchises_to_another_account_is_said_and_confirmed_first(group, eleven, sandbox):
+    franchisee = google_connection_to_sandbox(sandbox.client, user="owner@franchisee.example")
+    GoogleConnection.objects.filter(pk=franchisee.pk).update(connected_by=group.headquarters)
+    own = sandbox.client.add_account("Franchisee", locations=[{"title": "Own A"}, {"title": "Own B"}])
+    client = _client(group.headquarters)
+    url = reverse("franchises:google_connection_map", args=[franchisee.pk])
+    fields = _as_rendered(client.get(url))
+    moving = eleven[:2]
+    for franchise, location in zip(moving, own["location_ids"], strict=True):
+        fields[f"location-{franchise.pk}"] = f"{own['account_id']}/{location}"
+    before = _state(group)
+
+    asked = client.post(url, fields)
+    assert asked.status_code == 200 and _state(group) == before
+    body = asked.content.decode()
+    assert "2 franchises move from hq-google@group.example to owner@franchisee.example: Town 0, Town 1." in body
+    digest = re.search(r'name="confirm_moves" value="([0-9a-f]+)"', body).group(1)
+
+    stale = client.post(url, {**fields, "confirm_moves": "0" * 32})  # not what was shown: asked again
+    assert stale.status_code == 200 and 'id="map-moves"' in stale.content.decode() and _state(group) == before
+
+    done = client.post(url, {**fields, "confirm_moves": digest}, follow=True)
+    assert "Moved 2 to owner@franchisee.example: Town 0, Town 1." in [str(m) for m in done.context["messages"]]
+    moved = {f.name: f for f in Franchise.objects.filter(google_connection=franchisee)}
+    assert set(moved) == {"Town 0", "Town 1"}
+    assert Franchise.objects.filter(google_connection=group.connection).count() == len(eleven)  # 9 + Lima, Dayton
 
 
 def test_a_map_id_of_nothing_or_of_another_tenants_account_is_a_404(group, sandbox):

@@ -158,8 +158,9 @@ def google_connections(request: HttpRequest) -> HttpResponse:
 @marked(Access.FRANCHISE_ADMIN)  # checked in the view, after the connection's 404
 def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
     """Map the user's franchises to the connection's locations, a page at a time: automatic
-    matches proposed, each confirmed, changed or skipped by the person. For headquarters, and for
-    an admin on an account they connected themselves (connection_managed_by)."""
+    matches proposed, each confirmed, changed or skipped by the person; moving franchises from
+    another Google account is said and confirmed first. For headquarters, and for an admin on an
+    account they connected themselves (connection_managed_by)."""
     connection = connection_get_for_user(user=request.user, connection_id=connection_id)  # 404 first
     _may_connect_many(request)
     if not connection_managed_by(user=request.user, connection=connection):
@@ -167,7 +168,13 @@ def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
             f"Headquarters maps the locations of {connection}: only headquarters, or whoever connected that "
             "Google account themselves, can map franchises to them."
         )
-    franchises = franchises_administered_by(user=request.user).order_by("name", "pk")
+    # Each row names the account its franchise publishes through now (no token is decrypted for it).
+    franchises = (
+        franchises_administered_by(user=request.user)
+        .select_related("google_connection")
+        .defer("google_connection__refresh_token", "google_connection__access_token")
+        .order_by("name", "pk")
+    )
     page = Paginator(franchises, MAP_PAGE_SIZE).get_page(request.GET.get("page"))
     try:
         if request.method == "POST":
@@ -176,11 +183,25 @@ def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
                 for key, value in request.POST.items()
                 if key.startswith("location-")
             }
-            result = mapping.franchises_map(
+            plan = mapping.mapping_plan(
                 connection=connection, choices=choices, franchises=list(page.object_list), user=request.user
             )
+            if plan.moves and request.POST.get("confirm_moves") != plan.moves_digest:
+                context = {
+                    "connection": connection,
+                    "moves": plan.moves_said(to=connection),
+                    "choices": sorted(choices.items()),
+                    "digest": plan.moves_digest,
+                    "others": len(plan.changes) - len(plan.moves),
+                }
+                return render(request, "franchises/google_connection_map_confirm.html", context)
+            result = mapping.franchises_map(connection=connection, plan=plan, user=request.user)
             if result.mapped:
                 messages.success(request, f"Connected {len(result.mapped)}: {', '.join(result.mapped)}.")
+            if result.moved:
+                messages.success(request, f"Moved {len(result.moved)} to {connection}: {', '.join(result.moved)}.")
+            if not result.mapped and not result.moved and not result.refused:
+                messages.info(request, "Nothing changed on this page.")
             for refusal in result.refused:
                 messages.error(request, refusal)
             target = page.next_page_number() if page.has_next() and not result.refused else page.number
@@ -191,6 +212,6 @@ def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
     except GOOGLE_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect("franchises:google_connections")
-    rows = mapping.matches_propose(franchises=list(page.object_list), locations=locations)
+    rows = mapping.matches_propose(franchises=list(page.object_list), locations=locations, connection=connection)
     context = {"connection": connection, "page": page, "rows": rows, "locations": locations}
     return render(request, "franchises/google_connection_map.html", context)
