@@ -73,6 +73,7 @@ def main() -> None:
         "ALLOWED_HOSTS": "localhost",
         "SECURE_SSL_REDIRECT": "false",
         "CRON_SECRET": "coldstart",
+        "EMAIL_URL": "smtp://127.0.0.1:1025",  # production refuses the console; nothing here sends mail
         "PYTHONWARNINGS": "ignore::UserWarning",  # WhiteNoise: no collectstatic here
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)

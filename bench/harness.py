@@ -68,6 +68,7 @@ def django_configure(tmp: str, sandbox, *, env: dict[str, str] | None = None, db
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
         "DATABASE_URL": f"sqlite:///{tmp}/unused.sqlite3",
         "LOG_LEVEL": "WARNING",
+        "EMAIL_URL": "smtp://127.0.0.1:1025",  # production refuses the console; nothing here sends mail
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)

@@ -127,10 +127,12 @@ def _sandbox_locations(sandbox) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _connection(sandbox, google_account: str, *, revoked: bool = False) -> GoogleConnection:
-    """A connection as a finished consent through `google_account` leaves it."""
+def _connection(sandbox, google_account: str, *, by, revoked: bool = False) -> GoogleConnection:
+    """A connection as a finished consent through `google_account` by the user `by` leaves it
+    (who connected an account may map its locations)."""
     grant = sandbox.grant(user=google_account)
     connection = GoogleConnection.objects.create(
+        connected_by=by,
         google_user_id=grant["google_user_id"],
         google_email=grant["email"],
         oauth_client_id=settings.GOOGLE_CLIENT_ID,
@@ -303,8 +305,13 @@ def demo_data_ensure() -> DemoLogin:
 
     sandbox = _sandbox()
     locations = _sandbox_locations(sandbox) if sandbox is not None else {}
-    headquarters = _connection(sandbox, HQ_GOOGLE_ACCOUNT) if sandbox is not None else None
-    columbus = _connection(sandbox, COLUMBUS_GOOGLE_ACCOUNT, revoked=True) if sandbox is not None else None
+    headquarters = _connection(sandbox, HQ_GOOGLE_ACCOUNT, by=users[DEMO_USERNAME]) if sandbox is not None else None
+    # Columbus's owner connected their own account (its admin, in the demo).
+    columbus = (
+        _connection(sandbox, COLUMBUS_GOOGLE_ACCOUNT, by=users["ohio-admin"], revoked=True)
+        if sandbox is not None
+        else None
+    )
     group = [(name, services, True) for name, services in FRANCHISES]
     group += [(city, "Lawn care\nLandscaping", False) for city in GROUP]
     for name, services, with_posts in group:

@@ -117,7 +117,12 @@ def site(chromium, live_server, transactional_db, sandbox, settings) -> Iterator
         policy["DIRECTIVES"][directive] = [*policy["DIRECTIVES"][directive], sandbox.url]
     settings.CONTENT_SECURITY_POLICY = policy
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import caches
     from django.db import connection
+
+    # Each test signs in from a new browser: the allowances of earlier tests (kept in the database
+    # cache, whose table a transactional test's flush leaves alone) must not hold it back.
+    caches["allowances"].clear()
 
     if connection.vendor == "sqlite":
         settings.PUBLISH_CONCURRENCY = 1

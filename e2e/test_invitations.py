@@ -51,30 +51,31 @@ def test_invite_then_accept_from_the_email_and_land_on_the_franchise(site, chrom
     link = re.search(r"(http://\S+/invitations/\S+/)", email.body).group(1)
     assert link.startswith(site.base)
 
-    # The invitee, in a browser of their own: no account yet, so they choose one.
+    # The invitee, in a browser of their own: no account yet, so they make one (signing in as the
+    # invited address).
     invitee = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     try:
         theirs = invitee.new_page()
         theirs.goto(link)
         assert "Join Sunrise Bakery" in theirs.locator("#invitation-title").inner_text()
-        theirs.fill("#id_username", "newcomer")
+        assert theirs.locator("#invitation-username").inner_text() == "newcomer@example.com"
         theirs.fill("#id_password1", INVITEE_PASSWORD)
         theirs.fill("#id_password2", INVITEE_PASSWORD)
         theirs.click("#invitation-create")
         theirs.wait_for_url(f"{site.base}/franchises/{franchise.pk}/")
         assert theirs.locator("#franchise-name").inner_text() == "Sunrise Bakery"
         assert "Welcome to Sunrise Bakery" in theirs.locator("#messages").inner_text()
-        assert theirs.locator("#nav-username").inner_text() == "newcomer"
+        assert theirs.locator("#nav-username").inner_text() == "newcomer@example.com"
 
         theirs.goto(link)  # the link worked once
         assert "already used" in theirs.locator("#invitation-unusable").inner_text()
     finally:
         invitee.close()
 
-    membership = Membership.objects.get(user__username="newcomer")
+    membership = Membership.objects.get(user__username="newcomer@example.com")
     assert (membership.franchise, membership.role) == (franchise, Membership.Role.STAFF)
     site.goto(f"/franchises/{franchise.pk}/members/")
-    assert page.locator("#member-list tr[data-username='newcomer']").count() == 1
+    assert page.locator("#member-list tr[data-username='newcomer@example.com']").count() == 1
     assert page.locator("#no-invitations").count() == 1
     site.goto(f"/franchises/{franchise.pk}/history/")
     assert page.locator("#history-list li[data-event='member_joined']").count() == 1

@@ -1,5 +1,6 @@
 """/accounts/: Django's sign-in, sign-out and password views (un-namespaced names, as Django's
-own templates and LOGIN_URL expect), with the password reset throttled (views/accounts.py)."""
+own templates and LOGIN_URL expect), with the sign-in and the password reset throttled
+(views/accounts.py)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -7,7 +8,7 @@ from django.urls import path
 from .views import accounts
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", accounts.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

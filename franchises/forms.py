@@ -7,7 +7,10 @@ from collections import defaultdict
 from functools import cache
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordMixin
+
+from gbp_scheduler.throttle import allowance_take
 
 from .models import MAX_POSTS_PER_WEEK, Franchise, Membership
 from .services import PROFILE_FIELDS
@@ -107,13 +110,37 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, initial=Membership.Role.STAFF)
 
 
-class InvitationAccountForm(UserCreationForm):
-    """A new account for an invited address: a username and a password (the address is the one
-    the invitation went to)."""
+class InvitationAccountForm(SetPasswordMixin, forms.Form):
+    """A new account for an invited address: only a password. Its username is the address itself:
+    a username chosen here could be taken, and saying so ("a user with that username already
+    exists") told whoever held a link which usernames this installation has."""
 
-    class Meta(UserCreationForm.Meta):
-        help_texts = {"username": "You sign in with it. Letters, digits and @/./+/-/_ only."}
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user  # unsaved: the password validators compare against its address
+
+    def clean(self) -> dict:
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
+        return super().clean()
 
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Membership.Role.choices)
+
+
+class PasswordResetThrottledForm(PasswordResetForm):
+    def get_users(self, email):
+        """The accounts Django would email, less those past their allowance of
+        PASSWORD_RESET_PER_ACCOUNT_PER_HOUR.
+
+        Counted per account found, not per address typed: Django finds users case-insensitively
+        (and PostgreSQL's UPPER() turns the long s, U+017F, into S), so five spellings of one
+        address were five allowances for one inbox. Past it the answer is unchanged: nothing is
+        sent, and nothing tells whether the address has an account."""
+        for user in super().get_users(email):
+            limit = settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR
+            if allowance_take(key=f"password-reset:user:{user.pk}", limit=limit):
+                yield user

@@ -7,7 +7,7 @@ import secrets
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -73,14 +73,53 @@ def franchises_administered_by(*, user: AbstractBaseUser) -> QuerySet[Franchise]
 
 
 def connections_for_user(*, user: AbstractBaseUser) -> QuerySet[GoogleConnection]:
-    """The Google connections a user may see and map with: every one for headquarters, else those
-    the user made or that a franchise they administer publishes through; each with its number
-    of franchises."""
+    """The Google connections a user may see: every one for headquarters, else those the user made
+    or that a franchise they administer publishes through. Each with `franchise_count`, of the
+    franchises the user may see (no page tells a franchise how many others share an account), and
+    `managed`: whether the user may map its locations (connection_managed_by)."""
     connections = GoogleConnection.objects.all()
-    if not user_is_headquarters(user):
-        administered = franchises_administered_by(user=user)
-        connections = connections.filter(Q(connected_by=user) | Q(franchises__in=administered)).distinct()
-    return connections.annotate(franchise_count=Count("franchises", distinct=True)).order_by("google_email", "pk")
+    if user_is_headquarters(user):
+        return connections.annotate(franchise_count=Count("franchises", distinct=True), managed=Value(True)).order_by(
+            "google_email", "pk"
+        )
+    administered = franchises_administered_by(user=user)
+    theirs = Q(franchises__in=franchises_for_user(user=user))
+    return (
+        connections.filter(Q(connected_by=user) | Q(franchises__in=administered))
+        .distinct()
+        .annotate(
+            franchise_count=Count("franchises", filter=theirs, distinct=True),
+            managed=ExpressionWrapper(Q(connected_by=user), output_field=BooleanField()),
+        )
+        .order_by("google_email", "pk")
+    )
+
+
+def connection_managed_by(*, user: AbstractBaseUser, connection: GoogleConnection) -> bool:
+    """Whether `user` may see and pick among every location of the connection's Google account:
+    headquarters, and whoever connected that account themselves. A franchise admin whose franchise
+    publishes through an account someone else connected (headquarters' shared one) sees and keeps
+    only the location assigned to their franchise."""
+    if user_is_headquarters(user):
+        return True
+    return connection.connected_by_id is not None and connection.connected_by_id == user.pk
+
+
+# Who holds a location, for someone who may not see that franchise.
+ANOTHER_FRANCHISE = "another franchise"
+
+
+def location_holders(*, user: AbstractBaseUser | None) -> dict[str, str]:
+    """{"account/location": who publishes there} over active franchises, as `user` may be told:
+    the franchise's name when it is one of theirs, else ANOTHER_FRANCHISE (no page shows a
+    franchise another's name). None: nobody in particular, no names."""
+    visible = set(franchises_for_user(user=user).values_list("pk", flat=True)) if user is not None else set()
+    rows = (
+        Franchise.objects.filter(is_active=True)
+        .exclude(google_location_id="")
+        .values_list("pk", "google_account_id", "google_location_id", "name")
+    )
+    return {f"{account}/{loc}": name if pk in visible else ANOTHER_FRANCHISE for pk, account, loc, name in rows}
 
 
 def connection_get_for_user(*, user: AbstractBaseUser, connection_id) -> GoogleConnection:
@@ -132,6 +171,27 @@ def invitation_check_usable(invitation: Invitation) -> None:
             "Ask the franchise's admins to send it again.",
             status=410,
         )
+
+
+def invitation_is_addressed_to(*, invitation: Invitation, user: AbstractBaseUser) -> bool:
+    """Whether `user`'s account has the address the invitation was sent to. A link joins only that
+    account: one forwarded, leaked or opened in someone else's signed-in browser adds nobody else.
+    Compared exactly (lower-cased), not NFKC-folded as Django finds users: "ro\u017fs@" is not
+    "ross@" here."""
+    return (getattr(user, "email", "") or "").strip().lower() == invitation.email
+
+
+def invitation_refusal_for(*, invitation: Invitation, user: AbstractBaseUser) -> str:
+    """Why `user` cannot accept the invitation (blank when they can), in words for them."""
+    if invitation_is_addressed_to(invitation=invitation, user=user):
+        return ""
+    theirs = f" ({user.email})" if getattr(user, "email", "") else " (an account without an email address)"
+    return (
+        f"This invitation was sent to {invitation.email}, and you are signed in as {user.get_username()}{theirs}: "
+        f"it joins only the account of {invitation.email}. Sign out, then open the link again to sign in with "
+        f"that account or create it. To join with this account instead, ask the franchise's admins to invite "
+        f"its address."
+    )
 
 
 def invitation_for_token(*, token: str) -> Invitation:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,13 @@ from django.utils import timezone
 from gbp_scheduler.throttle import allowance_take
 
 from .models import Franchise, FranchiseEvent, Invitation, Membership
-from .selectors import invitation_check_usable, invitation_link_token, invitations_open_of_franchise
+from .selectors import (
+    InvitationUnusable,
+    invitation_check_usable,
+    invitation_link_token,
+    invitation_refusal_for,
+    invitations_open_of_franchise,
+)
 
 
 def _digest(value: str) -> str:
@@ -39,20 +46,6 @@ def franchise_create(*, name: str, timezone: str = "UTC", **profile) -> Franchis
 def membership_set(*, user: AbstractBaseUser, franchise: Franchise, role: str) -> Membership:
     membership, _ = Membership.objects.update_or_create(user=user, franchise=franchise, defaults={"role": role})
     return membership
-
-
-def encrypted_tokens_rotate() -> int:
-    """Re-encrypt stored tokens under the primary key.
-
-    Reading decrypts with whichever key matches; saving encrypts with the first key. Run it
-    after putting a new key first in FIELD_ENCRYPTION_KEY, before dropping the old one.
-    """
-    count = 0
-    tokens = ["google_refresh_token", "google_access_token"]
-    for franchise in Franchise.objects.filter(google_refresh_token__isnull=False).only("id", *tokens).iterator():
-        franchise.save(update_fields=tokens)
-        count += 1
-    return count
 
 
 # --- franchise settings and members (the dashboard's admin pages) ---------------------------
@@ -235,8 +228,13 @@ def invitation_revoke(*, invitation: Invitation, actor: AbstractBaseUser | None)
 def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
     """`user` joins the franchise with the invitation's role; the link is used up.
 
-    Checked again under the franchise's row lock, so a link opened twice at once makes one member.
-    Someone who is a member already keeps their role (admins change roles on the members page)."""
+    Only the account that has the invited address may (InvitationUnusable, 403, says why to any
+    other). Checked again under the franchise's row lock, so a link opened twice at once makes
+    one member. Someone who is a member already keeps their role (admins change roles on the
+    members page)."""
+    refusal = invitation_refusal_for(invitation=invitation, user=user)
+    if refusal:
+        raise InvitationUnusable(refusal, status=403)
     _franchise_locked(invitation.franchise)
     invitation.refresh_from_db()
     invitation_check_usable(invitation)
@@ -252,12 +250,31 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
     return membership
 
 
-@transaction.atomic
-def invitation_accept_with_new_account(*, invitation: Invitation, username: str, password: str) -> Membership:
-    """A new account for the invited address (the link proves the address is theirs), then accept."""
+_NOT_IN_A_USERNAME = re.compile(r"[^\w.@+-]")
+
+
+def invitation_username(invitation: Invitation) -> str:
+    """The username of an account made from an invitation: its address (what Django allows of it)."""
     User = get_user_model()
+    limit = User._meta.get_field(User.USERNAME_FIELD).max_length
+    return _NOT_IN_A_USERNAME.sub("-", invitation.email)[:limit]
+
+
+@transaction.atomic
+def invitation_accept_with_new_account(*, invitation: Invitation, password: str) -> Membership:
+    """A new account for the invited address (the link proves the address is theirs), signing in
+    with the address as its username, then accept. The page asked for a sign-in instead when an
+    account already has the address, as address or username; should one appear meanwhile, this
+    stops with the same advice."""
+    User = get_user_model()
+    username = invitation_username(invitation)
     user = User(username=username, email=invitation.email)
     user.set_password(password)
-    user.full_clean()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise InvitationUnusable(
+            f"An account already signs in as {username}: sign in with it, then open the link again.", status=409
+        ) from None
     return invitation_accept(invitation=invitation, user=user)

@@ -1,13 +1,16 @@
 """What views share about the request itself: who is asking (the client's address behind the
-trusted proxies) and how much they may send (a bound on the body of endpoints that echo it)."""
+trusted proxies), how much they may send (a bound on the body of endpoints that echo it), which
+ids its query string may carry, and where a `next` may send the person back to."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -68,3 +71,48 @@ def body_limit(max_bytes: int = HTMX_MAX_BODY_BYTES) -> Callable:
         return wrapped
 
     return decorate
+
+
+def is_uuid(value: str) -> bool:
+    """Whether `value` reads as an object id (our primary keys are UUIDs)."""
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def id_parameters(*names: str) -> Callable:
+    """For views that take object ids in the query string (`?from_post=<id>`): a value that is not
+    an id answers 404, as a malformed id in the path does (that URL does not resolve). A
+    well-formed id reaches the view, whose scoped lookup answers 404 for another tenant's object
+    and for none at all. The view is marked with `id_parameters`: the test that sends junk in
+    every parameter reads the mark, and fails on a view that reads an id without it."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            for name in names:
+                value = request.GET.get(name, "")
+                if value and not is_uuid(value):
+                    raise Http404(f"{name} is not an id.")
+            return view(request, *args, **kwargs)
+
+        wrapped.id_parameters = names
+        return wrapped
+
+    return decorate
+
+
+def safe_next(request: HttpRequest, target: str | None) -> str:
+    """`target` when it is a page of this site to send the person back to, else "": a path only
+    (never a scheme or another host), checked the way Django's login checks its `next`. A browser
+    reads `/\\evil.example/` (what `/%5Cevil.example/` decodes to) as `//evil.example/`, and drops
+    tabs and line breaks from a link, so those count as off-site too."""
+    target = target or ""
+    if not target.startswith("/") or any(char.isspace() or not char.isprintable() for char in target):
+        return ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""

@@ -157,10 +157,22 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The allowances (password resets, invitations, AI help) and the health check's Anthropic probe
-# count in this cache. On Vercel every function instance has its own memory, so there the default
-# is the database (the table django_cache, made by health's migration 0005): one count for all.
+# The health check's Anthropic probe and the connect-many location lists are cached here. On
+# Vercel every function instance has its own memory, so there the default is the database (the
+# table django_cache, made by health's migration 0005).
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache" if ON_VERCEL else "locmemcache://")}
+# The allowances (sign-ins per username, password resets, invitations, AI help, previews) are
+# limits only if every process counts alike: in CACHE_URL's cache when that is shared (Redis,
+# Memcached, the database, files), else in the database cache, whatever the host.
+_PER_PROCESS_CACHES = {"django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache"}
+_allowances = CACHES["default"]
+if _allowances["BACKEND"] in _PER_PROCESS_CACHES:
+    _allowances = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+if _allowances["BACKEND"].endswith(("db.DatabaseCache", "filebased.FileBasedCache")):
+    # These drop a third of their entries past MAX_ENTRIES (300 by default): a client making keys
+    # (sign-in attempts for made-up usernames) would wipe the counts. Expired entries still go.
+    _allowances = {**_allowances, "OPTIONS": {**_allowances.get("OPTIONS", {}), "MAX_ENTRIES": 10_000_000}}
+CACHES["allowances"] = _allowances
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -223,7 +235,29 @@ PHOTO_UPLOADS_ENABLED = bool(PHOTO_STORAGE_BUCKET) or not ON_VERCEL
 
 # --- mail ------------------------------------------------------------------------------
 
-vars().update(env.email("EMAIL_URL", default="consolemail://"))
+# Password-reset and invitation emails carry links that sign someone in or make them a member:
+# outside DEBUG they must be delivered, never written to the console (the log) or a file, nor
+# dropped, so production refuses to start without a real backend (SMTP).
+_email_url = env.str("EMAIL_URL", default="") or ("consolemail://" if DEBUG else "")
+if not _email_url:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set: password-reset and invitation links are emailed, e.g. "
+        "EMAIL_URL=smtp+tls://user:password@smtp.example.com:587. Only DEBUG=true runs without it "
+        "(emails then go to the console)."
+    )
+_email = environ.Env.email_url_config(_email_url)
+_NOT_DELIVERED = {
+    "django.core.mail.backends.console.EmailBackend": "writes every email, links and all, to the log",
+    "django.core.mail.backends.filebased.EmailBackend": "writes every email, links and all, to files",
+    "django.core.mail.backends.locmem.EmailBackend": "keeps emails in memory: nobody receives them",
+    "django.core.mail.backends.dummy.EmailBackend": "drops every email",
+}
+if not DEBUG and _email["EMAIL_BACKEND"] in _NOT_DELIVERED:
+    raise ImproperlyConfigured(
+        f"EMAIL_URL={_email_url.split(':', 1)[0]}:// {_NOT_DELIVERED[_email['EMAIL_BACKEND']]}; outside DEBUG set it "
+        "to an SMTP server, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587."
+    )
+vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="GBP Post Scheduler <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[GBP Post Scheduler] "
@@ -273,6 +307,10 @@ AXES_RESET_ON_SUCCESS = True
 # The same client address as every other throttle: behind TRUSTED_PROXY_COUNT proxies.
 AXES_CLIENT_IP_CALLABLE = "gbp_scheduler.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "franchises.views.accounts.login_locked_out"
+# Sign-in attempts per hour at one username from browsers it never signed in from, across every
+# address (franchises/sign_in.py): guesses spread over many addresses stop here, while browsers it
+# signed in from are never held back, so the owner cannot be locked out by them.
+SIGN_IN_PER_USERNAME_PER_HOUR = env.int("SIGN_IN_PER_USERNAME_PER_HOUR", default=20)
 # Password-reset emails one address may ask for, and one email address may receive, per hour:
 # past either the form sends nothing (the per-email limit answers as if it had sent).
 PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env.int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", default=10)
@@ -355,6 +393,9 @@ ANTHROPIC_PRICE_CACHE_READ_PER_MTOK = env.float("ANTHROPIC_PRICE_CACHE_READ_PER_
 ANTHROPIC_BATCH_PRICE_FACTOR = env.float("ANTHROPIC_BATCH_PRICE_FACTOR", default=0.5)
 # AI help in the editor (rewrite, shorter, ...): suggestions a user may ask for per hour.
 GENERATION_ASSIST_PER_USER_PER_HOUR = env.int("GENERATION_ASSIST_PER_USER_PER_HOUR", default=60)
+# The editor's live preview, refreshed 400 ms after typing stops: renders one user may ask for a
+# minute (a person typing stays well under it).
+POST_PREVIEW_PER_USER_PER_MINUTE = env.int("POST_PREVIEW_PER_USER_PER_MINUTE", default=120)
 
 # Health and alerts: how long the Anthropic probe is cached, when a lock counts as stuck.
 HEALTH_ANTHROPIC_CACHE_SECONDS = env.int("HEALTH_ANTHROPIC_CACHE_SECONDS", default=300)
@@ -391,8 +432,28 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Invitation, reset and OAuth-callback URLs carry credentials: every record is redacted before
+    # a handler writes it (gbp_scheduler/log_redaction.py).
+    "filters": {
+        "redact_credentials": {"()": "gbp_scheduler.log_redaction.RedactCredentialUrls"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_credentials"]},
+        # Django's own: a 500 is emailed to ADMINS outside DEBUG.
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "redact_credentials"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes announces itself at INFO on every start; its lockouts are WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's defaults give these handlers of their own that write without the redaction:
+        # replaced, so their records reach the console only through the root's.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # django-axes announces itself at INFO on every start; its lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

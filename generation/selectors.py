@@ -169,11 +169,22 @@ def drafts_pick_for_user(*, user: AbstractBaseUser, post_ids: Collection) -> lis
     return list(drafts_for_review(user=user).filter(pk__in=list(post_ids)))
 
 
+def draft_rejections_of_user(*, user: AbstractBaseUser, now: dt.datetime) -> QuerySet[DraftRejection]:
+    """The user's own rejections still within UNDO_WINDOW and not undone, of the franchises the
+    user is a member of now (one removed from a franchise can no longer undo there)."""
+    return DraftRejection.objects.filter(
+        rejected_by=user,
+        undone_at__isnull=True,
+        rejected_at__gte=now - UNDO_WINDOW,
+        franchise__in=franchises_for_user(user=user),
+    )
+
+
 def draft_rejections_undoable(*, user: AbstractBaseUser, now: dt.datetime) -> list[dict]:
-    """The user's own rejections still within UNDO_WINDOW and not undone, one entry per click
-    (batch): {"batch", "count", "rejected_at"}, newest first."""
+    """draft_rejections_of_user, one entry per click (batch): {"batch", "count", "rejected_at"},
+    newest first."""
     rows = (
-        DraftRejection.objects.filter(rejected_by=user, undone_at__isnull=True, rejected_at__gte=now - UNDO_WINDOW)
+        draft_rejections_of_user(user=user, now=now)
         .values("batch")
         .annotate(count=Count("id"), rejected_at=Max("rejected_at"))
         .order_by("-rejected_at")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from franchises.models import Franchise
 from franchises.selectors import franchise_get_for_user, franchises_for_user
-from gbp_scheduler.http import body_limit
+from gbp_scheduler.http import body_limit, id_parameters, is_uuid
 from gbp_scheduler.widgets import LongSelect
 from posts.forms import ScheduleForm
 from posts.models import REJECTION_REASON_MAX_LENGTH, Post
@@ -37,6 +37,7 @@ BULK_ACTIONS = {"approve", "reject"}
 
 @login_required
 @require_GET
+@id_parameters("franchise")
 def drafts_queue(request: HttpRequest) -> HttpResponse:
     """The drafts waiting for review, every franchise's or one's (`?franchise=`), QUEUE_PAGE_SIZE a
     page (`?page=`), each with its own approve, edit and reject, and boxes to approve or reject
@@ -80,7 +81,7 @@ def drafts_bulk(request: HttpRequest) -> HttpResponse:
     """Approve (each at its planned time) or reject (with the optional reason) the picked drafts,
     in one request; back to the queue as it was filtered."""
     action = request.POST.get("action", "")
-    post_ids = [value for value in request.POST.getlist("post") if _is_uuid(value)]
+    post_ids = [value for value in request.POST.getlist("post") if is_uuid(value)]
     if action not in BULK_ACTIONS or not post_ids:
         messages.error(request, "Pick at least one draft, then Approve or Reject.")
         return back_to(request, fallback=reverse("generation:drafts"))
@@ -106,7 +107,7 @@ def drafts_reject_undo_view(request: HttpRequest) -> HttpResponse:
     """Undo one of the user's own rejection clicks (the batch in the form), within the window."""
     batch = request.POST.get("batch", "")
     try:
-        if not _is_uuid(batch):
+        if not is_uuid(batch):
             raise PostActionError("Nothing to undo.")
         outcome = drafts_reject_undo(user=request.user, batch=uuid.UUID(batch))
     except PostActionError as exc:
@@ -118,14 +119,6 @@ def drafts_reject_undo_view(request: HttpRequest) -> HttpResponse:
 
 def _drafts(count: int) -> str:
     return f"{count} draft{'s' if count != 1 else ''}"
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @never_cache

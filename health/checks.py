@@ -106,18 +106,28 @@ def google_auth_check(*, viewer: Viewer) -> dict:
 
 
 def token_encryption_check() -> dict:
-    """Stored tokens that the configured keys cannot open: every page and job that reads them fails."""
-    unreadable = selectors.franchise_tokens_undecryptable()
+    """Every stored secret, of every encrypted column (gbp_scheduler.encryption reads the list from
+    the models): one that no configured key opens fails every page and job that reads it."""
+    from gbp_scheduler.encryption import encrypted_values_census
+
+    census = encrypted_values_census()
+    unreadable = {column: found.undecryptable for column, found in census.items() if found.undecryptable}
+    older = sum(found.older_key for found in census.values())
+    body = {"undecryptable": sum(unreadable.values()), "columns": {c: vars(found) for c, found in census.items()}}
     if unreadable:
+        where = ", ".join(f"{column}: {count}" for column, count in unreadable.items())
         return {
             "status": FAIL,
-            "undecryptable": unreadable,
+            **body,
             "message": (
-                f"{unreadable} stored Google token(s) cannot be decrypted with FIELD_ENCRYPTION_KEY: put back the key "
-                "they were encrypted with (keys can be listed together, comma-separated)"
+                f"{body['undecryptable']} stored secret(s) cannot be decrypted with FIELD_ENCRYPTION_KEY ({where}): "
+                "put back the key they were encrypted with (keys can be listed together, comma-separated)"
             ),
         }
-    return {"status": PASS, "undecryptable": 0, "message": "Every stored Google token decrypts"}
+    message = f"Every stored secret decrypts ({', '.join(census)})"
+    if older:
+        message += f"; {older} still under an older key: run rotate_encryption_keys before removing it"
+    return {"status": PASS, **body, "message": message}
 
 
 def publish_locks_check() -> dict:

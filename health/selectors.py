@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet, TextField
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from franchises.models import Franchise
 from gbp_scheduler import clock
@@ -64,15 +64,6 @@ def franchise_auth_list(*, franchises: QuerySet[Franchise] | None = None) -> lis
         {"id": str(pk), "name": name, "connected": bool(connected), "authValid": bool(valid)}
         for pk, name, connected, valid in rows
     ]
-
-
-def franchise_tokens_undecryptable() -> int:
-    """How many stored Google tokens no key in FIELD_ENCRYPTION_KEY opens (read as raw ciphertext)."""
-    from gbp_scheduler.encryption import can_decrypt
-
-    raw = Cast("google_refresh_token", output_field=TextField())
-    rows = Franchise.objects.connected().annotate(raw=raw).values_list("raw", flat=True).iterator()
-    return sum(1 for ciphertext in rows if not can_decrypt(ciphertext))
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,10 @@ def copy_project() -> Path:
     return project
 
 
+# A mail server for the settings to name (outside DEBUG they refuse the console); never reached here.
+SMTP = "smtp://127.0.0.1:1025"
+
+
 def fernet_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode()
 
@@ -305,8 +309,9 @@ def check_build_needs_secrets(project: Path, vercel: Path, env: dict[str, str]) 
 
 def vercel_build(project: Path, vercel: Path, env: dict[str, str]) -> Path:
     # The builder imports the settings (to find WSGI_APPLICATION) and runs collectstatic, so the
-    # two secrets must be set for the build too, on Vercel in Production and in Preview.
-    env = {**env, "SECRET_KEY": secrets.token_urlsafe(50), "FIELD_ENCRYPTION_KEY": fernet_key()}
+    # two secrets and the mail server must be set for the build too, on Vercel in Production and in
+    # Preview.
+    env = {**env, "SECRET_KEY": secrets.token_urlsafe(50), "FIELD_ENCRYPTION_KEY": fernet_key(), "EMAIL_URL": SMTP}
     started = time.monotonic()
     run([str(vercel), "build", "--yes"], cwd=project, env=env, what="vercel build")
     print(f"  built in {time.monotonic() - started:.0f} s")
@@ -555,6 +560,7 @@ def call_function(func: Path, project: Path, vc_config: dict, config: dict, outp
         # What the README asks an operator to set (here for a Preview deployment) ...
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEY": fernet_key(),
+        "EMAIL_URL": SMTP,
         "DATABASE_URL": database_url,
         "CRON_SECRET": cron_secret,
         # ... and what Vercel sets itself.

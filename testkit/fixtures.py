@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 
 @pytest.fixture
 def empty_cache() -> Iterator[None]:
-    """Start and end the test with an empty cache: the Anthropic probe's result lives in the
-    (process-wide) cache. The health and dashboard tests use it for every test (their conftest.py)."""
-    cache.clear()
+    """Start and end the test with empty caches: the Anthropic probe's result lives in the
+    (process-wide) cache, and the allowances count in theirs (the database cache in tests, whose
+    table a transactional test's flush leaves as it is). The health and dashboard tests use it
+    for every test (their conftest.py)."""
+    _clear()
     yield
+    _clear()
+
+
+def _clear() -> None:
     cache.clear()
+    # A test without the database counted none of its allowances there.
+    with contextlib.suppress(RuntimeError):
+        caches["allowances"].clear()
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Franchise, FranchiseEvent, GoogleConnection
+from ..selectors import ANOTHER_FRANCHISE, connection_managed_by, franchises_for_user, location_holders
 from . import business_profile, oauth
 from .business_profile import PostingRights
 from .rights import posting_rights_record
@@ -256,15 +257,13 @@ def _events(franchise_ids, action: str, user: AbstractBaseUser | None, detail: s
 # --- locations -----------------------------------------------------------------------------------
 
 
-def google_location_choices(*, connection: GoogleConnection) -> list[AccountChoices]:
+def google_location_choices(
+    *, connection: GoogleConnection, user: AbstractBaseUser | None = None
+) -> list[AccountChoices]:
     """Every account the connection's Google user manages, each with all its locations, and which
-    active franchise already publishes to each (raises business_profile errors)."""
-    holders = dict(
-        (f"{account}/{location}", name)
-        for account, location, name in Franchise.objects.filter(is_active=True)
-        .exclude(google_location_id="")
-        .values_list("google_account_id", "google_location_id", "name")
-    )
+    active franchise already publishes to each, named only to a `user` who may see it (raises
+    business_profile errors). For someone who manages the connection (connection_managed_by)."""
+    holders = location_holders(user=user)
     choices = []
     for account in business_profile.accounts_list(connection=connection):
         account_id = account["name"].removeprefix("accounts/")
@@ -290,6 +289,17 @@ def _location_choice(account_id: str, location: dict) -> LocationChoice:
     )
 
 
+def google_location_assigned(*, franchise: Franchise) -> list[AccountChoices]:
+    """The one choice of an admin who does not manage the franchise's connection: the location
+    assigned to it (none yet: no choice), without asking Google for the account's others."""
+    if not franchise.google_location_id:
+        return []
+    location = LocationChoice(
+        franchise.google_account_id, franchise.google_location_id, franchise.google_location_title, ""
+    )
+    return [AccountChoices(franchise.google_account_id, f"accounts/{franchise.google_account_id}", [location])]
+
+
 def google_location_pick(
     *,
     franchise: Franchise,
@@ -302,11 +312,19 @@ def google_location_pick(
 ) -> Franchise:
     """Point `franchise` at a location of `connection` (default: its own), after checking with
     Google that the account has it, unless the caller just listed it (`title` and the `rights`
-    Google's metadata gave); refused when another active franchise publishes there. Whether the
-    location can take posts is kept (rights.py), so the franchise page says so at once."""
+    Google's metadata gave); refused when another active franchise publishes there, and (for a
+    `user` who does not manage the connection: connection_managed_by) for any location but the one
+    already assigned. Whether the location can take posts is kept (rights.py), so the franchise
+    page says so at once."""
     connection = connection or franchise.google_connection
     if connection is None:
         raise GoogleConnectError("Connect the franchise to Google first.")
+    assigned = (franchise.google_account_id, franchise.google_location_id) == (account_id, location_id)
+    if user is not None and not assigned and not connection_managed_by(user=user, connection=connection):
+        raise GoogleConnectError(
+            f"Headquarters manages the locations of {connection}: ask headquarters to assign {franchise.name} "
+            "another one, or connect a Google account of your own (Reconnect Google) to pick among its locations."
+        )
     if title is None:
         for location in business_profile.locations_list(connection=connection, account_id=account_id):
             if location["name"].rsplit("/", 1)[-1] == location_id:
@@ -318,11 +336,14 @@ def google_location_pick(
     holder = (
         Franchise.objects.filter(is_active=True, google_account_id=account_id, google_location_id=location_id)
         .exclude(pk=franchise.pk)
-        .values_list("name", flat=True)
+        .values_list("pk", "name")
         .first()
     )
     if holder is not None:
-        raise GoogleConnectError(f'"{title}" is already the location of {holder}: pick another one.')
+        shown = user is None or franchises_for_user(user=user).filter(pk=holder[0]).exists()
+        raise GoogleConnectError(
+            f'"{title}" is already the location of {holder[1] if shown else ANOTHER_FRANCHISE}: pick another one.'
+        )
     changed_location = (franchise.google_account_id, franchise.google_location_id) != (account_id, location_id)
     try:
         with transaction.atomic():

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from franchises.models import Franchise, Membership
+from franchises.models import Franchise, GoogleConnection, Membership
 from posts.models import Post
 from sandbox.state import SANDBOX_USER
 from testkit.database import raw_token_columns
@@ -161,6 +161,14 @@ def test_an_admin_demoted_during_consent_cannot_finish_the_connect(admin, franch
     assert admin.get(local_path(callback)).status_code == 403
     franchise.refresh_from_db()
     assert franchise.google_refresh_token is None
+    assert sandbox.client.calls("token") == 0
+
+
+def test_an_admin_removed_during_a_connect_many_consent_cannot_finish_it(admin, franchise_admin, franchise, sandbox):
+    callback = consent(admin.post(reverse("franchises:google_connections"))["Location"])
+    Membership.objects.filter(user=franchise_admin, franchise=franchise).delete()
+    assert admin.get(local_path(callback)).status_code == 403
+    assert not GoogleConnection.objects.exists()
     assert sandbox.client.calls("token") == 0
 
 

@@ -113,7 +113,7 @@ def test_two_active_franchises_cannot_hold_the_same_location(sandbox):
     )
 
 
-def test_the_picker_shows_who_holds_a_location_and_refuses_it(sandbox, client):
+def test_the_picker_refuses_a_held_location_naming_its_holder_only_to_who_may_see_it(sandbox, client):
     connection = google_connection_to_sandbox(sandbox.client)
     account = sandbox.client.add_account("Group", locations=[{"title": "North"}, {"title": "South"}])
     north, south = account["location_ids"]
@@ -123,18 +123,20 @@ def test_the_picker_shows_who_holds_a_location_and_refuses_it(sandbox, client):
     mine = franchise_connected_to_sandbox(
         sandbox, name="Mine", connection=connection, location=(account["account_id"], south, "South")
     )
-    client.force_login(make_member(mine, Membership.Role.ADMIN))
+    admin = make_member(mine, Membership.Role.ADMIN)
+    GoogleConnection.objects.filter(pk=connection.pk).update(connected_by=admin)  # their own account
+    client.force_login(admin)
+    url = reverse("franchises:google_pick_location", args=[mine.pk])
 
-    page = client.get(reverse("franchises:google_pick_location", args=[mine.pk])).content.decode()
-    assert "already the location of Holder" in page
+    page = client.get(url).content.decode()
+    assert "already the location of another franchise" in page and "Holder" not in page
     assert f'value="{account["account_id"]}/{north}" disabled' in page
+    answer = client.post(url, {"location": f"{account['account_id']}/{north}"}, follow=True)
+    assert "already the location of another franchise" in answer.content.decode()
+    assert "Holder" not in answer.content.decode()
 
-    answer = client.post(
-        reverse("franchises:google_pick_location", args=[mine.pk]),
-        {"location": f"{account['account_id']}/{north}"},
-        follow=True,
-    )
-    assert "already the location of Holder" in answer.content.decode()
+    Membership.objects.create(user=admin, franchise=holder, role=Membership.Role.STAFF)  # now one of theirs
+    assert "already the location of Holder" in client.get(url).content.decode()
     mine.refresh_from_db()
     holder.refresh_from_db()
     assert (mine.google_location_id, holder.google_location_id) == (south, north)

@@ -145,19 +145,22 @@ def test_a_new_person_creates_an_account_from_the_link_and_lands_on_the_franchis
     visitor = Client()
     page = visitor.get(link)
     assert page.status_code == 200 and 'id="invitation-account-form"' in page.content.decode()
-    mismatched = visitor.post(link, {"username": "newcomer", "password1": PASSWORD, "password2": "other"})
-    assert mismatched.status_code == 400 and not Membership.objects.filter(user__username="newcomer").exists()
+    assert 'id="invitation-username">newcomer@example.com<' in page.content.decode()
+    mismatched = visitor.post(link, {"password1": PASSWORD, "password2": "other"})
+    assert mismatched.status_code == 400 and not get_user_model().objects.filter(email="newcomer@example.com").exists()
 
-    joined = visitor.post(link, {"username": "newcomer", "password1": PASSWORD, "password2": PASSWORD})
+    joined = visitor.post(link, {"password1": PASSWORD, "password2": PASSWORD})
     assert joined.status_code == 302 and joined["Location"] == reverse("franchises:detail", args=[franchise.pk])
-    membership = Membership.objects.get(user__username="newcomer")
+    membership = Membership.objects.get(user__username="newcomer@example.com")
     assert (membership.franchise, membership.role, membership.user.email) == (
         franchise,
         "admin",
         "newcomer@example.com",
     )
     landing = visitor.get(joined["Location"])
-    assert "Welcome to Lisbon Bakery: you are a member as admin." in messages_of(landing)
+    assert "Welcome to Lisbon Bakery: you are a member as admin. You sign in as newcomer@example.com." in messages_of(
+        landing
+    )
 
     again = Client().get(link)  # the link works once
     assert again.status_code == 410 and "already used" in again.content.decode()
@@ -187,14 +190,71 @@ def test_someone_with_an_account_signs_in_and_joins(client, franchise, admin, dj
     assert Membership.objects.get(user=maria, franchise=franchise).role == Membership.Role.STAFF
 
 
-def test_a_signed_in_account_with_another_address_is_told_before_joining(
+def test_a_link_opened_in_another_accounts_browser_adds_nobody_and_says_why(
     client, franchise, admin, django_capture_on_commit_callbacks
 ):
-    _invite(logged_in(client, admin), franchise, "work@example.com", on_commit=django_capture_on_commit_callbacks)
+    """A link sent to one address, opened by another signed-in account, made that account an admin."""
+    _invite(
+        logged_in(client, admin), franchise, "work@example.com", "admin", on_commit=django_capture_on_commit_callbacks
+    )
     link = _link(mail.outbox[-1])
-    me = make_user(username="li", email="home@example.com")
-    page = logged_in(Client(), me).get(link).content.decode()
-    assert 'id="invitation-other-account"' in page and "Joining adds this account" in page
+    someone = logged_in(Client(), make_user(username="li", email="home@example.com"))
+
+    page = someone.get(link)
+    assert page.status_code == 403
+    body = page.content.decode()
+    assert 'id="invitation-other-account"' in body and 'id="invitation-join"' not in body
+    assert "This invitation was sent to work@example.com, and you are signed in as li (home@example.com)" in body
+    refused = someone.post(link)
+    assert refused.status_code == 403 and not Membership.objects.filter(user__username="li").exists()
+    with pytest.raises(InvitationUnusable, match=r"sent to work@example\.com"):
+        services.invitation_accept(
+            invitation=Invitation.objects.get(), user=get_user_model().objects.get(username="li")
+        )
+    # Headquarters is no exception: the link is for the invited address's account.
+    hq = logged_in(Client(), make_user(superuser=True, email="hq@example.com"))
+    assert hq.post(link).status_code == 403
+    assert Membership.objects.filter(franchise=franchise).count() == 1  # the inviting admin only
+
+    # The invited account itself still joins with the same link.
+    work = logged_in(Client(), make_user(username="work", email="Work@Example.com"))
+    assert work.post(link)["Location"] == reverse("franchises:detail", args=[franchise.pk])
+    assert Membership.objects.get(user__username="work", franchise=franchise).role == "admin"
+
+
+def test_the_account_form_tells_nothing_about_which_usernames_exist(
+    client, franchise, admin, django_capture_on_commit_callbacks
+):
+    """An admin invited an address they controlled, opened the link signed out and posted usernames
+    with mismatched passwords: "A user with that username already exists" named the real ones."""
+    for username in ("maria", "headquarters", "ohio-admin"):
+        make_user(username=username)
+    _invite(logged_in(client, admin), franchise, "probe@example.com", on_commit=django_capture_on_commit_callbacks)
+    link = _link(mail.outbox[-1])
+    visitor = Client()
+
+    answers = {}
+    for username in ("maria", "headquarters", "ohio-admin", "nobody-1", "nobody-2"):
+        answer = visitor.post(link, {"username": username, "password1": PASSWORD, "password2": "mismatch"})
+        answers[username] = (answer.status_code, _without_csrf_token(answer.content.decode()))
+    assert len(set(answers.values())) == 1, "the answer differs with the username sent"
+    status, body = answers["maria"]
+    assert status == 400 and "already exists" not in body and 'name="username"' not in body
+
+
+def _without_csrf_token(body: str) -> str:
+    """The page without its CSRF tokens (masked afresh for every answer)."""
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
+    return re.sub(r'"X-CSRFToken": "[^"]+"', "", body)
+
+
+def test_an_account_whose_username_is_the_invited_address_signs_in_instead(
+    client, franchise, admin, django_capture_on_commit_callbacks
+):
+    make_user(username="li@example.com", email="")  # made by hand in the admin, say
+    _invite(logged_in(client, admin), franchise, "li@example.com", on_commit=django_capture_on_commit_callbacks)
+    page = Client().get(_link(mail.outbox[-1])).content.decode()
+    assert 'id="invitation-sign-in"' in page and 'id="invitation-account-form"' not in page
 
 
 def test_sending_again_replaces_the_link_and_withdrawing_kills_it(
@@ -274,7 +334,7 @@ def test_a_link_opened_twice_at_once_makes_one_member():
     """Single use holds under a race: the accept re-checks the invitation under the franchise's lock."""
     franchise = make_franchise()
     invitation = services.invitation_send(franchise=franchise, email="li@example.com", role="staff", actor=None)
-    people = [make_user(), make_user()]
+    people = [make_user(email="li@example.com"), make_user(email="li@example.com")]  # one address, two accounts
     barrier, refused = threading.Barrier(2), []
 
     def accept(user) -> None:

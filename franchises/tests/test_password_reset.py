@@ -102,6 +102,39 @@ def test_one_email_address_gets_a_few_reset_emails_an_hour_and_the_answer_never_
     assert len(mail.outbox) == 3
 
 
+LONG_S = "\u017f"  # the long s: PostgreSQL's UPPER() makes it S, and Django's NFKC comparison makes it s
+
+
+@pytest.mark.postgres
+def test_spellings_of_one_address_that_find_the_same_account_share_its_allowance(settings):
+    """The limit was keyed on the address typed, lower-cased; Django finds the account
+    case-insensitively (UPPER() on PostgreSQL) and compares NFKC-folded, so "ro<long s>s@" is
+    "ross@": five spellings, five allowances, fifteen emails to one inbox."""
+    settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR = 3
+    _user(username="ross", email="ross@example.com")
+    spellings = [
+        "ross@example.com",
+        f"ro{LONG_S}s@example.com",
+        f"ros{LONG_S}@example.com",
+        f"ro{LONG_S}{LONG_S}@example.com",
+        f"ROS{LONG_S}@EXAMPLE.COM",
+    ]
+    answers = [_ask(f"198.51.100.{n}", spelling) for n, spelling in enumerate(spellings * 4)]
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, reverse("password_reset_done"))}
+    assert len(mail.outbox) == 3
+    assert {tuple(message.to) for message in mail.outbox} == {("ross@example.com",)}
+
+
+def test_each_account_has_its_own_allowance_whatever_the_address_typed(settings):
+    settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR = 2
+    _user(username="ann", email="ann@example.com")
+    _user(username="bob", email="bob@example.com")
+    for n in range(4):
+        _ask(f"198.51.100.{n}", "Ann@example.com" if n % 2 else "ann@EXAMPLE.com")
+        _ask(f"198.51.100.{n}", "bob@example.com")
+    assert sorted(message.to[0] for message in mail.outbox) == ["ann@example.com"] * 2 + ["bob@example.com"] * 2
+
+
 def test_one_client_address_may_ask_a_limited_number_of_times_an_hour(settings):
     settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR = 5
     for n in range(5):

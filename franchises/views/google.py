@@ -3,7 +3,10 @@ location, disconnect), or many at once (one consent, then map franchises to loca
 
 Thin views over franchises/google/connect.py and mapping.py. A franchise's Google pages are its
 admins' (403 for staff, 404 outside the user's franchises); the connections pages are for
-headquarters and for admins, each seeing the connections their franchises use or they made.
+headquarters and for admins, each seeing the connections their franchises use or they made. Only
+headquarters, and whoever connected a Google account themselves, see and map all its locations:
+a franchise admin on headquarters' shared account sees only the location assigned to their
+franchise, and no page names another franchise to them.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from ..access import Access, franchise_admin_required, franchise_for_admin, mark
 from ..google import business_profile, connect, mapping
 from ..google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from ..models import Franchise
-from ..selectors import connection_get_for_user, connections_for_user, franchises_administered_by
+from ..selectors import (
+    connection_get_for_user,
+    connection_managed_by,
+    connections_for_user,
+    franchises_administered_by,
+)
 
 GOOGLE_ERRORS = (
     business_profile.GbpError,
@@ -46,11 +54,12 @@ def google_callback(request: HttpRequest) -> HttpResponse:
         pending = connect.google_connect_pending_pop(session=request.session, state=request.GET.get("state", ""))
     except connect.GoogleConnectStateError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    franchise = (
-        franchise_for_admin(user=request.user, franchise_id=pending.franchise_id, what=GOOGLE)
-        if pending.franchise_id
-        else None
-    )
+    # Whoever started the consent must still hold the role now (removed meanwhile: 403, nothing stored).
+    if pending.franchise_id:
+        franchise = franchise_for_admin(user=request.user, franchise_id=pending.franchise_id, what=GOOGLE)
+    else:
+        franchise = None
+        _may_connect_many(request)
     try:
         connection = connect.google_connect_finish(
             pending=pending,
@@ -84,6 +93,7 @@ def google_pick_location(request: HttpRequest, franchise: Franchise) -> HttpResp
     if connection is None:
         messages.error(request, "Connect the franchise to Google first.")
         return redirect("franchises:detail", franchise_id=franchise.pk)
+    managed = connection_managed_by(user=request.user, connection=connection)
     try:
         if request.method == "POST":
             account_id, _, location_id = request.POST.get("location", "").partition("/")
@@ -98,11 +108,16 @@ def google_pick_location(request: HttpRequest, franchise: Franchise) -> HttpResp
             else:
                 messages.success(request, f"Posts will go to {franchise.google_location_title}.")
             return redirect("franchises:detail", franchise_id=franchise.pk)
-        accounts = connect.google_location_choices(connection=connection)
+        # Only who manages the account sees its locations; anyone else, the one assigned here.
+        if managed:
+            accounts = connect.google_location_choices(connection=connection, user=request.user)
+        else:
+            accounts = connect.google_location_assigned(franchise=franchise)
     except GOOGLE_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect("franchises:detail", franchise_id=franchise.pk)
-    return render(request, "franchises/google_pick_location.html", {"franchise": franchise, "accounts": accounts})
+    context = {"franchise": franchise, "accounts": accounts, "managed": managed, "connection": connection}
+    return render(request, "franchises/google_pick_location.html", context)
 
 
 @login_required
@@ -146,10 +161,23 @@ def google_connections(request: HttpRequest) -> HttpResponse:
 @marked(Access.FRANCHISE_ADMIN)  # checked in the view, after the connection's 404
 def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
     """Map the user's franchises to the connection's locations, a page at a time: automatic
-    matches proposed, each confirmed, changed or skipped by the person."""
+    matches proposed, each confirmed, changed or skipped by the person; moving franchises from
+    another Google account is said and confirmed first. For headquarters, and for an admin on an
+    account they connected themselves (connection_managed_by)."""
     connection = connection_get_for_user(user=request.user, connection_id=connection_id)  # 404 first
     _may_connect_many(request)
-    franchises = franchises_administered_by(user=request.user).order_by("name", "pk")
+    if not connection_managed_by(user=request.user, connection=connection):
+        raise PermissionDenied(
+            f"Headquarters maps the locations of {connection}: only headquarters, or whoever connected that "
+            "Google account themselves, can map franchises to them."
+        )
+    # Each row names the account its franchise publishes through now (no token is decrypted for it).
+    franchises = (
+        franchises_administered_by(user=request.user)
+        .select_related("google_connection")
+        .defer("google_connection__refresh_token", "google_connection__access_token")
+        .order_by("name", "pk")
+    )
     page = Paginator(franchises, MAP_PAGE_SIZE).get_page(request.GET.get("page"))
     try:
         if request.method == "POST":
@@ -158,19 +186,35 @@ def google_connection_map(request: HttpRequest, connection_id) -> HttpResponse:
                 for key, value in request.POST.items()
                 if key.startswith("location-")
             }
-            result = mapping.franchises_map(
+            plan = mapping.mapping_plan(
                 connection=connection, choices=choices, franchises=list(page.object_list), user=request.user
             )
+            if plan.moves and request.POST.get("confirm_moves") != plan.moves_digest:
+                context = {
+                    "connection": connection,
+                    "moves": plan.moves_said(to=connection),
+                    "choices": sorted(choices.items()),
+                    "digest": plan.moves_digest,
+                    "others": len(plan.changes) - len(plan.moves),
+                }
+                return render(request, "franchises/google_connection_map_confirm.html", context)
+            result = mapping.franchises_map(connection=connection, plan=plan, user=request.user)
             if result.mapped:
                 messages.success(request, f"Connected {len(result.mapped)}: {', '.join(result.mapped)}.")
+            if result.moved:
+                messages.success(request, f"Moved {len(result.moved)} to {connection}: {', '.join(result.moved)}.")
+            if not result.mapped and not result.moved and not result.refused:
+                messages.info(request, "Nothing changed on this page.")
             for refusal in result.refused:
                 messages.error(request, refusal)
             target = page.next_page_number() if page.has_next() and not result.refused else page.number
             return redirect(f"{request.path}?page={target}")
-        locations = mapping.connection_locations(connection=connection, refresh=request.GET.get("refresh") == "1")
+        locations = mapping.connection_locations(
+            connection=connection, refresh=request.GET.get("refresh") == "1", user=request.user
+        )
     except GOOGLE_ERRORS as exc:
         messages.error(request, str(exc))
         return redirect("franchises:google_connections")
-    rows = mapping.matches_propose(franchises=list(page.object_list), locations=locations)
+    rows = mapping.matches_propose(franchises=list(page.object_list), locations=locations, connection=connection)
     context = {"connection": connection, "page": page, "rows": rows, "locations": locations}
     return render(request, "franchises/google_connection_map.html", context)

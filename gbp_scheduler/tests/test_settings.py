@@ -30,6 +30,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "production-like-secret-key-with-enough-entropy-1234567890",
     "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "gbp.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:password@smtp.example.com:587",
 }
 
 
@@ -45,6 +46,18 @@ def test_startup_without_encryption_key_outside_debug_fails_naming_the_variable(
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEY is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_email_backend_that_delivers():
+    """Reset and invitation links are emailed: outside DEBUG, no EMAIL_URL (which meant the console
+    backend, so the links went to the log) or a backend that never delivers stops start-up."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    result = _manage("check", **env)
+    assert result.returncode != 0 and "EMAIL_URL is not set" in result.stderr
+    for url in ("consolemail://", "filemail:///tmp/mail", "memorymail://", "dummymail://"):
+        result = _manage("check", **{**PRODUCTION, "EMAIL_URL": url})
+        assert result.returncode != 0 and f"EMAIL_URL={url.split(':')[0]}://" in result.stderr, url
+    assert _settings_of("EMAIL_BACKEND", **PRODUCTION)["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
 
 
 def test_debug_runs_without_any_secret_configured():
@@ -120,6 +133,19 @@ def test_the_trusted_proxies_are_explicit_with_defaults_for_vercel_and_for_a_pla
 def test_a_negative_proxy_count_stops_start_up():
     result = _manage("check", **PRODUCTION, TRUSTED_PROXY_COUNT="-1")
     assert result.returncode != 0 and "TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
+
+
+def test_allowances_count_in_the_database_unless_a_shared_cache_is_configured():
+    """The reset, invitation, AI-help, preview and sign-in allowances were counted per process
+    with the default local-memory cache: N processes, N times the limit."""
+    database = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    for per_process in ({}, {"CACHE_URL": "locmemcache://"}, {"CACHE_URL": "dummycache://"}):
+        allowances = _settings_of("CACHES", **PRODUCTION, **per_process)["CACHES"]["allowances"]
+        assert {k: allowances[k] for k in database} == database, per_process
+        assert allowances["OPTIONS"]["MAX_ENTRIES"] >= 1_000_000  # never culled to make room
+    shared = _settings_of("CACHES", **PRODUCTION, CACHE_URL="redis://127.0.0.1:6379/1")["CACHES"]
+    assert shared["allowances"] == shared["default"]
+    assert shared["allowances"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 
 def test_on_vercel_the_cache_is_the_database_so_every_function_instance_counts_alike():

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from franchises.access import Access
-from franchises.models import Franchise, FranchiseEvent, Invitation, Membership
+from franchises.models import Franchise, FranchiseEvent, GoogleConnection, Invitation, Membership
 from franchises.services import invitation_send
 from gbp_scheduler.jobs import JOBS
 from posts.models import Announcement, Post, PostEvent, PostSeries
@@ -152,7 +152,9 @@ NOT_CHECKED: dict[str, Excused] = {
     "generation:drafts_bulk": Excused(
         LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
     ),
-    "generation:drafts_undo": Excused(LOGIN, "undoes only the user's own rejections (test_drafts_review.py)"),
+    "generation:drafts_undo": Excused(
+        LOGIN, "undoes only the user's own rejections, in their franchises of now (test_drafts_review.py)"
+    ),
     "posts:announcement_new": HEADQUARTERS,
     # An announcement is headquarters' own, sent to many franchises: no franchise user may see it.
     "posts:announcement_list": HEADQUARTERS,
@@ -243,9 +245,13 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
 
 def _tenant(sandbox, name: str) -> Tenant:
     franchise = franchise_connected_to_sandbox(sandbox, name=name)
+    admin = make_member(franchise, Membership.Role.ADMIN)
+    # The franchise's admin connected its Google account, so its map is theirs to use (an admin
+    # on headquarters' shared account: franchises/tests/test_google_tenants.py).
+    GoogleConnection.objects.filter(pk=franchise.google_connection_id).update(connected_by=admin)
     return Tenant(
         franchise=franchise,
-        admin=make_member(franchise, Membership.Role.ADMIN),
+        admin=admin,
         staff=make_member(franchise, Membership.Role.STAFF),
         post=make_post(
             franchise=franchise, status=Post.Status.FAILED, last_error="Google said no.", source=Post.Source.AI

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gbp_scheduler.throttle import allowance_take
 
-pytestmark = pytest.mark.usefixtures("empty_cache")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]  # counted in the database cache
 
 HOUR = dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.UTC)
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from generation.models import DraftRejection
-from generation.selectors import UNDO_WINDOW, drafts_pick_for_user
+from generation.selectors import UNDO_WINDOW, draft_rejections_of_user, drafts_pick_for_user
 from posts.models import REJECTION_REASON_MARK, Post
 from posts.services import EDITABLE_FIELDS, PostActionError, posts_reject_many, posts_schedule_many
 from posts.services.editing import post_build, posts_create_many
@@ -66,13 +66,15 @@ def drafts_reject(*, user: AbstractBaseUser, post_ids: Collection, reason: str =
 
 def drafts_reject_undo(*, user: AbstractBaseUser, batch: uuid.UUID, now: dt.datetime | None = None) -> Outcome:
     """Undo one of the user's own rejection clicks within UNDO_WINDOW: the drafts are written again
-    (as new drafts, with the same content and planned time) and their reasons no longer count."""
+    (as new drafts, with the same content and planned time) and their reasons no longer count.
+    Only in franchises the user is a member of now: someone removed since cannot write there."""
     now = now or timezone.now()
     with transaction.atomic():
         rows = list(
-            DraftRejection.objects.select_for_update()
+            draft_rejections_of_user(user=user, now=now)
+            .select_for_update()
             .select_related("franchise")
-            .filter(batch=batch, rejected_by=user, undone_at__isnull=True, rejected_at__gte=now - UNDO_WINDOW)
+            .filter(batch=batch)
         )
         if not rows:
             raise PostActionError("This rejection can no longer be undone (it is too old, or was undone already).")

@@ -129,7 +129,6 @@ def test_claude_busy_or_refusing_says_so(client, claude, franchise, staff):
 
 def test_each_user_has_an_hourly_allowance(client, claude, franchise, staff, settings):
     settings.GENERATION_ASSIST_PER_USER_PER_HOUR = 2
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "assist"}}
     draft = make_post(franchise=franchise)
     assert [suggest(client, draft).status_code for _ in range(3)] == [200, 200, 429]
     assert claude.client.calls("messages") == 2

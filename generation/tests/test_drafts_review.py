@@ -194,6 +194,19 @@ def test_a_rejection_cannot_be_undone_after_a_while_nor_by_someone_else(client, 
     assert not Post.objects.exists()
 
 
+def test_someone_removed_from_the_franchise_cannot_undo_their_rejection_there(client, franchise, staff):
+    """Undoing an earlier rejection recreated the drafts in a franchise its author had left."""
+    _bulk(client, _drafts(franchise, 2), "reject", reason="Not us.")
+    batch = DraftRejection.objects.values_list("batch", flat=True).first()
+    Membership.objects.filter(user=staff, franchise=franchise).delete()  # removed by an admin
+
+    assert 'data-testid="undo-rejection"' not in client.get(QUEUE).content.decode()
+    response = client.post(UNDO, {"batch": str(batch)}, follow=True)
+    assert any("can no longer be undone" in text for text in messages_of(response))
+    assert not Post.objects.exists()
+    assert rejection_reasons_for_drafts(franchise_id=franchise.id) == ["Not us.", "Not us."]  # still told
+
+
 def test_the_single_reject_button_goes_through_the_same_undoable_path(client, franchise, staff):
     draft = _drafts(franchise, 1)[0]
     body = client.get(QUEUE).content.decode()

@@ -1,5 +1,6 @@
-"""The table of Django's database cache, the default cache on Vercel (settings: CACHES), made by
-migrate so a deployment needs no extra step; harmless elsewhere (an empty table)."""
+"""The table of Django's database cache: where the allowances count unless CACHE_URL names a shared
+cache, and the default cache on Vercel (settings: CACHES). Made by migrate, so make run, CI and a
+deployment need no extra step (no createcachetable)."""
 
 from django.core.management import call_command
 from django.db import migrations

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from franchises.models import Membership
+from gbp_scheduler.encryption import encrypted_columns
 from generation.models import GenerationQueue
 from health import checks
 from posts.models import Post
@@ -255,9 +256,11 @@ def test_health_runs_a_fixed_handful_of_queries_however_many_franchises(client, 
     for _ in range(30):
         franchise_with_fake_grant()
     client.get("/api/health")  # warm the Anthropic cache
-    with django_assert_num_queries(5):  # ping, auth counts, token ciphertexts, stuck locks, queue
+    # The stored secrets of each model that has encrypted columns: franchises, google_connections.
+    secrets = len({column.model for column in encrypted_columns()})
+    with django_assert_num_queries(4 + secrets):  # ping, auth counts, secrets, stuck locks, queue
         client.get("/api/health")
-    with django_assert_num_queries(5):  # ping, franchise list, token ciphertexts, stuck locks, queue
+    with django_assert_num_queries(4 + secrets):  # ping, franchise list, secrets, stuck locks, queue
         client.get("/api/health", **BEARER)
 
 
@@ -267,6 +270,27 @@ def test_liveness_touches_nothing(client, sandbox, django_assert_num_queries):
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert "no-store" in response["Cache-Control"]
     assert sandbox.client.calls("models") == 0
+
+
+def test_the_encryption_check_reads_every_encrypted_column_not_only_the_franchises_copy(client, sandbox, settings):
+    """The franchises hold a copy of their connection's tokens: once those copies were re-encrypted
+    and the old key dropped, the check passed while every connection's tokens were unreadable."""
+    from cryptography.fernet import Fernet
+
+    from franchises.models import GoogleConnection
+
+    GoogleConnection.objects.create(google_user_id="hq", refresh_token="1//hq-refresh", access_token="ya29.hq")
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key was dropped
+    franchise_with_fake_grant(name="Its copy, under the new key")
+    client.get("/api/health")  # warm the Anthropic cache
+
+    check = client.get("/api/health", headers={"authorization": "Bearer test-cron-secret"}).json()["checks"][
+        "tokenEncryption"
+    ]
+
+    assert check["status"] == "fail" and check["undecryptable"] == 2
+    assert "google_connections.refresh_token: 1, google_connections.access_token: 1" in check["message"]
+    assert check["columns"]["franchises.google_refresh_token"] == {"values": 1, "older_key": 0, "undecryptable": 0}
 
 
 def test_health_accepts_head_and_refuses_post(client, sandbox):

@@ -102,7 +102,6 @@ def photo_check(*, upload, name: str = "") -> PhotoFacts:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 kind, (width, height) = image.format, image.size
-                image.verify()  # reads the whole file: a truncated or damaged one fails here
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoRefused("The image has far too many pixels for a photo; save a smaller copy.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -124,8 +123,32 @@ def photo_check(*, upload, name: str = "") -> PhotoFacts:
         )
     if size < MIN_BYTES:
         raise PhotoRefused(f"The file is only {size / 1024:.1f} KB; Google needs a photo of at least 10 KB.")
+    _photo_decode(upload, kind=kind, width=width, height=height)
     extension, content_type = FORMATS[kind]
     return PhotoFacts(kind, extension, content_type, width, height, size)
+
+
+def _photo_decode(upload, *, kind: str, width: int, height: int) -> None:
+    """Decode the whole file, or PhotoRefused: Pillow's verify() checks a PNG's chunks but reads
+    nothing of a JPEG's picture, so a JPEG cut short passed it and was stored. A JPEG is decoded
+    at an eighth of its size (every byte is still read), so a large photo costs little memory."""
+    from PIL import Image
+
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+        upload.seek(0)
+        with Image.open(upload) as image:
+            if kind in ("JPEG", "MPO"):
+                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    except (OSError, SyntaxError, ValueError):
+        raise PhotoRefused(
+            "The file is damaged or cut short (part of the picture is missing): save or export the photo again "
+            "and choose the new file."
+        ) from None
+    finally:
+        upload.seek(0)
 
 
 def photo_without_position(*, upload, facts: PhotoFacts) -> ContentFile | None:

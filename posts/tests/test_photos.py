@@ -65,8 +65,10 @@ def test_a_jpg_or_png_is_stored_and_its_public_url_answered(client, franchise, s
         (lambda: photo_upload("JPEG", (1200, 200)), "The photo is 1200 x 200 pixels; Google needs at least 250 x 250"),
         (lambda: SimpleUploadedFile("notes.jpg", b"no image " * 2000), "This file is not an image Google can show"),
         (lambda: SimpleUploadedFile("plain.png", plain_png()), "KB; Google needs a photo of at least 10 KB"),
+        (lambda: SimpleUploadedFile("cut.jpg", photo_bytes("JPEG")[:-4000]), "is damaged or cut short"),
+        (lambda: SimpleUploadedFile("cut.png", photo_bytes("PNG")[:-4000]), "is damaged or cut short"),
     ],
-    ids=["30 MB", "GIF renamed .jpg", "10x10", "too narrow", "not an image", "under 10 KB"],
+    ids=["30 MB", "GIF renamed .jpg", "10x10", "too narrow", "not an image", "under 10 KB", "cut JPG", "cut PNG"],
 )
 def test_what_google_would_not_take_is_refused_with_a_message_that_says_why(
     client, franchise, staff, local_photo_storage, make, why

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -144,6 +145,17 @@ def test_the_preview_refuses_a_huge_body_instead_of_sending_it_back(client, fran
     assert response.status_code == 413
     assert len(response.content) < 500 and b"zzz" not in response.content
     assert b'id="body-too-large"' in response.content
+
+
+def test_the_preview_has_a_per_user_rate(client, franchise, staff, settings, empty_cache):
+    """Every key press (after a 400 ms pause) renders a preview: one client could ask without end."""
+    settings.POST_PREVIEW_PER_USER_PER_MINUTE = 3
+    url = reverse("posts:preview", args=[franchise.pk])
+    answers = [client.post(url, _data()) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert b'id="preview-paused"' in answers[-1].content and b"preview-text" not in answers[-1].content
+    other = logged_in(Client(), make_member(franchise, Membership.Role.STAFF))
+    assert other.post(url, _data()).status_code == 200  # each user has their own
 
 
 # Emoji outside the Basic Multilingual Plane: one character (code point) each for Google, two

@@ -6,11 +6,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from franchises.google import business_profile
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
+from gbp_scheduler.http import safe_next
 
 from ..gbp_mapping import PostNotPublishable
 from ..services import PostActionError, Result
@@ -36,10 +36,7 @@ def render_in_zone(
 def back_to(request: HttpRequest, *, fallback: str) -> HttpResponse:
     """Back to the page the action was taken on (a form's `next`, when it is a page of this
     site), else to `fallback`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(safe_next(request, request.POST.get("next")) or fallback)
 
 
 def publish_result_told(request: HttpRequest, result: Result) -> None:

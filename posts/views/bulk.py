@@ -4,14 +4,14 @@ without JavaScript); the confirmed form does it through the editing services, po
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+
+from gbp_scheduler.http import is_uuid, safe_next
 
 from ..forms import ManyPostsForm
 from ..selectors import posts_pick_for_user
@@ -26,7 +26,7 @@ DONE = {"schedule": "scheduled", "unschedule": "unscheduled", "reschedule": "mov
 @require_POST
 def posts_many(request: HttpRequest) -> HttpResponse:
     back = reverse("posts:list")
-    ids = [value for value in request.POST.getlist("post") if _is_uuid(value)]
+    ids = [value for value in request.POST.getlist("post") if is_uuid(value)]
     form = ManyPostsForm(request.POST)
     if not ids:
         messages.error(request, "Tick at least one post, then choose what to do.")
@@ -58,13 +58,4 @@ def posts_many(request: HttpRequest) -> HttpResponse:
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else reverse("posts:list")
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+    return safe_next(request, request.POST.get("next")) or reverse("posts:list")

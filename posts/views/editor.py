@@ -8,13 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from franchises.selectors import franchise_get_for_user
-from gbp_scheduler.http import body_limit
+from gbp_scheduler.http import body_limit, safe_next
+from gbp_scheduler.throttle import allowance_take
 
 from ..forms import PostForm
 from ..gbp_mapping import post_problems
@@ -144,8 +145,7 @@ def _asked_time(request: HttpRequest) -> dt.datetime | None:
 
 def _next(request: HttpRequest) -> str:
     """The page the editor was opened from (a `next` of this site), to go back to after saving."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else ""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def _with_uploaded_photo(request: HttpRequest, franchise) -> tuple[QueryDict | None, str]:
@@ -203,8 +203,13 @@ def _retry_after_save(request: HttpRequest, post: Post, *, now: bool) -> HttpRes
 @require_POST
 @body_limit()
 def post_preview(request: HttpRequest, franchise_id) -> HttpResponse:
-    """The preview card for the editor's current content (htmx swaps it in as the person types)."""
+    """The preview card for the editor's current content (htmx swaps it in as the person types),
+    up to POST_PREVIEW_PER_USER_PER_MINUTE a minute for one user: a client sending on every key
+    press, or a script, gets a short note instead of a render."""
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
+    limit = settings.POST_PREVIEW_PER_USER_PER_MINUTE
+    if not allowance_take(key=f"posts:preview:{request.user.pk}", limit=limit, period_seconds=60):
+        return render(request, "posts/_preview_paused.html", {"limit": limit}, status=429)
     with timezone.override(franchise.zone):
         form = PostForm(request.POST, franchise=franchise, intent="preview")
         form.is_valid()

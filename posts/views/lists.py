@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user
+from gbp_scheduler.http import id_parameters
 from gbp_scheduler.times import day_or_none
 from gbp_scheduler.widgets import LongSelect
 
@@ -32,10 +34,15 @@ STATUS_LABELS = [(status.value, status.label.lower()) for status in Post.Status]
 
 @login_required
 @require_GET
+@id_parameters("franchise")
 def post_list(request: HttpRequest) -> HttpResponse:
     # What the filter and the local days need: a group's every token decrypted would cost more
     # than the page.
     franchises = list(franchises_for_user(user=request.user).only("id", "name", "timezone").order_by("name"))
+    # Another tenant's franchise, or none, is a 404 as everywhere else (not an inline error).
+    chosen = request.GET.get("franchise")
+    if chosen and uuid.UUID(chosen) not in {f.pk for f in franchises}:
+        raise Http404("No such franchise.")
     return _list(request, franchises=franchises, franchise=None)
 
 
@@ -95,6 +102,7 @@ def post_calendar(request: HttpRequest, franchise_id) -> HttpResponse:
 
 @login_required
 @require_GET
+@id_parameters("franchise")
 def post_calendar_all(request: HttpRequest) -> HttpResponse:
     """One calendar across the user's franchises (all of them, or one: `?franchise=`), each post on
     its day in its own franchise's zone, at its local time. Across more than CALENDAR_POSTS_SHOWN

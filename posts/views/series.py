@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from franchises.selectors import franchise_get_for_user
+from gbp_scheduler.http import id_parameters
 
 from ..forms import SeriesForm
 from ..selectors import post_get_for_user, series_get_for_user, series_of_franchise, series_upcoming
@@ -28,16 +29,17 @@ def series_list(request: HttpRequest, franchise_id) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@id_parameters("from_post")
 def series_new(request: HttpRequest, franchise_id) -> HttpResponse:
-    """A new repeating post; `?from_post=<id>` starts it from that post's text and button."""
+    """A new repeating post; `?from_post=<id>` starts it from that post's text and button (a post
+    of this franchise: any other is a 404)."""
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
     initial = {"starts_on": timezone.localtime(timezone.now(), franchise.zone).date(), "weekdays": []}
     if request.GET.get("from_post"):
         post = post_get_for_user(user=request.user, post_id=request.GET["from_post"])
-        if post.franchise_id == franchise.pk:
-            initial.update(
-                {name: getattr(post, name) for name in ("summary", "cta_action_type", "cta_url", "media_url")}
-            )
+        if post.franchise_id != franchise.pk:
+            raise Http404("No such post in this franchise.")
+        initial.update({name: getattr(post, name) for name in ("summary", "cta_action_type", "cta_url", "media_url")})
     with timezone.override(franchise.zone):
         form = SeriesForm(request.POST or None, franchise=franchise, initial=initial)
         valid = request.method == "POST" and form.is_valid()
