@@ -16,10 +16,10 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from franchises.models import Franchise
+from franchises.recipients import AdminEmail, franchise_admin_recipients
 from posts.models import Post, PostEvent
 
 from .models import FranchiseDigest
-from .recipients import franchise_admin_emails
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int
     published = list(posts.filter(status=Post.Status.PUBLISHED, published_at__gte=since).order_by("-published_at"))
     if not (waiting or failed or published):
         return 0
-    emails = franchise_admin_emails(franchise=franchise, wanting="email_weekly_digest")
+    emails = list(franchise_admin_recipients(franchise_ids=[franchise.pk], email=AdminEmail.WEEKLY_DIGEST))
     if not emails:
         return 0
     site = settings.SITE_URL

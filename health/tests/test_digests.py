@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from franchises.models import Membership
+from franchises.models import Membership, NotificationSettings
 from health.digests import franchise_digests_send
-from health.models import FranchiseDigest, NotificationSettings
+from health.models import FranchiseDigest
 from posts.models import Post, PostEvent
 from testkit.factories import make_franchise, make_member, make_post
 
