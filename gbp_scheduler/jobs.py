@@ -107,7 +107,15 @@ JOBS: list[Job] = [
         target="health.services:alerts_job",
         schedule="*/10 * * * *",
         description="Email the operators about stuck publish locks and a stalled generation queue, and "
-        "franchise admins about posts that failed (once per post) and their weekly digest.",
+        "franchise admins about posts that failed (once per post).",
+    ),
+    Job(
+        name="send-digests",
+        command="send_digests",
+        target="health.digests:digests_job",
+        # Hourly: each franchise's digest is due from its own Monday 08:00, in every time zone.
+        schedule="53 * * * *",
+        description="Email each franchise's admins their weekly digest, from Monday 08:00 in the franchise's zone.",
     ),
 ]
 

@@ -87,7 +87,7 @@ def test_the_weekly_digest_reaches_the_admins_who_want_it(mailoutbox):
     monday_morning = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(monday_morning - dt.timedelta(days=1)):
         make_post(franchise=franchise, source=Post.Source.AI)
-    assert franchise_digests_send(now=monday_morning) == 1
+    assert franchise_digests_send(now=monday_morning)["digests_sent"] == 1
     assert _to(mailoutbox) == [ANN]
     assert mailoutbox[0].subject == "Harbor Deli: your week on Google"
 
