@@ -180,7 +180,15 @@ class JobBroke(Exception):
 def job_run(job: Job, **options) -> dict:
     """Run `job` under a fresh budget; its counts wrapped in the JSON answer of every job.
 
-    Raises JobBroke when the run itself broke; a failing item is the job's to record."""
+    Raises JobBroke when the run itself broke; a failing item is the job's to record. The run's
+    id is on its log lines, and it is a cron monitor check-in with Sentry on (observability.py)."""
+    from .observability import job_observed
+
+    with job_observed(job):
+        return _job_run(job, **options)
+
+
+def _job_run(job: Job, **options) -> dict:
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError
     from django.utils import timezone

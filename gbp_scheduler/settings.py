@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from .observability import logging_config, sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -101,6 +103,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line and Sentry event of the request carries its id.
+    "gbp_scheduler.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files. On a plain server (gunicorn) WhiteNoise serves STATIC_ROOT from the app. On
     # Vercel the Django preset runs collectstatic into the Build Output and Vercel's CDN serves
@@ -382,14 +386,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- logging ---------------------------------------------------------------------------
+# --- logs and errors (gbp_scheduler/observability.py) -------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes announces itself at INFO on every start; its lockouts are WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# plain: lines for a terminal; json: one JSON object a line with request_id and job_run_id.
+LOGGING = logging_config(log_format=env.str("LOG_FORMAT", default="plain"), level=env.str("LOG_LEVEL", default="INFO"))
+# Errors and job runs (as cron monitors) to Sentry; unset: sentry-sdk is not even imported.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        # Vercel says which deployment this is (production, preview) and which commit it runs.
+        environment=env.str("SENTRY_ENVIRONMENT", default="") or env.str("VERCEL_ENV", default=""),
+        release=env.str("SENTRY_RELEASE", default="") or env.str("VERCEL_GIT_COMMIT_SHA", default=""),
+    )
