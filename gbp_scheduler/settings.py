@@ -195,7 +195,7 @@ STORAGES = {
 # to that S3-compatible bucket (AWS S3, Cloudflare R2, MinIO...) through django-storages;
 # otherwise to MEDIA_ROOT, served by the app itself under /media/ (make run, a plain server).
 # Names of our own, not AWS_*: Vercel puts AWS_* variables into every function, and they grant
-# nothing (see README).
+# nothing (docs/features.md, "Photos").
 MEDIA_URL = "/media/"
 MEDIA_ROOT = str(BASE_DIR / env.str("MEDIA_ROOT", default="var/media"))  # relative: to manage.py's folder
 PHOTO_STORAGE_BUCKET = env.str("PHOTO_STORAGE_BUCKET", default="")
