@@ -20,9 +20,11 @@ venv: $(VENV)/.installed
 run: venv
 	$(PY) scripts/run_local.py --host $(HOST) --port $(PORT)
 
-# The whole suite; honours DATABASE_URL (SQLite file otherwise). Exit 5 (no tests) fails too.
+# The whole suite, one worker per core (pytest-xdist; pytest-django makes a database per worker);
+# honours DATABASE_URL (SQLite otherwise). TEST_WORKERS=0: one process. Exit 5 (no tests) fails too.
+TEST_WORKERS ?= auto
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The chaos suite: publish runners SIGKILLed, PostgreSQL restarted, connections cut, Google
 # failing. Needs PostgreSQL (it restarts the local cluster once); not part of `make test`.

@@ -51,7 +51,7 @@ WORDS: dict[tuple[str, str], str] = {
     ("fetch-search-keywords", "google_requests"): "{n} request{s} to Google",
     ("check-alerts", "alertsSent"): "{n} alert{s} emailed to the operators",
     ("check-alerts", "failedPostsTold"): "{n} failed post{s} told to their franchise's admins",
-    ("check-alerts", "digestsSent"): "{n} weekly digest{s} sent",
+    ("send-digests", "digests_sent"): "{n} weekly digest{s} sent",
 }
 # Figures about the run itself, not its work.
 NOT_WORK = {"job", "startedAt", "durationMs", "peak_concurrency", "alerts"}

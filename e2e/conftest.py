@@ -99,6 +99,20 @@ class Browsing:
     def csp_violations(self) -> list[str]:
         return [m for m in self.console_errors if "Content Security Policy" in m]
 
+    def sign_in(self, username: str) -> None:
+        """Signed in as `username`, on the home page: a session made on the server and handed to
+        the browser as the login form would, without typing into the form each test (the login
+        page's own flow is e2e/test_dashboard.py's, and its accessibility test_accessibility.py's)."""
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        name = django_settings.SESSION_COOKIE_NAME
+        self.page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": self.base}])
+        self.goto("/")
+        assert self.page.url == self.base + "/", self.page.url
+
 
 @pytest.fixture
 def site(chromium, live_server, transactional_db, sandbox, settings) -> Iterator[Browsing]:

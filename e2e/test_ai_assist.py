@@ -15,15 +15,6 @@ SHORTER = "Sourdough at 7 every morning; jam for the first dozen."
 ANGLE = "Ever wondered why our loaves rest for 36 hours? Taste the patience this week."
 
 
-def _log_in(site, username: str) -> None:
-    page = site.page
-    site.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
-
-
 def test_ask_for_a_suggestion_use_one_discard_another_and_save(site, sandbox):
     page = site.page
     franchise = make_franchise(name="Sunrise Bakery", city="Portland", website="https://sunrise-bakery.example")
@@ -32,7 +23,7 @@ def test_ask_for_a_suggestion_use_one_discard_another_and_save(site, sandbox):
     draft = make_post(franchise=franchise, source=Post.Source.AI, summary=DRAFT)
     sandbox.client.script_messages({"json": {"summary": SHORTER}}, {"json": {"summary": ANGLE}})
 
-    _log_in(site, "baker")
+    site.sign_in("baker")
     site.goto(f"/posts/{draft.pk}/edit/")
     summary = page.locator("#summary")
     assert summary.input_value() == DRAFT

@@ -22,11 +22,7 @@ def test_wrong_placeholder_is_caught_then_every_franchise_gets_it(site):
     page = site.page
     franchises = [make_franchise(name=f"Shop {n}", city=city) for n, city in enumerate(["Akron", "Lima"])]
     get_user_model().objects.create_superuser(username="hq-announce", email="hq@example.com", password=PASSWORD)
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "hq-announce")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("hq-announce")
 
     site.goto("/announcements/new/")
     page.check("#id_all_franchises")
@@ -51,13 +47,8 @@ def test_wrong_placeholder_is_caught_then_every_franchise_gets_it(site):
 
 
 def _log_in_as_headquarters(site) -> None:
-    page = site.page
     get_user_model().objects.create_superuser(username="hq-as-one", email="hq1@example.com", password=PASSWORD)
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "hq-as-one")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("hq-as-one")
 
 
 def test_an_announcement_is_edited_then_cancelled_as_one_and_its_published_post_stays(site, sandbox):

@@ -17,14 +17,6 @@ PASSWORD = "e2e-passphrase-not-secret"
 ZONE = "Europe/Berlin"
 
 
-def _log_in(site, username: str) -> None:
-    site.goto("/accounts/login/")
-    site.page.fill("#id_username", username)
-    site.page.fill("#id_password", PASSWORD)
-    site.page.press("#id_password", "Enter")
-    site.page.wait_for_url(site.base + "/")
-
-
 def test_drag_a_post_to_another_day_then_move_it_back_from_the_keyboard(site):
     page = site.page
     franchise = make_franchise(name="Drag Bakery", timezone=ZONE)
@@ -35,7 +27,7 @@ def test_drag_a_post_to_another_day_then_move_it_back_from_the_keyboard(site):
     planned = dt.datetime.combine(day, dt.time(10, 15), tzinfo=zone)
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=planned, summary="Stollen.")
     target = day + (dt.timedelta(days=1) if day.weekday() == 0 else dt.timedelta(days=-1))  # same week, ahead
-    _log_in(site, "drag-staff")
+    site.sign_in("drag-staff")
 
     site.goto(f"/franchises/{franchise.pk}/calendar/?view=week&date={day.isoformat()}")
     source = f"li[data-post='{post.pk}']"

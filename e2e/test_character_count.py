@@ -19,11 +19,7 @@ def test_the_live_counter_counts_emoji_once_like_the_server(site):
     franchise = make_franchise(name="Emoji Bakery")
     user = get_user_model().objects.create_user(username="baker", password=PASSWORD)
     Membership.objects.create(user=user, franchise=franchise, role=Membership.Role.STAFF)
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "baker")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("baker")
 
     site.goto(f"/franchises/{franchise.pk}/posts/new/")
     counter = page.locator("#char-count")

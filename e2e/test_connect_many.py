@@ -22,11 +22,7 @@ def test_headquarters_connects_a_group_with_one_consent(site, sandbox):
     franchises = {city: make_franchise(name=city, city=city) for city in CITIES}
     get_user_model().objects.create_superuser("hq", "hq@example.com", PASSWORD)
 
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "hq")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("hq")
     site.goto("/franchises/")
     page.click("#google-accounts-link")
     page.click("#connect-many")

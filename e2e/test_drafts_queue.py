@@ -35,11 +35,7 @@ def test_filter_select_all_approve_then_reject_and_undo(site):
     for franchise in (dayton, akron):
         Membership.objects.create(user=user, franchise=franchise, role=Membership.Role.ADMIN)
     dayton_drafts, akron_drafts = _drafts(dayton, 3), _drafts(akron, 2)
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "ohio-admin")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("ohio-admin")
 
     # The home card's "3 waiting" opens Dayton's drafts only.
     page.click(f"#drafts-waiting-{dayton.pk} a")

@@ -28,11 +28,7 @@ def test_fix_and_retry_from_the_failed_post_page_on_a_phone(site):
         scheduled_at=dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC),
         last_error=ERROR,
     )
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "retry-staff")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("retry-staff")
 
     site.goto(f"/posts/{post.pk}/")
     panel = page.locator("#failed-panel")

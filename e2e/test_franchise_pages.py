@@ -24,11 +24,7 @@ def test_history_link_one_sign_out_and_radios_beside_their_labels(site, sandbox)
     franchise = make_franchise(name="Harbor Cafe", timezone="America/New_York")
     user = get_user_model().objects.create_user(username="harbor-admin", password=PASSWORD)
     Membership.objects.create(user=user, franchise=franchise, role=Membership.Role.ADMIN)
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "harbor-admin")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("harbor-admin")
 
     site.goto("/franchises/")
     assert page.get_by_role("button", name="Sign out").count() == 1

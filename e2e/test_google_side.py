@@ -32,15 +32,6 @@ def _member(franchise, username: str) -> None:
     Membership.objects.create(user=user, franchise=franchise, role=Membership.Role.ADMIN)
 
 
-def _log_in(site, username: str) -> None:
-    page = site.page
-    site.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
-
-
 def _local_minute() -> str:
     now = dt.datetime.now(zoneinfo.ZoneInfo(ZONE))
     if now.second > 45:  # keep the value fresh until the form is sent
@@ -66,7 +57,7 @@ def test_pick_a_photo_preview_it_schedule_and_google_fetches_it_from_our_url(
     page = site.page
     franchise = franchise_connected_to_sandbox(sandbox, name="Sunrise Bakery", timezone=ZONE)
     _member(franchise, "baker")
-    _log_in(site, "baker")
+    site.sign_in("baker")
     site.goto(f"/franchises/{franchise.pk}/posts/new/")
     page.fill("#summary", "Our new patio is open: come sit in the sun.")
 
@@ -127,7 +118,7 @@ def test_a_post_google_rejected_is_shown_then_edited_and_republished_after_confi
     assert google_posts_sync(budget=TimeBudget(seconds=60))["rejected"] == 1
 
     # The home card and the post say what happened and what to do.
-    _log_in(site, "coach")
+    site.sign_in("coach")
     notices = page.locator(f"#google-notices-{franchise.pk}")
     assert "rejected by Google" in notices.inner_text()
     site.screenshot("home-google-rejected")

@@ -34,11 +34,7 @@ def test_invite_then_accept_from_the_email_and_land_on_the_franchise(site, chrom
     admin = get_user_model().objects.create_user(username="owner", email="owner@example.com", password=PASSWORD)
     Membership.objects.create(user=admin, franchise=franchise, role=Membership.Role.ADMIN)
 
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("owner")
     site.goto(f"/franchises/{franchise.pk}/members/")
     page.fill("#id_email", "Newcomer@Example.com")
     page.select_option("#id_role", "staff")

@@ -25,15 +25,6 @@ from testkit.google import franchise_connected_to_sandbox
 PASSWORD = "e2e-passphrase-not-secret"
 
 
-def _log_in(site, username: str) -> None:
-    page = site.page
-    site.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
-
-
 def _admin_of(franchise):
     user = get_user_model().objects.create_user(username="bakery-admin", password=PASSWORD)
     Membership.objects.create(user=user, franchise=franchise, role=Membership.Role.ADMIN)
@@ -68,7 +59,7 @@ def test_the_results_charts_draw_with_figures_from_the_sandbox(site, sandbox):
     assert counts["locations_fetched"] == 1 and counts["figures_stored"] > 700
     assert search_keywords_fetch_due(budget=TimeBudget(seconds=60))["months_stored"] >= 1
 
-    _log_in(site, "bakery-admin")
+    site.sign_in("bakery-admin")
     page = site.page
     site.goto(f"/franchises/{franchise.pk}/")
     page.click("#insights-link")
@@ -107,7 +98,7 @@ def test_make_a_repeating_post_see_its_posts_and_end_it(site, sandbox):
     franchise = franchise_connected_to_sandbox(sandbox, name="Sunrise Bakery", timezone="America/New_York")
     _admin_of(franchise)
 
-    _log_in(site, "bakery-admin")
+    site.sign_in("bakery-admin")
     page = site.page
     site.goto(f"/franchises/{franchise.pk}/")
     page.click("#series-link")

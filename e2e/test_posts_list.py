@@ -23,11 +23,7 @@ def test_tick_all_and_move_them_a_day_later_after_confirming(site):
     start = (timezone.now() + dt.timedelta(days=4)).replace(microsecond=0)
     for n in range(3):
         make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=start + dt.timedelta(hours=n))
-    site.goto("/accounts/login/")
-    page.fill("#id_username", "list-admin")
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(site.base + "/")
+    site.sign_in("list-admin")
 
     site.goto("/posts/")
     page.check("#tick-all")

@@ -336,3 +336,26 @@ class GoogleQuota(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NotificationSettings(models.Model):
+    """Which optional emails one user wants (their profile page). No row: the defaults, all of them.
+    Read by franchises/recipients.py, which every sender asks who gets an email."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="notification_settings"
+    )
+    email_post_failures = models.BooleanField(
+        default=True,
+        help_text="Email me when a post of a franchise I administer fails to publish, or Google rejects or removes it.",
+    )
+    email_weekly_digest = models.BooleanField(
+        default=True, help_text="Email me each franchise's week: drafts waiting, failures, what went out."
+    )
+
+    class Meta:
+        db_table = "notification_settings"
+        verbose_name_plural = "notification settings"
+
+    def __str__(self) -> str:
+        return f"Notifications of {self.user}"

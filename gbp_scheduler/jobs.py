@@ -129,7 +129,15 @@ JOBS: list[Job] = [
         target="health.services:alerts_job",
         schedule="*/10 * * * *",
         description="Email the operators about stuck publish locks and a stalled generation queue, and "
-        "franchise admins about posts that failed (once per post) and their weekly digest.",
+        "franchise admins about posts that failed (once per post).",
+    ),
+    Job(
+        name="send-digests",
+        command="send_digests",
+        target="health.digests:digests_job",
+        # Hourly: each franchise's digest is due from its own Monday 08:00, in every time zone.
+        schedule="53 * * * *",
+        description="Email each franchise's admins their weekly digest, from Monday 08:00 in the franchise's zone.",
     ),
 ]
 
@@ -198,7 +206,15 @@ class JobBroke(Exception):
 def job_run(job: Job, **options) -> dict:
     """Run `job` under a fresh budget; its counts wrapped in the JSON answer of every job.
 
-    Raises JobBroke when the run itself broke; a failing item is the job's to record."""
+    Raises JobBroke when the run itself broke; a failing item is the job's to record. The run's
+    id is on its log lines, and it is a cron monitor check-in with Sentry on (observability.py)."""
+    from .observability import job_observed
+
+    with job_observed(job):
+        return _job_run(job, **options)
+
+
+def _job_run(job: Job, **options) -> dict:
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError
     from django.utils import timezone

@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from .observability import logging_config, sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -101,6 +103,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line and Sentry event of the request carries its id.
+    "gbp_scheduler.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files. On a plain server (gunicorn) WhiteNoise serves STATIC_ROOT from the app. On
     # Vercel the Django preset runs collectstatic into the Build Output and Vercel's CDN serves
@@ -203,7 +207,7 @@ STORAGES = {
 # to that S3-compatible bucket (AWS S3, Cloudflare R2, MinIO...) through django-storages;
 # otherwise to MEDIA_ROOT, served by the app itself under /media/ (make run, a plain server).
 # Names of our own, not AWS_*: Vercel puts AWS_* variables into every function, and they grant
-# nothing (see README).
+# nothing (docs/features.md, "Photos").
 MEDIA_URL = "/media/"
 MEDIA_ROOT = str(BASE_DIR / env.str("MEDIA_ROOT", default="var/media"))  # relative: to manage.py's folder
 PHOTO_STORAGE_BUCKET = env.str("PHOTO_STORAGE_BUCKET", default="")
@@ -426,34 +430,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- logging ---------------------------------------------------------------------------
+# --- logs and errors (gbp_scheduler/observability.py) -------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    # Invitation, reset and OAuth-callback URLs carry credentials: every record is redacted before
-    # a handler writes it (gbp_scheduler/log_redaction.py).
-    "filters": {
-        "redact_credentials": {"()": "gbp_scheduler.log_redaction.RedactCredentialUrls"},
-        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_credentials"]},
-        # Django's own: a 500 is emailed to ADMINS outside DEBUG.
-        "mail_admins": {
-            "level": "ERROR",
-            "class": "django.utils.log.AdminEmailHandler",
-            "filters": ["require_debug_false", "redact_credentials"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Django's defaults give these handlers of their own that write without the redaction:
-        # replaced, so their records reach the console only through the root's.
-        "django": {"handlers": ["mail_admins"], "level": "INFO"},
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # django-axes announces itself at INFO on every start; its lockouts are WARNING.
-        "axes": {"level": "WARNING"},
-    },
-}
+# plain: lines for a terminal; json: one JSON object a line with request_id and job_run_id.
+LOGGING = logging_config(log_format=env.str("LOG_FORMAT", default="plain"), level=env.str("LOG_LEVEL", default="INFO"))
+# Errors and job runs (as cron monitors) to Sentry; unset: sentry-sdk is not even imported.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        # Vercel says which deployment this is (production, preview) and which commit it runs.
+        environment=env.str("SENTRY_ENVIRONMENT", default="") or env.str("VERCEL_ENV", default=""),
+        release=env.str("SENTRY_RELEASE", default="") or env.str("VERCEL_GIT_COMMIT_SHA", default=""),
+    )

@@ -1,8 +1,8 @@
 """Each franchise's weekly digest to its admins: the AI drafts waiting for review, the posts that
-failed and the posts that went out in the last seven days, with links. Sent by the check-alerts
-job (every 10 minutes) once the franchise's Monday 08:00 has come, once per franchise and week:
-the INSERT of its FranchiseDigest row is the claim. A week with nothing to tell sends nothing.
-An admin who turned the digest off in their profile is left out."""
+failed and the posts that went out in the last seven days, with links. Sent by the send-digests
+job (hourly) once the franchise's Monday 08:00 has come, once per franchise and week: the INSERT
+of its FranchiseDigest row is the claim. A week with nothing to tell sends nothing. Who gets it:
+franchises/recipients.py (an admin who turned the digest off in their profile is left out)."""
 
 from __future__ import annotations
 
@@ -16,24 +16,34 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from franchises.models import Franchise
+from franchises.recipients import AdminEmail, franchise_admin_recipients
+from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post, PostEvent
 
 from .models import FranchiseDigest
-from .recipients import franchise_admin_emails
 
 logger = logging.getLogger(__name__)
 
 SEND_AT = dt.time(8, 0)  # Monday morning, the franchise's own time
-PER_RUN = 100  # franchises looked at per run; the next runs take the rest
 LISTED = 5  # posts named in each part of the email
 
 
-def franchise_digests_send(*, now: dt.datetime) -> int:
-    """Send the digest of every franchise whose week has started and was not told yet; how many
-    were sent."""
-    sent = 0
+def digests_job(*, budget: TimeBudget) -> dict:
+    """The send-digests job: the digests due now, until the budget runs out."""
+    from django.utils import timezone
+
+    return franchise_digests_send(now=timezone.now(), budget=budget)
+
+
+def franchise_digests_send(*, now: dt.datetime, budget: TimeBudget | None = None) -> dict:
+    """Send the digest of every franchise whose week has started and was not told yet; the counts
+    `digests_sent` and `left_for_next_run` (franchises due that the budget left no time for)."""
+    counts = {"digests_sent": 0, "left_for_next_run": 0}
     due = _due(now=now)
-    for franchise, week_start in due[:PER_RUN]:
+    for done, (franchise, week_start) in enumerate(due):
+        if budget is not None and budget.exhausted:
+            counts["left_for_next_run"] = len(due) - done
+            break
         try:
             with transaction.atomic():
                 digest = FranchiseDigest.objects.create(franchise=franchise, week_start=week_start, sent_at=now)
@@ -41,8 +51,8 @@ def franchise_digests_send(*, now: dt.datetime) -> int:
             continue  # another run has it
         digest.recipients = _send(franchise=franchise, week_start=week_start, now=now)
         FranchiseDigest.objects.filter(pk=digest.pk).update(recipients=digest.recipients)
-        sent += int(digest.recipients > 0)
-    return sent
+        counts["digests_sent"] += int(digest.recipients > 0)
+    return counts
 
 
 def _week_start(franchise: Franchise, now: dt.datetime) -> dt.date | None:
@@ -76,7 +86,7 @@ def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int
     published = list(posts.filter(status=Post.Status.PUBLISHED, published_at__gte=since).order_by("-published_at"))
     if not (waiting or failed or published):
         return 0
-    emails = franchise_admin_emails(franchise=franchise, wanting="email_weekly_digest")
+    emails = list(franchise_admin_recipients(franchise_ids=[franchise.pk], email=AdminEmail.WEEKLY_DIGEST))
     if not emails:
         return 0
     site = settings.SITE_URL

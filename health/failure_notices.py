@@ -18,10 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from franchises.recipients import AdminEmail, franchise_admin_recipients
 from posts.models import Post, PostEvent
 
 from .models import PostFailureNotice
-from .recipients import franchise_admin_emails
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def _posts_to_tell(*, now: dt.datetime):
 
 def _email_admins(post: Post) -> int:
     franchise = post.franchise
-    emails = franchise_admin_emails(franchise=franchise, wanting="email_post_failures")
+    emails = list(franchise_admin_recipients(franchise_ids=[franchise.pk], email=AdminEmail.POST_PROBLEMS))
     if not emails:
         return 0
     link = f"{settings.SITE_URL}{reverse('posts:detail', args=[post.pk])}"

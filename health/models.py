@@ -3,7 +3,6 @@ job's last run, for the System page."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 
@@ -59,27 +58,6 @@ class PostFailureNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Failure of post {self.post_id} told at {self.sent_at:%Y-%m-%d %H:%M}"
-
-
-class NotificationSettings(models.Model):
-    """What one user wants to be emailed about (their profile page). No row: the defaults."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="notification_settings"
-    )
-    email_post_failures = models.BooleanField(
-        default=True, help_text="Email me when a post of a franchise I administer fails to publish."
-    )
-    email_weekly_digest = models.BooleanField(
-        default=True, help_text="Email me each franchise's week: drafts waiting, failures, what went out."
-    )
-
-    class Meta:
-        db_table = "health_notification_settings"
-        verbose_name_plural = "notification settings"
-
-    def __str__(self) -> str:
-        return f"Notifications of {self.user}"
 
 
 class FranchiseDigest(models.Model):

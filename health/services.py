@@ -139,13 +139,10 @@ def alerts_check() -> list[str]:
 
 
 def alerts_job(*, budget: TimeBudget) -> dict:
-    """The cron/command form of alerts_check, and the emails to franchise admins: posts that
-    failed (health/failure_notices.py) and each franchise's weekly digest (health/digests.py);
-    budget unused: the work is a few queries and emails."""
-    from .digests import franchise_digests_send
+    """The cron/command form of alerts_check, and the emails to franchise admins about posts that
+    failed (health/failure_notices.py); budget unused: the work is a few queries and emails."""
     from .failure_notices import posts_failed_notify
 
     sent = alerts_check()
     told = posts_failed_notify(now=timezone.now())
-    digests = franchise_digests_send(now=timezone.now())
-    return {"alertsSent": len(sent), "alerts": sent, "failedPostsTold": told, "digestsSent": digests}
+    return {"alertsSent": len(sent), "alerts": sent, "failedPostsTold": told}

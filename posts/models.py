@@ -221,19 +221,13 @@ class Post(models.Model):
                 name="posts_ai_drafts_idx",
             ),
             # The Results page's posts a week: a window of published posts counted per franchise
-            # from the index alone (the franchise-time index read every post's row; the status
-            # is a column for SQLite, as in posts_failed_idx).
+            # from the index alone (the franchise-time index read every post's row).
             models.Index(
-                fields=["published_at", "franchise", "status"],
-                condition=Q(status="published"),
-                name="posts_published_idx",
+                fields=["published_at", "franchise"], condition=Q(status="published"), name="posts_published_idx"
             ),
             # The publishing metrics' failures by reason: the window's failed posts and their
-            # messages from the index alone. The status is a column too: SQLite checks a bound
-            # `status = ?` on each row even within a partial index, and reads it from there.
-            models.Index(
-                fields=["scheduled_at", "status", "last_error"], condition=Q(status="failed"), name="posts_failed_idx"
-            ),
+            # messages from the index alone.
+            models.Index(fields=["scheduled_at", "last_error"], condition=Q(status="failed"), name="posts_failed_idx"),
             # The AI drafts waiting per franchise (the home page's counts and its "needs attention"
             # filter): a lookup of each franchise's few, whatever the planner knows of the table.
             models.Index(

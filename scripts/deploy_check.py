@@ -6,7 +6,7 @@
 2. Copies the project as a Git import would see it (tracked files, plus new files that are not
    ignored) to var/deploy-check/project/, writes a hand-written .vercel/project.json there (no
    login: nothing asks Vercel's API) and runs `vercel build --yes` in it, with only the build-time
-   variables the README names. That is the Django preset and @vercel/python, as on Vercel.
+   variables docs/operations.md names. That is the Django preset and @vercel/python, as on Vercel.
 3. Checks the Build Output (.vercel/output, Build Output API v3): the crons of vercel.json are in
    config.json, the one function is the WSGI entry point with vercel.json's maxDuration, every
    page reaches it with its own path, the bundle is well under the size limit, carries no
@@ -295,7 +295,7 @@ def build_env(uv: Path, python: str) -> dict[str, str]:
 
 
 def check_build_needs_secrets(project: Path, vercel: Path, env: dict[str, str]) -> None:
-    """The README's warning: without SECRET_KEY and FIELD_ENCRYPTION_KEY the build stops."""
+    """docs/operations.md's warning: without SECRET_KEY and FIELD_ENCRYPTION_KEY the build stops."""
     print("  $ vercel build --yes, without SECRET_KEY and FIELD_ENCRYPTION_KEY")
     bare = subprocess.run(
         [str(vercel), "build", "--yes"], cwd=project, env=env, capture_output=True, text=True, timeout=900
@@ -557,7 +557,7 @@ def call_function(func: Path, project: Path, vc_config: dict, config: dict, outp
         "LANG": "C.UTF-8",
         "HOME": tempfile.mkdtemp(prefix="deploy-check-home-"),
         **vc_config.get("environment", {}),
-        # What the README asks an operator to set (here for a Preview deployment) ...
+        # What docs/operations.md asks an operator to set (here for a Preview deployment) ...
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEY": fernet_key(),
         "EMAIL_URL": SMTP,

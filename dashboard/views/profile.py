@@ -1,5 +1,4 @@
-"""The signed-in user's profile: which emails they want (the failed-post emails to franchise
-admins can be turned off)."""
+"""The signed-in user's profile: which emails they want (franchises/recipients.py reads it)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from health.models import NotificationSettings
+from franchises.models import NotificationSettings
 
 
 class NotificationSettingsForm(forms.ModelForm):
@@ -18,12 +17,12 @@ class NotificationSettingsForm(forms.ModelForm):
         model = NotificationSettings
         fields = ["email_post_failures", "email_weekly_digest"]
         labels = {
-            "email_post_failures": "Email me when a post fails to publish",
+            "email_post_failures": "Email me when a post fails to publish or Google takes it down",
             "email_weekly_digest": "Email me a weekly digest",
         }
         help_texts = {
-            "email_post_failures": "For the franchises you administer: one email per failed post, with the reason "
-            "and a link to fix and retry it.",
+            "email_post_failures": "For the franchises you administer: one email per post that failed to publish, "
+            "or that Google's review rejected or someone removed from Google, with what to do and a link to it.",
             "email_weekly_digest": "On Monday morning, for each franchise you administer: drafts waiting, posts "
             "that failed and posts that went out.",
         }

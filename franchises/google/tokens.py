@@ -45,7 +45,8 @@ from django.utils import timezone
 
 from gbp_scheduler import clock
 
-from ..models import Franchise, FranchiseEvent, GoogleConnection, Membership
+from ..models import Franchise, FranchiseEvent, GoogleConnection
+from ..recipients import AdminEmail, franchise_admin_recipients
 from . import oauth
 
 logger = logging.getLogger(__name__)
@@ -319,14 +320,10 @@ def auth_invalid_emails_send(*, franchise_ids: list) -> None:
     franchises = {f.pk: f for f in Franchise.objects.filter(pk__in=franchise_ids).order_by("name")}
     by_admin: dict[str, list[Franchise]] = defaultdict(list)
     covered = set()
-    admins = (
-        Membership.objects.filter(franchise_id__in=franchises, role=Membership.Role.ADMIN)
-        .exclude(user__email="")
-        .values_list("user__email", "franchise_id")
-    )
-    for email, franchise_id in admins:
-        by_admin[email].append(franchises[franchise_id])
-        covered.add(franchise_id)
+    admins = franchise_admin_recipients(franchise_ids=franchises, email=AdminEmail.GOOGLE_ACCESS_BROKEN)
+    for email, franchise_ids_of_theirs in admins.items():
+        by_admin[email] += [franchises[franchise_id] for franchise_id in franchise_ids_of_theirs]
+        covered.update(franchise_ids_of_theirs)
     try:
         for email, theirs in sorted(by_admin.items()):
             subject, body = _auth_invalid_message(sorted(theirs, key=lambda f: f.name))

@@ -96,6 +96,28 @@ def test_every_job_has_its_cron_url_command_and_vercel_cron_and_nothing_else_doe
         assert job.function() is not None  # the target imports
 
 
+def test_the_docs_list_every_job_as_the_registry_declares_it():
+    """The jobs table of docs/contract.md and the crontab of docs/operations.md are made from JOBS:
+    `python -m gbp_scheduler.jobs_docs --write` after changing a job."""
+    from gbp_scheduler import jobs_docs
+    from gbp_scheduler.jobs import JOBS
+
+    for doc, (name, make) in jobs_docs.BLOCKS.items():
+        text = (jobs_docs.BASE_DIR / doc).read_text(encoding="utf-8")
+        block = jobs_docs.block_in(text, name)
+        assert block is not None, f"{doc} lost the markers of its {name} block"
+        assert block == make(), f"{doc} is out of date: run python -m gbp_scheduler.jobs_docs --write"
+        assert all(job.command in block for job in JOBS)
+
+
+def test_the_docs_check_fails_when_a_job_is_missing_from_a_doc(monkeypatch):
+    from gbp_scheduler import jobs_docs
+    from gbp_scheduler.jobs import JOBS, Job
+
+    monkeypatch.setattr(jobs_docs, "JOBS", [*JOBS, Job("new-job", "new_job", "x:y", "1 2 * * *", "New.")])
+    assert jobs_docs.main([]) == 1
+
+
 @pytest.mark.django_db
 def test_the_system_page_runs_a_misconfigured_job_with_a_message_instead_of_a_500(admin_client, settings):
     settings.ANTHROPIC_API_KEY = ""

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from franchises.models import Membership
+from franchises.models import Membership, NotificationSettings
 from health.digests import franchise_digests_send
-from health.models import FranchiseDigest, NotificationSettings
+from health.models import FranchiseDigest
 from posts.models import Post, PostEvent
 from testkit.factories import make_franchise, make_member, make_post
 
@@ -46,9 +46,9 @@ def _a_week(franchise):
 def test_the_digest_goes_to_the_admins_on_monday_morning_once(franchise, mailoutbox, settings):
     failed = _a_week(franchise)
     with time_machine.travel(MONDAY_MORNING, tick=False):
-        assert franchise_digests_send(now=MONDAY_MORNING) == 1
-        assert franchise_digests_send(now=MONDAY_MORNING) == 0
-        call_command("check_alerts")
+        assert franchise_digests_send(now=MONDAY_MORNING)["digests_sent"] == 1
+        assert franchise_digests_send(now=MONDAY_MORNING)["digests_sent"] == 0
+        call_command("send_digests")
     assert [message.to for message in mailoutbox] == [["admin@example.com"]]
     message = mailoutbox[0]
     assert message.subject == "Lakeside Bagels: your week on Google"
@@ -62,12 +62,12 @@ def test_the_digest_goes_to_the_admins_on_monday_morning_once(franchise, mailout
 def test_not_before_monday_08_00_in_the_franchises_zone(franchise, mailoutbox):
     _a_week(franchise)
     too_early = MONDAY_MORNING - dt.timedelta(hours=1)  # 07:30 in Chicago
-    assert franchise_digests_send(now=too_early) == 0
+    assert franchise_digests_send(now=too_early)["digests_sent"] == 0
     assert mailoutbox == []
 
 
 def test_a_quiet_week_sends_nothing(franchise, mailoutbox):
-    assert franchise_digests_send(now=MONDAY_MORNING) == 0
+    assert franchise_digests_send(now=MONDAY_MORNING)["digests_sent"] == 0
     assert mailoutbox == []
 
 
@@ -75,5 +75,20 @@ def test_an_admin_who_turned_it_off_gets_none(franchise, mailoutbox):
     _a_week(franchise)
     admin = Membership.objects.get(franchise=franchise, role=Membership.Role.ADMIN).user
     NotificationSettings.objects.create(user=admin, email_weekly_digest=False)
-    assert franchise_digests_send(now=MONDAY_MORNING) == 0
+    assert franchise_digests_send(now=MONDAY_MORNING)["digests_sent"] == 0
     assert mailoutbox == []
+
+
+def test_the_send_digests_job_sends_them_and_leaves_what_its_budget_has_no_time_for(franchise, mailoutbox, capsys):
+    from gbp_scheduler.jobs import TimeBudget
+
+    _a_week(franchise)
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        assert franchise_digests_send(now=MONDAY_MORNING, budget=TimeBudget(seconds=0)) == {
+            "digests_sent": 0,
+            "left_for_next_run": 1,
+        }
+        assert mailoutbox == []
+        call_command("send_digests")
+    assert "digests_sent=1" in capsys.readouterr().out
+    assert [message.to for message in mailoutbox] == [["admin@example.com"]]

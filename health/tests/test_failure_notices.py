@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from franchises.models import Membership
+from franchises.models import Membership, NotificationSettings
 from health.failure_notices import posts_failed_notify
-from health.models import NotificationSettings, PostFailureNotice
+from health.models import PostFailureNotice
 from posts.models import Post
 from posts.services import post_publish_now
 from testkit.factories import make_member, make_post

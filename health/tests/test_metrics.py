@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -169,23 +170,21 @@ def test_uneven_groups_match_the_definition_computed_in_python():
         assert got["mean"] == pytest.approx(sum(delays) / len(delays), abs=1e-6)
 
 
-def test_the_overall_ranks_are_worked_out_again_when_posts_left_since_the_counts():
-    """The overall percentiles fetch the ranks the counts gave; a post gone in between (fewer rows
-    than counted) must not leave a rank missing: the rows are ranked as they are."""
+def test_one_post_or_none_gives_its_own_delay_or_nothing():
     franchise = make_franchise()
-    for delay in (10, 20, 30, 40, 50):
-        published(franchise, days_ago=1, delay=delay)
     posts = Post.objects.filter(status=Post.Status.PUBLISHED)
-    _per, right = metrics._percentiles_ranked(posts, posts.none(), size=5)
-    _per, after_a_delete = metrics._percentiles_ranked(posts, posts.none(), size=7)
-    assert right == after_a_delete
-    assert metrics._seconds(right["median"]) == 30 and metrics._seconds(right["p95"]) == 48
+    assert metrics._percentiles(posts, posts) == ({}, {"median": None, "p95": None})
+    published(franchise, days_ago=1, delay=12.5)
+    per, overall = metrics._percentiles(posts, posts)
+    assert metrics._seconds(overall["median"]) == metrics._seconds(overall["p95"]) == 12.5
+    assert metrics._seconds(per[franchise.pk]["p95"]) == 12.5
 
 
 @pytest.mark.postgres
-def test_the_window_query_agrees_with_postgres_percentile_cont():
-    """The SQLite strategy (ranks through a window query) run on PostgreSQL must give exactly
-    what percentile_cont gives, group by group, on uneven data."""
+def test_postgres_percentile_cont_and_the_python_interpolation_agree():
+    """PostgreSQL computes the percentiles in SQL (percentile_cont); SQLite, for the demo and the
+    tests, reads the delays and interpolates them in Python: on uneven data both give the same
+    figures, group by group and overall, to the microsecond."""
     rng = random.Random(7)
     for name in "PQRS":
         franchise = make_franchise(name=name)
@@ -193,13 +192,17 @@ def test_the_window_query_agrees_with_postgres_percentile_cont():
             published(franchise, days_ago=rng.uniform(0, 6), delay=rng.randint(0, 10_000_000) / 1000)
     with time_machine.travel(NOW, tick=False):
         posts = Post.objects.filter(status=Post.Status.PUBLISHED)
-        ranked = metrics._percentiles_ranked(posts, posts, size=posts.count())
-        assert ranked == metrics._percentiles_postgres(posts, posts)
-        # A page of groups: the same figures for those groups, the overall still over every post.
         page = posts.filter(franchise__name__in=["P", "R"])
-        assert metrics._percentiles_ranked(posts, page, size=posts.count()) == metrics._percentiles_postgres(
-            posts, page
-        )
+        per_sql, overall_sql = metrics._percentiles(posts, page)
+    delays = defaultdict(list)
+    for franchise_id, delay in posts.annotate(delay=metrics._delay()).values_list("franchise_id", "delay"):
+        delays[franchise_id].append(delay)
+    in_python = {pk: metrics._interpolated(theirs) for pk, theirs in delays.items()}
+    overall_python = metrics._interpolated([delay for theirs in delays.values() for delay in theirs])
+    assert per_sql.keys() == set(page.values_list("franchise_id", flat=True))
+    for figures, expected in [*((per_sql[pk], in_python[pk]) for pk in per_sql), (overall_sql, overall_python)]:
+        for name in metrics.PERCENTILES:
+            assert abs(figures[name] - expected[name]) <= timedelta(microseconds=1), (name, figures, expected)
 
 
 def test_listing_some_franchises_gives_their_rows_and_the_same_overall_figures(data):

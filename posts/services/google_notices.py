@@ -16,7 +16,7 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
-from franchises.models import Membership
+from franchises.recipients import AdminEmail, franchise_admin_recipients
 
 from ..models import GOOGLE_REJECTED, GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post, PostEvent
 from .history import post_event_record
@@ -74,13 +74,7 @@ def post_google_state_seen(*, post_id, before: str, after: str) -> bool:
 
 def _admins_email(*, post: Post, state: str) -> None:
     franchise = post.franchise
-    emails = sorted(
-        set(
-            Membership.objects.filter(franchise=franchise, role=Membership.Role.ADMIN, user__is_active=True)
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-    )
+    emails = list(franchise_admin_recipients(franchise_ids=[franchise.pk], email=AdminEmail.POST_PROBLEMS))
     if not emails:
         logger.info("Post %s of %s is %s on Google; no admin of it has an email", post.pk, franchise, state)
         return

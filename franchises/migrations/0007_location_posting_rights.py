@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('franchises', '0005_google_sync'),
+        ('franchises', '0006_notification_settings_from_health'),
     ]
 
     operations = [

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('franchises', '0005_google_sync'),
-        ('posts', '0013_status_in_partial_indexes'),
+        ('posts', '0014_partial_indexes_without_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
