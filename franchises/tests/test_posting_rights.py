@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from franchises.google.mapping import franchises_map
+from franchises.google.mapping import franchises_map, mapping_plan
 from franchises.google.rights import posting_rights_check
-from franchises.models import Franchise, FranchiseEvent, Membership
+from franchises.models import Franchise, FranchiseEvent, GoogleConnection, Membership
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
 from testkit.factories import make_member, make_post
@@ -48,6 +48,7 @@ def test_picking_a_location_shows_and_keeps_that_google_will_not_take_its_posts(
     dayton = franchises["Dayton"]
     Franchise.objects.filter(pk=dayton.pk).update(google_location_id="")  # not picked yet
     admin = make_member(dayton, Membership.Role.ADMIN, email="dayton@example.com")
+    GoogleConnection.objects.filter(pk=dayton.google_connection_id).update(connected_by=admin)  # sees every location
     client.force_login(admin)
     url = reverse("franchises:google_pick_location", args=[dayton.pk])
     dayton_location = account["location_ids"][1]
@@ -80,7 +81,9 @@ def test_mapping_a_group_keeps_each_locations_rights(sandbox, group):
         for f, location in zip(ordered, account["location_ids"], strict=True)
     }
 
-    result = franchises_map(connection=ordered[0].google_connection, choices=choices, franchises=ordered, user=None)
+    connection = ordered[0].google_connection
+    plan = mapping_plan(connection=connection, choices=choices, franchises=ordered, user=None)
+    result = franchises_map(connection=connection, plan=plan, user=None)
 
     assert sorted(result.mapped) == ["Akron", "Dayton", "Lima"]
     can_post = dict(Franchise.objects.values_list("name", "google_location_can_post"))
