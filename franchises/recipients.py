@@ -1,5 +1,6 @@
 """Who gets an email about a franchise: the one answer every sender asks (the Google access
-breakage, Google's rejections and removals, failed posts, the weekly digest).
+breakage, a location Google stopped taking posts from, Google's rejections and removals, failed
+posts, the weekly digest).
 
 Its active admins with an email address, less those who turned that kind of email off in their
 profile (NotificationSettings). Staff, deactivated users and headquarters without a membership
@@ -21,8 +22,9 @@ class AdminEmail(enum.Enum):
     """A kind of email to a franchise's admins; its value is the NotificationSettings field that
     turns it off, "" for one nobody may turn off."""
 
-    # Without it nobody reconnects and the franchise's posts wait for good.
-    GOOGLE_ACCESS_BROKEN = ""
+    # Google access broke, or Google stopped letting the location take posts: without it nobody
+    # acts, and the franchise's posts wait for good.
+    GOOGLE_BLOCKS_POSTING = ""
     # A post failed to publish, or Google's review rejected it, or it was removed from Google.
     POST_PROBLEMS = "email_post_failures"
     WEEKLY_DIGEST = "email_weekly_digest"

@@ -31,7 +31,8 @@ from django.utils import timezone
 
 from gbp_scheduler.jobs import TimeBudget
 
-from ..models import Franchise, FranchiseEvent, Membership, cannot_post_message
+from ..models import Franchise, FranchiseEvent, cannot_post_message
+from ..recipients import AdminEmail, franchise_admin_recipients
 from . import business_profile
 from .business_profile import PostingRights
 from .quota import QuotaDeadline
@@ -87,13 +88,9 @@ def cannot_post_emails_send(*, franchise_ids: list) -> None:
     with an email go to the operators (ADMINS)."""
     franchises = {f.pk: f for f in Franchise.objects.filter(pk__in=franchise_ids).order_by("name")}
     by_admin: dict[str, list[Franchise]] = defaultdict(list)
-    admins = (
-        Membership.objects.filter(franchise_id__in=franchises, role=Membership.Role.ADMIN, user__is_active=True)
-        .exclude(user__email="")
-        .values_list("user__email", "franchise_id")
-    )
-    for email, franchise_id in admins:
-        by_admin[email].append(franchises[franchise_id])
+    admins = franchise_admin_recipients(franchise_ids=franchises, email=AdminEmail.GOOGLE_BLOCKS_POSTING)
+    for email, theirs in admins.items():
+        by_admin[email] += [franchises[franchise_id] for franchise_id in theirs]
     covered = {f.pk for theirs in by_admin.values() for f in theirs}
     try:
         for email, theirs in sorted(by_admin.items()):

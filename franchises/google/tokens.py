@@ -320,7 +320,7 @@ def auth_invalid_emails_send(*, franchise_ids: list) -> None:
     franchises = {f.pk: f for f in Franchise.objects.filter(pk__in=franchise_ids).order_by("name")}
     by_admin: dict[str, list[Franchise]] = defaultdict(list)
     covered = set()
-    admins = franchise_admin_recipients(franchise_ids=franchises, email=AdminEmail.GOOGLE_ACCESS_BROKEN)
+    admins = franchise_admin_recipients(franchise_ids=franchises, email=AdminEmail.GOOGLE_BLOCKS_POSTING)
     for email, franchise_ids_of_theirs in admins.items():
         by_admin[email] += [franchises[franchise_id] for franchise_id in franchise_ids_of_theirs]
         covered.update(franchise_ids_of_theirs)

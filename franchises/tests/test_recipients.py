@@ -100,3 +100,15 @@ def test_one_address_administering_several_franchises_is_listed_once_with_each_o
     recipients = franchise_admin_recipients(franchise_ids=[north.pk, south.pk], email=AdminEmail.POST_PROBLEMS)
     assert list(recipients) == [ANN]
     assert sorted(recipients[ANN]) == sorted([north.pk, south.pk])
+
+
+def test_a_location_google_stops_taking_posts_from_reaches_every_active_admin_even_one_who_turned_other_emails_off(
+    sandbox, franchise, mailoutbox
+):
+    from franchises.google.rights import posting_rights_check
+
+    sandbox.client.set_location_rights(franchise.google_location_id, can_post=False)
+
+    posting_rights_check(budget=TimeBudget(seconds=30))
+
+    assert _to(mailoutbox) == [ANN, OLIVE]
