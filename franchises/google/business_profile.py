@@ -425,11 +425,11 @@ def _call(
             before_send()
         return _send(method, url, token, params=params, json=json, what=what)
 
-    token = _token(source)
+    token = _token(source, deadline=deadline)
     answer = send(token)
     if answer.status_code == 401:
         # The token died early (revoked access token, clock skew): refresh once and retry once.
-        token = _token(source, force_refresh=True, rejected_token=token)
+        token = _token(source, force_refresh=True, rejected_token=token, deadline=deadline)
         answer = send(token)
         if answer.status_code == 401:
             raise GbpTransientError(f"Google refused a freshly refreshed access token for the {what} (401).")

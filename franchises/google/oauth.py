@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from gbp_scheduler import clock
+
+from .quota import QuotaDeadline
 
 if TYPE_CHECKING:
     from google_auth_oauthlib.flow import Flow
@@ -203,20 +206,31 @@ def _exchange_error(exc) -> OAuthError:
 
 @cache
 def _timeout_request_class():
-    """google-auth's requests transport, with our timeout instead of its 120 s default."""
+    """google-auth's requests transport, with our timeout instead of its 120 s default, and a
+    deadline: google-auth tries the token endpoint up to three times, backing off in between, and
+    no attempt starts (or outlasts) the caller's deadline (a time.monotonic() value)."""
     import google.auth.transport.requests
 
     class TimeoutRequest(google.auth.transport.requests.Request):
+        def __init__(self, session=None, deadline: float | None = None):
+            super().__init__(session)
+            self.deadline = deadline
+
         def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
-            return super().__call__(
-                url, method=method, body=body, headers=headers, timeout=timeout or timeout_seconds(), **kwargs
-            )
+            timeout = timeout or timeout_seconds()
+            if self.deadline is not None:
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    raise QuotaDeadline  # the caller's run has no time left for another try
+                timeout = min(timeout, left)
+            return super().__call__(url, method=method, body=body, headers=headers, timeout=timeout, **kwargs)
 
     return TimeoutRequest
 
 
-def access_token_refresh(*, refresh_token: str) -> TokenGrant:
-    """A new access token from a refresh token, through google-auth's Credentials."""
+def access_token_refresh(*, refresh_token: str, deadline: float | None = None) -> TokenGrant:
+    """A new access token from a refresh token, through google-auth's Credentials; raises
+    QuotaDeadline rather than try again past `deadline`."""
     import google.auth.exceptions
     import requests
     from google.oauth2.credentials import Credentials
@@ -230,7 +244,7 @@ def access_token_refresh(*, refresh_token: str) -> TokenGrant:
     )
     with requests.Session() as session:
         try:
-            credentials.refresh(_timeout_request_class()(session))
+            credentials.refresh(_timeout_request_class()(session, deadline))
         except google.auth.exceptions.RefreshError as exc:
             raise _refresh_error(exc) from None  # `from None`: the cause's args hold Google's raw body
         except google.auth.exceptions.TransportError as exc:

@@ -93,7 +93,11 @@ def connection_mirror(connection: GoogleConnection) -> int:
 
 
 def google_access_token_get(
-    *, franchise: Franchise, force_refresh: bool = False, rejected_token: str | None = None
+    *,
+    franchise: Franchise,
+    force_refresh: bool = False,
+    rejected_token: str | None = None,
+    deadline: float | None = None,
 ) -> str:
     """A usable access token for the franchise's connection (see the module docstring). The
     franchise's own flag counts too: an operator who sets `franchises.google_auth_valid = false`
@@ -115,6 +119,7 @@ def google_access_token_get(
         rejected_token=rejected_token,
         franchise=franchise,
         just_read=True,
+        deadline=deadline,
     )
 
 
@@ -125,8 +130,10 @@ def connection_access_token_get(
     rejected_token: str | None = None,
     franchise: Franchise | None = None,
     just_read: bool = False,
+    deadline: float | None = None,
 ) -> str:
-    """A usable access token of `connection` (read again first unless `just_read`).
+    """A usable access token of `connection` (read again first unless `just_read`); a refresh
+    tries Google no more once the caller's `deadline` (time.monotonic()) has passed (QuotaDeadline).
 
     `force_refresh`: the caller's token was refused (a 401); get another unless a concurrent
     caller already replaced it. `rejected_token` names the refused token when the caller knows it
@@ -137,7 +144,7 @@ def connection_access_token_get(
     account, and the old connection, used by nobody, was dropped. That is a reason to try again
     with the new one, never a failure of the caller's post."""
     try:
-        return _access_token_get(connection, force_refresh, rejected_token, franchise, just_read)
+        return _access_token_get(connection, force_refresh, rejected_token, franchise, just_read, deadline)
     except GoogleConnection.DoesNotExist:
         raise GoogleTokenTransientError(
             f"The Google connection of {_who(connection, franchise)} changed while this request was under way "
@@ -151,8 +158,9 @@ def _access_token_get(
     rejected_token: str | None,
     franchise: Franchise | None,
     just_read: bool,
+    deadline: float | None,
 ) -> str:
-    deadline = time.monotonic() + oauth.refresh_worst_case_seconds() + 5.0
+    wait_until = time.monotonic() + oauth.refresh_worst_case_seconds() + 5.0  # for another's refresh
     if not just_read:
         connection.refresh_from_db()
     _fail_fast(connection, franchise)
@@ -168,14 +176,14 @@ def _access_token_get(
                 _lease_release(connection, lease)
                 _fail_fast(connection, franchise)
                 return connection.access_token
-            return _refresh_holding_lease(connection, lease, franchise)
+            return _refresh_holding_lease(connection, lease, franchise, deadline)
         if waited and connection.token_refresh_lease_until is None:
             # The lease we waited on was released without a usable token: that refresh failed
             # transiently. Do not hammer the token endpoint with every waiter in turn.
             raise GoogleTokenTransientError(
                 f"Refreshing the Google access token of {_who(connection, franchise)} just failed; try again later."
             )
-        if time.monotonic() > deadline:
+        if time.monotonic() > wait_until:
             raise GoogleTokenTransientError(
                 f"Timed out waiting for another worker to refresh the Google token of {_who(connection, franchise)}."
             )
@@ -229,9 +237,11 @@ def _lease_release(connection: GoogleConnection, lease: dt.datetime) -> None:
     )
 
 
-def _refresh_holding_lease(connection: GoogleConnection, lease: dt.datetime, franchise: Franchise | None) -> str:
+def _refresh_holding_lease(
+    connection: GoogleConnection, lease: dt.datetime, franchise: Franchise | None, deadline: float | None
+) -> str:
     try:
-        grant = oauth.access_token_refresh(refresh_token=connection.refresh_token)
+        grant = oauth.access_token_refresh(refresh_token=connection.refresh_token, deadline=deadline)
     except oauth.OAuthInvalidGrant as exc:
         _auth_invalidate(connection, lease, detail=str(exc))
         raise GoogleReauthorizationRequired(franchise, connection.auth_error, who=_who(connection, franchise)) from None

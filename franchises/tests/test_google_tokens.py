@@ -343,3 +343,26 @@ def test_a_reconnect_through_another_account_during_a_token_refresh_leaves_the_p
     assert not GoogleConnection.objects.filter(pk=old).exists()
     assert (outcome[0].outcome, post.status) == ("deferred", "scheduled")
     assert "changed while this request was under way" in post.last_error
+
+
+@pytest.mark.django_db
+def test_a_token_refresh_tries_google_no_more_once_the_runs_time_is_up(sandbox, settings):
+    """The token endpoint answers 500 again and again; google-auth would try three times, backing
+    off in between. A publish run with a one-second budget does not try past it: its post is left
+    for the next run, no attempt counted."""
+    from gbp_scheduler.jobs import TimeBudget
+    from posts.models import Post
+    from posts.services import posts_publish_due
+    from testkit.factories import make_post
+
+    settings.PUBLISH_CONCURRENCY = 1
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True)
+    post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
+    sandbox.client.fail("token", 500, times=3)
+
+    counts = posts_publish_due(budget=TimeBudget(seconds=1.0))
+
+    post.refresh_from_db()
+    assert sandbox.client.calls("token") < 3
+    assert counts["left_for_next_run"] == 1 and (post.status, post.attempts) == ("scheduled", 0)
+    sandbox.client.clear_faults()
