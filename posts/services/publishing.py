@@ -193,6 +193,21 @@ def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: 
     paced_work(deque(groups), one=work, pace=pace, name="publish")
 
 
+def franchise_waiting(franchise) -> tuple[str, str] | None:
+    """Why the franchise's due posts wait, as (count key, message), or None when it can publish:
+    not connected, Google access to reconnect, no location picked, a location Google takes no posts
+    from. The one-post form of _skip_unpublishable_franchises (which does a run's in bulk)."""
+    if not franchise.is_connected:
+        return "skipped_not_connected", NOT_CONNECTED_MESSAGE
+    if not franchise.google_auth_valid:
+        return "skipped_reauth", REAUTH_MESSAGE.format(name=franchise.name)
+    if not franchise.google_location_id:
+        return "skipped_no_location", NO_LOCATION_MESSAGE
+    if reason := franchise.google_cannot_post_reason:
+        return "skipped_cannot_post", reason
+    return None
+
+
 def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
     """Due posts of franchises that cannot publish keep their schedule and say why (no Google call)."""
     due = posts_due(now=now).order_by()
@@ -328,6 +343,8 @@ class _Attempt:
 
     def _run(self) -> Result:
         post = self.post
+        if waiting := franchise_waiting(post.franchise):
+            return self._released(*waiting)  # "Publish now" on such a franchise: as a run would skip it
         try:
             if post.google_create_sent_at is not None and marker_location(post) != post.franchise.google_location_name:
                 # Sent to a location the franchise has left: a copy there is handed to a deletion.

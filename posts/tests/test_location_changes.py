@@ -155,3 +155,21 @@ def test_after_a_move_to_another_google_account_deleting_an_old_post_is_not_coun
     deletion = GoogleDeletion.objects.get()
     assert "cannot reach" in deletion.last_error
     assert post.google_post_name in _live(sandbox)
+
+
+def test_publish_now_on_a_franchise_that_was_disconnected_leaves_the_post_waiting(sandbox):
+    """ "Publish now" on a franchise no longer connected does what a run does: the post keeps its
+    schedule and says why; nothing is sent, nothing fails."""
+    from franchises.google.connect import google_disconnect
+    from posts.services import post_publish_now
+    from posts.services.publishing import NOT_CONNECTED_MESSAGE
+
+    franchise = franchise_connected_to_sandbox(sandbox)
+    post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
+    google_disconnect(franchise=franchise)
+
+    result = post_publish_now(post=Post.objects.select_related("franchise").get(pk=post.pk))
+
+    post.refresh_from_db()
+    assert result.outcome == "skipped_not_connected"
+    assert (post.status, post.attempts, post.last_error) == ("scheduled", 0, NOT_CONNECTED_MESSAGE)
