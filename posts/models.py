@@ -204,7 +204,7 @@ class Post(models.Model):
             models.Index(fields=["publishing_at"], condition=Q(publishing_at__isnull=False), name="posts_lock_idx"),
             # Dashboard lists and calendars: a franchise's posts by time.
             models.Index(fields=["franchise", "scheduled_at"], name="posts_franchise_time_idx"),
-            # The posts list across franchises: newest first by the time shown (posts_for_user).
+            # The posts list across franchises: newest first by the time shown (posts_list_for_user).
             models.Index(fields=["shown_at", "created_at", "id"], name="posts_shown_idx"),
             # Calendars: a franchise's posts by the time shown, and the calendar across franchises
             # counting each day's posts by status from the index alone.
