@@ -1,7 +1,7 @@
 """One run over the locations a reading job finds due (fetch-insights, fetch-search-keywords).
 
 Locations are read by as many workers as the quota and Google's latency call for (the publish
-job's pace, posts/services/pace.py: quota rate x the time a request takes, plus one, bounded by
+job's pace, gbp_scheduler/pace.py: quota rate x the time a request takes, plus one, bounded by
 PUBLISH_CONCURRENCY and the free database connections), so a slow answer from Google does not
 leave the quota unused; the shared quota still spaces the requests. Each location is claimed by
 the job's own `read_one` (a conditional UPDATE of its fetch row), so overlapping runs share them.
@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from franchises.google import quota
 from franchises.google.quota import QuotaDeadline
 from gbp_scheduler.jobs import TimeBudget
-from posts.services.pace import Pace, concurrency_cap, paced_work
+from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
 
 BATCH_SIZE = 100
 RUN_BREAKING = (OperationalError, InterfaceError)

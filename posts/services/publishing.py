@@ -43,6 +43,7 @@ from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenT
 from franchises.models import Franchise, cannot_post_message
 from gbp_scheduler import clock
 from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
@@ -63,7 +64,6 @@ from .google_notices import post_google_state_seen
 from .google_upkeep import google_upkeep_run
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
-from .pace import Pace, concurrency_cap, paced_work
 
 logger = logging.getLogger(__name__)
 

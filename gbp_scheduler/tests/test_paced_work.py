@@ -1,4 +1,4 @@
-"""The worker pool both Google-bound jobs share (posts/services/pace.py: paced_work): as many
+"""The worker pool the Google-bound jobs share (gbp_scheduler/pace.py: paced_work): as many
 workers as the pace wants, untaken items left in place when the run stops, and a worker that
 breaks ending the call with its error instead of leaving it waiting."""
 
@@ -11,7 +11,7 @@ from collections import deque
 import pytest
 from django.db import OperationalError
 
-from posts.services.pace import Pace, paced_work
+from gbp_scheduler.pace import Pace, paced_work
 
 
 def test_every_item_is_worked_once_with_as_many_workers_as_the_pace_wants():
