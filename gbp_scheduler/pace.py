@@ -11,11 +11,13 @@ by the database connections it may take (each worker holds one). The shared quot
 
 `paced_work` is the worker pool the Google-bound jobs share (publish-scheduled by franchise,
 fetch-insights and fetch-search-keywords by location): it starts workers while the pace wants more
-and lets them go when it wants fewer.
+and lets them go when it wants fewer. Each worker runs in a copy of the caller's context, so its
+log lines carry the job run's id (observability.py).
 """
 
 from __future__ import annotations
 
+import contextvars
 import math
 import threading
 from collections import deque
@@ -121,7 +123,9 @@ def paced_work(
                 active += 1
                 pace.note_workers(active)
         if more:
-            thread = threading.Thread(target=worker, name=f"{name}-{len(threads)}", daemon=True)
+            # A context of its own for each thread (one context cannot be entered by two at once).
+            context = contextvars.copy_context()
+            thread = threading.Thread(target=context.run, args=(worker,), name=f"{name}-{len(threads)}", daemon=True)
             threads.append(thread)
             thread.start()
             continue
