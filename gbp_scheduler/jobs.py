@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import InterfaceError, OperationalError
 from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,10 @@ JOBS: list[Job] = [
     ),
 ]
 
+
+# The database connection itself broke: that ends the run (exit 1 / HTTP 500), it is no item's
+# fault. A job's loop over its items lets these through rather than recording them on one item.
+RUN_BREAKING = (OperationalError, InterfaceError)
 
 # Sent at the end of every run, from every entry point: job (a Job), started_at, duration_ms,
 # summary (the JSON answer; {} when the run broke) and error ("" when it completed).

@@ -32,8 +32,9 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from franchises.google import business_profile
+from franchises.google.business_profile import TRANSIENT
 from franchises.google.quota import QuotaDeadline
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google.tokens import GoogleReauthorizationRequired
 from gbp_scheduler.jobs import TimeBudget
 
 from .models import SearchKeyword, SearchKeywordsFetch
@@ -55,7 +56,6 @@ COUNT_KEYS = [
     "left_for_next_run",
     "google_requests",
 ]
-TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
 
 
 def month_before(month: dt.date) -> dt.date:

@@ -17,16 +17,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.db.models import QuerySet
 
 from franchises.google import quota
 from franchises.google.quota import QuotaDeadline
-from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
 
 BATCH_SIZE = 100
-RUN_BREAKING = (OperationalError, InterfaceError)
 
 
 def due_locations_read(

@@ -35,8 +35,9 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from franchises.google import business_profile
+from franchises.google.business_profile import TRANSIENT
 from franchises.google.quota import QuotaDeadline
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google.tokens import GoogleReauthorizationRequired
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
 
@@ -59,7 +60,6 @@ COUNT_KEYS = [
     "google_requests",
     "metrics_refused",
 ]
-TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
 
 
 def locations_with_figures() -> QuerySet[Franchise]:

@@ -36,7 +36,7 @@ from ..recipients import AdminEmail, franchise_admin_recipients
 from . import business_profile
 from .business_profile import PostingRights
 from .quota import QuotaDeadline
-from .tokens import GoogleReauthorizationRequired, GoogleTokenTransientError, franchise_reconnect_url
+from .tokens import franchise_reconnect_url
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def posting_rights_check(*, budget: TimeBudget, report: Callable[[str], None] | 
             )
         except QuotaDeadline:
             break
-        except (GoogleReauthorizationRequired, GoogleTokenTransientError, business_profile.GbpError) as exc:
+        except business_profile.GOOGLE_ERRORS as exc:
             counts["failed"] += 1
             line = f"accounts/{account_id}: not checked: {exc}"
             logger.warning("check-posting-rights: %s", line)

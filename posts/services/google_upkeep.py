@@ -32,14 +32,13 @@ import logging
 from collections import Counter
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 
 from franchises.google import business_profile
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
@@ -68,8 +67,6 @@ RETRY_CAP_SECONDS = 6 * 3600
 # same location waits for it before its own create (google_copy.create_record).
 SETTLE_RETRY_CAP_SECONDS = 3600
 UPKEEP_SHARE = 0.5
-GOOGLE_ERRORS = (business_profile.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
-RUN_BREAKING = (OperationalError, InterfaceError)
 UPKEEP_COUNT_KEYS = ["locks_released", "cancelled", "deleted_on_google", "updated_on_google", "settled"]
 CANCELLED_DETAIL = "Cancelled while it was being published; that attempt did not put it on Google."
 

@@ -33,16 +33,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from franchises.google import business_profile, quota
+from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.google.rights import posting_rights_refresh
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise, cannot_post_message
 from gbp_scheduler import clock
-from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
@@ -104,9 +105,6 @@ COUNT_KEYS = [
     "reconciled",
     "left_for_next_run",
 ]
-GOOGLE_ERRORS = (business_profile.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
-# The database connection itself broke: that ends the run (exit 1 / HTTP 500), it is no post's fault.
-RUN_BREAKING = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -423,12 +421,7 @@ class _Attempt:
                     or found
                 )
                 detail += " Updated on Google to the current text."
-            except (
-                business_profile.GbpError,
-                GoogleTokenTransientError,
-                GoogleReauthorizationRequired,
-                OutOfTime,
-            ) as exc:
+            except (*GOOGLE_ERRORS, OutOfTime) as exc:
                 needs_update = True  # the upkeep patches it in a later run
                 logger.info("Post %s: adopted copy not updated yet: %s", self.post.pk, exc)
         self._published(found, detail=detail, needs_update=needs_update)

@@ -33,13 +33,13 @@ from collections import Counter
 
 from dateutil import rrule
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 
 from ..gbp_mapping import post_problems
@@ -57,7 +57,6 @@ WEEKDAY_NAMES = dict(
 NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 MAX_COUNT = 520  # ten years of a weekly post
 UNFINISHED = (Post.Status.DRAFT, Post.Status.SCHEDULED, Post.Status.FAILED)
-RUN_BREAKING = (OperationalError, InterfaceError)
 
 
 # --- the rule -------------------------------------------------------------------------------------
