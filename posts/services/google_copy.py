@@ -23,13 +23,17 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
 from franchises.google import business_profile
 from franchises.models import Franchise
+from gbp_scheduler import clock
 from gbp_scheduler.times import parse_rfc3339
 
-from ..models import GoogleDeletion, Post
+from ..models import GoogleDeletion, Post, PostCancellation, PostEvent
+from .google_notices import post_google_state_seen
+from .history import post_event_record
 from .locks import GoogleCallGuard, post_write_fenced
 
 # Google's clock and ours differ a little: look for a copy this far before the attempt.
@@ -128,6 +132,40 @@ MARKER_CLEARED = {
     "google_sent_location": "",
     "google_sent_key": "",
 }
+
+
+def post_published_write(
+    *,
+    post: Post,
+    lock: dt.datetime,
+    google_post: dict,
+    detail: str,
+    actor: AbstractBaseUser | None = None,
+    needs_update: bool = False,
+) -> None:
+    """Record that `post`, held under `lock`, is on Google as `google_post` (Google's answer to its
+    create, or its copy found there): published, with Google's name, link and state, the marker
+    cleared, and its history. `needs_update`: the copy is older than the row. Raises Lost when
+    the lock is no longer ours. Publishing and the upkeep's adoption of a copy both end here."""
+    state = (google_post.get("state") or "")[:20]
+    post_write_fenced(
+        post_id=post.pk,
+        lock=lock,
+        status=Post.Status.PUBLISHED,
+        published_at=clock.now(),
+        publishing_at=None,
+        google_post_name=google_post.get("name", ""),
+        google_search_url=(google_post.get("searchUrl") or "")[:1000],
+        google_state=state,
+        google_update_time=parse_rfc3339(google_post.get("updateTime")),
+        google_needs_update=needs_update,
+        last_error="",
+        next_attempt_at=None,
+        **MARKER_CLEARED,
+    )
+    PostCancellation.objects.filter(post_id=post.pk).delete()  # too late: it went out, and stays
+    post_event_record(post=post, action=PostEvent.Action.PUBLISHED, user=actor, detail=detail)
+    post_google_state_seen(post_id=post.pk, before="", after=state)
 
 
 def marker_body(post: Post) -> dict:

@@ -45,10 +45,10 @@ from franchises.models import Franchise, cannot_post_message
 from gbp_scheduler import clock
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
-from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
+from gbp_scheduler.times import backoff_seconds, human_duration
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import CANCELLED, Post, PostCancellation, PostEvent, lock_stale_before
+from ..models import CANCELLED, Post, PostEvent, lock_stale_before
 from ..selectors import posts_due
 from .google_copy import (
     MARKER_CLEARED,
@@ -60,8 +60,8 @@ from .google_copy import (
     marker_location,
     marker_to_deletion,
     names_owned,
+    post_published_write,
 )
-from .google_notices import post_google_state_seen
 from .google_upkeep import google_upkeep_run
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
@@ -432,23 +432,14 @@ class _Attempt:
         post_write_fenced(post_id=self.post.pk, lock=self.claim, **fields)
 
     def _published(self, google_post: dict, *, detail: str = "Live on Google.", needs_update: bool = False) -> None:
-        state = (google_post.get("state") or "")[:20]
-        self._write(
-            status=Post.Status.PUBLISHED,
-            published_at=clock.now(),
-            publishing_at=None,
-            google_post_name=google_post.get("name", ""),
-            google_search_url=(google_post.get("searchUrl") or "")[:1000],
-            google_state=state,
-            google_update_time=parse_rfc3339(google_post.get("updateTime")),
-            google_needs_update=needs_update,
-            last_error="",
-            next_attempt_at=None,
-            **MARKER_CLEARED,
+        post_published_write(
+            post=self.post,
+            lock=self.claim,
+            google_post=google_post,
+            detail=detail,
+            actor=self.actor,
+            needs_update=needs_update,
         )
-        PostCancellation.objects.filter(post_id=self.post.pk).delete()  # too late: it went out, and stays
-        post_event_record(post=self.post, action=PostEvent.Action.PUBLISHED, user=self.actor, detail=detail)
-        post_google_state_seen(post_id=self.post.pk, before="", after=state)
 
     def _failed(self, message: str, *, create_unknown: bool = False) -> Result:
         # A retry by hand (or the upkeep) starts with a look at Google while the marker says a
