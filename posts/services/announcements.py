@@ -16,15 +16,8 @@ from gbp_scheduler.times import validate_sane_datetime
 from ..gbp_mapping import post_problems
 from ..models import Announcement, Post, PostSeries
 from ..selectors import announcement_posts
-from .editing import (
-    PostActionError,
-    post_build,
-    post_with_changes,
-    posts_cancel_when_free,
-    posts_create_many,
-    posts_delete_many,
-    posts_update_many,
-)
+from .bulk import post_with_changes, posts_delete_many, posts_update_many
+from .editing import PostActionError, post_build, posts_cancel_when_free, posts_create_many
 from .series import series_create, series_end
 
 # Up to this many franchises, a repeating announcement's first weeks are made at once; a larger
