@@ -10,45 +10,18 @@ from django import forms
 from django.utils import timezone
 
 from franchises.models import Franchise
-from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
+from gbp_scheduler.times import validate_sane_date
 from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
-from .gbp_mapping import ends_before_start_message, link_problem, photo_problem, post_problems
+from .form_fields import PostTextField, datetime_field, link_field, photo_field
+from .gbp_mapping import ends_before_start_message, post_problems
 from .models import SUMMARY_MAX_LENGTH, Post
 from .services import EDITABLE_FIELDS, MANY_ACTIONS, PostActionError
 from .services.announcements import announcement_placeholder_problems
 from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
 TIME_PASSED = "That time has passed; pick a time in the future."
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
-
-
-def _datetime_field(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        widget=DateTimeLocalInput(),
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text=help_text,
-        validators=[validate_sane_datetime],
-    )
-
-
-class PostTextField(forms.CharField):
-    """The post's text with line breaks as Google keeps them (a textarea sends CR LF), so the
-    length counted here is the length Google counts."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
 # Which field a problem from post_problems() belongs next to (first matching phrase wins).
@@ -64,33 +37,6 @@ PROBLEM_FIELDS = [
     ("redeem link", "offer_redeem_url"),
     ("photo link", "media_url"),
 ]
-
-
-def _https_link(what: str):
-    """A form validator: the link must be https (see gbp_mapping.link_problem)."""
-
-    def validate(url: str) -> None:
-        if problem := link_problem(url, what):
-            raise forms.ValidationError(problem)
-
-    return validate
-
-
-def _photo_link(url: str) -> None:
-    if problem := photo_problem(url):
-        raise forms.ValidationError(problem)
-
-
-def _link_field(label: str, what: str, **kwargs) -> forms.URLField:
-    return forms.URLField(
-        label=label, max_length=1000, required=False, assume_scheme="https", validators=[_https_link(what)], **kwargs
-    )
-
-
-def _photo_field(**kwargs) -> forms.URLField:
-    return forms.URLField(
-        label="Photo URL", max_length=1000, required=False, assume_scheme="https", validators=[_photo_link], **kwargs
-    )
 
 
 # Fields edited through the form; language_code keeps its value (the editor has no language picker).
@@ -116,19 +62,19 @@ class PostForm(forms.Form):
     )
     topic_type = forms.ChoiceField(label="Post type", choices=TOPIC_CHOICES, initial=Post.TopicType.STANDARD)
     event_title = forms.CharField(label="Event or offer title", max_length=200, required=False)
-    event_start = _datetime_field("Starts")
-    event_end = _datetime_field("Ends")
+    event_start = datetime_field("Starts")
+    event_end = datetime_field("Ends")
     offer_coupon_code = forms.CharField(label="Coupon code", max_length=100, required=False)
-    offer_redeem_url = _link_field("Redeem online at", "The redeem link")
+    offer_redeem_url = link_field("Redeem online at", "The redeem link")
     offer_terms = forms.CharField(
         label="Terms and conditions", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
-    media_url = _photo_field(
+    cta_url = link_field("Button link", "The button link", help_text="A public https link.")
+    media_url = photo_field(
         help_text="Or paste a public https link to a JPG or PNG; Google fetches the photo from there.",
     )
-    scheduled_at = _datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
+    scheduled_at = datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
     # The version of the post the form was filled from: saving over a newer one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -201,7 +147,7 @@ def _problem_field(problem: str) -> str | None:
 class ScheduleForm(forms.Form):
     """Approve and schedule from the post page or the drafts queue."""
 
-    scheduled_at = _datetime_field("Publish at", required=True)
+    scheduled_at = datetime_field("Publish at", required=True)
 
     def clean_scheduled_at(self) -> dt.datetime:
         at = self.cleaned_data["scheduled_at"]
@@ -260,8 +206,8 @@ class AnnouncementContentForm(forms.Form):
         help_text="Use {name} and {city} (in lower case): each franchise's own name and city are filled in.",
     )
     cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
-    media_url = _photo_field(help_text="A public https link to a JPG or PNG.")
+    cta_url = link_field("Button link", "The button link", help_text="A public https link.")
+    media_url = photo_field(help_text="A public https link to a JPG or PNG.")
 
     def clean_summary(self) -> str:
         summary = self.cleaned_data["summary"]
@@ -297,10 +243,10 @@ class AnnouncementForm(AnnouncementContentForm):
         label="Post type", choices=TOPIC_CHOICES, initial=Post.TopicType.STANDARD, required=False
     )
     event_title = forms.CharField(label="Event or offer title", max_length=200, required=False)
-    event_start = _datetime_field("Starts (each franchise's local time)")
-    event_end = _datetime_field("Ends (each franchise's local time)")
+    event_start = datetime_field("Starts (each franchise's local time)")
+    event_end = datetime_field("Ends (each franchise's local time)")
     offer_coupon_code = forms.CharField(label="Coupon code", max_length=100, required=False)
-    offer_redeem_url = _link_field("Redeem online at", "The redeem link")
+    offer_redeem_url = link_field("Redeem online at", "The redeem link")
     offer_terms = forms.CharField(
         label="Terms and conditions", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )

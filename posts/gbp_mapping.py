@@ -7,15 +7,9 @@ an unknown field is a 400 at Google, so nothing here invents one.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 
+from .links import link_problem, photo_problem
 from .models import SUMMARY_MAX_LENGTH, Post, summary_length
-
-# Google takes JPG and PNG photos only; a photo link must name one.
-PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png")
-# The one exception to https: this machine, where only a local run (`make run`, the tests) serves
-# its own uploaded photos over plain http. Google could not fetch from there anyway.
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # Fields a patch may update, by the Post fields that feed them.
 UPDATE_MASK_FIELDS = ["summary", "callToAction", "media", "event", "offer", "topicType", "languageCode"]
@@ -30,31 +24,6 @@ def ends_before_start_message(topic_type: str) -> str:
 
 class PostNotPublishable(ValueError):
     """The post cannot go to Google as it is; the message says what to fix."""
-
-
-def link_problem(url: str, what: str) -> str | None:
-    """Why `url` may not go on a post (`what` names it: "The button link"), or None when it may."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
-        return None
-    return f"{what} must be a secure link that starts with https://."
-
-
-def photo_problem(url: str) -> str | None:
-    """Why `url` cannot be a post's photo, or None: https, and a JPG or PNG by its name, as Google
-    takes only those. (Uploaded photos are checked by content too, and named .jpg or .png.)"""
-    if not url:
-        return None
-    if problem := link_problem(url, "The photo link"):
-        return problem
-    if not urlsplit(url).path.lower().endswith(PHOTO_EXTENSIONS):
-        return (
-            "The photo link must point to a JPG or PNG file (its name ending in .jpg, .jpeg or .png): Google "
-            "takes only those. Upload the photo instead if its link does not say."
-        )
-    return None
 
 
 def post_problems(post: Post) -> list[str]:
