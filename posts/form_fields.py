@@ -1,5 +1,5 @@
-"""The form fields a post's content is typed in (forms.py). Date-times are typed in the
-franchise's own zone (see forms.py)."""
+"""The form fields a post's content is typed in, shared by the content spec (content.py) and the
+forms (forms.py). Date-times are typed in the franchise's own zone (see forms.py)."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from franchises.models import Franchise
 from gbp_scheduler import clock
 from gbp_scheduler.times import parse_rfc3339, validate_sane_datetime
 
+from .. import content
 from ..gbp_mapping import local_post_body, post_problems
 from ..models import (
     GOOGLE_REMOVED,
@@ -50,20 +51,8 @@ from .photos import post_photo_release
 from .publishing import Result, post_publish
 from .removal import google_deletion_of, post_row_remove
 
-EDITABLE_FIELDS = [
-    "summary",
-    "topic_type",
-    "cta_action_type",
-    "cta_url",
-    "media_url",
-    "event_title",
-    "event_start",
-    "event_end",
-    "offer_coupon_code",
-    "offer_redeem_url",
-    "offer_terms",
-    "language_code",
-]
+# A post's content, all of it (posts/content.py): what an edit may change.
+EDITABLE_FIELDS = content.NAMES
 LOCKED_MESSAGE = "This post is being published right now and cannot be changed. Try again in a minute."
 
 

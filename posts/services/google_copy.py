@@ -31,6 +31,7 @@ from franchises.models import Franchise
 from gbp_scheduler import clock
 from gbp_scheduler.times import parse_rfc3339
 
+from ..gbp_mapping import PATCH_MASK
 from ..models import GoogleDeletion, Post, PostCancellation, PostEvent
 from .google_notices import post_google_state_seen
 from .history import post_event_record
@@ -38,8 +39,6 @@ from .locks import GoogleCallGuard, post_write_fenced
 
 # Google's clock and ours differ a little: look for a copy this far before the attempt.
 RECONCILE_CLOCK_SKEW = dt.timedelta(minutes=2)
-# The LocalPost fields our posts set, and so the fields an update rewrites.
-PATCH_MASK = ["summary", "callToAction", "media", "event", "offer"]
 # Google's answers that mean "this connection cannot see that location" (or it is gone).
 UNREACHABLE = (business_profile.GbpNotFoundError, business_profile.GbpPermissionDeniedError)
 

@@ -42,14 +42,15 @@ from gbp_scheduler import clock
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 
+from ..content import SUMMARY_MAX_LENGTH, UPDATE_FIELDS, summary_length
 from ..gbp_mapping import post_problems
-from ..models import SUMMARY_MAX_LENGTH, Post, PostSeries, summary_length
+from ..models import Post, PostSeries
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
 
 logger = logging.getLogger(__name__)
 
 HORIZON_DAYS = 28  # occurrences exist as posts this far ahead
-SERIES_FIELDS = ["summary", "cta_action_type", "cta_url", "media_url"]
+SERIES_FIELDS = UPDATE_FIELDS  # a repeating post is an update (posts/content.py)
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 WEEKDAY_NAMES = dict(
     zip(WEEKDAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], strict=True)
