@@ -24,9 +24,14 @@ from django.db import models
 
 from gbp_scheduler.times import validate_sane_datetime
 
-from .form_fields import PostTextField, datetime_field, link_field, photo_field
+from .form_fields import datetime_field, link_field, photo_field
 
 SUMMARY_MAX_LENGTH = 1500  # Google rejects longer summaries.
+
+
+def line_breaks_normalized(text: str) -> str:
+    """A post's text with one kind of line break, as Google keeps it (a textarea sends CR LF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def summary_length(text: str) -> int:
@@ -42,6 +47,15 @@ def summary_length(text: str) -> int:
     characters on PostgreSQL and SQLite).
     """
     return len(text.replace("\r\n", "\n"))
+
+
+class PostTextField(forms.CharField):
+    """The post's text with line breaks as Google keeps them, so the length counted here is the
+    length Google counts."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return line_breaks_normalized(value) if value else value
 
 
 class TopicType(models.TextChoices):

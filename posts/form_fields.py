@@ -1,5 +1,6 @@
 """The form fields a post's content is typed in, shared by the content spec (content.py) and the
-forms (forms.py). Date-times are typed in the franchise's own zone (see forms.py)."""
+forms (forms.py): dates, links and photos. Date-times are typed in the franchise's own zone (see
+forms.py)."""
 
 from __future__ import annotations
 
@@ -28,15 +29,6 @@ def datetime_field(label: str, *, required: bool = False, help_text: str = "") -
         help_text=help_text,
         validators=[validate_sane_datetime],
     )
-
-
-class PostTextField(forms.CharField):
-    """The post's text with line breaks as Google keeps them (a textarea sends CR LF), so the
-    length counted here is the length Google counts."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
 def _https_link(what: str):

@@ -22,10 +22,11 @@ from .content import (
     TOPIC_CHOICES,
     TYPED,
     UPDATE_FIELDS,
+    PostTextField,
     fieldset_fields,
     stored,
 )
-from .form_fields import PostTextField, datetime_field, photo_field
+from .form_fields import datetime_field, photo_field
 from .gbp_mapping import ends_before_start_message, post_problems, post_problems_by_field
 from .models import SUMMARY_MAX_LENGTH, Post
 from .services import MANY_ACTIONS, PostActionError

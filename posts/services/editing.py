@@ -96,7 +96,7 @@ def _clean_content(fields: dict) -> dict:
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     if "summary" in fields:
-        fields = {**fields, "summary": (fields["summary"] or "").replace("\r\n", "\n").replace("\r", "\n")}
+        fields = {**fields, "summary": content.line_breaks_normalized(fields["summary"] or "")}
     return fields
 
 

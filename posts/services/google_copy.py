@@ -31,6 +31,7 @@ from franchises.models import Franchise
 from gbp_scheduler import clock
 from gbp_scheduler.times import parse_rfc3339
 
+from ..content import line_breaks_normalized
 from ..gbp_mapping import PATCH_MASK
 from ..models import GoogleDeletion, Post, PostCancellation, PostEvent
 from .google_notices import post_google_state_seen
@@ -59,7 +60,7 @@ class LocationUnreachable(business_profile.GbpError):
 
 def text_normalized(text: str | None) -> str:
     """Text as Google keeps it: one kind of line break, no surrounding blanks."""
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    return line_breaks_normalized(text or "").strip()
 
 
 def copy_key(location: str, body: dict) -> str:

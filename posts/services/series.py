@@ -42,7 +42,7 @@ from gbp_scheduler import clock
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 
-from ..content import SUMMARY_MAX_LENGTH, UPDATE_FIELDS, summary_length
+from ..content import SUMMARY_MAX_LENGTH, UPDATE_FIELDS, line_breaks_normalized, summary_length
 from ..gbp_mapping import post_problems
 from ..models import Post, PostSeries
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
@@ -175,7 +175,7 @@ def _content(fields: dict) -> dict:
     if unknown:
         raise ValueError(f"Not a series field: {', '.join(sorted(unknown))}")
     content = {name: fields.get(name) or "" for name in SERIES_FIELDS}
-    content["summary"] = content["summary"].replace("\r\n", "\n").replace("\r", "\n")
+    content["summary"] = line_breaks_normalized(content["summary"])
     return content
 
 
