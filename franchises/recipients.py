@@ -10,12 +10,16 @@ are never on it; the operators (settings.ADMINS) are told through mail_admins in
 from __future__ import annotations
 
 import enum
+import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.core.mail import mail_admins, send_mail
 from django.db.models import Exists, OuterRef
 
-from .models import Membership, NotificationSettings
+from .models import Franchise, Membership, NotificationSettings
+
+logger = logging.getLogger(__name__)
 
 
 class AdminEmail(enum.Enum):
@@ -47,3 +51,27 @@ def franchise_admin_recipients(*, franchise_ids: Iterable, email: AdminEmail) ->
         if franchise_id not in recipients[address]:
             recipients[address].append(franchise_id)
     return dict(recipients)
+
+
+def franchise_admins_tell(
+    *, franchise_ids: Iterable, email: AdminEmail, message: Callable[[list[Franchise]], tuple[str, str]], about: str
+) -> None:
+    """Email each admin who gets `email` about these franchises once, `message(theirs)` (a subject
+    and a body for their franchises, by name); the franchises nobody gets it about go to the
+    operators (ADMINS) in one email. A mail outage is logged ("Could not email the admins about
+    `about`"), never raised: what happened is on the franchise and its pages show it."""
+    franchises = {f.pk: f for f in Franchise.objects.filter(pk__in=list(franchise_ids)).order_by("name")}
+    by_admin: dict[str, list[Franchise]] = defaultdict(list)
+    for address, theirs in franchise_admin_recipients(franchise_ids=franchises, email=email).items():
+        by_admin[address] += [franchises[franchise_id] for franchise_id in theirs]
+    covered = {f.pk for theirs in by_admin.values() for f in theirs}
+    try:
+        for address, theirs in sorted(by_admin.items()):
+            subject, body = message(sorted(theirs, key=lambda f: f.name))
+            send_mail(subject, body, None, [address])
+        orphans = [f for pk, f in franchises.items() if pk not in covered]
+        if orphans:
+            subject, body = message(orphans)
+            mail_admins(subject, f"These franchises have no admin with an email address.\n\n{body}")
+    except Exception:
+        logger.exception("Could not email the admins about %s", about)

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import InterfaceError, OperationalError
 from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
@@ -37,11 +38,15 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Job:
     name: str  # the URL path's last part, and the name in every answer and page
-    command: str  # manage.py <command>
     target: str  # "package.module:function"
     schedule: str  # cron expression, UTC (Vercel Cron and the local scheduler)
     description: str
     reports: bool = False  # the function takes `report`, a callable given one line per item done
+
+    @property
+    def command(self) -> str:
+        """`manage.py <command>`: the name with underscores (publish-scheduled: publish_scheduled)."""
+        return self.name.replace("-", "_")
 
     def function(self) -> Callable[..., dict]:
         module, _, attribute = self.target.partition(":")
@@ -51,7 +56,6 @@ class Job:
 JOBS: list[Job] = [
     Job(
         name="publish-scheduled",
-        command="publish_scheduled",
         target="posts.services.publishing:posts_publish_due",
         schedule="*/15 * * * *",
         description="Publish due posts to Google exactly once, after finishing pending updates and deletions there.",
@@ -59,14 +63,12 @@ JOBS: list[Job] = [
     ),
     Job(
         name="generate-drafts",
-        command="generate_drafts",
         target="generation.services.fill:generation_queue_fill",
         schedule="0 5 * * 0",
         description="Queue the coming week's AI drafts (no AI calls).",
     ),
     Job(
         name="process-generation-queue",
-        command="process_generation_queue",
         target="generation.services.process:generation_queue_process",
         schedule="*/15 * * * *",
         description="Ask Claude for the queued drafts that are due.",
@@ -74,7 +76,6 @@ JOBS: list[Job] = [
     ),
     Job(
         name="sync-google-posts",
-        command="sync_google_posts",
         target="posts.services.google_sync:google_posts_sync",
         # Hourly, at a minute no other job starts on: it shares Google's quota with publishing.
         schedule="7 * * * *",
@@ -84,7 +85,6 @@ JOBS: list[Job] = [
     ),
     Job(
         name="materialise-series",
-        command="materialise_series",
         target="posts.services.series:series_materialise_due",
         # Hourly: a series' occurrences are made four weeks ahead, so any run can be missed.
         schedule="41 * * * *",
@@ -92,7 +92,6 @@ JOBS: list[Job] = [
     ),
     Job(
         name="check-posting-rights",
-        command="check_posting_rights",
         target="franchises.google.rights:posting_rights_check",
         # Hourly, at a minute no other job starts on: every location once a day, those with a post due
         # soon every hour; a page of an account's locations a request.
@@ -103,7 +102,6 @@ JOBS: list[Job] = [
     ),
     Job(
         name="fetch-insights",
-        command="fetch_insights",
         target="insights.services:insights_fetch_due",
         # Each location is fetched once a day; three runs each morning, so a group too large for
         # one run's budget is finished by the next (the later runs find little or nothing due).
@@ -114,7 +112,6 @@ JOBS: list[Job] = [
     ),
     Job(
         name="fetch-search-keywords",
-        command="fetch_search_keywords",
         target="insights.keywords:search_keywords_fetch_due",
         # Monthly: Google counts a month's keywords once it is over. Three days early in the month,
         # so a location Google had nothing for yet, or a run short of time, is done by a later one.
@@ -125,7 +122,6 @@ JOBS: list[Job] = [
     ),
     Job(
         name="check-alerts",
-        command="check_alerts",
         target="health.services:alerts_job",
         schedule="*/10 * * * *",
         description="Email the operators about stuck publish locks and a stalled generation queue, and "
@@ -133,7 +129,6 @@ JOBS: list[Job] = [
     ),
     Job(
         name="send-digests",
-        command="send_digests",
         target="health.digests:digests_job",
         # Hourly: each franchise's digest is due from its own Monday 08:00, in every time zone.
         schedule="53 * * * *",
@@ -141,6 +136,10 @@ JOBS: list[Job] = [
     ),
 ]
 
+
+# The database connection itself broke: that ends the run (exit 1 / HTTP 500), it is no item's
+# fault. A job's loop over its items lets these through rather than recording them on one item.
+RUN_BREAKING = (OperationalError, InterfaceError)
 
 # Sent at the end of every run, from every entry point: job (a Job), started_at, duration_ms,
 # summary (the JSON answer; {} when the run broke) and error ("" when it completed).

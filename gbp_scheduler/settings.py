@@ -356,7 +356,7 @@ if GOOGLE_HTTP_TIMEOUT_SECONDS * 2 >= PUBLISH_LOCK_TIMEOUT_SECONDS:
 # Refresh a stored access token when less than this many seconds of it are left.
 GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS = env.int("GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS", default=300)
 # Publishing: the most posts in flight at once per run (a run keeps about quota rate x Google's
-# create latency in flight, up to this; see posts/services/pace.py), Google's quota for the whole
+# create latency in flight, up to this; see gbp_scheduler/pace.py), Google's quota for the whole
 # installation (shared by every process through the database), retries, and the lateness cutoff
 # after which a post fails ("missed its publishing window") instead of going out silently late.
 PUBLISH_CONCURRENCY = env.int("PUBLISH_CONCURRENCY", default=16)

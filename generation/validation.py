@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from generation.prompt import ACTION_TYPES, TOPIC_TYPES
-from posts.models import SUMMARY_MAX_LENGTH, Post, summary_length
+from posts.content import SUMMARY_MAX_LENGTH, summary_length
+from posts.models import Post
 
 # Common phone formats: +1 (555) 123-4567, 555-123-4567, 555.123.4567, +44 20 7946 0958,
 # 020 7946 0958, and 10+ bare digits. Needs three digit groups (or one long run), so dates

@@ -23,7 +23,6 @@ failing location never stops the run.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import Counter
 from collections.abc import Callable
 
@@ -32,15 +31,13 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from franchises.google import business_profile
+from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.google.quota import QuotaDeadline
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from gbp_scheduler.jobs import TimeBudget
 
 from .models import SearchKeyword, SearchKeywordsFetch
-from .runs import due_locations_read
-from .services import REAUTH_MESSAGE, locations_with_figures
-
-logger = logging.getLogger(__name__)
+from .runs import due_locations_read, location_claim, location_failed
+from .services import locations_with_figures
 
 MONTHS_KEPT = 13  # a year back from the last month, for the month a year before
 RETRY_AFTER_HOURS = 20  # a location tried today waits for tomorrow's run
@@ -55,7 +52,6 @@ COUNT_KEYS = [
     "left_for_next_run",
     "google_requests",
 ]
-TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
 
 
 def month_before(month: dt.date) -> dt.date:
@@ -99,18 +95,11 @@ def search_keywords_fetch_due(*, budget: TimeBudget, report: Callable[[str], Non
             franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=mine
         )
 
-    def unexpected(franchise_id, exc: Exception) -> str:
-        logger.exception("fetch-search-keywords: franchise %s failed unexpectedly", franchise_id)
-        SearchKeywordsFetch.objects.filter(pk=franchise_id).update(
-            last_error=f"Reading the search keywords from Google stopped on an unexpected error ({exc})."[:1000]
-        )
-        return f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
-
     due_locations_read(
-        name="keywords",
+        job="fetch-search-keywords",
         due=lambda: keywords_due(now=now),
         read_one=read_one,
-        unexpected=unexpected,
+        reading="the search keywords",
         budget=budget,
         counts=counts,
         report=report,
@@ -124,11 +113,10 @@ def location_keywords_fetch(
     """Read one location (the module docstring's steps); a line for the run's report ("" when
     another run had it). Raises QuotaDeadline with the location released as it was found."""
     now = timezone.now()
-    as_read = Q(fetched_at__isnull=True) if fetched_at is None else Q(fetched_at=fetched_at)
-    if SearchKeywordsFetch.objects.filter(as_read, pk=franchise_id).update(fetched_at=now) != 1:
+    claimed = location_claim(SearchKeywordsFetch.objects, franchise_id=franchise_id, fetched_at=fetched_at, now=now)
+    if claimed is None:
         return ""  # another run claimed it
-    ours = SearchKeywordsFetch.objects.filter(pk=franchise_id, fetched_at=now)
-    row = SearchKeywordsFetch.objects.select_related("franchise").get(pk=franchise_id)
+    ours, row = claimed
     franchise = row.franchise
     newest = last_month(now.astimezone(dt.UTC).date())
     stored: list[str] = []
@@ -149,20 +137,9 @@ def location_keywords_fetch(
     except QuotaDeadline:
         ours.update(fetched_at=fetched_at)
         raise
-    except GoogleReauthorizationRequired:
-        ours.update(fetched_at=fetched_at, last_error=REAUTH_MESSAGE.format(name=franchise.name))
-        counts["skipped_reauth"] += 1
-        return f"{franchise.name}: Google needs re-authorization"
-    except TRANSIENT as exc:
-        counts["google_requests"] += 1
-        ours.update(last_error=f"{exc} (tried again tomorrow)."[:1000])
-        counts["deferred"] += 1
-        return f"{franchise.name}: deferred: {exc}"
-    except business_profile.GbpError as exc:
-        counts["google_requests"] += 1
-        ours.update(last_error=str(exc)[:1000])
-        counts["failed"] += 1
-        return f"{franchise.name}: failed: {exc}"
+    except GOOGLE_ERRORS as exc:
+        common = {"ours": ours, "fetched_at": fetched_at, "franchise": franchise, "counts": counts}
+        return location_failed(exc, **common, retry="tried again tomorrow", release=False)
     SearchKeyword.objects.filter(franchise_id=franchise_id, month__lt=_months_back(newest, MONTHS_KEPT - 1)).delete()
     ours.update(last_error="")
     counts["locations_fetched"] += 1

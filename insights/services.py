@@ -35,20 +35,19 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from franchises.google import business_profile
+from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.google.quota import QuotaDeadline
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
 
 from .models import DailyMetric, InsightsFetch, metrics_supported
-from .runs import due_locations_read
+from .runs import REAUTH_MESSAGE, due_locations_read, location_claim, location_failed
 
 logger = logging.getLogger(__name__)
 
 HISTORY_DAYS = 90  # read the first time
 LAG_DAYS = 7  # Google's figures arrive late and are revised: the last week is always read again
 DUE_AFTER_HOURS = 20  # a location is fetched once a day
-REAUTH_MESSAGE = "Google access for {name} was revoked or expired: reconnect the Google account to see its figures."
 COUNT_KEYS = [
     "locations_fetched",
     "figures_stored",
@@ -59,7 +58,6 @@ COUNT_KEYS = [
     "google_requests",
     "metrics_refused",
 ]
-TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
 
 
 def locations_with_figures() -> QuerySet[Franchise]:
@@ -91,18 +89,11 @@ def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | No
             franchise_id=franchise_id, fetched_at=fetched_at, deadline=budget.deadline, counts=mine, refused=refused
         )
 
-    def unexpected(franchise_id, exc: Exception) -> str:
-        logger.exception("fetch-insights: franchise %s failed unexpectedly", franchise_id)
-        InsightsFetch.objects.filter(pk=franchise_id).update(
-            last_error=f"Reading the figures from Google stopped on an unexpected error ({exc})."[:1000]
-        )
-        return f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
-
     due_locations_read(
-        name="insights",
+        job="fetch-insights",
         due=lambda: insights_due(now=now),
         read_one=read_one,
-        unexpected=unexpected,
+        reading="the figures",
         budget=budget,
         counts=counts,
         report=report,
@@ -190,11 +181,10 @@ def location_insights_fetch(
     another run had it). Raises QuotaDeadline with the location released as it was found.
     `refused`: metrics Google refused earlier in the run (added to when it refuses another)."""
     now = timezone.now()
-    as_read = Q(fetched_at__isnull=True) if fetched_at is None else Q(fetched_at=fetched_at)
-    if InsightsFetch.objects.filter(as_read, pk=franchise_id).update(fetched_at=now) != 1:
+    claimed = location_claim(InsightsFetch.objects, franchise_id=franchise_id, fetched_at=fetched_at, now=now)
+    if claimed is None:
         return ""  # another run claimed it
-    ours = InsightsFetch.objects.filter(pk=franchise_id, fetched_at=now)
-    row = InsightsFetch.objects.select_related("franchise").get(pk=franchise_id)
+    ours, row = claimed
     franchise = row.franchise
     first, last = fetch_range(fetched_through=row.fetched_through, today=timezone.localtime(now, franchise.zone).date())
     try:
@@ -209,23 +199,9 @@ def location_insights_fetch(
     except QuotaDeadline:
         ours.update(fetched_at=fetched_at)
         raise
-    except GoogleReauthorizationRequired:
-        # The token layer has flagged the franchise and told its admins; reconnecting brings it back.
-        ours.update(fetched_at=fetched_at, last_error=REAUTH_MESSAGE.format(name=franchise.name))
-        counts["skipped_reauth"] += 1
-        return f"{franchise.name}: Google needs re-authorization"
-    except TRANSIENT as exc:
-        counts["google_requests"] += 1
-        ours.update(fetched_at=fetched_at, last_error=f"{exc} (retried next run)."[:1000])
-        counts["deferred"] += 1
-        return f"{franchise.name}: deferred: {exc}"
-    except business_profile.GbpError as exc:
-        # Permanent (the location is gone, the API not enabled): the reason stays on the row and
-        # the location waits its turn again tomorrow.
-        counts["google_requests"] += 1
-        ours.update(last_error=str(exc)[:1000])
-        counts["failed"] += 1
-        return f"{franchise.name}: failed: {exc}"
+    except GOOGLE_ERRORS as exc:
+        common = {"ours": ours, "fetched_at": fetched_at, "franchise": franchise, "counts": counts}
+        return location_failed(exc, **common, retry="retried next run", release=True)
     counts["google_requests"] += 1
     stored = daily_metrics_store(franchise=franchise, figures=figures, at=now)
     ours.update(fetched_through=last, last_error="")

@@ -12,28 +12,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from franchises.google import business_profile
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
-
-from .gbp_mapping import PostNotPublishable
 from .models import Announcement, GoogleDeletion, Post, PostSeries
 from .services import (
     EDITABLE_FIELDS,
-    PostActionError,
     post_create,
     post_delete,
     post_schedule,
     post_unschedule,
     post_update,
 )
+from .views._common import ACTION_ERRORS
 
-ACTION_ERRORS = (
-    PostActionError,
-    PostNotPublishable,
-    business_profile.GbpError,
-    GoogleReauthorizationRequired,
-    GoogleTokenTransientError,
-)
 JOB_FIELDS = [
     "publishing_at",
     "published_at",

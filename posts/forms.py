@@ -10,125 +10,63 @@ from django import forms
 from django.utils import timezone
 
 from franchises.models import Franchise
-from gbp_scheduler.times import validate_sane_date, validate_sane_datetime
+from gbp_scheduler.times import validate_sane_date
 from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
-from .gbp_mapping import ends_before_start_message, link_problem, photo_problem, post_problems
+from .content import (
+    BEYOND_UPDATE,
+    DATETIMES,
+    FIELD,
+    FIELDSETS,
+    SPANS,
+    TOPIC_CHOICES,
+    TYPED,
+    UPDATE_FIELDS,
+    PostTextField,
+    fieldset_fields,
+    stored,
+)
+from .form_fields import datetime_field, photo_field
+from .gbp_mapping import ends_before_start_message, post_problems, post_problems_by_field
 from .models import SUMMARY_MAX_LENGTH, Post
-from .services import EDITABLE_FIELDS, MANY_ACTIONS, PostActionError
-from .services.announcements import announcement_placeholder_problems
+from .services import MANY_ACTIONS, PostActionError
+from .services.announcements import SHARED_FIELDS, announcement_placeholder_problems
 from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
 TIME_PASSED = "That time has passed; pick a time in the future."
 
 
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
+class ContentForm(forms.Form):
+    """What the forms a post's content is typed in share; `content_form` gives one its fields."""
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for start, end in SPANS.values():
+            if cleaned.get(start) and cleaned.get(end) and cleaned[end] < cleaned[start]:
+                # Whatever the intent: the database refuses it even in a draft.
+                self.add_error(end, ends_before_start_message(cleaned.get("topic_type", "")))
+        return cleaned
 
-
-def _datetime_field(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        widget=DateTimeLocalInput(),
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text=help_text,
-        validators=[validate_sane_datetime],
-    )
-
-
-class PostTextField(forms.CharField):
-    """The post's text with line breaks as Google keeps them (a textarea sends CR LF), so the
-    length counted here is the length Google counts."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+    def add_problems(self, post: Post) -> None:
+        """What Google would reject in `post`, each problem next to its field."""
+        for field, problem in post_problems_by_field(post):
+            self.add_error(field, problem)
 
 
-# Which field a problem from post_problems() belongs next to (first matching phrase wins).
-PROBLEM_FIELDS = [
-    ("no text", "summary"),
-    ("characters", "summary"),
-    ("needs a title", "event_title"),
-    ("needs a start", "event_end"),
-    ("ends before", "event_end"),
-    ("Call now", "cta_url"),
-    ("needs a link", "cta_url"),
-    ("button link", "cta_url"),
-    ("redeem link", "offer_redeem_url"),
-    ("photo link", "media_url"),
-]
+def content_form(names) -> type[ContentForm]:
+    """A form class with the content fields `names`, each as posts/content.py declares it."""
+    return type(ContentForm)("ContentFields", (ContentForm,), {name: FIELD[name].form() for name in names})
 
 
-def _https_link(what: str):
-    """A form validator: the link must be https (see gbp_mapping.link_problem)."""
-
-    def validate(url: str) -> None:
-        if problem := link_problem(url, what):
-            raise forms.ValidationError(problem)
-
-    return validate
-
-
-def _photo_link(url: str) -> None:
-    if problem := photo_problem(url):
-        raise forms.ValidationError(problem)
-
-
-def _link_field(label: str, what: str, **kwargs) -> forms.URLField:
-    return forms.URLField(
-        label=label, max_length=1000, required=False, assume_scheme="https", validators=[_https_link(what)], **kwargs
-    )
-
-
-def _photo_field(**kwargs) -> forms.URLField:
-    return forms.URLField(
-        label="Photo URL", max_length=1000, required=False, assume_scheme="https", validators=[_photo_link], **kwargs
-    )
-
-
-# Fields edited through the form; language_code keeps its value (the editor has no language picker).
-FORM_FIELDS = [name for name in EDITABLE_FIELDS if name != "language_code"]
-
-
-# The post types offered for new posts: Google's own (posts/models.py, Post.TOPIC_TYPES_OFFERED).
-TOPIC_CHOICES = [(value, label) for value, label in Post.TopicType.choices if value in Post.TOPIC_TYPES_OFFERED]
-
-
-class PostForm(forms.Form):
+class PostForm(content_form(TYPED)):
     """A post's content plus an optional time to schedule it.
 
     `intent` says what the person asked for: "draft" saves as is (what Google would reject is only
     warned about), "schedule" also schedules, so the post must be publishable and have a time;
     "retry" and "publish_now" (a failed post, fixed) must be publishable and need no time."""
 
-    summary = PostTextField(
-        label="Text",
-        widget=forms.Textarea(attrs={"rows": 8, "id": "summary", "aria-describedby": "char-count"}),
-        max_length=SUMMARY_MAX_LENGTH,
-        strip=False,
-    )
-    topic_type = forms.ChoiceField(label="Post type", choices=TOPIC_CHOICES, initial=Post.TopicType.STANDARD)
-    event_title = forms.CharField(label="Event or offer title", max_length=200, required=False)
-    event_start = _datetime_field("Starts")
-    event_end = _datetime_field("Ends")
-    offer_coupon_code = forms.CharField(label="Coupon code", max_length=100, required=False)
-    offer_redeem_url = _link_field("Redeem online at", "The redeem link")
-    offer_terms = forms.CharField(
-        label="Terms and conditions", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-    cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
-    media_url = _photo_field(
-        help_text="Or paste a public https link to a JPG or PNG; Google fetches the photo from there.",
-    )
-    scheduled_at = _datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
+    scheduled_at = datetime_field("Publish at", help_text="Leave empty to keep it as a draft.")
     # The version of the post the form was filled from: saving over a newer one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -143,7 +81,7 @@ class PostForm(forms.Form):
 
     @classmethod
     def initial_for(cls, post: Post) -> dict:
-        initial = {name: getattr(post, name) for name in FORM_FIELDS}
+        initial = {name: getattr(post, name) for name in TYPED}
         # A time already past (a failed post's) is not offered again; a scheduled post keeps its own.
         future = post.scheduled_at is not None and post.scheduled_at > timezone.now()
         initial["scheduled_at"] = post.scheduled_at if future or post.status == Post.Status.SCHEDULED else None
@@ -152,10 +90,6 @@ class PostForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        start, end = cleaned.get("event_start"), cleaned.get("event_end")
-        if start and end and end < start:
-            # Whatever the intent: the database refuses it even in a draft.
-            self.add_error("event_end", ends_before_start_message(cleaned.get("topic_type", "")))
         if self.intent == "schedule":
             at = cleaned.get("scheduled_at")
             if at is None and "scheduled_at" not in self.errors:
@@ -163,23 +97,17 @@ class PostForm(forms.Form):
             elif at is not None and at < timezone.now() - dt.timedelta(minutes=1):
                 self.add_error("scheduled_at", TIME_PASSED)
         if self.intent in ("schedule", "published", "retry", "publish_now") and not self.errors:
-            for problem in post_problems(self.unsaved_post()):
-                self.add_error(_problem_field(problem), problem)
+            self.add_problems(self.unsaved_post())
         return cleaned
 
     def post_fields(self) -> dict:
         """The cleaned content, as keyword arguments for post_create / post_update."""
-        fields = {name: self.cleaned_data.get(name) for name in FORM_FIELDS}
-        for name in ("cta_action_type", "event_title", "offer_coupon_code", "offer_redeem_url", "offer_terms"):
-            fields[name] = fields[name] or ""
-        for name in ("cta_url", "media_url"):
-            fields[name] = fields[name] or ""
-        return fields
+        return {name: stored(name, self.cleaned_data.get(name)) for name in TYPED}
 
     def unsaved_post(self) -> Post:
         """A Post built from what is valid so far: for the preview and Google's checks."""
         data = getattr(self, "cleaned_data", {})
-        fields = {name: data.get(name) for name in FORM_FIELDS if data.get(name) is not None}
+        fields = {name: data.get(name) for name in TYPED if data.get(name) is not None}
         if "summary" not in fields and self.is_bound:  # too long, say: preview it as typed
             fields["summary"] = self.data.get("summary", "")
         if data.get("scheduled_at"):
@@ -190,18 +118,28 @@ class PostForm(forms.Form):
         """What Google would reject in the current content (for warnings on drafts)."""
         return post_problems(self.unsaved_post())
 
-
-def _problem_field(problem: str) -> str | None:
-    for phrase, field in PROBLEM_FIELDS:
-        if phrase in problem:
-            return field
-    return None
+    def fieldsets(self) -> list[dict]:
+        """The editor's per-type groups (posts/content.py) with their fields: the page's script shows
+        each for the post types in `topics` only."""
+        groups = []
+        for fieldset in FIELDSETS:
+            fields = fieldset_fields(fieldset)
+            groups.append(
+                {
+                    "id": fieldset.id,
+                    "legend": fieldset.legend,
+                    "topics": " ".join(fields[0].topics),
+                    "fields": [self[field.name] for field in fields],
+                    "dated": any(field.name in DATETIMES for field in fields),
+                }
+            )
+        return groups
 
 
 class ScheduleForm(forms.Form):
     """Approve and schedule from the post page or the drafts queue."""
 
-    scheduled_at = _datetime_field("Publish at", required=True)
+    scheduled_at = datetime_field("Publish at", required=True)
 
     def clean_scheduled_at(self) -> dt.datetime:
         at = self.cleaned_data["scheduled_at"]
@@ -249,7 +187,7 @@ class PostFilterForm(forms.Form):
         return cleaned
 
 
-class AnnouncementContentForm(forms.Form):
+class AnnouncementContentForm(content_form(UPDATE_FIELDS)):
     """What every post of an announcement shares: the text ({name} and {city} filled in per
     franchise), the button and the photo. "Edit all" on a sent announcement changes these."""
 
@@ -259,9 +197,7 @@ class AnnouncementContentForm(forms.Form):
         strip=False,
         help_text="Use {name} and {city} (in lower case): each franchise's own name and city are filled in.",
     )
-    cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
-    cta_url = _link_field("Button link", "The button link", help_text="A public https link.")
-    media_url = _photo_field(help_text="A public https link to a JPG or PNG.")
+    media_url = photo_field(help_text="A public https link to a JPG or PNG.")
 
     def clean_summary(self) -> str:
         summary = self.cleaned_data["summary"]
@@ -272,17 +208,16 @@ class AnnouncementContentForm(forms.Form):
 
     def content(self) -> dict:
         data = self.cleaned_data
-        return {
-            "template": data["summary"],
-            "cta_action_type": data["cta_action_type"] or "",
-            "cta_url": data["cta_url"] or "",
-            "media_url": data["media_url"] or "",
-        }
+        return {"template": data["summary"], **{name: stored(name, data[name]) for name in SHARED_FIELDS}}
 
 
-class AnnouncementForm(AnnouncementContentForm):
+class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEYOND_UPDATE])):
     """One post for many franchises. {name} and {city} are filled in per franchise; an event's
     or offer's start and end, like the publish time, are each franchise's local time."""
+
+    # The order the errors are listed in: what every post shares, the franchises, the post type
+    # and its fields, then when.
+    field_order = [*AnnouncementContentForm.base_fields, "all_franchises", "franchises", "topic_type", *BEYOND_UPDATE]
 
     all_franchises = forms.BooleanField(
         label="Every active franchise", required=False, help_text="Or pick them one by one below."
@@ -292,17 +227,6 @@ class AnnouncementForm(AnnouncementContentForm):
         queryset=Franchise.objects.none(),
         widget=LongCheckboxes,
         required=False,
-    )
-    topic_type = forms.ChoiceField(
-        label="Post type", choices=TOPIC_CHOICES, initial=Post.TopicType.STANDARD, required=False
-    )
-    event_title = forms.CharField(label="Event or offer title", max_length=200, required=False)
-    event_start = _datetime_field("Starts (each franchise's local time)")
-    event_end = _datetime_field("Ends (each franchise's local time)")
-    offer_coupon_code = forms.CharField(label="Coupon code", max_length=100, required=False)
-    offer_redeem_url = _link_field("Redeem online at", "The redeem link")
-    offer_terms = forms.CharField(
-        label="Terms and conditions", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     local_time = forms.TimeField(
         label="Publish at (each franchise's local time)",
@@ -326,6 +250,13 @@ class AnnouncementForm(AnnouncementContentForm):
         # The boxes need ids and names only: a group's every franchise as a model (its token
         # decrypted) would cost more than the page.
         self.fields["franchises"].widget.choices = list(active.values_list("pk", "name"))
+        self.fields["topic_type"].required = False  # none picked: an update
+        for name in DATETIMES:
+            self.fields[name].label = f"{self.fields[name].label} (each franchise's local time)"
+
+    def type_fields(self) -> list:
+        """The fields an event or an offer adds to an update (posts/content.py)."""
+        return [self[name] for name in BEYOND_UPDATE]
 
     def rule(self) -> str | None:
         """The repeat as an RRULE (None: once), from the day the announcement starts."""
@@ -339,9 +270,6 @@ class AnnouncementForm(AnnouncementContentForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        start, end = cleaned.get("event_start"), cleaned.get("event_end")
-        if start and end and end < start:
-            self.add_error("event_end", ends_before_start_message(cleaned.get("topic_type", "")))
         if cleaned.get("repeat") and cleaned.get("topic_type") not in ("", Post.TopicType.STANDARD):
             self.add_error("repeat", "Only an update can repeat: an event or offer has dates of its own.")
         if cleaned.get("all_franchises"):
@@ -355,14 +283,13 @@ class AnnouncementForm(AnnouncementContentForm):
         as typed (wall-clock, no zone), placed in each franchise's zone by the service."""
         data = self.cleaned_data
         fields = {**self.content(), "topic_type": data.get("topic_type") or Post.TopicType.STANDARD}
-        for name in ("event_title", "offer_coupon_code", "offer_redeem_url", "offer_terms"):
-            fields[name] = data.get(name) or ""
-        for name in ("event_start", "event_end"):
-            fields[name] = data[name].replace(tzinfo=None) if data.get(name) else None
+        for name in BEYOND_UPDATE:
+            value = stored(name, data.get(name))
+            fields[name] = value.replace(tzinfo=None) if isinstance(value, dt.datetime) else value
         return fields
 
 
-class SeriesForm(forms.Form):
+class SeriesForm(ContentForm):
     """A repeating post: its text and button, and when it repeats (in the franchise's local time).
 
     The choices become an RFC 5545 rule (posts/services/series.py) in `rule()`."""
@@ -383,7 +310,7 @@ class SeriesForm(forms.Form):
         max_length=SUMMARY_MAX_LENGTH,
         strip=False,
     )
-    cta_action_type = forms.ChoiceField(label="Button", choices=Post.ActionType.choices, required=False)
+    cta_action_type = FIELD["cta_action_type"].form()
     cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
     media_url = forms.URLField(
         label="Photo URL",
@@ -427,7 +354,7 @@ class SeriesForm(forms.Form):
     @classmethod
     def initial_for(cls, series) -> dict:
         rule = series_rule_fields(series.rule)
-        initial = {name: getattr(series, name) for name in ("summary", "cta_action_type", "cta_url", "media_url")}
+        initial = {name: getattr(series, name) for name in UPDATE_FIELDS}
         initial.update(
             frequency=rule["frequency"],
             weekdays=rule.get("weekdays", []),
@@ -470,14 +397,13 @@ class SeriesForm(forms.Form):
             )
         except PostActionError as exc:
             self.add_error(None, str(exc))
-        for problem in post_problems(Post(franchise=self.franchise, **self.series_fields())):
-            self.add_error(_problem_field(problem), problem)
+        self.add_problems(Post(franchise=self.franchise, **self.series_fields()))
         return cleaned
 
     def series_fields(self) -> dict:
         """The content, as keyword arguments for series_create / series_update."""
         data = self.cleaned_data
-        return {name: data.get(name) or "" for name in ("summary", "cta_action_type", "cta_url", "media_url")}
+        return {name: data.get(name) or "" for name in UPDATE_FIELDS}
 
     def when(self) -> dict:
         data = self.cleaned_data

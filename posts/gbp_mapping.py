@@ -7,83 +7,74 @@ an unknown field is a 400 at Google, so nothing here invents one.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .models import SUMMARY_MAX_LENGTH, Post, summary_length
+from . import content
+from .content import SUMMARY_MAX_LENGTH, ActionType, TopicType, summary_length
+from .links import link_problem, photo_problem
 
-# Google takes JPG and PNG photos only; a photo link must name one.
-PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png")
-# The one exception to https: this machine, where only a local run (`make run`, the tests) serves
-# its own uploaded photos over plain http. Google could not fetch from there anyway.
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+if TYPE_CHECKING:
+    from .models import Post
 
-# Fields a patch may update, by the Post fields that feed them.
-UPDATE_MASK_FIELDS = ["summary", "callToAction", "media", "event", "offer", "topicType", "languageCode"]
+# Google keeps a post's type and language as created: an update rewrites the rest.
+CREATE_ONLY = ("topicType", "languageCode")
+# The LocalPost fields our posts set that an update rewrites, from the content's places (the text
+# first: google_copy compares it apart from the rest).
+PATCH_MASK = [
+    place for place in dict.fromkeys(field.google.split(".")[0] for field in content.FIELDS) if place not in CREATE_ONLY
+]
+
+
+def _kind(topic_type: str) -> str:
+    """The post's type in a sentence, for an event's or offer's problems."""
+    return "An offer" if topic_type == TopicType.OFFER else "An event"
 
 
 def ends_before_start_message(topic_type: str) -> str:
     """The one message for an event or offer whose end is before its start (the editor's check
     and Google's are the same words)."""
-    kind = "An offer" if topic_type == Post.TopicType.OFFER else "An event"
-    return f"{kind} ends before it starts: pick an end after the start."
+    return f"{_kind(topic_type)} ends before it starts: pick an end after the start."
 
 
 class PostNotPublishable(ValueError):
     """The post cannot go to Google as it is; the message says what to fix."""
 
 
-def link_problem(url: str, what: str) -> str | None:
-    """Why `url` may not go on a post (`what` names it: "The button link"), or None when it may."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS):
-        return None
-    return f"{what} must be a secure link that starts with https://."
-
-
-def photo_problem(url: str) -> str | None:
-    """Why `url` cannot be a post's photo, or None: https, and a JPG or PNG by its name, as Google
-    takes only those. (Uploaded photos are checked by content too, and named .jpg or .png.)"""
-    if not url:
-        return None
-    if problem := link_problem(url, "The photo link"):
-        return problem
-    if not urlsplit(url).path.lower().endswith(PHOTO_EXTENSIONS):
-        return (
-            "The photo link must point to a JPG or PNG file (its name ending in .jpg, .jpeg or .png): Google "
-            "takes only those. Upload the photo instead if its link does not say."
-        )
-    return None
-
-
 def post_problems(post: Post) -> list[str]:
     """What Google would reject, in words a person can act on (empty when the post is fine)."""
+    return [problem for _field, problem in post_problems_by_field(post)]
+
+
+def post_problems_by_field(post: Post) -> list[tuple[str, str]]:
+    """post_problems, each with the content field it belongs next to in a form."""
     problems = []
     summary = post.summary or ""
     if not summary.strip():
-        problems.append("The post has no text.")
+        problems.append(("summary", "The post has no text."))
     if (length := summary_length(summary)) > SUMMARY_MAX_LENGTH:
-        problems.append(f"The text is {length:,} characters; Google allows {SUMMARY_MAX_LENGTH:,}.")
-    if post.topic_type in (Post.TopicType.EVENT, Post.TopicType.OFFER):
-        kind = "An event" if post.topic_type == Post.TopicType.EVENT else "An offer"
+        problems.append(("summary", f"The text is {length:,} characters; Google allows {SUMMARY_MAX_LENGTH:,}."))
+    if content.carries(post.topic_type, "event_title"):
+        kind = _kind(post.topic_type)
         if not post.event_title.strip():
-            problems.append(f"{kind} needs a title.")
+            problems.append(("event_title", f"{kind} needs a title."))
         if not (post.event_start and post.event_end):
-            problems.append(f"{kind} needs a start and an end.")
+            problems.append(("event_end", f"{kind} needs a start and an end."))
         elif post.event_end < post.event_start:
-            problems.append(ends_before_start_message(post.topic_type))
-    if post.cta_action_type and post.topic_type != Post.TopicType.OFFER:
-        if post.cta_action_type == Post.ActionType.CALL and post.cta_url:
-            problems.append('A "Call now" button takes no link: Google calls the business phone number.')
-        if post.cta_action_type != Post.ActionType.CALL and not post.cta_url:
-            problems.append("The button needs a link.")
-        if post.cta_action_type != Post.ActionType.CALL and (problem := link_problem(post.cta_url, "The button link")):
-            problems.append(problem)
-    if post.topic_type == Post.TopicType.OFFER and (problem := link_problem(post.offer_redeem_url, "The redeem link")):
-        problems.append(problem)
+            problems.append(("event_end", ends_before_start_message(post.topic_type)))
+    if post.cta_action_type and content.carries(post.topic_type, "cta_action_type"):
+        if post.cta_action_type == ActionType.CALL and post.cta_url:
+            problems.append(("cta_url", 'A "Call now" button takes no link: Google calls the business phone number.'))
+        if post.cta_action_type != ActionType.CALL and not post.cta_url:
+            problems.append(("cta_url", "The button needs a link."))
+        if post.cta_action_type != ActionType.CALL and (problem := link_problem(post.cta_url, "The button link")):
+            problems.append(("cta_url", problem))
+    if content.carries(post.topic_type, "offer_redeem_url") and (
+        problem := link_problem(post.offer_redeem_url, "The redeem link")
+    ):
+        problems.append(("offer_redeem_url", problem))
     if problem := photo_problem(post.media_url):
-        problems.append(problem)
+        problems.append(("media_url", problem))
     return problems
 
 
@@ -95,40 +86,42 @@ def _time(value: dt.datetime) -> dict:
     return {"hours": value.hour, "minutes": value.minute, "seconds": value.second, "nanos": 0}
 
 
+# The places whose value is not the column's as it is: what goes there instead (None: nothing).
+SHAPES: dict[str, Callable[[Post, object], object]] = {
+    "languageCode": lambda post, value: value or "en",
+    # "Call now" takes no link (Google calls the business's number), and a link alone no button.
+    "callToAction.url": lambda post, value: value if post.cta_action_type not in ("", ActionType.CALL) else None,
+    "media": lambda post, value: [{"mediaFormat": "PHOTO", "sourceUrl": value}] if value else None,
+}
+
+
+def _place(body: dict, path: str, value) -> None:
+    *parents, leaf = path.split(".")
+    for key in parents:
+        body = body.setdefault(key, {})
+    body[leaf] = value
+
+
 def local_post_body(post: Post) -> dict:
-    """The LocalPost JSON for `post`; raises PostNotPublishable when Google would refuse it."""
+    """The LocalPost JSON for `post`; raises PostNotPublishable when Google would refuse it.
+
+    Each field the post's type carries goes to its place (posts/content.py), unless empty; a
+    date-time as a date and a time in the location's own zone, which is how Google reads an event's
+    schedule."""
     problems = post_problems(post)
     if problems:
         raise PostNotPublishable(" ".join(problems))
-
-    body: dict = {"languageCode": post.language_code or "en", "summary": post.summary, "topicType": post.topic_type}
-    if post.cta_action_type and post.topic_type != Post.TopicType.OFFER:  # Google ignores a CTA on offers
-        cta = {"actionType": post.cta_action_type}
-        if post.cta_action_type != Post.ActionType.CALL:
-            cta["url"] = post.cta_url
-        body["callToAction"] = cta
-    if post.media_url:
-        body["media"] = [{"mediaFormat": "PHOTO", "sourceUrl": post.media_url}]
-    if post.topic_type in (Post.TopicType.EVENT, Post.TopicType.OFFER):
-        # Google reads an event's schedule in the location's own time.
-        zone = post.franchise.zone
-        start, end = post.event_start.astimezone(zone), post.event_end.astimezone(zone)
-        body["event"] = {
-            "title": post.event_title,
-            "schedule": {
-                "startDate": _date(start),
-                "startTime": _time(start),
-                "endDate": _date(end),
-                "endTime": _time(end),
-            },
-        }
-    if post.topic_type == Post.TopicType.OFFER:
-        offer = {
-            "couponCode": post.offer_coupon_code,
-            "redeemOnlineUrl": post.offer_redeem_url,
-            "termsConditions": post.offer_terms,
-        }
-        offer = {key: value for key, value in offer.items() if value}
-        if offer:
-            body["offer"] = offer
+    body: dict = {}
+    for field in content.carried_by(post.topic_type):
+        value = getattr(post, field.name)
+        if field.google in SHAPES:
+            value = SHAPES[field.google](post, value)
+        if value in (None, ""):
+            continue
+        if isinstance(value, dt.datetime):
+            local = value.astimezone(post.franchise.zone)
+            _place(body, f"{field.google}Date", _date(local))
+            _place(body, f"{field.google}Time", _time(local))
+        else:
+            _place(body, field.google, value)
     return body

@@ -16,7 +16,8 @@ from franchises.models import Franchise
 from gbp_scheduler import clock
 from gbp_scheduler.times import EARLIEST, LATEST, validate_sane_datetime
 
-SUMMARY_MAX_LENGTH = 1500  # Google rejects longer summaries.
+from . import content
+from .content import SUMMARY_MAX_LENGTH, PostContent, TopicType
 
 # Google's states of a published post that take it off Google for customers: its review rejected
 # it (a content policy), or it is gone (the location's owner deleted it in Google's own interface).
@@ -28,22 +29,11 @@ OFF_GOOGLE_STATES = (GOOGLE_REJECTED, GOOGLE_REMOVED)
 GOOGLE_NOTICE_OPEN = Q(status="published", google_state__in=OFF_GOOGLE_STATES, google_notice_dismissed_at__isnull=True)
 
 
-def summary_length(text: str) -> int:
-    """A post text's length as Google counts it against SUMMARY_MAX_LENGTH: in Unicode code points
-    (Python's len), a line break once however the browser sent it.
+class Post(PostContent):
+    """A post. Its content (text, type, event and offer details, button, photo, language) is
+    declared once in posts/content.py, as PostContent's columns: Post.TopicType and
+    Post.ActionType are its choices."""
 
-    Google's APIs define "character" as a Unicode code point and measure and enforce string limits
-    in them, not in UTF-8 bytes or UTF-16 units (AIP-210 "Unicode", Google's API design guidance:
-    https://google.aip.dev/210); the LocalPost summary's 1,500 is such a limit. So an emoji outside
-    the Basic Multilingual Plane is one character (a browser's String.length says 2), and a flag or
-    a family emoji made of several code points is several. The editor's live counter
-    (static/js/app.js) counts the same way, and so does the database's check (LENGTH() counts
-    characters on PostgreSQL and SQLite).
-    """
-    return len(text.replace("\r\n", "\n"))
-
-
-class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SCHEDULED = "scheduled", "Scheduled"
@@ -53,26 +43,6 @@ class Post(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", "Manual"
         AI = "ai", "AI"
-
-    class TopicType(models.TextChoices):
-        STANDARD = "STANDARD", "Update"
-        EVENT = "EVENT", "Event"
-        OFFER = "OFFER", "Offer"
-        ALERT = "ALERT", "Alert"
-
-    # What Google's own interface offers, and so the editor: an ALERT post stays readable and
-    # editable as one, but no new post is made an alert.
-    TOPIC_TYPES_OFFERED = (TopicType.STANDARD, TopicType.EVENT, TopicType.OFFER)
-    ALERT_NOTE = "Google no longer shows Alert as a post type: new posts are updates, events or offers."
-
-    class ActionType(models.TextChoices):
-        NONE = "", "No button"
-        BOOK = "BOOK", "Book"
-        ORDER = "ORDER", "Order online"
-        SHOP = "SHOP", "Buy"
-        LEARN_MORE = "LEARN_MORE", "Learn more"
-        SIGN_UP = "SIGN_UP", "Sign up"
-        CALL = "CALL", "Call now"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="posts")
@@ -116,20 +86,6 @@ class Post(models.Model):
     # finish, or an adopted copy differed): the publish job patches Google from the row.
     google_needs_update = models.BooleanField(default=False)
 
-    # The LocalPost fields.
-    summary = models.TextField()
-    language_code = models.CharField(max_length=16, default="en")
-    topic_type = models.CharField(max_length=10, choices=TopicType.choices, default=TopicType.STANDARD)
-    cta_action_type = models.CharField(max_length=12, choices=ActionType.choices, blank=True, default="")
-    cta_url = models.URLField(max_length=1000, blank=True, default="")
-    media_url = models.URLField(max_length=1000, blank=True, default="")
-    event_title = models.CharField(max_length=200, blank=True, default="")
-    event_start = models.DateTimeField(null=True, blank=True, validators=[validate_sane_datetime])
-    event_end = models.DateTimeField(null=True, blank=True, validators=[validate_sane_datetime])
-    offer_coupon_code = models.CharField(max_length=100, blank=True, default="")
-    offer_redeem_url = models.URLField(max_length=1000, blank=True, default="")
-    offer_terms = models.TextField(blank=True, default="")
-
     # What Google returned, kept current by the sync job (posts/services/google_sync.py).
     google_post_name = models.CharField(max_length=300, blank=True, default="")
     google_search_url = models.URLField(max_length=1000, blank=True, default="")
@@ -169,9 +125,7 @@ class Post(models.Model):
                 condition=Q(status__in=["draft", "scheduled", "published", "failed"]), name="posts_status_valid"
             ),
             models.CheckConstraint(condition=Q(source__in=["manual", "ai"]), name="posts_source_valid"),
-            models.CheckConstraint(
-                condition=Q(topic_type__in=["STANDARD", "EVENT", "OFFER", "ALERT"]), name="posts_topic_type_valid"
-            ),
+            models.CheckConstraint(condition=Q(topic_type__in=TopicType.values), name="posts_topic_type_valid"),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("summary"), SUMMARY_MAX_LENGTH), name="posts_summary_max_length"
             ),
@@ -185,12 +139,18 @@ class Post(models.Model):
                     condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (EARLIEST, LATEST)}),
                     name=f"posts_{name}_in_range",
                 )
-                for name in ("scheduled_at", "event_start", "event_end")
+                for name in ("scheduled_at", *content.DATETIMES)
             ],
-            models.CheckConstraint(
-                condition=Q(event_start__isnull=True) | Q(event_end__isnull=True) | Q(event_end__gte=F("event_start")),
-                name="posts_event_ends_after_start",
-            ),
+            # No end before its start (posts/content.py: SPANS).
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{start}__isnull": True})
+                    | Q(**{f"{end}__isnull": True})
+                    | Q(**{f"{end}__gte": F(start)}),
+                    name=f"posts_{span}_ends_after_start",
+                )
+                for span, (start, end) in content.SPANS.items()
+            ],
             models.UniqueConstraint(
                 fields=["series", "series_day"],
                 condition=Q(series__isnull=False),
@@ -204,7 +164,7 @@ class Post(models.Model):
             models.Index(fields=["publishing_at"], condition=Q(publishing_at__isnull=False), name="posts_lock_idx"),
             # Dashboard lists and calendars: a franchise's posts by time.
             models.Index(fields=["franchise", "scheduled_at"], name="posts_franchise_time_idx"),
-            # The posts list across franchises: newest first by the time shown (posts_for_user).
+            # The posts list across franchises: newest first by the time shown (posts_list_for_user).
             models.Index(fields=["shown_at", "created_at", "id"], name="posts_shown_idx"),
             # Calendars: a franchise's posts by the time shown, and the calendar across franchises
             # counting each day's posts by status from the index alone.
@@ -279,11 +239,11 @@ class PostSeries(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="series")
     # The content of each occurrence (a standard update: events and offers have dates of their own).
-    summary = models.TextField()
-    language_code = models.CharField(max_length=16, default="en")
-    cta_action_type = models.CharField(max_length=12, choices=Post.ActionType.choices, blank=True, default="")
-    cta_url = models.URLField(max_length=1000, blank=True, default="")
-    media_url = models.URLField(max_length=1000, blank=True, default="")
+    summary = content.column("summary")
+    language_code = content.column("language_code")
+    cta_action_type = content.column("cta_action_type")
+    cta_url = content.column("cta_url")
+    media_url = content.column("media_url")
     # When: the rule, its first day and the wall-clock time in the franchise's zone.
     rule = models.CharField(max_length=300)
     starts_on = models.DateField()
@@ -334,10 +294,10 @@ class Announcement(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     summary = models.TextField(help_text="The text as typed, placeholders unfilled.")
-    topic_type = models.CharField(max_length=10, choices=Post.TopicType.choices, default=Post.TopicType.STANDARD)
-    cta_action_type = models.CharField(max_length=12, choices=Post.ActionType.choices, blank=True, default="")
-    cta_url = models.URLField(max_length=1000, blank=True, default="")
-    media_url = models.URLField(max_length=1000, blank=True, default="")
+    topic_type = content.column("topic_type")
+    cta_action_type = content.column("cta_action_type")
+    cta_url = content.column("cta_url")
+    media_url = content.column("media_url")
     date = models.DateField()
     local_time = models.TimeField()
     rule = models.CharField(max_length=300, blank=True, default="", help_text="Empty: sent once.")

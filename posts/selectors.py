@@ -67,12 +67,13 @@ def series_upcoming(*, series: PostSeries) -> QuerySet[Post]:
     return Post.objects.filter(series=series).select_related("franchise").order_by("scheduled_at")
 
 
-def posts_of_user(*, user: AbstractBaseUser) -> QuerySet[Post]:
-    """Every post of the user's franchises (headquarters': every post, of_franchises)."""
+def posts_visible_to_user(*, user: AbstractBaseUser) -> QuerySet[Post]:
+    """Every post the user may see: of the user's franchises (headquarters': every post,
+    of_franchises); unfiltered and unordered, for other selectors to narrow."""
     return of_franchises(Post.objects.all(), franchises_for_user(user=user))
 
 
-def posts_for_user(
+def posts_list_for_user(
     *,
     user: AbstractBaseUser,
     franchise: Franchise | None = None,
@@ -82,14 +83,14 @@ def posts_for_user(
     day_to: dt.date | None = None,
     zones: Iterable[str] = (),
 ) -> QuerySet[Post]:
-    """The user's posts (one franchise's when given), filtered, newest first by the time a person
-    sees for each (`shown_at`: when it was published, else when it is planned); drafts without a
-    time lead.
+    """The posts list's query: the user's posts (one franchise's when given), filtered, newest
+    first by the time a person sees for each (`shown_at`: when it was published, else when it is
+    planned); drafts without a time lead.
 
     `day_from`/`day_to` (both included) are days in each post's own franchise's zone: one bound
     per zone among `zones` (the zones of the franchises in scope), so a post at 23:30 in Chicago
     is on the day Chicago calls it, whatever the other franchises' zones."""
-    posts = posts_of_user(user=user)
+    posts = posts_visible_to_user(user=user)
     if franchise is not None:
         posts = posts.filter(franchise=franchise)
         zones = [franchise.timezone]
@@ -132,7 +133,7 @@ def posts_for_calendar_across(
 ) -> QuerySet[Post]:
     """The user's posts (one franchise's when given) shown in [starts, ends), as
     posts_for_calendar, with their franchises."""
-    posts = posts_of_user(user=user).filter(shown_at__gte=starts, shown_at__lt=ends)
+    posts = posts_visible_to_user(user=user).filter(shown_at__gte=starts, shown_at__lt=ends)
     if franchise is not None:
         posts = posts.filter(franchise=franchise)
     return posts.select_related("franchise").order_by("shown_at", "id")
@@ -226,7 +227,7 @@ def posts_calendar_day_counts(
 
 def drafts_for_review(*, user: AbstractBaseUser) -> QuerySet[Post]:
     """AI drafts waiting for a person, soonest planned first."""
-    return posts_for_user(user=user, status=Post.Status.DRAFT, source=Post.Source.AI).order_by(
+    return posts_list_for_user(user=user, status=Post.Status.DRAFT, source=Post.Source.AI).order_by(
         F("scheduled_at").asc(nulls_last=True), "created_at", "id"
     )
 

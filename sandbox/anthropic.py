@@ -18,6 +18,7 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from . import anthropic_gen
@@ -256,14 +257,19 @@ def _model(model_id: str, name: str, created: str) -> dict[str, Any]:
 
 def list_models(state: State, req: Request) -> Response:
     authenticate(state, req)
-    items = [_model(*m) for m in MODELS]
-    ids = [m["id"] for m in items]
+    return list_page(req, [_model(*m) for m in MODELS], id_of=lambda model: model["id"])
+
+
+def list_page(req: Request, items: list, *, id_of: Callable[[Any], str], shape=lambda item: item) -> Response:
+    """One page of a list endpoint as Anthropic pages them: after_id or before_id, limit (20, at
+    most 1000), and has_more, first_id and last_id; each item of the page `shape`d."""
+    ids = [id_of(item) for item in items]
     if req.query.get("after_id") in ids:
         items = items[ids.index(req.query["after_id"]) + 1 :]
     elif req.query.get("before_id") in ids:
         items = items[: ids.index(req.query["before_id"])]
     limit = max(1, min(int(req.query.get("limit") or 20), 1000))
-    page = items[:limit]
+    page = [shape(item) for item in items[:limit]]
     return json_response(
         200,
         {

@@ -21,7 +21,7 @@ import secrets
 import time
 from typing import Any
 
-from .anthropic import authenticate, check_body, fail, message_for
+from .anthropic import authenticate, check_body, fail, list_page, message_for
 from .state import MessageBatch, State, rfc3339
 from .wire import HTTPError, Request, Response, json_response
 
@@ -163,22 +163,7 @@ def list_batches(state: State, req: Request) -> Response:
         items = sorted(state.batches.values(), key=lambda b: b.created_at, reverse=True)  # newest first
     for batch in items:
         _settle(state, batch)
-    ids = [b.id for b in items]
-    if req.query.get("after_id") in ids:
-        items = items[ids.index(req.query["after_id"]) + 1 :]
-    elif req.query.get("before_id") in ids:
-        items = items[: ids.index(req.query["before_id"])]
-    limit = max(1, min(int(req.query.get("limit") or 20), 1000))
-    page = [_shape(req, b) for b in items[:limit]]
-    return json_response(
-        200,
-        {
-            "data": page,
-            "has_more": len(items) > limit,
-            "first_id": page[0]["id"] if page else None,
-            "last_id": page[-1]["id"] if page else None,
-        },
-    )
+    return list_page(req, items, id_of=lambda batch: batch.id, shape=lambda batch: _shape(req, batch))
 
 
 def results(state: State, req: Request, batch_id: str) -> Response:

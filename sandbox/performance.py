@@ -121,6 +121,17 @@ def _metrics_checked(state: State, metrics: list[str]) -> None:
         reference.note_use(state, API, "DailyMetric", metric)
 
 
+def _location(state: State, location: str):
+    """The location the Performance API is asked about (under the state's lock): 404 when there is
+    none, 403 SERVICE_DISABLED when its project has the API off."""
+    loc = state.locations.get(location)
+    if loc is None:
+        raise _fail(404, "Requested entity was not found.")
+    if loc.disabled:
+        raise service_disabled("performance")
+    return loc
+
+
 def fetch_multi_daily_metrics(state: State, req: Request, location: str) -> Response:
     guard(state, req, "performance")
     metrics = req.multi.get("dailyMetrics") or []
@@ -129,11 +140,7 @@ def fetch_multi_daily_metrics(state: State, req: Request, location: str) -> Resp
     if last < first:
         raise _fail(400, "Request contains an invalid argument: dailyRange ends before it starts.")
     with state.lock:
-        loc = state.locations.get(location)
-        if loc is None:
-            raise _fail(404, "Requested entity was not found.")
-        if loc.disabled:
-            raise service_disabled("performance")
+        _location(state, location)
         post_days = _post_days(state, location)
         overrides = dict(state.figures.get(location, {}))
         state.performance_requests.append(
@@ -212,11 +219,7 @@ def search_keywords_monthly(state: State, req: Request, location: str) -> Respon
     except ValueError:
         raise _fail(400, "Request contains an invalid argument.") from None
     with state.lock:
-        loc = state.locations.get(location)
-        if loc is None:
-            raise _fail(404, "Requested entity was not found.")
-        if loc.disabled:
-            raise service_disabled("performance")
+        loc = _location(state, location)
         post_days = _post_days(state, location)
         state.keyword_requests.append({"location_id": location, "start": first.isoformat(), "end": last.isoformat()})
     counted_before = (reference.today() - dt.timedelta(days=KEYWORD_LAG_DAYS)).replace(day=1)

@@ -28,7 +28,12 @@ from django.conf import settings
 
 from ..models import Franchise, GoogleConnection
 from . import oauth, quota
-from .tokens import connection_access_token_get, google_access_token_get
+from .tokens import (
+    GoogleReauthorizationRequired,
+    GoogleTokenTransientError,
+    connection_access_token_get,
+    google_access_token_get,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -92,6 +97,13 @@ class GbpTransientError(GbpError):
     def __init__(self, message: str, *, maybe_applied: bool = False) -> None:
         super().__init__(message)
         self.maybe_applied = maybe_applied
+
+
+# What a call to Google may raise, the token layer's errors included.
+GOOGLE_ERRORS = (GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
+# Of those, what a later try may not meet (Google's 5xx and timeouts, its rate limit, a token
+# refresh that failed for now): a job leaves the item for its next run instead of failing it.
+TRANSIENT = (GbpTransientError, GbpRateLimitedError, GoogleTokenTransientError)
 
 
 @dataclass(frozen=True)

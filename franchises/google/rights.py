@@ -24,7 +24,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import mail_admins, send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,11 +31,11 @@ from django.utils import timezone
 from gbp_scheduler.jobs import TimeBudget
 
 from ..models import Franchise, FranchiseEvent, cannot_post_message
-from ..recipients import AdminEmail, franchise_admin_recipients
+from ..recipients import AdminEmail, franchise_admins_tell
 from . import business_profile
 from .business_profile import PostingRights
 from .quota import QuotaDeadline
-from .tokens import GoogleReauthorizationRequired, GoogleTokenTransientError, franchise_reconnect_url
+from .tokens import franchise_reconnect_url
 
 logger = logging.getLogger(__name__)
 
@@ -85,23 +84,14 @@ def posting_rights_record(
 
 def cannot_post_emails_send(*, franchise_ids: list) -> None:
     """Tell each admin of the franchises once, in one email listing theirs; franchises with no admin
-    with an email go to the operators (ADMINS)."""
-    franchises = {f.pk: f for f in Franchise.objects.filter(pk__in=franchise_ids).order_by("name")}
-    by_admin: dict[str, list[Franchise]] = defaultdict(list)
-    admins = franchise_admin_recipients(franchise_ids=franchises, email=AdminEmail.GOOGLE_BLOCKS_POSTING)
-    for email, theirs in admins.items():
-        by_admin[email] += [franchises[franchise_id] for franchise_id in theirs]
-    covered = {f.pk for theirs in by_admin.values() for f in theirs}
-    try:
-        for email, theirs in sorted(by_admin.items()):
-            send_mail(*_cannot_post_message(sorted(theirs, key=lambda f: f.name)), None, [email])
-        orphans = [f for pk, f in franchises.items() if pk not in covered]
-        if orphans:
-            subject, body = _cannot_post_message(orphans)
-            mail_admins(subject, f"These franchises have no admin with an email address.\n\n{body}")
-    except Exception:
-        # The flag is kept and the pages show it; a mail outage must not break the check.
-        logger.exception("Could not email the admins about locations that cannot take posts")
+    with an email go to the operators (ADMINS). The flag is kept and the pages show it: a mail
+    outage must not break the check."""
+    franchise_admins_tell(
+        franchise_ids=franchise_ids,
+        email=AdminEmail.GOOGLE_BLOCKS_POSTING,
+        message=_cannot_post_message,
+        about="locations that cannot take posts",
+    )
 
 
 def _cannot_post_message(franchises: list[Franchise]) -> tuple[str, str]:
@@ -181,7 +171,7 @@ def posting_rights_check(*, budget: TimeBudget, report: Callable[[str], None] | 
             )
         except QuotaDeadline:
             break
-        except (GoogleReauthorizationRequired, GoogleTokenTransientError, business_profile.GbpError) as exc:
+        except business_profile.GOOGLE_ERRORS as exc:
             counts["failed"] += 1
             line = f"accounts/{account_id}: not checked: {exc}"
             logger.warning("check-posting-rights: %s", line)

@@ -34,10 +34,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import mail_admins, send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -46,7 +44,7 @@ from django.utils import timezone
 from gbp_scheduler import clock
 
 from ..models import Franchise, FranchiseEvent, GoogleConnection
-from ..recipients import AdminEmail, franchise_admin_recipients
+from ..recipients import AdminEmail, franchise_admins_tell
 from . import oauth
 
 logger = logging.getLogger(__name__)
@@ -326,26 +324,15 @@ def _auth_invalidate(connection: GoogleConnection, lease: dt.datetime, *, detail
 
 def auth_invalid_emails_send(*, franchise_ids: list) -> None:
     """Tell each admin of the affected franchises once, in one email listing their franchises;
-    franchises with no admin with an email go to the operators (ADMINS) in one email."""
-    franchises = {f.pk: f for f in Franchise.objects.filter(pk__in=franchise_ids).order_by("name")}
-    by_admin: dict[str, list[Franchise]] = defaultdict(list)
-    covered = set()
-    admins = franchise_admin_recipients(franchise_ids=franchises, email=AdminEmail.GOOGLE_BLOCKS_POSTING)
-    for email, franchise_ids_of_theirs in admins.items():
-        by_admin[email] += [franchises[franchise_id] for franchise_id in franchise_ids_of_theirs]
-        covered.update(franchise_ids_of_theirs)
-    try:
-        for email, theirs in sorted(by_admin.items()):
-            subject, body = _auth_invalid_message(sorted(theirs, key=lambda f: f.name))
-            send_mail(subject, body, None, [email])
-        orphans = [f for pk, f in franchises.items() if pk not in covered]
-        if orphans:
-            subject, body = _auth_invalid_message(orphans)
-            mail_admins(subject, f"These franchises have no admin with an email address.\n\n{body}")
-    except Exception:
-        # The flag and reason are recorded and the dashboard shows them; a mail outage must not
-        # turn a handled auth failure into a crash.
-        logger.exception("Could not email the admins about invalid Google auth")
+    franchises with no admin with an email go to the operators (ADMINS) in one email. The flag and
+    reason are recorded and the dashboard shows them: a mail outage must not turn a handled auth
+    failure into a crash."""
+    franchise_admins_tell(
+        franchise_ids=franchise_ids,
+        email=AdminEmail.GOOGLE_BLOCKS_POSTING,
+        message=_auth_invalid_message,
+        about="invalid Google auth",
+    )
 
 
 def _auth_invalid_message(franchises: list[Franchise]) -> tuple[str, str]:

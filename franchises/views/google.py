@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..access import Access, franchise_admin_required, franchise_for_admin, marked
 from ..google import business_profile, connect, mapping
-from ..google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from ..models import Franchise
 from ..selectors import (
     connection_get_for_user,
@@ -30,12 +29,7 @@ from ..selectors import (
     franchises_administered_by,
 )
 
-GOOGLE_ERRORS = (
-    business_profile.GbpError,
-    GoogleReauthorizationRequired,
-    GoogleTokenTransientError,
-    connect.GoogleConnectError,
-)
+GOOGLE_ERRORS = (*business_profile.GOOGLE_ERRORS, connect.GoogleConnectError)
 MAP_PAGE_SIZE = 25
 GOOGLE = "change its Google connection"
 

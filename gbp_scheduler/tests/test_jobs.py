@@ -15,7 +15,7 @@ def _job(*, budget: TimeBudget) -> dict:
     return {"published": 2, "failed": 1}
 
 
-view = cron_view(Job("test-job", "test_job", f"{__name__}:_job", "* * * * *", "A job for these tests."))
+view = cron_view(Job("test-job", f"{__name__}:_job", "* * * * *", "A job for these tests."))
 rf = RequestFactory()
 
 
@@ -69,7 +69,7 @@ def _misconfigured(*, budget):
 
 
 def test_a_job_that_finds_bad_configuration_answers_500_json_naming_it():
-    broken = cron_view(Job("broken", "broken", f"{__name__}:_misconfigured", "* * * * *", ""))
+    broken = cron_view(Job("broken", f"{__name__}:_misconfigured", "* * * * *", ""))
     response = broken(rf.get("/api/cron/x", HTTP_AUTHORIZATION="Bearer s3cret-value"))
     assert response.status_code == 500
     assert json.loads(response.content)["error"] == "Bad configuration: ANTHROPIC_API_KEY is not set"
@@ -96,6 +96,18 @@ def test_every_job_has_its_cron_url_command_and_vercel_cron_and_nothing_else_doe
         assert job.function() is not None  # the target imports
 
 
+def test_a_jobs_command_is_its_name_with_underscores_and_the_operators_commands_stay():
+    from django.core.management import get_commands
+
+    from gbp_scheduler.jobs import JOBS, job_get
+
+    assert job_get("publish-scheduled").command == "publish_scheduled"
+    # The commands operators' crontabs name (SPEC.md): each still a job's.
+    spec = {"publish_scheduled", "generate_drafts", "process_generation_queue", "check_alerts"}
+    spec |= {"sync_google_posts", "fetch_insights"}
+    assert spec <= {job.command for job in JOBS} <= set(get_commands())
+
+
 def test_the_docs_list_every_job_as_the_registry_declares_it():
     """The jobs table of docs/contract.md and the crontab of docs/operations.md are made from JOBS:
     `python -m gbp_scheduler.jobs_docs --write` after changing a job."""
@@ -114,7 +126,7 @@ def test_the_docs_check_fails_when_a_job_is_missing_from_a_doc(monkeypatch):
     from gbp_scheduler import jobs_docs
     from gbp_scheduler.jobs import JOBS, Job
 
-    monkeypatch.setattr(jobs_docs, "JOBS", [*JOBS, Job("new-job", "new_job", "x:y", "1 2 * * *", "New.")])
+    monkeypatch.setattr(jobs_docs, "JOBS", [*JOBS, Job("new-job", "x:y", "1 2 * * *", "New.")])
     assert jobs_docs.main([]) == 1
 
 

@@ -52,9 +52,9 @@ with override_settings(ROOT_URLCONF="__main__"):
     response = Client(raise_request_exception=False).get(
         "/boom/", HTTP_AUTHORIZATION="Bearer cron-secret-value", HTTP_COOKIE="sessionid=session-cookie-value"
     )
-job_run(Job("nightly", "nightly", "__main__:nightly", "5 4 * * *", ""))
+job_run(Job("nightly", "__main__:nightly", "5 4 * * *", ""))
 try:
-    job_run(Job("broken", "broken", "__main__:misconfigured", "*/15 * * * *", ""))
+    job_run(Job("broken", "__main__:misconfigured", "*/15 * * * *", ""))
 except JobBroke:
     pass
 import sentry_sdk

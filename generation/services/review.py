@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from generation.models import DraftRejection
 from generation.selectors import UNDO_WINDOW, draft_rejections_of_user, drafts_pick_for_user
+from posts.content import DATETIMES
 from posts.models import REJECTION_REASON_MARK, Post
 from posts.services import EDITABLE_FIELDS, PostActionError, posts_reject_many, posts_schedule_many
 from posts.services.editing import post_build, posts_create_many
@@ -98,13 +99,13 @@ def drafts_reject_undo(*, user: AbstractBaseUser, batch: uuid.UUID, now: dt.date
 
 def _snapshot(post: Post) -> dict:
     data = {name: getattr(post, name) for name in EDITABLE_FIELDS}
-    for name in ("event_start", "event_end"):
+    for name in DATETIMES:
         data[name] = data[name].isoformat() if data[name] else None
     data["scheduled_at"] = post.scheduled_at.isoformat() if post.scheduled_at else None
     return data
 
 
 def _field(name: str, value):
-    if name in ("event_start", "event_end") and value:
+    if name in DATETIMES and value:
         return dt.datetime.fromisoformat(value)
     return value

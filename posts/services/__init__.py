@@ -1,5 +1,6 @@
-"""The writes of posts, one API: editing (what people do), publishing (the job), the upkeep
-that keeps Google equal to the database, history and headquarters announcements."""
+"""The writes of posts, one API: editing (what people do), bulk (many posts at once), publishing
+(the job), the upkeep that keeps Google equal to the database, history and headquarters
+announcements."""
 
 from .announcements import (
     announcement_cancel_all,
@@ -10,9 +11,16 @@ from .announcements import (
     announcement_text,
     announcement_time,
 )
+from .bulk import (
+    MANY_ACTIONS,
+    posts_act_on_many,
+    posts_delete_many,
+    posts_reject_many,
+    posts_schedule_many,
+    posts_update_many,
+)
 from .editing import (
     EDITABLE_FIELDS,
-    MANY_ACTIONS,
     PostActionError,
     PostChangedError,
     post_check_editable,
@@ -28,12 +36,7 @@ from .editing import (
     post_schedule,
     post_unschedule,
     post_update,
-    posts_act_on_many,
     posts_cancel_when_free,
-    posts_delete_many,
-    posts_reject_many,
-    posts_schedule_many,
-    posts_update_many,
 )
 from .google_sync import google_posts_sync
 from .history import post_event_record

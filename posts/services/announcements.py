@@ -13,26 +13,20 @@ from django.db import transaction
 
 from gbp_scheduler.times import validate_sane_datetime
 
+from ..content import DATETIMES, UPDATE_FIELDS
 from ..gbp_mapping import post_problems
 from ..models import Announcement, Post, PostSeries
 from ..selectors import announcement_posts
-from .editing import (
-    PostActionError,
-    post_build,
-    post_with_changes,
-    posts_cancel_when_free,
-    posts_create_many,
-    posts_delete_many,
-    posts_update_many,
-)
+from .bulk import post_with_changes, posts_delete_many, posts_update_many
+from .editing import PostActionError, post_build, posts_cancel_when_free, posts_create_many
 from .series import series_create, series_end
 
 # Up to this many franchises, a repeating announcement's first weeks are made at once; a larger
 # group's are made by the materialise-series job's next run (within the hour).
 MATERIALISE_NOW_MAX = 50
 
-# What "edit all" changes in every post of an announcement, besides its text.
-SHARED_FIELDS = ("cta_action_type", "cta_url", "media_url")
+# What "edit all" changes in every post of an announcement, besides its text (posts/content.py).
+SHARED_FIELDS = [name for name in UPDATE_FIELDS if name != "summary"]
 
 # The placeholders an announcement may use, filled in per franchise.
 PLACEHOLDERS = ("name", "city")
@@ -69,7 +63,7 @@ def _local_fields(fields: dict, franchise) -> dict:
     (like the publish time)."""
     return {
         name: value.replace(tzinfo=franchise.zone)
-        if name in ("event_start", "event_end") and value is not None and value.tzinfo is None
+        if name in DATETIMES and value is not None and value.tzinfo is None
         else value
         for name, value in fields.items()
     }

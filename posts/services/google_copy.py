@@ -23,19 +23,23 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
 from franchises.google import business_profile
 from franchises.models import Franchise
+from gbp_scheduler import clock
 from gbp_scheduler.times import parse_rfc3339
 
-from ..models import GoogleDeletion, Post
+from ..content import line_breaks_normalized
+from ..gbp_mapping import PATCH_MASK
+from ..models import GoogleDeletion, Post, PostCancellation, PostEvent
+from .google_notices import post_google_state_seen
+from .history import post_event_record
 from .locks import GoogleCallGuard, post_write_fenced
 
 # Google's clock and ours differ a little: look for a copy this far before the attempt.
 RECONCILE_CLOCK_SKEW = dt.timedelta(minutes=2)
-# The LocalPost fields our posts set, and so the fields an update rewrites.
-PATCH_MASK = ["summary", "callToAction", "media", "event", "offer"]
 # Google's answers that mean "this connection cannot see that location" (or it is gone).
 UNREACHABLE = (business_profile.GbpNotFoundError, business_profile.GbpPermissionDeniedError)
 
@@ -56,7 +60,7 @@ class LocationUnreachable(business_profile.GbpError):
 
 def text_normalized(text: str | None) -> str:
     """Text as Google keeps it: one kind of line break, no surrounding blanks."""
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    return line_breaks_normalized(text or "").strip()
 
 
 def copy_key(location: str, body: dict) -> str:
@@ -128,6 +132,40 @@ MARKER_CLEARED = {
     "google_sent_location": "",
     "google_sent_key": "",
 }
+
+
+def post_published_write(
+    *,
+    post: Post,
+    lock: dt.datetime,
+    google_post: dict,
+    detail: str,
+    actor: AbstractBaseUser | None = None,
+    needs_update: bool = False,
+) -> None:
+    """Record that `post`, held under `lock`, is on Google as `google_post` (Google's answer to its
+    create, or its copy found there): published, with Google's name, link and state, the marker
+    cleared, and its history. `needs_update`: the copy is older than the row. Raises Lost when
+    the lock is no longer ours. Publishing and the upkeep's adoption of a copy both end here."""
+    state = (google_post.get("state") or "")[:20]
+    post_write_fenced(
+        post_id=post.pk,
+        lock=lock,
+        status=Post.Status.PUBLISHED,
+        published_at=clock.now(),
+        publishing_at=None,
+        google_post_name=google_post.get("name", ""),
+        google_search_url=(google_post.get("searchUrl") or "")[:1000],
+        google_state=state,
+        google_update_time=parse_rfc3339(google_post.get("updateTime")),
+        google_needs_update=needs_update,
+        last_error="",
+        next_attempt_at=None,
+        **MARKER_CLEARED,
+    )
+    PostCancellation.objects.filter(post_id=post.pk).delete()  # too late: it went out, and stays
+    post_event_record(post=post, action=PostEvent.Action.PUBLISHED, user=actor, detail=detail)
+    post_google_state_seen(post_id=post.pk, before="", after=state)
 
 
 def marker_body(post: Post) -> dict:

@@ -36,14 +36,14 @@ from collections import Counter
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from franchises.google import business_profile
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google.business_profile import TRANSIENT
+from franchises.google.tokens import GoogleReauthorizationRequired
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import parse_rfc3339
 
 from ..models import GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post
@@ -68,8 +68,6 @@ COUNT_KEYS = [
     "left_for_next_run",
     "google_requests",
 ]
-RUN_BREAKING = (OperationalError, InterfaceError)
-TRANSIENT = (business_profile.GbpTransientError, business_profile.GbpRateLimitedError, GoogleTokenTransientError)
 
 
 def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:

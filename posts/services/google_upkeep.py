@@ -32,18 +32,17 @@ import logging
 from collections import Counter
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 
 from franchises.google import business_profile
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import CANCELLED, GOOGLE_REMOVED, GoogleDeletion, Post, PostCancellation, PostEvent, lock_stale_before
+from ..models import CANCELLED, GOOGLE_REMOVED, GoogleDeletion, Post, PostEvent, lock_stale_before
 from .google_copy import (
     MARKER_CLEARED,
     PATCH_MASK,
@@ -54,10 +53,11 @@ from .google_copy import (
     marker_location,
     marker_to_deletion,
     names_owned,
+    post_published_write,
 )
 from .google_notices import post_google_problem_record, post_google_state_seen
 from .history import post_event_record
-from .locks import GoogleCallGuard, Lost, OutOfTime, lock_free, post_lock_release, post_lock_take, post_write_fenced
+from .locks import GoogleCallGuard, Lost, OutOfTime, lock_free, post_lock_release, post_lock_take
 from .removal import post_row_remove
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,6 @@ RETRY_CAP_SECONDS = 6 * 3600
 # same location waits for it before its own create (google_copy.create_record).
 SETTLE_RETRY_CAP_SECONDS = 3600
 UPKEEP_SHARE = 0.5
-GOOGLE_ERRORS = (business_profile.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
-RUN_BREAKING = (OperationalError, InterfaceError)
 UPKEEP_COUNT_KEYS = ["locks_released", "cancelled", "deleted_on_google", "updated_on_google", "settled"]
 CANCELLED_DETAIL = "Cancelled while it was being published; that attempt did not put it on Google."
 
@@ -390,26 +388,10 @@ def _failed_post_adopt(*, post: Post, found: dict, lock: dt.datetime, guard: Goo
                 or found
             )
             needs_update = False
-    state = (found.get("state") or "")[:20]
-    post_write_fenced(
-        post_id=post.pk,
-        lock=lock,
-        status=Post.Status.PUBLISHED,
-        published_at=clock.now(),
-        publishing_at=None,
-        google_post_name=found.get("name", ""),
-        google_search_url=(found.get("searchUrl") or "")[:1000],
-        google_state=state,
-        google_update_time=parse_rfc3339(found.get("updateTime")),
-        google_needs_update=needs_update,
-        last_error="",
-        next_attempt_at=None,
-        **MARKER_CLEARED,
-    )
-    PostCancellation.objects.filter(post_id=post.pk).delete()  # it went out after all, and stays
-    post_event_record(
+    post_published_write(
         post=post,
-        action=PostEvent.Action.PUBLISHED,
+        lock=lock,
+        google_post=found,
+        needs_update=needs_update,
         detail="Found on Google: an attempt recorded as failed had published it after all.",
     )
-    post_google_state_seen(post_id=post.pk, before="", after=state)

@@ -33,20 +33,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from franchises.google import business_profile, quota
+from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.google.rights import posting_rights_refresh
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise, cannot_post_message
 from gbp_scheduler import clock
-from gbp_scheduler.jobs import TimeBudget
-from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
+from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
+from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
+from gbp_scheduler.times import backoff_seconds, human_duration
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import CANCELLED, Post, PostCancellation, PostEvent, lock_stale_before
+from ..models import CANCELLED, Post, PostEvent, lock_stale_before
 from ..selectors import posts_due
 from .google_copy import (
     MARKER_CLEARED,
@@ -58,12 +60,11 @@ from .google_copy import (
     marker_location,
     marker_to_deletion,
     names_owned,
+    post_published_write,
 )
-from .google_notices import post_google_state_seen
 from .google_upkeep import google_upkeep_run
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
-from .pace import Pace, concurrency_cap, paced_work
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +105,6 @@ COUNT_KEYS = [
     "reconciled",
     "left_for_next_run",
 ]
-GOOGLE_ERRORS = (business_profile.GbpError, GoogleTokenTransientError, GoogleReauthorizationRequired)
-# The database connection itself broke: that ends the run (exit 1 / HTTP 500), it is no post's fault.
-RUN_BREAKING = (OperationalError, InterfaceError)
 
 
 @dataclass
@@ -440,12 +438,7 @@ class _Attempt:
                     or found
                 )
                 detail += " Updated on Google to the current text."
-            except (
-                business_profile.GbpError,
-                GoogleTokenTransientError,
-                GoogleReauthorizationRequired,
-                OutOfTime,
-            ) as exc:
+            except (*GOOGLE_ERRORS, OutOfTime) as exc:
                 needs_update = True  # the upkeep patches it in a later run
                 logger.info("Post %s: adopted copy not updated yet: %s", self.post.pk, exc)
         self._published(found, detail=detail, needs_update=needs_update)
@@ -456,23 +449,14 @@ class _Attempt:
         post_write_fenced(post_id=self.post.pk, lock=self.claim, **fields)
 
     def _published(self, google_post: dict, *, detail: str = "Live on Google.", needs_update: bool = False) -> None:
-        state = (google_post.get("state") or "")[:20]
-        self._write(
-            status=Post.Status.PUBLISHED,
-            published_at=clock.now(),
-            publishing_at=None,
-            google_post_name=google_post.get("name", ""),
-            google_search_url=(google_post.get("searchUrl") or "")[:1000],
-            google_state=state,
-            google_update_time=parse_rfc3339(google_post.get("updateTime")),
-            google_needs_update=needs_update,
-            last_error="",
-            next_attempt_at=None,
-            **MARKER_CLEARED,
+        post_published_write(
+            post=self.post,
+            lock=self.claim,
+            google_post=google_post,
+            detail=detail,
+            actor=self.actor,
+            needs_update=needs_update,
         )
-        PostCancellation.objects.filter(post_id=self.post.pk).delete()  # too late: it went out, and stays
-        post_event_record(post=self.post, action=PostEvent.Action.PUBLISHED, user=self.actor, detail=detail)
-        post_google_state_seen(post_id=self.post.pk, before="", after=state)
 
     def _failed(self, message: str, *, create_unknown: bool = False) -> Result:
         # A retry by hand (or the upkeep) starts with a look at Google while the marker says a

@@ -33,23 +33,24 @@ from collections import Counter
 
 from dateutil import rrule
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 
+from ..content import SUMMARY_MAX_LENGTH, UPDATE_FIELDS, line_breaks_normalized, summary_length
 from ..gbp_mapping import post_problems
-from ..models import SUMMARY_MAX_LENGTH, Post, PostSeries, summary_length
+from ..models import Post, PostSeries
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
 
 logger = logging.getLogger(__name__)
 
 HORIZON_DAYS = 28  # occurrences exist as posts this far ahead
-SERIES_FIELDS = ["summary", "cta_action_type", "cta_url", "media_url"]
+SERIES_FIELDS = UPDATE_FIELDS  # a repeating post is an update (posts/content.py)
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 WEEKDAY_NAMES = dict(
     zip(WEEKDAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], strict=True)
@@ -57,7 +58,6 @@ WEEKDAY_NAMES = dict(
 NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 MAX_COUNT = 520  # ten years of a weekly post
 UNFINISHED = (Post.Status.DRAFT, Post.Status.SCHEDULED, Post.Status.FAILED)
-RUN_BREAKING = (OperationalError, InterfaceError)
 
 
 # --- the rule -------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def _content(fields: dict) -> dict:
     if unknown:
         raise ValueError(f"Not a series field: {', '.join(sorted(unknown))}")
     content = {name: fields.get(name) or "" for name in SERIES_FIELDS}
-    content["summary"] = content["summary"].replace("\r\n", "\n").replace("\r", "\n")
+    content["summary"] = line_breaks_normalized(content["summary"])
     return content
 
 

@@ -1,4 +1,4 @@
-"""Times in a franchise's own zone, with the zone named."""
+"""The posts pages' template tags: times in a franchise's own zone, the text's count, a post's fields."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zoneinfo
 from django import template
 from django.utils.html import format_html
 
-from ..models import SUMMARY_MAX_LENGTH, summary_length
+from ..content import SUMMARY_MAX_LENGTH, carries, summary_length
 
 register = template.Library()
 
@@ -39,6 +39,12 @@ def char_count(value: str | None, limit: int = SUMMARY_MAX_LENGTH) -> str:
 @register.filter
 def over_summary_limit(value: str | None) -> bool:
     return summary_length(value or "") > SUMMARY_MAX_LENGTH
+
+
+@register.filter(name="carries")
+def post_carries(post, name: str) -> bool:
+    """Whether the post's type has the content field `name` (posts/content.py)."""
+    return carries(post.topic_type, name)
 
 
 @register.filter

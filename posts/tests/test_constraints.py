@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
-from posts.models import SUMMARY_MAX_LENGTH, Post
+from posts.content import SUMMARY_MAX_LENGTH
+from posts.models import Post
 from testkit.factories import make_franchise, make_post
 
 pytestmark = pytest.mark.django_db

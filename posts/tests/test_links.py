@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from franchises.models import Membership
-from posts.gbp_mapping import link_problem, photo_problem, post_problems
+from posts.gbp_mapping import post_problems
+from posts.links import link_problem, photo_problem
 from posts.models import Post
 from posts.services import PostActionError, post_schedule
 from testkit.factories import make_franchise, make_member, make_post, make_user

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from franchises.google import business_profile
-from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise
 from gbp_scheduler.http import safe_next
 
@@ -16,13 +15,7 @@ from ..gbp_mapping import PostNotPublishable
 from ..services import PostActionError, Result
 
 # An action refused or failed for a reason the person can act on: shown as a message, not a 500.
-ACTION_ERRORS = (
-    PostActionError,
-    PostNotPublishable,
-    business_profile.GbpError,
-    GoogleReauthorizationRequired,
-    GoogleTokenTransientError,
-)
+ACTION_ERRORS = (PostActionError, PostNotPublishable, *business_profile.GOOGLE_ERRORS)
 
 
 def render_in_zone(

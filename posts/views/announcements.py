@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from franchises.access import headquarters_required
 
+from ..content import UPDATE_FIELDS
 from ..forms import AnnouncementContentForm, AnnouncementForm
 from ..models import Announcement
 from ..selectors import announcement_counts, announcement_posts, announcement_series, announcements_sent
@@ -107,7 +108,7 @@ def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
     """GET: the shared content, filled from the announcement. POST: "edit all not yet published"."""
     announcement = get_object_or_404(Announcement, pk=announcement_id)
     context = _announcement_context(announcement)
-    initial = {name: getattr(announcement, name) for name in ("summary", "cta_action_type", "cta_url", "media_url")}
+    initial = {name: getattr(announcement, name) for name in UPDATE_FIELDS}
     form = AnnouncementContentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -17,9 +17,10 @@ from franchises.selectors import franchise_get_for_user
 from gbp_scheduler.http import body_limit, safe_next
 from gbp_scheduler.throttle import allowance_take
 
+from ..content import SUMMARY_MAX_LENGTH, summary_length
 from ..forms import PostForm
 from ..gbp_mapping import post_problems
-from ..models import SUMMARY_MAX_LENGTH, Post, summary_length
+from ..models import Post
 from ..selectors import post_get_for_user
 from ..services import (
     PhotoRefused,

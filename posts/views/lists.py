@@ -21,7 +21,7 @@ from gbp_scheduler.widgets import LongSelect
 
 from ..forms import ManyPostsForm, PostFilterForm
 from ..models import Post
-from ..selectors import posts_calendar_day_counts, posts_for_calendar, posts_for_calendar_across, posts_for_user
+from ..selectors import posts_calendar_day_counts, posts_for_calendar, posts_for_calendar_across, posts_list_for_user
 from ._common import render_in_zone
 
 PAGE_SIZE = 25
@@ -59,7 +59,7 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
     if franchise is None and filters.get("franchise"):
         franchise = next((f for f in franchises if str(f.pk) == filters["franchise"]), None)
     # Dates are days in each post's own franchise's zone, as its time is shown.
-    posts = posts_for_user(
+    posts = posts_list_for_user(
         user=request.user,
         franchise=franchise,
         status=filters.get("status", ""),

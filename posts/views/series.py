@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from franchises.selectors import franchise_get_for_user
 from gbp_scheduler.http import id_parameters
 
+from ..content import UPDATE_FIELDS
 from ..forms import SeriesForm
 from ..selectors import post_get_for_user, series_get_for_user, series_of_franchise, series_upcoming
 from ..services.series import HORIZON_DAYS, series_create, series_describe, series_end, series_update
@@ -39,7 +40,7 @@ def series_new(request: HttpRequest, franchise_id) -> HttpResponse:
         post = post_get_for_user(user=request.user, post_id=request.GET["from_post"])
         if post.franchise_id != franchise.pk:
             raise Http404("No such post in this franchise.")
-        initial.update({name: getattr(post, name) for name in ("summary", "cta_action_type", "cta_url", "media_url")})
+        initial.update({name: getattr(post, name) for name in UPDATE_FIELDS})
     with timezone.override(franchise.zone):
         form = SeriesForm(request.POST or None, franchise=franchise, initial=initial)
         valid = request.method == "POST" and form.is_valid()

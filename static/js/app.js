@@ -45,7 +45,7 @@
   // A "Call now" button takes no link.
   function setUpCallToAction() {
     var action = document.getElementById("id_cta_action_type");
-    var url = document.getElementById("cta-url-field");
+    var url = document.getElementById("field-cta_url");
     if (!action || !url) return;
     function update() { url.hidden = action.value === "" || action.value === "CALL"; }
     action.addEventListener("change", update);

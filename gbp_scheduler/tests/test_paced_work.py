@@ -1,4 +1,4 @@
-"""The worker pool both Google-bound jobs share (posts/services/pace.py: paced_work): as many
+"""The worker pool the Google-bound jobs share (gbp_scheduler/pace.py: paced_work): as many
 workers as the pace wants, untaken items left in place when the run stops, and a worker that
 breaks ending the call with its error instead of leaving it waiting."""
 
@@ -11,7 +11,7 @@ from collections import deque
 import pytest
 from django.db import OperationalError
 
-from posts.services.pace import Pace, paced_work
+from gbp_scheduler.pace import Pace, paced_work
 
 
 def test_every_item_is_worked_once_with_as_many_workers_as_the_pace_wants():
@@ -72,3 +72,29 @@ def test_with_a_cap_of_one_the_items_are_worked_in_the_calling_thread():
         name="test",
     )
     assert names == [threading.current_thread().name] * 3
+
+
+def test_a_workers_log_lines_carry_the_job_runs_id():
+    import logging
+
+    from gbp_scheduler.jobs import Job
+    from gbp_scheduler.observability import LogContext, job_observed
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    handler.addFilter(LogContext())
+    logger = logging.getLogger("paced_work_test")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    pace = Pace(per_minute=600, cap=4)
+    pace.observe(0.5)
+    try:
+        with job_observed(Job("test-job", "x:y", "* * * * *", "")) as run_id:
+            paced_work(deque(range(8)), one=lambda item: logger.info("item %s", item), pace=pace, name="ctx")
+    finally:
+        logger.removeHandler(handler)
+
+    assert len(records) == 8
+    assert {record.threadName.split("-")[0] for record in records} == {"ctx"}, "logged by the workers"
+    assert {record.job_run_id for record in records} == {run_id}

@@ -1,4 +1,4 @@
-"""How many posts a publish run keeps with Google at once.
+"""How many items a Google-bound job keeps with Google at once (a publish run: posts).
 
 Google's quota, not a thread count, should set a run's speed. A create takes Google anywhere from
 a fraction of a second to two; at 300 requests a minute (5 a second) and 1.5 s per create, a run
@@ -9,13 +9,15 @@ keeps about quota rate x that time posts in flight, plus one for headroom, bound
 by the database connections it may take (each worker holds one). The shared quota
 (franchises/google/quota.py) still spaces the requests themselves.
 
-`paced_work` is the worker pool both Google-bound jobs share (publish-due-posts by franchise,
-fetch-insights by location): it starts workers while the pace wants more and lets them go when it
-wants fewer.
+`paced_work` is the worker pool the Google-bound jobs share (publish-scheduled by franchise,
+fetch-insights and fetch-search-keywords by location): it starts workers while the pace wants more
+and lets them go when it wants fewer. Each worker runs in a copy of the caller's context, so its
+log lines carry the job run's id (observability.py).
 """
 
 from __future__ import annotations
 
+import contextvars
 import math
 import threading
 from collections import deque
@@ -121,7 +123,9 @@ def paced_work(
                 active += 1
                 pace.note_workers(active)
         if more:
-            thread = threading.Thread(target=worker, name=f"{name}-{len(threads)}", daemon=True)
+            # A context of its own for each thread (one context cannot be entered by two at once).
+            context = contextvars.copy_context()
+            thread = threading.Thread(target=context.run, args=(worker,), name=f"{name}-{len(threads)}", daemon=True)
             threads.append(thread)
             thread.start()
             continue
