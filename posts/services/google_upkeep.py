@@ -217,6 +217,15 @@ def google_deletion_try(*, item_id, deadline: float | None = None) -> bool | Non
 # --- 4. updates ---------------------------------------------------------------------------------
 
 
+def unknown_create_left_behind(*, post: Post, lock: dt.datetime, deadline: float | None) -> None:
+    """The post's unknown create went to a location its franchise has left since: a copy there is
+    no post's any more. It becomes a pending deletion there (under the post's lock), tried at once;
+    what Google does not finish now a later run does, backing off."""
+    deletion = marker_to_deletion(post=post, lock=lock)
+    with contextlib.suppress(OutOfTime):
+        google_deletion_try(item_id=deletion.pk, deadline=deadline)
+
+
 def _updates_due(*, now: dt.datetime) -> list:
     due = Post.objects.filter(
         _reachable(), lock_free(now), _retry_due(now), status=Post.Status.PUBLISHED, google_needs_update=True
@@ -321,8 +330,7 @@ def post_unknown_create_settle(*, item_id, deadline: float | None = None) -> boo
     try:
         location = marker_location(post)
         if location != post.franchise.google_location_name:
-            # The franchise has left that location since: a copy there is no post's any more.
-            marker_to_deletion(post=post, lock=lock)
+            unknown_create_left_behind(post=post, lock=lock, deadline=deadline)
             post_lock_release(post_id=item_id, lock=lock)
             return True
         found = copy_find(

@@ -58,11 +58,10 @@ from .google_copy import (
     create_record,
     marker_body,
     marker_location,
-    marker_to_deletion,
     names_owned,
     post_published_write,
 )
-from .google_upkeep import google_upkeep_run
+from .google_upkeep import google_upkeep_run, unknown_create_left_behind
 from .history import post_event_record
 from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
 
@@ -345,8 +344,7 @@ class _Attempt:
             return self._released(*waiting)  # "Publish now" on such a franchise: as a run would skip it
         try:
             if post.google_create_sent_at is not None and marker_location(post) != post.franchise.google_location_name:
-                # Sent to a location the franchise has left: a copy there is handed to a deletion.
-                marker_to_deletion(post=post, lock=self.claim)
+                unknown_create_left_behind(post=post, lock=self.claim, deadline=self.guard.deadline)
                 post.google_create_sent_at, post.google_sent_body = None, None
                 post.google_sent_location = post.google_sent_key = ""
             if post.google_create_sent_at is not None:
