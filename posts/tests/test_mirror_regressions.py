@@ -1,0 +1,126 @@
+"""What the state machine of testkit/mirror_machine.py found, each kept as an ordinary test.
+
+Each failed on the main of issue 25's start; `xfail(strict=True)` keeps the branch green until the
+fix lands, and its reason names the defect. Remove the mark with the fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from franchises.google.connect import google_disconnect, google_location_pick
+from gbp_scheduler.jobs import TimeBudget
+from posts.models import Post
+from posts.services import post_delete, post_publish_now, posts_publish_due
+from sandbox.state import SANDBOX_USER
+from testkit.factories import make_post
+from testkit.google import assert_google_mirrors_database, franchise_connected_to_sandbox
+from testkit.mirror_machine import reconnect_through_consent
+
+pytestmark = pytest.mark.django_db
+
+HTTP_TIMEOUT = 0.3
+
+
+@pytest.fixture(autouse=True)
+def _short_timeouts(settings):
+    settings.PUBLISH_CONCURRENCY = 1
+    settings.GOOGLE_HTTP_TIMEOUT_SECONDS = HTTP_TIMEOUT
+
+
+def due_post(franchise, summary: str = "Fresh bread today.") -> Post:
+    return make_post(
+        franchise=franchise,
+        summary=summary,
+        status=Post.Status.SCHEDULED,
+        scheduled_at=timezone.now() - dt.timedelta(minutes=1),
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25: a token refresh retries Google's 5xx past the run's deadline")
+def test_a_publish_run_ends_within_its_budget_while_the_token_endpoint_fails(sandbox):
+    """A franchise whose access token has run out has a due post; the token endpoint answers 500
+    three times; a publish run with a one-second budget."""
+    franchise = franchise_connected_to_sandbox(sandbox, expired=True)
+    due_post(franchise)
+    sandbox.client.fail("token", 500, times=3)
+
+    started = time.monotonic()
+    posts_publish_due(budget=TimeBudget(seconds=1.0))
+
+    assert time.monotonic() - started < 1.0 + 2 * HTTP_TIMEOUT + 0.5
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25: the location is checked before the connection (no location = failed)")
+def test_publish_now_on_a_disconnected_franchise_leaves_the_post_scheduled(sandbox):
+    """A connected franchise has a due post; the franchise is disconnected; staff press "Publish now"."""
+    franchise = franchise_connected_to_sandbox(sandbox)
+    post = due_post(franchise)
+    google_disconnect(franchise=franchise)
+
+    post_publish_now(post=Post.objects.select_related("franchise").get(pk=post.pk))
+
+    post.refresh_from_db()
+    assert post.status == Post.Status.SCHEDULED, post.last_error
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25: a franchise connected with no location picked fails its due posts")
+def test_a_due_post_of_a_franchise_reconnected_without_a_location_waits_for_one(sandbox):
+    """A connected franchise has a due post; it is disconnected, then reconnected through the consent
+    page (no location picked yet); a publish run."""
+    franchise = franchise_connected_to_sandbox(sandbox, user=SANDBOX_USER)
+    post = due_post(franchise)
+    google_disconnect(franchise=franchise)
+    reconnect_through_consent(franchise)
+
+    posts_publish_due(budget=TimeBudget(seconds=30))
+
+    post.refresh_from_db()
+    assert post.status == Post.Status.SCHEDULED, post.last_error
+
+
+def lost_create(sandbox, franchise, summary: str = "Fresh bread today.") -> Post:
+    """A due post whose create landed on Google and whose answer was lost (deferred, marker set)."""
+    post = due_post(franchise, summary)
+    sandbox.client.drop("posts.create", after_commit=True)
+    assert posts_publish_due(budget=TimeBudget(seconds=30))["deferred"] == 1
+    post.refresh_from_db()
+    return post
+
+
+def other_location(sandbox, franchise) -> None:
+    """Move the franchise to a new location its Google connection manages, as its admin would."""
+    account = sandbox.client.add_account("Second shop's account", locations=1)
+    google_location_pick(franchise=franchise, account_id=account["account_id"], location_id=account["location_ids"][0])
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25: the reconcile looks only at the franchise's current location")
+def test_a_location_change_while_a_create_is_unknown_leaves_one_copy_on_google(sandbox):
+    """A due post's create lands and its answer is lost; the franchise moves to another location;
+    time passes its backoff and a publish run."""
+    franchise = franchise_connected_to_sandbox(sandbox)
+    post = lost_create(sandbox, franchise)
+    other_location(sandbox, franchise)
+
+    with time_machine.travel(post.next_attempt_at + dt.timedelta(seconds=1), tick=True):
+        posts_publish_due(budget=TimeBudget(seconds=30))
+
+    assert_google_mirrors_database(sandbox)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25: a deletion looks for its copy only at the current location")
+def test_deleting_a_post_whose_create_is_unknown_after_a_location_change_removes_its_copy(sandbox):
+    """A due post's create lands and its answer is lost; the franchise moves to another location;
+    the post is deleted, and a publish run."""
+    franchise = franchise_connected_to_sandbox(sandbox)
+    post = lost_create(sandbox, franchise)
+    other_location(sandbox, franchise)
+
+    post_delete(post=Post.objects.select_related("franchise").get(pk=post.pk))
+    posts_publish_due(budget=TimeBudget(seconds=30))
+
+    assert_google_mirrors_database(sandbox)
