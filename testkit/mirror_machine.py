@@ -25,8 +25,9 @@ past every backoff and stale lock, running the jobs until nothing is pending, an
 testkit's assert_google_mirrors_database.
 
 Known defects (issue 25) make some rules and checks fail on today's code: they are listed in
-KNOWN_FAILING and off unless MIRROR_MACHINE_ALL=1 (or MIRROR_MACHINE_ON=name,name). A new staff
-action or job joins the machine as a rule here.
+KNOWN_FAILING and off unless MIRROR_MACHINE_ALL=1 (or MIRROR_MACHINE_ON=name,name). To hunt by hand
+with a few rules only, MIRROR_MACHINE_ONLY=rule,rule (the others do nothing). A new staff action
+or job joins the machine as a rule here.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ KNOWN_FAILING: dict[str, str] = {
     'none picked) fails for good ("no Google location picked yet") instead of waiting',
     "location_change": "a create whose outcome is unknown, or a deletion of its post, is looked for at the "
     "franchise's current location only: a move leaves the copy at the old one",
+    "notices": "a rejection seen in the answer to an edit's PATCH is written on the row and never told",
 }
 # The failure a known defect gives a post, while its check is off: {switch: words of the message}.
 KNOWN_FAILURE_MESSAGES = {"location_checked_before_connection": "has no Google location picked yet"}
@@ -314,6 +316,9 @@ def step(function):
 
     @wraps(function)
     def wrapper(self, *args, **kwargs):
+        only = os.environ.get("MIRROR_MACHINE_ONLY")
+        if only and function.__name__ not in only.split(",") and function.__name__ != "posts_to_start_with":
+            return None  # a hunt by hand on a few rules: the others do nothing
         self.steps += 1
         try:
             return function(self, *args, **kwargs)
@@ -327,7 +332,7 @@ def step(function):
 
 
 class MirrorMachine(RuleBasedStateMachine):
-    def __init__(self, sandbox, django_settings):
+    def __init__(self, sandbox):
         super().__init__()
         self.sandbox = sandbox
         self.client = sandbox.client
@@ -341,7 +346,6 @@ class MirrorMachine(RuleBasedStateMachine):
         self.cancelled: dict = {}  # post id -> what cancelled it while it was not published
         self.series: list = []
         self.announcements: list = []
-        machine_settings(django_settings)
         self.client.reset("empty")
         database_empty()
         self.travel = time_machine.travel(timezone.now(), tick=True)
@@ -767,8 +771,15 @@ class MirrorMachine(RuleBasedStateMachine):
     @step
     def runner_killed(self, pick, stage):
         """The real steps of an attempt, stopped between two of them as SIGKILL would stop it."""
+        # A real attempt on a post that carries a marker first looks at Google for the earlier
+        # copy; the stages below are those of a post without one.
+        unmarked = {} if stage == "claimed" else {"google_create_sent_at__isnull": True}
         post = self._post(
-            pick, Post.Status.SCHEDULED, scheduled_at__lte=timezone.now(), franchise__google_refresh_token__isnull=False
+            pick,
+            Post.Status.SCHEDULED,
+            scheduled_at__lte=timezone.now(),
+            franchise__google_refresh_token__isnull=False,
+            **unmarked,
         )
         if post is None:
             return
@@ -990,8 +1001,9 @@ def run_mirror_machine(sandbox, django_settings, *, examples: int, steps: int) -
     """Run the machine for `examples` sequences of up to `steps` steps, as a test. Derandomized
     (the same sequences every run) unless MIRROR_MACHINE_RANDOM=1; pytest's --hypothesis-seed
     picks another fixed seed."""
+    machine_settings(django_settings)  # once: each change through pytest-django's wrapper stacks a layer
     run_state_machine_as_test(
-        lambda: MirrorMachine(sandbox, django_settings),
+        lambda: MirrorMachine(sandbox),
         settings=hypothesis_settings(
             max_examples=examples,
             stateful_step_count=steps,
