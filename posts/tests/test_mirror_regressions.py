@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from franchises.google.connect import google_disconnect, google_location_pick
 from gbp_scheduler.jobs import TimeBudget
-from posts.models import Post
-from posts.services import post_delete, post_publish_now, posts_publish_due
+from posts.models import Post, PostEvent
+from posts.services import post_delete, post_publish_now, post_update, posts_publish_due
 from sandbox.state import SANDBOX_USER
 from testkit.factories import make_post
 from testkit.google import assert_google_mirrors_database, franchise_connected_to_sandbox
@@ -124,3 +124,19 @@ def test_deleting_a_post_whose_create_is_unknown_after_a_location_change_removes
     posts_publish_due(budget=TimeBudget(seconds=30))
 
     assert_google_mirrors_database(sandbox)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25: a rejection seen in the answer to an edit is never told")
+def test_a_rejection_seen_in_the_answer_to_an_edit_is_told(sandbox):
+    """A post is published; Google's review rejects it; staff edit its text before the sync runs."""
+    franchise = franchise_connected_to_sandbox(sandbox)
+    post = due_post(franchise)
+    posts_publish_due(budget=TimeBudget(seconds=30))
+    post.refresh_from_db()
+    sandbox.client.reject_post(post.google_post_name)
+
+    post_update(post=post, summary="Fresh bread today, until noon.")
+
+    post.refresh_from_db()
+    assert post.google_state == "REJECTED"
+    assert PostEvent.objects.filter(post=post, action=PostEvent.Action.GOOGLE_REJECTED).exists()
