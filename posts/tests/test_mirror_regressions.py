@@ -140,3 +140,21 @@ def test_a_rejection_seen_in_the_answer_to_an_edit_is_told(sandbox):
     post.refresh_from_db()
     assert post.google_state == "REJECTED"
     assert PostEvent.objects.filter(post=post, action=PostEvent.Action.GOOGLE_REJECTED).exists()
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25: a copy is told by its text alone, so two posts can take each other's")
+def test_two_posts_with_the_same_text_and_lost_answers_end_with_one_copy_each(sandbox):
+    """Two due posts of one franchise with the same text, ten minutes apart: each one's create lands
+    and its answer is lost; an hour later (past their backoffs) a publish run."""
+    franchise = franchise_connected_to_sandbox(sandbox)
+    first = lost_create(sandbox, franchise)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=10), tick=True) as traveller:
+        second = due_post(franchise)
+        sandbox.client.drop("posts.create", after_commit=True)
+        post_publish_now(post=Post.objects.select_related("franchise").get(pk=second.pk))
+        traveller.shift(dt.timedelta(hours=1))
+
+        posts_publish_due(budget=TimeBudget(seconds=30))
+
+    assert Post.objects.filter(pk__in=[first.pk, second.pk], status=Post.Status.PUBLISHED).count() == 2
+    assert_google_mirrors_database(sandbox)
