@@ -349,6 +349,7 @@ class MirrorMachine(RuleBasedStateMachine):
         self.google_acted: set[str] = set()
         self.killed_locks: dict = {}
         self.cancelled: dict = {}  # post id -> what cancelled it while it was not published
+        self.last_location: dict = {}  # franchise name -> (account, location) before a disconnect
         self.series: list = []
         self.announcements: list = []
         self.client.reset("empty")
@@ -674,7 +675,10 @@ class MirrorMachine(RuleBasedStateMachine):
     @rule(franchise=st.sampled_from(sorted(FRANCHISES)))
     @step
     def disconnect(self, franchise):
-        self._try(f"disconnect {franchise}", lambda: google_disconnect(franchise=self._franchise(franchise)))
+        owner = self._franchise(franchise)
+        if owner.google_location_id:
+            self.last_location[franchise] = (owner.google_account_id, owner.google_location_id)
+        self._try(f"disconnect {franchise}", lambda: google_disconnect(franchise=owner))
 
     @precondition(lambda self: enabled("reconnect"))
     @rule(franchise=st.sampled_from(sorted(FRANCHISES)))
@@ -952,20 +956,24 @@ class MirrorMachine(RuleBasedStateMachine):
         self.client.clear_faults()
         note("end: Google heals; franchises reactivated, reconnected and given a location where needed")
         for franchise in Franchise.objects.order_by("name"):
-            if franchise.google_connection_id is None or not franchise.google_auth_valid:
-                reconnect_through_consent(franchise)
-                franchise.refresh_from_db()
             try:
                 with transaction.atomic():
                     Franchise.objects.filter(pk=franchise.pk).update(is_active=True)
             except IntegrityError:
                 franchise.google_location_id = ""  # another franchise publishes there now: pick another
-            if not franchise.google_location_id:
-                taken = set(Franchise.objects.values_list("google_location_id", flat=True))
-                free = next(loc for loc in ACCOUNTS["7001"] + ACCOUNTS["7002"] if loc not in taken)
-                account_id = next(a for a, locations in ACCOUNTS.items() if free in locations)
-                google_location_pick(franchise=franchise, account_id=account_id, location_id=free)
-                Franchise.objects.filter(pk=franchise.pk).update(is_active=True)
+            if franchise.google_location_id and franchise.google_auth_valid:
+                continue
+            # Back where it was (a move is the location_change rule's business), through a
+            # connection of that location's account, as its admin would reconnect.
+            taken = set(Franchise.objects.exclude(pk=franchise.pk).values_list("google_location_id", flat=True))
+            wanted = [self.last_location.get(franchise.name), FRANCHISES[franchise.name]]
+            wanted += [(a, loc) for a, locations in ACCOUNTS.items() for loc in locations]
+            account_id, location_id = next(w for w in wanted if w is not None and w[1] not in taken)
+            user = USER_OF_ACCOUNT[account_id]
+            grant = GoogleConnection.objects.filter(google_email=user, auth_valid=True).first()
+            grant = grant or google_connection_to_sandbox(self.client, user=user)
+            google_location_pick(franchise=franchise, account_id=account_id, location_id=location_id, connection=grant)
+            Franchise.objects.filter(pk=franchise.pk).update(is_active=True)
         for round_ in range(12):
             google_posts_sync(budget=TimeBudget(seconds=60))
             counts = posts_publish_due(budget=TimeBudget(seconds=60))
