@@ -7,6 +7,8 @@
 - oauth: driving the sandbox's consent page the way a browser would.
 - web: a logged-in test client and the messages a response carries.
 - database: the default database made unreachable, and the raw (encrypted) token columns.
+- mirror_machine: the state machine that drives staff, jobs and Google's failures at random and
+  checks after every step that Google mirrors the database (the posts and chaos suites run it).
 
 The pytest fixtures every app may use are registered in the top-level conftest.py. Helpers that
 one app's tests alone need stay in that app's tests/ folder.
