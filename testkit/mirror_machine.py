@@ -88,8 +88,8 @@ from posts.services import (
     post_update,
     posts_publish_due,
 )
-from posts.services.google_copy import PATCH_MASK, RECONCILE_CLOCK_SKEW, text_normalized
-from posts.services.locks import post_lock_take, post_write_fenced
+from posts.services.google_copy import PATCH_MASK, RECONCILE_CLOCK_SKEW, create_record, text_normalized
+from posts.services.locks import post_lock_take
 from posts.services.publishing import post_claim
 from posts.services.series import series_create, series_end, series_materialise_due, series_rule_build, series_update
 from sandbox.state import SANDBOX_USER
@@ -100,24 +100,14 @@ from testkit.threads import together
 
 # --- what is switched off on today's code ---------------------------------------------------------
 
-# Rules and checks that find the defects of issue 25 on today's main (each has a regression test
-# in test_mirror_regressions.py). Off by default so the suite stays green; MIRROR_MACHINE_ALL=1
-# turns everything on, MIRROR_MACHINE_ON=a,b some of them. The lead empties this as fixes land.
-KNOWN_FAILING: dict[str, str] = {
-    "run_within_budget": "a token refresh retries 5xx answers past the run's deadline (google-auth's own retries)",
-    "location_checked_before_connection": "a post of a franchise with no location (disconnected, or connected with "
-    'none picked) fails for good ("no Google location picked yet") instead of waiting',
-    "location_change": "a create whose outcome is unknown, or a deletion of its post, is looked for at the "
-    "franchise's current location only: a move leaves the copy at the old one",
-    "notices": "a rejection seen in the answer to an edit's PATCH is written on the row and never told",
-    "same_text": "a copy is told by its text alone: a post whose create may have landed adopts the newest "
-    "unowned copy of its text, which can be another post's (off: each post's text is its own, but a "
-    "series' occurrences still share theirs)",
-    "cancellations": "a post busy when its announcement is cancelled (or its series ended) goes out later: "
-    "the cancellation is remembered by the page, not by the row",
-}
+# Rules and checks switched off while a defect they find is open (each with a regression test in
+# test_mirror_regressions.py): {switch: the defect}. Off by default so the suite stays green;
+# MIRROR_MACHINE_ALL=1 turns everything on, MIRROR_MACHINE_ON=a,b some of them. Empty once the
+# defects are fixed: the switches of issue 25 (run_within_budget, location_checked_before_connection,
+# location_change, notices, same_text, cancellations) are all on.
+KNOWN_FAILING: dict[str, str] = {}
 # The failure a known defect gives a post, while its check is off: {switch: words of the message}.
-KNOWN_FAILURE_MESSAGES = {"location_checked_before_connection": "has no Google location picked yet"}
+KNOWN_FAILURE_MESSAGES: dict[str, str] = {}
 
 
 def enabled(name: str) -> bool:
@@ -234,11 +224,14 @@ def mirror_problems(live: list[dict], *, google_acted: set[str], killed_locks: d
             "google_needs_update",
             "google_create_sent_at",
             "google_sent_body",
+            "google_sent_location",
             "publishing_at",
             "last_error",
         )
     )
-    deletions = list(GoogleDeletion.objects.values("google_post_name", "sent_body", "sent_at", "claimed_at"))
+    deletions = list(
+        GoogleDeletion.objects.values("google_post_name", "location", "sent_body", "sent_at", "claimed_at")
+    )
     owners = Counter(p["google_post_name"] for p in posts if p["google_post_name"])
     owners.update(d["google_post_name"] for d in deletions if d["google_post_name"])
     for name, n in owners.items():
@@ -267,13 +260,18 @@ def mirror_problems(live: list[dict], *, google_acted: set[str], killed_locks: d
             continue  # Google is behind the row (or a dead editor's PATCH is ahead of it): an update is due
         elif text_normalized(item["summary"]) != text_normalized(p["summary"]):
             problems.append(f"Google shows {item['summary']!r} for the published {p['summary']!r}")
+    # An unknown create explains one copy: of its text, at the location it was sent to, made since.
     markers = [
-        (text_normalized((p["google_sent_body"] or {}).get("summary", p["summary"])), p["google_create_sent_at"])
+        (
+            p["google_sent_location"],
+            text_normalized((p["google_sent_body"] or {}).get("summary", p["summary"])),
+            p["google_create_sent_at"],
+        )
         for p in posts
         if p["google_create_sent_at"] is not None
     ]
     markers += [
-        (text_normalized((d["sent_body"] or {}).get("summary")), d["sent_at"])
+        (d["location"], text_normalized((d["sent_body"] or {}).get("summary")), d["sent_at"])
         for d in deletions
         if not d["google_post_name"] and d["sent_at"] is not None
     ]
@@ -281,8 +279,9 @@ def mirror_problems(live: list[dict], *, google_acted: set[str], killed_locks: d
         if item["name"] in owners:
             continue
         created = dt.datetime.fromisoformat(item["create_time"].replace("Z", "+00:00"))
+        where = f"accounts/{item['account_id']}/locations/{item['location_id']}"
         text = text_normalized(item["summary"])
-        match = next((m for m in markers if m[0] == text and m[1] - RECONCILE_CLOCK_SKEW <= created), None)
+        match = next((m for m in markers if m[:2] == (where, text) and m[2] - RECONCILE_CLOCK_SKEW <= created), None)
         if match is None:
             problems.append(f"a copy on Google belongs to no row: {item['summary']!r} ({item['name']})")
         else:
@@ -804,7 +803,9 @@ class MirrorMachine(RuleBasedStateMachine):
             return
         row = Post.objects.select_related("franchise").get(pk=post.pk)
         body = local_post_body(row)
-        post_write_fenced(post_id=post.pk, lock=claim, google_create_sent_at=claim, google_sent_body=body)
+        if not create_record(post_id=post.pk, lock=claim, location=row.franchise.google_location_name, body=body):
+            note("    (another create of its text is unsettled there: it would have waited)")
+            return
         if stage == "create landed":
             try:
                 business_profile.local_post_create(franchise=row.franchise, body=body)

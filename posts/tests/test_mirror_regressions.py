@@ -1,7 +1,5 @@
-"""What the state machine of testkit/mirror_machine.py found, each kept as an ordinary test.
-
-Each failed on the main of issue 25's start; `xfail(strict=True)` keeps the branch green until the
-fix lands, and its reason names the defect. Remove the mark with the fix."""
+"""What the state machine of testkit/mirror_machine.py found, each kept as an ordinary test (each
+failed on the code issue 25 started from)."""
 
 from __future__ import annotations
 
@@ -49,7 +47,6 @@ def due_post(franchise, summary: str = "Fresh bread today.") -> Post:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: a token refresh retries Google's 5xx past the run's deadline")
 def test_a_publish_run_ends_within_its_budget_while_the_token_endpoint_fails(sandbox):
     """A franchise whose access token has run out has a due post; the token endpoint answers 500
     three times; a publish run with a one-second budget."""
@@ -63,7 +60,6 @@ def test_a_publish_run_ends_within_its_budget_while_the_token_endpoint_fails(san
     assert time.monotonic() - started < 1.0 + 2 * HTTP_TIMEOUT + 0.5
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: the location is checked before the connection (no location = failed)")
 def test_publish_now_on_a_disconnected_franchise_leaves_the_post_scheduled(sandbox):
     """A connected franchise has a due post; the franchise is disconnected; staff press "Publish now"."""
     franchise = franchise_connected_to_sandbox(sandbox)
@@ -76,7 +72,6 @@ def test_publish_now_on_a_disconnected_franchise_leaves_the_post_scheduled(sandb
     assert post.status == Post.Status.SCHEDULED, post.last_error
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: a franchise connected with no location picked fails its due posts")
 def test_a_due_post_of_a_franchise_reconnected_without_a_location_waits_for_one(sandbox):
     """A connected franchise has a due post; it is disconnected, then reconnected through the consent
     page (no location picked yet); a publish run."""
@@ -106,7 +101,6 @@ def other_location(sandbox, franchise) -> None:
     google_location_pick(franchise=franchise, account_id=account["account_id"], location_id=account["location_ids"][0])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: the reconcile looks only at the franchise's current location")
 def test_a_location_change_while_a_create_is_unknown_leaves_one_copy_on_google(sandbox):
     """A due post's create lands and its answer is lost; the franchise moves to another location;
     time passes its backoff and a publish run."""
@@ -120,7 +114,6 @@ def test_a_location_change_while_a_create_is_unknown_leaves_one_copy_on_google(s
     assert_google_mirrors_database(sandbox)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: a deletion looks for its copy only at the current location")
 def test_deleting_a_post_whose_create_is_unknown_after_a_location_change_removes_its_copy(sandbox):
     """A due post's create lands and its answer is lost; the franchise moves to another location;
     the post is deleted, and a publish run."""
@@ -134,7 +127,6 @@ def test_deleting_a_post_whose_create_is_unknown_after_a_location_change_removes
     assert_google_mirrors_database(sandbox)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: a rejection seen in the answer to an edit is never told")
 def test_a_rejection_seen_in_the_answer_to_an_edit_is_told(sandbox):
     """A post is published; Google's review rejects it; staff edit its text before the sync runs."""
     franchise = franchise_connected_to_sandbox(sandbox)
@@ -150,16 +142,16 @@ def test_a_rejection_seen_in_the_answer_to_an_edit_is_told(sandbox):
     assert PostEvent.objects.filter(post=post, action=PostEvent.Action.GOOGLE_REJECTED).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: a copy is told by its text alone, so two posts can take each other's")
 def test_two_posts_with_the_same_text_and_lost_answers_end_with_one_copy_each(sandbox):
-    """Two due posts of one franchise with the same text, ten minutes apart: each one's create lands
-    and its answer is lost; an hour later (past their backoffs) a publish run."""
+    """Two due posts of one franchise with the same text, ten minutes apart: the first one's create
+    lands and its answer is lost; the second is published at once while that is unsettled (it
+    waits for it); an hour later (past their backoffs) a publish run."""
     franchise = franchise_connected_to_sandbox(sandbox)
     first = lost_create(sandbox, franchise)
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=10), tick=True) as traveller:
         second = due_post(franchise)
-        sandbox.client.drop("posts.create", after_commit=True)
-        post_publish_now(post=Post.objects.select_related("franchise").get(pk=second.pk))
+        waiting = post_publish_now(post=Post.objects.select_related("franchise").get(pk=second.pk))
+        assert waiting.outcome == "deferred" and sandbox.client.calls("posts.create") == 1
         traveller.shift(dt.timedelta(hours=1))
 
         posts_publish_due(budget=TimeBudget(seconds=30))
@@ -168,7 +160,6 @@ def test_two_posts_with_the_same_text_and_lost_answers_end_with_one_copy_each(sa
     assert_google_mirrors_database(sandbox)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: a cancellation is remembered by the page, not by the row")
 def test_a_post_busy_when_its_announcement_is_cancelled_never_goes_out(sandbox, settings):
     """An announcement to one franchise is due; a publish runner claims its post and is killed;
     headquarters cancel all (the post is busy); the lock goes stale and a publish run."""
