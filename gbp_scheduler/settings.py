@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    # Plumbing: its template tags (gbp_scheduler/templatetags: times).
+    "gbp_scheduler",
     "franchises",
     "posts",
     "generation",
