@@ -156,6 +156,9 @@ NOT_CHECKED: dict[str, Excused] = {
         LOGIN, "undoes only the user's own rejections, in their franchises of now (test_drafts_review.py)"
     ),
     "posts:announcement_new": HEADQUARTERS,
+    "franchises:new": HEADQUARTERS,
+    # Renaming and deactivating: headquarters' only, 403 for every franchise user whatever the id.
+    "franchises:manage": HEADQUARTERS,
     # An announcement is headquarters' own, sent to many franchises: no franchise user may see it.
     "posts:announcement_list": HEADQUARTERS,
     "posts:announcement_detail": HEADQUARTERS,
@@ -206,6 +209,8 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
         "posts:announcement_detail",
         "posts:announcement_edit",
         "posts:announcement_cancel",
+        "franchises:new",
+        "franchises:manage",
     } == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}
     # A URL said to be headquarters' only is marked so, and the other way round.
     excused_for_headquarters = {name for name, excused in NOT_CHECKED.items() if excused is HEADQUARTERS}
