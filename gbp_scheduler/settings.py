@@ -147,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "franchises.context_processors.roles",  # is_headquarters
+                "posts.context_processors.takedown_requests",  # the admins' "Requests" link
                 "dashboard.context_processors.demo",  # demo_logins, in demo mode only
             ],
         },

@@ -403,6 +403,8 @@ class PostEvent(models.Model):
         GOOGLE_REMOVED = "google_removed", "Removed from Google"
         REPUBLISHED = "republished", "Republished"
         NOTICE_DISMISSED = "notice_dismissed", "Google notice dismissed"
+        TAKEDOWN_ASKED = "takedown_asked", "Asked an admin to take it down"
+        TAKEDOWN_DECLINED = "takedown_declined", "Declined to take it down"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="post_events")
@@ -428,6 +430,49 @@ class PostEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor or 'the system'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TakedownRequest(models.Model):
+    """A member's request that an admin take a live post down (only a franchise's admins may delete
+    a post that is on Google). It waits in the admins' requests until one takes the post down
+    (through post_delete, which removes Google's copy too) or declines, saying why; the post's
+    history tells each step. The post's excerpt stays once the post is gone."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for an admin"
+        TAKEN_DOWN = "taken_down", "Taken down"
+        DECLINED = "declined", "Declined"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="takedown_requests")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="takedown_requests")
+    post_excerpt = models.CharField(max_length=120, blank=True, default="")
+    reason = models.CharField(max_length=500)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answer = models.CharField(max_length=500, blank=True, default="")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "post_takedown_requests"
+        ordering = ["created_at"]
+        constraints = [
+            # One request waits per post: asking again adds nothing for the admins to read.
+            models.UniqueConstraint(fields=["post"], condition=Q(status="open"), name="takedown_one_open_per_post"),
+        ]
+        indexes = [
+            # The admins' requests waiting, oldest first (and the count beside "Requests").
+            models.Index(fields=["franchise", "created_at"], condition=Q(status="open"), name="takedown_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Take down: {self.post_excerpt[:60]} ({self.get_status_display()})"
 
 
 class PostPhoto(models.Model):

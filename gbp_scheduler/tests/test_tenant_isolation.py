@@ -148,6 +148,8 @@ NOT_CHECKED: dict[str, Excused] = {
     ),
     "franchises:list": YOUR_FRANCHISES,
     "generation:drafts": YOUR_FRANCHISES,
+    # Requests to take live posts down: those of the franchises the user administers only.
+    "posts:takedowns": YOUR_FRANCHISES,
     "insights:ranking": YOUR_FRANCHISES,
     "generation:drafts_bulk": Excused(
         LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
