@@ -28,7 +28,7 @@ from .content import (
 )
 from .form_fields import datetime_field, photo_field
 from .gbp_mapping import ends_before_start_message, post_problems, post_problems_by_field
-from .models import SUMMARY_MAX_LENGTH, Post
+from .models import Post, PostSeries
 from .services import MANY_ACTIONS, PostActionError
 from .services.announcements import SHARED_FIELDS, announcement_placeholder_problems
 from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
@@ -52,6 +52,23 @@ class ContentForm(forms.Form):
         """What Google would reject in `post`, each problem next to its field."""
         for field, problem in post_problems_by_field(post):
             self.add_error(field, problem)
+
+    def fieldsets(self) -> list[dict]:
+        """The editor's per-type groups (posts/content.py) with their fields: the page's script shows
+        each for the post types in `topics` only."""
+        groups = []
+        for fieldset in FIELDSETS:
+            fields = fieldset_fields(fieldset)
+            groups.append(
+                {
+                    "id": fieldset.id,
+                    "legend": fieldset.legend,
+                    "topics": " ".join(fields[0].topics),
+                    "fields": [self[field.name] for field in fields],
+                    "dated": any(field.name in DATETIMES for field in fields),
+                }
+            )
+        return groups
 
 
 def content_form(names) -> type[ContentForm]:
@@ -117,23 +134,6 @@ class PostForm(content_form(TYPED)):
     def problems(self) -> list[str]:
         """What Google would reject in the current content (for warnings on drafts)."""
         return post_problems(self.unsaved_post())
-
-    def fieldsets(self) -> list[dict]:
-        """The editor's per-type groups (posts/content.py) with their fields: the page's script shows
-        each for the post types in `topics` only."""
-        groups = []
-        for fieldset in FIELDSETS:
-            fields = fieldset_fields(fieldset)
-            groups.append(
-                {
-                    "id": fieldset.id,
-                    "legend": fieldset.legend,
-                    "topics": " ".join(fields[0].topics),
-                    "fields": [self[field.name] for field in fields],
-                    "dated": any(field.name in DATETIMES for field in fields),
-                }
-            )
-        return groups
 
 
 class ScheduleForm(forms.Form):
@@ -289,10 +289,12 @@ class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEY
         return fields
 
 
-class SeriesForm(ContentForm):
-    """A repeating post: its text and button, and when it repeats (in the franchise's local time).
+class SeriesForm(content_form(TYPED)):
+    """A repeating post: a post's content, as in the editor (posts/content.py: any type; an event's
+    or offer's dates are its first post's), and when it repeats, in the franchise's local time.
 
-    The choices become an RFC 5545 rule (posts/services/series.py) in `rule()`."""
+    The choices become an RFC 5545 rule (posts/services/series.py) in `clean`. Each of the rule's
+    fields shows only for the choice it belongs to (SHOWN_WHEN, read by the template's script)."""
 
     FREQUENCIES = [("weekly", "Every week"), ("monthly", "Every month")]
     WEEKDAY_CHOICES = [
@@ -302,28 +304,23 @@ class SeriesForm(ContentForm):
     MONTHLY_BY = [("day", "On a day of the month"), ("weekday", "On a weekday of the month")]
     NTH_CHOICES = [("1", "First"), ("2", "Second"), ("3", "Third"), ("4", "Fourth"), ("-1", "Last")]
     MONTH_DAYS = [(str(n), str(n)) for n in range(1, 32)] + [("-1", "Last day")]
-    ENDS = [("never", "Until I end it"), ("until", "Until a date"), ("count", "After a number of posts")]
+    ENDS = [("never", "Until I end it"), ("until", "On a date"), ("count", "After a number of posts")]
+    # A rule's field, and the choice it shows for: (the field that decides, its value).
+    SHOWN_WHEN = {
+        "weekdays": ("frequency", "weekly"),
+        "monthly_by": ("frequency", "monthly"),
+        "month_day": ("monthly_by", "day"),
+        "nth": ("monthly_by", "weekday"),
+        "nth_weekday": ("monthly_by", "weekday"),
+        "until": ("ends", "until"),
+        "count": ("ends", "count"),
+    }
 
-    summary = PostTextField(
-        label="Text",
-        widget=forms.Textarea(attrs={"rows": 6, "id": "summary", "aria-describedby": "char-count"}),
-        max_length=SUMMARY_MAX_LENGTH,
-        strip=False,
-    )
-    cta_action_type = FIELD["cta_action_type"].form()
-    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
-    media_url = forms.URLField(
-        label="Photo URL",
-        max_length=1000,
-        required=False,
-        assume_scheme="https",
-        help_text="A public link to a JPG or PNG; Google fetches the photo from there.",
-    )
     frequency = forms.ChoiceField(label="Repeats", choices=FREQUENCIES, widget=forms.RadioSelect, initial="weekly")
     weekdays = forms.MultipleChoiceField(
         label="On", choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
-    monthly_by = forms.ChoiceField(label="Monthly", choices=MONTHLY_BY, widget=forms.RadioSelect, initial="day")
+    monthly_by = forms.ChoiceField(label="Which day", choices=MONTHLY_BY, widget=forms.RadioSelect, initial="day")
     month_day = forms.ChoiceField(
         label="Day of the month",
         choices=MONTH_DAYS,
@@ -349,12 +346,16 @@ class SeriesForm(ContentForm):
     def __init__(self, *args, franchise: Franchise, **kwargs):
         super().__init__(*args, **kwargs)
         self.franchise = franchise
-        self.fields["summary"].widget.attrs.pop("maxlength", None)
+        self.fields["summary"].widget.attrs.pop("maxlength", None)  # the live count shows the limit
+        self.fields["topic_type"].required = False  # none picked: an update
+        # A choice that does not apply (the day of the month of a weekly post) may be left out.
+        for name in ("monthly_by", "month_day", "nth", "nth_weekday", "ends"):
+            self.fields[name].required = False
 
     @classmethod
     def initial_for(cls, series) -> dict:
         rule = series_rule_fields(series.rule)
-        initial = {name: getattr(series, name) for name in UPDATE_FIELDS}
+        initial = {name: getattr(series, name) for name in TYPED}
         initial.update(
             frequency=rule["frequency"],
             weekdays=rule.get("weekdays", []),
@@ -371,43 +372,56 @@ class SeriesForm(ContentForm):
         )
         return initial
 
+    def shown_when(self, name: str) -> str:
+        """`data-shown-when` of a rule's field: "frequency=weekly" ("" for one always shown)."""
+        field, value = self.SHOWN_WHEN.get(name, ("", ""))
+        return f"{field}={value}" if field else ""
+
     def clean(self) -> dict:
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
         ends = cleaned.get("ends")
-        if ends == "until" and not cleaned.get("until"):
+        if ends == "until" and not cleaned.get("until") and "until" not in self.errors:
             self.add_error("until", "Pick the last day.")
-        if ends == "count" and not cleaned.get("count"):
+        if ends == "count" and not cleaned.get("count") and "count" not in self.errors:
             self.add_error("count", "Say how many posts.")
         if cleaned.get("frequency") == "weekly" and not cleaned.get("weekdays"):
             self.add_error("weekdays", "Pick the days of the week it goes out on.")
-        if self.errors:
-            return cleaned
-        by_day = cleaned["monthly_by"] == "day"
-        try:
-            cleaned["rule"] = series_rule_build(
-                frequency=cleaned["frequency"],
-                weekdays=cleaned.get("weekdays"),
-                month_day=int(cleaned["month_day"]) if by_day else None,
-                nth=None if by_day else int(cleaned["nth"]),
-                nth_weekday=None if by_day else cleaned["nth_weekday"],
-                until=cleaned.get("until") if ends == "until" else None,
-                count=cleaned.get("count") if ends == "count" else None,
-            )
-        except PostActionError as exc:
-            self.add_error(None, str(exc))
-        self.add_problems(Post(franchise=self.franchise, **self.series_fields()))
+        if not any(name in self.errors for name in self.SHOWN_WHEN | {"frequency": None, "ends": None}):
+            by_day = (cleaned.get("monthly_by") or "day") == "day"
+            try:
+                cleaned["rule"] = series_rule_build(
+                    frequency=cleaned["frequency"],
+                    weekdays=cleaned.get("weekdays"),
+                    month_day=int(cleaned.get("month_day") or 1) if by_day else None,
+                    nth=None if by_day else int(cleaned.get("nth") or 1),
+                    nth_weekday=None if by_day else cleaned.get("nth_weekday") or "MO",
+                    until=cleaned.get("until") if ends == "until" else None,
+                    count=cleaned.get("count") if ends == "count" else None,
+                )
+            except PostActionError as exc:
+                self.add_error(None, str(exc))
+        if not any(name in self.errors for name in TYPED):
+            self.add_problems(Post(franchise=self.franchise, **self.series_fields()))
         return cleaned
 
     def series_fields(self) -> dict:
         """The content, as keyword arguments for series_create / series_update."""
         data = self.cleaned_data
-        return {name: data.get(name) or "" for name in UPDATE_FIELDS}
+        return {**{name: stored(name, data.get(name)) for name in TYPED}, "topic_type": self.topic_type()}
+
+    def topic_type(self) -> str:
+        return getattr(self, "cleaned_data", {}).get("topic_type") or Post.TopicType.STANDARD
 
     def when(self) -> dict:
         data = self.cleaned_data
         return {"rule": data["rule"], "starts_on": data["starts_on"], "local_time": data["local_time"]}
+
+    def unsaved_series(self) -> PostSeries | None:
+        """The series as typed so far, for the preview; None while its rule or time is not valid."""
+        data = getattr(self, "cleaned_data", {})
+        if not all(data.get(name) for name in ("rule", "starts_on", "local_time")):
+            return None
+        return PostSeries(franchise=self.franchise, **self.when(), **self.series_fields())
 
 
 class ManyPostsForm(forms.Form):

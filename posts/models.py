@@ -228,22 +228,21 @@ def lock_stale_before(now):
     return now - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS)
 
 
-class PostSeries(models.Model):
-    """A post that repeats: the content every occurrence starts from, and when it recurs.
+class PostSeries(PostContent):
+    """A post that repeats: the content every occurrence starts from (a post's, posts/content.py),
+    and when it recurs.
 
     The recurrence is an RFC 5545 RRULE (`rule`, e.g. "FREQ=WEEKLY;BYDAY=MO,TH"), expanded by
     python-dateutil from `starts_on` at `local_time` in the franchise's zone, so 09:00 stays 09:00
     across daylight-saving changes. Occurrences become ordinary scheduled posts a few weeks ahead
-    (the materialise-series job); the publish job publishes them like any other post."""
+    (the materialise-series job); the publish job publishes them like any other post.
+
+    An event's or offer's dates are those of the series' first post; each later post's move with
+    it, by as many days as it goes out after the first, at the same clock times
+    (posts/services/series.py: occurrence_content)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="series")
-    # The content of each occurrence (a standard update: events and offers have dates of their own).
-    summary = content.column("summary")
-    language_code = content.column("language_code")
-    cta_action_type = content.column("cta_action_type")
-    cta_url = content.column("cta_url")
-    media_url = content.column("media_url")
     # When: the rule, its first day and the wall-clock time in the franchise's zone.
     rule = models.CharField(max_length=300)
     starts_on = models.DateField()
@@ -266,11 +265,30 @@ class PostSeries(models.Model):
     class Meta:
         db_table = "post_series"
         ordering = ["-created_at"]
-        verbose_name_plural = "post series"
+        verbose_name = "repeating post"
+        verbose_name_plural = "repeating posts"
         constraints = [
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("summary"), SUMMARY_MAX_LENGTH), name="post_series_summary_max_length"
             ),
+            models.CheckConstraint(condition=Q(topic_type__in=TopicType.values), name="post_series_topic_type_valid"),
+            # As for a post: dates in the years every layer reads back, no end before its start.
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (EARLIEST, LATEST)}),
+                    name=f"post_series_{name}_in_range",
+                )
+                for name in content.DATETIMES
+            ],
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{start}__isnull": True})
+                    | Q(**{f"{end}__isnull": True})
+                    | Q(**{f"{end}__gte": F(start)}),
+                    name=f"post_series_{span}_ends_after_start",
+                )
+                for span, (start, end) in content.SPANS.items()
+            ],
         ]
         indexes = [
             models.Index(

@@ -39,6 +39,7 @@ urlpatterns = [
     # Repeating posts (series) and their occurrences.
     path("franchises/<uuid:franchise_id>/series/", series.series_list, name="series_list"),
     path("franchises/<uuid:franchise_id>/series/new/", series.series_new, name="series_new"),
+    path("franchises/<uuid:franchise_id>/series/preview/", series.series_preview, name="series_preview"),
     path("series/<uuid:series_id>/", series.series_detail, name="series_detail"),
     path("series/<uuid:series_id>/end/", series.series_end_view, name="series_end"),
     # Headquarters announcements, history.
