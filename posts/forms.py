@@ -14,23 +14,22 @@ from gbp_scheduler.times import validate_sane_date
 from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
 from .content import (
-    BEYOND_UPDATE,
     DATETIMES,
     FIELD,
     FIELDSETS,
     SPANS,
     TOPIC_CHOICES,
     TYPED,
-    UPDATE_FIELDS,
     PostTextField,
+    carries,
     fieldset_fields,
     stored,
 )
-from .form_fields import datetime_field, photo_field
+from .form_fields import datetime_field
 from .gbp_mapping import ends_before_start_message, post_problems, post_problems_by_field
 from .models import Post, PostSeries
 from .services import MANY_ACTIONS, PostActionError
-from .services.announcements import SHARED_FIELDS, announcement_placeholder_problems
+from .services.announcements import announcement_placeholder_problems
 from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
 
 # A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
@@ -187,17 +186,28 @@ class PostFilterForm(forms.Form):
         return cleaned
 
 
-class AnnouncementContentForm(content_form(UPDATE_FIELDS)):
-    """What every post of an announcement shares: the text ({name} and {city} filled in per
-    franchise), the button and the photo. "Edit all" on a sent announcement changes these."""
+class AnnouncementContentForm(content_form(TYPED)):
+    """What every post of an announcement shares, and when it goes out ("edit all" changes these):
+    a post's content, as in the editor (the text with {name} and {city} filled in per franchise);
+    an event's or offer's start and end, like the publish time, are each franchise's local time."""
 
     summary = PostTextField(
         label="Text",
-        widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "char-count summary-help"}),
+        widget=forms.Textarea(attrs={"rows": 8, "id": "summary", "aria-describedby": "char-count summary-help"}),
         strip=False,
         help_text="Use {name} and {city} (in lower case): each franchise's own name and city are filled in.",
     )
-    media_url = photo_field(help_text="A public https link to a JPG or PNG.")
+    local_time = forms.TimeField(
+        label="Publish at (each franchise's local time)",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic_type"].required = False  # none picked: an update
+        for name in DATETIMES:
+            self.fields[name].label = f"{self.fields[name].label} (each franchise's local time)"
 
     def clean_summary(self) -> str:
         summary = self.cleaned_data["summary"]
@@ -206,18 +216,26 @@ class AnnouncementContentForm(content_form(UPDATE_FIELDS)):
             raise forms.ValidationError(problems)
         return summary
 
-    def content(self) -> dict:
+    def post_fields(self) -> dict:
+        """The cleaned content for announcement_preview / _schedule / _edit_all: the text as typed
+        (`template`), the rest as the columns keep it, what the post type does not carry empty, and
+        an event's times as typed (wall-clock, no zone: the service puts each in its franchise's)."""
         data = self.cleaned_data
-        return {"template": data["summary"], **{name: stored(name, data[name]) for name in SHARED_FIELDS}}
+        topic = data.get("topic_type") or Post.TopicType.STANDARD
+        fields = {"template": data["summary"], "topic_type": topic}
+        for name in TYPED:
+            if name in fields or name == "summary":
+                continue
+            value = stored(name, data.get(name) if carries(topic, name) else None)
+            fields[name] = value.replace(tzinfo=None) if isinstance(value, dt.datetime) else value
+        return fields
 
 
-class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEYOND_UPDATE])):
-    """One post for many franchises. {name} and {city} are filled in per franchise; an event's
-    or offer's start and end, like the publish time, are each franchise's local time."""
+class AnnouncementForm(AnnouncementContentForm):
+    """One post for many franchises, once or repeating (a repeating post in each franchise)."""
 
-    # The order the errors are listed in: what every post shares, the franchises, the post type
-    # and its fields, then when.
-    field_order = [*AnnouncementContentForm.base_fields, "all_franchises", "franchises", "topic_type", *BEYOND_UPDATE]
+    # The order the errors are listed in: what the posts say, the franchises, then when.
+    field_order = ["summary", "all_franchises", "franchises", *TYPED]
 
     all_franchises = forms.BooleanField(
         label="Every active franchise", required=False, help_text="Or pick them one by one below."
@@ -228,11 +246,6 @@ class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEY
         widget=LongCheckboxes,
         required=False,
     )
-    local_time = forms.TimeField(
-        label="Publish at (each franchise's local time)",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-    )
-    date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
     repeat = forms.ChoiceField(
         label="Repeat",
         choices=[("", "Once"), ("weekly", "Every week, on that weekday"), ("monthly", "Every month, on that day")],
@@ -250,13 +263,6 @@ class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEY
         # The boxes need ids and names only: a group's every franchise as a model (its token
         # decrypted) would cost more than the page.
         self.fields["franchises"].widget.choices = list(active.values_list("pk", "name"))
-        self.fields["topic_type"].required = False  # none picked: an update
-        for name in DATETIMES:
-            self.fields[name].label = f"{self.fields[name].label} (each franchise's local time)"
-
-    def type_fields(self) -> list:
-        """The fields an event or an offer adds to an update (posts/content.py)."""
-        return [self[name] for name in BEYOND_UPDATE]
 
     def rule(self) -> str | None:
         """The repeat as an RRULE (None: once), from the day the announcement starts."""
@@ -270,23 +276,11 @@ class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEY
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("repeat") and cleaned.get("topic_type") not in ("", Post.TopicType.STANDARD):
-            self.add_error("repeat", "Only an update can repeat: an event or offer has dates of its own.")
         if cleaned.get("all_franchises"):
             cleaned["franchises"] = self.fields["franchises"].queryset
         elif not cleaned.get("franchises") and "franchises" not in self.errors:
             self.add_error("franchises", "Pick at least one franchise, or tick Every active franchise.")
         return cleaned
-
-    def post_fields(self) -> dict:
-        """The cleaned content for announcement_preview / announcement_schedule: an event's times
-        as typed (wall-clock, no zone), placed in each franchise's zone by the service."""
-        data = self.cleaned_data
-        fields = {**self.content(), "topic_type": data.get("topic_type") or Post.TopicType.STANDARD}
-        for name in BEYOND_UPDATE:
-            value = stored(name, data.get(name))
-            fields[name] = value.replace(tzinfo=None) if isinstance(value, dt.datetime) else value
-        return fields
 
 
 class SeriesForm(content_form(TYPED)):

@@ -304,18 +304,18 @@ class PostSeries(PostContent):
         return self.ended_at is None
 
 
-class Announcement(models.Model):
+class Announcement(PostContent):
     """What headquarters sent to many franchises at once: the text with its {name}/{city}
-    placeholders and the content every post of it shares, so its posts can be listed, edited and
-    cancelled as one. A one-off announcement's posts point here (`Post.announcement`); a repeating
-    one is a series per franchise whose `announcement_id` is this id."""
+    placeholders and the content every post of it shares (a post's, posts/content.py), so its
+    posts can be listed, edited and cancelled as one. A one-off announcement's posts point here
+    (`Post.announcement`); a repeating one is a series per franchise whose `announcement_id` is
+    this id.
+
+    Its date-times (an event's or offer's), like `date` and `local_time`, are wall-clock times
+    each franchise reads in its own zone: they are kept labelled UTC (announcements.py: wall)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     summary = models.TextField(help_text="The text as typed, placeholders unfilled.")
-    topic_type = content.column("topic_type")
-    cta_action_type = content.column("cta_action_type")
-    cta_url = content.column("cta_url")
-    media_url = content.column("media_url")
     date = models.DateField()
     local_time = models.TimeField()
     rule = models.CharField(max_length=300, blank=True, default="", help_text="Empty: sent once.")
@@ -499,7 +499,8 @@ class PostPhoto(models.Model):
     and all, with the last post that uses it (posts/services/photos.py)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="photos")
+    # NULL: headquarters' own, uploaded for an announcement to many franchises.
+    franchise = models.ForeignKey(Franchise, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(max_length=300)  # the name in the storage
     url = models.URLField(max_length=1000, db_index=True)  # public, as given to Google
     content_type = models.CharField(max_length=20)

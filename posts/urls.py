@@ -48,5 +48,6 @@ urlpatterns = [
     path("announcements/<uuid:announcement_id>/", announcements.announcement_detail, name="announcement_detail"),
     path("announcements/<uuid:announcement_id>/edit/", announcements.announcement_edit, name="announcement_edit"),
     path("announcements/<uuid:announcement_id>/cancel/", announcements.announcement_cancel, name="announcement_cancel"),
+    path("announcements/photos/", photos.announcement_photo_upload, name="announcement_photo_upload"),
     path("franchises/<uuid:franchise_id>/history/", history.franchise_history, name="history"),
 ]

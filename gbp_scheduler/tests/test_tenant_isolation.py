@@ -166,6 +166,7 @@ NOT_CHECKED: dict[str, Excused] = {
     "posts:announcement_detail": HEADQUARTERS,
     "posts:announcement_edit": HEADQUARTERS,
     "posts:announcement_cancel": HEADQUARTERS,
+    "posts:announcement_photo_upload": HEADQUARTERS,
     # Uploaded post photos kept in MEDIA_ROOT: public on purpose, as in a public bucket, because
     # Google fetches them without logging in; random names (posts/tests/test_photos.py).
     "posts:photo_file": Excused(OPEN, "public photo files under random names, for Google to fetch"),
@@ -211,6 +212,7 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
         "posts:announcement_detail",
         "posts:announcement_edit",
         "posts:announcement_cancel",
+        "posts:announcement_photo_upload",
         "franchises:new",
         "franchises:manage",
     } == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}

@@ -184,8 +184,9 @@ def photo_public_url(name: str) -> str:
     return url if "://" in url else f"{settings.SITE_URL}{url}"
 
 
-def post_photo_store(*, franchise: Franchise, upload, user: AbstractBaseUser | None = None) -> PostPhoto:
-    """Check and store a photo for the franchise's posts; its PostPhoto (with the public URL)."""
+def post_photo_store(*, franchise: Franchise | None, upload, user: AbstractBaseUser | None = None) -> PostPhoto:
+    """Check and store a photo for the franchise's posts (None: headquarters', for an announcement
+    to many franchises); its PostPhoto (with the public URL)."""
     if not settings.PHOTO_UPLOADS_ENABLED:
         raise PhotoRefused(
             "Photo uploads are not set up on this site (it needs a bucket: PHOTO_STORAGE_BUCKET). Paste the "
@@ -197,7 +198,8 @@ def post_photo_store(*, franchise: Franchise, upload, user: AbstractBaseUser | N
         facts = dataclasses.replace(facts, size=content.size)
     else:
         content = File(upload)
-    name = default_storage.save(f"{FOLDER}/{franchise.pk}/{uuid.uuid4().hex}.{facts.extension}", content)
+    owner = franchise.pk if franchise is not None else "headquarters"
+    name = default_storage.save(f"{FOLDER}/{owner}/{uuid.uuid4().hex}.{facts.extension}", content)
     photo = PostPhoto.objects.create(
         franchise=franchise,
         file=name,
@@ -235,8 +237,9 @@ def post_photo_release(*, url: str) -> bool:
     return deleted
 
 
-def photos_unused_delete(*, franchise: Franchise, before: dt.datetime, limit: int) -> int:
-    """Delete up to `limit` of the franchise's photos uploaded before `before` that no post uses."""
+def photos_unused_delete(*, franchise: Franchise | None, before: dt.datetime, limit: int) -> int:
+    """Delete up to `limit` of the franchise's (None: headquarters') photos uploaded before `before`
+    that nothing uses."""
     unused = _unused(PostPhoto.objects.filter(franchise=franchise, created_at__lt=before))
     return sum(_photo_delete(photo) for photo in unused.order_by("created_at")[:limit])
 
