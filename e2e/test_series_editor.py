@@ -72,7 +72,7 @@ def test_a_repeating_event_is_made_in_the_post_editor_with_its_rule_in_plain_wor
     page.check("#id_frequency_0")
     page.wait_for_selector("#series-summary:has-text('Every Monday at 09:00, 12 times')")
     assert _violations(page) == [] and _fits(page)
-    site.screenshot("series" if viewport == "desktop" else "series-phone")
+    site.screenshot("series-editor" if viewport == "desktop" else "series-editor-phone")
 
     page.click("#series-save")
     page.wait_for_selector("#series-describe")
