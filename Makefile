@@ -7,18 +7,28 @@ PORT ?= 8000
 
 .PHONY: run test chaos bench deploy-check lint format venv clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $@
+# Two installs: what the app needs (`make run`), then the test and lint tools on top (`make test`,
+# `make lint`), so a first `make run` waits for no test tool. Quiet: errors still show.
+PIP := $(PY) -m pip install -qq --disable-pip-version-check
+
+$(VENV)/.installed-run: requirements.txt requirements-run.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing what the app needs into $(VENV) (the first time only)..."
+	@$(PIP) -r requirements-run.txt
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run requirements-dev.txt
+	@echo "Installing the test and lint tools into $(VENV) (the first time only)..."
+	@$(PIP) -r requirements-dev.txt
+	@touch $@
 
 venv: $(VENV)/.installed
 
 # Local demo: DEBUG, SQLite (unless DATABASE_URL says otherwise), the sandbox of Google and
-# Anthropic, the web app and a local cron scheduler; prints the URLs and the demo login.
-run: venv
-	$(PY) scripts/run_local.py --host $(HOST) --port $(PORT)
+# Anthropic, the web app and a local cron scheduler; their logs go to var/log/, and the URLs and
+# the demo logins are printed last.
+run: $(VENV)/.installed-run
+	@$(PY) scripts/run_local.py --host $(HOST) --port $(PORT)
 
 # The whole suite, one worker per core (pytest-xdist; pytest-django makes a database per worker);
 # honours DATABASE_URL (SQLite otherwise). TEST_WORKERS=0: one process. Exit 5 (no tests) fails too.

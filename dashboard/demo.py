@@ -37,16 +37,10 @@ from posts.models import Post
 from posts.services import google_posts_sync, post_publish
 from posts.services.series import series_create, series_rule_build
 
+from .demo_logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_USERNAME
+
 logger = logging.getLogger(__name__)
 
-DEMO_USERNAME = "admin"
-DEMO_PASSWORD = "demo-admin-password"
-# (username, password, what they are)
-DEMO_LOGINS = [
-    (DEMO_USERNAME, DEMO_PASSWORD, "headquarters (superuser): every franchise, metrics, system"),
-    ("ohio-admin", "demo-franchise-admin", "franchise admin of Cincinnati, Dayton and Columbus"),
-    ("cincy-staff", "demo-franchise-staff", "staff of Cincinnati"),
-]
 FRANCHISES = [
     ("Cincinnati", "Lawn care\nSnow removal\nLandscaping"),
     ("Dayton", "Tree trimming\nMulching\nIrrigation repair"),

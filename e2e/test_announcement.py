@@ -26,7 +26,7 @@ def test_wrong_placeholder_is_caught_then_every_franchise_gets_it(site):
 
     site.goto("/announcements/new/")
     page.check("#id_all_franchises")
-    page.fill("#id_summary", "Big news in {City}!")
+    page.fill("#summary", "Big news in {City}!")
     page.fill("#id_date", "2030-12-20")
     page.fill("#id_local_time", "09:00")
     page.click("#announcement-preview")
@@ -34,7 +34,7 @@ def test_wrong_placeholder_is_caught_then_every_franchise_gets_it(site):
     expect(page.locator("#form-errors")).to_be_focused()
     assert "Did you mean {city}?" in page.locator("#form-errors").inner_text()
 
-    page.fill("#id_summary", "Big news in {city}!")
+    page.fill("#summary", "Big news in {city}!")
     page.click("#announcement-preview")
     page.wait_for_selector("#announcement-previews")
     assert page.locator("[data-testid=announcement-preview]").count() == 2
@@ -65,7 +65,7 @@ def test_an_announcement_is_edited_then_cancelled_as_one_and_its_published_post_
     page.click("#nav-announcement")
     page.click("#announcement-new")
     page.check("#id_all_franchises")
-    page.fill("#id_summary", "Winter hours at {name} in {city}.")
+    page.fill("#summary", "Winter hours at {name} in {city}.")
     page.fill("#id_date", "2030-12-20")
     page.fill("#id_local_time", "09:00")
     page.click("#announcement-preview")
@@ -82,8 +82,8 @@ def test_an_announcement_is_edited_then_cancelled_as_one_and_its_published_post_
     expect(page.locator("[data-testid=announcement-post][data-status=published]")).to_have_count(1)
 
     page.click("#announcement-edit-all")
-    assert page.locator("#id_summary").input_value() == "Winter hours at {name} in {city}."
-    page.fill("#id_summary", "New winter hours at {name}, {city}: 7 to 19.")
+    assert page.locator("#summary").input_value() == "Winter hours at {name} in {city}."
+    page.fill("#summary", "New winter hours at {name}, {city}: 7 to 19.")
     page.click("#announcement-edit-save")
     page.wait_for_selector("#announcement-posts")
     assert "Changed 2 posts." in page.locator("body").inner_text()

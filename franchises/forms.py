@@ -55,8 +55,10 @@ def zone_choices(current: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-class FranchiseSettingsForm(forms.ModelForm):
-    """The business profile AI drafts are written from, the AI options and the time zone."""
+class FranchiseProfileForm(forms.ModelForm):
+    """A franchise's name, business profile (what AI drafts are written from), AI options and time
+    zone, labelled once for every form that edits them: the settings page, headquarters' new
+    franchise, and the Django admin. Each subclass picks its `fields`."""
 
     timezone = forms.ChoiceField(
         label="Time zone",
@@ -66,8 +68,10 @@ class FranchiseSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Franchise
-        fields = list(PROFILE_FIELDS)
+        fields = ["name", *PROFILE_FIELDS]
         labels = {
+            "name": "Name",
+            "is_active": "Active",
             "description": "What the business does",
             "services": "Services",
             "city": "City",
@@ -77,8 +81,11 @@ class FranchiseSettingsForm(forms.ModelForm):
             "auto_schedule_ai_posts": "Schedule AI posts without review",
         }
         help_texts = {
+            "name": "As staff and headquarters call it; its name on Google comes from Google.",
+            "is_active": "Inactive: nothing more is published or drafted for it; what is on Google stays managed.",
             "description": "A few sentences Claude uses to write this franchise's posts.",
             "services": "One service per line.",
+            "city": "Used in AI drafts and in announcements' {city}.",
             "tone": "For example: warm and local, or brief and professional.",
             "posts_per_week": f"0 to {MAX_POSTS_PER_WEEK}; 0 means no AI drafts.",
             "auto_schedule_ai_posts": "Off: AI drafts wait in the review queue until someone approves them.",
@@ -98,6 +105,21 @@ class FranchiseSettingsForm(forms.ModelForm):
         if value > MAX_POSTS_PER_WEEK:
             raise forms.ValidationError(f"At most {MAX_POSTS_PER_WEEK} a week.")
         return value
+
+
+class FranchiseSettingsForm(FranchiseProfileForm):
+    """The settings page (its admins): the profile, the AI options and the time zone."""
+
+    class Meta(FranchiseProfileForm.Meta):
+        fields = list(PROFILE_FIELDS)
+
+
+class FranchiseRenameForm(forms.ModelForm):
+    class Meta:
+        model = Franchise
+        fields = ["name"]
+        labels = FranchiseProfileForm.Meta.labels
+        help_texts = FranchiseProfileForm.Meta.help_texts
 
 
 class InviteForm(forms.Form):

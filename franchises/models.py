@@ -284,9 +284,9 @@ class Invitation(models.Model):
 
 
 class FranchiseEvent(models.Model):
-    """A change to a franchise itself, kept as its history beside its posts' (who connected,
-    reconnected, changed the location or disconnected Google; who invited whom, who joined, whose
-    role changed, who was removed; and when)."""
+    """A change to a franchise itself, kept as its history beside its posts' (who added, renamed,
+    deactivated it; who connected, reconnected, changed the location or disconnected Google; who
+    invited whom, who joined, whose role changed, who was removed; and when)."""
 
     class Action(models.TextChoices):
         GOOGLE_CONNECTED = "google_connected", "Connected to Google"
@@ -301,6 +301,10 @@ class FranchiseEvent(models.Model):
         MEMBER_JOINED = "member_joined", "Joined"
         MEMBER_ROLE = "member_role", "Changed a member's role"
         MEMBER_REMOVED = "member_removed", "Removed a member"
+        CREATED = "created", "Added the franchise"
+        RENAMED = "renamed", "Renamed the franchise"
+        DEACTIVATED = "deactivated", "Deactivated the franchise"
+        REACTIVATED = "reactivated", "Reactivated the franchise"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="events")

@@ -1,6 +1,6 @@
 """Who gets an email about a franchise: the one answer every sender asks (the Google access
 breakage, a location Google stopped taking posts from, Google's rejections and removals, failed
-posts, the weekly digest).
+posts, requests to take a live post down, the weekly digest).
 
 Its active admins with an email address, less those who turned that kind of email off in their
 profile (NotificationSettings). Staff, deactivated users and headquarters without a membership
@@ -29,7 +29,8 @@ class AdminEmail(enum.Enum):
     # Google access broke, or Google stopped letting the location take posts: without it nobody
     # acts, and the franchise's posts wait for good.
     GOOGLE_BLOCKS_POSTING = ""
-    # A post failed to publish, or Google's review rejected it, or it was removed from Google.
+    # A post failed to publish, Google's review rejected it or it was removed from Google, or a
+    # member asks an admin to take a live post down (posts/services/takedowns.py).
     POST_PROBLEMS = "email_post_failures"
     WEEKLY_DIGEST = "email_weekly_digest"
 

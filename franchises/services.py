@@ -35,12 +35,60 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
+class FranchiseError(Exception):
+    """A change to a franchise refused for a reason the person can act on (shown as a message)."""
+
+
 @transaction.atomic
-def franchise_create(*, name: str, timezone: str = "UTC", **profile) -> Franchise:
+def franchise_create(
+    *, name: str, timezone: str = "UTC", actor: AbstractBaseUser | None = None, **profile
+) -> Franchise:
     franchise = Franchise(name=name, timezone=timezone, **profile)
     franchise.full_clean()
     franchise.save()
+    _history(franchise.pk, actor, FranchiseEvent.Action.CREATED, f"Added as {franchise.name}.")
     return franchise
+
+
+@transaction.atomic
+def franchise_rename(*, franchise: Franchise, name: str, actor: AbstractBaseUser | None = None) -> Franchise:
+    old = franchise.name
+    franchise.name = name
+    franchise.full_clean()
+    franchise.save(update_fields=["name", "updated_at"])
+    if name != old:
+        _history(franchise.pk, actor, FranchiseEvent.Action.RENAMED, f"From {old} to {name}.")
+    return franchise
+
+
+def franchise_active_set(*, franchise: Franchise, active: bool, actor: AbstractBaseUser | None = None) -> bool:
+    """Deactivate (nothing more is published or drafted for it; its posts stay, and what Google
+    was already sent is still finished there) or reactivate a franchise. A franchise is never
+    deleted: its posts' copies on Google stay managed. False when it already was so."""
+    try:
+        with transaction.atomic():
+            changed = Franchise.objects.filter(pk=franchise.pk, is_active=not active).update(
+                is_active=active, updated_at=timezone.now()
+            )
+            if changed:
+                action = FranchiseEvent.Action.REACTIVATED if active else FranchiseEvent.Action.DEACTIVATED
+                _history(franchise.pk, actor, action, "")
+    except IntegrityError:
+        holder = (
+            Franchise.objects.filter(
+                is_active=True,
+                google_account_id=franchise.google_account_id,
+                google_location_id=franchise.google_location_id,
+            )
+            .exclude(pk=franchise.pk)
+            .first()
+        )
+        raise FranchiseError(
+            f"Not reactivated: {holder.name if holder else 'another active franchise'} publishes to the same "
+            "location on Google. Deactivate that one first, or connect this one to another location."
+        ) from None
+    franchise.is_active = active
+    return bool(changed)
 
 
 def membership_set(*, user: AbstractBaseUser, franchise: Franchise, role: str) -> Membership:

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from .views import google, invitations, pages
+from .views import google, headquarters, invitations, pages
 
 app_name = "franchises"
 
 urlpatterns = [
     path("franchises/", pages.franchise_list, name="list"),
+    path("franchises/new/", headquarters.franchise_new, name="new"),
     path("franchises/<uuid:franchise_id>/", pages.franchise_detail, name="detail"),
+    path("franchises/<uuid:franchise_id>/manage/", headquarters.franchise_manage, name="manage"),
     path("franchises/<uuid:franchise_id>/settings/", pages.franchise_settings, name="settings"),
     path("franchises/<uuid:franchise_id>/members/", pages.franchise_members, name="members"),
     path("franchises/<uuid:franchise_id>/members/<uuid:membership_id>/role/", pages.member_role, name="member_role"),

@@ -22,6 +22,11 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# `make run`'s demo: the sign-in page lists the demo logins (dashboard/demo_logins.py). Their
+# passwords are public, so only a DEBUG run may say so.
+DEMO_MODE = env.bool("DEMO_MODE", default=False)
+if DEMO_MODE and not DEBUG:
+    raise ImproperlyConfigured("DEMO_MODE=true shows the demo's known passwords: it runs only with DEBUG=true.")
 # Vercel sets VERCEL=1 in its builds and functions (a system environment variable).
 ON_VERCEL = env.bool("VERCEL", default=False)
 
@@ -94,6 +99,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    # Plumbing: its template tags (gbp_scheduler/templatetags: times).
+    "gbp_scheduler",
     "franchises",
     "posts",
     "generation",
@@ -140,6 +147,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "franchises.context_processors.roles",  # is_headquarters
+                "posts.context_processors.takedown_requests",  # the admins' "Requests" link
+                "dashboard.context_processors.demo",  # demo_logins, in demo mode only
             ],
         },
     },

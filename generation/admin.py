@@ -19,9 +19,16 @@ class GenerationQueueAdmin(admin.ModelAdmin):
     list_filter = ["status", "from_batch", "week_start", "franchise"]
     search_fields = ["franchise__name", "error"]
     list_select_related = ["franchise"]
-    autocomplete_fields = ["franchise"]
-    raw_id_fields = ["post", "batch"]
+    # The queue jobs' own record: what the row is for, its claim, its batch, its post and tokens.
+    # Only its state stays editable, so an operator can put a failed row back to pending.
     readonly_fields = [
+        "franchise",
+        "week_start",
+        "slot",
+        "scheduled_for",
+        "post",
+        "batch",
+        "error",
         "processing_started_at",
         "input_tokens",
         "output_tokens",
@@ -31,6 +38,9 @@ class GenerationQueueAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # generate-drafts fills the queue
 
     @admin.display(description="Error")
     def short_error(self, obj: GenerationQueue) -> str:

@@ -44,6 +44,8 @@ class GenerationBatch(models.Model):
     class Meta:
         db_table = "generation_batches"
         ordering = ["-created_at"]
+        verbose_name = "AI draft batch"
+        verbose_name_plural = "AI draft batches"
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["submitting", "in_progress", "done", "failed", "lost"]),
@@ -88,6 +90,8 @@ class GenerationQueue(models.Model):
     class Meta:
         db_table = "generation_queue"
         ordering = ["scheduled_for"]
+        verbose_name = "AI draft to write"
+        verbose_name_plural = "AI drafts to write (the generation queue)"
         constraints = [
             models.UniqueConstraint(fields=["franchise", "week_start", "slot"], name="generation_queue_one_per_slot"),
             models.CheckConstraint(

@@ -16,5 +16,14 @@ class DailyMetricAdmin(admin.ModelAdmin):
 
 @admin.register(InsightsFetch)
 class InsightsFetchAdmin(admin.ModelAdmin):
+    """Read-only: fetch-insights keeps it (when it last read each location, and how far)."""
+
     list_display = ["franchise", "fetched_at", "fetched_through", "last_error"]
     search_fields = ["franchise__name"]
+    readonly_fields = ["franchise", "fetched_at", "fetched_through", "last_error"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -89,6 +89,8 @@ class InsightsFetch(models.Model):
 
     class Meta:
         db_table = "insights_fetches"
+        verbose_name = "figures read from Google"
+        verbose_name_plural = "figures read from Google (per location)"
         indexes = [models.Index(fields=["fetched_at"], name="insights_fetches_due_idx")]
 
     def __str__(self) -> str:

@@ -14,23 +14,22 @@ from gbp_scheduler.times import validate_sane_date
 from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
 from .content import (
-    BEYOND_UPDATE,
     DATETIMES,
     FIELD,
     FIELDSETS,
     SPANS,
     TOPIC_CHOICES,
     TYPED,
-    UPDATE_FIELDS,
     PostTextField,
+    carries,
     fieldset_fields,
     stored,
 )
-from .form_fields import datetime_field, photo_field
+from .form_fields import datetime_field
 from .gbp_mapping import ends_before_start_message, post_problems, post_problems_by_field
-from .models import SUMMARY_MAX_LENGTH, Post
+from .models import Post, PostSeries
 from .services import MANY_ACTIONS, PostActionError
-from .services.announcements import SHARED_FIELDS, announcement_placeholder_problems
+from .services.announcements import announcement_placeholder_problems
 from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
 
 # A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
@@ -52,6 +51,23 @@ class ContentForm(forms.Form):
         """What Google would reject in `post`, each problem next to its field."""
         for field, problem in post_problems_by_field(post):
             self.add_error(field, problem)
+
+    def fieldsets(self) -> list[dict]:
+        """The editor's per-type groups (posts/content.py) with their fields: the page's script shows
+        each for the post types in `topics` only."""
+        groups = []
+        for fieldset in FIELDSETS:
+            fields = fieldset_fields(fieldset)
+            groups.append(
+                {
+                    "id": fieldset.id,
+                    "legend": fieldset.legend,
+                    "topics": " ".join(fields[0].topics),
+                    "fields": [self[field.name] for field in fields],
+                    "dated": any(field.name in DATETIMES for field in fields),
+                }
+            )
+        return groups
 
 
 def content_form(names) -> type[ContentForm]:
@@ -118,23 +134,6 @@ class PostForm(content_form(TYPED)):
         """What Google would reject in the current content (for warnings on drafts)."""
         return post_problems(self.unsaved_post())
 
-    def fieldsets(self) -> list[dict]:
-        """The editor's per-type groups (posts/content.py) with their fields: the page's script shows
-        each for the post types in `topics` only."""
-        groups = []
-        for fieldset in FIELDSETS:
-            fields = fieldset_fields(fieldset)
-            groups.append(
-                {
-                    "id": fieldset.id,
-                    "legend": fieldset.legend,
-                    "topics": " ".join(fields[0].topics),
-                    "fields": [self[field.name] for field in fields],
-                    "dated": any(field.name in DATETIMES for field in fields),
-                }
-            )
-        return groups
-
 
 class ScheduleForm(forms.Form):
     """Approve and schedule from the post page or the drafts queue."""
@@ -187,17 +186,28 @@ class PostFilterForm(forms.Form):
         return cleaned
 
 
-class AnnouncementContentForm(content_form(UPDATE_FIELDS)):
-    """What every post of an announcement shares: the text ({name} and {city} filled in per
-    franchise), the button and the photo. "Edit all" on a sent announcement changes these."""
+class AnnouncementContentForm(content_form(TYPED)):
+    """What every post of an announcement shares, and when it goes out ("edit all" changes these):
+    a post's content, as in the editor (the text with {name} and {city} filled in per franchise);
+    an event's or offer's start and end, like the publish time, are each franchise's local time."""
 
     summary = PostTextField(
         label="Text",
-        widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "char-count summary-help"}),
+        widget=forms.Textarea(attrs={"rows": 8, "id": "summary", "aria-describedby": "char-count summary-help"}),
         strip=False,
         help_text="Use {name} and {city} (in lower case): each franchise's own name and city are filled in.",
     )
-    media_url = photo_field(help_text="A public https link to a JPG or PNG.")
+    local_time = forms.TimeField(
+        label="Publish at (each franchise's local time)",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic_type"].required = False  # none picked: an update
+        for name in DATETIMES:
+            self.fields[name].label = f"{self.fields[name].label} (each franchise's local time)"
 
     def clean_summary(self) -> str:
         summary = self.cleaned_data["summary"]
@@ -206,18 +216,26 @@ class AnnouncementContentForm(content_form(UPDATE_FIELDS)):
             raise forms.ValidationError(problems)
         return summary
 
-    def content(self) -> dict:
+    def post_fields(self) -> dict:
+        """The cleaned content for announcement_preview / _schedule / _edit_all: the text as typed
+        (`template`), the rest as the columns keep it, what the post type does not carry empty, and
+        an event's times as typed (wall-clock, no zone: the service puts each in its franchise's)."""
         data = self.cleaned_data
-        return {"template": data["summary"], **{name: stored(name, data[name]) for name in SHARED_FIELDS}}
+        topic = data.get("topic_type") or Post.TopicType.STANDARD
+        fields = {"template": data["summary"], "topic_type": topic}
+        for name in TYPED:
+            if name in fields or name == "summary":
+                continue
+            value = stored(name, data.get(name) if carries(topic, name) else None)
+            fields[name] = value.replace(tzinfo=None) if isinstance(value, dt.datetime) else value
+        return fields
 
 
-class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEYOND_UPDATE])):
-    """One post for many franchises. {name} and {city} are filled in per franchise; an event's
-    or offer's start and end, like the publish time, are each franchise's local time."""
+class AnnouncementForm(AnnouncementContentForm):
+    """One post for many franchises, once or repeating (a repeating post in each franchise)."""
 
-    # The order the errors are listed in: what every post shares, the franchises, the post type
-    # and its fields, then when.
-    field_order = [*AnnouncementContentForm.base_fields, "all_franchises", "franchises", "topic_type", *BEYOND_UPDATE]
+    # The order the errors are listed in: what the posts say, the franchises, then when.
+    field_order = ["summary", "all_franchises", "franchises", *TYPED]
 
     all_franchises = forms.BooleanField(
         label="Every active franchise", required=False, help_text="Or pick them one by one below."
@@ -228,11 +246,6 @@ class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEY
         widget=LongCheckboxes,
         required=False,
     )
-    local_time = forms.TimeField(
-        label="Publish at (each franchise's local time)",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-    )
-    date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
     repeat = forms.ChoiceField(
         label="Repeat",
         choices=[("", "Once"), ("weekly", "Every week, on that weekday"), ("monthly", "Every month, on that day")],
@@ -250,13 +263,6 @@ class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEY
         # The boxes need ids and names only: a group's every franchise as a model (its token
         # decrypted) would cost more than the page.
         self.fields["franchises"].widget.choices = list(active.values_list("pk", "name"))
-        self.fields["topic_type"].required = False  # none picked: an update
-        for name in DATETIMES:
-            self.fields[name].label = f"{self.fields[name].label} (each franchise's local time)"
-
-    def type_fields(self) -> list:
-        """The fields an event or an offer adds to an update (posts/content.py)."""
-        return [self[name] for name in BEYOND_UPDATE]
 
     def rule(self) -> str | None:
         """The repeat as an RRULE (None: once), from the day the announcement starts."""
@@ -270,29 +276,19 @@ class AnnouncementForm(AnnouncementContentForm, content_form(["topic_type", *BEY
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("repeat") and cleaned.get("topic_type") not in ("", Post.TopicType.STANDARD):
-            self.add_error("repeat", "Only an update can repeat: an event or offer has dates of its own.")
         if cleaned.get("all_franchises"):
             cleaned["franchises"] = self.fields["franchises"].queryset
         elif not cleaned.get("franchises") and "franchises" not in self.errors:
             self.add_error("franchises", "Pick at least one franchise, or tick Every active franchise.")
         return cleaned
 
-    def post_fields(self) -> dict:
-        """The cleaned content for announcement_preview / announcement_schedule: an event's times
-        as typed (wall-clock, no zone), placed in each franchise's zone by the service."""
-        data = self.cleaned_data
-        fields = {**self.content(), "topic_type": data.get("topic_type") or Post.TopicType.STANDARD}
-        for name in BEYOND_UPDATE:
-            value = stored(name, data.get(name))
-            fields[name] = value.replace(tzinfo=None) if isinstance(value, dt.datetime) else value
-        return fields
 
+class SeriesForm(content_form(TYPED)):
+    """A repeating post: a post's content, as in the editor (posts/content.py: any type; an event's
+    or offer's dates are its first post's), and when it repeats, in the franchise's local time.
 
-class SeriesForm(ContentForm):
-    """A repeating post: its text and button, and when it repeats (in the franchise's local time).
-
-    The choices become an RFC 5545 rule (posts/services/series.py) in `rule()`."""
+    The choices become an RFC 5545 rule (posts/services/series.py) in `clean`. Each of the rule's
+    fields shows only for the choice it belongs to (SHOWN_WHEN, read by the template's script)."""
 
     FREQUENCIES = [("weekly", "Every week"), ("monthly", "Every month")]
     WEEKDAY_CHOICES = [
@@ -302,28 +298,23 @@ class SeriesForm(ContentForm):
     MONTHLY_BY = [("day", "On a day of the month"), ("weekday", "On a weekday of the month")]
     NTH_CHOICES = [("1", "First"), ("2", "Second"), ("3", "Third"), ("4", "Fourth"), ("-1", "Last")]
     MONTH_DAYS = [(str(n), str(n)) for n in range(1, 32)] + [("-1", "Last day")]
-    ENDS = [("never", "Until I end it"), ("until", "Until a date"), ("count", "After a number of posts")]
+    ENDS = [("never", "Until I end it"), ("until", "On a date"), ("count", "After a number of posts")]
+    # A rule's field, and the choice it shows for: (the field that decides, its value).
+    SHOWN_WHEN = {
+        "weekdays": ("frequency", "weekly"),
+        "monthly_by": ("frequency", "monthly"),
+        "month_day": ("monthly_by", "day"),
+        "nth": ("monthly_by", "weekday"),
+        "nth_weekday": ("monthly_by", "weekday"),
+        "until": ("ends", "until"),
+        "count": ("ends", "count"),
+    }
 
-    summary = PostTextField(
-        label="Text",
-        widget=forms.Textarea(attrs={"rows": 6, "id": "summary", "aria-describedby": "char-count"}),
-        max_length=SUMMARY_MAX_LENGTH,
-        strip=False,
-    )
-    cta_action_type = FIELD["cta_action_type"].form()
-    cta_url = forms.URLField(label="Button link", max_length=1000, required=False, assume_scheme="https")
-    media_url = forms.URLField(
-        label="Photo URL",
-        max_length=1000,
-        required=False,
-        assume_scheme="https",
-        help_text="A public link to a JPG or PNG; Google fetches the photo from there.",
-    )
     frequency = forms.ChoiceField(label="Repeats", choices=FREQUENCIES, widget=forms.RadioSelect, initial="weekly")
     weekdays = forms.MultipleChoiceField(
         label="On", choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
-    monthly_by = forms.ChoiceField(label="Monthly", choices=MONTHLY_BY, widget=forms.RadioSelect, initial="day")
+    monthly_by = forms.ChoiceField(label="Which day", choices=MONTHLY_BY, widget=forms.RadioSelect, initial="day")
     month_day = forms.ChoiceField(
         label="Day of the month",
         choices=MONTH_DAYS,
@@ -349,12 +340,16 @@ class SeriesForm(ContentForm):
     def __init__(self, *args, franchise: Franchise, **kwargs):
         super().__init__(*args, **kwargs)
         self.franchise = franchise
-        self.fields["summary"].widget.attrs.pop("maxlength", None)
+        self.fields["summary"].widget.attrs.pop("maxlength", None)  # the live count shows the limit
+        self.fields["topic_type"].required = False  # none picked: an update
+        # A choice that does not apply (the day of the month of a weekly post) may be left out.
+        for name in ("monthly_by", "month_day", "nth", "nth_weekday", "ends"):
+            self.fields[name].required = False
 
     @classmethod
     def initial_for(cls, series) -> dict:
         rule = series_rule_fields(series.rule)
-        initial = {name: getattr(series, name) for name in UPDATE_FIELDS}
+        initial = {name: getattr(series, name) for name in TYPED}
         initial.update(
             frequency=rule["frequency"],
             weekdays=rule.get("weekdays", []),
@@ -371,43 +366,56 @@ class SeriesForm(ContentForm):
         )
         return initial
 
+    def shown_when(self, name: str) -> str:
+        """`data-shown-when` of a rule's field: "frequency=weekly" ("" for one always shown)."""
+        field, value = self.SHOWN_WHEN.get(name, ("", ""))
+        return f"{field}={value}" if field else ""
+
     def clean(self) -> dict:
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
         ends = cleaned.get("ends")
-        if ends == "until" and not cleaned.get("until"):
+        if ends == "until" and not cleaned.get("until") and "until" not in self.errors:
             self.add_error("until", "Pick the last day.")
-        if ends == "count" and not cleaned.get("count"):
+        if ends == "count" and not cleaned.get("count") and "count" not in self.errors:
             self.add_error("count", "Say how many posts.")
         if cleaned.get("frequency") == "weekly" and not cleaned.get("weekdays"):
             self.add_error("weekdays", "Pick the days of the week it goes out on.")
-        if self.errors:
-            return cleaned
-        by_day = cleaned["monthly_by"] == "day"
-        try:
-            cleaned["rule"] = series_rule_build(
-                frequency=cleaned["frequency"],
-                weekdays=cleaned.get("weekdays"),
-                month_day=int(cleaned["month_day"]) if by_day else None,
-                nth=None if by_day else int(cleaned["nth"]),
-                nth_weekday=None if by_day else cleaned["nth_weekday"],
-                until=cleaned.get("until") if ends == "until" else None,
-                count=cleaned.get("count") if ends == "count" else None,
-            )
-        except PostActionError as exc:
-            self.add_error(None, str(exc))
-        self.add_problems(Post(franchise=self.franchise, **self.series_fields()))
+        if not any(name in self.errors for name in self.SHOWN_WHEN | {"frequency": None, "ends": None}):
+            by_day = (cleaned.get("monthly_by") or "day") == "day"
+            try:
+                cleaned["rule"] = series_rule_build(
+                    frequency=cleaned["frequency"],
+                    weekdays=cleaned.get("weekdays"),
+                    month_day=int(cleaned.get("month_day") or 1) if by_day else None,
+                    nth=None if by_day else int(cleaned.get("nth") or 1),
+                    nth_weekday=None if by_day else cleaned.get("nth_weekday") or "MO",
+                    until=cleaned.get("until") if ends == "until" else None,
+                    count=cleaned.get("count") if ends == "count" else None,
+                )
+            except PostActionError as exc:
+                self.add_error(None, str(exc))
+        if not any(name in self.errors for name in TYPED):
+            self.add_problems(Post(franchise=self.franchise, **self.series_fields()))
         return cleaned
 
     def series_fields(self) -> dict:
         """The content, as keyword arguments for series_create / series_update."""
         data = self.cleaned_data
-        return {name: data.get(name) or "" for name in UPDATE_FIELDS}
+        return {**{name: stored(name, data.get(name)) for name in TYPED}, "topic_type": self.topic_type()}
+
+    def topic_type(self) -> str:
+        return getattr(self, "cleaned_data", {}).get("topic_type") or Post.TopicType.STANDARD
 
     def when(self) -> dict:
         data = self.cleaned_data
         return {"rule": data["rule"], "starts_on": data["starts_on"], "local_time": data["local_time"]}
+
+    def unsaved_series(self) -> PostSeries | None:
+        """The series as typed so far, for the preview; None while its rule or time is not valid."""
+        data = getattr(self, "cleaned_data", {})
+        if not all(data.get(name) for name in ("rule", "starts_on", "local_time")):
+            return None
+        return PostSeries(franchise=self.franchise, **self.when(), **self.series_fields())
 
 
 class ManyPostsForm(forms.Form):

@@ -228,22 +228,21 @@ def lock_stale_before(now):
     return now - dt.timedelta(seconds=settings.PUBLISH_LOCK_TIMEOUT_SECONDS)
 
 
-class PostSeries(models.Model):
-    """A post that repeats: the content every occurrence starts from, and when it recurs.
+class PostSeries(PostContent):
+    """A post that repeats: the content every occurrence starts from (a post's, posts/content.py),
+    and when it recurs.
 
     The recurrence is an RFC 5545 RRULE (`rule`, e.g. "FREQ=WEEKLY;BYDAY=MO,TH"), expanded by
     python-dateutil from `starts_on` at `local_time` in the franchise's zone, so 09:00 stays 09:00
     across daylight-saving changes. Occurrences become ordinary scheduled posts a few weeks ahead
-    (the materialise-series job); the publish job publishes them like any other post."""
+    (the materialise-series job); the publish job publishes them like any other post.
+
+    An event's or offer's dates are those of the series' first post; each later post's move with
+    it, by as many days as it goes out after the first, at the same clock times
+    (posts/services/series.py: occurrence_content)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="series")
-    # The content of each occurrence (a standard update: events and offers have dates of their own).
-    summary = content.column("summary")
-    language_code = content.column("language_code")
-    cta_action_type = content.column("cta_action_type")
-    cta_url = content.column("cta_url")
-    media_url = content.column("media_url")
     # When: the rule, its first day and the wall-clock time in the franchise's zone.
     rule = models.CharField(max_length=300)
     starts_on = models.DateField()
@@ -266,11 +265,30 @@ class PostSeries(models.Model):
     class Meta:
         db_table = "post_series"
         ordering = ["-created_at"]
-        verbose_name_plural = "post series"
+        verbose_name = "repeating post"
+        verbose_name_plural = "repeating posts"
         constraints = [
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("summary"), SUMMARY_MAX_LENGTH), name="post_series_summary_max_length"
             ),
+            models.CheckConstraint(condition=Q(topic_type__in=TopicType.values), name="post_series_topic_type_valid"),
+            # As for a post: dates in the years every layer reads back, no end before its start.
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__range": (EARLIEST, LATEST)}),
+                    name=f"post_series_{name}_in_range",
+                )
+                for name in content.DATETIMES
+            ],
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{start}__isnull": True})
+                    | Q(**{f"{end}__isnull": True})
+                    | Q(**{f"{end}__gte": F(start)}),
+                    name=f"post_series_{span}_ends_after_start",
+                )
+                for span, (start, end) in content.SPANS.items()
+            ],
         ]
         indexes = [
             models.Index(
@@ -286,18 +304,18 @@ class PostSeries(models.Model):
         return self.ended_at is None
 
 
-class Announcement(models.Model):
+class Announcement(PostContent):
     """What headquarters sent to many franchises at once: the text with its {name}/{city}
-    placeholders and the content every post of it shares, so its posts can be listed, edited and
-    cancelled as one. A one-off announcement's posts point here (`Post.announcement`); a repeating
-    one is a series per franchise whose `announcement_id` is this id."""
+    placeholders and the content every post of it shares (a post's, posts/content.py), so its
+    posts can be listed, edited and cancelled as one. A one-off announcement's posts point here
+    (`Post.announcement`); a repeating one is a series per franchise whose `announcement_id` is
+    this id.
+
+    Its date-times (an event's or offer's), like `date` and `local_time`, are wall-clock times
+    each franchise reads in its own zone: they are kept labelled UTC (announcements.py: wall)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     summary = models.TextField(help_text="The text as typed, placeholders unfilled.")
-    topic_type = content.column("topic_type")
-    cta_action_type = content.column("cta_action_type")
-    cta_url = content.column("cta_url")
-    media_url = content.column("media_url")
     date = models.DateField()
     local_time = models.TimeField()
     rule = models.CharField(max_length=300, blank=True, default="", help_text="Empty: sent once.")
@@ -403,6 +421,8 @@ class PostEvent(models.Model):
         GOOGLE_REMOVED = "google_removed", "Removed from Google"
         REPUBLISHED = "republished", "Republished"
         NOTICE_DISMISSED = "notice_dismissed", "Google notice dismissed"
+        TAKEDOWN_ASKED = "takedown_asked", "Asked an admin to take it down"
+        TAKEDOWN_DECLINED = "takedown_declined", "Declined to take it down"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="post_events")
@@ -430,13 +450,57 @@ class PostEvent(models.Model):
         return f"{self.get_action_display()} by {self.actor or 'the system'} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class TakedownRequest(models.Model):
+    """A member's request that an admin take a live post down (only a franchise's admins may delete
+    a post that is on Google). It waits in the admins' requests until one takes the post down
+    (through post_delete, which removes Google's copy too) or declines, saying why; the post's
+    history tells each step. The post's excerpt stays once the post is gone."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for an admin"
+        TAKEN_DOWN = "taken_down", "Taken down"
+        DECLINED = "declined", "Declined"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="takedown_requests")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="takedown_requests")
+    post_excerpt = models.CharField(max_length=120, blank=True, default="")
+    reason = models.CharField(max_length=500)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answer = models.CharField(max_length=500, blank=True, default="")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "post_takedown_requests"
+        ordering = ["created_at"]
+        constraints = [
+            # One request waits per post: asking again adds nothing for the admins to read.
+            models.UniqueConstraint(fields=["post"], condition=Q(status="open"), name="takedown_one_open_per_post"),
+        ]
+        indexes = [
+            # The admins' requests waiting, oldest first (and the count beside "Requests").
+            models.Index(fields=["franchise", "created_at"], condition=Q(status="open"), name="takedown_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Take down: {self.post_excerpt[:60]} ({self.get_status_display()})"
+
+
 class PostPhoto(models.Model):
     """A photo uploaded for posts: the file in the storage (a bucket, or MEDIA_ROOT) and its public
     URL, which becomes a post's `media_url` (Google fetches the photo from there). Deleted, file
     and all, with the last post that uses it (posts/services/photos.py)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="photos")
+    # NULL: headquarters' own, uploaded for an announcement to many franchises.
+    franchise = models.ForeignKey(Franchise, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(max_length=300)  # the name in the storage
     url = models.URLField(max_length=1000, db_index=True)  # public, as given to Google
     content_type = models.CharField(max_length=20)

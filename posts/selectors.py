@@ -11,10 +11,19 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, Count, DateField, F, Func, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
-from franchises.models import Franchise, FranchiseEvent
-from franchises.selectors import franchises_for_user, of_franchises
+from franchises.models import Franchise, FranchiseEvent, Membership
+from franchises.selectors import franchises_for_user, of_franchises, user_is_headquarters
 
-from .models import CANCELLED, REJECTION_REASON_MARK, Announcement, Post, PostEvent, PostSeries, lock_stale_before
+from .models import (
+    CANCELLED,
+    REJECTION_REASON_MARK,
+    Announcement,
+    Post,
+    PostEvent,
+    PostSeries,
+    TakedownRequest,
+    lock_stale_before,
+)
 
 
 def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
@@ -49,6 +58,26 @@ def post_get_for_user(*, user: AbstractBaseUser, post_id) -> Post:
     """The post, or 404 when it belongs to a franchise the user is not in."""
     scoped = Post.objects.filter(franchise__in=franchises_for_user(user=user)).select_related("franchise")
     return get_object_or_404(scoped, pk=post_id)
+
+
+def takedown_requests_waiting(*, user: AbstractBaseUser) -> QuerySet[TakedownRequest]:
+    """The requests to take a live post down that wait for `user` as an admin, oldest first: every
+    franchise's for headquarters, else those of the franchises they administer. One whose post is
+    gone (deleted meanwhile) waits for nobody."""
+    waiting = TakedownRequest.objects.filter(status=TakedownRequest.Status.OPEN, post__isnull=False)
+    if not user_is_headquarters(user):
+        waiting = waiting.filter(franchise__memberships__user=user, franchise__memberships__role=Membership.Role.ADMIN)
+    return waiting.select_related("franchise", "post", "requested_by").order_by("created_at")
+
+
+def takedown_request_of_post(*, post: Post) -> TakedownRequest | None:
+    """The request to take the post down that waits, if any; else the last one answered."""
+    return (
+        TakedownRequest.objects.filter(post=post)
+        .select_related("requested_by", "answered_by")
+        .order_by(F("answered_at").desc(nulls_first=True), "-created_at")
+        .first()
+    )
 
 
 def series_get_for_user(*, user: AbstractBaseUser, series_id) -> PostSeries:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, announcements, bulk, drafts, editor, history, lists, photos, series
+from .views import actions, announcements, bulk, drafts, editor, history, lists, photos, series, takedowns
 
 app_name = "posts"
 
@@ -31,9 +31,15 @@ urlpatterns = [
     path("posts/<uuid:post_id>/republish/", actions.post_republish_view, name="republish"),
     path("posts/<uuid:post_id>/dismiss-google-notice/", actions.post_dismiss_notice_view, name="dismiss_notice"),
     path("posts/<uuid:post_id>/reject/", drafts.draft_reject, name="reject"),
+    # A live post taken down: its staff ask, an admin takes it down or declines (the requests page).
+    path("posts/<uuid:post_id>/ask-takedown/", takedowns.post_takedown_ask, name="takedown_ask"),
+    path("posts/<uuid:post_id>/take-down/", takedowns.post_take_down, name="take_down"),
+    path("posts/<uuid:post_id>/decline-takedown/", takedowns.post_takedown_decline, name="takedown_decline"),
+    path("takedown-requests/", takedowns.takedown_list, name="takedowns"),
     # Repeating posts (series) and their occurrences.
     path("franchises/<uuid:franchise_id>/series/", series.series_list, name="series_list"),
     path("franchises/<uuid:franchise_id>/series/new/", series.series_new, name="series_new"),
+    path("franchises/<uuid:franchise_id>/series/preview/", series.series_preview, name="series_preview"),
     path("series/<uuid:series_id>/", series.series_detail, name="series_detail"),
     path("series/<uuid:series_id>/end/", series.series_end_view, name="series_end"),
     # Headquarters announcements, history.
@@ -42,5 +48,6 @@ urlpatterns = [
     path("announcements/<uuid:announcement_id>/", announcements.announcement_detail, name="announcement_detail"),
     path("announcements/<uuid:announcement_id>/edit/", announcements.announcement_edit, name="announcement_edit"),
     path("announcements/<uuid:announcement_id>/cancel/", announcements.announcement_cancel, name="announcement_cancel"),
+    path("announcements/photos/", photos.announcement_photo_upload, name="announcement_photo_upload"),
     path("franchises/<uuid:franchise_id>/history/", history.franchise_history, name="history"),
 ]

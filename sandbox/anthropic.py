@@ -166,9 +166,9 @@ def _scripted_or_generated(
         return blocks, stop, script
     messages = body.get("messages") or []
     # User text first: the business name is looked for there before the system prompt.
-    user_text = "\n".join(_text_of(m.get("content")) for m in messages if m.get("role") == "user")
-    prompt = user_text + "\n" + _text_of(body.get("system"))
-    facts = anthropic_gen.facts(prompt)
+    user_texts = [_text_of(m.get("content")) for m in messages if m.get("role") == "user"]
+    prompt = "\n".join(user_texts) + "\n" + _text_of(body.get("system"))
+    facts = anthropic_gen.facts(prompt, current=anthropic_gen.current_text(user_texts))
     if tool is not None:
         return [_tool_use(tool, anthropic_gen.value_for(tool.get("input_schema", {}), facts))], "tool_use", None
     if schema is not None:

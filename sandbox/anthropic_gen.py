@@ -1,58 +1,18 @@
-"""Deterministic stand-ins for Claude's output: text, and values that fit a JSON schema.
-
-The values read like a Google Business post written from the prompt: the business name,
-city and website found in the prompt are reused, so the app's own checks see plausible data.
-"""
+"""Deterministic stand-ins for Claude's output: values that fit a JSON schema, whose post text is
+what anthropic_text.py writes (a post from the prompt's profile, or a rewrite of the text given),
+so the app's own checks see plausible data."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 from typing import Any
 
-URL_RE = re.compile(r"https?://[^\s\"'<>)\]]+")
-FIELD_RE = r"^\W*(?:{names})\W*[:=]\s*(.+)$"
+from .anthropic_text import PromptFacts, current_text, facts, post_text
+
+__all__ = ["PromptFacts", "current_text", "facts", "post_text", "value_for"]
+
 SUMMARY_WORDS = ("summary", "text", "body", "content", "description", "post", "message", "caption", "copy")
 URL_WORDS = ("url", "uri", "link", "website")
-
-
-@dataclass
-class PromptFacts:
-    business: str
-    city: str
-    url: str
-    topic: str
-
-
-def _field(prompt: str, *names: str) -> str:
-    match = re.search(FIELD_RE.format(names="|".join(names)), prompt, re.IGNORECASE | re.MULTILINE)
-    return match.group(1).strip().strip("\"'.") if match else ""
-
-
-def facts(prompt: str) -> PromptFacts:
-    business = _field(prompt, "business name", "business", "franchise", "company", "name")
-    if not business:
-        caps = re.findall(r"\b(?:[A-Z][a-z']+\s){1,3}[A-Z][a-z']+\b", prompt)
-        business = caps[0] if caps else "our team"
-    url_match = URL_RE.search(prompt)
-    return PromptFacts(
-        business=business[:80],
-        city=_field(prompt, "city", "location")[:60],
-        url=url_match.group(0).rstrip(".,;") if url_match else "https://example.com",
-        topic=_field(prompt, "services", "service", "topic", "theme")[:80],
-    )
-
-
-def post_text(f: PromptFacts) -> str:
-    where = f" in {f.city}" if f.city else ""
-    what = f"our {f.topic.split(',')[0].strip().lower()}" if f.topic else "what's new this week"
-    text = (
-        f"Something fresh is happening at {f.business}{where}! Drop by and discover {what}, "
-        "made with the same care our neighbours count on every day. "
-        f"See the details and plan your visit at {f.url}."
-    )
-    return text[:600]
 
 
 def value_for(schema: Any, f: PromptFacts, name: str = "", root: dict[str, Any] | None = None, depth: int = 0) -> Any:
@@ -102,7 +62,7 @@ def _string(schema: dict[str, Any], f: PromptFacts, name: str) -> str:
     elif fmt == "date":
         text = tomorrow.date().isoformat()
     elif fmt in ("uri", "url") or any(w in name for w in URL_WORDS):
-        text = f.url
+        text = f.url or "https://example.com"
     elif any(w in name for w in SUMMARY_WORDS):
         text = post_text(f)
     elif any(w in name for w in ("title", "headline", "subject")):

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from franchises.models import Membership
+from franchises.models import Franchise, FranchiseEvent, Membership
 from generation.models import GenerationQueue
 from posts.models import Post
 from testkit.factories import make_franchise, make_post
@@ -111,3 +111,45 @@ def test_a_franchise_with_a_deletion_pending_on_google_cannot_be_deleted_at_all(
 
     with pytest.raises(ProtectedError):
         franchise.delete()
+
+
+NEW = {
+    "name": "Lisbon Bakery",
+    "city": "Lisbon",
+    "website": "bakery.example",
+    "timezone": "Europe/Lisbon",
+    "description": "A neighbourhood bakery.",
+    "services": "Bread\nCakes to order",
+    "tone": "warm",
+    "posts_per_week": "2",
+    "ai_drafts_enabled": "on",
+}
+
+
+def test_the_admin_names_its_models_in_operators_words(admin_client):
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Generation batchs" not in body and "Insights fetchs" not in body
+    assert "AI draft batches" in body and "AI drafts to write" in body
+
+
+def test_the_admin_keeps_google_and_sync_fields_read_only_and_picks_the_zone_from_a_menu(admin_client):
+    franchise = make_franchise(name="Dayton", timezone="America/New_York")
+    page = admin_client.get(reverse("admin:franchises_franchise_change", args=[franchise.pk]))
+    form = page.context["adminform"].form
+    assert '<select name="timezone"' in page.content.decode()
+    for internal in ("google_posts_synced_at", "google_location_can_post", "google_auth_valid", "is_active"):
+        assert internal not in form.fields, internal
+    assert form.fields["posts_per_week"].label == "AI drafts a week"
+
+
+def test_a_franchise_added_or_renamed_in_the_admin_has_its_history(admin_client):
+    add = reverse("admin:franchises_franchise_add")
+    data = {**NEW, "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
+    assert admin_client.post(add, data).status_code == 302
+    franchise = Franchise.objects.get(name="Lisbon Bakery")
+    change = reverse("admin:franchises_franchise_change", args=[franchise.pk])
+    assert admin_client.post(change, {**data, "name": "Lisbon Centre"}).status_code == 302
+    assert set(FranchiseEvent.objects.filter(franchise=franchise).values_list("action", flat=True)) == {
+        "created",
+        "renamed",
+    }

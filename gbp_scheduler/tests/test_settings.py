@@ -156,3 +156,10 @@ def test_on_vercel_the_cache_is_the_database_so_every_function_instance_counts_a
     assert plain_server["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     chosen = _settings_of("CACHES", **PRODUCTION, VERCEL="1", CACHE_URL="locmemcache://")["CACHES"]["default"]
     assert chosen["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_demo_mode_refuses_to_start_without_debug():
+    """DEMO_MODE puts the demo's known passwords on the sign-in page: only a DEBUG run may."""
+    result = _manage("check", **PRODUCTION, DEMO_MODE="true")
+    assert result.returncode != 0 and "DEMO_MODE=true" in result.stderr
+    assert _manage("check", **PRODUCTION).returncode == 0

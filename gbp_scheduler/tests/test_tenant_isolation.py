@@ -148,6 +148,8 @@ NOT_CHECKED: dict[str, Excused] = {
     ),
     "franchises:list": YOUR_FRANCHISES,
     "generation:drafts": YOUR_FRANCHISES,
+    # Requests to take live posts down: those of the franchises the user administers only.
+    "posts:takedowns": YOUR_FRANCHISES,
     "insights:ranking": YOUR_FRANCHISES,
     "generation:drafts_bulk": Excused(
         LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
@@ -156,11 +158,15 @@ NOT_CHECKED: dict[str, Excused] = {
         LOGIN, "undoes only the user's own rejections, in their franchises of now (test_drafts_review.py)"
     ),
     "posts:announcement_new": HEADQUARTERS,
+    "franchises:new": HEADQUARTERS,
+    # Renaming and deactivating: headquarters' only, 403 for every franchise user whatever the id.
+    "franchises:manage": HEADQUARTERS,
     # An announcement is headquarters' own, sent to many franchises: no franchise user may see it.
     "posts:announcement_list": HEADQUARTERS,
     "posts:announcement_detail": HEADQUARTERS,
     "posts:announcement_edit": HEADQUARTERS,
     "posts:announcement_cancel": HEADQUARTERS,
+    "posts:announcement_photo_upload": HEADQUARTERS,
     # Uploaded post photos kept in MEDIA_ROOT: public on purpose, as in a public bucket, because
     # Google fetches them without logging in; random names (posts/tests/test_photos.py).
     "posts:photo_file": Excused(OPEN, "public photo files under random names, for Google to fetch"),
@@ -206,6 +212,9 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
         "posts:announcement_detail",
         "posts:announcement_edit",
         "posts:announcement_cancel",
+        "posts:announcement_photo_upload",
+        "franchises:new",
+        "franchises:manage",
     } == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}
     # A URL said to be headquarters' only is marked so, and the other way round.
     excused_for_headquarters = {name for name, excused in NOT_CHECKED.items() if excused is HEADQUARTERS}

@@ -16,7 +16,9 @@ register = template.Library()
 
 @register.inclusion_tag("generation/_assist.html")
 def ai_assist_panel(franchise, post=None) -> dict:
-    """Shown when Claude is configured and the post is not published yet."""
+    """Shown when Claude is configured and the post is not published yet; without a post (a new one,
+    a repeating one: the template has none), through the franchise."""
+    post = post or None
     if post is not None:
         url = reverse("generation:assist_post", args=[post.pk])
     else:

@@ -10,23 +10,25 @@ import re
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from gbp_scheduler.times import validate_sane_datetime
 
-from ..content import DATETIMES, UPDATE_FIELDS
+from .. import content as spec
+from ..content import DATETIMES
 from ..gbp_mapping import post_problems
 from ..models import Announcement, Post, PostSeries
 from ..selectors import announcement_posts
 from .bulk import post_with_changes, posts_delete_many, posts_update_many
-from .editing import PostActionError, post_build, posts_cancel_when_free, posts_create_many
+from .editing import PostActionError, post_build, post_schedule, posts_cancel_when_free, posts_create_many
 from .series import series_create, series_end
 
 # Up to this many franchises, a repeating announcement's first weeks are made at once; a larger
 # group's are made by the materialise-series job's next run (within the hour).
 MATERIALISE_NOW_MAX = 50
 
-# What "edit all" changes in every post of an announcement, besides its text (posts/content.py).
-SHARED_FIELDS = [name for name in UPDATE_FIELDS if name != "summary"]
+# What every post of an announcement shares besides its text: a post's content (posts/content.py).
+SHARED_FIELDS = [name for name in spec.TYPED if name != "summary"]
 
 # The placeholders an announcement may use, filled in per franchise.
 PLACEHOLDERS = ("name", "city")
@@ -66,6 +68,25 @@ def _local_fields(fields: dict, franchise) -> dict:
         if name in DATETIMES and value is not None and value.tzinfo is None
         else value
         for name, value in fields.items()
+    }
+
+
+def _walls(fields: dict) -> dict:
+    """`fields` as the announcement keeps them: its wall-clock date-times labelled UTC (a column
+    needs a zone; each franchise reads the wall clock in its own)."""
+    return {
+        name: value.replace(tzinfo=dt.UTC) if name in DATETIMES and value is not None else value
+        for name, value in fields.items()
+    }
+
+
+def announcement_content(announcement: Announcement) -> dict:
+    """The content the announcement gives each post, besides its text, as typed (wall-clock
+    date-times without a zone): what the form starts from, and what "as sent" compares with."""
+    return {
+        name: value.replace(tzinfo=None) if name in DATETIMES and value is not None else value
+        for name in SHARED_FIELDS
+        for value in [getattr(announcement, name)]
     }
 
 
@@ -126,14 +147,14 @@ def announcement_schedule(
 
 
 def _announcement_build(*, template: str, date: dt.date, local_time: dt.time, user, rule: str = "", **fields):
+    shared = {name: spec.stored(name, fields.get(name)) for name in SHARED_FIELDS}
     return Announcement(
         summary=template,
         date=date,
         local_time=local_time,
         rule=rule,
         created_by=user if getattr(user, "pk", None) else None,
-        **{name: fields.get(name) or "" for name in SHARED_FIELDS},
-        topic_type=fields.get("topic_type") or Post.TopicType.STANDARD,
+        **_walls({**shared, "topic_type": fields.get("topic_type") or Post.TopicType.STANDARD}),
     )
 
 
@@ -163,58 +184,101 @@ def announcement_series_create(
                 announcement_id=announcement.pk,
                 materialise=len(rows) <= MATERIALISE_NOW_MAX,
                 summary=row["post"].summary,
-                **fields,
+                **_local_fields(fields, row["franchise"]),
             )
             for row in rows
         ]
 
 
 def _as_sent(post: Post, announcement: Announcement) -> bool:
-    """Whether the post still has the announcement's content: otherwise someone edited it by
-    hand since, and "edit all" leaves it as they made it."""
-    return post.summary == announcement_text(template=announcement.summary, franchise=post.franchise) and all(
-        getattr(post, name) == getattr(announcement, name) for name in SHARED_FIELDS
+    """Whether the post still has the content the announcement made of it: otherwise someone edited
+    it by hand since, and "edit all" leaves it as they made it."""
+    franchise = post.franchise
+    made = _local_fields(announcement_content(announcement), franchise)
+    return post.summary == announcement_text(template=announcement.summary, franchise=franchise) and all(
+        getattr(post, name) == value for name, value in made.items()
     )
 
 
 def announcement_edit_all(
-    *, announcement: Announcement, user: AbstractBaseUser, template: str, posts: list[Post] | None = None, **fields
+    *,
+    announcement: Announcement,
+    user: AbstractBaseUser,
+    template: str,
+    date: dt.date | None = None,
+    local_time: dt.time | None = None,
+    posts: list[Post] | None = None,
+    **fields,
 ) -> dict:
-    """Change the text (re-filled per franchise), button and photo of every post of the
-    announcement that is not yet published, each as post_update would, in a bounded number of
-    queries (posts_update_many).
+    """Change the text (re-filled per franchise), the content (type, its fields, button, photo) and
+    the day and local time of every post of the announcement that is not yet published, each as
+    post_update and post_schedule would, the content in a bounded number of queries
+    (posts_update_many). A field not given stays as the announcement has it; an event's date-times
+    are wall-clock times, each in its franchise's zone.
 
-    1. refuse an unknown placeholder, or the lot when Google would reject any franchise's post;
+    1. refuse an unknown placeholder, a new time already past in any franchise, or the lot when
+       Google would reject any franchise's post;
     2. leave alone (and name) the posts edited by hand since, and the published ones;
-    3. update the others: those never sent to Google in bulk, a few queries per 500 posts, each
-       over the version read and only where no publish run holds it; any post Google may already
-       hold a copy of (a create that may have landed) one by one through post_update, its careful
-       path. A post being published or changed at that moment is named, not changed;
-    4. keep the new content on the announcement, so the next "edit all" knows these posts.
+    3. update the others' content: those never sent to Google in bulk, a few queries per 500 posts,
+       each over the version read and only where no publish run holds it; any post Google may
+       already hold a copy of (a create that may have landed) one by one through post_update, its
+       careful path. A post being published or changed at that moment is named, not changed;
+    4. move those scheduled at the announcement's time to the new one, one by one through
+       post_schedule; one moved by hand keeps its own time (and is named);
+    5. keep the new content and time on the announcement, so the next "edit all" knows these posts.
     Returns the names of the franchises per outcome (in the posts' order): "edited",
-    "edited_by_hand", "busy"."""
+    "edited_by_hand", "busy", and "kept_time" (edited, but at a time of their own)."""
     if placeholder_problems := announcement_placeholder_problems(template=template):
         raise PostActionError(" ".join(placeholder_problems))
-    shared = {name: fields.get(name) or "" for name in SHARED_FIELDS}
+    date, local_time = date or announcement.date, local_time or announcement.local_time
+    shared = {**announcement_content(announcement), **fields}
+    topic = shared.get("topic_type") or Post.TopicType.STANDARD
+    shared = {
+        name: spec.stored(name, shared.get(name) if spec.carries(topic, name) else None) for name in SHARED_FIELDS
+    }
+    shared["topic_type"] = topic
     posts = list(announcement_posts(announcement=announcement)) if posts is None else posts
-    outcome = {"edited": [], "edited_by_hand": [], "busy": []}
-    todo = []
+    outcome = {"edited": [], "edited_by_hand": [], "busy": [], "kept_time": []}
+    todo, times = [], {}
+    now = timezone.now()
     for post in posts:
         if post.status == Post.Status.PUBLISHED:
             continue
         if not _as_sent(post, announcement):
             outcome["edited_by_hand"].append(post.franchise.name)
             continue
-        changes = {"summary": announcement_text(template=template, franchise=post.franchise), **shared}
+        changes = {
+            "summary": announcement_text(template=template, franchise=post.franchise),
+            **_local_fields(shared, post.franchise),
+        }
         # Drafts too: the text is headquarters', and a draft of it is meant to be scheduled.
         if problems := post_problems(post_with_changes(post, changes)):
             raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
+        # A new time moves the posts still at the announcement's; one moved by hand keeps its own.
+        sent_at = announcement_time(
+            franchise=post.franchise, date=announcement.date, local_time=announcement.local_time
+        )
+        at = announcement_time(franchise=post.franchise, date=date, local_time=local_time)
+        if post.status == Post.Status.SCHEDULED and at != sent_at:
+            if post.scheduled_at != sent_at:
+                outcome["kept_time"].append(post.franchise.name)
+            elif at <= now:
+                raise PostActionError(f"{post.franchise.name}: that time has passed there. Nothing was changed.")
+            else:
+                times[post.pk] = at
         todo.append((post, changes))
     # Being published, or changed by someone, at this very moment: named, not changed.
     done, _busy = posts_update_many(changes=todo, user=user)
+    for post in Post.objects.select_related("franchise").filter(pk__in=[pk for pk in times if pk in done]):
+        try:
+            post_schedule(post=post, at=times[post.pk], user=user)
+        except PostActionError:
+            done.discard(post.pk)
     for post, _changes in todo:
         outcome["edited" if post.pk in done else "busy"].append(post.franchise.name)
-    Announcement.objects.filter(pk=announcement.pk).update(summary=template, **shared)
+    Announcement.objects.filter(pk=announcement.pk).update(
+        summary=template, date=date, local_time=local_time, **_walls(shared)
+    )
     return outcome
 
 

@@ -8,8 +8,8 @@ GIF. The position a phone's camera records in a photo (its GPS tags) is removed 
 is stored: the photo goes public on Google, where it was taken (often someone's home) does not.
 
 A stored photo is deleted with the last post that uses it (several may: a duplicate keeps its
-original's photo); one uploaded and never used is deleted a day later, the next time its
-franchise uploads a photo.
+original's photo), unless a repeating post or an announcement still holds it for its later posts;
+one uploaded and never used is deleted a day later, the next time its franchise uploads a photo.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from franchises.models import Franchise
 
-from ..models import Post, PostPhoto
+from ..models import Announcement, Post, PostPhoto, PostSeries
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +184,9 @@ def photo_public_url(name: str) -> str:
     return url if "://" in url else f"{settings.SITE_URL}{url}"
 
 
-def post_photo_store(*, franchise: Franchise, upload, user: AbstractBaseUser | None = None) -> PostPhoto:
-    """Check and store a photo for the franchise's posts; its PostPhoto (with the public URL)."""
+def post_photo_store(*, franchise: Franchise | None, upload, user: AbstractBaseUser | None = None) -> PostPhoto:
+    """Check and store a photo for the franchise's posts (None: headquarters', for an announcement
+    to many franchises); its PostPhoto (with the public URL)."""
     if not settings.PHOTO_UPLOADS_ENABLED:
         raise PhotoRefused(
             "Photo uploads are not set up on this site (it needs a bucket: PHOTO_STORAGE_BUCKET). Paste the "
@@ -197,7 +198,8 @@ def post_photo_store(*, franchise: Franchise, upload, user: AbstractBaseUser | N
         facts = dataclasses.replace(facts, size=content.size)
     else:
         content = File(upload)
-    name = default_storage.save(f"{FOLDER}/{franchise.pk}/{uuid.uuid4().hex}.{facts.extension}", content)
+    owner = franchise.pk if franchise is not None else "headquarters"
+    name = default_storage.save(f"{FOLDER}/{owner}/{uuid.uuid4().hex}.{facts.extension}", content)
     photo = PostPhoto.objects.create(
         franchise=franchise,
         file=name,
@@ -212,21 +214,33 @@ def post_photo_store(*, franchise: Franchise, upload, user: AbstractBaseUser | N
     return photo
 
 
+# What may use a stored photo: posts, and the repeating posts and announcements whose later posts
+# will (a monthly post's next one may be weeks from being made).
+USERS = (Post, PostSeries, Announcement)
+
+
+def _unused(photos):
+    """Those of `photos` nothing uses (one query, whatever the users)."""
+    for model in USERS:
+        photos = photos.exclude(Exists(model.objects.filter(media_url=OuterRef("url"))))
+    return photos
+
+
 def post_photo_release(*, url: str) -> bool:
     """A post stopped using the photo at `url` (deleted, or given another photo): delete the stored
-    photo when it is one of ours and no post uses it any more. True when deleted."""
-    if not url or Post.objects.filter(media_url=url).exists():
+    photo when it is one of ours and nothing uses it any more. True when deleted."""
+    if not url:
         return False
     deleted = False
-    for photo in PostPhoto.objects.filter(url=url):
+    for photo in _unused(PostPhoto.objects.filter(url=url)):
         deleted |= _photo_delete(photo)
     return deleted
 
 
-def photos_unused_delete(*, franchise: Franchise, before: dt.datetime, limit: int) -> int:
-    """Delete up to `limit` of the franchise's photos uploaded before `before` that no post uses."""
-    used = Exists(Post.objects.filter(media_url=OuterRef("url")))
-    unused = PostPhoto.objects.filter(franchise=franchise, created_at__lt=before).exclude(used)
+def photos_unused_delete(*, franchise: Franchise | None, before: dt.datetime, limit: int) -> int:
+    """Delete up to `limit` of the franchise's (None: headquarters') photos uploaded before `before`
+    that nothing uses."""
+    unused = _unused(PostPhoto.objects.filter(franchise=franchise, created_at__lt=before))
     return sum(_photo_delete(photo) for photo in unused.order_by("created_at")[:limit])
 
 

@@ -13,6 +13,11 @@ through the editing services (create, update, schedule, delete), so their histor
 Google's copy are handled the one way. One post per series and local day (a unique constraint):
 two runs materialising the same day make one post.
 
+A series has a post's content, of any type. An event's or offer's dates are typed for its first
+post; each occurrence's are those moved by as many days as it goes out after the first, at the
+same clock times in the franchise's zone (`occurrence_content`): a weekly Monday post announcing
+that Friday's quiz night announces each week's Friday.
+
 Editing a series changes its future occurrences that are not published and that nobody edited
 by hand (`Post.series_edited`); ending it deletes its future unpublished occurrences (one being
 published at that moment is cancelled by its row: never published after that attempt).
@@ -30,6 +35,7 @@ import datetime as dt
 import logging
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 
 from dateutil import rrule
 from django.contrib.auth.models import AbstractBaseUser
@@ -42,7 +48,8 @@ from gbp_scheduler import clock
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 
-from ..content import SUMMARY_MAX_LENGTH, UPDATE_FIELDS, line_breaks_normalized, summary_length
+from .. import content as spec
+from ..content import SUMMARY_MAX_LENGTH, line_breaks_normalized, summary_length
 from ..gbp_mapping import post_problems
 from ..models import Post, PostSeries
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
@@ -50,7 +57,7 @@ from .editing import PostActionError, post_create, post_delete, post_schedule, p
 logger = logging.getLogger(__name__)
 
 HORIZON_DAYS = 28  # occurrences exist as posts this far ahead
-SERIES_FIELDS = UPDATE_FIELDS  # a repeating post is an update (posts/content.py)
+SERIES_FIELDS = spec.TYPED  # a repeating post has a post's content (posts/content.py)
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 WEEKDAY_NAMES = dict(
     zip(WEEKDAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], strict=True)
@@ -124,8 +131,18 @@ def series_rule_fields(rule: str) -> dict:
     return fields
 
 
-def series_describe(series: PostSeries) -> str:
-    """The rule in words: "Every Monday and Thursday at 09:00, until 2027-03-31"."""
+@dataclass(frozen=True)
+class SeriesWords:
+    """A series' rule in words ("Every Monday and Thursday at 09:00"), and how it ends: on a day
+    (`until`) or after `count` posts; the templates say these and the next post's time the one way
+    (posts/_series_rule.html)."""
+
+    rule: str
+    until: dt.date | None
+    count: int | None
+
+
+def series_describe(series: PostSeries) -> SeriesWords:
     fields = series_rule_fields(series.rule)
     at = f"at {series.local_time:%H:%M}"
     if fields["frequency"] == "weekly":
@@ -134,15 +151,42 @@ def series_describe(series: PostSeries) -> str:
         text = f"Every {days} {at}"
     elif fields.get("monthly_by") == "day":
         day = fields["month_day"]
-        text = f"Monthly on the last day {at}" if day == -1 else f"Monthly on day {day} {at}"
+        text = f"Every month on the last day {at}" if day == -1 else f"Every month on day {day} {at}"
     else:
-        text = f"Monthly on the {NTH_NAMES[fields['nth']]} {WEEKDAY_NAMES[fields['nth_weekday']]} {at}"
-    text += f", from {series.starts_on:%Y-%m-%d}"
-    if fields["until"]:
-        text += f" until {fields['until']:%Y-%m-%d}"
-    if fields["count"]:
-        text += f", {fields['count']} times"
-    return text
+        text = f"Every month on the {NTH_NAMES[fields['nth']]} {WEEKDAY_NAMES[fields['nth_weekday']]} {at}"
+    return SeriesWords(rule=text, until=fields["until"], count=fields["count"])
+
+
+def series_next(*, series: PostSeries, after: dt.datetime, count: int = 1) -> list[dt.datetime]:
+    """The series' next `count` times after `after` (aware, in the franchise's zone)."""
+    zone = series.franchise.zone
+    expanded = rrule.rrulestr(series.rule, dtstart=dt.datetime.combine(series.starts_on, series.local_time))
+    wall = timezone.localtime(after, zone).replace(tzinfo=None)
+    found = []
+    while len(found) < count and (wall := expanded.after(wall)) is not None and wall.date() <= LATEST_DAY:
+        found.append(wall.replace(tzinfo=zone))
+    return found
+
+
+def series_first_day(series: PostSeries) -> dt.date | None:
+    """The local day of the series' first post (the day its event's dates are typed for)."""
+    expanded = rrule.rrulestr(series.rule, dtstart=dt.datetime.combine(series.starts_on, series.local_time))
+    first = expanded.after(dt.datetime.combine(series.starts_on, dt.time.min), inc=True)
+    return first.date() if first is not None else None
+
+
+def occurrence_content(*, series: PostSeries, day: dt.date) -> dict:
+    """The content of the series' post on local `day`: the series', its date-times (an event's or
+    offer's) moved by as many days as `day` is after the series' first post, same clock times."""
+    values = {name: getattr(series, name) for name in spec.NAMES}
+    first = series_first_day(series)
+    shift = dt.timedelta(days=(day - first).days if first else 0)
+    zone = series.franchise.zone
+    for name in spec.DATETIMES:
+        if values[name] is not None:
+            wall = timezone.localtime(values[name], zone).replace(tzinfo=None) + shift
+            values[name] = wall.replace(tzinfo=zone)
+    return values
 
 
 def series_occurrences(*, series: PostSeries, first_day: dt.date, last_day: dt.date) -> dict[dt.date, dt.datetime]:
@@ -164,17 +208,23 @@ def _local_today(franchise: Franchise, now: dt.datetime) -> dt.date:
 
 
 def _content_problems(franchise: Franchise, content: dict) -> list[str]:
-    problems = post_problems(Post(franchise=franchise, topic_type=Post.TopicType.STANDARD, **content))
+    problems = post_problems(Post(franchise=franchise, **content))
     if summary_length(content.get("summary") or "") > SUMMARY_MAX_LENGTH:
         problems = problems or [f"Google allows {SUMMARY_MAX_LENGTH:,} characters."]
     return problems
 
 
 def _content(fields: dict) -> dict:
+    """The series' content from `fields` (SERIES_FIELDS; an empty type is an update), each kept as
+    its column keeps "nothing"; what the post type does not carry is left empty."""
     unknown = set(fields) - set(SERIES_FIELDS)
     if unknown:
         raise ValueError(f"Not a series field: {', '.join(sorted(unknown))}")
-    content = {name: fields.get(name) or "" for name in SERIES_FIELDS}
+    topic = fields.get("topic_type") or Post.TopicType.STANDARD
+    content = {
+        name: spec.stored(name, fields.get(name) if spec.carries(topic, name) else None) for name in SERIES_FIELDS
+    }
+    content["topic_type"] = topic
     content["summary"] = line_breaks_normalized(content["summary"])
     return content
 
@@ -273,9 +323,7 @@ def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> 
             series=series,
             series_day=day,
             history_detail=f"From a repeating post, for {local:%Y-%m-%d %H:%M}.",
-            topic_type=Post.TopicType.STANDARD,
-            language_code=series.language_code,
-            **{name: getattr(series, name) for name in SERIES_FIELDS},
+            **occurrence_content(series=series, day=day),
         )
     except IntegrityError:
         return 0  # another run made this day's post
@@ -405,7 +453,7 @@ def series_update(
 
 
 def _occurrence_bring_up_to_date(*, post: Post, series: PostSeries, at: dt.datetime, user) -> None:
-    content = {name: getattr(series, name) for name in SERIES_FIELDS}
+    content = occurrence_content(series=series, day=post.series_day)
     if any(getattr(post, name) != value for name, value in content.items()) or post.series_version != series.version:
         post = post_update(post=post, user=user, series_version=series.version, **content)
     # A new time already past (today's post moved earlier) keeps its old time, rather than going

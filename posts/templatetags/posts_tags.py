@@ -8,7 +8,7 @@ import zoneinfo
 from django import template
 from django.utils.html import format_html
 
-from ..content import SUMMARY_MAX_LENGTH, carries, summary_length
+from ..content import SPANS, SUMMARY_MAX_LENGTH, carries, summary_length
 
 register = template.Library()
 
@@ -79,3 +79,20 @@ GOOGLE_STATE_WORDS = {
 def google_state_words(state: str) -> str:
     """Google's state of a published post, as a person would say it."""
     return GOOGLE_STATE_WORDS.get(state, state)
+
+
+@register.filter
+def shown_when(form, name: str) -> str:
+    """A repeating post's rule field's `data-shown-when` ("frequency=weekly"): SeriesForm says."""
+    return form.shown_when(name)
+
+
+@register.filter
+def spans(post) -> list[tuple]:
+    """The post's spans of time its type carries and that are set (an event's or offer's start
+    and end: posts/content.py), each as (start, end)."""
+    return [
+        (getattr(post, start), getattr(post, end))
+        for start, end in SPANS.values()
+        if carries(post.topic_type, start) and getattr(post, start) and getattr(post, end)
+    ]

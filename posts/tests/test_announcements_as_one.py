@@ -23,6 +23,7 @@ from testkit.web import logged_in, messages_of
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2030, 12, 20)
+WHEN = {"date": "2030-12-20", "local_time": "09:00"}  # as the edit page's form sends them
 # One "edit all" or "cancel all" request, whatever the number of posts: the page's own queries
 # (session, user, the announcement) and the service's few (14 each, on SQLite and PostgreSQL).
 EDIT_QUERIES = CANCEL_QUERIES = 16
@@ -103,7 +104,7 @@ def test_edit_all_refills_each_franchise_and_leaves_published_and_hand_edited_po
     )
 
     posts = _by_franchise()
-    assert outcome == {"edited": ["Paris Shop"], "edited_by_hand": ["Lima Shop"], "busy": []}
+    assert outcome == {"edited": ["Paris Shop"], "edited_by_hand": ["Lima Shop"], "busy": [], "kept_time": []}
     assert posts["Paris Shop"].summary == "Now open late at Paris Shop, Paris!"
     assert posts["Paris Shop"].cta_url == "https://example.com/late"
     assert posts["Paris Shop"].status == Post.Status.SCHEDULED
@@ -194,7 +195,7 @@ def test_edit_all_through_the_page_says_which_posts_were_edited_by_hand(client, 
     post_update(post=_by_franchise()["Lima Shop"], summary="Lima's own words.")
     url = reverse("posts:announcement_edit", args=[announcement.pk])
     assert "News from {name} in {city}." in client.get(url).content.decode()
-    answer = client.post(url, {"summary": "Open late at {name}.", "cta_action_type": ""})
+    answer = client.post(url, {"summary": "Open late at {name}.", "cta_action_type": "", **WHEN})
     shown = messages_of(client.get(answer["Location"]))
     assert "Changed 2 posts." in shown
     assert "Left as they are, edited by hand since it was sent: Lima Shop." in shown
@@ -240,7 +241,9 @@ def test_editing_then_cancelling_50_posts_is_one_request_each_in_a_bounded_numbe
     franchises = [make_franchise(name=f"Shop {n:02}", city="Akron") for n in range(50)]
     announcement = _send(franchises)
     with django_assert_max_num_queries(EDIT_QUERIES):
-        answer = client.post(reverse("posts:announcement_edit", args=[announcement.pk]), {"summary": "Hi {name}."})
+        answer = client.post(
+            reverse("posts:announcement_edit", args=[announcement.pk]), {"summary": "Hi {name}.", **WHEN}
+        )
     assert "Changed 50 posts." in messages_of(client.get(answer["Location"]))
     with django_assert_max_num_queries(CANCEL_QUERIES):
         client.post(reverse("posts:announcement_cancel", args=[announcement.pk]))
@@ -274,8 +277,8 @@ def test_an_event_announcement_starts_at_each_franchise_local_time_and_is_checke
     assert Announcement.objects.get().topic_type == "EVENT"
 
 
-def test_an_offer_announcement_carries_its_coupon_and_a_repeating_offer_is_refused(client, headquarters):
-    franchise = make_franchise(name="Dallas Shop")
+def test_an_offer_announcement_carries_its_coupon_once_or_repeating(client, headquarters):
+    franchise = make_franchise(name="Dallas Shop", timezone="America/Chicago")
     data = {
         "franchises": [str(franchise.pk)],
         "summary": "10% off at {name}.",
@@ -290,8 +293,10 @@ def test_an_offer_announcement_carries_its_coupon_and_a_repeating_offer_is_refus
         "local_time": "09:00",
         "step": "schedule",
     }
-    body = client.post(reverse("posts:announcement_new"), {**data, "repeat": "weekly"}).content.decode()
-    assert "Only an update can repeat" in body
+    assert client.post(reverse("posts:announcement_new"), {**data, "repeat": "weekly"}).status_code == 302
+    series = PostSeries.objects.get()  # its first post, 20 Dec, holds the offer typed: 21 to 31 Dec
+    assert (series.topic_type, series.offer_coupon_code) == ("OFFER", "WINTER10")
+    assert series.event_start == dt.datetime(2030, 12, 21, 6, 0, tzinfo=UTC)  # midnight in Dallas
     assert client.post(reverse("posts:announcement_new"), data).status_code == 302
     post = Post.objects.get()
     assert (post.offer_coupon_code, post.offer_redeem_url, post.offer_terms) == (

@@ -55,7 +55,7 @@ def test_the_failed_post_page_offers_one_path_fix_and_retry_and_no_past_time(cli
     assert f'href="{reverse("posts:edit", args=[post.pk])}" class="button primary" data-action="fix-and-retry"' in body
     assert "on the next publish run, or now" in body
     # Retrying as it is: named for when it goes out; no second, unexplained "Publish now" beside it.
-    assert ">Retry as it is on the next run<" in body and ">Retry as it is now<" in body
+    assert ">Retry as it is on the next run<" in body and ">Retry as it is now…<" in body  # "…": it asks first
     assert 'data-action="publish-now"' not in body and "Retry now" not in body
     assert 'data-action="edit"' not in body  # "Fix and retry" is the way to the editor
     # The time that already failed is not offered again.

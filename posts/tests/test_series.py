@@ -16,6 +16,7 @@ from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post, PostSeries
 from posts.services import PostActionError, post_delete, post_schedule, post_update, posts_publish_due
 from posts.services.series import (
+    SeriesWords,
     series_create,
     series_describe,
     series_end,
@@ -110,7 +111,8 @@ def test_monthly_on_the_first_monday_and_on_a_day_of_the_month():
 
     assert [p.series_day for p in occurrences(series)] == [dt.date(2027, 1, 4)]  # 7 Dec is past
     assert [p.series_day for p in occurrences(other)] == [dt.date(2027, 1, 15)]
-    assert series_describe(series) == "Monthly on the first Monday at 08:00, from 2026-12-01, 3 times"
+    assert series_describe(series) == SeriesWords("Every month on the first Monday at 08:00", until=None, count=3)
+    assert series_describe(other).rule == "Every month on day 15 at 08:00"
     assert series_rule_fields(first_monday) == {
         "frequency": "monthly",
         "until": None,

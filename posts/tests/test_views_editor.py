@@ -299,13 +299,17 @@ def test_every_htmx_endpoint_bounds_the_body_it_takes(client, franchise, staff, 
         str(path.relative_to(templates)) for path in templates.rglob("*.html") if "hx-post" in path.read_text()
     }
     # The pages below render all of these; a new htmx template must be rendered here too.
-    assert with_htmx == {"posts/post_form.html", "generation/_assist.html"}
+    assert with_htmx == {"posts/post_form.html", "posts/series_form.html", "generation/_assist.html"}
 
     settings.ANTHROPIC_API_KEY = "sk-test"  # the AI help buttons show
     post = make_post(franchise=franchise)
-    pages = [reverse("posts:new", args=[franchise.pk]), reverse("posts:edit", args=[post.pk])]
+    pages = [
+        reverse("posts:new", args=[franchise.pk]),
+        reverse("posts:edit", args=[post.pk]),
+        reverse("posts:series_new", args=[franchise.pk]),
+    ]
     endpoints = {url for page in pages for url in re.findall(r'hx-post="([^"]+)"', client.get(page).content.decode())}
-    assert len(endpoints) == 3  # the preview, AI help for a new post and for a saved one
+    assert len(endpoints) == 4  # the previews of a post and of a repeating post, AI help for a new post and a saved one
     for url in endpoints:
         assert getattr(resolve(url).func, "max_body_bytes", None), f"{url} takes a body of any size"
         assert client.post(url, {"summary": "x" * 100_000}).status_code == 413

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -12,7 +13,8 @@ from franchises.models import Franchise
 from gbp_scheduler.http import safe_next
 
 from ..gbp_mapping import PostNotPublishable
-from ..services import PostActionError, Result
+from ..services import PhotoRefused, PostActionError, Result, post_photo_store
+from ..services.photos import upload_max_bytes
 
 # An action refused or failed for a reason the person can act on: shown as a message, not a 500.
 ACTION_ERRORS = (PostActionError, PostNotPublishable, *business_profile.GOOGLE_ERRORS)
@@ -42,3 +44,36 @@ def publish_result_told(request: HttpRequest, result: Result) -> None:
         messages.info(request, "Another run is publishing this post right now.")
     else:
         messages.error(request, f"Publishing failed: {result.message}")
+
+
+def photo_context(*, upload_url: str) -> dict:
+    """What an editor's photo field needs: whether uploads are on, where they go, and the size limit."""
+    return {
+        "photo_uploads": settings.PHOTO_UPLOADS_ENABLED,
+        "photo_upload_url": upload_url,
+        "photo_max_bytes": upload_max_bytes(),
+    }
+
+
+def with_uploaded_photo(request: HttpRequest, *, franchise: Franchise | None) -> tuple[QueryDict | None, str]:
+    """The form's data, with a photo sent along with the form (an editor without JavaScript; the
+    drop zone uploads on its own) stored and put in as the photo URL; and why a photo was refused
+    ("" when none was, or none was sent). `franchise` None: headquarters' own (an announcement's)."""
+    if request.method != "POST":
+        return None, ""
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return request.POST or None, ""
+    try:
+        photo = post_photo_store(franchise=franchise, upload=upload, user=request.user)
+    except PhotoRefused as exc:
+        return request.POST or None, str(exc)
+    data = request.POST.copy()
+    data["media_url"] = photo.url
+    return data, ""
+
+
+def photo_refused(form, error: str) -> bool:
+    if error:
+        form.add_error("media_url", f"Photo not uploaded: {error}")
+    return bool(error)

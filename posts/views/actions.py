@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from franchises.selectors import user_is_franchise_admin
 
 from ..forms import MoveForm, ScheduleForm
+from ..gbp_mapping import post_problems
 from ..models import Post
-from ..selectors import post_events_for_post, post_get_for_user
+from ..selectors import post_events_for_post, post_get_for_user, takedown_request_of_post
 from ..services import (
     PostActionError,
     post_delete,
@@ -34,6 +35,7 @@ from ..services import (
     post_schedule,
     post_unschedule,
 )
+from ..services.publishing import franchise_waiting
 from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
 
 
@@ -56,6 +58,8 @@ def post_detail(request: HttpRequest, post_id) -> HttpResponse:
         "events": post_events_for_post(post=post),
         "schedule_form": schedule_form,
         "may_delete": may_delete(user=request.user, post=post),
+        "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
+        "takedown": takedown_request_of_post(post=post) if post.status == Post.Status.PUBLISHED else None,
     }
     return render_in_zone(request, post.franchise, "posts/post_detail.html", context)
 
@@ -95,9 +99,20 @@ def post_retry_view(request: HttpRequest, post_id) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
+    """GET: what publishing now does (the post as Google will show it, where, instead of when, and
+    who can take it down after), so it works without JavaScript; POST: publish it."""
     post = post_get_for_user(user=request.user, post_id=post_id)
+    if request.method == "GET":
+        waiting = franchise_waiting(post.franchise)
+        context = {
+            "post": post,
+            "blocked": waiting[1] if waiting else "",
+            "problems": post_problems(post),
+            "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
+        }
+        return render_in_zone(request, post.franchise, "posts/post_confirm_publish_now.html", context)
     try:
         result = post_publish_now(post=post, user=request.user)
     except ACTION_ERRORS as exc:

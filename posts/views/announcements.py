@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from franchises.access import headquarters_required
 
-from ..content import UPDATE_FIELDS
 from ..forms import AnnouncementContentForm, AnnouncementForm
-from ..models import Announcement
+from ..models import Announcement, Post
 from ..selectors import announcement_counts, announcement_posts, announcement_series, announcements_sent
 from ..services import (
     announcement_cancel_all,
@@ -23,9 +23,11 @@ from ..services import (
     announcement_schedule,
     announcement_series_create,
 )
-from ._common import ACTION_ERRORS
+from ..services.announcements import announcement_content
+from ._common import ACTION_ERRORS, photo_context, photo_refused, with_uploaded_photo
 
 PAGE_SIZE = 50
+PREVIEWS_SHOWN = 3  # "edit all"'s preview: a few of its posts as they would become
 
 
 def _plural(count: int, word: str) -> str:
@@ -37,16 +39,17 @@ def _plural(count: int, word: str) -> str:
 def announcement_new(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST with step=preview: every franchise's filled-in post. POST with
     step=schedule: create them (the form is posted again from the preview page's hidden copy)."""
-    form = AnnouncementForm(request.POST or None)
+    data, photo_error = with_uploaded_photo(request, franchise=None)
+    form = AnnouncementForm(data)
     rows = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        when = {"franchises": list(data["franchises"]), "date": data["date"], "local_time": data["local_time"]}
+    if request.method == "POST" and form.is_valid() and not photo_refused(form, photo_error):
+        cleaned = form.cleaned_data
+        when = {"franchises": list(cleaned["franchises"]), "date": cleaned["date"], "local_time": cleaned["local_time"]}
         arguments = {**when, **form.post_fields()}
         rule = form.rule()
         if request.POST.get("step") == "schedule" and rule:
             try:
-                series = announcement_series_create(user=request.user, rule=rule, **when, **form.content())
+                series = announcement_series_create(user=request.user, rule=rule, **arguments)
             except ACTION_ERRORS as exc:
                 form.add_error(None, str(exc))
             else:
@@ -70,8 +73,19 @@ def announcement_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "can_schedule": rows is not None and not any(row["problems"] for row in rows),
+        **_editor(),
     }
     return render(request, "posts/announcement_form.html", context)
+
+
+def _editor() -> dict:
+    """What the announcement forms' editor needs besides the form: where a photo is uploaded, and
+    which times its date-times are in."""
+    upload_url = reverse("posts:announcement_photo_upload")
+    return {
+        "dated_help": "Each franchise reads these times in its own zone, as it does the publish time.",
+        **photo_context(upload_url=upload_url),
+    }
 
 
 @headquarters_required("see the announcements")
@@ -105,32 +119,56 @@ def announcement_detail(request: HttpRequest, announcement_id) -> HttpResponse:
 @headquarters_required("edit an announcement")
 @require_http_methods(["GET", "POST"])
 def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
-    """GET: the shared content, filled from the announcement. POST: "edit all not yet published"."""
+    """GET: the content, day and time, filled from the announcement. POST step=preview: a few of
+    its posts as they would become; otherwise "edit all not yet published"."""
     announcement = get_object_or_404(Announcement, pk=announcement_id)
     context = _announcement_context(announcement)
-    initial = {name: getattr(announcement, name) for name in UPDATE_FIELDS}
-    form = AnnouncementContentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outcome = announcement_edit_all(announcement=announcement, user=request.user, **form.content())
-        except ACTION_ERRORS as exc:
-            form.add_error(None, str(exc))
+    initial = {
+        "summary": announcement.summary,
+        "date": announcement.date,
+        "local_time": announcement.local_time,
+        **announcement_content(announcement),
+    }
+    data, photo_error = with_uploaded_photo(request, franchise=None)
+    form = AnnouncementContentForm(data, initial=initial)
+    rows = None
+    if request.method == "POST" and form.is_valid() and not photo_refused(form, photo_error):
+        when = {"date": form.cleaned_data["date"], "local_time": form.cleaned_data["local_time"]}
+        if request.POST.get("step") == "preview":
+            waiting = [post.franchise for post in context["page"].object_list if post.status != Post.Status.PUBLISHED]
+            rows = announcement_preview(franchises=waiting[:PREVIEWS_SHOWN], **when, **form.post_fields())
         else:
-            messages.success(request, f"Changed {_plural(len(outcome['edited']), 'post')}.")
-            if outcome["edited_by_hand"]:
-                messages.warning(
-                    request,
-                    "Left as they are, edited by hand since it was sent: " + ", ".join(outcome["edited_by_hand"]) + ".",
+            try:
+                outcome = announcement_edit_all(
+                    announcement=announcement, user=request.user, **when, **form.post_fields()
                 )
-            if outcome["busy"]:
-                messages.warning(
-                    request,
-                    "Being published or changed by someone at that moment, not changed: "
-                    + ", ".join(outcome["busy"])
-                    + ".",
-                )
-            return redirect("posts:announcement_detail", announcement_id=announcement.pk)
-    return render(request, "posts/announcement_edit.html", {**context, "form": form})
+            except ACTION_ERRORS as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Changed {_plural(len(outcome['edited']), 'post')}.")
+                if outcome["edited_by_hand"]:
+                    messages.warning(
+                        request,
+                        "Left as they are, edited by hand since it was sent: "
+                        + ", ".join(outcome["edited_by_hand"])
+                        + ".",
+                    )
+                if outcome["kept_time"]:
+                    messages.info(
+                        request,
+                        "Kept their own time, moved by hand since it was sent: "
+                        + ", ".join(outcome["kept_time"])
+                        + ".",
+                    )
+                if outcome["busy"]:
+                    messages.warning(
+                        request,
+                        "Being published or changed by someone at that moment, not changed: "
+                        + ", ".join(outcome["busy"])
+                        + ".",
+                    )
+                return redirect("posts:announcement_detail", announcement_id=announcement.pk)
+    return render(request, "posts/announcement_edit.html", {**context, "form": form, "rows": rows, **_editor()})
 
 
 @headquarters_required("cancel an announcement")

@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,19 +23,24 @@ from ..gbp_mapping import post_problems
 from ..models import Post
 from ..selectors import post_get_for_user
 from ..services import (
-    PhotoRefused,
     PostActionError,
     PostChangedError,
     post_check_editable,
     post_create,
-    post_photo_store,
     post_publish_now,
     post_retry,
     post_schedule,
     post_update,
 )
-from ..services.photos import upload_max_bytes
-from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
+from ._common import (
+    ACTION_ERRORS,
+    back_to,
+    photo_context,
+    photo_refused,
+    publish_result_told,
+    render_in_zone,
+    with_uploaded_photo,
+)
 
 INTENTS = {"draft", "schedule", "preview"}
 # A failed post's editor: save the fix, then send it on the next publish run or now.
@@ -63,10 +68,10 @@ def _intent(request: HttpRequest, post: Post | None = None) -> str:
 def post_new(request: HttpRequest, franchise_id) -> HttpResponse:
     franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
     intent = _intent(request) if request.method == "POST" else "draft"
-    data, photo_error = _with_uploaded_photo(request, franchise)
+    data, photo_error = with_uploaded_photo(request, franchise=franchise)
     with timezone.override(franchise.zone):
         form = PostForm(data, franchise=franchise, intent=intent, initial={"scheduled_at": _asked_time(request)})
-        valid = request.method == "POST" and form.is_valid() and not _refused_photo(form, photo_error)
+        valid = request.method == "POST" and form.is_valid() and not photo_refused(form, photo_error)
     if valid and intent != "preview":
         try:
             post = post_create(franchise=franchise, user=request.user, **form.post_fields())
@@ -93,10 +98,10 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
         context = {"form": None, "post": post, "locked_message": str(exc)}
         return render_in_zone(request, franchise, "posts/post_form.html", context, status=409)
     intent = _intent(request, post) if request.method == "POST" else "draft"
-    data, photo_error = _with_uploaded_photo(request, franchise)
+    data, photo_error = with_uploaded_photo(request, franchise=franchise)
     with timezone.override(franchise.zone):
         form = PostForm(data, franchise=franchise, intent=intent, initial=PostForm.initial_for(post))
-        valid = request.method == "POST" and form.is_valid() and not _refused_photo(form, photo_error)
+        valid = request.method == "POST" and form.is_valid() and not photo_refused(form, photo_error)
     conflict = None
     if valid and intent != "preview":
         try:
@@ -147,30 +152,6 @@ def _asked_time(request: HttpRequest) -> dt.datetime | None:
 def _next(request: HttpRequest) -> str:
     """The page the editor was opened from (a `next` of this site), to go back to after saving."""
     return safe_next(request, request.POST.get("next") or request.GET.get("next"))
-
-
-def _with_uploaded_photo(request: HttpRequest, franchise) -> tuple[QueryDict | None, str]:
-    """The form's data, with a photo sent along with the form (the editor without JavaScript; the
-    drop zone uploads on its own) stored and put in as the post's photo URL; and why a photo
-    was refused ("" when none was, or none was sent)."""
-    if request.method != "POST":
-        return None, ""
-    upload = request.FILES.get("photo")
-    if upload is None:
-        return request.POST or None, ""
-    try:
-        photo = post_photo_store(franchise=franchise, upload=upload, user=request.user)
-    except PhotoRefused as exc:
-        return request.POST or None, str(exc)
-    data = request.POST.copy()
-    data["media_url"] = photo.url
-    return data, ""
-
-
-def _refused_photo(form: PostForm, error: str) -> bool:
-    if error:
-        form.add_error("media_url", f"Photo not uploaded: {error}")
-    return bool(error)
 
 
 def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool) -> HttpResponse:
@@ -225,9 +206,5 @@ def _preview(form: PostForm, franchise, post: Post | None = None) -> dict:
     problems = post_problems(shown) if (shown.summary or form.is_bound) else []
     if shown.summary and summary_length(shown.summary) > SUMMARY_MAX_LENGTH:
         shown.summary = shown.summary.replace("\r\n", "\n")[:SUMMARY_MAX_LENGTH] + "…"
-    return {
-        "preview": shown,
-        "preview_problems": problems,
-        "photo_uploads": settings.PHOTO_UPLOADS_ENABLED,
-        "photo_max_bytes": upload_max_bytes(),
-    }
+    upload_url = reverse("posts:photo_upload", args=[franchise.pk])
+    return {"preview": shown, "preview_problems": problems, **photo_context(upload_url=upload_url)}

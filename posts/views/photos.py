@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
+from franchises.access import headquarters_required
 from franchises.selectors import franchise_get_for_user
 
 from ..services import PhotoRefused, post_photo_store
@@ -23,7 +24,17 @@ from ..services.photos import FOLDER
 def photo_upload(request: HttpRequest, franchise_id) -> JsonResponse:
     """Store the uploaded `photo` for the franchise's posts: 201 {url, width, height, size}, or
     400 {error} saying why Google would not take it."""
-    franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
+    return _stored(request, franchise_get_for_user(user=request.user, franchise_id=franchise_id))
+
+
+@headquarters_required("upload a photo for an announcement")
+@require_POST
+def announcement_photo_upload(request: HttpRequest) -> JsonResponse:
+    """The same, for an announcement to many franchises: the photo is headquarters' own."""
+    return _stored(request, None)
+
+
+def _stored(request: HttpRequest, franchise) -> JsonResponse:
     upload = request.FILES.get("photo")
     if upload is None:
         return JsonResponse({"error": "Choose a JPG or PNG photo to upload."}, status=400)

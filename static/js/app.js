@@ -52,6 +52,29 @@
     update();
   }
 
+  // A repeating post's rule: each choice's fields show only while it is chosen (weekly: its days;
+  // monthly: a day or a weekday of the month; ends on a date or after a number of posts). Without
+  // JavaScript every field shows, each labelled for what it is.
+  function setUpShownWhen() {
+    var parts = document.querySelectorAll("[data-shown-when]");
+    if (!parts.length) return;
+    function chosen(name) {
+      var checked = document.querySelector("input[name='" + name + "']:checked");
+      if (checked) return checked.value;
+      var select = document.querySelector("select[name='" + name + "']");
+      return select ? select.value : "";
+    }
+    function update() {
+      parts.forEach(function (part) {
+        // A field's error is about the choice it belongs to, so it shows while that is chosen.
+        var rule = part.getAttribute("data-shown-when").split("=");
+        part.hidden = rule[0] !== "" && chosen(rule[0]) !== rule[1];
+      });
+    }
+    document.addEventListener("change", update);
+    update();
+  }
+
   // AI help in the editor: the buttons ask for a suggestion (htmx swaps it into #ai-suggestion);
   // "Use this text" puts it into the post text (the count and the preview follow), "Discard"
   // drops it. Nothing is saved until the form is.
@@ -96,6 +119,7 @@
     setUpCharCount();
     setUpTopicFields();
     setUpCallToAction();
+    setUpShownWhen();
     setUpAiAssist();
     setUpRefusalSwaps();
   });

@@ -14,7 +14,7 @@
     var input = document.getElementById("photo-input");
     var status = document.getElementById("photo-status");
     var urlField = document.getElementById("id_media_url");
-    var form = document.getElementById("post-form");
+    var form = zone && zone.closest("form");
     if (!zone || !input || !status || !urlField || !form) return;
     var maxBytes = parseInt(zone.getAttribute("data-max-bytes"), 10);
     var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
