@@ -92,6 +92,7 @@ from posts.services.google_copy import PATCH_MASK, RECONCILE_CLOCK_SKEW, create_
 from posts.services.locks import post_lock_take
 from posts.services.publishing import post_claim
 from posts.services.series import series_create, series_end, series_materialise_due, series_rule_build, series_update
+from posts.services.takedowns import takedown_ask, takedown_carry_out, takedown_decline
 from sandbox.state import SANDBOX_USER
 from testkit.factories import make_user
 from testkit.google import assert_google_mirrors_database, franchise_connected_to_sandbox, google_connection_to_sandbox
@@ -478,6 +479,23 @@ class MirrorMachine(RuleBasedStateMachine):
         post = self._post(pick)
         if post:
             self._try(f"delete {self._label(post)}", lambda: post_delete(post=post))
+
+    @rule(pick=st.integers(0, 20), carried_out=st.booleans())
+    @step
+    def takedown(self, pick, carried_out):
+        """A member asks an admin to take a live post down; the admin takes it down or declines."""
+        post = self._post(pick, Post.Status.PUBLISHED)
+        if post is None:
+            return
+        label = self._label(post)
+
+        def ask_and_answer():
+            request = takedown_ask(post=post, user=self.hq, reason="The offer ended early.")
+            if carried_out:
+                return takedown_carry_out(request=request, user=self.hq)
+            return takedown_decline(request=request, user=self.hq, answer="It stays until Sunday.")
+
+        self._try(f"takedown of {label} {'carried out' if carried_out else 'declined'}", ask_and_answer)
 
     @rule(pick=st.integers(0, 20))
     @step
