@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times read in the signed-in user's zone (a franchise's own pages: the franchise's).
+    "franchises.zones.UserZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -141,6 +143,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "franchises.context_processors.roles",  # is_headquarters
             ],
+            # How a time reads, for every app's templates: {% load times %}.
+            "libraries": {"times": "gbp_scheduler.templatetags.times"},
         },
     },
 ]

@@ -18,6 +18,7 @@ from django.urls import reverse
 from franchises.models import Franchise
 from franchises.recipients import AdminEmail, franchise_admin_recipients
 from gbp_scheduler.jobs import TimeBudget
+from gbp_scheduler.times import day_text
 from posts.models import Post, PostEvent
 
 from .models import FranchiseDigest
@@ -90,7 +91,7 @@ def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int
     if not emails:
         return 0
     site = settings.SITE_URL
-    lines = [f"{franchise.name}, the week to {week_start:%A %-d %B %Y}:", ""]
+    lines = [f"{franchise.name}, the week to {day_text(week_start)}:", ""]
     drafts_link = f"{site}{reverse('generation:drafts')}?franchise={franchise.pk}"
     lines.append(f"AI drafts waiting for review: {waiting}" + (f" ({drafts_link})" if waiting else ""))
     lines.append(f"Posts that failed: {len(failed)}")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from franchises.models import Franchise
 from franchises.selectors import of_franchises
+from gbp_scheduler.times import day_text
 from posts.models import Post
 
 from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric, SearchKeyword
@@ -26,7 +27,7 @@ WEEKLY_POSTS = PERIOD_DAYS // 7
 
 
 def _ended(label: str, metric: str) -> str:
-    return f"{label} (Google stopped counting them on {ENDS[metric]:%-d %b %Y})"
+    return f"{label} (Google stopped counting them on {day_text(ENDS[metric])})"
 
 
 # What the pages show: views (the four impressions added up) and each action; a metric Google no

@@ -42,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gbp_scheduler import clock
+from gbp_scheduler.times import when_text
 
 from ..models import Franchise, FranchiseEvent, GoogleConnection
 from ..recipients import AdminEmail, franchise_admins_tell
@@ -284,7 +285,7 @@ def _refresh_holding_lease(
 def _auth_invalidate(connection: GoogleConnection, lease: dt.datetime, *, detail: str) -> None:
     now = timezone.now()
     reason = (
-        f"Google refused to refresh the access token on {now:%Y-%m-%d %H:%M} UTC ({detail}). The grant was "
+        f"Google refused to refresh the access token on {when_text(now, dt.UTC, named=True)} ({detail}). The grant was "
         "revoked, expired after six months unused, or (while the OAuth app is in Testing) is older than "
         "seven days. Reconnect the Google account."
     )

@@ -170,15 +170,16 @@ def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_fra
         keywords(franchise, NOVEMBER, {"bread": 50, "cake": None})
     client.get("/insights/")  # the session, warmed
 
-    # The session and user, the newest day, the franchises with their views, their posts; the
-    # group's search keywords: the newest month, the top ones, their month before, whether it has any.
-    with django_assert_num_queries(9):
+    # The session and user, the page's zone, the newest day, the franchises with their views, their
+    # posts; the group's search keywords: the newest month, the top ones, their month before,
+    # whether it has any.
+    with django_assert_num_queries(10):
         assert headquarters.get("/insights/").status_code == 200
     for n in range(3, 9):
         shop = make_franchise(name=f"Shop {n}")
         figures(shop)
         keywords(shop, NOVEMBER, {f"word {k}": 30 + k for k in range(12)})
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert headquarters.get("/insights/").status_code == 200
     # The session and user, the franchise, its newest day, its figures, its posts, its fetch row;
     # its keywords as the group's.
@@ -243,9 +244,10 @@ def test_the_ranking_takes_the_same_queries_for_2_and_60_franchises(client, djan
 
     add(2, 0)
     browser.get("/insights/")  # the session, warmed
-    # The session and user, the newest day, the franchises with their views, their posts; and for
-    # headquarters the group's keywords (the newest month, the top ones, the month before, any then).
-    queries = 9 if headquarters else 5
+    # The session and user, the page's zone, the newest day, the franchises with their views, their
+    # posts; and for headquarters the group's keywords (the newest month, the top ones, the month
+    # before, any then).
+    queries = 10 if headquarters else 6
     with django_assert_num_queries(queries):
         assert len(ranked_names(browser.get("/insights/").content.decode())) == 2
     add(58, 2)

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from gbp_scheduler.times import validate_sane_datetime
+from gbp_scheduler.times import clock_text, day_text, validate_sane_datetime
 
 from ..content import DATETIMES, UPDATE_FIELDS
 from ..gbp_mapping import post_problems
@@ -119,7 +119,7 @@ def announcement_schedule(
     ]
     for post in posts:
         post.announcement = announcement
-    detail = f"Headquarters announcement, for {date:%Y-%m-%d} {local_time:%H:%M} local time."
+    detail = f"Headquarters announcement, for {day_text(date)}, {clock_text(local_time)} local time."
     with transaction.atomic():
         announcement.save()
         return posts_create_many(posts=posts, user=user, history_detail=detail)

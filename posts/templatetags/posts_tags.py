@@ -1,30 +1,13 @@
-"""The posts pages' template tags: times in a franchise's own zone, the text's count, a post's fields."""
+"""The posts pages' template tags: the text's count, a post's fields, Google's state in words (times:
+the `times` library, gbp_scheduler/templatetags/times.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-
 from django import template
-from django.utils.html import format_html
 
 from ..content import SUMMARY_MAX_LENGTH, carries, summary_length
 
 register = template.Library()
-
-
-@register.simple_tag
-def local_time(value: dt.datetime | None, zone: str, fmt: str = "%a %-d %b %Y, %H:%M", show_zone: bool = True):
-    """`<time>` with the moment in `zone`, e.g. "Tue 1 Dec 2026, 09:00 EST (America/New_York)"."""
-    if value is None:
-        return ""
-    local = value.astimezone(zoneinfo.ZoneInfo(zone))
-    text = f"{local.strftime(fmt)} {local.tzname()}"
-    if show_zone:
-        return format_html(
-            '<time datetime="{}">{} <span class="zone">({})</span></time>', value.isoformat(), text, zone
-        )
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(), text)
 
 
 @register.filter

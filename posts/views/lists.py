@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.http import id_parameters
-from gbp_scheduler.times import day_or_none
+from gbp_scheduler.times import day_or_none, day_text, month_text
 from gbp_scheduler.widgets import LongSelect
 
 from ..forms import ManyPostsForm, PostFilterForm
@@ -75,7 +75,6 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
         "page": page,
         "franchise": franchise if franchises is None else None,
         "filtered_franchise": franchise,
-        "date_zone": franchise.timezone if franchise else "",
         "query": urlencode(query),
         "here": request.get_full_path(),
         "many_form": ManyPostsForm(auto_id="many_%s"),
@@ -160,13 +159,13 @@ class _Grid:
             self.previous = (first - dt.timedelta(days=1)).replace(day=1)
             self.following = last + dt.timedelta(days=1)
             self.first = first
-            self.title = first.strftime("%B %Y")
+            self.title = month_text(first)
         else:
             self.start = day - dt.timedelta(days=day.weekday())
             self.end = self.start + dt.timedelta(days=7)
             self.previous, self.following = self.start - dt.timedelta(days=7), self.end
             self.first = self.start
-            self.title = f"Week of {self.start:%-d %B %Y}"
+            self.title = f"Week of {day_text(self.start)}"
 
     def context(self, posts, *, zone_of, counts: dict | None = None) -> dict:
         """The grid's days with their posts, or with `counts` ({day: {status: n}}) in their stead."""
