@@ -19,6 +19,7 @@ from gbp_scheduler.times import day_text
 from posts.models import Post
 
 from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric, SearchKeyword
+from .runs import fetch_error_current
 
 CHART_DAYS = 90
 PERIOD_DAYS = 30  # totals: the last 30 days with figures against the 30 before
@@ -105,6 +106,7 @@ def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None
         )
     posts = _post_days(franchise, first, today)
     fetch = InsightsFetch.objects.filter(franchise=franchise).first()
+    error = fetch_error_current(fetch.last_error, franchise=franchise) if fetch else ""
     return {
         "has_figures": newest is not None,
         "newest": newest,
@@ -113,6 +115,7 @@ def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None
         "totals": totals,
         "posts_published": sum(posts.values()),
         "fetch": fetch,
+        "fetch_error": error,  # why the last reading failed, while it still holds
         "chart": {
             "labels": [day.isoformat() for day in days],
             "series": [
