@@ -71,6 +71,17 @@
     });
   }
 
+  // A refusal of the AI help is about the text as it was ("Write something first"): once the text
+  // changes it no longer holds, so it goes.
+  function setUpStaleRefusal() {
+    var summary = document.getElementById("summary");
+    if (!summary) return;
+    summary.addEventListener("input", function () {
+      var refusal = document.getElementById("ai-error");
+      if (refusal) refusal.remove();
+    });
+  }
+
   // A date or date-time input shows its value the browser's way ("12/05/2026, 08:30 AM"); beside
   // it the value reads as every time on the page does ("Sat 5 Dec 2026, 08:30", as
   // gbp_scheduler/times.py writes them). The value is a local wall time: no zone to convert.
@@ -126,6 +137,7 @@
     setUpCallToAction();
     setUpAiAssist();
     setUpRefusalSwaps();
+    setUpStaleRefusal();
     setUpDateReadings();
   });
 })();
