@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from franchises.models import CONNECTED, NEEDS_RECONNECT, Franchise, Membership
 from franchises.selectors import franchises_for_user, franchises_matching, user_is_headquarters
-from posts.models import GOOGLE_NOTICE_OPEN, Post
+from posts.models import GOOGLE_NOTICE_OPEN, MISSED_TIME, Post
 
 HOME_UPCOMING = 3
 HOME_FAILURES = 3
@@ -44,12 +44,19 @@ def franchises_for_home(*, user: AbstractBaseUser, search: str = "", attention: 
       use these, not `is_connected` / `needs_reauthorization`, which would load them one by one);
     - `drafts_waiting`: AI drafts waiting for review;
     - `user_is_admin`: whether this user may change the franchise (headquarters may change all);
-    - `upcoming`: its next HOME_UPCOMING scheduled posts;
+    - `upcoming`: its next HOME_UPCOMING scheduled posts still ahead;
+    - `overdue`: its HOME_UPCOMING oldest scheduled posts whose time has passed (due at the next
+      publish run, or waiting for the franchise's hold or for Google: posts/status.py says which);
+    - `missed`: its posts whose time passed during a hold, waiting for someone to confirm;
     - `recent_failures`: its HOME_FAILURES most recently failed posts;
     - `google_notices`: its HOME_GOOGLE_NOTICES latest posts Google rejected or removed whose
       notice nobody dismissed yet.
     """
-    upcoming = Post.objects.filter(status=Post.Status.SCHEDULED).order_by("scheduled_at", "id")[:HOME_UPCOMING]
+    now = timezone.now()
+    scheduled = Post.objects.filter(status=Post.Status.SCHEDULED)
+    upcoming = scheduled.filter(scheduled_at__gt=now).order_by("scheduled_at", "id")[:HOME_UPCOMING]
+    overdue = scheduled.filter(scheduled_at__lte=now).order_by("scheduled_at", "id")[:HOME_UPCOMING]
+    missed = Post.objects.filter(MISSED_TIME).order_by("scheduled_at", "id")[:HOME_UPCOMING]
     failures = Post.objects.filter(status=Post.Status.FAILED).order_by("-updated_at", "id")[:HOME_FAILURES]
     notices = Post.objects.filter(GOOGLE_NOTICE_OPEN).order_by("-updated_at", "id")[:HOME_GOOGLE_NOTICES]
     if user_is_headquarters(user):
@@ -70,7 +77,10 @@ def franchises_for_home(*, user: AbstractBaseUser, search: str = "", attention: 
         failed = Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.FAILED)
         noticed = Post.objects.filter(GOOGLE_NOTICE_OPEN, franchise=OuterRef("pk"))
         waiting = Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.DRAFT, source=Post.Source.AI)
-        franchises = franchises.filter(NEEDS_RECONNECT | Exists(failed) | Exists(noticed) | Exists(waiting))
+        held = Post.objects.filter(MISSED_TIME, franchise=OuterRef("pk"))
+        franchises = franchises.filter(
+            NEEDS_RECONNECT | Exists(failed) | Exists(noticed) | Exists(waiting) | Exists(held)
+        )
     return (
         franchises.annotate(
             drafts_waiting=Coalesce(Subquery(drafts, output_field=IntegerField()), 0),
@@ -82,6 +92,8 @@ def franchises_for_home(*, user: AbstractBaseUser, search: str = "", attention: 
         .defer("google_refresh_token", "google_access_token")
         .prefetch_related(
             Prefetch("posts", queryset=upcoming, to_attr="upcoming"),
+            Prefetch("posts", queryset=overdue, to_attr="overdue"),
+            Prefetch("posts", queryset=missed, to_attr="missed"),
             Prefetch("posts", queryset=failures, to_attr="recent_failures"),
             Prefetch("posts", queryset=notices, to_attr="google_notices"),
         )

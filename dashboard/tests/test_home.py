@@ -88,7 +88,8 @@ def test_invalid_google_auth_shows_a_warning_with_reconnect_for_admins(client):
     )
     body = logged_in(client, make_member(franchise, Membership.Role.ADMIN)).get(HOME).content.decode()
     assert f'id="auth-warning-{franchise.pk}"' in body
-    assert "Token has been expired or revoked." in body
+    assert "Token has been expired or revoked." not in body  # Google's raw words are not for people
+    assert "Google access has stopped working." in body
     assert f'id="reconnect-{franchise.pk}"' in body
     assert reverse("franchises:google_connect", args=[franchise.pk]) in body
 

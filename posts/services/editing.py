@@ -358,6 +358,7 @@ def post_schedule(
         attempts=0,
         next_attempt_at=None,
         last_error="",
+        held_reason="",
         publishing_at=None,
         **_series_mark(post, series_version),
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django import template
 
+from .. import status
 from ..content import SUMMARY_MAX_LENGTH, carries, summary_length
+from ..status import GOOGLE_MEANING, GOOGLE_WHAT_TO_DO, PostState
 
 register = template.Library()
 
@@ -33,17 +35,19 @@ def post_carries(post, name: str) -> bool:
 @register.filter
 def google_meaning(state: str) -> str:
     """What it means that Google rejected or removed a post (blank for other states)."""
-    from ..services.google_notices import MEANING
-
-    return MEANING.get(state, "")
+    return GOOGLE_MEANING.get(state, "")
 
 
 @register.filter
 def google_todo(state: str) -> str:
     """What to do about a post Google rejected or removed."""
-    from ..services.google_notices import WHAT_TO_DO
+    return GOOGLE_WHAT_TO_DO.get(state, "")
 
-    return WHAT_TO_DO.get(state, "")
+
+@register.filter
+def post_state(post) -> PostState:
+    """What is true of the post now, in the one vocabulary (posts/status.py)."""
+    return status.post_state(post)
 
 
 # Google's states of a LocalPost, in words (posts.models has REJECTED and REMOVED, our own for a
