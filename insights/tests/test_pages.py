@@ -300,9 +300,9 @@ def test_headquarters_sees_the_groups_top_keywords_and_a_member_does_not(client)
     html = logged_in(client, make_user(superuser=True)).get("/insights/").content.decode()
 
     assert "Search keywords across the group, November 2026" in html
-    assert '<th scope="row">lawn care</th><td>360</td><td>300</td><td>+20.0 %</td><td>3</td>' in html
-    assert '<th scope="row">snow removal</th><td>60</td><td>—</td><td>new</td><td>2</td>' in html  # one hidden
-    assert '<th scope="row">mulch</th><td>18</td><td>33</td><td>-45.5 %</td><td>3</td>' in html
+    assert '<th scope="row">lawn care</th><td>360</td><td>+20.0 %</td><td>300</td><td>3</td>' in html
+    assert '<th scope="row">snow removal</th><td>60</td><td>new</td><td>—</td><td>2</td>' in html  # one hidden
+    assert '<th scope="row">mulch</th><td>18</td><td>-45.5 %</td><td>33</td><td>3</td>' in html
     own = logged_in(client, member).get("/insights/").content.decode()
     assert 'id="group-keywords"' not in own
 
