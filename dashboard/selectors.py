@@ -1,4 +1,4 @@
-"""Reads of the top-level pages: the home page and headquarters' system page.
+"""Reads of the top-level pages: the home page, the activity page and headquarters' system page.
 
 The home page shows one card per franchise, so every per-franchise figure comes from an
 annotation or a sliced prefetch (one windowed query for all franchises): the number of queries
@@ -16,9 +16,11 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -27,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from franchises.models import CONNECTED, NEEDS_RECONNECT, Franchise, Membership
-from franchises.selectors import franchises_for_user, franchises_matching, user_is_headquarters
+from franchises.selectors import franchises_for_user, franchises_matching, of_franchises, user_is_headquarters
 from posts.models import GOOGLE_NOTICE_OPEN, MISSED_TIME, Post
 
 HOME_UPCOMING = 3
@@ -113,3 +115,48 @@ def posts_stuck_in_publishing_list(*, now: dt.datetime | None = None) -> QuerySe
         .select_related("franchise")
         .order_by("publishing_at", "id")[:STUCK_LIST_LIMIT]
     )
+
+
+ACTIVITY_LISTED = 50  # posts each section of the activity page lists; the counts cover them all
+ON_TIME_MINUTES = 15  # a post out within this of its time went out "on time" (the publish job runs every 15 min)
+
+
+def activity_for_user(*, user: AbstractBaseUser, days: int, now: dt.datetime | None = None) -> dict:
+    """The activity page, in a staff member's words: over the last `days` days, the posts that went
+    out (and whether Google kept them), those that did not and why, and what waits now (posts that
+    missed their time during a hold, posts held back by their franchise or by Google, AI drafts to
+    review), the user's franchises only. Each list is the ACTIVITY_LISTED most relevant, with its
+    full count."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=days)
+    posts = of_franchises(Post.objects.all(), franchises_for_user(user=user)).select_related("franchise")
+    went_out = posts.filter(status=Post.Status.PUBLISHED, published_at__gte=since, published_at__lte=now)
+    failed = posts.filter(status=Post.Status.FAILED, updated_at__gte=since)
+    # Scheduled posts that will not go out at their time: their franchise is on hold (franchises/
+    # holds.py), Google asked to be tried again, or their time has come and gone.
+    on_hold = ~Q(franchise__in=Franchise.objects.publishable()) | Q(franchise__google_location_can_post=False)
+    held_back = posts.filter(
+        on_hold | Q(next_attempt_at__isnull=False) | Q(scheduled_at__lte=now), status=Post.Status.SCHEDULED
+    )
+    missed = posts.filter(MISSED_TIME)
+    late = dt.timedelta(minutes=ON_TIME_MINUTES)
+    counted = went_out.aggregate(
+        n=Count("id"), on_time=Count("id", filter=Q(published_at__lte=F("scheduled_at") + late))
+    )
+    return {
+        "days": days,
+        "since": since,
+        "went_out": list(went_out.order_by("-published_at", "id")[:ACTIVITY_LISTED]),
+        "went_out_count": counted["n"],
+        "on_time_count": counted["on_time"],
+        "on_time_minutes": ON_TIME_MINUTES,
+        "failed": list(failed.order_by("-updated_at", "id")[:ACTIVITY_LISTED]),
+        "failed_count": failed.count(),
+        "missed": list(missed.order_by("scheduled_at", "id")[:ACTIVITY_LISTED]),
+        "held_back": list(held_back.order_by("scheduled_at", "id")[:ACTIVITY_LISTED]),
+        "waiting_count": missed.count() + held_back.count(),
+        "drafts_waiting": posts.filter(status=Post.Status.DRAFT, source=Post.Source.AI).count(),
+        "coming_up": posts.filter(
+            status=Post.Status.SCHEDULED, scheduled_at__gt=now, scheduled_at__lte=now + dt.timedelta(days=7)
+        ).count(),
+    }
