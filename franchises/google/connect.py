@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ..holds import hold_ended_tell
+from ..holds import hold_ended_tell, hold_key
 from ..models import Franchise, FranchiseEvent, GoogleConnection
 from ..selectors import ANOTHER_FRANCHISE, connection_managed_by, franchises_for_user, location_holders
 from . import business_profile, oauth
@@ -230,6 +230,7 @@ def _franchise_attach(
 ) -> None:
     locked = Franchise.objects.select_for_update().get(pk=franchise.pk)
     previous = locked.google_connection_id
+    held = hold_key(locked)  # why its posts waited before this consent, if they did
     if previous != connection.pk:
         Franchise.objects.filter(pk=franchise.pk).update(
             google_connection=connection, google_connected_at=timezone.now(), updated_at=timezone.now()
@@ -238,9 +239,11 @@ def _franchise_attach(
         _connection_drop_if_unused(previous)
     if previous is None:
         _events([franchise.pk], FranchiseEvent.Action.GOOGLE_CONNECTED, user, f"Through {connection}.")
-        hold_ended_tell(franchise_ids=[franchise.pk], why="not_connected", user=user)
     elif franchise.pk not in restored:
         _events([franchise.pk], FranchiseEvent.Action.GOOGLE_RECONNECTED, user, f"Through {connection}.")
+    # Connected for the first time, or again through another Google account than the broken one.
+    if held in ("not_connected", "reconnect") and franchise.pk not in restored:
+        hold_ended_tell(franchise_ids=[franchise.pk], why=held, user=user)
 
 
 def _connection_drop_if_unused(connection_id) -> None:
