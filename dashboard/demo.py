@@ -25,14 +25,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from franchises.google.rights import posting_rights_check
-from franchises.google.tokens import connection_mirror
+from franchises.google.tokens import auth_refused_reason, connection_mirror
 from franchises.models import Franchise, GoogleConnection, Membership
 from franchises.services import franchise_create, membership_set
-from gbp_scheduler.jobs import TimeBudget
-from generation.services.fill import generation_queue_fill
-from insights.keywords import search_keywords_fetch_due
-from insights.services import insights_fetch_due
+from gbp_scheduler.jobs import TimeBudget, job_get, job_run
 from posts.models import Post
 from posts.services import google_posts_sync, post_publish
 from posts.services.series import series_create, series_rule_build
@@ -139,7 +135,7 @@ def _connection(sandbox, google_account: str, *, by, revoked: bool = False) -> G
         # Revoked at Google (as when someone removes the app's access); the app has noticed.
         sandbox.revoke(grant["refresh_token"])
         connection.auth_valid = False
-        connection.auth_error = "Token has been expired or revoked."
+        connection.auth_error = auth_refused_reason(detail="Token has been expired or revoked.", at=timezone.now())
         connection.access_token = None
         connection.save()
     return connection
@@ -339,10 +335,9 @@ def demo_data_ensure() -> DemoLogin:
         transaction.on_commit(lambda: _rejected_post(sandbox, rejected_in, users[DEMO_USERNAME]))
         # What Google says of each location (Zanesville's cannot take posts), before the first
         # publish run; Google's figures for the last 90 days and its search keywords of the last
-        # months, as the jobs read them.
-        transaction.on_commit(lambda: posting_rights_check(budget=TimeBudget(seconds=60)))
-        transaction.on_commit(lambda: insights_fetch_due(budget=TimeBudget(seconds=60)))
-        transaction.on_commit(lambda: search_keywords_fetch_due(budget=TimeBudget(seconds=60)))
+        # months. Run as the jobs themselves, so the System page shows these runs.
+        for job in ("check-posting-rights", "fetch-insights", "fetch-search-keywords"):
+            transaction.on_commit(lambda job=job: job_run(job_get(job)))
 
-    transaction.on_commit(lambda: generation_queue_fill(budget=TimeBudget(seconds=60)))
+    transaction.on_commit(lambda: job_run(job_get("generate-drafts")))
     return DemoLogin(DEMO_USERNAME, DEMO_PASSWORD, created=True)

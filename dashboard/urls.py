@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import headquarters, home, profile
+from .views import activity, headquarters, home, profile
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("activity/", activity.activity_page, name="activity"),
     path("metrics/", headquarters.metrics_page, name="metrics"),
     path("profile/", profile.profile, name="profile"),
     path("system/", headquarters.system_page, name="system"),

@@ -113,6 +113,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(site, viewport)
         "announcement edit all": f"/announcements/{sent.pk}/edit/",
         "announcement cancel all": f"/announcements/{sent.pk}/cancel/",
         "metrics": "/metrics/",
+        "activity": "/activity/",
         "results": "/insights/",
         "results, second page": "/insights/?page=2",
         "results of a franchise": f"/franchises/{franchise.pk}/insights/",

@@ -129,10 +129,11 @@ def test_connect_google_schedule_a_post_publish_it_and_see_it_on_google(site, sa
     # The post is published, with its link to Google; the link shows the post as customers see it.
     page.goto(post_url)
     assert page.locator("#post-status").get_attribute("data-status") == "published"
-    assert (
-        "CST" in page.locator("#post-published-at").inner_text()
-        or "CDT" in page.locator("#post-published-at").inner_text()
-    )
+    # In the franchise's zone, which the page names once (not after each time).
+    assert page.locator("#page-zone").inner_text() == "Times in America/Chicago"
+    published = Post.objects.get(franchise=franchise).published_at.astimezone(franchise.zone)
+    expected = f"{published:%a} {published.day} {published:%b %Y, %H:%M}"
+    assert page.locator("#post-published-at").inner_text() == expected
     link = page.locator("#google-link").get_attribute("href")
     assert link.startswith(sandbox.url)
     site.screenshot("post-published")

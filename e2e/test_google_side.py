@@ -120,7 +120,7 @@ def test_a_post_google_rejected_is_shown_then_edited_and_republished_after_confi
     # The home card and the post say what happened and what to do.
     site.sign_in("coach")
     notices = page.locator(f"#google-notices-{franchise.pk}")
-    assert "rejected by Google" in notices.inner_text()
+    assert "Rejected by Google" in notices.inner_text()
     site.screenshot("home-google-rejected")
     notices.get_by_role("link").click()
     notice = page.locator("#google-notice")

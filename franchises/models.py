@@ -37,7 +37,8 @@ def cannot_post_message(*, name: str, verified: bool) -> str:
     why = "it is not verified on Google" if not verified else "Google does not let it take posts"
     return (
         f"Google says the location of {name} cannot take posts ({why}), so its posts wait and keep their "
-        "times. Once the location is verified in Google Business Profile they go out by themselves."
+        "times. Once the location is verified in Google Business Profile, posts still ahead go out as planned; "
+        "those whose time passed meanwhile wait for someone to publish them or pick new times."
     )
 
 

@@ -11,6 +11,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from gbp_scheduler.times import day_text
+
 from .models import Franchise, GoogleConnection, Invitation, Membership
 
 
@@ -167,7 +169,7 @@ def invitation_check_usable(invitation: Invitation) -> None:
         raise InvitationUnusable("This invitation was already used. Sign in to reach the franchise.", status=410)
     if invitation.expires_at <= timezone.now():
         raise InvitationUnusable(
-            f"This invitation expired on {invitation.expires_at:%d %b %Y}. "
+            f"This invitation expired on {day_text(invitation.expires_at, invitation.franchise)}. "
             "Ask the franchise's admins to send it again.",
             status=410,
         )

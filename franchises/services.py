@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gbp_scheduler.throttle import allowance_take
+from gbp_scheduler.times import when_text
 
 from .models import Franchise, FranchiseEvent, Invitation, Membership
 from .selectors import (
@@ -205,7 +206,7 @@ def _invitation_link_sent(invitation: Invitation, *, actor: AbstractBaseUser | N
         "role": invitation.get_role_display().lower(),
         "inviter": actor.get_username() if actor else "Headquarters",
         "link": settings.SITE_URL + reverse("franchises:invitation_accept", args=[invitation_link_token(invitation)]),
-        "expires_at": invitation.expires_at,
+        "expires_at": when_text(invitation.expires_at, invitation.franchise, named=True),
     }
     transaction.on_commit(lambda: _invitation_email_send(**message))
 

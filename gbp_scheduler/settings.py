@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times read in the signed-in user's zone (a franchise's own pages: the franchise's).
+    "franchises.zones.UserZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -150,6 +152,8 @@ TEMPLATES = [
                 "posts.context_processors.takedown_requests",  # the admins' "Requests" link
                 "dashboard.context_processors.demo",  # demo_logins, in demo mode only
             ],
+            # How a time reads, for every app's templates: {% load times %}.
+            "libraries": {"times": "gbp_scheduler.templatetags.times"},
         },
     },
 ]

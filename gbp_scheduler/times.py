@@ -1,5 +1,6 @@
-"""Time helpers every app shares: the range of dates we accept, retry backoff, and durations
-written for people.
+"""Time helpers every app shares: the range of dates we accept, retry backoff, durations written
+for people, and the one way a time reads (`when_text` and its kin; templates use them through the
+`times` filters: gbp_scheduler/templatetags/times.py).
 
 Why a date range at all: PostgreSQL stores timestamps up to the year 294276, but Python (and so
 psycopg and Django) reads only years 1 to 9999. A local time of 9999-12-31 23:59 in New York is
@@ -12,8 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zoneinfo
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
@@ -97,3 +101,112 @@ def parse_rfc3339(value: str | None) -> dt.datetime | None:
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+# --- how a time reads ------------------------------------------------------------------------
+# One format everywhere (pages, emails, messages): "Sat 5 Dec 2026, 08:30", a day "Sat 5 Dec
+# 2026", a month "December 2026". Shown in the page's zone, which the page names once; a time in
+# another zone (a post of a franchise elsewhere) carries its zone's abbreviation.
+
+
+def zone_of(zone=None) -> dt.tzinfo:
+    """A zone from what templates and callers hold: None (the page's: Django's current zone), an
+    IANA name, a tzinfo, or anything with a `zone` (a franchise)."""
+    if zone is None or zone == "":
+        return timezone.get_current_timezone()
+    if isinstance(zone, str):
+        return zoneinfo.ZoneInfo(zone)
+    if isinstance(zone, dt.tzinfo):
+        return zone
+    return zone.zone
+
+
+def zone_name(zone=None) -> str:
+    """The IANA name of `zone` (the page's by default), as the page names it."""
+    return str(getattr(zone_of(zone), "key", None) or zone_of(zone))
+
+
+def _abbreviation(local: dt.datetime, zone, named: bool | None) -> str:
+    if named is None:  # named only where it is not the page's zone
+        named = zone is not None and zone_name(zone) != zone_name()
+    return f" {local.tzname()}" if named else ""
+
+
+def day_text(value: dt.date | dt.datetime | None, zone=None) -> str:
+    """ "Sat 5 Dec 2026" (a date-time's day in `zone`)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(zone_of(zone))
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def day_short_text(value: dt.date | None) -> str:
+    """ "Sat 5 Dec": a day of a calendar, whose month and year are said above it."""
+    return "" if value is None else f"{value:%a} {value.day} {value:%b}"
+
+
+def short_day_text(value: dt.date | None) -> str:
+    """ "5 Dec": a day in a range whose year is said beside it."""
+    return "" if value is None else f"{value.day} {value:%b}"
+
+
+def month_text(value: dt.date | None) -> str:
+    """ "December 2026"."""
+    return "" if value is None else f"{value:%B %Y}"
+
+
+def clock_text(value: dt.time | dt.datetime | None, zone=None, *, named: bool | None = None) -> str:
+    """ "08:30" (24-hour), in `zone` for a date-time."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        local = value.astimezone(zone_of(zone))
+        return f"{local:%H:%M}{_abbreviation(local, zone, named)}"
+    return f"{value:%H:%M}"
+
+
+def when_text(value: dt.datetime | dt.date | None, zone=None, *, named: bool | None = None) -> str:
+    """ "Sat 5 Dec 2026, 08:30": a moment in `zone` (the page's by default). `named`: add the zone's
+    abbreviation ("08:30 CET"); by default only when `zone` is not the page's zone. A date alone
+    reads as its day."""
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return day_text(value)
+    local = value.astimezone(zone_of(zone))
+    return f"{day_text(local)}, {local:%H:%M}{_abbreviation(local, zone, named)}"
+
+
+class LazyZone(dt.tzinfo):
+    """A zone found only when a time is first shown: `find` returns its IANA name (the signed-in
+    user's zone needs a query, which a redirect or a JSON answer never pays)."""
+
+    def __init__(self, find: Callable[[], str]):
+        self._find = find
+        self._zone: zoneinfo.ZoneInfo | None = None
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        if self._zone is None:
+            self._zone = zoneinfo.ZoneInfo(self._find())
+        return self._zone
+
+    @property
+    def key(self) -> str:
+        return self.zone.key
+
+    def __str__(self) -> str:  # Django names the current zone (and the database its zone) by str()
+        return self.zone.key
+
+    def utcoffset(self, value):
+        return self.zone.utcoffset(value)
+
+    def dst(self, value):
+        return self.zone.dst(value)
+
+    def tzname(self, value):
+        return self.zone.tzname(value)
+
+    def fromutc(self, value):
+        return self.zone.fromutc(value.replace(tzinfo=self.zone)).replace(tzinfo=self)

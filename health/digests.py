@@ -18,7 +18,9 @@ from django.urls import reverse
 from franchises.models import Franchise
 from franchises.recipients import AdminEmail, franchise_admin_recipients
 from gbp_scheduler.jobs import TimeBudget
-from posts.models import Post, PostEvent
+from gbp_scheduler.times import day_text
+from posts.models import MISSED_TIME, Post, PostEvent
+from posts.status import post_state
 
 from .models import FranchiseDigest
 
@@ -75,6 +77,12 @@ def _due(*, now: dt.datetime) -> list[tuple[Franchise, dt.date]]:
     return [(f, weeks[f.pk]) for f in franchises if weeks[f.pk] and (f.pk, weeks[f.pk]) not in told]
 
 
+def _not_live(post: Post) -> str:
+    """ " (Rejected by Google)" for a post that went out and came off again (posts/status.py)."""
+    state = post_state(post)
+    return "" if state.key == "published" else f" ({state.label})"
+
+
 def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int:
     since = now - dt.timedelta(days=7)
     posts = Post.objects.filter(franchise=franchise)
@@ -84,19 +92,27 @@ def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int
     )
     failed = list(posts.filter(Exists(failed_this_week), status=Post.Status.FAILED).order_by("-scheduled_at")[:50])
     published = list(posts.filter(status=Post.Status.PUBLISHED, published_at__gte=since).order_by("-published_at"))
-    if not (waiting or failed or published):
+    missed = list(posts.filter(MISSED_TIME).order_by("scheduled_at")[:50])
+    for post in (*failed, *published, *missed):
+        post.franchise = franchise
+    if not (waiting or failed or published or missed):
         return 0
     emails = list(franchise_admin_recipients(franchise_ids=[franchise.pk], email=AdminEmail.WEEKLY_DIGEST))
     if not emails:
         return 0
     site = settings.SITE_URL
-    lines = [f"{franchise.name}, the week to {week_start:%A %-d %B %Y}:", ""]
+    lines = [f"{franchise.name}, the week to {day_text(week_start)}:", ""]
     drafts_link = f"{site}{reverse('generation:drafts')}?franchise={franchise.pk}"
     lines.append(f"AI drafts waiting for review: {waiting}" + (f" ({drafts_link})" if waiting else ""))
     lines.append(f"Posts that failed: {len(failed)}")
     lines += [f"  - {post.summary[:80]}: {site}{reverse('posts:detail', args=[post.pk])}" for post in failed[:LISTED]]
+    if missed:
+        lines.append(f"Posts that missed their time while on hold, waiting for you: {len(missed)}")
+        lines += [
+            f"  - {post.summary[:80]}: {site}{reverse('posts:detail', args=[post.pk])}" for post in missed[:LISTED]
+        ]
     lines.append(f"Posts that went out on Google: {len(published)}")
-    lines += [f"  - {post.summary[:80]}" for post in published[:LISTED]]
+    lines += [f"  - {post.summary[:80]}{_not_live(post)}" for post in published[:LISTED]]
     lines += [
         "",
         f"All its posts: {site}{reverse('posts:franchise_list', args=[franchise.pk])}",

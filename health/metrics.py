@@ -40,10 +40,12 @@ from django.utils import timezone
 from franchises.models import Franchise
 from franchises.selectors import of_franchises
 from posts.models import Post
+from posts.status import OFF_GOOGLE_KEYS
 
 from .checks import iso
 
 PERCENTILES = {"median": 0.5, "p95": 0.95}
+
 REASONS_LIMIT = 10
 NO_REASON = "(no reason recorded)"
 
@@ -95,7 +97,7 @@ def _interpolated(delays: list[timedelta]) -> dict:
     return {name: hundredths[round(fraction * 100) - 1] for name, fraction in PERCENTILES.items()}
 
 
-def _stats(*, counts: dict, mean, percentiles: dict, reasons: list) -> dict:
+def _stats(*, counts: dict, mean, percentiles: dict, reasons: list, off: dict) -> dict:
     published, failed = counts.get("published", 0), counts.get("failed", 0)
     finished = published + failed
     return {
@@ -108,6 +110,8 @@ def _stats(*, counts: dict, mean, percentiles: dict, reasons: list) -> dict:
             **{name: _seconds(percentiles.get(name)) for name in PERCENTILES},
         },
         "failuresByReason": reasons[:REASONS_LIMIT],
+        # Published, then taken off by Google: the post status vocabulary's keys (posts/status.py).
+        "takenOffGoogle": {key: off.get(key, 0) for key in OFF_GOOGLE_KEYS.values()},
     }
 
 
@@ -155,7 +159,20 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     listed_published = published if listed is None else published.filter(franchise_id__in=listed)
     per_percentiles, overall_percentiles = _percentiles(published, listed_published)
 
-    # 4. Failures by exact message, most frequent first.
+    # 4. Published posts Google took off since (rejected by its review, removed).
+    def taken_off(rows: QuerySet, *by: str) -> list[dict]:
+        rows = rows.filter(is_published, google_state__in=list(OFF_GOOGLE_KEYS))
+        return list(rows.values(*by, "google_state").annotate(count=Count("*")).order_by())
+
+    per_off: dict = defaultdict(dict)
+    for row in taken_off(listed_window, "franchise_id"):
+        per_off[row["franchise_id"]][OFF_GOOGLE_KEYS[row["google_state"]]] = row["count"]
+    if listed is None:
+        overall_off = {key: sum(theirs.get(key, 0) for theirs in per_off.values()) for key in OFF_GOOGLE_KEYS.values()}
+    else:
+        overall_off = {OFF_GOOGLE_KEYS[row["google_state"]]: row["count"] for row in taken_off(window)}
+
+    # 5. Failures by exact message, most frequent first.
     failed = window.filter(status=Post.Status.FAILED)
     listed_failed = failed if listed is None else failed.filter(franchise_id__in=listed)
     per_reasons: dict = defaultdict(list)
@@ -172,7 +189,11 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
         "since": iso(since),
         "until": iso(until),
         "overall": _stats(
-            counts=overall_counts, mean=overall_mean, percentiles=overall_percentiles, reasons=overall_reasons
+            counts=overall_counts,
+            mean=overall_mean,
+            percentiles=overall_percentiles,
+            reasons=overall_reasons,
+            off=overall_off,
         ),
         "franchises": [
             {
@@ -183,6 +204,7 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
                     mean=means.get(pk),
                     percentiles=per_percentiles.get(pk, {}),
                     reasons=per_reasons.get(pk, []),
+                    off=per_off.get(pk, {}),
                 ),
             }
             for pk, name in (franchises if listed is None else franchises.filter(pk__in=listed))

@@ -35,6 +35,14 @@ BATCH_SIZE = 100
 REAUTH_MESSAGE = "Google access for {name} was revoked or expired: reconnect the Google account to see its figures."
 
 
+def fetch_error_current(last_error: str, *, franchise) -> str:
+    """The last reading's error as it still holds: one about Google access no longer does once the
+    franchise is reconnected (the next reading tries again), whatever its name is now."""
+    if last_error.startswith(REAUTH_MESSAGE.split("{name}")[0]) and not franchise.needs_reauthorization:
+        return ""
+    return last_error
+
+
 def location_claim(fetches: QuerySet, *, franchise_id, fetched_at, now) -> tuple[QuerySet, Any] | None:
     """Claim a location's fetch row as it was read (`fetched_at`), at `now`: the row to write to
     while the claim holds, and the row with its franchise; None when another run claimed it."""

@@ -15,9 +15,11 @@ from django.utils import timezone
 
 from franchises.models import Franchise
 from franchises.selectors import of_franchises
+from gbp_scheduler.times import day_text
 from posts.models import Post
 
 from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric, SearchKeyword
+from .runs import fetch_error_current
 
 CHART_DAYS = 90
 PERIOD_DAYS = 30  # totals: the last 30 days with figures against the 30 before
@@ -26,7 +28,7 @@ WEEKLY_POSTS = PERIOD_DAYS // 7
 
 
 def _ended(label: str, metric: str) -> str:
-    return f"{label} (Google stopped counting them on {ENDS[metric]:%-d %b %Y})"
+    return f"{label} (Google stopped counting them on {day_text(ENDS[metric])})"
 
 
 # What the pages show: views (the four impressions added up) and each action; a metric Google no
@@ -104,6 +106,7 @@ def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None
         )
     posts = _post_days(franchise, first, today)
     fetch = InsightsFetch.objects.filter(franchise=franchise).first()
+    error = fetch_error_current(fetch.last_error, franchise=franchise) if fetch else ""
     return {
         "has_figures": newest is not None,
         "newest": newest,
@@ -112,6 +115,7 @@ def insights_for_franchise(*, franchise: Franchise, today: dt.date | None = None
         "totals": totals,
         "posts_published": sum(posts.values()),
         "fetch": fetch,
+        "fetch_error": error,  # why the last reading failed, while it still holds
         "chart": {
             "labels": [day.isoformat() for day in days],
             "series": [

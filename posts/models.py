@@ -27,6 +27,8 @@ GOOGLE_REMOVED = "REMOVED"
 OFF_GOOGLE_STATES = (GOOGLE_REJECTED, GOOGLE_REMOVED)
 # A published post Google rejected or removed whose notice nobody dismissed yet.
 GOOGLE_NOTICE_OPEN = Q(status="published", google_state__in=OFF_GOOGLE_STATES, google_notice_dismissed_at__isnull=True)
+# A draft whose time passed while its franchise was on hold: it waits for someone (posts/services/holds.py).
+MISSED_TIME = Q(status="draft") & ~Q(held_reason="")
 
 
 class Post(PostContent):
@@ -65,6 +67,9 @@ class Post(PostContent):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
+    # A draft whose time passed while its franchise was on hold (posts/services/holds.py): why it
+    # waits for a person instead of going out late. Cleared when it is scheduled again.
+    held_reason = models.CharField(max_length=500, blank=True, default="")
     # When the latest attempt that may have sent a create to Google began. Google's create has no
     # idempotency key, so while this is set the outcome of that attempt is unknown: the next
     # attempt first looks for the post on Google (reconciles) before creating it again.
@@ -423,6 +428,7 @@ class PostEvent(models.Model):
         NOTICE_DISMISSED = "notice_dismissed", "Google notice dismissed"
         TAKEDOWN_ASKED = "takedown_asked", "Asked an admin to take it down"
         TAKEDOWN_DECLINED = "takedown_declined", "Declined to take it down"
+        HELD = "held", "Missed its time while on hold"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="post_events")

@@ -153,8 +153,9 @@ def posts_pick_for_user(*, user: AbstractBaseUser, post_ids: Iterable) -> list[P
 
 
 def posts_for_calendar(*, franchise: Franchise, starts: dt.datetime, ends: dt.datetime) -> QuerySet[Post]:
-    """A franchise's posts shown in [starts, ends): published ones at their publish time."""
-    return Post.objects.filter(franchise=franchise, shown_at__gte=starts, shown_at__lt=ends).order_by("shown_at", "id")
+    """A franchise's posts shown in [starts, ends): published ones at their publish time. Through
+    the franchise's manager, so each post knows its franchise (its state reads it) without a query."""
+    return franchise.posts.filter(shown_at__gte=starts, shown_at__lt=ends).order_by("shown_at", "id")
 
 
 def posts_for_calendar_across(

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from franchises.models import Franchise, GoogleConnection, Membership
 from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
+from health.models import JobRun
 from insights.models import DailyMetric, InsightsFetch, SearchKeyword
 from insights.selectors import insights_ranking
 from posts.models import Post, PostSeries
@@ -75,6 +76,11 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     ranking = insights_ranking(franchises=Franchise.objects.all())["rows"]
     assert ranking[0]["franchise"].name in {"Dayton", "Lima", "Toledo"} and ranking[0]["change"] > 0
     assert SearchKeyword.objects.filter(franchise=cincinnati, keyword="lawn care cincinnati").exists()
+    # Those were the jobs' own runs: the System page shows them as run, not "Not run yet".
+    ran = set(JobRun.objects.filter(ok=True).values_list("job", flat=True))
+    assert {"check-posting-rights", "fetch-insights", "fetch-search-keywords", "generate-drafts"} <= ran
+    # Columbus's broken grant says what happened in our words, Google's own in brackets.
+    assert "Google refused to refresh the access token" in franchises["Columbus"].google_auth_error
     # Zanesville's location is not verified on Google: the check said so before any publish run,
     # and its due post waits with the reason instead of failing.
     zanesville = Franchise.objects.get(name="Zanesville")

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from franchises.models import Membership
 from generation.models import GenerationQueue, GenerationUsage
-from testkit.factories import make_franchise, make_member
+from testkit.factories import make_franchise, make_member, make_user
 from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def cells(body: str, attribute: str, value: str) -> list[str]:
 
 @time_machine.travel(NOW, tick=False)
 def test_costs_per_franchise_and_month_price_batches_at_half_and_count_every_answer(client):
-    mine, theirs = make_franchise(name="Austin"), make_franchise(name="Boston")
+    mine = make_franchise(name="Austin")
     # Two drafts this month: one from a batch; the other synchronous, with a correction.
     used(mine, slot=0, batch=True, input_tokens=1_000_000, output_tokens=200_000)  # $0.50 + $0.50
     used(mine, slot=1, input_tokens=500_000, output_tokens=100_000)  # $0.50 + $0.50
@@ -49,11 +49,9 @@ def test_costs_per_franchise_and_month_price_batches_at_half_and_count_every_ans
     used(mine, purpose="assist", input_tokens=100_000, cache_write_tokens=800_000)  # $0.10 + $1.00
     # 61 days ago: outside the page's 30 days, inside its 6 months.
     used(mine, slot=2, at=NOW - dt.timedelta(days=61), batch=True, output_tokens=400_000)  # $1.00
-    used(theirs, input_tokens=9_000_000)
 
-    body = logged_in(client, make_member(mine, Membership.Role.STAFF)).get(METRICS + "?days=30").content.decode()
+    body = logged_in(client, make_user(superuser=True)).get(METRICS + "?days=30").content.decode()
 
-    assert "Boston" not in body
     assert cells(body, "data-month", "2026-11") == [
         "November 2026", "2", "4", "25.0%", "2,100,000", "400,000", "1,000,000", "800,000", "$4.20", "$1.55", "$1.10",
     ]  # fmt: skip
@@ -81,7 +79,14 @@ def test_the_cost_tables_take_the_same_queries_for_one_franchise_or_many(client)
     assert body.count("data-franchise-cost=") == 6
 
 
-def test_without_any_request_the_page_says_so(client):
+def test_tokens_and_costs_are_for_headquarters_alone(client):
     franchise = make_franchise()
-    body = logged_in(client, make_member(franchise, Membership.Role.STAFF)).get(METRICS).content.decode()
+    used(franchise, input_tokens=10)
+    for role in (Membership.Role.STAFF, Membership.Role.ADMIN):
+        assert logged_in(client, make_member(franchise, role)).get(METRICS).status_code == 403
+
+
+def test_without_any_request_the_page_says_so(client):
+    make_franchise()
+    body = logged_in(client, make_user(superuser=True)).get(METRICS).content.decode()
     assert 'id="ai-costs-none"' in body and 'id="ai-costs-franchises-none"' in body

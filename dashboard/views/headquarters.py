@@ -1,5 +1,6 @@
-"""Headquarters' pages: the publishing metrics (also for franchise users, scoped to their
-franchises) and the superusers' system page with the health checks and the jobs to run now."""
+"""Headquarters' pages: the operators' publishing metrics (percentiles, AI tokens and costs; a
+franchise's staff and admins have the activity page instead) and the system page with the health
+checks and the jobs to run now."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -60,7 +60,7 @@ def _metrics_row(name: str, stats: dict) -> dict:
     }
 
 
-@login_required
+@headquarters_required("see the operators' metrics (your franchises' posts are on the Activity page)")
 @require_GET
 def metrics_page(request: HttpRequest) -> HttpResponse:
     """Success rate, time to publish and failures by reason of the user's franchises, with charts

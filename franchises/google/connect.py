@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from ..holds import hold_ended_tell, hold_key
 from ..models import Franchise, FranchiseEvent, GoogleConnection
 from ..selectors import ANOTHER_FRANCHISE, connection_managed_by, franchises_for_user, location_holders
 from . import business_profile, oauth
@@ -190,6 +191,7 @@ def google_connect_finish(
         connection.save()
         connection_mirror(connection)
         _events(restored, FranchiseEvent.Action.GOOGLE_RECONNECTED, user, f"Through {connection}.")
+        hold_ended_tell(franchise_ids=restored, why="reconnect", user=user)
         if franchise is not None:
             _franchise_attach(franchise=franchise, connection=connection, user=user, restored=restored)
     kept = "new" if grant.refresh_token else "kept"
@@ -228,6 +230,7 @@ def _franchise_attach(
 ) -> None:
     locked = Franchise.objects.select_for_update().get(pk=franchise.pk)
     previous = locked.google_connection_id
+    held = hold_key(locked)  # why its posts waited before this consent, if they did
     if previous != connection.pk:
         Franchise.objects.filter(pk=franchise.pk).update(
             google_connection=connection, google_connected_at=timezone.now(), updated_at=timezone.now()
@@ -238,6 +241,9 @@ def _franchise_attach(
         _events([franchise.pk], FranchiseEvent.Action.GOOGLE_CONNECTED, user, f"Through {connection}.")
     elif franchise.pk not in restored:
         _events([franchise.pk], FranchiseEvent.Action.GOOGLE_RECONNECTED, user, f"Through {connection}.")
+    # Connected for the first time, or again through another Google account than the broken one.
+    if held in ("not_connected", "reconnect") and franchise.pk not in restored:
+        hold_ended_tell(franchise_ids=[franchise.pk], why=held, user=user)
 
 
 def _connection_drop_if_unused(connection_id) -> None:
@@ -347,7 +353,8 @@ def google_location_pick(
     changed_location = (franchise.google_account_id, franchise.google_location_id) != (account_id, location_id)
     try:
         with transaction.atomic():
-            previous = Franchise.objects.select_for_update().get(pk=franchise.pk).google_connection_id
+            locked = Franchise.objects.select_for_update().get(pk=franchise.pk)
+            previous, had_location = locked.google_connection_id, bool(locked.google_location_id)
             Franchise.objects.filter(pk=franchise.pk).update(
                 google_connection=connection,
                 google_account_id=account_id,
@@ -369,6 +376,8 @@ def google_location_pick(
                 Franchise.objects.filter(pk=franchise.pk).update(
                     google_location_can_post=True, google_location_verified=True, google_location_checked_at=None
                 )
+            if not had_location:
+                hold_ended_tell(franchise_ids=[franchise.pk], why="no_location", user=user)
     except IntegrityError:
         raise GoogleConnectError(f'"{title}" was just taken by another franchise: pick another one.') from None
     franchise.refresh_from_db()

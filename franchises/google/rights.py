@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from gbp_scheduler.jobs import TimeBudget
 
+from ..holds import hold_ended_tell
 from ..models import Franchise, FranchiseEvent, cannot_post_message
 from ..recipients import AdminEmail, franchise_admins_tell
 from . import business_profile
@@ -79,6 +80,8 @@ def posting_rights_record(
         )
         if notify and not rights.can_post:
             transaction.on_commit(lambda: cannot_post_emails_send(franchise_ids=[franchise_id]))
+        if rights.can_post:
+            hold_ended_tell(franchise_ids=[franchise_id], why="cannot_post", user=actor)
     return True
 
 

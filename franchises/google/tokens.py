@@ -42,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gbp_scheduler import clock
+from gbp_scheduler.times import when_text
 
 from ..models import Franchise, FranchiseEvent, GoogleConnection
 from ..recipients import AdminEmail, franchise_admins_tell
@@ -281,13 +282,18 @@ def _refresh_holding_lease(
     return grant.access_token
 
 
-def _auth_invalidate(connection: GoogleConnection, lease: dt.datetime, *, detail: str) -> None:
-    now = timezone.now()
-    reason = (
-        f"Google refused to refresh the access token on {now:%Y-%m-%d %H:%M} UTC ({detail}). The grant was "
-        "revoked, expired after six months unused, or (while the OAuth app is in Testing) is older than "
+def auth_refused_reason(*, detail: str, at: dt.datetime) -> str:
+    """Why a connection's access broke, as kept in `auth_error` (Google's own words in brackets)."""
+    return (
+        f"Google refused to refresh the access token on {when_text(at, dt.UTC, named=True)} ({detail}). The grant "
+        "was revoked, expired after six months unused, or (while the OAuth app is in Testing) is older than "
         "seven days. Reconnect the Google account."
     )
+
+
+def _auth_invalidate(connection: GoogleConnection, lease: dt.datetime, *, detail: str) -> None:
+    now = timezone.now()
+    reason = auth_refused_reason(detail=detail, at=now)
     with transaction.atomic():
         current = (
             GoogleConnection.objects.select_for_update()

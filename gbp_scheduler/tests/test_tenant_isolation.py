@@ -140,7 +140,8 @@ NOT_CHECKED: dict[str, Excused] = {
     # shows only that invitation (franchises/tests/test_invitations.py).
     "franchises:invitation_accept": Excused(OPEN, "the signed token in the emailed link is the credential"),
     "dashboard:home": YOUR_FRANCHISES,
-    "dashboard:metrics": YOUR_FRANCHISES,
+    "dashboard:activity": YOUR_FRANCHISES,
+    "dashboard:metrics": HEADQUARTERS,
     "posts:list": YOUR_FRANCHISES,
     "posts:calendar_all": YOUR_FRANCHISES,
     "posts:many": Excused(
@@ -205,6 +206,7 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
         r.name for r in ROUTES if r.access == Access.FRANCHISE_ADMIN
     }
     assert {
+        "dashboard:metrics",
         "dashboard:system",
         "dashboard:system_job_run",
         "posts:announcement_new",

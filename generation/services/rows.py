@@ -164,11 +164,12 @@ def row_defer(
         )
     delay = backoff_seconds(attempts=attempts, retry_after=retry_after)
     next_at = clock.now() + dt.timedelta(seconds=delay)
+    retry = times.when_text(next_at, row.franchise, named=True)
     return row_finish(
         claim,
         "deferred",
         status=Status.PENDING,
-        error=f"Attempt {attempts} failed, retrying after {next_at:%Y-%m-%d %H:%M:%S} UTC: {reason}",
+        error=f"Attempt {attempts} failed, retrying after {retry}: {reason}",
         attempts=attempts,
         usage=usage,
         next_attempt_at=next_at,

@@ -82,6 +82,7 @@ def test_metrics_per_franchise_and_overall_match_hand_computed_values(data):
         "successRate": None,
         "timeToPublishSeconds": {"mean": None, "median": None, "p95": None},
         "failuresByReason": [],
+        "takenOffGoogle": {"rejected": 0, "removed": 0},
     }
 
     overall = metrics["overall"]  # delays 10 20 30 40 60 100
@@ -90,6 +91,18 @@ def test_metrics_per_franchise_and_overall_match_hand_computed_values(data):
     assert overall["timeToPublishSeconds"] == {"mean": round(260 / 6, 6), "median": 35.0, "p95": 90.0}
     assert overall["failuresByReason"][0] == {"reason": "Google quota exhausted", "count": 2}
     assert metrics["days"] == 7 and metrics["until"] == "2026-03-10T12:00:00.000Z"
+
+
+def test_posts_google_took_off_since_are_counted_in_the_status_vocabulary(data):
+    a = data[0]
+    Post.objects.filter(pk=published(a, days_ago=1, delay=5).pk).update(google_state="REJECTED")
+    Post.objects.filter(pk=published(a, days_ago=1, delay=5).pk).update(google_state="REMOVED")
+    with time_machine.travel(NOW, tick=False):
+        every = publishing_metrics(franchises=Franchise.objects.all(), days=7)
+        page = publishing_metrics(franchises=Franchise.objects.all(), days=7, listed=[data[1].pk])
+    assert by_name(every)["A"]["takenOffGoogle"] == {"rejected": 1, "removed": 1}
+    assert every["overall"]["takenOffGoogle"] == page["overall"]["takenOffGoogle"] == {"rejected": 1, "removed": 1}
+    assert by_name(page)["B"]["takenOffGoogle"] == {"rejected": 0, "removed": 0}
 
 
 def test_the_thirty_day_window_takes_older_posts_in(data):
@@ -139,7 +152,8 @@ def test_only_the_given_franchises_are_counted(data):
 def test_the_number_of_queries_does_not_grow_with_franchises(data, django_assert_max_num_queries):
     for _ in range(20):
         published(make_franchise(), days_ago=1, delay=5)
-    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(6):
+    # Counts, percentiles (two), failure reasons (two), posts Google took off, the franchises.
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(7):
         publishing_metrics(franchises=Franchise.objects.all(), days=7)
 
 

@@ -91,7 +91,7 @@ def test_chat_clicks_show_and_conversations_only_while_the_days_shown_have_them(
 
     with time_machine.travel(dt.datetime(2026, 2, 20, 12, tzinfo=dt.UTC)):
         html = logged_in(client, user).get(f"/franchises/{franchise.pk}/insights/").content.decode()
-    label = "Conversations (Google stopped counting them on 31 Jan 2026)"
+    label = "Conversations (Google stopped counting them on Sat 31 Jan 2026)"
     assert f'<tr data-total="conversations"><th scope="row">{label}</th><td>60</td>' in html
 
     recent = [timezone.localdate() - dt.timedelta(days=3 + n) for n in range(30)]
@@ -170,9 +170,9 @@ def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_fra
         keywords(franchise, NOVEMBER, {"bread": 50, "cake": None})
     client.get("/insights/")  # the session, warmed
 
-    # The session and user, the menu's requests waiting, the newest day, the franchises with their
-    # views, their posts; the group's search keywords: the newest month, the top ones, their month
-    # before, whether it has any.
+    # The session and user, the menu's requests waiting, the page's zone, the newest day, the
+    # franchises with their views, their posts; the group's search keywords: the newest month, the
+    # top ones, their month before, whether it has any.
     with django_assert_num_queries(10):
         assert headquarters.get("/insights/").status_code == 200
     for n in range(3, 9):
@@ -244,9 +244,9 @@ def test_the_ranking_takes_the_same_queries_for_2_and_60_franchises(client, djan
 
     add(2, 0)
     browser.get("/insights/")  # the session, warmed
-    # The session and user, the menu's requests waiting, the newest day, the franchises with their
-    # views, their posts; and for headquarters the group's keywords (the newest month, the top
-    # ones, the month before, any then).
+    # The session and user, the menu's requests waiting, the page's zone, the newest day, the
+    # franchises with their views, their posts; and for headquarters the group's keywords (the
+    # newest month, the top ones, the month before, any then).
     queries = 10 if headquarters else 6
     with django_assert_num_queries(queries):
         assert len(ranked_names(browser.get("/insights/").content.decode())) == 2
@@ -300,8 +300,31 @@ def test_headquarters_sees_the_groups_top_keywords_and_a_member_does_not(client)
     html = logged_in(client, make_user(superuser=True)).get("/insights/").content.decode()
 
     assert "Search keywords across the group, November 2026" in html
-    assert '<th scope="row">lawn care</th><td>360</td><td>300</td><td>+20.0 %</td><td>3</td>' in html
-    assert '<th scope="row">snow removal</th><td>60</td><td>—</td><td>new</td><td>2</td>' in html  # one hidden
-    assert '<th scope="row">mulch</th><td>18</td><td>33</td><td>-45.5 %</td><td>3</td>' in html
+    assert '<th scope="row">lawn care</th><td>360</td><td>+20.0 %</td><td>300</td><td>3</td>' in html
+    assert '<th scope="row">snow removal</th><td>60</td><td>new</td><td>—</td><td>2</td>' in html  # one hidden
+    assert '<th scope="row">mulch</th><td>18</td><td>-45.5 %</td><td>33</td><td>3</td>' in html
     own = logged_in(client, member).get("/insights/").content.decode()
     assert 'id="group-keywords"' not in own
+
+
+def test_an_error_about_google_access_goes_once_the_franchise_is_reconnected(client):
+    """The last reading failed because access broke; after a reconnect the page no longer says so
+    (the next reading tries again), while other errors stay until a reading works."""
+    from franchises.models import Franchise
+    from insights.models import InsightsFetch
+    from insights.runs import REAUTH_MESSAGE
+
+    franchise = make_franchise(name="Columbus", google_refresh_token="1//t", google_auth_valid=False)
+    figures(franchise)
+    InsightsFetch.objects.create(franchise=franchise, last_error=REAUTH_MESSAGE.format(name="Columbus"))
+    browser = logged_in(client, make_member(franchise, Membership.Role.STAFF))
+    url = f"/franchises/{franchise.pk}/insights/"
+    assert 'id="insights-reconnect"' in browser.get(url).content.decode()
+
+    Franchise.objects.filter(pk=franchise.pk).update(google_auth_valid=True, name="Columbus East")
+    page = browser.get(url).content.decode()
+    assert 'id="insights-reconnect"' not in page and 'id="insights-error"' not in page
+    assert "revoked" not in page
+
+    InsightsFetch.objects.filter(pk=franchise.pk).update(last_error="Google answered 503 (tried again at 06:30).")
+    assert "Google answered 503" in browser.get(url).content.decode()

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from gbp_scheduler.times import validate_sane_datetime
+from gbp_scheduler.times import clock_text, day_text, validate_sane_datetime
 
 from .. import content as spec
 from ..content import DATETIMES
@@ -140,7 +140,7 @@ def announcement_schedule(
     ]
     for post in posts:
         post.announcement = announcement
-    detail = f"Headquarters announcement, for {date:%Y-%m-%d} {local_time:%H:%M} local time."
+    detail = f"Headquarters announcement, for {day_text(date)}, {clock_text(local_time)} local time."
     with transaction.atomic():
         announcement.save()
         return posts_create_many(posts=posts, user=user, history_detail=detail)

@@ -68,7 +68,12 @@ def posts_schedule_many(*, posts: list[Post], user: AbstractBaseUser | None = No
         free = Post.objects.filter(lock_free(now), pk__in=[post.pk for post in ready], status=Post.Status.DRAFT)
         taken = set(free.select_for_update().values_list("pk", flat=True))
         Post.objects.filter(pk__in=taken).update(
-            status=Post.Status.SCHEDULED, attempts=0, next_attempt_at=None, last_error="", publishing_at=None
+            status=Post.Status.SCHEDULED,
+            attempts=0,
+            next_attempt_at=None,
+            last_error="",
+            held_reason="",
+            publishing_at=None,
         )
         scheduled = [post for post in ready if post.pk in taken]
         for post in scheduled:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from franchises.google import business_profile
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.times import parse_rfc3339, validate_sane_datetime
+from gbp_scheduler.times import parse_rfc3339, validate_sane_datetime, when_text
 
 from .. import content
 from ..gbp_mapping import local_post_body, post_problems
@@ -88,7 +88,8 @@ def _refused(post: Post) -> PostActionError:
 
 
 def _when(at: dt.datetime, post: Post) -> str:
-    return f"{timezone.localtime(at, post.franchise.zone):%Y-%m-%d %H:%M} ({post.franchise.timezone})"
+    """A time as the history keeps it: in the franchise's zone, named (the text outlives the page)."""
+    return when_text(at, post.franchise, named=True)
 
 
 def _clean_content(fields: dict) -> dict:
@@ -357,6 +358,7 @@ def post_schedule(
         attempts=0,
         next_attempt_at=None,
         last_error="",
+        held_reason="",
         publishing_at=None,
         **_series_mark(post, series_version),
     )

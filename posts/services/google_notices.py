@@ -19,28 +19,13 @@ from django.utils import timezone
 from franchises.recipients import AdminEmail, franchise_admin_recipients
 
 from ..models import GOOGLE_REJECTED, GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post, PostEvent
+from ..status import GOOGLE_MEANING, GOOGLE_WHAT_TO_DO
 from .history import post_event_record
 
 logger = logging.getLogger(__name__)
 
-# What each state means and what to do, for the history, the pages and the email.
-MEANING = {
-    GOOGLE_REJECTED: (
-        "Google's review rejected this post (it breaks Google's content policies for Business Profile posts), "
-        "so customers do not see it."
-    ),
-    GOOGLE_REMOVED: (
-        "This post is no longer on Google: someone who manages the Business Profile deleted it in Google's "
-        "own interface, or Google took it down."
-    ),
-}
-WHAT_TO_DO = {
-    GOOGLE_REJECTED: (
-        "Edit it (look at the text, the links, a phone number in the text, the photo) and republish it, "
-        "or dismiss this notice."
-    ),
-    GOOGLE_REMOVED: "Republish it if it should be on Google (edit it first if needed), or dismiss this notice.",
-}
+# What each state means and what to do: the post status vocabulary's words.
+MEANING, WHAT_TO_DO = GOOGLE_MEANING, GOOGLE_WHAT_TO_DO
 ACTIONS = {GOOGLE_REJECTED: PostEvent.Action.GOOGLE_REJECTED, GOOGLE_REMOVED: PostEvent.Action.GOOGLE_REMOVED}
 
 

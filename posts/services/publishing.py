@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from franchises.google import business_profile, quota
 from franchises.google.business_profile import GOOGLE_ERRORS
@@ -45,7 +44,7 @@ from franchises.models import Franchise, cannot_post_message
 from gbp_scheduler import clock
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
-from gbp_scheduler.times import backoff_seconds, human_duration
+from gbp_scheduler.times import backoff_seconds, human_duration, when_text
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
 from ..models import CANCELLED, Post, PostEvent, lock_stale_before
@@ -356,7 +355,7 @@ class _Attempt:
                     return Result(str(post.pk), "published", found["name"], reconciled=True)
                 self.ruled_out = True
             if post.scheduled_at < self.claim - dt.timedelta(seconds=settings.PUBLISH_LATENESS_CUTOFF_SECONDS):
-                due = timezone.localtime(post.scheduled_at, post.franchise.zone).strftime("%Y-%m-%d %H:%M %Z")
+                due = when_text(post.scheduled_at, post.franchise, named=True)
                 hours = settings.PUBLISH_LATENESS_CUTOFF_SECONDS / 3600
                 return self._failed(MISSED_WINDOW_MESSAGE.format(due=due, hours=hours))
             body = local_post_body(post)

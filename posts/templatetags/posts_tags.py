@@ -1,30 +1,15 @@
-"""The posts pages' template tags: times in a franchise's own zone, the text's count, a post's fields."""
+"""The posts pages' template tags: the text's count, a post's fields, Google's state in words (times:
+the `times` library, gbp_scheduler/templatetags/times.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-
 from django import template
-from django.utils.html import format_html
 
+from .. import status
 from ..content import SPANS, SUMMARY_MAX_LENGTH, carries, summary_length
+from ..status import GOOGLE_MEANING, GOOGLE_WHAT_TO_DO, PostState
 
 register = template.Library()
-
-
-@register.simple_tag
-def local_time(value: dt.datetime | None, zone: str, fmt: str = "%a %-d %b %Y, %H:%M", show_zone: bool = True):
-    """`<time>` with the moment in `zone`, e.g. "Tue 1 Dec 2026, 09:00 EST (America/New_York)"."""
-    if value is None:
-        return ""
-    local = value.astimezone(zoneinfo.ZoneInfo(zone))
-    text = f"{local.strftime(fmt)} {local.tzname()}"
-    if show_zone:
-        return format_html(
-            '<time datetime="{}">{} <span class="zone">({})</span></time>', value.isoformat(), text, zone
-        )
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(), text)
 
 
 @register.filter
@@ -50,17 +35,19 @@ def post_carries(post, name: str) -> bool:
 @register.filter
 def google_meaning(state: str) -> str:
     """What it means that Google rejected or removed a post (blank for other states)."""
-    from ..services.google_notices import MEANING
-
-    return MEANING.get(state, "")
+    return GOOGLE_MEANING.get(state, "")
 
 
 @register.filter
 def google_todo(state: str) -> str:
     """What to do about a post Google rejected or removed."""
-    from ..services.google_notices import WHAT_TO_DO
+    return GOOGLE_WHAT_TO_DO.get(state, "")
 
-    return WHAT_TO_DO.get(state, "")
+
+@register.filter
+def post_state(post) -> PostState:
+    """What is true of the post now, in the one vocabulary (posts/status.py)."""
+    return status.post_state(post)
 
 
 # Google's states of a LocalPost, in words (posts.models has REJECTED and REMOVED, our own for a

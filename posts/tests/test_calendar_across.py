@@ -46,8 +46,42 @@ def test_each_post_is_on_its_own_franchises_local_day(client, two):
     logged_in(client, make_user(superuser=True))
     body = client.get(URL, {"date": "2026-12-01"}).content.decode()
     assert _day_of(body, posts["chicago"]) == "2026-12-01" and _day_of(body, posts["tokyo"]) == "2026-12-02"
-    assert ">21:30 CST</time>" in body and ">12:30 JST</time>" in body
-    assert "<strong>Chicago Deli</strong>" in body and "<strong>Tokyo Deli</strong>" in body
+    # The page reads in Chicago's zone (the first of headquarters' two); Tokyo's time says its zone.
+    assert ">21:30</a>" in body and ">12:30 JST</a>" in body
+    # Each franchise by its colour and code, named in the legend (and to screen readers at each post).
+    assert 'data-code="CD"><span class="fr-chip" aria-hidden="true">CD</span> Chicago Deli</li>' in body
+    assert '<span class="visually-hidden">Tokyo Deli:</span>' in body
+
+
+def test_a_busy_day_shows_a_few_posts_and_how_many_more_with_a_colour_and_code_per_franchise(client):
+    shops = [make_franchise(name=name, timezone="UTC") for name in ("Akron Lawn", "Canton", "Dayton")]
+    day = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
+    for n in range(12):
+        make_post(franchise=shops[n % 3], status=Post.Status.SCHEDULED, scheduled_at=day + dt.timedelta(minutes=n))
+    logged_in(client, make_user(superuser=True))
+
+    body = client.get(URL, {"date": "2026-12-01"}).content.decode()
+    cell = re.search(r'data-date="2026-12-03"(.*?)</section>', body, re.S)[1]
+    assert cell.count('data-testid="calendar-post"') == 3
+    assert ">+9 more</a>" in cell and "date_from=2026-12-03&amp;date_to=2026-12-03" in cell
+    legend = re.search(r'<ul class="legend" id="calendar-legend".*?</ul>', body, re.S)[0]
+    assert re.findall(r'<li class="fr-(\d)" data-code="(\w+)">', legend) == [("0", "AL"), ("1", "CAN"), ("2", "DAY")]
+    assert re.findall(r'class="fr fr-(\d)" data-franchise-code="(\w+)"', cell) == [
+        ("0", "AL"),
+        ("1", "CAN"),
+        ("2", "DAY"),
+    ]
+    # The week view has room for more of the day's posts.
+    week = client.get(URL, {"date": "2026-12-03", "view": "week"}).content.decode()
+    cell = re.search(r'data-date="2026-12-03"(.*?)</section>', week, re.S)[1]
+    assert cell.count('data-testid="calendar-post"') == 8 and ">+4 more</a>" in cell
+
+
+def test_franchise_codes_are_short_and_unique():
+    from posts.views.lists import franchise_codes
+
+    names = ["Cincinnati", "Cincinnati East", "Cinnamon Bakery", "Shop 12", "Shop 13", "Lake View Cafe", "Cinco"]
+    assert franchise_codes(names) == ["CIN", "CE", "CB", "S12", "S13", "LVC", "CIN2"]
 
 
 def test_the_franchise_filter_and_its_new_post_links(client, two):

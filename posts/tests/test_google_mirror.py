@@ -164,7 +164,9 @@ def test_editing_through_the_django_admin_after_a_lost_answer_makes_no_second_co
     form = admin_client.get(url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
     data.update(summary="Admin fixed it.", loaded_version=post.version)
-    data["scheduled_at_0"], data["scheduled_at_1"] = data.pop("scheduled_at").strftime("%Y-%m-%d %H:%M:%S").split()
+    # The admin reads and shows times in the user's zone, the franchise's here.
+    shown = timezone.localtime(data.pop("scheduled_at"), franchise.zone)
+    data["scheduled_at_0"], data["scheduled_at_1"] = shown.strftime("%Y-%m-%d %H:%M:%S").split()
     for name in ("event_start", "event_end"):
         data.pop(name, None)
         data[f"{name}_0"] = data[f"{name}_1"] = ""
@@ -500,7 +502,9 @@ def test_saving_a_whole_row_in_the_admin_cannot_undo_a_concurrent_publish(admin_
     url = reverse("admin:posts_post_change", args=[post.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
-    data["scheduled_at_0"], data["scheduled_at_1"] = data.pop("scheduled_at").strftime("%Y-%m-%d %H:%M:%S").split()
+    # The admin reads and shows times in the user's zone, the franchise's here.
+    shown = timezone.localtime(data.pop("scheduled_at"), franchise.zone)
+    data["scheduled_at_0"], data["scheduled_at_1"] = shown.strftime("%Y-%m-%d %H:%M:%S").split()
     for name in ("event_start", "event_end"):
         data.pop(name, None)
         data[f"{name}_0"] = data[f"{name}_1"] = ""

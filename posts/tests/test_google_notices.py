@@ -95,7 +95,7 @@ def test_a_rejected_post_says_what_it_means_and_what_to_do_on_its_page_the_list_
     assert "Rejected by Google: edit and republish, or dismiss" in listing
 
     home = client.get("/").content.decode()
-    assert f'id="google-notices-{franchise.pk}"' in home and "rejected by Google" in home
+    assert f'id="google-notices-{franchise.pk}"' in home and "Rejected by Google" in home
 
 
 def test_a_removed_post_says_so(sandbox, client, franchise, staff):

@@ -12,7 +12,7 @@ from franchises.google.connect import google_location_pick
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import GoogleDeletion, Post, PostEvent
-from posts.services import post_delete, post_publish
+from posts.services import post_delete, post_publish, post_publish_now
 from posts.services.google_sync import google_posts_sync
 from posts.services.publishing import NO_LOCATION_MESSAGE, posts_publish_due
 from testkit.factories import make_member, make_post
@@ -46,7 +46,7 @@ def _live(sandbox) -> dict[str, str]:
 def test_due_posts_of_a_franchise_with_no_location_picked_wait_without_failing_or_emailing(sandbox):
     """Connected (a consent, or a reconnect after a disconnect) but no location picked yet: its due
     posts keep their schedule and say why; no attempt, no failure, no email. Once a location is
-    picked they go out."""
+    picked, their time having passed meanwhile, they wait for a person (posts/services/holds.py)."""
     franchise = franchise_connected_to_sandbox(sandbox)
     location = (franchise.google_account_id, franchise.google_location_id)
     Franchise.objects.filter(pk=franchise.pk).update(google_account_id="", google_location_id="")
@@ -66,6 +66,10 @@ def test_due_posts_of_a_franchise_with_no_location_picked_wait_without_failing_o
         franchise=Franchise.objects.get(pk=franchise.pk), account_id=location[0], location_id=location[1]
     )
     _run()
+    assert set(rows.values_list("status", "last_error")) == {("draft", "")}
+    assert all("had no Google location" in reason for reason in rows.values_list("held_reason", flat=True))
+    for post in rows:
+        assert post_publish_now(post=post).outcome == "published"
     assert set(rows.values_list("status", flat=True)) == {"published"}
 
 
@@ -160,7 +164,6 @@ def test_publish_now_on_a_franchise_that_was_disconnected_leaves_the_post_waitin
     """ "Publish now" on a franchise no longer connected does what a run does: the post keeps its
     schedule and says why; nothing is sent, nothing fails."""
     from franchises.google.connect import google_disconnect
-    from posts.services import post_publish_now
     from posts.services.publishing import NOT_CONNECTED_MESSAGE
 
     franchise = franchise_connected_to_sandbox(sandbox)

@@ -75,9 +75,9 @@ def test_save_and_schedule_reads_the_time_in_the_franchises_zone(client, franchi
     assert post.status == Post.Status.SCHEDULED
     assert post.scheduled_at == dt.datetime(2030, 6, 1, 13, 0, tzinfo=UTC)  # 09:00 EDT
     assert list(PostEvent.objects.order_by("created_at").values_list("action", flat=True)) == ["created", "scheduled"]
-    assert "2030-06-01 09:00 (America/New_York)" in PostEvent.objects.get(action="scheduled").detail
+    assert "Sat 1 Jun 2030, 09:00 EDT" in PostEvent.objects.get(action="scheduled").detail
     page = client.get(reverse("posts:detail", args=[post.pk])).content.decode()
-    assert "09:00 EDT" in page
+    assert "Times in America/New_York" in page and "Sat 1 Jun 2030, 09:00<" in page
 
 
 def test_scheduling_without_a_time_or_in_the_past_is_refused_inline(client, franchise, staff):
@@ -204,7 +204,7 @@ def test_the_preview_looks_like_the_post_on_google(client, franchise, staff):
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="preview-business">Joe&#x27;s Pizza<' in body
-    assert "Jun 1, 2030" in body
+    assert "Sat 1 Jun 2030" in body
     assert 'src="https://example.com/oven.jpg"' in body
     assert "Our new oven is here." in body
     assert 'id="preview-cta">Order online<' in body

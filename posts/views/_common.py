@@ -1,31 +1,24 @@
-"""What every dashboard view shares: the errors an action can end with, and zone handling."""
+"""What every posts view shares: the errors an action can end with, and what an action tells."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect
 
 from franchises.google import business_profile
-from franchises.models import Franchise
+from franchises.zones import render_in_zone
 from gbp_scheduler.http import safe_next
 
 from ..gbp_mapping import PostNotPublishable
 from ..services import PhotoRefused, PostActionError, Result, post_photo_store
 from ..services.photos import upload_max_bytes
 
+__all__ = ["ACTION_ERRORS", "back_to", "publish_result_told", "render_in_zone"]
+
 # An action refused or failed for a reason the person can act on: shown as a message, not a 500.
 ACTION_ERRORS = (PostActionError, PostNotPublishable, *business_profile.GOOGLE_ERRORS)
-
-
-def render_in_zone(
-    request: HttpRequest, franchise: Franchise, template: str, context: dict, status: int = 200
-) -> HttpResponse:
-    """Render with the franchise's zone active, so form values and {{ dates }} are local to it."""
-    with timezone.override(franchise.zone):
-        return render(request, template, {"franchise": franchise, "zone": franchise.timezone, **context}, status=status)
 
 
 def back_to(request: HttpRequest, *, fallback: str) -> HttpResponse:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from franchises.selectors import user_is_franchise_admin
+from gbp_scheduler.times import when_text
 
 from ..forms import MoveForm, ScheduleForm
 from ..gbp_mapping import post_problems
@@ -218,8 +219,7 @@ def post_move_view(request: HttpRequest, post_id) -> HttpResponse:
             return HttpResponse(f"Not moved: {exc}", status=409, content_type="text/plain; charset=utf-8")
         messages.error(request, f"Not moved: {exc}")
         return back_to(request, fallback=reverse("posts:move", args=[post.pk]))
-    with timezone.override(moved.franchise.zone):
-        messages.success(request, f"Moved to {timezone.localtime(moved.scheduled_at):%a %-d %b %Y, %H:%M}.")
+    messages.success(request, f"Moved to {when_text(moved.scheduled_at, moved.franchise)}.")
     if from_script:
         return HttpResponse(status=204)
     return back_to(

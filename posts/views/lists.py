@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import re
 import uuid
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.http import id_parameters
-from gbp_scheduler.times import day_or_none
+from gbp_scheduler.times import day_or_none, day_text, month_text
 from gbp_scheduler.widgets import LongSelect
 
 from ..forms import ManyPostsForm, PostFilterForm
@@ -29,6 +30,12 @@ NEW_POST_TIME = "09:00"  # a post written from a calendar day starts at this loc
 # The calendar across franchises lists each post up to this many in its weeks; past it, each day
 # gives its count by status and a link to its list.
 CALENDAR_POSTS_SHOWN = 300
+# Across franchises a day lists this many posts (a month's cell, a week's), then "+N more": three
+# franchises posting daily would grow one cell past a screen's height.
+DAY_POSTS_SHOWN = {"month": 3, "week": 8}
+# Each franchise on the calendar across franchises gets a colour (app.css: .fr-0 ...) and, for
+# whoever cannot tell the colours apart, a short code beside its posts and in the legend.
+FRANCHISE_COLOURS = 8
 STATUS_LABELS = [(status.value, status.label.lower()) for status in Post.Status]
 
 
@@ -75,7 +82,6 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
         "page": page,
         "franchise": franchise if franchises is None else None,
         "filtered_franchise": franchise,
-        "date_zone": franchise.timezone if franchise else "",
         "query": urlencode(query),
         "here": request.get_full_path(),
         "many_form": ManyPostsForm(auto_id="many_%s"),
@@ -131,7 +137,11 @@ def post_calendar_all(request: HttpRequest) -> HttpResponse:
         posts, counts = posts_for_calendar_across(user=request.user, franchise=franchise, starts=starts, ends=ends), {}
     else:
         posts = []
-    context = grid.context(posts, zone_of=lambda post: post.franchise.zone, counts=counts)
+    posts = list(posts)
+    legend = _franchise_marks(posts)
+    context = grid.context(
+        posts, zone_of=lambda post: post.franchise.zone, counts=counts, shown=DAY_POSTS_SHOWN[grid.view]
+    )
     filter_query = f"&franchise={franchise.pk}" if franchise else ""
     select = LongSelect(attrs={"id": "calendar-franchise"}, choices=[("", "All franchises")] + [r[:2] for r in rows])
     context.update(
@@ -140,6 +150,7 @@ def post_calendar_all(request: HttpRequest) -> HttpResponse:
         chosen=franchise,
         filter_query=filter_query,
         counted=bool(counts),
+        legend=legend,
     )
     return render(request, "posts/calendar.html", context)
 
@@ -160,16 +171,17 @@ class _Grid:
             self.previous = (first - dt.timedelta(days=1)).replace(day=1)
             self.following = last + dt.timedelta(days=1)
             self.first = first
-            self.title = first.strftime("%B %Y")
+            self.title = month_text(first)
         else:
             self.start = day - dt.timedelta(days=day.weekday())
             self.end = self.start + dt.timedelta(days=7)
             self.previous, self.following = self.start - dt.timedelta(days=7), self.end
             self.first = self.start
-            self.title = f"Week of {self.start:%-d %B %Y}"
+            self.title = f"Week of {day_text(self.start)}"
 
-    def context(self, posts, *, zone_of, counts: dict | None = None) -> dict:
-        """The grid's days with their posts, or with `counts` ({day: {status: n}}) in their stead."""
+    def context(self, posts, *, zone_of, counts: dict | None = None, shown: int | None = None) -> dict:
+        """The grid's days with their posts (the first `shown` of each day, and how many more), or
+        with `counts` ({day: {status: n}}) in their stead."""
         by_day: dict[dt.date, list] = {}
         for post in posts:
             by_day.setdefault(post.shown_at.astimezone(zone_of(post)).date(), []).append(post)
@@ -181,7 +193,8 @@ class _Grid:
             days.append(
                 {
                     "date": current,
-                    "posts": by_day.get(current, []),
+                    "posts": by_day.get(current, [])[:shown],
+                    "more": max(0, len(by_day.get(current, [])) - shown) if shown else 0,
                     "counts": [
                         (status, label, day_counts[status]) for status, label in STATUS_LABELS if status in day_counts
                     ],
@@ -204,3 +217,37 @@ class _Grid:
             "date": self.day.isoformat(),
             "new_post_time": NEW_POST_TIME,
         }
+
+
+def franchise_codes(names: list[str]) -> list[str]:
+    """A short code for each name, unique among them: "Cincinnati" CIN, "Shop 12" S12, "Lake
+    View Cafe" LVC."""
+    codes: list[str] = []
+    taken: set[str] = set()
+    for name in names:
+        words = re.findall(r"[^\W_]+", name) or ["?"]
+        if len(words) == 1:
+            base = words[0][:3]
+        else:
+            base = words[0][0] + "".join(word if word.isdigit() else word[0] for word in words[1:])
+        base = base[:4].upper()
+        code, n = base, 2
+        while code in taken:
+            code, n = f"{base[:3]}{n}", n + 1
+        taken.add(code)
+        codes.append(code)
+    return codes
+
+
+def _franchise_marks(posts: list[Post]) -> list[dict]:
+    """The legend of the calendar across franchises: each franchise with posts shown, by name,
+    with its colour and code; each post gets its franchise's `mark`."""
+    franchises = sorted({post.franchise for post in posts}, key=lambda f: (f.name, str(f.pk)))
+    codes = franchise_codes([f.name for f in franchises])
+    marks = {
+        f.pk: {"name": f.name, "code": code, "colour": n % FRANCHISE_COLOURS}
+        for n, (f, code) in enumerate(zip(franchises, codes, strict=True))
+    }
+    for post in posts:
+        post.mark = marks[post.franchise_id]
+    return list(marks.values())

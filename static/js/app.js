@@ -94,6 +94,45 @@
     });
   }
 
+  // A refusal of the AI help is about the text as it was ("Write something first"): once the text
+  // changes it no longer holds, so it goes.
+  function setUpStaleRefusal() {
+    var summary = document.getElementById("summary");
+    if (!summary) return;
+    summary.addEventListener("input", function () {
+      var refusal = document.getElementById("ai-error");
+      if (refusal) refusal.remove();
+    });
+  }
+
+  // A date or date-time input shows its value the browser's way ("12/05/2026, 08:30 AM"); beside
+  // it the value reads as every time on the page does ("Sat 5 Dec 2026, 08:30", as
+  // gbp_scheduler/times.py writes them). The value is a local wall time: no zone to convert.
+  var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function readsAs(value) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}:\d{2}))?/.exec(value || "");
+    if (!match) return "";
+    var day = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+    var text = DAYS[day.getUTCDay()] + " " + day.getUTCDate() + " " + MONTHS[day.getUTCMonth()] + " " + match[1];
+    return match[4] ? text + ", " + match[4] : text;
+  }
+  function setUpDateReadings() {
+    document.querySelectorAll("input[type=date], input[type=datetime-local]").forEach(function (input) {
+      if (!input.id) return;
+      var reading = document.createElement("span");
+      reading.className = "input-reads muted";
+      reading.id = input.id + "-reads";
+      reading.setAttribute("data-reads", input.id);
+      input.insertAdjacentElement("afterend", reading);
+      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + reading.id).trim());
+      function update() { reading.textContent = readsAs(input.value); }
+      input.addEventListener("input", update);
+      input.addEventListener("change", update);
+      update();
+    });
+  }
+
   // htmx swaps only 2xx answers by default; a refusal of the AI help (busy, too long, limit
   // reached) or of the preview (too much to send) comes back 4xx/5xx with a message to show in
   // the same place.
@@ -122,5 +161,7 @@
     setUpShownWhen();
     setUpAiAssist();
     setUpRefusalSwaps();
+    setUpStaleRefusal();
+    setUpDateReadings();
   });
 })();

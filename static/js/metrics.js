@@ -13,6 +13,14 @@
     });
   }
 
+  // A long label cut at the last whole word that fits, never mid-word (the table has it whole).
+  function shortened(text, limit) {
+    if (text.length <= limit) return text;
+    var cut = text.slice(0, limit - 1);
+    var space = cut.lastIndexOf(" ");
+    return (space > limit / 2 ? cut.slice(0, space) : cut).replace(/[\s,.:;]+$/, "") + "…";
+  }
+
   function draw() {
     var source = document.getElementById("metrics-data");
     if (!source || !window.Chart) return;
@@ -35,9 +43,7 @@
 
     var reasons = document.getElementById("chart-reasons");
     if (reasons) {
-      var labels = data.reasons.map(function (row) {
-        return row.reason.length > 40 ? row.reason.slice(0, 39) + "…" : row.reason;
-      });
+      var labels = data.reasons.map(function (row) { return shortened(row.reason, 40); });
       bar(reasons, labels, [{
         label: "Failed posts",
         data: data.reasons.map(function (row) { return row.count; }),
