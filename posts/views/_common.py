@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 
 from franchises.google import business_profile
+from franchises.models import Franchise
 from franchises.zones import render_in_zone
 from gbp_scheduler.http import safe_next
 
