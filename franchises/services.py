@@ -21,6 +21,7 @@ from django.utils import timezone
 from gbp_scheduler.throttle import allowance_take
 from gbp_scheduler.times import when_text
 
+from .holds import hold_ended_tell
 from .models import Franchise, FranchiseEvent, Invitation, Membership
 from .selectors import (
     InvitationUnusable,
@@ -74,6 +75,8 @@ def franchise_active_set(*, franchise: Franchise, active: bool, actor: AbstractB
             if changed:
                 action = FranchiseEvent.Action.REACTIVATED if active else FranchiseEvent.Action.DEACTIVATED
                 _history(franchise.pk, actor, action, "")
+                if active:  # posts whose time passed while it was inactive wait for a person
+                    hold_ended_tell(franchise_ids=[franchise.pk], why="inactive", user=actor)
     except IntegrityError:
         holder = (
             Franchise.objects.filter(

@@ -40,7 +40,8 @@ from franchises.google import business_profile, quota
 from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.google.rights import posting_rights_refresh
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
-from franchises.models import Franchise, cannot_post_message
+from franchises.holds import franchise_hold
+from franchises.models import Franchise
 from gbp_scheduler import clock
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
@@ -68,16 +69,10 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 RETRY_CAP_SECONDS = 6 * 3600
-NOT_CONNECTED_MESSAGE = "This franchise is not connected to Google: connect it on the franchise page to publish."
-NO_LOCATION_MESSAGE = (
-    "This franchise is connected to Google but has no location picked yet: a franchise admin picks one on the "
-    "franchise page, and the post goes out then."
-)
 SAME_TEXT_MESSAGE = (
     "Waiting for Google: another post with the same text at this location was sent and its outcome is not known "
     "yet. This one goes out once that is settled, so that Google's copies cannot be mixed up."
 )
-REAUTH_MESSAGE = "Google access for {name} was revoked or expired: reconnect the Google account to publish."
 MISSED_WINDOW_MESSAGE = (
     "The post missed its publishing window: it was due {due} and is now more than {hours:g} hours late. "
     "Reschedule it to publish."
@@ -189,65 +184,39 @@ def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: 
     paced_work(deque(groups), one=work, pace=pace, name="publish")
 
 
+# A run's count of a post that waits, by the hold that keeps its franchise's posts back.
+HOLD_COUNTS = {
+    "inactive": "skipped_inactive",
+    "not_connected": "skipped_not_connected",
+    "reconnect": "skipped_reauth",
+    "no_location": "skipped_no_location",
+    "cannot_post": "skipped_cannot_post",
+}
+
+
 def franchise_waiting(franchise) -> tuple[str, str] | None:
-    """Why the franchise's due posts wait, as (count key, message), or None when it can publish:
-    not connected, Google access to reconnect, no location picked, a location Google takes no posts
-    from. The one-post form of _skip_unpublishable_franchises (which does a run's in bulk)."""
-    if not franchise.is_connected:
-        return "skipped_not_connected", NOT_CONNECTED_MESSAGE
-    if not franchise.google_auth_valid:
-        return "skipped_reauth", REAUTH_MESSAGE.format(name=franchise.name)
-    if not franchise.google_location_id:
-        return "skipped_no_location", NO_LOCATION_MESSAGE
-    if reason := franchise.google_cannot_post_reason:
-        return "skipped_cannot_post", reason
-    return None
+    """Why the franchise's due posts wait (franchises/holds.py), as (count key, message), or None
+    when it can publish. The one-post form of _skip_unpublishable_franchises (a run's, in bulk)."""
+    hold = franchise_hold(franchise)
+    return None if hold is None else (HOLD_COUNTS[hold.key], hold.detail)
 
 
 def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
-    """Due posts of franchises that cannot publish keep their schedule and say why (no Google call)."""
+    """Due posts of franchises on hold (franchises/holds.py: not connected, reconnect, no location,
+    a location Google takes no posts from) keep their schedule and say why; no Google call, no
+    attempt counted. The run's counts of them, by hold."""
+    counts = dict.fromkeys(HOLD_COUNTS.values(), 0)
+    del counts["skipped_inactive"]  # posts_due leaves inactive franchises out
     due = posts_due(now=now).order_by()
-    not_connected = due.filter(franchise__google_refresh_token__isnull=True)
-    skipped_not_connected = not_connected.count()
-    not_connected.exclude(last_error=NOT_CONNECTED_MESSAGE).update(last_error=NOT_CONNECTED_MESSAGE)
-
-    needs_reauth = due.filter(franchise__google_refresh_token__isnull=False, franchise__google_auth_valid=False)
-    skipped_reauth = 0
-    for franchise_id, name in needs_reauth.values_list("franchise_id", "franchise__name").distinct():
-        message = REAUTH_MESSAGE.format(name=name)
-        posts = needs_reauth.filter(franchise_id=franchise_id)
-        skipped_reauth += posts.count()
-        posts.exclude(last_error=message).update(last_error=message)
-
-    # Between consent and picking a location (or after reconnecting): no location to publish to.
-    no_location = due.filter(
-        franchise__google_refresh_token__isnull=False,
-        franchise__google_auth_valid=True,
-        franchise__google_location_id="",
-    )
-    skipped_no_location = no_location.count()
-    no_location.exclude(last_error=NO_LOCATION_MESSAGE).update(last_error=NO_LOCATION_MESSAGE)
-
-    # Google says the location cannot take posts (franchises/google/rights.py): its posts wait with
-    # why, no attempt counted, no email per post (the check that noticed told the admins once).
-    cannot_post = due.filter(
-        franchise__google_refresh_token__isnull=False,
-        franchise__google_auth_valid=True,
-        franchise__google_location_can_post=False,
-    ).exclude(franchise__google_location_id="")
-    skipped_cannot_post = 0
-    rows = cannot_post.values_list("franchise_id", "franchise__name", "franchise__google_location_verified")
-    for franchise_id, name, verified in rows.distinct():
-        message = cannot_post_message(name=name, verified=verified)
-        posts = cannot_post.filter(franchise_id=franchise_id)
-        skipped_cannot_post += posts.count()
-        posts.exclude(last_error=message).update(last_error=message)
-    return {
-        "skipped_reauth": skipped_reauth,
-        "skipped_not_connected": skipped_not_connected,
-        "skipped_no_location": skipped_no_location,
-        "skipped_cannot_post": skipped_cannot_post,
-    }
+    held = due.exclude(franchise__in=Franchise.objects.publishable().filter(google_location_can_post=True))
+    for franchise in Franchise.objects.filter(pk__in=held.values("franchise_id")):
+        hold = franchise_hold(franchise)
+        if hold is None:
+            continue
+        posts = held.filter(franchise_id=franchise.pk)
+        counts[HOLD_COUNTS[hold.key]] += posts.count()
+        posts.exclude(last_error=hold.detail).update(last_error=hold.detail)
+    return counts
 
 
 # --- one post -----------------------------------------------------------------------------------

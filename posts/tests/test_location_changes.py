@@ -9,12 +9,13 @@ from django.core import mail
 from django.utils import timezone
 
 from franchises.google.connect import google_location_pick
+from franchises.holds import franchise_hold
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import GoogleDeletion, Post, PostEvent
 from posts.services import post_delete, post_publish, post_publish_now
 from posts.services.google_sync import google_posts_sync
-from posts.services.publishing import NO_LOCATION_MESSAGE, posts_publish_due
+from posts.services.publishing import posts_publish_due
 from testkit.factories import make_member, make_post
 from testkit.google import (
     assert_google_mirrors_database,
@@ -57,7 +58,9 @@ def test_due_posts_of_a_franchise_with_no_location_picked_wait_without_failing_o
 
     assert counts["skipped_no_location"] == 3 and counts["failed"] == 0
     rows = Post.objects.filter(pk__in=[p.pk for p in posts])
-    assert set(rows.values_list("status", "attempts", "last_error")) == {("scheduled", 0, NO_LOCATION_MESSAGE)}
+    waiting = franchise_hold(Franchise.objects.get(pk=franchise.pk))
+    assert waiting.key == "no_location"
+    assert set(rows.values_list("status", "attempts", "last_error")) == {("scheduled", 0, waiting.detail)}
     assert not PostEvent.objects.filter(action=PostEvent.Action.FAILED).exists()
     assert mail.outbox == []
     assert sandbox.client.calls("posts.create") == 0
@@ -164,7 +167,6 @@ def test_publish_now_on_a_franchise_that_was_disconnected_leaves_the_post_waitin
     """ "Publish now" on a franchise no longer connected does what a run does: the post keeps its
     schedule and says why; nothing is sent, nothing fails."""
     from franchises.google.connect import google_disconnect
-    from posts.services.publishing import NOT_CONNECTED_MESSAGE
 
     franchise = franchise_connected_to_sandbox(sandbox)
     post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
@@ -174,4 +176,22 @@ def test_publish_now_on_a_franchise_that_was_disconnected_leaves_the_post_waitin
 
     post.refresh_from_db()
     assert result.outcome == "skipped_not_connected"
-    assert (post.status, post.attempts, post.last_error) == ("scheduled", 0, NOT_CONNECTED_MESSAGE)
+    assert (post.status, post.attempts) == ("scheduled", 0)
+    assert post.last_error == franchise_hold(Franchise.objects.get(pk=franchise.pk)).detail
+
+
+def test_posts_whose_time_passed_while_the_franchise_was_inactive_wait_for_a_person(sandbox):
+    """Headquarters deactivates a franchise, a post's time passes, headquarters reactivates it: the
+    post does not go out late unasked; it waits as a draft that says why."""
+    from franchises.services import franchise_active_set
+
+    franchise = franchise_connected_to_sandbox(sandbox)
+    franchise_active_set(franchise=franchise, active=False)
+    post = make_post(franchise=franchise, status=Post.Status.SCHEDULED)
+
+    franchise_active_set(franchise=Franchise.objects.get(pk=franchise.pk), active=True)
+    _run()
+
+    post.refresh_from_db()
+    assert post.status == Post.Status.DRAFT and "while" in post.held_reason and "inactive" in post.held_reason
+    assert sandbox.client.calls("posts.create") == 0
