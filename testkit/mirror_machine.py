@@ -69,6 +69,7 @@ from franchises.google.connect import (
 from franchises.google.quota import QuotaDeadline
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.models import Franchise, FranchiseEvent, GoogleConnection, GoogleQuota, Membership
+from franchises.services import franchise_active_set
 from gbp_scheduler.jobs import TimeBudget
 from posts.gbp_mapping import local_post_body
 from posts.models import OFF_GOOGLE_STATES, Announcement, GoogleDeletion, Post, PostEvent, PostSeries
@@ -711,16 +712,10 @@ class MirrorMachine(RuleBasedStateMachine):
     @rule(franchise=st.sampled_from(sorted(FRANCHISES)), active=st.booleans())
     @step
     def activate(self, franchise, active):
-        """The Django admin ticks or unticks is_active (refused when another active franchise
-        publishes to its location now)."""
-        what = f"{'reactivate' if active else 'deactivate'} {franchise} in the admin"
-        try:
-            with transaction.atomic():
-                Franchise.objects.filter(name=franchise).update(is_active=active)
-        except IntegrityError:
-            note(f"  {what}: refused: another active franchise has its location")
-        else:
-            note(f"  {what}: done")
+        """Headquarters deactivates or reactivates the franchise, in the dashboard or the Django
+        admin (one service; refused when another active franchise publishes to its location now)."""
+        what = f"{'reactivate' if active else 'deactivate'} {franchise}"
+        self._try(what, lambda: franchise_active_set(franchise=self._franchise(franchise), active=active))
 
     # -- the jobs ---------------------------------------------------------------------------------------
 
