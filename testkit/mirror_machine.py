@@ -68,6 +68,7 @@ from franchises.google.connect import (
 )
 from franchises.google.quota import QuotaDeadline
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
+from franchises.holds import hold_key
 from franchises.models import Franchise, FranchiseEvent, GoogleConnection, GoogleQuota, Membership
 from franchises.services import franchise_active_set
 from gbp_scheduler.jobs import TimeBudget
@@ -815,6 +816,11 @@ class MirrorMachine(RuleBasedStateMachine):
         if stage == "claimed":
             return
         row = Post.objects.select_related("franchise").get(pk=post.pk)
+        if hold_key(row.franchise) is not None:
+            # A real runner releases a held franchise's post before any create: killed now, the
+            # claim is all it leaves.
+            note(f"    (its franchise is held ({hold_key(row.franchise)}): no create would be sent)")
+            return
         body = local_post_body(row)
         if not create_record(post_id=post.pk, lock=claim, location=row.franchise.google_location_name, body=body):
             note("    (another create of its text is unsettled there: it would have waited)")
