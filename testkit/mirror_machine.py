@@ -70,7 +70,7 @@ from franchises.google.quota import QuotaDeadline
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.holds import hold_key
 from franchises.models import Franchise, FranchiseEvent, GoogleConnection, GoogleQuota, Membership
-from franchises.services import franchise_active_set
+from franchises.services import FranchiseError, franchise_active_set
 from gbp_scheduler.jobs import TimeBudget
 from posts.gbp_mapping import local_post_body
 from posts.models import OFF_GOOGLE_STATES, Announcement, GoogleDeletion, Post, PostEvent, PostSeries
@@ -137,6 +137,7 @@ REFUSALS = (
     PostActionError,
     ValidationError,
     GoogleConnectError,
+    FranchiseError,
     business_profile.GbpError,
     GoogleTokenTransientError,
     GoogleReauthorizationRequired,
