@@ -51,6 +51,9 @@ API_ACCESS_URL = "https://developers.google.com/my-business/content/prereqs#requ
 _LOCATION_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+")
 _POST_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+/localPosts/[^/?#]+")
 _MUTATING = {"POST", "PATCH"}
+# The only writes this module sends are those of posts (create, patch, delete): publishing, whose
+# requests take quota slots ahead of the reads of the other jobs (quota.py).
+_PUBLISHING = _MUTATING | {"DELETE"}
 
 
 class GbpError(Exception):
@@ -431,7 +434,7 @@ def _call(
     franchise's connection, or a connection itself), one refresh and retry on a 401."""
 
     def send(token: str) -> httpx.Response:
-        if not quota.shared().acquire(deadline=deadline):
+        if not quota.shared().acquire(deadline=deadline, publishing=method in _PUBLISHING):
             raise quota.QuotaDeadline
         if before_send is not None:
             before_send()

@@ -9,6 +9,13 @@ UPDATE that moves that time on by one interval and returns it; the caller then s
 slot. Requests are spaced evenly (5 % under GOOGLE_REQUESTS_PER_MINUTE in any minute, no bursts),
 and a 429 pushes the next slot past Google's Retry-After for everyone.
 
+Publishing (creating, changing and deleting posts) goes first. A publishing caller takes the next
+slot however far ahead it lies, booking it. Every other caller (syncs, figures, keywords, posting
+rights, the pages) takes only a slot that is due now, when nobody has booked it: it never books
+one ahead, so a publishing caller waits behind at most the one request already going, and while
+publishing keeps slots booked the others stand aside. None is starved: a background caller that
+has stood aside for BACKGROUND_MAX_WAIT books the next slot in turn like everyone.
+
 Times are seconds since the epoch on the database's clock (gbp_scheduler/clock.py): a process
 whose own clock runs ahead would otherwise push the next slot minutes away for everyone.
 """
@@ -30,6 +37,9 @@ BUSINESS_PROFILE = "business-profile"
 # alone puts one request too many into some minute.
 SAFETY_MARGIN = 1.05
 
+# The longest a background caller stands aside for publishing before it books a slot in turn.
+BACKGROUND_MAX_WAIT = 10.0
+
 
 class QuotaDeadline(Exception):
     """The next request slot comes after the caller's deadline: no slot was taken."""
@@ -44,31 +54,49 @@ def seconds_waited() -> float:
     return getattr(_waits, "total", 0.0)
 
 
+def _wait(seconds: float) -> None:
+    time.sleep(seconds)
+    _waits.total = seconds_waited() + seconds
+
+
 @dataclass
 class SharedQuota:
     name: str = BUSINESS_PROFILE
     per_minute: int | None = None  # None: settings.GOOGLE_REQUESTS_PER_MINUTE
+    background_max_wait: float = BACKGROUND_MAX_WAIT
 
     @property
     def interval(self) -> float:
         per_minute = self.per_minute if self.per_minute is not None else settings.GOOGLE_REQUESTS_PER_MINUTE
         return 60.0 * SAFETY_MARGIN / per_minute if per_minute > 0 else 0.0
 
-    def acquire(self, *, deadline: float | None = None) -> bool:
-        """Wait for the next request slot; False (and no slot taken) when it would come after
-        `deadline` (a `time.monotonic()` value, as TimeBudget.deadline gives)."""
+    def acquire(self, *, deadline: float | None = None, publishing: bool = False) -> bool:
+        """Wait for a request slot; False (and no slot taken) when it would come after `deadline`
+        (a `time.monotonic()` value, as TimeBudget.deadline gives). `publishing`: the request
+        writes a post, and goes ahead of the others."""
         interval = self.interval
         if interval == 0:
             return True
-        now = clock.epoch()
-        latest = now + (deadline - time.monotonic()) if deadline is not None else None
-        slot = self._take(now=now, interval=interval, latest=latest)
-        if slot is None:
-            return False
-        if slot > now:
-            time.sleep(slot - now)
-            _waits.total = seconds_waited() + (slot - now)
-        return True
+        started = time.monotonic()
+        while True:
+            now = clock.epoch()
+            latest = now + (deadline - time.monotonic()) if deadline is not None else None
+            if latest is not None and latest < now:
+                return False
+            books = publishing or time.monotonic() - started >= self.background_max_wait
+            slot, next_slot = self._take(books=books, now=now, interval=interval, latest=latest)
+            if slot is not None:
+                if slot > now:
+                    _wait(slot - now)
+                return True
+            if books:
+                return False  # the next slot is past `latest`
+            # Standing aside until the next slot is due (someone may book it first: ask again), at
+            # most until the wait allowed is over.
+            wake = min(next_slot, now + self.background_max_wait - (time.monotonic() - started))
+            if latest is not None and wake > latest:
+                return False
+            _wait(max(wake - now, 0.001))
 
     def pause(self, seconds: float) -> None:
         """Hold every request back for `seconds` (Google answered 429)."""
@@ -77,22 +105,29 @@ class SharedQuota:
         with connection.cursor() as cursor:
             cursor.execute(_SQL[connection.vendor == "sqlite"]["pause"], [until, self.name])
 
-    def _take(self, *, now: float, interval: float, latest: float | None) -> float | None:
-        """One atomic UPDATE: the slot this request gets, or None when it is after `latest`."""
-        sql = _SQL[connection.vendor == "sqlite"]["take"]
+    def _take(self, *, books: bool, now: float, interval: float, latest: float | None) -> tuple[float | None, float]:
+        """One atomic UPDATE: (the slot this request gets, _), or (None, the row's next slot) when
+        that slot is after `latest` or, for a caller that does not book (`books`), not due yet."""
+        statements = _SQL[connection.vendor == "sqlite"]
         limit = latest if latest is not None else 1e18
-        for attempt in range(2):
+        sql, params = (statements["book"], [now, interval, self.name, now, limit])
+        if not books:
+            sql, params = (statements["due"], [now, interval, self.name, now])
+        for _ in range(3):
             with connection.cursor() as cursor:
-                cursor.execute(sql, [now, interval, self.name, now, limit])
+                cursor.execute(sql, params)
                 row = cursor.fetchone()
-            if row is not None:
-                return row[0] - interval
-            if attempt == 0:
-                # No row, or its next slot is past `latest`. Make sure the row exists and ask once
-                # more: the row may have been created by another caller between our UPDATE and
-                # this check, and only an UPDATE that found the row can say the slot is too late.
+                if row is not None:
+                    return row[0] - interval, row[0]
+                cursor.execute(statements["next"], [self.name])
+                state = cursor.fetchone()
+            if state is None:
+                # No row yet: create it (or let another caller's creation stand) and ask again.
                 self._ensure_row()
-        return None  # the row is there: its next slot is past `latest`
+            elif max(state[0], now) > limit if books else state[0] > now:
+                return None, state[0]
+            # Otherwise the row came into being between the UPDATE and the SELECT: ask again.
+        return None, 0.0
 
     def _ensure_row(self) -> None:
         """Create the quota's row if missing (here, or by another process at the same moment)."""
@@ -107,16 +142,23 @@ class SharedQuota:
             pass  # another process created it just now
 
 
-# The two statements, for PostgreSQL (False) and SQLite (True), whose "greatest of" is MAX().
+# The statements, for PostgreSQL (False) and SQLite (True), whose "greatest of" is MAX(). book:
+# the next slot, however far ahead; due: the next slot only if it is due now.
 _SQL = {
     False: {
-        "take": "UPDATE google_quota SET next_slot = GREATEST(next_slot, %s) + %s "
+        "book": "UPDATE google_quota SET next_slot = GREATEST(next_slot, %s) + %s "
         "WHERE name = %s AND GREATEST(next_slot, %s) <= %s RETURNING next_slot",
+        "due": "UPDATE google_quota SET next_slot = GREATEST(next_slot, %s) + %s "
+        "WHERE name = %s AND next_slot <= %s RETURNING next_slot",
+        "next": "SELECT next_slot FROM google_quota WHERE name = %s",
         "pause": "UPDATE google_quota SET next_slot = GREATEST(next_slot, %s) WHERE name = %s",
     },
     True: {
-        "take": "UPDATE google_quota SET next_slot = MAX(next_slot, %s) + %s "
+        "book": "UPDATE google_quota SET next_slot = MAX(next_slot, %s) + %s "
         "WHERE name = %s AND MAX(next_slot, %s) <= %s RETURNING next_slot",
+        "due": "UPDATE google_quota SET next_slot = MAX(next_slot, %s) + %s "
+        "WHERE name = %s AND next_slot <= %s RETURNING next_slot",
+        "next": "SELECT next_slot FROM google_quota WHERE name = %s",
         "pause": "UPDATE google_quota SET next_slot = MAX(next_slot, %s) WHERE name = %s",
     },
 }

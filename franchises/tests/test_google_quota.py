@@ -1,5 +1,6 @@
-"""The shared quota's row: every caller gets a slot, however many arrive before the row exists,
-and a slot past the caller's deadline is refused without being taken."""
+"""The shared quota's row: every caller gets a slot, however many arrive before the row exists;
+a slot past the caller's deadline is refused without being taken; publishing goes first, and
+the other callers still get their turn."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from franchises.models import GoogleQuota
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_callers_racing_to_create_the_quota_row_each_get_a_slot():
-    """The first requests of a fresh installation (or of a test) find no row: each of them must
-    still get a slot, not be told its deadline has passed."""
+    """The first requests of a fresh installation (or of a test) find no row: each of them, a
+    write of a post or not, must still get a slot, not be told its deadline has passed."""
     refused = []
 
-    def caller(quota: SharedQuota, start: threading.Barrier) -> None:
+    def caller(quota: SharedQuota, start: threading.Barrier, publishing: bool) -> None:
         try:
             start.wait()
-            if not quota.acquire():
+            if not quota.acquire(publishing=publishing):
                 refused.append(quota.name)
         finally:
             connection.close()
@@ -31,7 +32,7 @@ def test_callers_racing_to_create_the_quota_row_each_get_a_slot():
     for round_ in range(20):
         GoogleQuota.objects.all().delete()
         quota, start = SharedQuota(f"race-{round_}", per_minute=6_000_000), threading.Barrier(6)
-        threads = [threading.Thread(target=caller, args=(quota, start)) for _ in range(6)]
+        threads = [threading.Thread(target=caller, args=(quota, start, index % 2 == 0)) for index in range(6)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -47,3 +48,71 @@ def test_a_slot_past_the_deadline_is_refused_and_not_taken():
 
     assert quota.acquire(deadline=time.monotonic() + 0.2) is False
     assert GoogleQuota.objects.get(name="deadline").next_slot == taken
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_due_post_takes_the_next_slot_ahead_of_a_sync_from_another_thread():
+    """A sync keeps asking for slots, one a second; a post falls due while it waits for its next
+    one: the post's request goes next, and the sync carries on after it."""
+    quota = SharedQuota("priority", per_minute=60)
+    order: list[str] = []
+    sync_started = threading.Event()
+
+    def sync() -> None:
+        try:
+            for _ in range(3):
+                assert quota.acquire()
+                order.append("sync")
+                sync_started.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=sync)
+    thread.start()
+    assert sync_started.wait(30)
+    assert quota.acquire(publishing=True)
+    order.append("publish")
+    thread.join()
+
+    assert order == ["sync", "publish", "sync", "sync"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_gets_a_slot_while_publishing_keeps_asking():
+    """Two publishing workers keep booking every slot; a sync asking meanwhile still gets one once
+    it has stood aside for its longest wait, while publishing is still going."""
+    quota = SharedQuota("starve", per_minute=600, background_max_wait=1.0)
+    sync_done = threading.Event()
+    publishing_at_sync: list[bool] = []
+    started = threading.Barrier(3)
+
+    def publisher() -> None:
+        try:
+            started.wait()
+            for _ in range(300):  # 30 s of slots at most
+                if sync_done.is_set():
+                    return
+                assert quota.acquire(publishing=True)
+        finally:
+            connection.close()
+
+    def sync() -> None:
+        try:
+            started.wait()
+            time.sleep(0.2)  # publishing is under way
+            assert quota.acquire()
+            publishing_at_sync.append(any(thread.is_alive() for thread in publishers))
+            sync_done.set()
+        finally:
+            connection.close()
+
+    publishers = [threading.Thread(target=publisher) for _ in range(2)]
+    threads = [*publishers, threading.Thread(target=sync)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert publishing_at_sync == [True]
