@@ -6,8 +6,10 @@ needs about 5 x 1.5 = 7.5 creates in flight to use its quota, and four workers c
 second. So the run measures how long a post takes as it goes (a moving average of each attempt's
 time, less any wait for a quota slot: Google's answer plus the database and our own work) and
 keeps about quota rate x that time posts in flight, plus one for headroom, bounded by PUBLISH_CONCURRENCY and
-by the database connections it may take (each worker holds one). The shared quota
-(franchises/google/quota.py) still spaces the requests themselves.
+by the database connections it may take (each worker holds one). Before anything is measured it
+assumes START_LATENCY, Google's slow end, so a run starts with as many workers as the quota could
+keep busy and the measurements bring the number down: too many workers only wait for their slots,
+too few leave slots unused. The shared quota (franchises/google/quota.py) spaces the requests.
 
 `paced_work` is the worker pool the Google-bound jobs share (publish-scheduled by franchise,
 fetch-insights and fetch-search-keywords by location): it starts workers while the pace wants more
@@ -28,7 +30,7 @@ from django.conf import settings
 from django.db import connection
 
 SMOOTHING = 0.3  # weight of the newest latency in the moving average
-START_WORKERS = 2  # before anything is measured
+START_LATENCY = 2.0  # seconds a post is assumed to take before one is measured
 
 
 class Pace:
@@ -46,9 +48,8 @@ class Pace:
 
     def wanted(self) -> int:
         with self._lock:
-            if self.latency is None:
-                return min(self.cap, START_WORKERS)
-            return max(1, min(self.cap, math.ceil(self.rate * self.latency) + 1))
+            latency = START_LATENCY if self.latency is None else self.latency
+            return max(1, min(self.cap, math.ceil(self.rate * latency) + 1))
 
     def note_workers(self, count: int) -> None:
         with self._lock:

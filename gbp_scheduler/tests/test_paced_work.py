@@ -4,6 +4,7 @@ breaks ending the call with its error instead of leaving it waiting."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -11,7 +12,7 @@ from collections import deque
 import pytest
 from django.db import OperationalError
 
-from gbp_scheduler.pace import Pace, paced_work
+from gbp_scheduler.pace import START_LATENCY, Pace, paced_work
 
 
 def test_every_item_is_worked_once_with_as_many_workers_as_the_pace_wants():
@@ -32,6 +33,15 @@ def test_every_item_is_worked_once_with_as_many_workers_as_the_pace_wants():
     assert sorted(seen) == list(range(60))
     assert pace.peak == 6 and len(threads) == 6
     assert all(name.startswith("test-") for name in threads)
+
+
+def test_a_run_starts_with_the_workers_the_quota_could_keep_busy_and_measuring_brings_it_down():
+    pace = Pace(per_minute=300, cap=16)  # 5 a second
+    assert pace.wanted() == math.ceil(5 * START_LATENCY) + 1
+
+    pace.observe(0.5)
+    assert pace.wanted() == 4  # 5 x 0.5 + 1, rounded up
+    assert Pace(per_minute=300, cap=6).wanted() == 6, "never more than the cap"
 
 
 def test_a_stop_leaves_the_untaken_items_in_place():
