@@ -184,16 +184,18 @@ def local_posts_list(
     page_size: int = 100,
     page_token: str | None = None,
     deadline: float | None = None,
+    publishing: bool = False,
 ) -> tuple[list[dict], str | None]:
     """One page of the posts of `location` ("accounts/{a}/locations/{l}"; default the franchise's
     current one), newest first, and the next page's token (None at the end). The franchise's
-    connection asks: a location it cannot reach answers 403 or 404."""
+    connection asks: a location it cannot reach answers 403 or 404. `publishing`: the list serves
+    a write of a post in progress, and takes its quota slot as one."""
     params: dict[str, Any] = {"pageSize": page_size}
     if page_token:
         params["pageToken"] = page_token
     url = _location_posts_url(location) if location else _posts_url(franchise)
     what = f"list of posts of {location or franchise.google_location_name}"
-    data = _call(franchise, "GET", url, params=params, what=what, deadline=deadline)
+    data = _call(franchise, "GET", url, params=params, what=what, deadline=deadline, publishing=publishing)
     return data.get("localPosts", []), data.get("nextPageToken") or None
 
 
@@ -429,12 +431,14 @@ def _call(
     json: Any = None,
     before_send: Callable[[], None] | None = None,
     deadline: float | None = None,
+    publishing: bool = False,
 ) -> dict:
-    """One request to the API: a slot of the shared quota first, the token of `source` (a
+    """One request to the API: a slot of the shared quota first (ahead of the other callers for
+    a write of a post, or a read that serves one: `publishing`), the token of `source` (a
     franchise's connection, or a connection itself), one refresh and retry on a 401."""
 
     def send(token: str) -> httpx.Response:
-        if not quota.shared().acquire(deadline=deadline, publishing=method in _PUBLISHING):
+        if not quota.shared().acquire(deadline=deadline, publishing=publishing or method in _PUBLISHING):
             raise quota.QuotaDeadline
         if before_send is not None:
             before_send()

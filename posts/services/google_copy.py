@@ -228,8 +228,13 @@ def copy_find(
     page_token = None
     while True:
         try:
+            # A write of a post waits on this search (the create may have landed): publishing's turn.
             items, page_token = business_profile.local_posts_list(
-                franchise=franchise, location=location, page_token=page_token, deadline=guard.deadline
+                franchise=franchise,
+                location=location,
+                page_token=page_token,
+                deadline=guard.deadline,
+                publishing=True,
             )
         except UNREACHABLE:
             if location == franchise.google_location_name:
