@@ -20,8 +20,6 @@ from ..models import CANCELLED, Post, PostEvent
 from .history import post_event_build
 from .locks import lock_free
 
-CONFIRM = "Publish it now or pick a new time."
-
 
 def posts_hold_release(*, franchise_ids, why: str, user: AbstractBaseUser | None = None) -> int:
     """The franchises' scheduled posts whose time has passed become drafts waiting for a person;
