@@ -13,6 +13,20 @@ from posts.models import Post
 _seq = count(1)
 
 
+# What headquarters fills in to add a franchise (the dashboard's form and the Django admin's).
+NEW_FRANCHISE_FORM = {
+    "name": "Lisbon Bakery",
+    "city": "Lisbon",
+    "website": "bakery.example",
+    "timezone": "Europe/Lisbon",
+    "description": "A neighbourhood bakery.",
+    "services": "Bread\nCakes to order",
+    "tone": "warm",
+    "posts_per_week": "2",
+    "ai_drafts_enabled": "on",
+}
+
+
 def make_franchise(**fields) -> Franchise:
     n = next(_seq)
     fields.setdefault("name", f"Franchise {n}")

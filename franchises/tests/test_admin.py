@@ -9,7 +9,7 @@ from django.utils import timezone
 from franchises.models import Franchise, FranchiseEvent, Membership
 from generation.models import GenerationQueue
 from posts.models import Post
-from testkit.factories import make_franchise, make_post
+from testkit.factories import NEW_FRANCHISE_FORM, make_franchise, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -113,19 +113,6 @@ def test_a_franchise_with_a_deletion_pending_on_google_cannot_be_deleted_at_all(
         franchise.delete()
 
 
-NEW = {
-    "name": "Lisbon Bakery",
-    "city": "Lisbon",
-    "website": "bakery.example",
-    "timezone": "Europe/Lisbon",
-    "description": "A neighbourhood bakery.",
-    "services": "Bread\nCakes to order",
-    "tone": "warm",
-    "posts_per_week": "2",
-    "ai_drafts_enabled": "on",
-}
-
-
 def test_the_admin_names_its_models_in_operators_words(admin_client):
     body = admin_client.get(reverse("admin:index")).content.decode()
     assert "Generation batchs" not in body and "Insights fetchs" not in body
@@ -144,7 +131,7 @@ def test_the_admin_keeps_google_and_sync_fields_read_only_and_picks_the_zone_fro
 
 def test_a_franchise_added_or_renamed_in_the_admin_has_its_history(admin_client):
     add = reverse("admin:franchises_franchise_add")
-    data = {**NEW, "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
+    data = {**NEW_FRANCHISE_FORM, "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
     assert admin_client.post(add, data).status_code == 302
     franchise = Franchise.objects.get(name="Lisbon Bakery")
     change = reverse("admin:franchises_franchise_change", args=[franchise.pk])

@@ -7,22 +7,10 @@ import pytest
 from django.urls import reverse
 
 from franchises.models import Franchise, FranchiseEvent, Membership
-from testkit.factories import make_franchise, make_member, make_user
+from testkit.factories import NEW_FRANCHISE_FORM, make_franchise, make_member, make_user
 from testkit.web import logged_in
 
 pytestmark = pytest.mark.django_db
-
-NEW = {
-    "name": "Lisbon Bakery",
-    "city": "Lisbon",
-    "website": "bakery.example",
-    "timezone": "Europe/Lisbon",
-    "description": "A neighbourhood bakery.",
-    "services": "Bread\nCakes to order",
-    "tone": "warm",
-    "posts_per_week": "2",
-    "ai_drafts_enabled": "on",
-}
 
 
 @pytest.fixture
@@ -37,7 +25,7 @@ def test_headquarters_adds_a_franchise_with_its_zone_and_profile(client, hq):
     assert page.status_code == 200
     assert '<select name="timezone"' in page.content.decode()  # a menu, not free text
 
-    response = client.post(reverse("franchises:new"), NEW)
+    response = client.post(reverse("franchises:new"), NEW_FRANCHISE_FORM)
 
     franchise = Franchise.objects.get(name="Lisbon Bakery")
     assert response.status_code == 302 and response["Location"] == reverse("franchises:detail", args=[franchise.pk])
@@ -52,7 +40,7 @@ def test_headquarters_adds_a_franchise_with_its_zone_and_profile(client, hq):
 
 
 def test_a_franchise_without_a_name_or_with_an_unknown_zone_is_not_added_and_says_why(client, hq):
-    response = client.post(reverse("franchises:new"), {**NEW, "name": "", "timezone": "Mars/Olympus"})
+    response = client.post(reverse("franchises:new"), {**NEW_FRANCHISE_FORM, "name": "", "timezone": "Mars/Olympus"})
     assert response.status_code == 400
     body = response.content.decode()
     assert 'id="form-errors"' in body and "Name: This field is required." in body and "Time zone:" in body
@@ -63,7 +51,7 @@ def test_franchise_users_cannot_add_rename_or_deactivate(client):
     franchise = make_franchise(name="Dayton")
     logged_in(client, make_member(franchise, Membership.Role.ADMIN))
     assert client.get(reverse("franchises:new")).status_code == 403
-    assert client.post(reverse("franchises:new"), NEW).status_code == 403
+    assert client.post(reverse("franchises:new"), NEW_FRANCHISE_FORM).status_code == 403
     manage = reverse("franchises:manage", args=[franchise.pk])
     assert client.post(manage, {"action": "deactivate"}).status_code == 403
     franchise.refresh_from_db()
