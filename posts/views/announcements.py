@@ -34,6 +34,14 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+# The posts "edit all" changed only in part or not at all ({key of its outcome}), and how the page says so.
+EDIT_ALL_LEFT_OUT = (
+    ("edited_by_hand", messages.WARNING, "Left as they are, edited by hand since it was sent"),
+    ("kept_time", messages.INFO, "Kept their own time, moved by hand since it was sent"),
+    ("busy", messages.WARNING, "Being published or changed by someone at that moment, not changed"),
+)
+
+
 @headquarters_required("post to many franchises at once")
 @require_http_methods(["GET", "POST"])
 def announcement_new(request: HttpRequest) -> HttpResponse:
@@ -146,27 +154,9 @@ def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, f"Changed {_plural(len(outcome['edited']), 'post')}.")
-                if outcome["edited_by_hand"]:
-                    messages.warning(
-                        request,
-                        "Left as they are, edited by hand since it was sent: "
-                        + ", ".join(outcome["edited_by_hand"])
-                        + ".",
-                    )
-                if outcome["kept_time"]:
-                    messages.info(
-                        request,
-                        "Kept their own time, moved by hand since it was sent: "
-                        + ", ".join(outcome["kept_time"])
-                        + ".",
-                    )
-                if outcome["busy"]:
-                    messages.warning(
-                        request,
-                        "Being published or changed by someone at that moment, not changed: "
-                        + ", ".join(outcome["busy"])
-                        + ".",
-                    )
+                for key, level, words in EDIT_ALL_LEFT_OUT:
+                    if outcome[key]:
+                        messages.add_message(request, level, f"{words}: {', '.join(outcome[key])}.")
                 return redirect("posts:announcement_detail", announcement_id=announcement.pk)
     return render(request, "posts/announcement_edit.html", {**context, "form": form, "rows": rows, **_editor()})
 
