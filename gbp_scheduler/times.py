@@ -146,7 +146,7 @@ def day_short_text(value: dt.date | None) -> str:
     return "" if value is None else f"{value:%a} {value.day} {value:%b}"
 
 
-def short_day_text(value: dt.date | None) -> str:
+def day_month_text(value: dt.date | None) -> str:
     """ "5 Dec": a day in a range whose year is said beside it."""
     return "" if value is None else f"{value.day} {value:%b}"
 

@@ -48,7 +48,7 @@ def when_day_short(value) -> str:
 
 @register.filter
 def when_short(value) -> str:
-    return times.short_day_text(value)
+    return times.day_month_text(value)
 
 
 @register.simple_tag
