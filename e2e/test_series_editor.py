@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from franchises.models import Membership
 from posts.models import Post, PostSeries
@@ -37,7 +38,7 @@ def test_a_repeating_event_is_made_in_the_post_editor_with_its_rule_in_plain_wor
     # Errors first: nothing picked. The summary at the top takes the focus and names each field.
     page.click("#series-save")
     page.wait_for_selector("#form-errors")
-    assert page.evaluate("document.activeElement.id") == "form-errors"
+    expect(page.locator("#form-errors")).to_be_focused()  # autofocus applies after parsing: wait
     errors = page.inner_text("#form-errors")
     assert "Pick the days of the week" in errors and "Text: This field is required." in errors
     assert _violations(page) == [] and _fits(page)
