@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "franchises",
     "posts",
     "generation",
+    "reviews",
     "insights",
     "health",
     "dashboard",
