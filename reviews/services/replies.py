@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from franchises.google import business_profile
 from franchises.google.business_profile import GOOGLE_ERRORS, TRANSIENT, GbpNotFoundError
 from franchises.google.quota import QuotaDeadline
+from franchises.google.tokens import GoogleReauthorizationRequired
 from gbp_scheduler import clock
 from gbp_scheduler.times import parse_rfc3339
 from posts.services.locks import GoogleCallGuard
@@ -171,8 +172,9 @@ def _send_claimed(review: Review, *, version: int, claim: dt.datetime, deadline:
         _event(review, "The review is no longer on Google")
         return False
     except GOOGLE_ERRORS as exc:
-        if isinstance(exc, TRANSIENT):
-            ours.update(reply_sending_at=None, reply_error=f"{exc} (sent again on the next sync).")
+        if isinstance(exc, (*TRANSIENT, GoogleReauthorizationRequired)):
+            # Google answers again later, or the franchise is reconnected: the reply waits.
+            ours.update(reply_sending_at=None, reply_error=f"{exc} (sent again on the next sync)."[:1000])
         else:
             ours.update(reply_sending_at=None, reply_error=str(exc)[:1000], reply_failed_version=version)
             _event(review, f"Google refused the reply: {exc}"[:300])
