@@ -15,8 +15,9 @@ _numbers = itertools.count(1)
 def make_review(franchise, **fields) -> Review:
     n = next(_numbers)
     created = fields.pop("created_at", timezone.now() - dt.timedelta(days=n % 20))
+    location = franchise.google_location_id or "x"
     defaults = {
-        "google_name": f"accounts/1/locations/{franchise.google_location_id or 'x'}/reviews/r{n}-{franchise.pk.hex[:6]}",
+        "google_name": f"accounts/1/locations/{location}/reviews/r{n}-{franchise.pk.hex[:6]}",
         "reviewer_name": f"Reviewer {n}",
         "stars": 4,
         "comment": f"Review number {n}.",
