@@ -130,6 +130,14 @@ JOBS: list[Job] = [
         reports=True,
     ),
     Job(
+        name="draft-review-replies",
+        target="reviews.services.drafting:review_replies_draft_due",
+        # After each hour's sync-reviews, and again while a batch may have ended.
+        schedule="44 * * * *",
+        description="Ask Claude for drafts of replies to new reviews (a backlog in a Message Batch at half the "
+        "price), for people to approve.",
+    ),
+    Job(
         name="check-alerts",
         target="health.services:alerts_job",
         schedule="*/10 * * * *",

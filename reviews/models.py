@@ -35,6 +35,31 @@ class DraftSource(models.TextChoices):
 REPLY_PENDING = ~Q(reply_version=F("reply_sent_version")) & ~Q(reply_failed_version=F("reply_version"))
 
 
+class ReplyDraftBatch(models.Model):
+    """A Message Batch of reply drafts (a backlog at half price): the reviews in it point here
+    (`Review.draft_batch`) until their draft is read or the batch is given up."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted"
+        ENDED = "ended"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    anthropic_id = models.CharField(max_length=100, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    request_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    polling_since = models.DateTimeField(null=True, blank=True)  # one run at a time reads it
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "review_reply_draft_batches"
+
+    def __str__(self) -> str:
+        return f"{self.anthropic_id or self.pk} ({self.status})"
+
+
 class Review(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="reviews")
@@ -58,6 +83,9 @@ class Review(models.Model):
     draft_text = models.TextField(blank=True, default="")
     draft_source = models.CharField(max_length=10, choices=DraftSource.choices, blank=True, default="")
     drafted_at = models.DateTimeField(null=True, blank=True)
+    draft_batch = models.ForeignKey(
+        ReplyDraftBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
 
     # The reply people want on Google; versions fence the send (services/replies.py).
     reply_text = models.TextField(blank=True, default="")

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.http import Http404
 
 from franchises.models import Franchise
 from franchises.selectors import franchises_for_user
 from gbp_scheduler import clock
+from generation.pricing import usage_cost
 
-from .models import Review
+from .models import ReplyDraftUsage, Review
 
 AGES = {"7": 7, "30": 30, "90": 90, "365": 365}  # the inbox's "newer than" filter, days
 ANSWERED = {"no": "Not answered", "draft": "Draft to approve", "yes": "Answered", "rejected": "Reply rejected"}
@@ -128,3 +129,41 @@ def review_figures_by_franchise(*, franchises: QuerySet[Franchise]) -> list[dict
         }
         for row in rows
     ]
+
+
+COST_DAYS = 30  # the inbox's cost of AI reply drafts covers this many days
+
+
+def reply_draft_costs(*, franchises: QuerySet[Franchise], since: dt.datetime) -> dict:
+    """What Claude's reply drafts cost since `since` (tokens, estimated US dollars, the share of
+    requests answered in Message Batches at half price), as the post drafts' costs are told."""
+    rows = ReplyDraftUsage.objects.filter(franchise__in=franchises, at__gte=since)
+    totals = {"requests": 0, "batched": 0, "input_tokens": 0, "output_tokens": 0, "cost": 0.0}
+    for batch, n, tokens_in, tokens_out, cache_read, cache_write in (
+        rows.values("batch")
+        .annotate(
+            n=Count("pk"),
+            tokens_in=Sum("input_tokens"),
+            tokens_out=Sum("output_tokens"),
+            cache_read=Sum("cache_read_tokens"),
+            cache_write=Sum("cache_write_tokens"),
+        )
+        .values_list("batch", "n", "tokens_in", "tokens_out", "cache_read", "cache_write")
+    ):
+        totals["requests"] += n
+        totals["batched"] += n if batch else 0
+        totals["input_tokens"] += tokens_in
+        totals["output_tokens"] += tokens_out
+        totals["cost"] += usage_cost(
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cache_read_tokens=cache_read,
+            cache_write_tokens=cache_write,
+            batch=batch,
+        )
+    requests = totals["requests"]
+    totals["batch_share"] = f"{round(100 * totals['batched'] / requests)} %" if requests else "none"
+    totals["cost_text"] = (
+        f"${totals['cost']:.2f}" if totals["cost"] >= 0.01 or not requests else f"${totals['cost']:.4f}"
+    )
+    return totals

@@ -9,5 +9,6 @@ urlpatterns = [
     path("reviews/approve/", views.approve, name="approve"),
     path("reviews/<uuid:review_id>/", views.detail, name="detail"),
     path("reviews/<uuid:review_id>/reply/", views.reply, name="reply"),
+    path("reviews/<uuid:review_id>/draft/", views.draft, name="draft"),
     path("reviews/<uuid:review_id>/reply/delete/", views.delete_reply, name="delete_reply"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -13,17 +14,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from franchises.selectors import franchises_for_user
+from gbp_scheduler import clock
 from gbp_scheduler.http import safe_next
 
 from .selectors import (
     AGES,
     ANSWERED,
+    COST_DAYS,
     InboxFilters,
+    reply_draft_costs,
     review_figures,
     review_get_for_user,
     reviews_for_user,
     reviews_inbox,
 )
+from .services.drafting import review_reply_draft
 from .services.replies import (
     ReplyError,
     review_draft_save,
@@ -49,6 +54,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "ages": AGES,
         "answered_choices": ANSWERED,
         "figures": review_figures(franchises=franchises),
+        "costs": reply_draft_costs(franchises=franchises, since=clock.now() - dt.timedelta(days=COST_DAYS)),
+        "cost_days": COST_DAYS,
     }
     return render(request, "reviews/inbox.html", context)
 
@@ -91,6 +98,20 @@ def reply(request: HttpRequest, review_id) -> HttpResponse:
         # What was typed is shown again with the reason, not lost.
         context = _detail_context(request, review, reply_value=text, reply_error=str(exc))
         return render(request, "reviews/detail.html", context, status=400)
+    return redirect("reviews:detail", review.pk)
+
+
+@login_required
+@require_POST
+def draft(request: HttpRequest, review_id) -> HttpResponse:
+    """Ask Claude for a draft of the reply (one call); it waits on the page for approval."""
+    review = review_get_for_user(user=request.user, review_id=review_id)
+    try:
+        review_reply_draft(review=review, user=request.user)
+    except ReplyError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Claude drafted a reply: check it, change it if needed, then approve it.")
     return redirect("reviews:detail", review.pk)
 
 
