@@ -13,6 +13,7 @@ from django.http import Http404
 from franchises.models import Franchise
 from franchises.selectors import franchises_for_user
 from gbp_scheduler import clock
+from gbp_scheduler.times import human_duration
 from generation.pricing import usage_cost
 
 from .models import ReplyDraftUsage, Review
@@ -104,6 +105,7 @@ def review_figures(*, franchises: QuerySet[Franchise], since: dt.datetime | None
         "reply_rate": round(100 * totals["answered"] / count) if count else None,
         "waiting": totals["waiting"],
         "reply_time": totals["reply_time"],
+        "reply_time_text": human_duration(totals["reply_time"].total_seconds()) if totals["reply_time"] else "",
     }
 
 

@@ -114,3 +114,23 @@ def test_drafts_ticked_in_the_inbox_are_approved_and_sent(client, sandbox) -> No
 
     assert "2 replies approved and sent to Google." in messages_of(response)
     assert sorted(r["reply"] for r in sandbox.client.reviews()) == ["Thanks for 'Great 0'", "Thanks for 'Great 1'"]
+
+
+def test_results_show_the_stars_and_reply_rate_and_headquarters_each_locations(client) -> None:
+    north, south = make_franchise(name="North"), make_franchise(name="South")
+    written = timezone.now() - dt.timedelta(hours=5)
+    make_review(north, stars=5, google_reply="Thanks", created_at=written, replied_at=written + dt.timedelta(hours=2))
+    make_review(north, stars=2)
+    make_review(south, stars=4)
+    member = make_member(north, Membership.Role.STAFF)
+
+    page = logged_in(client, member).get(f"/franchises/{north.pk}/insights/").content.decode()
+    assert "<strong>3.5</strong> stars on average over 2 reviews" in page
+    assert "<strong>50%</strong> answered, the first reply after 2.0 h on average" in page
+    ranking = logged_in(client, make_user(superuser=True)).get("/insights/")
+    assert ranking.context["reviews"]["count"] == 3
+    assert [(row["name"], row["average"], row["reply_rate"]) for row in ranking.context["reviews_by_location"]] == [
+        ("North", 3.5, 50),
+        ("South", 4.0, 0),
+    ]
+    assert logged_in(client, member).get("/insights/").context["reviews_by_location"] is None
