@@ -169,3 +169,13 @@ def reply_draft_costs(*, franchises: QuerySet[Franchise], since: dt.datetime) ->
         f"${totals['cost']:.2f}" if totals["cost"] >= 0.01 or not requests else f"${totals['cost']:.4f}"
     )
     return totals
+
+
+def review_week(*, franchise: Franchise, since: dt.datetime) -> dict:
+    """A franchise's week of reviews for its digest: new since `since`, their average stars, and
+    every review still waiting for a reply."""
+    reviews = Review.objects.filter(franchise=franchise, gone_at__isnull=True)
+    new = reviews.filter(first_seen_at__gte=since).aggregate(count=Count("pk"), average=Avg("stars"))
+    waiting = reviews.filter(google_reply__isnull=True, reply_wanted=False).count()
+    average = round(new["average"], 1) if new["average"] is not None else None
+    return {"new": new["count"], "average": average, "waiting": waiting}
