@@ -47,8 +47,7 @@ from posts.models import Announcement, Post, PostEvent, PostSeries
 from posts.services.announcements import announcement_schedule
 from posts.services.series import series_create, series_rule_build
 from reviews.models import Review
-from reviews.tests.factories import make_review
-from testkit.factories import make_member, make_post, make_user
+from testkit.factories import make_member, make_post, make_review, make_user
 from testkit.google import franchise_connected_to_sandbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]  # allowances count in the cache

@@ -95,7 +95,7 @@ def test_the_send_digests_job_sends_them_and_leaves_what_its_budget_has_no_time_
 
 
 def test_the_digest_counts_the_weeks_new_reviews_their_stars_and_those_waiting(franchise, mailoutbox):
-    from reviews.tests.factories import make_review
+    from testkit.factories import make_review
 
     with time_machine.travel(MONDAY_MORNING - dt.timedelta(days=20)):
         make_review(franchise, stars=5, google_reply="Thanks")  # an older week's, answered

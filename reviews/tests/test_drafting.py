@@ -10,9 +10,7 @@ from gbp_scheduler.jobs import TimeBudget
 from reviews.models import ReplyDraftBatch, ReplyDraftUsage, Review
 from reviews.selectors import reply_draft_costs
 from reviews.services.drafting import BATCH_MIN, review_replies_draft_due, review_reply_draft
-from testkit.factories import make_franchise
-
-from .factories import make_review
+from testkit.factories import make_franchise, make_review
 
 pytestmark = pytest.mark.django_db
 

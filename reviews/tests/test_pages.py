@@ -14,11 +14,9 @@ from gbp_scheduler.jobs import TimeBudget
 from reviews.models import DraftSource, Review
 from reviews.services.replies import review_draft_save
 from reviews.services.sync import reviews_sync_due
-from testkit.factories import make_franchise, make_member, make_user
+from testkit.factories import make_franchise, make_member, make_review, make_user
 from testkit.google import franchise_connected_to_sandbox
 from testkit.web import logged_in, messages_of
-
-from .factories import make_review
 
 pytestmark = pytest.mark.django_db
 
