@@ -144,13 +144,13 @@ class ReviewEvent(models.Model):
 
 class ReviewSync(models.Model):
     """How far the sync-reviews job has read a location: `synced_at` is when a run last took it
-    (claimed by a conditional UPDATE), `newest_seen` the newest updateTime it read (a later run
-    stops paging there), `full_read_at` when it last read every page (to notice deleted reviews),
-    `last_error` why the last try failed."""
+    (claimed by a conditional UPDATE), `read_through` when its last complete read began (a later
+    run stops paging at reviews not changed since, less an overlap), `full_read_at` when it last
+    read every page (to notice deleted reviews), `last_error` why the last try failed."""
 
     franchise = models.OneToOneField(Franchise, on_delete=models.CASCADE, primary_key=True, related_name="review_sync")
     synced_at = models.DateTimeField(null=True, blank=True)
-    newest_seen = models.DateTimeField(null=True, blank=True)
+    read_through = models.DateTimeField(null=True, blank=True)
     full_read_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
 

@@ -7,8 +7,9 @@ recently synced first, and reads up to BATCH_LOCATIONS locations of one Google a
 1. **Claim** each location of the group with one conditional UPDATE of its `review_syncs` row
    (from the `synced_at` read to now): overlapping runs share the locations.
 2. **Read newest first** (updateTime desc), page by page, and stop at the first page that reaches
-   what the group had already read (`newest_seen`): a second sync reads one page per group. An
-   edited review comes back to the top, so it is read again. Once every FULL_READ_DAYS (and the
+   reviews not changed since the group's last complete read began (`read_through`, less
+   READ_OVERLAP for Google's lag and clocks): a second sync reads one page per group. An edited
+   review comes back to the top, so it is read again. Once every FULL_READ_DAYS (and the
    first time) every page is read, and a review no longer there is marked gone.
 3. **Store** by upsert on the review's Google name; a reply being sent is left to its sender.
 4. **Write back** how far it read, fenced on the claim.
@@ -52,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 DUE_AFTER_MINUTES = 50  # the job runs hourly
 FULL_READ_DAYS = 7
+READ_OVERLAP = dt.timedelta(hours=1)  # reviews Google dates just before a read are read again
 BATCH_LOCATIONS = business_profile.REVIEWS_BATCH_LOCATIONS
 MAX_PAGES = 2000  # of one read: a runaway nextPageToken must not loop forever
 REPLY_STATE_CHECKS = 100  # replies in moderation read again per run
@@ -215,7 +217,9 @@ def group_sync(*, group: Group, now: dt.datetime, deadline: float | None, counts
     syncs = {s.pk: s for s in ReviewSync.objects.filter(pk__in=claimed).select_related("franchise")}
     full_before = now - dt.timedelta(days=FULL_READ_DAYS)
     full = [
-        pk for pk, s in syncs.items() if s.newest_seen is None or s.full_read_at is None or s.full_read_at < full_before
+        pk
+        for pk, s in syncs.items()
+        if s.read_through is None or s.full_read_at is None or s.full_read_at < full_before
     ]
     lines: list[str] = []
     try:
@@ -271,10 +275,9 @@ def _failed(sync: ReviewSync, exc: Exception, counts: Counter) -> str:
 
 def _read_and_store(syncs: list[ReviewSync], *, full: bool, now, deadline, counts: Counter) -> list[str]:
     by_location = {s.franchise.google_location_name: s for s in syncs}
-    known = [s.newest_seen for s in syncs if s.newest_seen is not None]
-    stop_at = None if full or len(known) < len(syncs) else min(known)
+    known = [s.read_through for s in syncs if s.read_through is not None]
+    stop_at = None if full or len(known) < len(syncs) else min(known) - READ_OVERLAP
     seen: set[str] = set()
-    newest: dict = {}
     stored: Counter = Counter()
     token = None
     for _ in range(MAX_PAGES):
@@ -288,7 +291,7 @@ def _read_and_store(syncs: list[ReviewSync], *, full: bool, now, deadline, count
                 franchise=syncs[0].franchise, locations=list(by_location), page_token=token, deadline=deadline
             )
         counts["google_requests"] += 1
-        stored += reviews_store(items=items, syncs=by_location, now=now, seen=seen, newest=newest)
+        stored += reviews_store(items=items, syncs=by_location, seen=seen)
         oldest = min((parse_rfc3339(r.get("updateTime")) for _, r in items), default=None, key=lambda t: t or now)
         if not token or (stop_at is not None and oldest is not None and oldest <= stop_at):
             break
@@ -300,9 +303,8 @@ def _read_and_store(syncs: list[ReviewSync], *, full: bool, now, deadline, count
         )
         stored["gone"] += gone
     lines = []
-    for location, sync in by_location.items():
-        newest_seen = max([t for t in (sync.newest_seen, newest.get(location)) if t is not None], default=None)
-        fields = {"newest_seen": newest_seen, "last_error": ""}
+    for sync in by_location.values():
+        fields = {"read_through": now, "last_error": ""}
         if full:
             fields["full_read_at"] = now
         ReviewSync.objects.filter(pk=sync.pk, synced_at=sync.synced_at).update(**fields)
@@ -339,11 +341,8 @@ MIRRORED = ["reviewer_name", "reviewer_anonymous", "stars", "comment", "google_u
 REPLY_MIRRORED = ["google_reply", "google_reply_at", "google_reply_state", "policy_violation"]
 
 
-def reviews_store(
-    *, items: list[tuple[str, dict]], syncs: dict[str, ReviewSync], now, seen: set, newest: dict
-) -> Counter:
-    """Upsert one page of (location, review); counts new and updated. Notes each location's
-    newest updateTime in `newest` and every name in `seen`."""
+def reviews_store(*, items: list[tuple[str, dict]], syncs: dict[str, ReviewSync], seen: set) -> Counter:
+    """Upsert one page of (location, review); counts new and updated. Notes every name in `seen`."""
     stored: Counter = Counter()
     parsed: dict[str, tuple[ReviewSync, dict]] = {}
     for location, review in items:
@@ -353,9 +352,6 @@ def reviews_store(
             continue
         parsed[fields["google_name"]] = (sync, fields)
         seen.add(fields["google_name"])
-        location_name = sync.franchise.google_location_name
-        if newest.get(location_name) is None or fields["google_updated_at"] > newest[location_name]:
-            newest[location_name] = fields["google_updated_at"]
     existing = {r.google_name: r for r in Review.objects.filter(google_name__in=list(parsed))}
     new = [
         Review(franchise_id=sync.franchise_id, **fields)
@@ -377,7 +373,7 @@ def reviews_store(
             # A send that started since the read writes Google's reply itself.
             Review.objects.filter(pk=row.pk, reply_sending_at__isnull=True).update(**changes)
             stored["updated"] += 1
-    first_reads = {s.pk for s, _ in parsed.values() if s.newest_seen is None}
+    first_reads = {s.pk for s, _ in parsed.values() if s.read_through is None}
     notices.low_star_reviews_notify(
         names=[r.google_name for r in new if r.franchise_id not in first_reads and r.stars <= notices.LOW_STARS]
     )

@@ -44,6 +44,22 @@ def test_reviews_of_many_locations_are_read_together_and_a_second_run_reads_one_
     assert (newest.stars, newest.comment) == (1, "Changed my mind")
 
 
+def test_a_location_whose_last_review_is_old_does_not_make_the_group_read_deeper(sandbox) -> None:
+    busy, quiet = franchises_on_one_account_in_sandbox(sandbox.client, count=2)
+    sandbox.client.add_reviews([busy.google_location_id], 120)
+    sandbox.client.add_review(
+        quiet.google_location_id, stars=4, comment="Years ago", create_time="2023-05-01T10:00:00Z"
+    )
+    sync()
+    before = sandbox.client.calls("reviews.batch")
+    sandbox.client.add_review(busy.google_location_id, stars=5, comment="Today")
+    ReviewSync.objects.update(synced_at=None)
+
+    counts = sync()
+
+    assert sandbox.client.calls("reviews.batch") == before + 1 and counts["reviews_new"] == 1
+
+
 def test_a_removed_review_is_marked_gone_on_the_next_full_read(sandbox) -> None:
     franchise = franchise_connected_to_sandbox(sandbox)
     kept = sandbox.client.add_review(franchise.google_location_id, stars=5, comment="Great")
