@@ -9,7 +9,9 @@ published before (each franchise at its own pace, some posting more lately, some
 figures Google (the sandbox) has for those months, read by the fetch-insights job, so the
 Results pages have charts, and the search keywords of the last two months; repeating posts in
 Cincinnati and Dayton; Zanesville's location not verified by Google, so its due post waits with
-the reason instead of failing; a filled generation queue.
+the reason instead of failing; a filled generation queue; Google reviews of the franchises with
+posts in every state (unanswered, a rating without words, a Claude draft to approve, a reply
+published, one waiting for Google's check, one rejected for a policy violation).
 The crons that `make run` starts then publish the due posts and write the AI drafts, so the
 first minute of a demo shows the whole flow moving.
 """
@@ -280,6 +282,60 @@ def _rejected_post(sandbox, franchise: Franchise, user) -> None:
     google_posts_sync(budget=TimeBudget(seconds=60))
 
 
+# (stars, reviewer, words, where its reply stands): every state the inbox shows.
+REVIEWS = [
+    (5, "Maria K.", "The crew was on time and the lawn has never looked better.", "published"),
+    (1, "Tom B.", "Nobody showed up for the appointment and nobody called.", "draft"),
+    (4, "Priya S.", "Good work on the hedges, if a bit pricey.", "pending"),
+    (2, "Dan R.", "They left clippings all over the driveway.", "rejected"),
+    (3, "", "", "none"),
+    (5, "Lee W.", "Best landscapers in town!", "none"),
+]
+
+
+def _reviews(sandbox, franchises: list[Franchise], user) -> None:
+    """Customers' reviews of each franchise at the sandbox, read by a run of sync-reviews, then
+    answered as REVIEWS says (through the same services as the pages)."""
+    from reviews.models import DraftSource, Review
+    from reviews.services.replies import review_draft_save, review_reply_set
+    from reviews.services.sync import reviews_sync_due
+
+    plan = {}
+    for franchise in franchises:
+        for n, (stars, who, words, state) in enumerate(REVIEWS):
+            written = timezone.now() - dt.timedelta(days=3 * n + 1, hours=n)
+            made = sandbox.add_review(
+                franchise.google_location_id,
+                stars=stars,
+                comment=words,
+                reviewer=who or "A Google user",
+                anonymous=not who,
+                create_time=written.timestamp(),
+            )
+            plan[made["name"]] = state
+    job_run(job_get("sync-reviews"))
+    for review in Review.objects.filter(google_name__in=list(plan)).select_related("franchise"):
+        state = plan[review.google_name]
+        first = (review.reviewer_name or "there").split()[0]
+        if state == "draft":
+            text = f"{first}, we are sorry we missed you. Please call the office so we can set this right."
+            review_draft_save(review=review, text=text, user=None, source=DraftSource.AI)
+        elif state in ("pending", "rejected"):
+            sandbox.set_reply_review(7 * 86400)  # Google is still checking it
+            text = (
+                f"Thank you, {first}! Call Jim on 555-0100 about the driveway."
+                if state == "rejected"
+                else (f"Thank you, {first}: the hedges are our favourite job.")
+            )
+            review_reply_set(review=review, text=text, user=user)
+            sandbox.set_reply_review(0)
+            if state == "rejected":
+                sandbox.reject_reply(review.google_name, "Contains personal information")
+        elif state == "published":
+            review_reply_set(review=review, text=f"Thank you, {first}! See you in the spring.", user=user)
+    reviews_sync_due(budget=TimeBudget(seconds=60))  # Google's check of the replies waiting
+
+
 @transaction.atomic
 def demo_data_ensure() -> DemoLogin:
     """Create the demo logins, franchises, posts and queue once; later runs keep what is there."""
@@ -338,6 +394,8 @@ def demo_data_ensure() -> DemoLogin:
         # months. Run as the jobs themselves, so the System page shows these runs.
         for job in ("check-posting-rights", "fetch-insights", "fetch-search-keywords"):
             transaction.on_commit(lambda job=job: job_run(job_get(job)))
+        with_reviews = list(Franchise.objects.filter(name__in=[name for name, _ in FRANCHISES]).exclude(name=REVOKED))
+        transaction.on_commit(lambda: _reviews(sandbox, with_reviews, users[DEMO_USERNAME]))
 
     transaction.on_commit(lambda: job_run(job_get("generate-drafts")))
     return DemoLogin(DEMO_USERNAME, DEMO_PASSWORD, created=True)

@@ -357,6 +357,9 @@ class NotificationSettings(models.Model):
     email_weekly_digest = models.BooleanField(
         default=True, help_text="Email me each franchise's week: drafts waiting, failures, what went out."
     )
+    email_low_star_reviews = models.BooleanField(
+        default=True, help_text="Email me a new one- or two-star Google review of a franchise I administer."
+    )
 
     class Meta:
         db_table = "notification_settings"

@@ -1,6 +1,6 @@
 """Who gets an email about a franchise: the one answer every sender asks (the Google access
 breakage, a location Google stopped taking posts from, Google's rejections and removals, failed
-posts, requests to take a live post down, the weekly digest).
+posts, requests to take a live post down, the weekly digest, a new low-star review).
 
 Its active admins with an email address, less those who turned that kind of email off in their
 profile (NotificationSettings). Staff, deactivated users and headquarters without a membership
@@ -33,6 +33,7 @@ class AdminEmail(enum.Enum):
     # member asks an admin to take a live post down (posts/services/takedowns.py).
     POST_PROBLEMS = "email_post_failures"
     WEEKLY_DIGEST = "email_weekly_digest"
+    LOW_STAR_REVIEW = "email_low_star_reviews"
 
 
 def franchise_admin_recipients(*, franchise_ids: Iterable, email: AdminEmail) -> dict[str, list]:

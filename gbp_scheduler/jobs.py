@@ -121,6 +121,23 @@ JOBS: list[Job] = [
         reports=True,
     ),
     Job(
+        name="sync-reviews",
+        target="reviews.services.sync:reviews_sync_due",
+        # Hourly, at a minute no other job starts on: it shares Google's quota with publishing.
+        schedule="29 * * * *",
+        description="Send the replies waiting for Google, read each connected location's new and changed "
+        "Google reviews (many locations a request), and Google's checks of replies.",
+        reports=True,
+    ),
+    Job(
+        name="draft-review-replies",
+        target="reviews.services.drafting:review_replies_draft_due",
+        # After each hour's sync-reviews, and again while a batch may have ended.
+        schedule="44 * * * *",
+        description="Ask Claude for drafts of replies to new reviews (a backlog in a Message Batch at half the "
+        "price), for people to approve.",
+    ),
+    Job(
         name="check-alerts",
         target="health.services:alerts_job",
         schedule="*/10 * * * *",

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "franchises",
     "posts",
     "generation",
+    "reviews",
     "insights",
     "health",
     "dashboard",
@@ -410,6 +411,13 @@ ANTHROPIC_PRICE_CACHE_READ_PER_MTOK = env.float("ANTHROPIC_PRICE_CACHE_READ_PER_
 ANTHROPIC_BATCH_PRICE_FACTOR = env.float("ANTHROPIC_BATCH_PRICE_FACTOR", default=0.5)
 # AI help in the editor (rewrite, shorter, ...): suggestions a user may ask for per hour.
 GENERATION_ASSIST_PER_USER_PER_HOUR = env.int("GENERATION_ASSIST_PER_USER_PER_HOUR", default=60)
+# The group's rules for every reply Claude drafts to a Google review (one line each).
+REVIEW_REPLY_RULES = env.str(
+    "REVIEW_REPLY_RULES",
+    default="Never offer refunds, discounts or compensation. Never ask the customer to change or remove "
+    "the review. No phone numbers, email addresses or staff names. Invite unhappy customers to talk to "
+    "the business directly.",
+)
 # The editor's live preview, refreshed 400 ms after typing stops: renders one user may ask for a
 # minute (a person typing stays well under it).
 POST_PREVIEW_PER_USER_PER_MINUTE = env.int("POST_PREVIEW_PER_USER_PER_MINUTE", default=120)

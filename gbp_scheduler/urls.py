@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("posts.urls")),
     path("", include("franchises.urls")),
     path("", include("generation.urls")),
+    path("", include("reviews.urls")),
     path("", include("insights.urls")),
     path("", include("dashboard.urls")),
 ]

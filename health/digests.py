@@ -1,5 +1,6 @@
 """Each franchise's weekly digest to its admins: the AI drafts waiting for review, the posts that
-failed and the posts that went out in the last seven days, with links. Sent by the send-digests
+failed and the posts that went out in the last seven days, the new Google reviews with their
+average stars and the reviews waiting for a reply, with links. Sent by the send-digests
 job (hourly) once the franchise's Monday 08:00 has come, once per franchise and week: the INSERT
 of its FranchiseDigest row is the claim. A week with nothing to tell sends nothing. Who gets it:
 franchises/recipients.py (an admin who turned the digest off in their profile is left out)."""
@@ -21,6 +22,7 @@ from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import day_text
 from posts.models import MISSED_TIME, Post, PostEvent
 from posts.status import post_state
+from reviews.selectors import review_week
 
 from .models import FranchiseDigest
 
@@ -95,7 +97,8 @@ def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int
     missed = list(posts.filter(MISSED_TIME).order_by("scheduled_at")[:50])
     for post in (*failed, *published, *missed):
         post.franchise = franchise
-    if not (waiting or failed or published or missed):
+    reviews = review_week(franchise=franchise, since=since)
+    if not (waiting or failed or published or missed or reviews["new"] or reviews["waiting"]):
         return 0
     emails = list(franchise_admin_recipients(franchise_ids=[franchise.pk], email=AdminEmail.WEEKLY_DIGEST))
     if not emails:
@@ -113,6 +116,10 @@ def _send(*, franchise: Franchise, week_start: dt.date, now: dt.datetime) -> int
         ]
     lines.append(f"Posts that went out on Google: {len(published)}")
     lines += [f"  - {post.summary[:80]}{_not_live(post)}" for post in published[:LISTED]]
+    stars = f", {reviews['average']} stars on average" if reviews["new"] else ""
+    lines.append(f"New Google reviews: {reviews['new']}{stars}")
+    inbox = f"{site}{reverse('reviews:inbox')}?franchise={franchise.pk}&answered=no"
+    lines.append(f"Reviews waiting for a reply: {reviews['waiting']}" + (f" ({inbox})" if reviews["waiting"] else ""))
     lines += [
         "",
         f"All its posts: {site}{reverse('posts:franchise_list', args=[franchise.pk])}",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user, user_is_headquarters
+from reviews.selectors import review_figures, review_figures_by_franchise
 
 from .selectors import (
     CHART_DAYS,
@@ -36,6 +37,7 @@ def franchise_insights(request: HttpRequest, franchise_id) -> HttpResponse:
             "keywords": search_keywords_for_franchise(franchise=franchise),
             "chart_days": CHART_DAYS,
             "period_days": PERIOD_DAYS,
+            "reviews": review_figures(franchises=franchises_for_user(user=request.user).filter(pk=franchise.pk)),
         }
         return render(request, "insights/franchise.html", context)
 
@@ -50,5 +52,14 @@ def insights_ranking_page(request: HttpRequest) -> HttpResponse:
     ranking = insights_ranking(franchises=franchises)
     page = Paginator(ranking["rows"], RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     keywords = search_keywords_across(franchises=franchises) if user_is_headquarters(request.user) else None
-    context = {"ranking": ranking, "page": page, "period_days": PERIOD_DAYS, "keywords": keywords}
+    headquarters = user_is_headquarters(request.user)
+    context = {
+        "ranking": ranking,
+        "page": page,
+        "period_days": PERIOD_DAYS,
+        "keywords": keywords,
+        "reviews": review_figures(franchises=franchises),
+        # Headquarters compares the group's locations by their reviews.
+        "reviews_by_location": review_figures_by_franchise(franchises=franchises) if headquarters else None,
+    }
     return render(request, "insights/ranking.html", context)

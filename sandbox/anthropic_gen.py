@@ -63,6 +63,11 @@ def _string(schema: dict[str, Any], f: PromptFacts, name: str) -> str:
         text = tomorrow.date().isoformat()
     elif fmt in ("uri", "url") or any(w in name for w in URL_WORDS):
         text = f.url or "https://example.com"
+    elif name == "reply":  # an owner's answer to a Google review
+        text = (
+            f"Thank you for taking the time to review {f.business}. We read every review and hope to "
+            "welcome you again soon."
+        )
     elif any(w in name for w in SUMMARY_WORDS):
         text = post_text(f)
     elif any(w in name for w in ("title", "headline", "subject")):

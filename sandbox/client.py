@@ -319,3 +319,48 @@ class SandboxClient:
     def batches(self) -> list[dict[str, Any]]:
         """Every batch: {"id", "custom_ids", "ended", "results": {custom_id: result type}}."""
         return self._call("GET", "/_sandbox/anthropic/batches")["batches"]
+
+    # ---- reviews -----------------------------------------------------------------------
+    def add_review(
+        self,
+        location_id: str,
+        *,
+        stars: int = 5,
+        comment: str = "",
+        reviewer: str = "A customer",
+        anonymous: bool = False,
+        create_time: Any = None,
+        reply: str | None = None,
+    ) -> dict[str, Any]:
+        """A customer reviews the location; the review as `reviews()` lists it (`name`, `id`, ...)."""
+        body = {"location_id": location_id, "stars": stars, "comment": comment, "reviewer": reviewer}
+        body.update(anonymous=anonymous, create_time=create_time, reply=reply)
+        return self._call("POST", "/_sandbox/reviews", body)
+
+    def add_reviews(self, locations: list[str], per_location: int) -> int:
+        """`per_location` made-up reviews on each location, spread over the last year."""
+        return self._call("POST", "/_sandbox/reviews", {"locations": locations, "per_location": per_location})["added"]
+
+    def reviews(self) -> list[dict[str, Any]]:
+        """Every review: name, id, location_id, reviewer, stars, comment, deleted, reply, reply_state,
+        violation, update_time."""
+        return self._call("GET", "/_sandbox/reviews")["reviews"]
+
+    def edit_review(self, review: str, *, stars: int | None = None, comment: str | None = None) -> dict[str, Any]:
+        body = {k: v for k, v in {"stars": stars, "comment": comment}.items() if v is not None}
+        return self._call("POST", f"/_sandbox/reviews/{review.rsplit('/', 1)[-1]}/edit", body)
+
+    def remove_review(self, review: str) -> dict[str, Any]:
+        return self._call("POST", f"/_sandbox/reviews/{review.rsplit('/', 1)[-1]}/remove")
+
+    def reject_reply(self, review: str, violation: str = "Off-topic or irrelevant content") -> dict[str, Any]:
+        """Google's moderation rejects the review's reply for breaking `violation`."""
+        return self.set_reply_state(review, "REJECTED", violation=violation)
+
+    def set_reply_state(self, review: str, state: str, *, violation: str = "") -> dict[str, Any]:
+        body = {"state": state, "violation": violation}
+        return self._call("POST", f"/_sandbox/reviews/{review.rsplit('/', 1)[-1]}/reply-state", body)
+
+    def set_reply_review(self, seconds: float) -> None:
+        """New replies stay PENDING (in Google's moderation) this long, then APPROVED."""
+        self._call("POST", "/_sandbox/reviews/config", {"reply_review_seconds": seconds})

@@ -11,7 +11,8 @@ from typing import Any
 
 from . import anthropic_batches, faults, google_oauth
 from .gbp import SERVICES, post_state
-from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, Post, State, rfc3339
+from .reviews import reply_state
+from .state import DEFAULT_CLIENT_ID, SANDBOX_USER, Account, Location, OAuthClient, Post, Review, State, rfc3339
 from .wire import Request, Response, json_response
 
 BUSINESS_SCOPE = "https://www.googleapis.com/auth/business.manage"
@@ -397,3 +398,154 @@ def batch_forget(state: State, req: Request) -> Response:
 
 def batches(state: State, req: Request) -> Response:
     return json_response(200, {"batches": anthropic_batches.summaries(state)})
+
+
+# ---- reviews ---------------------------------------------------------------------------
+
+
+def _when(value: Any, default: float) -> float:
+    """A time given as seconds since the epoch or an ISO 8601 string."""
+    if value in (None, ""):
+        return default
+    if isinstance(value, (int, float)):
+        return float(value)
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+def _review_item(review: Review) -> dict[str, Any]:
+    return {
+        "name": review.name,
+        "id": review.id,
+        "location_id": review.location_id,
+        "reviewer": review.reviewer,
+        "stars": review.stars,
+        "comment": review.comment,
+        "deleted": review.deleted,
+        "reply": review.reply,
+        "reply_state": reply_state(review) if review.reply is not None else None,
+        "violation": review.violation,
+        "update_time": rfc3339(review.update_time),
+    }
+
+
+def reviews(state: State, req: Request) -> Response:
+    with state.lock:
+        items = [_review_item(r) for r in sorted(state.reviews.values(), key=lambda r: (r.create_time, int(r.id)))]
+    return json_response(200, {"reviews": items})
+
+
+def reviews_add(state: State, req: Request) -> Response:
+    """Customers review locations: one review ({location_id, stars, comment, reviewer, anonymous,
+    create_time, reply}) or, with `per_location`, that many made-up reviews on each of `locations`
+    (stars and words from the review's number, times spread over the last year)."""
+    data = _body(req)
+    now = time.time()
+    made: list[dict[str, Any]] = []
+    with state.lock:
+        if "per_location" in data:
+            count = int(data["per_location"])
+            for location_id in data.get("locations") or []:
+                loc = state.locations.get(str(location_id))
+                if loc is None:
+                    raise ValueError(f"unknown location {location_id}")
+                for i in range(count):
+                    at = now - (count - i) * 86400 * 365 / max(count, 1)
+                    review = Review(
+                        state.new_id(),
+                        loc.account_id,
+                        loc.id,
+                        f"Customer {i + 1}",
+                        1 + (i * 7 + int(loc.id)) % 5,
+                        SAMPLE_COMMENTS[i % len(SAMPLE_COMMENTS)],
+                        at,
+                        at,
+                    )
+                    state.reviews[review.id] = review
+            return json_response(200, {"added": count * len(data.get("locations") or [])})
+        loc = state.locations.get(str(data.get("location_id")))
+        if loc is None:
+            raise ValueError(f"unknown location {data.get('location_id')}")
+        stars = int(data.get("stars", 5))
+        if stars not in range(1, 6):
+            raise ValueError("stars must be 1 to 5")
+        at = _when(data.get("create_time"), now)
+        review = Review(
+            state.new_id(),
+            loc.account_id,
+            loc.id,
+            str(data.get("reviewer") or "A customer"),
+            stars,
+            str(data.get("comment") or ""),
+            at,
+            at,
+            anonymous=bool(data.get("anonymous")),
+        )
+        if data.get("reply"):
+            review.reply, review.reply_time = str(data["reply"]), at
+        state.reviews[review.id] = review
+        made.append(_review_item(review))
+    return json_response(200, made[0])
+
+
+SAMPLE_COMMENTS = [
+    "Friendly staff and quick service. Will come back!",
+    "Good, but the wait was longer than I expected.",
+    "Not great: my order was wrong and nobody apologised.",
+    "",
+    "Lovely place, spotless and welcoming.",
+]
+
+
+def _review_of(state: State, review_id: str) -> Review:
+    review = state.reviews.get(review_id.rsplit("/", 1)[-1])
+    if review is None:
+        raise ValueError(f"unknown review {review_id}")
+    return review
+
+
+def review_edit(state: State, req: Request, review_id: str) -> Response:
+    """The customer edits the review (stars, comment): its updateTime moves on."""
+    data = _body(req)
+    with state.lock:
+        review = _review_of(state, review_id)
+        if "stars" in data:
+            review.stars = int(data["stars"])
+        if "comment" in data:
+            review.comment = str(data["comment"])
+        review.update_time = max(time.time(), review.update_time + 0.001)
+        return json_response(200, _review_item(review))
+
+
+def review_remove(state: State, req: Request, review_id: str) -> Response:
+    """The customer (or Google) takes the review down: gone from the API."""
+    with state.lock:
+        review = _review_of(state, review_id)
+        review.deleted = True
+        return json_response(200, _review_item(review))
+
+
+REPLY_STATES = ("PENDING", "APPROVED", "REJECTED")
+
+
+def review_reply_state(state: State, req: Request, review_id: str) -> Response:
+    """Google's moderation decides on the reply: REJECTED (with `violation`, the policy it broke),
+    PENDING or APPROVED."""
+    data = _body(req)
+    wanted = data.get("state")
+    if wanted not in REPLY_STATES:
+        raise ValueError(f"state must be one of {REPLY_STATES}")
+    with state.lock:
+        review = _review_of(state, review_id)
+        if review.reply is None:
+            raise ValueError(f"review {review_id} has no reply")
+        review.reply_state = wanted
+        review.violation = str(data.get("violation") or "") if wanted == "REJECTED" else ""
+        return json_response(200, _review_item(review))
+
+
+def reviews_config(state: State, req: Request) -> Response:
+    """How long a new reply stays PENDING (in moderation) before it is APPROVED."""
+    data = _body(req)
+    with state.lock:
+        state.reply_review_seconds = float(data.get("reply_review_seconds", 0))
+    return json_response(200, {"reply_review_seconds": state.reply_review_seconds})

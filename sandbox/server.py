@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import anthropic, anthropic_batches, control, gbp, google_oauth, pages, performance
+from . import anthropic, anthropic_batches, control, gbp, google_oauth, pages, performance, reviews
 from .faults import fault_body, latency_for, take_fault
 from .state import State
 from .wire import HTTPError, Request, Response, json_response
@@ -27,6 +27,8 @@ from .wire import HTTPError, Request, Response, json_response
 Handler = Callable[..., Response]
 A, L, P = r"(?P<account>[^/]+)", r"(?P<location>[^/]+)", r"(?P<post_id>[^/]+)"
 POSTS = rf"/v4/accounts/{A}/locations/{L}/localPosts"
+REVIEWS = rf"/v4/accounts/{A}/locations/{L}/reviews"
+R = r"(?P<review_id>[^/]+)"
 BATCH = r"/v1/messages/batches/(?P<batch_id>[^/]+)"
 
 # (method, path regex, family, route kind, handler). The family picks the error shape of
@@ -45,6 +47,11 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("GET", rf"{POSTS}/{P}", "google", "posts.get", gbp.get_post),
         ("PATCH", rf"{POSTS}/{P}", "google", "posts.patch", gbp.patch_post),
         ("DELETE", rf"{POSTS}/{P}", "google", "posts.delete", gbp.delete_post),
+        ("GET", REVIEWS, "google", "reviews.list", reviews.list_reviews),
+        ("POST", rf"/v4/accounts/{A}/locations:batchGetReviews", "google", "reviews.batch", reviews.batch_get_reviews),
+        ("GET", rf"{REVIEWS}/{R}", "google", "reviews.get", reviews.get_review),
+        ("PUT", rf"{REVIEWS}/{R}/reply", "google", "reviews.reply", reviews.update_reply),
+        ("DELETE", rf"{REVIEWS}/{R}/reply", "google", "reviews.delete_reply", reviews.delete_reply),
         (
             "GET",
             r"/v1/locations/(?P<location>[^/:]+):fetchMultiDailyMetricsTimeSeries",
@@ -77,6 +84,12 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("POST", rf"/_sandbox/posts/{P}/state", "control", "", control.post_set_state),
         ("POST", rf"/_sandbox/posts/{P}/remove", "control", "", control.post_remove),
         ("POST", r"/_sandbox/posts/config", "control", "", control.posts_config),
+        ("GET", r"/_sandbox/reviews", "control", "", control.reviews),
+        ("POST", r"/_sandbox/reviews", "control", "", control.reviews_add),
+        ("POST", r"/_sandbox/reviews/config", "control", "", control.reviews_config),
+        ("POST", rf"/_sandbox/reviews/{R}/edit", "control", "", control.review_edit),
+        ("POST", rf"/_sandbox/reviews/{R}/remove", "control", "", control.review_remove),
+        ("POST", rf"/_sandbox/reviews/{R}/reply-state", "control", "", control.review_reply_state),
         ("POST", r"/_sandbox/media/config", "control", "", control.media_config),
         ("GET", r"/_sandbox/media/fetches", "control", "", control.media_fetches),
         ("POST", r"/_sandbox/faults", "control", "", control.add_fault),

@@ -95,6 +95,33 @@ class Post:
 
 
 @dataclass
+class Review:
+    """A customer's review of a location, and the owner's reply with Google's moderation of it."""
+
+    id: str
+    account_id: str
+    location_id: str
+    reviewer: str
+    stars: int  # 1..5
+    comment: str
+    create_time: float
+    update_time: float
+    anonymous: bool = False
+    deleted: bool = False  # taken down (by its author or by Google): gone from the API
+    reply: str | None = None
+    reply_time: float = 0.0
+    # Google's moderation of the reply: "" follows reply_review_seconds (PENDING, then APPROVED);
+    # otherwise what the control API set (REJECTED with `violation`, PENDING, APPROVED).
+    reply_state: str = ""
+    reply_review_until: float = 0.0
+    violation: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"accounts/{self.account_id}/locations/{self.location_id}/reviews/{self.id}"
+
+
+@dataclass
 class OAuthClient:
     client_id: str
     client_secret: str
@@ -187,6 +214,8 @@ class State:
             self.accounts: dict[str, Account] = {}
             self.locations: dict[str, Location] = {}
             self.posts: dict[str, Post] = {}
+            self.reviews: dict[str, Review] = {}
+            self.reply_review_seconds = 0.0  # how long a new reply stays PENDING (moderation)
             self.clients: dict[str, OAuthClient] = {
                 DEFAULT_CLIENT_ID: OAuthClient(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
             }
@@ -342,6 +371,7 @@ class State:
         "accounts": Account,
         "locations": Location,
         "posts": Post,
+        "reviews": Review,
         "clients": OAuthClient,
         "refresh_tokens": RefreshToken,
         "access_tokens": AccessToken,

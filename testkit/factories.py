@@ -1,7 +1,8 @@
-"""Franchises, posts, users and members: real rows through the ORM, no fixture files."""
+"""Franchises, posts, reviews, users and members: real rows through the ORM, no fixture files."""
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import count
 
 from django.contrib.auth import get_user_model
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from franchises.models import Franchise, Membership
 from posts.models import Post
+from reviews.models import Review
 
 _seq = count(1)
 
@@ -58,3 +60,22 @@ def make_member(franchise: Franchise, role: str, **fields):
     user = make_user(**fields)
     Membership.objects.create(user=user, franchise=franchise, role=role)
     return user
+
+
+_review_numbers = count(1)
+
+
+def make_review(franchise, **fields) -> Review:
+    """A review row of `franchise` as sync-reviews would store it (its Google name made up)."""
+    n = next(_review_numbers)
+    created = fields.pop("created_at", timezone.now() - dt.timedelta(days=n % 20))
+    location = franchise.google_location_id or "x"
+    defaults = {
+        "google_name": f"accounts/1/locations/{location}/reviews/r{n}-{franchise.pk.hex[:6]}",
+        "reviewer_name": f"Reviewer {n}",
+        "stars": 4,
+        "comment": f"Review number {n}.",
+        "created_at": created,
+        "google_updated_at": created,
+    }
+    return Review.objects.create(franchise=franchise, **{**defaults, **fields})

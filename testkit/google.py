@@ -186,3 +186,22 @@ def assert_google_mirrors_database(sandbox) -> None:
 def connection_of(franchise: Franchise):
     """The franchise's Google connection as a queryset of one, to update in a test."""
     return GoogleConnection.objects.filter(pk=Franchise.objects.get(pk=franchise.pk).google_connection_id)
+
+
+def franchises_on_one_account_in_sandbox(client, *, count: int, name: str = "Location") -> list[Franchise]:
+    """`count` franchises on the locations of one new Google account at the sandbox (`client`: its
+    control API), all through one Google connection, as a group's headquarters connects them; in
+    one INSERT."""
+    connection = google_connection_to_sandbox(client)
+    account = client.add_account(f"{name} group", locations=count)
+    franchises = Franchise.objects.bulk_create(
+        Franchise(
+            name=f"{name} {n}",
+            google_connection=connection,
+            google_account_id=account["account_id"],
+            google_location_id=location_id,
+        )
+        for n, location_id in enumerate(account["location_ids"])
+    )
+    connection_mirror(connection)
+    return franchises

@@ -16,7 +16,11 @@ through the real service functions only, against the sandbox standing in for Goo
   create that landed, no write-back), and an editor killed after its PATCH;
 - time passing (backoffs and due times reached, locks going stale, a day's lateness);
 - on PostgreSQL, overlapping runs and a run racing a staff action, on threads with connections
-  of their own.
+  of their own;
+- reviews (reviews/services/replies.py): customers review the locations, staff reply (typed, or a
+  draft approved), edit and delete replies, sync-reviews runs, Google rejects a reply or a review
+  is taken down, a reply's sender is killed after its claim or after its PUT landed, and (on
+  PostgreSQL) an edit races the send. A reply must end on Google exactly once with its latest text.
 
 After every step `mirror_problems` checks the invariant, allowing only the differences that
 pending work explains (a marker, a pending deletion, `google_needs_update`, Google's own action
@@ -44,6 +48,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from hypothesis import HealthCheck, Verbosity, note
 from hypothesis import settings as hypothesis_settings
@@ -95,6 +100,15 @@ from posts.services.locks import post_lock_take
 from posts.services.publishing import post_claim
 from posts.services.series import series_create, series_end, series_materialise_due, series_rule_build, series_update
 from posts.services.takedowns import takedown_ask, takedown_carry_out, takedown_decline
+from reviews.models import REPLY_PENDING, Review, ReviewEvent, ReviewSync
+from reviews.services.replies import (
+    ReplyError,
+    review_draft_save,
+    review_drafts_approve,
+    review_reply_delete,
+    review_reply_set,
+)
+from reviews.services.sync import reviews_sync_due
 from sandbox.state import SANDBOX_USER
 from testkit.factories import make_user
 from testkit.google import assert_google_mirrors_database, franchise_connected_to_sandbox, google_connection_to_sandbox
@@ -142,6 +156,7 @@ REFUSALS = (
     GoogleTokenTransientError,
     GoogleReauthorizationRequired,
     QuotaDeadline,
+    ReplyError,
 )
 FAULTS = {
     "answer lost": {"action": "drop", "after_commit": True},
@@ -150,7 +165,18 @@ FAULTS = {
     "hang": {"action": "hang", "seconds": 0.8},
     "hang after the work": {"action": "hang", "seconds": 0.8, "after_commit": True},
 }
-ROUTES = ["posts.create", "posts.list", "posts.patch", "posts.delete", "posts.get", "token"]
+ROUTES = [
+    "posts.create",
+    "posts.list",
+    "posts.patch",
+    "posts.delete",
+    "posts.get",
+    "token",
+    "reviews.reply",
+    "reviews.delete_reply",
+    "reviews.batch",
+]
+REPLIES = ["Thank you!", "Sorry about that, please call us.", "unique"]
 HTTP_TIMEOUT = 0.3
 # "spent": a run whose budget is gone before it starts (it releases stale locks and stops). A short
 # budget that ends mid-run makes a sequence's outcome depend on the machine's speed, which
@@ -174,6 +200,9 @@ def machine_settings(django_settings) -> None:
 
 def database_empty() -> None:
     """Every row an example makes, gone: examples are independent."""
+    ReviewEvent.objects.all().delete()
+    Review.objects.all().delete()
+    ReviewSync.objects.all().delete()
     PostEvent.objects.all().delete()
     GoogleDeletion.objects.all().delete()
     Post.objects.all().delete()
@@ -297,6 +326,30 @@ def mirror_problems(live: list[dict], *, google_acted: set[str], killed_locks: d
             problems.append(f"a lock outlived its holder: {p['summary']!r} locked at {p['publishing_at']}")
     if any(d["claimed_at"] is not None for d in deletions):
         problems.append("a pending deletion is still claimed after the run")
+    return problems
+
+
+def reply_problems(on_google: list[dict], *, google_acted: set[str]) -> list[str]:
+    """Each review whose reply people touched has on Google exactly the reply they want (its
+    latest text, or none), unless a send is still pending or in flight, or Google refused that
+    version for good (the person is told), or Google took the review down since the last sync."""
+    google = {item["name"]: item for item in on_google}
+    problems = []
+    for review in Review.objects.filter(reply_version__gt=0, gone_at__isnull=True):
+        item = google.get(review.google_name)
+        if review.google_name in google_acted or item is None or item["deleted"]:
+            continue
+        if review.reply_pending or review.reply_sending_at is not None:
+            continue
+        if review.reply_failed_version == review.reply_version:
+            if not review.reply_error:
+                problems.append(f"{review.reviewer_name}: its reply failed and nobody is told why")
+            continue
+        wanted = review.reply_text if review.reply_wanted else None
+        if item["reply"] != wanted:
+            problems.append(
+                f"{review.reviewer_name}: Google has the reply {item['reply']!r}, the database wants {wanted!r}"
+            )
     return problems
 
 
@@ -862,6 +915,145 @@ class MirrorMachine(RuleBasedStateMachine):
         clock_advance(self.traveller, seconds)
         note(f"  {how_long} passes")
 
+    # -- reviews and their replies ------------------------------------------------------------------------
+
+    @rule(franchise=st.sampled_from(sorted(FRANCHISES)), stars=st.integers(1, 5))
+    @step
+    def review_arrives(self, franchise, stars):
+        """A customer reviews the franchise's location on Google (sync-reviews reads it)."""
+        location = self._franchise(franchise).google_location_id
+        if not location:
+            return
+        self.unique += 1
+        self.client.add_review(location, stars=stars, comment=f"Review {self.unique}", reviewer=f"R{self.unique}")
+        note(f"  a {stars}-star review R{self.unique} of {franchise}'s location")
+
+    def _review(self, pick: int) -> Review | None:
+        rows = list(Review.objects.select_related("franchise").filter(gone_at__isnull=True).order_by("reviewer_name"))
+        if not rows:
+            note("  (no review: nothing done)")
+            return None
+        return rows[pick % len(rows)]
+
+    def _reply(self, text: str) -> str:
+        self.unique += 1
+        return f"Reply number {self.unique}." if text == "unique" else text
+
+    @rule(pick=st.integers(0, 20), text=st.sampled_from(REPLIES), how=st.sampled_from(["typed", "draft approved"]))
+    @step
+    def reply_send(self, pick, text, how):
+        review = self._review(pick)
+        if review is None:
+            return
+        text = self._reply(text)
+        if how == "typed":
+            self._try(
+                f"reply {text!r} to {review.reviewer_name}",
+                lambda: review_reply_set(review=review, text=text, user=self.hq),
+            )
+            return
+
+        def draft_and_approve():
+            review_draft_save(review=review, text=text, user=self.hq)
+            return review_drafts_approve(reviews=[Review.objects.get(pk=review.pk)], user=self.hq)
+
+        self._try(f"draft {text!r} approved for {review.reviewer_name}", draft_and_approve)
+
+    @rule(pick=st.integers(0, 20))
+    @step
+    def reply_delete(self, pick):
+        review = self._review(pick)
+        if review is not None:
+            self._try(
+                f"delete the reply to {review.reviewer_name}", lambda: review_reply_delete(review=review, user=self.hq)
+            )
+
+    @rule()
+    @step
+    def job_sync_reviews(self):
+        note(f"  sync-reviews: {reviews_sync_due(budget=TimeBudget(seconds=30))}")
+
+    @rule(pick=st.integers(0, 20), what=st.sampled_from(["rejects the reply", "takes the review down"]))
+    @step
+    def google_acts_on_a_review(self, pick, what):
+        review = self._review(pick)
+        if review is None:
+            return
+        on_google = {r["name"]: r for r in self.client.reviews()}.get(review.google_name)
+        if what == "rejects the reply" and on_google and on_google["reply"] is not None:
+            self.client.reject_reply(review.google_name, "Contains personal information")
+        elif what == "takes the review down":
+            self.client.remove_review(review.google_name)
+            self.google_acted.add(review.google_name)
+        else:
+            return
+        note(f"  Google {what} of {review.reviewer_name}")
+
+    @rule(pick=st.integers(0, 20), text=st.sampled_from(REPLIES), stage=st.sampled_from(["claimed", "PUT landed"]))
+    @step
+    def reply_sender_killed(self, pick, text, stage):
+        """A person's reply whose sender dies (SIGKILL) after its claim, or after its PUT reached
+        Google, before writing back: the claim goes stale and a later send finishes the work."""
+        review = self._review(pick)
+        if review is None or not review.franchise.google_location_id:
+            return
+        text = self._reply(text)
+        now = timezone.now()
+        Review.objects.filter(pk=review.pk).update(
+            reply_text=text, reply_wanted=True, reply_version=F("reply_version") + 1, reply_error=""
+        )
+        version = Review.objects.get(pk=review.pk).reply_version
+        claimed = Review.objects.filter(pk=review.pk, reply_version=version, reply_sending_at__isnull=True).update(
+            reply_sending_at=now
+        )
+        if claimed and stage == "PUT landed":
+            try:
+                business_profile.review_reply_put(franchise=review.franchise, name=review.google_name, comment=text)
+            except REFUSALS as exc:
+                note(f"  (the PUT failed: {type(exc).__name__})")
+        note(f"  the sender of {text!r} to {review.reviewer_name} killed ({stage}; claimed: {bool(claimed)})")
+
+    @precondition(lambda self: self.postgres)
+    @rule(pick=st.integers(0, 20), first=st.sampled_from(REPLIES), second=st.sampled_from(REPLIES))
+    @step
+    def reply_edit_racing_its_send(self, pick, first, second):
+        """A reply is sent while someone changes it (Google slow to answer the PUT): the later text
+        must end on Google."""
+        review = self._review(pick)
+        if review is None:
+            return
+        first, second = self._reply(first), self._reply(second)
+        self.client.latency(0.2, route="reviews.reply")
+        outcome: dict = {}
+
+        def in_thread(name, text, delay):
+            try:
+                time.sleep(delay)
+                review_reply_set(review=Review.objects.get(pk=review.pk), text=text, user=self.hq)
+                outcome[name] = "done"
+            except REFUSALS as exc:
+                outcome[name] = f"refused: {type(exc).__name__}"
+            except BaseException as exc:  # surfaced below
+                outcome[name] = exc
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=in_thread, args=("first", first, 0)),
+            threading.Thread(target=in_thread, args=("second", second, 0.1)),
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+        finally:
+            self.client.latency(0, route="reviews.reply")
+        note(f"  {first!r} sent while {second!r} was typed over it: {outcome}")
+        for value in outcome.values():
+            if isinstance(value, BaseException):
+                raise value
+
     # -- overlapping, on PostgreSQL only ------------------------------------------------------------------
 
     @precondition(lambda self: self.postgres)
@@ -953,6 +1145,7 @@ class MirrorMachine(RuleBasedStateMachine):
         if enabled("cancellations"):
             went_out = Post.objects.filter(pk__in=list(self.cancelled), status=Post.Status.PUBLISHED)
             problems += [f"{self._label(p)} went out after {self.cancelled[p.pk]}" for p in went_out]
+        problems += reply_problems(self.client.reviews(), google_acted=self.google_acted)
         if problems:
             self.failed = True
         assert not problems, "\n".join(problems)
@@ -997,6 +1190,8 @@ class MirrorMachine(RuleBasedStateMachine):
             Franchise.objects.filter(pk=franchise.pk).update(is_active=True)
         for round_ in range(12):
             google_posts_sync(budget=TimeBudget(seconds=60))
+            ReviewSync.objects.update(synced_at=None)
+            reviews_sync_due(budget=TimeBudget(seconds=60))
             counts = posts_publish_due(budget=TimeBudget(seconds=60))
             pending = self._pending()
             note(f"end: run {round_ + 1}: {counts}; pending {pending}")
@@ -1007,6 +1202,7 @@ class MirrorMachine(RuleBasedStateMachine):
             raise AssertionError(f"work still pending after 12 undisturbed runs: {self._pending()}")
         google_posts_sync(budget=TimeBudget(seconds=60))
         problems = mirror_problems(self.client.posts(include_deleted=False), google_acted=set(), killed_locks={})
+        problems += reply_problems(self.client.reviews(), google_acted=set())
         assert not problems, "\n".join(problems)
         assert_google_mirrors_database(self.sandbox)
 
@@ -1019,6 +1215,8 @@ class MirrorMachine(RuleBasedStateMachine):
             "updates": Post.objects.filter(google_needs_update=True).count(),
             "deletions": GoogleDeletion.objects.count(),
             "locks": Post.objects.filter(publishing_at__isnull=False).count(),
+            "replies": Review.objects.filter(REPLY_PENDING, gone_at__isnull=True).count(),
+            "reply sends": Review.objects.filter(reply_sending_at__isnull=False).count(),
         }
 
     def _wait_for_pending(self) -> float:

@@ -93,6 +93,20 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert waiting.status == "scheduled" and "not verified on Google" in waiting.last_error
     assert PostSeries.objects.filter(franchise=cincinnati).count() == 2
     assert Post.objects.filter(series__franchise=cincinnati, status="scheduled").count() >= 4
+    # Google reviews in every state the inbox shows, read by sync-reviews, of each franchise with posts.
+    from reviews.models import Review
+
+    theirs = Review.objects.filter(franchise=cincinnati)
+    assert theirs.count() == 6
+    assert theirs.filter(google_reply__isnull=True, draft_text="").count() == 2
+    assert theirs.exclude(draft_text="").get().draft_source == "ai"
+    assert set(theirs.exclude(google_reply=None).values_list("google_reply_state", flat=True)) == {
+        "APPROVED",
+        "PENDING",
+        "REJECTED",
+    }
+    assert theirs.get(google_reply_state="REJECTED").policy_violation == {"policy": "Contains personal information"}
+    assert "sync-reviews" in set(JobRun.objects.filter(ok=True).values_list("job", flat=True))
 
     call_command("seed_demo")
     assert django_user_model.objects.count() == 3

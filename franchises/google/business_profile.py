@@ -51,9 +51,12 @@ API_ACCESS_URL = "https://developers.google.com/my-business/content/prereqs#requ
 _LOCATION_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+")
 _POST_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+/localPosts/[^/?#]+")
 _MUTATING = {"POST", "PATCH"}
-# The only writes this module sends are those of posts (create, patch, delete): publishing, whose
-# requests take quota slots ahead of the reads of the other jobs (quota.py).
-_PUBLISHING = _MUTATING | {"DELETE"}
+# The writes this module sends (a post's create, patch and delete; a review's reply, PUT and DELETE)
+# take quota slots ahead of the reads of the other jobs (quota.py): people wait on them.
+_PUBLISHING = _MUTATING | {"DELETE", "PUT"}
+_REVIEW_NAME = re.compile(r"accounts/[^/?#]+/locations/[^/?#]+/reviews/[^/?#]+")
+REVIEWS_PAGE_SIZE = 50  # Google's most, for list and batchGetReviews
+REVIEWS_BATCH_LOCATIONS = 50  # locations per batchGetReviews (sandbox/README.md: Google's limit is unclear)
 
 
 class GbpError(Exception):
@@ -272,6 +275,90 @@ def daily_metrics_fetch(
     return figures
 
 
+def reviews_page(
+    *, franchise: Franchise, page_token: str | None = None, deadline: float | None = None
+) -> tuple[list[dict], str | None]:
+    """One page of the location's reviews, newest first by updateTime (v4 `reviews.list`), and the
+    next page's token (None at the end)."""
+    params: dict[str, Any] = {"pageSize": REVIEWS_PAGE_SIZE, "orderBy": "updateTime desc"}
+    if page_token:
+        params["pageToken"] = page_token
+    url = _posts_url(franchise).removesuffix("/localPosts") + "/reviews"
+    data = _call(franchise, "GET", url, params=params, what=f"reviews of {franchise.name}", deadline=deadline)
+    return data.get("reviews", []), data.get("nextPageToken") or None
+
+
+def reviews_batch_page(
+    *, franchise: Franchise, locations: list[str], page_token: str | None = None, deadline: float | None = None
+) -> tuple[list[tuple[str, dict]], str | None]:
+    """One page of the reviews of several locations ("accounts/{a}/locations/{l}", all of the
+    account of `franchise`, whose connection asks) in one request (v4 `batchGetReviews`), newest
+    first by updateTime: [(location, review)], and the next page's token."""
+    if not franchise.google_account_id:
+        _posts_url(franchise)  # raises the "no location picked" GbpSetupError
+    account_id = _bare_id(franchise.google_account_id, "accounts/")
+    url = f"{_base(POSTS_HOST)}/v4/accounts/{account_id}/locations:batchGetReviews"
+    body: dict[str, Any] = {"locationNames": locations, "pageSize": REVIEWS_PAGE_SIZE, "orderBy": "updateTime desc"}
+    if page_token:
+        body["pageToken"] = page_token
+    what = f"reviews of {len(locations)} locations of account {account_id}"
+    data = _call(franchise, "POST", url, json=body, what=what, deadline=deadline, reading=True)
+    items = [
+        (item.get("name", ""), item["review"])
+        for item in data.get("locationReviews") or []
+        if isinstance(item, dict) and isinstance(item.get("review"), dict)
+    ]
+    return items, data.get("nextPageToken") or None
+
+
+def review_get(*, franchise: Franchise, name: str, deadline: float | None = None) -> dict:
+    return _call(franchise, "GET", _review_url(name), what=f"review {name}", deadline=deadline)
+
+
+def review_reply_put(
+    *,
+    franchise: Franchise,
+    name: str,
+    comment: str,
+    before_send: Callable[[], None] | None = None,
+    deadline: float | None = None,
+) -> dict:
+    """Create or replace the review's reply (v4 `updateReply`, a PUT: sending it twice leaves one
+    reply); Google's `ReviewReply` back (comment, updateTime, state, policyViolation)."""
+    return _call(
+        franchise,
+        "PUT",
+        _review_url(name) + "/reply",
+        json={"comment": comment},
+        what=f"reply to review {name}",
+        before_send=before_send,
+        deadline=deadline,
+    )
+
+
+def review_reply_delete(
+    *, franchise: Franchise, name: str, before_send: Callable[[], None] | None = None, deadline: float | None = None
+) -> None:
+    """Delete the review's reply (v4 `deleteReply`). A reply already gone (404) is what was wanted."""
+    try:
+        _call(
+            franchise,
+            "DELETE",
+            _review_url(name) + "/reply",
+            what=f"reply to review {name}",
+            before_send=before_send,
+            deadline=deadline,
+        )
+    except GbpNotFoundError:
+        return
+
+
+def _review_url(name: str) -> str:
+    if not _REVIEW_NAME.fullmatch(name or ""):
+        raise GbpInvalidRequestError(f"{name!r} is not a review name (accounts/../locations/../reviews/..).")
+    return f"{_base(POSTS_HOST)}/v4/{name}"
+
+
 KEYWORD_PAGE_SIZE = 100  # Google's most
 # At most this many pages (2,000 keywords) of one month: past them lies a long tail of keywords
 # under Google's threshold, not worth a request each.
@@ -432,13 +519,18 @@ def _call(
     before_send: Callable[[], None] | None = None,
     deadline: float | None = None,
     publishing: bool = False,
+    reading: bool = False,
 ) -> dict:
     """One request to the API: a slot of the shared quota first (ahead of the other callers for
-    a write of a post, or a read that serves one: `publishing`), the token of `source` (a
-    franchise's connection, or a connection itself), one refresh and retry on a 401."""
+    a write of a post or a reply, or a read that serves one: `publishing`), the token of `source`
+    (a franchise's connection, or a connection itself), one refresh and retry on a 401.
+    `reading`: a POST that only reads (batchGetReviews), not a write."""
+    writing = method in _MUTATING and not reading
 
     def send(token: str) -> httpx.Response:
-        if not quota.shared().acquire(deadline=deadline, publishing=publishing or method in _PUBLISHING):
+        if not quota.shared().acquire(
+            deadline=deadline, publishing=publishing or (method in _PUBLISHING and not reading)
+        ):
             raise quota.QuotaDeadline
         if before_send is not None:
             before_send()
@@ -462,7 +554,7 @@ def _call(
         # A create or patch that succeeded says what Google made of it; one that answers nothing
         # readable may have been applied all the same.
         if not answer.content:
-            if method in _MUTATING:
+            if writing:
                 raise GbpTransientError(
                     f"Google answered the {what} with HTTP {answer.status_code} and no body; it may have been applied.",
                     maybe_applied=True,
@@ -473,13 +565,13 @@ def _call(
         except ValueError:
             raise GbpTransientError(
                 f"Google answered the {what} with HTTP {answer.status_code} but not JSON: {_page_text(answer)}",
-                maybe_applied=method in _MUTATING,
+                maybe_applied=writing,
             ) from None
-        if not isinstance(data, dict) or (method == "POST" and not data.get("name")):
+        if not isinstance(data, dict) or (method == "POST" and writing and not data.get("name")):
             raise GbpTransientError(
                 f"Google answered the {what} with HTTP {answer.status_code} but no resource name; it may have been "
                 "applied.",
-                maybe_applied=method in _MUTATING,
+                maybe_applied=writing,
             )
         return data
     raise error_from_response(answer, method=method, what=what)

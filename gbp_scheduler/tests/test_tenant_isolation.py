@@ -46,7 +46,8 @@ from gbp_scheduler.jobs import JOBS
 from posts.models import Announcement, Post, PostEvent, PostSeries
 from posts.services.announcements import announcement_schedule
 from posts.services.series import series_create, series_rule_build
-from testkit.factories import make_member, make_post, make_user
+from reviews.models import Review
+from testkit.factories import make_member, make_post, make_review, make_user
 from testkit.google import franchise_connected_to_sandbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]  # allowances count in the cache
@@ -152,6 +153,10 @@ NOT_CHECKED: dict[str, Excused] = {
     # Requests to take live posts down: those of the franchises the user administers only.
     "posts:takedowns": YOUR_FRANCHISES,
     "insights:ranking": YOUR_FRANCHISES,
+    "reviews:inbox": YOUR_FRANCHISES,
+    "reviews:approve": Excused(
+        LOGIN, "review ids in the body, kept only among the user's own reviews (reviews/tests/test_pages.py)"
+    ),
     "generation:drafts_bulk": Excused(
         LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
     ),
@@ -235,6 +240,7 @@ class Tenant:
     invitation: Invitation
     series: PostSeries
     announcement: Announcement
+    review: Review
 
     @property
     def membership(self) -> Membership:
@@ -251,6 +257,7 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "invitation_id": lambda tenant: tenant.invitation.pk,
     "series_id": lambda tenant: tenant.series.pk,
     "announcement_id": lambda tenant: tenant.announcement.pk,
+    "review_id": lambda tenant: tenant.review.pk,
 }
 
 
@@ -283,6 +290,7 @@ def _tenant(sandbox, name: str) -> Tenant:
             local_time=dt.time(9, 0),
             user=None,
         )[0].announcement,
+        review=make_review(franchise),
     )
 
 

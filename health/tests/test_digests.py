@@ -92,3 +92,18 @@ def test_the_send_digests_job_sends_them_and_leaves_what_its_budget_has_no_time_
         call_command("send_digests")
     assert "digests_sent=1" in capsys.readouterr().out
     assert [message.to for message in mailoutbox] == [["admin@example.com"]]
+
+
+def test_the_digest_counts_the_weeks_new_reviews_their_stars_and_those_waiting(franchise, mailoutbox):
+    from testkit.factories import make_review
+
+    with time_machine.travel(MONDAY_MORNING - dt.timedelta(days=20)):
+        make_review(franchise, stars=5, google_reply="Thanks")  # an older week's, answered
+    with time_machine.travel(MONDAY_MORNING - dt.timedelta(days=2)):
+        make_review(franchise, stars=4)
+        make_review(franchise, stars=1)
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        assert franchise_digests_send(now=MONDAY_MORNING)["digests_sent"] == 1
+    body = mailoutbox[0].body
+    assert "New Google reviews: 2, 2.5 stars on average" in body
+    assert "Reviews waiting for a reply: 2" in body and "answered=no" in body

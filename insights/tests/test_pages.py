@@ -172,18 +172,18 @@ def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_fra
 
     # The session and user, the menu's requests waiting, the page's zone, the newest day, the
     # franchises with their views, their posts; the group's search keywords: the newest month, the
-    # top ones, their month before, whether it has any.
-    with django_assert_num_queries(11):
+    # top ones, their month before, whether it has any; the reviews' figures, and by location.
+    with django_assert_num_queries(13):
         assert headquarters.get("/insights/").status_code == 200
     for n in range(3, 9):
         shop = make_franchise(name=f"Shop {n}")
         figures(shop)
         keywords(shop, NOVEMBER, {f"word {k}": 30 + k for k in range(12)})
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         assert headquarters.get("/insights/").status_code == 200
     # The session and user, the menu's requests waiting, the franchise, its newest day, its figures,
-    # its posts, its fetch row; its keywords as the group's.
-    with django_assert_num_queries(12):
+    # its posts, its fetch row; its keywords as the group's; its reviews' figures.
+    with django_assert_num_queries(13):
         assert headquarters.get(f"/franchises/{franchises[0].pk}/insights/").status_code == 200
 
 
@@ -245,9 +245,10 @@ def test_the_ranking_takes_the_same_queries_for_2_and_60_franchises(client, djan
     add(2, 0)
     browser.get("/insights/")  # the session, warmed
     # The session and user, the menu's requests waiting, the page's zone, the newest day, the
-    # franchises with their views, their posts; and for headquarters the group's keywords (the
-    # newest month, the top ones, the month before, any then).
-    queries = 11 if headquarters else 7
+    # franchises with their views, their posts; the reviews' figures; and for headquarters the
+    # group's keywords (the newest month, the top ones, the month before, any then) and the
+    # reviews' figures by location.
+    queries = 13 if headquarters else 8
     with django_assert_num_queries(queries):
         assert len(ranked_names(browser.get("/insights/").content.decode())) == 2
     add(58, 2)
