@@ -15,8 +15,8 @@ from django.utils import timezone
 from gbp_scheduler.times import clock_text, day_text, validate_sane_datetime
 
 from .. import content as spec
+from ..brand import brand_rules_current, photo_sizes_of, post_check_messages
 from ..content import DATETIMES
-from ..gbp_mapping import post_problems
 from ..models import Announcement, Post, PostSeries
 from ..selectors import announcement_posts
 from .bulk import post_with_changes, posts_delete_many, posts_update_many
@@ -93,6 +93,8 @@ def announcement_content(announcement: Announcement) -> dict:
 def announcement_preview(*, franchises, template: str, date: dt.date, local_time: dt.time, **fields) -> list[dict]:
     """One unsaved post per franchise with what Google would reject in it, for review before scheduling."""
     rows = []
+    rules = brand_rules_current()
+    sizes = photo_sizes_of([fields.get("media_url")]) if rules.photo_minimum else {}
     for franchise in franchises:
         post = Post(
             franchise=franchise,
@@ -100,7 +102,7 @@ def announcement_preview(*, franchises, template: str, date: dt.date, local_time
             scheduled_at=announcement_time(franchise=franchise, date=date, local_time=local_time),
             **_local_fields(fields, franchise),
         )
-        problems = post_problems(post)
+        problems = post_check_messages(post, rules=rules, photo_sizes=sizes)
         if "{city}" in template and not (franchise.city or "").strip():
             problems = [*problems, "It has no city for {city}: set one in its settings, or leave {city} out."]
         try:
@@ -126,6 +128,8 @@ def announcement_schedule(
         raise PostActionError(" ".join(problems))
     announcement = _announcement_build(template=template, date=date, local_time=local_time, user=user, **fields)
     announcement.franchise_count = len(rows)
+    rules = brand_rules_current()
+    sizes = photo_sizes_of([fields.get("media_url")]) if rules.photo_minimum else {}
     posts = [
         post_build(
             franchise=row["franchise"],
@@ -133,6 +137,8 @@ def announcement_schedule(
             status=Post.Status.SCHEDULED,
             scheduled_at=row["post"].scheduled_at,
             validate_constraints=False,  # the database checks them; one query each would be 9,000
+            rules=rules,
+            photo_sizes=sizes,
             summary=row["post"].summary,
             **_local_fields(fields, row["franchise"]),
         )
@@ -241,6 +247,8 @@ def announcement_edit_all(
     outcome = {"edited": [], "edited_by_hand": [], "busy": [], "kept_time": []}
     todo, times = [], {}
     now = timezone.now()
+    rules = brand_rules_current()
+    sizes = photo_sizes_of([shared.get("media_url")]) if rules.photo_minimum else {}
     for post in posts:
         if post.status == Post.Status.PUBLISHED:
             continue
@@ -252,7 +260,7 @@ def announcement_edit_all(
             **_local_fields(shared, post.franchise),
         }
         # Drafts too: the text is headquarters', and a draft of it is meant to be scheduled.
-        if problems := post_problems(post_with_changes(post, changes)):
+        if problems := post_check_messages(post_with_changes(post, changes), rules=rules, photo_sizes=sizes):
             raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
         # A new time moves the posts still at the announcement's; one moved by hand keeps its own.
         sent_at = announcement_time(
@@ -268,7 +276,7 @@ def announcement_edit_all(
                 times[post.pk] = at
         todo.append((post, changes))
     # Being published, or changed by someone, at this very moment: named, not changed.
-    done, _busy = posts_update_many(changes=todo, user=user)
+    done, _busy = posts_update_many(changes=todo, user=user, rules=rules)
     for post in Post.objects.select_related("franchise").filter(pk__in=[pk for pk in times if pk in done]):
         try:
             post_schedule(post=post, at=times[post.pk], user=user)

@@ -49,8 +49,8 @@ from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 
 from .. import content as spec
+from ..brand import post_check_messages
 from ..content import SUMMARY_MAX_LENGTH, line_breaks_normalized, summary_length
-from ..gbp_mapping import post_problems
 from ..models import Post, PostSeries
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
 
@@ -208,7 +208,7 @@ def _local_today(franchise: Franchise, now: dt.datetime) -> dt.date:
 
 
 def _content_problems(franchise: Franchise, content: dict) -> list[str]:
-    problems = post_problems(Post(franchise=franchise, **content))
+    problems = post_check_messages(Post(franchise=franchise, **content))
     if summary_length(content.get("summary") or "") > SUMMARY_MAX_LENGTH:
         problems = problems or [f"Google allows {SUMMARY_MAX_LENGTH:,} characters."]
     return problems
