@@ -159,6 +159,7 @@ NOT_CHECKED: dict[str, Excused] = {
         LOGIN, "undoes only the user's own rejections, in their franchises of now (test_drafts_review.py)"
     ),
     "posts:announcement_new": HEADQUARTERS,
+    "posts:brand_rules": HEADQUARTERS,  # the group's one set of rules
     "franchises:new": HEADQUARTERS,
     # Renaming and deactivating: headquarters' only, 403 for every franchise user whatever the id.
     "franchises:manage": HEADQUARTERS,
@@ -215,6 +216,7 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
         "posts:announcement_edit",
         "posts:announcement_cancel",
         "posts:announcement_photo_upload",
+        "posts:brand_rules",
         "franchises:new",
         "franchises:manage",
     } == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}
