@@ -9,7 +9,8 @@ published before (each franchise at its own pace, some posting more lately, some
 figures Google (the sandbox) has for those months, read by the fetch-insights job, so the
 Results pages have charts, and the search keywords of the last two months; repeating posts in
 Cincinnati and Dayton; Zanesville's location not verified by Google, so its due post waits with
-the reason instead of failing; a filled generation queue.
+the reason instead of failing; a filled generation queue; the group's brand rules (words not
+allowed, required offer terms, links to the group's sites only, tagged for Google).
 The crons that `make run` starts then publish the due posts and write the AI drafts, so the
 first minute of a demo shows the whole flow moving.
 """
@@ -31,6 +32,7 @@ from franchises.services import franchise_create, membership_set
 from gbp_scheduler.jobs import TimeBudget, job_get, job_run
 from posts.models import Post
 from posts.services import google_posts_sync, post_publish
+from posts.services.brand import brand_rules_save
 from posts.services.series import series_create, series_rule_build
 
 from .demo_logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_USERNAME
@@ -72,6 +74,14 @@ RECENT_DAYS = 30
 NOT_VERIFIED = "Zanesville"
 # What people search for that finds the group's locations (the sandbox's search keywords).
 KEYWORDS = ["lawn care", "landscaping", "lawn mowing", "snow removal", "tree trimming", "mulch", "patio"]
+# Headquarters' brand rules: what no location's post may say, what an offer's terms must say, where
+# links may go (each franchise's site is a subdomain) and the UTM tag on them.
+BRAND_RULES = {
+    "banned_phrases": "cheapest\nbest in Ohio\nrisk-free",
+    "offer_terms_required": "Not valid with other offers",
+    "link_domains": "example.com",
+    "utm_tagging": True,
+}
 HQ_GOOGLE_ACCOUNT = "hq@buckeye-lawn.example"
 COLUMBUS_GOOGLE_ACCOUNT = "owner@columbus-lawn.example"
 
@@ -293,6 +303,7 @@ def demo_data_ensure() -> DemoLogin:
         else:
             users[username] = User.objects.create_user(username, f"{username}@example.com", password)
 
+    brand_rules_save(user=users[DEMO_USERNAME], **BRAND_RULES)
     sandbox = _sandbox()
     locations = _sandbox_locations(sandbox) if sandbox is not None else {}
     headquarters = _connection(sandbox, HQ_GOOGLE_ACCOUNT, by=users[DEMO_USERNAME]) if sandbox is not None else None

@@ -11,6 +11,7 @@ from generation.models import GenerationQueue
 from health.models import JobRun
 from insights.models import DailyMetric, InsightsFetch, SearchKeyword
 from insights.selectors import insights_ranking
+from posts.brand import brand_rules_current, post_check
 from posts.models import Post, PostSeries
 from posts.services.publishing import posts_publish_due
 
@@ -92,6 +93,11 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     waiting.refresh_from_db()
     assert waiting.status == "scheduled" and "not verified on Google" in waiting.last_error
     assert PostSeries.objects.filter(franchise=cincinnati).count() == 2
+    # Headquarters' brand rules are set, and every scheduled post keeps them.
+    rules = brand_rules_current()
+    assert "cheapest" in rules.banned and rules.link_domains == ("example.com",) and rules.utm_tagging
+    broken = [p for post in Post.objects.filter(status="scheduled") for p in post_check(post) if p.rule != "google"]
+    assert broken == []
     assert Post.objects.filter(series__franchise=cincinnati, status="scheduled").count() >= 4
 
     call_command("seed_demo")
