@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from franchises.models import Franchise
+from franchises.variables import variables_defined
 from gbp_scheduler.times import validate_sane_date
 from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
@@ -209,6 +210,13 @@ class AnnouncementContentForm(content_form(TYPED)):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic_type"].required = False  # none picked: an update
+        if variables := variables_defined():  # headquarters' own fields, filled in per franchise too
+            keys = ", ".join(f"{{{key}}}" for key in variables)
+            self.fields[
+                "summary"
+            ].help_text = (
+                f"Use {{name}}, {{city}} and {keys} (in lower case): each franchise's own values are filled in."
+            )
         for name in DATETIMES:
             self.fields[name].label = f"{self.fields[name].label} (each franchise's local time)"
 

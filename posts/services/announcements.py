@@ -5,13 +5,20 @@ kept as one Announcement, whose posts not yet published can be edited or cancell
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from franchises.variables import (
+    franchise_values,
+    franchises_missing_values,
+    placeholder_problems,
+    text_filled,
+    values_missing,
+    variables_used,
+)
 from gbp_scheduler.times import clock_text, day_text, validate_sane_datetime
 
 from .. import content as spec
@@ -30,29 +37,17 @@ MATERIALISE_NOW_MAX = 50
 # What every post of an announcement shares besides its text: a post's content (posts/content.py).
 SHARED_FIELDS = [name for name in spec.TYPED if name != "summary"]
 
-# The placeholders an announcement may use, filled in per franchise.
-PLACEHOLDERS = ("name", "city")
-# What looks like a placeholder: a word in braces. Other braces ("{see below}") stay as typed.
-PLACEHOLDER_LIKE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
 
 def announcement_placeholder_problems(*, template: str) -> list[str]:
-    """Each placeholder-like word in braces that is not one of PLACEHOLDERS, said so before
-    anything is sent: "{City}" would otherwise reach Google as typed."""
-    known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
-    problems = []
-    for word in dict.fromkeys(PLACEHOLDER_LIKE.findall(template)):
-        if word in PLACEHOLDERS:
-            continue
-        hint = f" Did you mean {{{word.lower()}}}?" if word.lower() in PLACEHOLDERS else ""
-        problems.append(f"{{{word}}} is not a placeholder.{hint} The text can use {known}, in lower case.")
-    return problems
+    """Each word in braces that is neither {name}, {city} nor a variable headquarters defined,
+    said so before anything is sent (franchises/variables.py)."""
+    return placeholder_problems(template)
 
 
-def announcement_text(*, template: str, franchise) -> str:
-    """The announcement text for one franchise: {name} and {city} filled in. Plain replacement,
-    not str.format, so other braces in the text stay as typed."""
-    return template.replace("{name}", franchise.name).replace("{city}", franchise.city or "")
+def announcement_text(*, template: str, franchise, values: dict | None = None) -> str:
+    """The announcement text for one franchise: {name}, {city} and the variables in `values` (the
+    franchise's own: franchises/variables.py's franchise_values) filled in."""
+    return text_filled(template, franchise=franchise, values=values or {})
 
 
 def announcement_time(*, franchise, date: dt.date, local_time: dt.time) -> dt.datetime:
@@ -95,16 +90,17 @@ def announcement_preview(*, franchises, template: str, date: dt.date, local_time
     rows = []
     rules = brand_rules_current()
     sizes = photo_sizes_of([fields.get("media_url")]) if rules.photo_minimum else {}
+    franchises = list(franchises)
+    values = franchise_values(franchises, variables_used(template))
     for franchise in franchises:
         post = Post(
             franchise=franchise,
-            summary=announcement_text(template=template, franchise=franchise),
+            summary=announcement_text(template=template, franchise=franchise, values=values[franchise.pk]),
             scheduled_at=announcement_time(franchise=franchise, date=date, local_time=local_time),
             **_local_fields(fields, franchise),
         )
         problems = post_check_messages(post, rules=rules, photo_sizes=sizes)
-        if "{city}" in template and not (franchise.city or "").strip():
-            problems = [*problems, "It has no city for {city}: set one in its settings, or leave {city} out."]
+        problems += values_missing(template, franchise=franchise, values=values[franchise.pk])
         try:
             validate_sane_datetime(post.scheduled_at)
         except ValidationError as exc:
@@ -196,14 +192,14 @@ def announcement_series_create(
         ]
 
 
-def _as_sent(post: Post, announcement: Announcement) -> bool:
+def _as_sent(post: Post, announcement: Announcement, values: dict) -> bool:
     """Whether the post still has the content the announcement made of it: otherwise someone edited
-    it by hand since, and "edit all" leaves it as they made it."""
+    it by hand since, and "edit all" leaves it as they made it. (A franchise whose variable's value
+    changed since reads as edited by hand too: its text is no longer what the announcement makes.)"""
     franchise = post.franchise
     made = _local_fields(announcement_content(announcement), franchise)
-    return post.summary == announcement_text(template=announcement.summary, franchise=franchise) and all(
-        getattr(post, name) == value for name, value in made.items()
-    )
+    filled = announcement_text(template=announcement.summary, franchise=franchise, values=values[franchise.pk])
+    return post.summary == filled and all(getattr(post, name) == value for name, value in made.items())
 
 
 def announcement_edit_all(
@@ -244,6 +240,11 @@ def announcement_edit_all(
     }
     shared["topic_type"] = topic
     posts = list(announcement_posts(announcement=announcement)) if posts is None else posts
+    keys = dict.fromkeys([*variables_used(announcement.summary), *variables_used(template)])
+    values = franchise_values({post.franchise for post in posts}, keys)
+    waiting = [post.franchise for post in posts if post.status != Post.Status.PUBLISHED]
+    if missing := franchises_missing_values(template, waiting, values):
+        raise PostActionError(f"{missing} Nothing was changed.")
     outcome = {"edited": [], "edited_by_hand": [], "busy": [], "kept_time": []}
     todo, times = [], {}
     now = timezone.now()
@@ -252,11 +253,11 @@ def announcement_edit_all(
     for post in posts:
         if post.status == Post.Status.PUBLISHED:
             continue
-        if not _as_sent(post, announcement):
+        if not _as_sent(post, announcement, values):
             outcome["edited_by_hand"].append(post.franchise.name)
             continue
         changes = {
-            "summary": announcement_text(template=template, franchise=post.franchise),
+            "summary": announcement_text(template=template, franchise=post.franchise, values=values[post.franchise.pk]),
             **_local_fields(shared, post.franchise),
         }
         # Drafts too: the text is headquarters', and a draft of it is meant to be scheduled.
