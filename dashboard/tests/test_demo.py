@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from franchises.models import Franchise, GoogleConnection, Membership
+from franchises.models import Franchise, FranchiseVariableValue, GoogleConnection, Membership
 from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from health.models import JobRun
@@ -98,6 +98,9 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert "cheapest" in rules.banned and rules.link_domains == ("example.com",) and rules.utm_tagging
     broken = [p for post in Post.objects.filter(status="scheduled") for p in post_check(post) if p.rule != "google"]
     assert broken == []
+    # Headquarters' fields, filled in per franchise but for Marietta's manager.
+    assert FranchiseVariableValue.objects.filter(variable__key="coupon_code").count() == 12
+    assert FranchiseVariableValue.objects.filter(variable__key="manager").count() == 11
     assert Post.objects.filter(series__franchise=cincinnati, status="scheduled").count() >= 4
 
     call_command("seed_demo")
