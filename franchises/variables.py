@@ -36,14 +36,14 @@ def variables_defined(keys: Iterable[str] | None = None) -> dict[str, FranchiseV
     return {variable.key: variable for variable in query}
 
 
-def placeholder_problems(text: str) -> list[str]:
+def placeholder_problems(text: str, *, defined: dict | None = None) -> list[str]:
     """Each placeholder-like word in braces that is neither built in nor a variable, said so before
     anything is sent: "{City}" would otherwise reach Google as typed. One query, only when the text
-    has a placeholder beyond {name} and {city}."""
+    has a placeholder beyond {name} and {city} (none when `defined`, variables_defined(), is given)."""
     used = variables_used(text)
     if not used:
         return []
-    defined = variables_defined()
+    defined = variables_defined() if defined is None else defined
     known = [*BUILT_IN_PLACEHOLDERS, *defined]
     listed = ", ".join(f"{{{key}}}" for key in known)
     problems = []

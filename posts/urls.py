@@ -1,6 +1,19 @@
 from django.urls import path
 
-from .views import actions, announcements, brand, bulk, drafts, editor, history, lists, photos, series, takedowns
+from .views import (
+    actions,
+    announcements,
+    brand,
+    bulk,
+    drafts,
+    editor,
+    history,
+    imports,
+    lists,
+    photos,
+    series,
+    takedowns,
+)
 
 app_name = "posts"
 
@@ -11,6 +24,7 @@ urlpatterns = [
     path("franchises/<uuid:franchise_id>/calendar/", lists.post_calendar, name="calendar"),
     path("calendar/", lists.post_calendar_all, name="calendar_all"),
     path("posts/many/", bulk.posts_many, name="many"),
+    path("posts/import/", imports.posts_import_view, name="import"),
     # Editor.
     path("franchises/<uuid:franchise_id>/posts/new/", editor.post_new, name="new"),
     path("franchises/<uuid:franchise_id>/posts/preview/", editor.post_preview, name="preview"),
