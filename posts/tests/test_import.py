@@ -79,7 +79,7 @@ def test_each_rows_problems_are_named_by_row(hq):
 def test_one_bad_row_creates_nothing_and_the_refusal_names_it(hq):
     make_franchise(name="Austin")
     text = _csv(*[f"Austin,update,Post {n}.,{_later()},,," for n in range(5)], f"Austin,update,,{_later()},,,")
-    with pytest.raises(ImportRefused, match="Nothing was imported: 1 problem\\(s\\) in the file. Row 7: No text."):
+    with pytest.raises(ImportRefused, match=r"Nothing was imported: 1 problem\(s\) in the file\. Row 7: No text\."):
         posts_import(user=hq, text=text)
     assert not Post.objects.exists() and not PostEvent.objects.exists()
 
@@ -114,18 +114,16 @@ def test_a_field_the_type_does_not_carry_is_a_problem(hq):
 
 def test_the_file_must_name_its_columns(hq):
     check = posts_import_check(user=hq, text="shop,words\nAustin,Hello\n")
-    assert check.problems == [
-        "The first line must name the columns; missing: franchise, text.",
-        "Unknown columns: shop, words. The columns are "
-        + ", ".join(["franchise", "type", "text", "publish_at"])
-        + check.problems[1].split("publish_at")[1],
-    ]
+    missing, unknown = check.problems
+    assert missing == "The first line must name the columns; missing: franchise, text."
+    assert unknown.startswith("Unknown columns: shop, words. The columns are franchise, type, text, publish_at, ")
     assert not check.ok
 
 
 def test_placeholders_are_filled_per_franchise_and_a_missing_value_is_named(hq):
     FranchiseVariable.objects.create(key="coupon_code", label="Coupon code")
-    austin, boston = make_franchise(name="Austin"), make_franchise(name="Boston")
+    austin = make_franchise(name="Austin")
+    make_franchise(name="Boston")
     franchise_variables_set(franchise=austin, values={"coupon_code": "AUS10"})
     text = _csv(f"Austin,,Show {{coupon_code}}.,{_later()},,,", f"Boston,,Show {{coupon_code}}.,{_later()},,,")
     check = posts_import_check(user=hq, text=text)
