@@ -20,9 +20,12 @@ app_name = "posts"
 urlpatterns = [
     # Lists and calendar.
     path("posts/", lists.post_list, name="list"),
+    path("posts/export.csv", lists.post_list_csv, name="list_csv"),
     path("franchises/<uuid:franchise_id>/posts/", lists.franchise_post_list, name="franchise_list"),
     path("franchises/<uuid:franchise_id>/calendar/", lists.post_calendar, name="calendar"),
     path("calendar/", lists.post_calendar_all, name="calendar_all"),
+    path("calendar/export.csv", lists.post_calendar_csv, name="calendar_csv"),
+    path("calendar/export.ics", lists.post_calendar_ics, name="calendar_ics"),
     path("posts/many/", bulk.posts_many, name="many"),
     path("posts/import/", imports.posts_import_view, name="import"),
     # Editor.

@@ -144,6 +144,10 @@ NOT_CHECKED: dict[str, Excused] = {
     "dashboard:metrics": HEADQUARTERS,
     "posts:list": YOUR_FRANCHISES,
     "posts:calendar_all": YOUR_FRANCHISES,
+    # The lists' and calendar's downloads read what their pages read (posts/tests/test_exports.py).
+    "posts:list_csv": YOUR_FRANCHISES,
+    "posts:calendar_csv": YOUR_FRANCHISES,
+    "posts:calendar_ics": YOUR_FRANCHISES,
     "posts:many": Excused(
         LOGIN, "post ids in the body, kept only among the user's posts (posts/tests/test_posts_many.py)"
     ),
@@ -152,6 +156,7 @@ NOT_CHECKED: dict[str, Excused] = {
     # Requests to take live posts down: those of the franchises the user administers only.
     "posts:takedowns": YOUR_FRANCHISES,
     "insights:ranking": YOUR_FRANCHISES,
+    "insights:ranking_csv": YOUR_FRANCHISES,
     "generation:drafts_bulk": Excused(
         LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
     ),

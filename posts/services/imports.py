@@ -50,7 +50,7 @@ IMPORT_MAX_ROWS = 5000
 FRANCHISE, TEXT, TYPE, PUBLISH_AT = "franchise", "text", "type", "publish_at"
 REQUIRED = (FRANCHISE, TEXT)
 # The content fields a row may set by their own names (the text and the type have the columns above).
-FIELD_COLUMNS = [name for name in content.TYPED if name not in ("summary", "topic_type")]
+FIELD_COLUMNS = [name for name in content.TYPED if name != "summary" and name != "topic_type"]
 COLUMNS = (FRANCHISE, TYPE, TEXT, PUBLISH_AT, *FIELD_COLUMNS)
 TYPE_WORDS = {
     **{value.lower(): value for value in content.TOPIC_TYPES_OFFERED},
