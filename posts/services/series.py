@@ -338,17 +338,16 @@ class _SeriesChanged(Exception):
 
 def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> int:
     local = timezone.localtime(at, series.franchise.zone)
+    made = {"franchise": series.franchise, "user": None, "scheduled_at": at, "series": series, "series_day": day}
+    detail = f"From a repeating post, for {local:%Y-%m-%d %H:%M}."
+    content = occurrence_content(series=series, day=day)
     try:
-        post_create(
-            franchise=series.franchise,
-            user=None,
-            status=Post.Status.SCHEDULED,
-            scheduled_at=at,
-            series=series,
-            series_day=day,
-            history_detail=f"From a repeating post, for {local:%Y-%m-%d %H:%M}.",
-            **occurrence_content(series=series, day=day),
-        )
+        try:
+            post_create(status=Post.Status.SCHEDULED, history_detail=detail, **made, **content)
+        except PostActionError as exc:
+            # Its content breaks a rule set since the series was saved (the brand's): the day's
+            # post waits as a draft saying why, for a person to fix, and the series goes on.
+            post_create(status=Post.Status.DRAFT, history_detail=f"{detail} Not scheduled: {exc}", **made, **content)
     except IntegrityError:
         return 0  # another run made this day's post
     return 1

@@ -26,7 +26,7 @@ from posts.services import (
     posts_publish_due,
 )
 from posts.services.brand import brand_rules_save
-from posts.services.series import series_create
+from posts.services.series import series_create, series_materialise_due
 from testkit.factories import make_franchise, make_member, make_post, make_user
 from testkit.google import franchise_connected_to_sandbox, google_posts
 from testkit.web import logged_in, messages_of
@@ -321,3 +321,23 @@ def test_the_django_admin_saves_the_rules_through_the_service(client):
     assert response.status_code == 302, response.content.decode()[:500]
     assert BrandRules.objects.get().updated_by == hq
     assert client.get(reverse("admin:posts_brandrules_add")).status_code == 403  # one row only
+
+
+def test_a_repeating_posts_new_day_that_breaks_a_rule_set_since_waits_as_a_draft_saying_why():
+    franchise = make_franchise()
+    start = (timezone.now() + SOON).date()
+    series = series_create(
+        franchise=franchise,
+        user=None,
+        rule="FREQ=DAILY;COUNT=40",
+        starts_on=start,
+        local_time=dt.time(9),
+        summary="The cheapest pizza.",
+        materialise=False,
+    )
+    _rules(banned_phrases="cheapest")
+    series_materialise_due(budget=TimeBudget(seconds=30))
+    posts = Post.objects.filter(series=series)
+    assert posts.exists() and set(posts.values_list("status", flat=True)) == {Post.Status.DRAFT}
+    event = posts.first().events.get()
+    assert 'Not scheduled: Brand rule "Words not allowed": "cheapest"' in event.detail
