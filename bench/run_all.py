@@ -45,6 +45,7 @@ RUNS = {
     ],
     "announcement": ["announcement.py", "--franchises", "1000", "--latency-ms", "1500", "--quota", "300"],
     "announcement edit": ["announcement_edit.py", "--posts", "20,200,1000"],
+    "import csv": ["import_csv.py", "--rows", "10,1000", "--franchises", "100"],
     "generation": ["generation.py"],
     "google sync": ["google_sync.py", "--locations", "300", "--quota", "300", "--budget", "60"],
     "insights": ["insights.py", "--locations", "1000", "--quota", "300", "--budget", "240", "--latency-ms", "300"],
@@ -62,6 +63,7 @@ QUICK = {
     "coldstart": ["coldstart.py", "--runs", "2"],
     "announcement": ["announcement.py", "--franchises", "50", "--latency-ms", "200", "--quota", "6000"],
     "announcement edit": ["announcement_edit.py", "--posts", "20,200"],
+    "import csv": ["import_csv.py", "--rows", "10,100", "--franchises", "10"],
 }
 
 

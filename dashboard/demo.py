@@ -11,7 +11,10 @@ Results pages have charts, and the search keywords of the last two months; repea
 Cincinnati and Dayton; Zanesville's location not verified by Google, so its due post waits with
 the reason instead of failing; a filled generation queue; Google reviews of the franchises with
 posts in every state (unanswered, a rating without words, a Claude draft to approve, a reply
-published, one waiting for Google's check, one rejected for a policy violation).
+published, one waiting for Google's check, one rejected for a policy violation); the group's
+brand rules (words not allowed, required offer terms, links to the group's sites only, tagged
+for Google) and its own fields every franchise fills in (a coupon code, the manager's name),
+Marietta's manager missing.
 The crons that `make run` starts then publish the due posts and write the AI drafts, so the
 first minute of a demo shows the whole flow moving.
 """
@@ -28,11 +31,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from franchises.google.tokens import auth_refused_reason, connection_mirror
-from franchises.models import Franchise, GoogleConnection, Membership
-from franchises.services import franchise_create, membership_set
+from franchises.models import Franchise, FranchiseVariable, GoogleConnection, Membership
+from franchises.services import franchise_create, franchise_variables_set, membership_set
 from gbp_scheduler.jobs import TimeBudget, job_get, job_run
 from posts.models import Post
 from posts.services import google_posts_sync, post_publish
+from posts.services.brand import brand_rules_save
 from posts.services.series import series_create, series_rule_build
 
 from .demo_logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_USERNAME
@@ -74,6 +78,22 @@ RECENT_DAYS = 30
 NOT_VERIFIED = "Zanesville"
 # What people search for that finds the group's locations (the sandbox's search keywords).
 KEYWORDS = ["lawn care", "landscaping", "lawn mowing", "snow removal", "tree trimming", "mulch", "patio"]
+# Headquarters' brand rules: what no location's post may say, what an offer's terms must say, where
+# links may go (each franchise's site is a subdomain) and the UTM tag on them.
+BRAND_RULES = {
+    "banned_phrases": "cheapest\nbest in Ohio\nrisk-free",
+    "offer_terms_required": "Not valid with other offers",
+    "link_domains": "example.com",
+    "utm_tagging": True,
+}
+# Headquarters' fields every franchise fills in ({coupon_code}, {manager} in announcements); Marietta
+# has no manager yet, so an announcement naming {manager} is refused there, by name.
+VARIABLES = [
+    ("coupon_code", "Coupon code", "A code customers show for this month's offer."),
+    ("manager", "Manager's name", ""),
+]
+MANAGERS = {"Cincinnati": "Dana", "Dayton": "Luis", "Columbus": "Priya", "Akron": "Sam", "Toledo": "Grace"}
+NO_MANAGER = "Marietta"
 HQ_GOOGLE_ACCOUNT = "hq@buckeye-lawn.example"
 COLUMBUS_GOOGLE_ACCOUNT = "owner@columbus-lawn.example"
 
@@ -336,6 +356,14 @@ def _reviews(sandbox, franchises: list[Franchise], user) -> None:
     reviews_sync_due(budget=TimeBudget(seconds=60))  # Google's check of the replies waiting
 
 
+def _variables(franchise: Franchise) -> None:
+    """The franchise's values of headquarters' fields (none for NO_MANAGER's manager)."""
+    values = {"coupon_code": f"{franchise.name[:4].upper()}10"}
+    if franchise.name != NO_MANAGER:
+        values["manager"] = MANAGERS.get(franchise.name, "Jordan")
+    franchise_variables_set(franchise=franchise, values=values)
+
+
 @transaction.atomic
 def demo_data_ensure() -> DemoLogin:
     """Create the demo logins, franchises, posts and queue once; later runs keep what is there."""
@@ -349,6 +377,9 @@ def demo_data_ensure() -> DemoLogin:
         else:
             users[username] = User.objects.create_user(username, f"{username}@example.com", password)
 
+    brand_rules_save(user=users[DEMO_USERNAME], **BRAND_RULES)
+    for position, (key, label, help_text) in enumerate(VARIABLES):
+        FranchiseVariable.objects.create(key=key, label=label, help_text=help_text, position=position)
     sandbox = _sandbox()
     locations = _sandbox_locations(sandbox) if sandbox is not None else {}
     headquarters = _connection(sandbox, HQ_GOOGLE_ACCOUNT, by=users[DEMO_USERNAME]) if sandbox is not None else None
@@ -370,6 +401,7 @@ def demo_data_ensure() -> DemoLogin:
             services=services,
             posts_per_week=3 if with_posts else 0,
         )
+        _variables(franchise)
         if with_posts:
             membership_set(user=users["ohio-admin"], franchise=franchise, role=Membership.Role.ADMIN)
         if name == "Cincinnati":

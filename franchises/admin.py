@@ -1,7 +1,15 @@
 from django.contrib import admin, messages
 
 from .forms import FranchiseProfileForm
-from .models import Franchise, FranchiseEvent, GoogleConnection, Invitation, Membership
+from .models import (
+    Franchise,
+    FranchiseEvent,
+    FranchiseVariable,
+    FranchiseVariableValue,
+    GoogleConnection,
+    Invitation,
+    Membership,
+)
 from .services import PROFILE_FIELDS, FranchiseError, franchise_active_set, franchise_create, franchise_rename
 
 
@@ -9,6 +17,14 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+
+class VariableValueInline(admin.TabularInline):
+    """The franchise's values of headquarters' variables (franchises/variables.py)."""
+
+    model = FranchiseVariableValue
+    extra = 0
+    fields = ["variable", "value"]
 
 
 class FranchiseAdminForm(FranchiseProfileForm):
@@ -44,7 +60,7 @@ class FranchiseAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "is_active", "connected", "google_access", "location", "ai_drafts", "timezone"]
     list_filter = ["is_active", "google_auth_valid", "ai_drafts_enabled", "timezone"]
     search_fields = ["name", "city", "google_location_title", "google_location_id"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, VariableValueInline]
     # The token columns are never shown or editable here: connecting happens through Google's
     # consent flow, and the ciphertext is of no use to a person.
     exclude = ["google_refresh_token", "google_access_token"]
@@ -171,3 +187,12 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(FranchiseVariable)
+class FranchiseVariableAdmin(admin.ModelAdmin):
+    """Headquarters defines the fields every franchise fills in ({key} in announcements, repeating
+    posts and AI drafts); each franchise's values are on its own page (settings, or here inline)."""
+
+    list_display = ["label", "key", "position"]
+    ordering = ["position", "label"]

@@ -12,8 +12,9 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordMixin
 
 from gbp_scheduler.throttle import allowance_take
 
-from .models import MAX_POSTS_PER_WEEK, Franchise, Membership
+from .models import MAX_POSTS_PER_WEEK, Franchise, FranchiseVariable, Membership
 from .services import PROFILE_FIELDS
+from .variables import franchise_variables_filled
 from .zone_data import COUNTRY_ZONES, LEGACY_ALIASES
 
 
@@ -166,3 +167,25 @@ class PasswordResetThrottledForm(PasswordResetForm):
             limit = settings.PASSWORD_RESET_PER_ACCOUNT_PER_HOUR
             if allowance_take(key=f"password-reset:user:{user.pk}", limit=limit):
                 yield user
+
+
+class FranchiseVariablesForm(forms.Form):
+    """The franchise's values of the variables headquarters defined, one field each (`var_<key>`)."""
+
+    PREFIX = "var_"
+
+    def __init__(self, *args, franchise: Franchise, **kwargs):
+        super().__init__(*args, **kwargs)
+        values = {variable.key: value for variable, value in franchise_variables_filled(franchise)}
+        for variable in FranchiseVariable.objects.all():
+            self.fields[f"{self.PREFIX}{variable.key}"] = forms.CharField(
+                label=variable.label,
+                required=False,
+                max_length=300,
+                initial=values.get(variable.key, ""),
+                help_text=" ".join(filter(None, [variable.help_text, f"Used as {{{variable.key}}}."])),
+            )
+
+    def values(self) -> dict[str, str]:
+        """{key: value} as franchise_variables_set takes them."""
+        return {name.removeprefix(self.PREFIX): value for name, value in self.cleaned_data.items()}

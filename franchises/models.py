@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -367,3 +368,55 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Notifications of {self.user}"
+
+
+# An announcement's own placeholders, filled from the franchise's row; a variable may not take their names.
+BUILT_IN_PLACEHOLDERS = ("name", "city")
+
+
+def validate_variable_key(key: str) -> None:
+    if key in BUILT_IN_PLACEHOLDERS:
+        raise ValidationError(f"{{{key}}} is filled in from the franchise itself: pick another key.")
+
+
+class FranchiseVariable(models.Model):
+    """A field headquarters defines for every franchise (a phone, a coupon code, the manager's
+    name, a local offer), filled in per franchise and used as `{key}` in announcements, repeating
+    posts and what AI drafts are written from (franchises/variables.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.SlugField(
+        max_length=40,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[a-z][a-z0-9_]*$", "Lower-case letters, digits and _, starting with a letter."),
+            validate_variable_key,
+        ],
+        help_text="Typed in braces in a text: {coupon_code}.",
+    )
+    label = models.CharField(max_length=100, help_text="As franchises see it on their settings page.")
+    help_text = models.CharField(max_length=200, blank=True, default="")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order on the settings page.")
+
+    class Meta:
+        db_table = "franchise_variables"
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return f"{self.label} {{{self.key}}}"
+
+
+class FranchiseVariableValue(models.Model):
+    """One franchise's value of a variable. No row: no value (a text using it is refused for that franchise)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="variable_values")
+    variable = models.ForeignKey(FranchiseVariable, on_delete=models.CASCADE, related_name="values")
+    value = models.CharField(max_length=300)
+
+    class Meta:
+        db_table = "franchise_variable_values"
+        constraints = [models.UniqueConstraint(fields=["franchise", "variable"], name="one_value_per_variable")]
+
+    def __str__(self) -> str:
+        return f"{self.variable.key} of {self.franchise}: {self.value}"

@@ -22,7 +22,7 @@ from gbp_scheduler.throttle import allowance_take
 from gbp_scheduler.times import when_text
 
 from .holds import hold_ended_tell
-from .models import Franchise, FranchiseEvent, Invitation, Membership
+from .models import Franchise, FranchiseEvent, FranchiseVariable, FranchiseVariableValue, Invitation, Membership
 from .selectors import (
     InvitationUnusable,
     invitation_check_usable,
@@ -130,6 +130,24 @@ def franchise_settings_update(*, franchise: Franchise, **fields) -> Franchise:
     franchise.full_clean()
     franchise.save(update_fields=[*fields, "updated_at"])
     return franchise
+
+
+def franchise_variables_set(*, franchise: Franchise, values: dict[str, str]) -> None:
+    """Set the franchise's values of headquarters' variables ({key: value}); an empty value
+    removes it (a text using that variable is then refused for this franchise)."""
+    defined = {variable.key: variable for variable in FranchiseVariable.objects.filter(key__in=list(values))}
+    unknown = set(values) - set(defined)
+    if unknown:
+        raise TypeError(f"Not a variable: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        for key, value in values.items():
+            value = " ".join((value or "").split())
+            if value:
+                FranchiseVariableValue.objects.update_or_create(
+                    franchise=franchise, variable=defined[key], defaults={"value": value}
+                )
+            else:
+                FranchiseVariableValue.objects.filter(franchise=franchise, variable=defined[key]).delete()
 
 
 def _franchise_locked(franchise: Franchise) -> Franchise:

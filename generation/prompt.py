@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from franchises.models import Franchise
+from franchises.variables import franchise_variables_filled, text_filled
 
 # Hard limits the validator enforces live in validation.py; the prompt asks for less so that a
 # normal answer lands well inside them.
@@ -109,15 +110,24 @@ def _clipped(text: str, limit: int) -> str:
 
 def _profile_lines(franchise: Franchise) -> list[str]:
     """The business's profile, each field on its own `Label: value` line with the website first
-    among any URLs, so a reader (or the sandbox) finds them unambiguously."""
-    services = ", ".join(s.strip() for s in franchise.services.splitlines() if s.strip())
+    among any URLs, so a reader (or the sandbox) finds them unambiguously; then headquarters'
+    variables with this franchise's values ("Coupon code: SPRING10"), which the profile's texts may
+    also name as placeholders ("{coupon_code}", filled in here)."""
+    variables = franchise_variables_filled(franchise)
+    values = {variable.key: value for variable, value in variables}
+
+    def filled(text: str) -> str:
+        return text_filled(text, franchise=franchise, values=values)
+
+    services = ", ".join(filled(s.strip()) for s in franchise.services.splitlines() if s.strip())
     return [
         f"Business name: {_one_line(franchise.name)}",
         f"Website: {franchise.website or '(none: call_to_action must be null)'}",
         f"City: {_one_line(franchise.city) or '(not given)'}",
         f"Services: {services or '(not given)'}",
-        f"Tone: {_one_line(franchise.tone) or 'friendly and professional'}",
-        f"About: {_one_line(franchise.description) or '(not given)'}",
+        f"Tone: {_one_line(filled(franchise.tone)) or 'friendly and professional'}",
+        f"About: {_one_line(filled(franchise.description)) or '(not given)'}",
+        *(f"{_one_line(variable.label)}: {_one_line(value)}" for variable, value in variables),
     ]
 
 

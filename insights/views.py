@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user, user_is_headquarters
+from gbp_scheduler.downloads import csv_download
 from reviews.selectors import review_figures, review_figures_by_franchise
 
 from .selectors import (
@@ -63,3 +65,48 @@ def insights_ranking_page(request: HttpRequest) -> HttpResponse:
         "reviews_by_location": review_figures_by_franchise(franchises=franchises) if headquarters else None,
     }
     return render(request, "insights/ranking.html", context)
+
+
+@login_required
+@require_GET
+def franchise_insights_csv(request: HttpRequest, franchise_id) -> StreamingHttpResponse:
+    """The franchise's figures as a CSV file: a row a day of the chart's days, each group's value
+    (empty where Google had none) and the posts published that day."""
+    franchise = franchise_get_for_user(user=request.user, franchise_id=franchise_id)
+    with timezone.override(franchise.zone):
+        chart = insights_for_franchise(franchise=franchise)["chart"]
+    header = ["day", *(series["label"] for series in chart["series"]), "posts published"]
+    rows = (
+        [day, *(series["data"][n] for series in chart["series"]), chart["posts"][n]]
+        for n, day in enumerate(chart["labels"])
+    )
+    return csv_download(f"results-{slugify(franchise.name)}.csv", header, rows)
+
+
+@login_required
+@require_GET
+def insights_ranking_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The ranking as a CSV file: every franchise of the user's, its views over the last
+    PERIOD_DAYS days with figures against the PERIOD_DAYS before, the change, and its posts."""
+    ranking = insights_ranking(franchises=franchises_for_user(user=request.user))
+    current, previous = ranking["current"], ranking["previous"]
+    header = [
+        "franchise",
+        f"views {current[0].isoformat()} to {current[1].isoformat()}",
+        f"views {previous[0].isoformat()} to {previous[1].isoformat()}",
+        "change %",
+        "posts published",
+        "posts a week",
+    ]
+    rows = (
+        [
+            row["franchise"].name,
+            row["current"],
+            row["previous"],
+            None if row["change"] is None else round(row["change"], 1),
+            row["posts"],
+            row["per_week"],
+        ]
+        for row in ranking["rows"]
+    )
+    return csv_download("results.csv", header, rows)

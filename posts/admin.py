@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from .models import Announcement, GoogleDeletion, Post, PostSeries
+from .models import Announcement, BrandRules, GoogleDeletion, Post, PostSeries
 from .services import (
     EDITABLE_FIELDS,
     post_create,
@@ -21,6 +21,7 @@ from .services import (
     post_unschedule,
     post_update,
 )
+from .services.brand import RULE_FIELDS, brand_rules_save
 from .views._common import ACTION_ERRORS
 
 JOB_FIELDS = [
@@ -211,3 +212,17 @@ class AnnouncementAdmin(ReadOnlyAdmin):
 
     list_display = ["summary", "date", "local_time", "rule", "franchise_count", "created_by", "created_at"]
     search_fields = ["summary"]
+
+
+@admin.register(BrandRules)
+class BrandRulesAdmin(admin.ModelAdmin):
+    """The group's brand rules, one row, saved through the same service as headquarters' page."""
+
+    fields = list(RULE_FIELDS)
+    list_display = ["__str__", "updated_at", "updated_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not BrandRules.objects.exists()
+
+    def save_model(self, request: HttpRequest, obj: BrandRules, form, change: bool) -> None:
+        brand_rules_save(user=request.user, **{name: form.cleaned_data[name] for name in RULE_FIELDS})

@@ -225,6 +225,19 @@ def carried_by(topic_type: str) -> list[ContentField]:
 
 # What an update carries besides its type (a repeating post is one; an announcement shares these
 # across its posts), and what only the other types add.
+# What the brand rules read (posts/brand.py): the fields a person types words in, the links a post
+# sends people to (not its photo's), and the terms an offer's required words go in.
+WORDED = [
+    field.name
+    for field in FIELDS
+    if field.form
+    and isinstance(field.column, (models.CharField, models.TextField))
+    and not field.column.choices
+    and not isinstance(field.column, models.URLField)
+]
+LINKS = [field.name for field in FIELDS if isinstance(field.column, models.URLField) and field.google != "media"]
+OFFER_TERMS = "offer_terms"
+
 UPDATE_FIELDS = [name for name in TYPED if carries(TopicType.STANDARD, name) and name != "topic_type"]
 BEYOND_UPDATE = [name for name in TYPED if not carries(TopicType.STANDARD, name)]
 # The editor's per-type groups, in order.

@@ -10,9 +10,11 @@ from django import forms
 from django.utils import timezone
 
 from franchises.models import Franchise
+from franchises.variables import variables_defined
 from gbp_scheduler.times import validate_sane_date
 from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
+from .brand import post_check, post_check_messages
 from .content import (
     DATETIMES,
     FIELD,
@@ -26,10 +28,11 @@ from .content import (
     stored,
 )
 from .form_fields import datetime_field
-from .gbp_mapping import ends_before_start_message, post_problems, post_problems_by_field
-from .models import Post, PostSeries
+from .gbp_mapping import ends_before_start_message
+from .models import BrandRules, Post, PostSeries
 from .services import MANY_ACTIONS, PostActionError
 from .services.announcements import announcement_placeholder_problems
+from .services.brand import RULE_FIELDS as BRAND_RULE_FIELDS
 from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
 
 # A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
@@ -48,9 +51,10 @@ class ContentForm(forms.Form):
         return cleaned
 
     def add_problems(self, post: Post) -> None:
-        """What Google would reject in `post`, each problem next to its field."""
-        for field, problem in post_problems_by_field(post):
-            self.add_error(field, problem)
+        """What Google would reject in `post`, and what breaks the brand rules, each problem next
+        to its field (posts/brand.py)."""
+        for problem in post_check(post):
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
 
     def fieldsets(self) -> list[dict]:
         """The editor's per-type groups (posts/content.py) with their fields: the page's script shows
@@ -131,8 +135,8 @@ class PostForm(content_form(TYPED)):
         return Post(franchise=self.franchise, **fields)
 
     def problems(self) -> list[str]:
-        """What Google would reject in the current content (for warnings on drafts)."""
-        return post_problems(self.unsaved_post())
+        """What Google would reject in the current content, and the brand rules (for warnings on drafts)."""
+        return post_check_messages(self.unsaved_post())
 
 
 class ScheduleForm(forms.Form):
@@ -206,6 +210,13 @@ class AnnouncementContentForm(content_form(TYPED)):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic_type"].required = False  # none picked: an update
+        if variables := variables_defined():  # headquarters' own fields, filled in per franchise too
+            keys = ", ".join(f"{{{key}}}" for key in variables)
+            self.fields[
+                "summary"
+            ].help_text = (
+                f"Use {{name}}, {{city}} and {keys} (in lower case): each franchise's own values are filled in."
+            )
         for name in DATETIMES:
             self.fields[name].label = f"{self.fields[name].label} (each franchise's local time)"
 
@@ -454,3 +465,16 @@ class ManyPostsForm(forms.Form):
             "unschedule": f"Unschedule {posts} (back to draft)?",
             "delete": f"Delete {posts}? Posts live on Google are deleted there too.",
         }[action]
+
+
+class BrandRulesForm(forms.ModelForm):
+    """Headquarters' brand rules (posts/brand.py checks posts against them)."""
+
+    class Meta:
+        model = BrandRules
+        fields = list(BRAND_RULE_FIELDS)
+        widgets = {
+            "banned_phrases": forms.Textarea(attrs={"rows": 4}),
+            "offer_terms_required": forms.Textarea(attrs={"rows": 3}),
+            "link_domains": forms.Textarea(attrs={"rows": 3}),
+        }

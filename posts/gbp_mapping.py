@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import content
+from .brand_rules import body_links_tagged
 from .content import SUMMARY_MAX_LENGTH, ActionType, TopicType, summary_length
 from .links import link_problem, photo_problem
 
@@ -107,7 +108,7 @@ def local_post_body(post: Post) -> dict:
 
     Each field the post's type carries goes to its place (posts/content.py), unless empty; a
     date-time as a date and a time in the location's own zone, which is how Google reads an event's
-    schedule."""
+    schedule. The button's and offer's links carry the brand's UTM tag when its rules ask for one."""
     problems = post_problems(post)
     if problems:
         raise PostNotPublishable(" ".join(problems))
@@ -124,4 +125,4 @@ def local_post_body(post: Post) -> dict:
             _place(body, f"{field.google}Time", _time(local))
         else:
             _place(body, field.google, value)
-    return body
+    return body_links_tagged(post, body)

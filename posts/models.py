@@ -524,3 +524,53 @@ class PostPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file.name} ({self.width}x{self.height})"
+
+
+class BrandRules(models.Model):
+    """Headquarters' rules for what every location's posts may say (one row: the group's). Checked
+    by posts/brand.py, the one checker of the editor, announcements, repeating posts, the importer
+    and the publish job. Lists are one entry a line; empty means no such rule."""
+
+    GROUP = "group"
+
+    name = models.CharField(max_length=20, primary_key=True, default=GROUP, editable=False)
+    banned_phrases = models.TextField(
+        "words not allowed", blank=True, default="", help_text="One word or phrase a line; case does not matter."
+    )
+    offer_terms_required = models.TextField(
+        "required in an offer's terms",
+        blank=True,
+        default="",
+        help_text="One phrase a line, each of which every offer's terms must contain.",
+    )
+    link_domains = models.TextField(
+        "allowed link domains",
+        blank=True,
+        default="",
+        help_text="One domain a line (its subdomains count too); links elsewhere are refused. Empty: any.",
+    )
+    utm_tagging = models.BooleanField(
+        "add the UTM tag to links",
+        default=False,
+        help_text="Links go to Google with utm_source=google&utm_medium=organic&utm_campaign=<announcement or "
+        "repeating post>.",
+    )
+    photo_required = models.BooleanField("every post needs a photo", default=False)
+    photo_min_width = models.PositiveIntegerField(
+        "photo minimum width", default=0, help_text="Pixels, for uploaded photos; 0: no minimum."
+    )
+    photo_min_height = models.PositiveIntegerField(
+        "photo minimum height", default=0, help_text="Pixels, for uploaded photos; 0: no minimum."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "brand_rules"
+        verbose_name = "brand rules"
+        verbose_name_plural = "brand rules"
+
+    def __str__(self) -> str:
+        return "Brand rules"

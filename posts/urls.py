@@ -1,19 +1,37 @@
 from django.urls import path
 
-from .views import actions, announcements, bulk, drafts, editor, history, lists, photos, series, takedowns
+from .views import (
+    actions,
+    announcements,
+    brand,
+    bulk,
+    drafts,
+    editor,
+    history,
+    imports,
+    lists,
+    photos,
+    series,
+    takedowns,
+)
 
 app_name = "posts"
 
 urlpatterns = [
     # Lists and calendar.
     path("posts/", lists.post_list, name="list"),
+    path("posts/export.csv", lists.post_list_csv, name="list_csv"),
     path("franchises/<uuid:franchise_id>/posts/", lists.franchise_post_list, name="franchise_list"),
     path("franchises/<uuid:franchise_id>/calendar/", lists.post_calendar, name="calendar"),
     path("calendar/", lists.post_calendar_all, name="calendar_all"),
+    path("calendar/export.csv", lists.post_calendar_csv, name="calendar_csv"),
+    path("calendar/export.ics", lists.post_calendar_ics, name="calendar_ics"),
     path("posts/many/", bulk.posts_many, name="many"),
+    path("posts/import/", imports.posts_import_view, name="import"),
     # Editor.
     path("franchises/<uuid:franchise_id>/posts/new/", editor.post_new, name="new"),
     path("franchises/<uuid:franchise_id>/posts/preview/", editor.post_preview, name="preview"),
+    path("franchises/<uuid:franchise_id>/posts/check/", brand.post_check_view, name="check"),
     path("posts/<uuid:post_id>/edit/", editor.post_edit, name="edit"),
     # Photos: uploaded from the editor; served from here when kept in MEDIA_ROOT (no bucket).
     path("franchises/<uuid:franchise_id>/photos/", photos.photo_upload, name="photo_upload"),
@@ -49,5 +67,6 @@ urlpatterns = [
     path("announcements/<uuid:announcement_id>/edit/", announcements.announcement_edit, name="announcement_edit"),
     path("announcements/<uuid:announcement_id>/cancel/", announcements.announcement_cancel, name="announcement_cancel"),
     path("announcements/photos/", photos.announcement_photo_upload, name="announcement_photo_upload"),
+    path("brand-rules/", brand.brand_rules_edit, name="brand_rules"),
     path("franchises/<uuid:franchise_id>/history/", history.franchise_history, name="history"),
 ]

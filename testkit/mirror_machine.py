@@ -3,6 +3,8 @@
 Hypothesis' RuleBasedStateMachine drives random interleavings of what happens in production,
 through the real service functions only, against the sandbox standing in for Google:
 
+- headquarters: the brand rules changed (a word of the texts not allowed, or none), so that due
+  posts break them;
 - staff: create (drafts and scheduled posts, often the SAME text on the same location, as a
   repeating post's occurrences have: the same_text switch), edit, delete, unschedule, reschedule, publish now, retry,
   republish; a series created, edited and ended; an announcement sent, edited and cancelled as
@@ -78,7 +80,7 @@ from franchises.models import Franchise, FranchiseEvent, GoogleConnection, Googl
 from franchises.services import FranchiseError, franchise_active_set
 from gbp_scheduler.jobs import TimeBudget
 from posts.gbp_mapping import local_post_body
-from posts.models import OFF_GOOGLE_STATES, Announcement, GoogleDeletion, Post, PostEvent, PostSeries
+from posts.models import OFF_GOOGLE_STATES, Announcement, BrandRules, GoogleDeletion, Post, PostEvent, PostSeries
 from posts.services import (
     PostActionError,
     announcement_cancel_all,
@@ -95,6 +97,7 @@ from posts.services import (
     post_update,
     posts_publish_due,
 )
+from posts.services.brand import brand_rules_save
 from posts.services.google_copy import PATCH_MASK, RECONCILE_CLOCK_SKEW, create_record, text_normalized
 from posts.services.locks import post_lock_take
 from posts.services.publishing import post_claim
@@ -146,7 +149,7 @@ TEXTS = ["Fresh bread today.", "Weekend sale: 20% off.", "unique"]
 WHEN = {"due": -60, "soon": 600, "later": 7200}
 TRAVEL = {"a minute": 60, "past the lock timeout": None, "an hour": 3600, "a day": 86400 + 60}
 # Failures a post's own attempt may end with: everything else is someone else's trouble.
-OWN_FAILURES = ("missed its publishing window", "Gave up after")
+OWN_FAILURES = ("missed its publishing window", "Gave up after", "breaks the brand rules")
 REFUSALS = (
     PostActionError,
     ValidationError,
@@ -208,6 +211,7 @@ def database_empty() -> None:
     Post.objects.all().delete()
     PostSeries.objects.all().delete()
     Announcement.objects.all().delete()
+    BrandRules.objects.all().delete()
     FranchiseEvent.objects.all().delete()
     Membership.objects.all().delete()
     Franchise.objects.all().delete()
@@ -771,6 +775,14 @@ class MirrorMachine(RuleBasedStateMachine):
         admin (one service; refused when another active franchise publishes to its location now)."""
         what = f"{'reactivate' if active else 'deactivate'} {franchise}"
         self._try(what, lambda: franchise_active_set(franchise=self._franchise(franchise), active=active))
+
+    @rule(word=st.sampled_from(["", "sale", "bread"]))
+    @step
+    def brand_rules_change(self, word):
+        """Headquarters changes the words not allowed: a due post that now breaks the rule fails with
+        its words instead of going out (posts/brand.py); an edit or schedule using it is refused."""
+        brand_rules_save(user=self.hq, banned_phrases=word)
+        note(f"  brand rules: words not allowed {word!r}")
 
     # -- the jobs ---------------------------------------------------------------------------------------
 

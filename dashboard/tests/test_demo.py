@@ -5,12 +5,13 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from franchises.models import Franchise, GoogleConnection, Membership
+from franchises.models import Franchise, FranchiseVariableValue, GoogleConnection, Membership
 from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from health.models import JobRun
 from insights.models import DailyMetric, InsightsFetch, SearchKeyword
 from insights.selectors import insights_ranking
+from posts.brand import brand_rules_current, post_check
 from posts.models import Post, PostSeries
 from posts.services.publishing import posts_publish_due
 
@@ -92,6 +93,14 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     waiting.refresh_from_db()
     assert waiting.status == "scheduled" and "not verified on Google" in waiting.last_error
     assert PostSeries.objects.filter(franchise=cincinnati).count() == 2
+    # Headquarters' brand rules are set, and every scheduled post keeps them.
+    rules = brand_rules_current()
+    assert "cheapest" in rules.banned and rules.link_domains == ("example.com",) and rules.utm_tagging
+    broken = [p for post in Post.objects.filter(status="scheduled") for p in post_check(post) if p.rule != "google"]
+    assert broken == []
+    # Headquarters' fields, filled in per franchise but for Marietta's manager.
+    assert FranchiseVariableValue.objects.filter(variable__key="coupon_code").count() == 12
+    assert FranchiseVariableValue.objects.filter(variable__key="manager").count() == 11
     assert Post.objects.filter(series__franchise=cincinnati, status="scheduled").count() >= 4
     # Google reviews in every state the inbox shows, read by sync-reviews, of each franchise with posts.
     from reviews.models import Review

@@ -60,6 +60,8 @@ def test_saving_a_franchise_in_the_admin_keeps_its_tokens(admin_client, franchis
             "name": "Dayton North",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
+            "variable_values-TOTAL_FORMS": "0",
+            "variable_values-INITIAL_FORMS": "0",
         }
     )
     response = admin_client.post(reverse("admin:franchises_franchise_change", args=[franchise.pk]), data)
@@ -132,6 +134,7 @@ def test_the_admin_keeps_google_and_sync_fields_read_only_and_picks_the_zone_fro
 def test_a_franchise_added_or_renamed_in_the_admin_has_its_history(admin_client):
     add = reverse("admin:franchises_franchise_add")
     data = {**NEW_FRANCHISE_FORM, "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
+    data.update({"variable_values-TOTAL_FORMS": "0", "variable_values-INITIAL_FORMS": "0"})
     assert admin_client.post(add, data).status_code == 302
     franchise = Franchise.objects.get(name="Lisbon Bakery")
     change = reverse("admin:franchises_franchise_change", args=[franchise.pk])

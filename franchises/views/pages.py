@@ -14,13 +14,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import services
 from ..access import franchise_admin_required
-from ..forms import FranchiseSettingsForm, InviteForm, MemberRoleForm
+from ..forms import FranchiseSettingsForm, FranchiseVariablesForm, InviteForm, MemberRoleForm
 from ..models import Franchise, Membership
 from ..selectors import (
     franchise_get_for_user,
@@ -72,12 +73,16 @@ def franchise_detail(request: HttpRequest, franchise_id) -> HttpResponse:
 def franchise_settings(request: HttpRequest, franchise: Franchise) -> HttpResponse:
     # The form works on a copy: a rejected form must not leave bad values on the page's franchise.
     form = FranchiseSettingsForm(request.POST or None, instance=copy.copy(franchise))
-    if request.method == "POST" and form.is_valid():
-        services.franchise_settings_update(franchise=franchise, **form.cleaned_data)
+    variables = FranchiseVariablesForm(request.POST or None, franchise=franchise)
+    if request.method == "POST" and all([form.is_valid(), variables.is_valid()]):
+        with transaction.atomic():
+            services.franchise_settings_update(franchise=franchise, **form.cleaned_data)
+            services.franchise_variables_set(franchise=franchise, values=variables.values())
         messages.success(request, "Settings saved.")
         return redirect("franchises:settings", franchise_id=franchise.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "franchises/settings.html", {"franchise": franchise, "form": form}, status=status)
+    context = {"franchise": franchise, "form": form, "variables": variables}
+    return render(request, "franchises/settings.html", context, status=status)
 
 
 def _members_page(request: HttpRequest, franchise: Franchise, invite_form: InviteForm, status: int = 200):

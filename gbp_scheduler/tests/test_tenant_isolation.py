@@ -145,6 +145,10 @@ NOT_CHECKED: dict[str, Excused] = {
     "dashboard:metrics": HEADQUARTERS,
     "posts:list": YOUR_FRANCHISES,
     "posts:calendar_all": YOUR_FRANCHISES,
+    # The lists' and calendar's downloads read what their pages read (posts/tests/test_exports.py).
+    "posts:list_csv": YOUR_FRANCHISES,
+    "posts:calendar_csv": YOUR_FRANCHISES,
+    "posts:calendar_ics": YOUR_FRANCHISES,
     "posts:many": Excused(
         LOGIN, "post ids in the body, kept only among the user's posts (posts/tests/test_posts_many.py)"
     ),
@@ -157,6 +161,7 @@ NOT_CHECKED: dict[str, Excused] = {
     "reviews:approve": Excused(
         LOGIN, "review ids in the body, kept only among the user's own reviews (reviews/tests/test_pages.py)"
     ),
+    "insights:ranking_csv": YOUR_FRANCHISES,
     "generation:drafts_bulk": Excused(
         LOGIN, "post ids in the body, kept only among the user's own drafts (generation/tests/test_drafts_review.py)"
     ),
@@ -164,6 +169,10 @@ NOT_CHECKED: dict[str, Excused] = {
         LOGIN, "undoes only the user's own rejections, in their franchises of now (test_drafts_review.py)"
     ),
     "posts:announcement_new": HEADQUARTERS,
+    "posts:brand_rules": HEADQUARTERS,  # the group's one set of rules
+    "posts:import": Excused(
+        LOGIN, "rows name franchises, found only among those the user administers (posts/tests/test_import.py)"
+    ),
     "franchises:new": HEADQUARTERS,
     # Renaming and deactivating: headquarters' only, 403 for every franchise user whatever the id.
     "franchises:manage": HEADQUARTERS,
@@ -220,6 +229,7 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
         "posts:announcement_edit",
         "posts:announcement_cancel",
         "posts:announcement_photo_upload",
+        "posts:brand_rules",
         "franchises:new",
         "franchises:manage",
     } == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}

@@ -23,6 +23,7 @@ from gbp_scheduler.jobs import TimeBudget
 from generation.anthropic_client import MessageReply, TokenUsage
 from generation.models import GenerationQueue, GenerationUsage
 from generation.validation import Draft
+from posts.brand import post_check_messages
 from posts.models import Post
 from posts.services import post_create
 
@@ -184,6 +185,18 @@ def row_complete(
     now = clock.now()
     # A slot already past stays a draft: publishing it at once, at an odd hour, is not what was asked.
     schedule = franchise.auto_schedule_ai_posts and row.scheduled_for > now
+    content = dict(
+        summary=draft.summary,
+        topic_type=draft.topic_type,
+        cta_action_type=draft.cta_action_type,
+        cta_url=draft.cta_url,
+    )
+    detail = "Written by Claude from the franchise's profile" + (" (in a Message Batch)." if from_batch else ".")
+    # A draft that breaks headquarters' brand rules waits for a person, saying why, rather than
+    # being scheduled against them (or failing the row).
+    if schedule and (broken := post_check_messages(Post(franchise=franchise, **content))):
+        schedule = False
+        detail += f" Left as a draft for review: {' '.join(broken)}"
     with transaction.atomic():
         # The claim first: a row another run took back gets no post from this one. Writing first
         # also takes SQLite's write lock at the start; a transaction that read first could only
@@ -205,12 +218,8 @@ def row_complete(
             status=Post.Status.SCHEDULED if schedule else Post.Status.DRAFT,
             source=Post.Source.AI,
             scheduled_at=row.scheduled_for,
-            history_detail="Written by Claude from the franchise's profile"
-            + (" (in a Message Batch)." if from_batch else "."),
-            summary=draft.summary,
-            topic_type=draft.topic_type,
-            cta_action_type=draft.cta_action_type,
-            cta_url=draft.cta_url,
+            history_detail=detail,
+            **content,
         )
         GenerationQueue.objects.filter(id=claim.id).update(post=post)
     return Outcome(claim.id, "completed", f"{post.status} post {post.id} for {franchise.name}")

@@ -13,6 +13,7 @@ from generation.models import GenerationQueue
 from generation.services import generation_queue_process
 from generation.tests.drafting import WEBSITE, franchise_for_drafts
 from posts.models import Post
+from posts.services.brand import brand_rules_save
 from testkit.factories import make_post
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,16 @@ def test_a_franchise_that_opted_in_gets_a_scheduled_post(claude):
     row.refresh_from_db()
     assert row.post.status == "scheduled"
     assert row.post.scheduled_at == row.scheduled_for
+
+
+def test_an_opted_in_franchise_gets_a_draft_saying_why_when_the_post_breaks_a_brand_rule(claude):
+    brand_rules_save(user=None, photo_required=True)  # Claude's drafts carry no photo
+    row = queue_row(franchise_for_drafts(auto_schedule_ai_posts=True))
+    process()
+    row.refresh_from_db()
+    assert (row.status, row.post.status) == ("completed", "draft")
+    detail = row.post.events.get().detail
+    assert 'Left as a draft for review: Brand rule "Photo minimums": every post needs a photo.' in detail
 
 
 def test_an_opted_in_franchise_whose_slot_has_passed_gets_a_draft_not_an_instant_publish(claude):

@@ -5,18 +5,25 @@ kept as one Announcement, whose posts not yet published can be edited or cancell
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from franchises.variables import (
+    franchise_values,
+    franchises_missing_values,
+    placeholder_problems,
+    text_filled,
+    values_missing,
+    variables_used,
+)
 from gbp_scheduler.times import clock_text, day_text, validate_sane_datetime
 
 from .. import content as spec
+from ..brand import brand_rules_current, photo_sizes_of, post_check_messages
 from ..content import DATETIMES
-from ..gbp_mapping import post_problems
 from ..models import Announcement, Post, PostSeries
 from ..selectors import announcement_posts
 from .bulk import post_with_changes, posts_delete_many, posts_update_many
@@ -30,29 +37,17 @@ MATERIALISE_NOW_MAX = 50
 # What every post of an announcement shares besides its text: a post's content (posts/content.py).
 SHARED_FIELDS = [name for name in spec.TYPED if name != "summary"]
 
-# The placeholders an announcement may use, filled in per franchise.
-PLACEHOLDERS = ("name", "city")
-# What looks like a placeholder: a word in braces. Other braces ("{see below}") stay as typed.
-PLACEHOLDER_LIKE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
 
 def announcement_placeholder_problems(*, template: str) -> list[str]:
-    """Each placeholder-like word in braces that is not one of PLACEHOLDERS, said so before
-    anything is sent: "{City}" would otherwise reach Google as typed."""
-    known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
-    problems = []
-    for word in dict.fromkeys(PLACEHOLDER_LIKE.findall(template)):
-        if word in PLACEHOLDERS:
-            continue
-        hint = f" Did you mean {{{word.lower()}}}?" if word.lower() in PLACEHOLDERS else ""
-        problems.append(f"{{{word}}} is not a placeholder.{hint} The text can use {known}, in lower case.")
-    return problems
+    """Each word in braces that is neither {name}, {city} nor a variable headquarters defined,
+    said so before anything is sent (franchises/variables.py)."""
+    return placeholder_problems(template)
 
 
-def announcement_text(*, template: str, franchise) -> str:
-    """The announcement text for one franchise: {name} and {city} filled in. Plain replacement,
-    not str.format, so other braces in the text stay as typed."""
-    return template.replace("{name}", franchise.name).replace("{city}", franchise.city or "")
+def announcement_text(*, template: str, franchise, values: dict | None = None) -> str:
+    """The announcement text for one franchise: {name}, {city} and the variables in `values` (the
+    franchise's own: franchises/variables.py's franchise_values) filled in."""
+    return text_filled(template, franchise=franchise, values=values or {})
 
 
 def announcement_time(*, franchise, date: dt.date, local_time: dt.time) -> dt.datetime:
@@ -93,16 +88,19 @@ def announcement_content(announcement: Announcement) -> dict:
 def announcement_preview(*, franchises, template: str, date: dt.date, local_time: dt.time, **fields) -> list[dict]:
     """One unsaved post per franchise with what Google would reject in it, for review before scheduling."""
     rows = []
+    rules = brand_rules_current()
+    sizes = photo_sizes_of([fields.get("media_url")]) if rules.photo_minimum else {}
+    franchises = list(franchises)
+    values = franchise_values(franchises, variables_used(template))
     for franchise in franchises:
         post = Post(
             franchise=franchise,
-            summary=announcement_text(template=template, franchise=franchise),
+            summary=announcement_text(template=template, franchise=franchise, values=values[franchise.pk]),
             scheduled_at=announcement_time(franchise=franchise, date=date, local_time=local_time),
             **_local_fields(fields, franchise),
         )
-        problems = post_problems(post)
-        if "{city}" in template and not (franchise.city or "").strip():
-            problems = [*problems, "It has no city for {city}: set one in its settings, or leave {city} out."]
+        problems = post_check_messages(post, rules=rules, photo_sizes=sizes)
+        problems += values_missing(template, franchise=franchise, values=values[franchise.pk])
         try:
             validate_sane_datetime(post.scheduled_at)
         except ValidationError as exc:
@@ -126,6 +124,8 @@ def announcement_schedule(
         raise PostActionError(" ".join(problems))
     announcement = _announcement_build(template=template, date=date, local_time=local_time, user=user, **fields)
     announcement.franchise_count = len(rows)
+    rules = brand_rules_current()
+    sizes = photo_sizes_of([fields.get("media_url")]) if rules.photo_minimum else {}
     posts = [
         post_build(
             franchise=row["franchise"],
@@ -133,6 +133,8 @@ def announcement_schedule(
             status=Post.Status.SCHEDULED,
             scheduled_at=row["post"].scheduled_at,
             validate_constraints=False,  # the database checks them; one query each would be 9,000
+            rules=rules,
+            photo_sizes=sizes,
             summary=row["post"].summary,
             **_local_fields(fields, row["franchise"]),
         )
@@ -190,14 +192,14 @@ def announcement_series_create(
         ]
 
 
-def _as_sent(post: Post, announcement: Announcement) -> bool:
+def _as_sent(post: Post, announcement: Announcement, values: dict) -> bool:
     """Whether the post still has the content the announcement made of it: otherwise someone edited
-    it by hand since, and "edit all" leaves it as they made it."""
+    it by hand since, and "edit all" leaves it as they made it. (A franchise whose variable's value
+    changed since reads as edited by hand too: its text is no longer what the announcement makes.)"""
     franchise = post.franchise
     made = _local_fields(announcement_content(announcement), franchise)
-    return post.summary == announcement_text(template=announcement.summary, franchise=franchise) and all(
-        getattr(post, name) == value for name, value in made.items()
-    )
+    filled = announcement_text(template=announcement.summary, franchise=franchise, values=values[franchise.pk])
+    return post.summary == filled and all(getattr(post, name) == value for name, value in made.items())
 
 
 def announcement_edit_all(
@@ -238,21 +240,28 @@ def announcement_edit_all(
     }
     shared["topic_type"] = topic
     posts = list(announcement_posts(announcement=announcement)) if posts is None else posts
+    keys = dict.fromkeys([*variables_used(announcement.summary), *variables_used(template)])
+    values = franchise_values({post.franchise for post in posts}, keys)
+    waiting = [post.franchise for post in posts if post.status != Post.Status.PUBLISHED]
+    if missing := franchises_missing_values(template, waiting, values):
+        raise PostActionError(f"{missing} Nothing was changed.")
     outcome = {"edited": [], "edited_by_hand": [], "busy": [], "kept_time": []}
     todo, times = [], {}
     now = timezone.now()
+    rules = brand_rules_current()
+    sizes = photo_sizes_of([shared.get("media_url")]) if rules.photo_minimum else {}
     for post in posts:
         if post.status == Post.Status.PUBLISHED:
             continue
-        if not _as_sent(post, announcement):
+        if not _as_sent(post, announcement, values):
             outcome["edited_by_hand"].append(post.franchise.name)
             continue
         changes = {
-            "summary": announcement_text(template=template, franchise=post.franchise),
+            "summary": announcement_text(template=template, franchise=post.franchise, values=values[post.franchise.pk]),
             **_local_fields(shared, post.franchise),
         }
         # Drafts too: the text is headquarters', and a draft of it is meant to be scheduled.
-        if problems := post_problems(post_with_changes(post, changes)):
+        if problems := post_check_messages(post_with_changes(post, changes), rules=rules, photo_sizes=sizes):
             raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
         # A new time moves the posts still at the announcement's; one moved by hand keeps its own.
         sent_at = announcement_time(
@@ -268,7 +277,7 @@ def announcement_edit_all(
                 times[post.pk] = at
         todo.append((post, changes))
     # Being published, or changed by someone, at this very moment: named, not changed.
-    done, _busy = posts_update_many(changes=todo, user=user)
+    done, _busy = posts_update_many(changes=todo, user=user, rules=rules)
     for post in Post.objects.select_related("franchise").filter(pk__in=[pk for pk in times if pk in done]):
         try:
             post_schedule(post=post, at=times[post.pk], user=user)

@@ -19,7 +19,8 @@ from django.db.models import F
 
 from gbp_scheduler import clock
 
-from ..gbp_mapping import post_problems
+from ..brand import brand_rules_current, photo_sizes_of, post_check_messages
+from ..brand_rules import Rules
 from ..models import REJECTION_REASON_MARK, REJECTION_REASON_MAX_LENGTH, Post, PostEvent
 from .editing import (
     FIXED_AFTER_FAILURE,
@@ -51,6 +52,8 @@ def posts_schedule_many(*, posts: list[Post], user: AbstractBaseUser | None = No
     now = clock.now()
     refused: dict = {}
     ready = []
+    rules = brand_rules_current()
+    sizes = photo_sizes_of(post.media_url for post in posts) if rules.photo_minimum else {}
     for post in posts:
         if post.status != Post.Status.DRAFT:
             refused[post.pk] = "It is not a draft any more."
@@ -58,7 +61,7 @@ def posts_schedule_many(*, posts: list[Post], user: AbstractBaseUser | None = No
             refused[post.pk] = "It has no planned time: pick one on its page."
         elif post.scheduled_at < now - dt.timedelta(minutes=1):
             refused[post.pk] = "Its planned time has passed: pick a new one on its page."
-        elif problems := post_problems(post):
+        elif problems := post_check_messages(post, rules=rules, photo_sizes=sizes):
             refused[post.pk] = " ".join(problems)
         else:
             ready.append(post)
@@ -172,10 +175,12 @@ def _rows_locked(ids: list, *, now: dt.datetime, no_key: bool) -> dict:
     return {row.pk: row for row in locked}
 
 
-def posts_update_many(*, changes: list[tuple[Post, dict]], user: AbstractBaseUser | None = None) -> tuple[set, dict]:
+def posts_update_many(
+    *, changes: list[tuple[Post, dict]], user: AbstractBaseUser | None = None, rules: Rules | None = None
+) -> tuple[set, dict]:
     """Change many posts' content, each post as post_update would change it alone, in a bounded
     number of queries (a few per WRITE_BATCH_SIZE posts). `changes`: each post as read, with its
-    new field values.
+    new field values; `rules`: the brand rules already read (posts/brand_rules.py), else read once.
 
     The rule: a post **never sent to Google** (post_never_sent, both as read and as locked) is
     changed in bulk; every other post (one Google may hold a copy of: published, or a create that
@@ -203,8 +208,10 @@ def posts_update_many(*, changes: list[tuple[Post, dict]], user: AbstractBaseUse
     plain, careful = [], []
     for post, fields in changes:
         (plain if post_never_sent(post) else careful).append((post, _clean_content(fields)))
+    rules = brand_rules_current() if rules is None and plain else rules
     for start in range(0, len(plain), WRITE_BATCH_SIZE):
-        careful += _update_batch(plain[start : start + WRITE_BATCH_SIZE], user=user, edited=edited, refused=refused)
+        batch = plain[start : start + WRITE_BATCH_SIZE]
+        careful += _update_batch(batch, user=user, edited=edited, refused=refused, rules=rules)
     for post, fields in careful:
         try:
             post_update(post=post, user=user, **fields)
@@ -217,9 +224,12 @@ def posts_update_many(*, changes: list[tuple[Post, dict]], user: AbstractBaseUse
     return edited, refused
 
 
-def _update_batch(batch: list[tuple[Post, dict]], *, user, edited: set, refused: dict) -> list:
+def _update_batch(batch: list[tuple[Post, dict]], *, user, edited: set, refused: dict, rules: Rules) -> list:
     """One transaction of posts_update_many; returns the posts left to the careful path."""
     checked = []
+    sizes = (
+        photo_sizes_of(fields.get("media_url", post.media_url) for post, fields in batch) if rules.photo_minimum else {}
+    )
     for post, fields in batch:
         candidate = post_with_changes(post, fields)
         try:
@@ -230,7 +240,9 @@ def _update_batch(batch: list[tuple[Post, dict]], *, user, edited: set, refused:
         except ValidationError as exc:
             refused[post.pk] = " ".join(exc.messages)
             continue
-        if post.status == Post.Status.SCHEDULED and (problems := post_problems(candidate)):
+        if post.status == Post.Status.SCHEDULED and (
+            problems := post_check_messages(candidate, rules=rules, photo_sizes=sizes)
+        ):
             refused[post.pk] = " ".join(problems)
             continue
         checked.append((post, fields))

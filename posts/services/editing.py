@@ -31,7 +31,8 @@ from gbp_scheduler import clock
 from gbp_scheduler.times import parse_rfc3339, validate_sane_datetime, when_text
 
 from .. import content
-from ..gbp_mapping import local_post_body, post_problems
+from ..brand import post_check_messages
+from ..gbp_mapping import local_post_body
 from ..models import (
     GOOGLE_REMOVED,
     OFF_GOOGLE_STATES,
@@ -136,12 +137,15 @@ def post_build(
     source: str = Post.Source.MANUAL,
     scheduled_at: dt.datetime | None = None,
     validate_constraints: bool = True,
+    rules=None,
+    photo_sizes: dict | None = None,
     **fields,
 ) -> Post:
     """A new post checked and ready to save (post_create saves one; announcements save many at
     once). `validate_constraints=False` leaves the database's check constraints to the database:
     Django checks each with a query of its own, which a thousand-post announcement cannot afford
-    (the field validators and Google's rules are still checked here)."""
+    (the field validators, Google's rules and the brand's are still checked here). Pass `rules` and
+    `photo_sizes` (posts/brand.py) when building many, to read them once."""
     post = Post(
         franchise=franchise,
         created_by=user,
@@ -152,7 +156,7 @@ def post_build(
     )
     post.full_clean(validate_constraints=validate_constraints)
     if status == Post.Status.SCHEDULED:
-        problems = post_problems(post)
+        problems = post_check_messages(post, rules=rules, photo_sizes=photo_sizes)
         if problems:
             raise PostActionError(" ".join(problems))
     return post
@@ -216,7 +220,7 @@ def post_update(
         setattr(edited, name, value)
     edited.full_clean()
     if post.status in (Post.Status.SCHEDULED, Post.Status.PUBLISHED):
-        problems = post_problems(edited)
+        problems = post_check_messages(edited)
         if problems:
             raise PostActionError(" ".join(problems))
     now = clock.now()
@@ -347,7 +351,7 @@ def post_schedule(
         validate_sane_datetime(at)
     except ValidationError as exc:
         raise PostActionError(" ".join(exc.messages)) from None
-    problems = post_problems(post)
+    problems = post_check_messages(post)
     if problems:
         raise PostActionError(" ".join(problems))
     error = post.last_error
@@ -439,7 +443,7 @@ def post_republish(*, post: Post, user: AbstractBaseUser | None = None) -> Resul
        transient failure leaves it scheduled for the cron to retry."""
     post_check_editable(post=post)
     _location_takes_posts_check(post)
-    problems = post_problems(post)
+    problems = post_check_messages(post)
     if problems:
         raise PostActionError(" ".join(problems))
     now = clock.now()

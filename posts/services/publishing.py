@@ -47,6 +47,7 @@ from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
 from gbp_scheduler.times import backoff_seconds, human_duration, when_text
 
+from ..brand import post_check
 from ..gbp_mapping import PostNotPublishable, local_post_body
 from ..models import CANCELLED, Post, PostEvent, lock_stale_before
 from ..selectors import posts_due
@@ -80,6 +81,10 @@ MISSED_WINDOW_MESSAGE = (
 UNREADABLE_MESSAGE = (
     "This post holds a value the database cannot read back ({error}), so it cannot be published. "
     "Ask an administrator to correct its dates in the Django admin, then schedule it again."
+)
+BRAND_MESSAGE = (
+    "Not published: it breaks the brand rules, which changed after it was scheduled. {problems} "
+    "Edit the post and schedule it again."
 )
 UNEXPECTED_MESSAGE = (
     "Publishing stopped on an unexpected error ({error}). Check the post's fields (dates especially) and "
@@ -327,6 +332,10 @@ class _Attempt:
                 due = when_text(post.scheduled_at, post.franchise, named=True)
                 hours = settings.PUBLISH_LATENESS_CUTOFF_SECONDS / 3600
                 return self._failed(MISSED_WINDOW_MESSAGE.format(due=due, hours=hours))
+            # Rules that changed since it was scheduled: it fails with their words rather than go out
+            # against them (Google's own checks follow in local_post_body).
+            if broken := [problem.message for problem in post_check(post) if problem.rule != "google"]:
+                return self._failed(BRAND_MESSAGE.format(problems=" ".join(broken)))
             body = local_post_body(post)
             # Written down before it is sent: whoever handles this post next looks for this body.
             if not create_record(

@@ -44,13 +44,21 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from franchises.models import Franchise
+from franchises.variables import (
+    franchise_values,
+    placeholder_problems,
+    placeholders_in,
+    text_filled,
+    values_missing,
+    variables_used,
+)
 from gbp_scheduler import clock
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 
 from .. import content as spec
+from ..brand import post_check_messages
 from ..content import SUMMARY_MAX_LENGTH, line_breaks_normalized, summary_length
-from ..gbp_mapping import post_problems
 from ..models import Post, PostSeries
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
 
@@ -179,6 +187,10 @@ def occurrence_content(*, series: PostSeries, day: dt.date) -> dict:
     """The content of the series' post on local `day`: the series', its date-times (an event's or
     offer's) moved by as many days as `day` is after the series' first post, same clock times."""
     values = {name: getattr(series, name) for name in spec.NAMES}
+    if placeholders_in(series.summary):  # {name}, {city} and headquarters' variables: its franchise's own
+        keys = variables_used(series.summary)
+        filled = franchise_values([series.franchise], keys)[series.franchise.pk]
+        values["summary"] = summary_filled(series.summary, series.franchise, filled)
     first = series_first_day(series)
     shift = dt.timedelta(days=(day - first).days if first else 0)
     zone = series.franchise.zone
@@ -203,12 +215,24 @@ def series_occurrences(*, series: PostSeries, first_day: dt.date, last_day: dt.d
     return {wall.date(): wall.replace(tzinfo=zone) for wall in wall_times}
 
 
+def summary_filled(summary: str, franchise: Franchise, values: dict) -> str:
+    """A repeating post's text as its posts carry it: {name}, {city} and the variables filled in."""
+    return text_filled(summary, franchise=franchise, values=values)
+
+
 def _local_today(franchise: Franchise, now: dt.datetime) -> dt.date:
     return timezone.localtime(now, franchise.zone).date()
 
 
 def _content_problems(franchise: Franchise, content: dict) -> list[str]:
-    problems = post_problems(Post(franchise=franchise, **content))
+    summary = content.get("summary") or ""
+    if unknown := placeholder_problems(summary):
+        return unknown
+    values = franchise_values([franchise], variables_used(summary))[franchise.pk]
+    problems = post_check_messages(
+        Post(franchise=franchise, **{**content, "summary": summary_filled(summary, franchise, values)})
+    )
+    problems += values_missing(summary, franchise=franchise, values=values)
     if summary_length(content.get("summary") or "") > SUMMARY_MAX_LENGTH:
         problems = problems or [f"Google allows {SUMMARY_MAX_LENGTH:,} characters."]
     return problems
@@ -314,17 +338,16 @@ class _SeriesChanged(Exception):
 
 def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> int:
     local = timezone.localtime(at, series.franchise.zone)
+    made = {"franchise": series.franchise, "user": None, "scheduled_at": at, "series": series, "series_day": day}
+    detail = f"From a repeating post, for {local:%Y-%m-%d %H:%M}."
+    content = occurrence_content(series=series, day=day)
     try:
-        post_create(
-            franchise=series.franchise,
-            user=None,
-            status=Post.Status.SCHEDULED,
-            scheduled_at=at,
-            series=series,
-            series_day=day,
-            history_detail=f"From a repeating post, for {local:%Y-%m-%d %H:%M}.",
-            **occurrence_content(series=series, day=day),
-        )
+        try:
+            post_create(status=Post.Status.SCHEDULED, history_detail=detail, **made, **content)
+        except PostActionError as exc:
+            # Its content breaks a rule set since the series was saved (the brand's): the day's
+            # post waits as a draft saying why, for a person to fix, and the series goes on.
+            post_create(status=Post.Status.DRAFT, history_detail=f"{detail} Not scheduled: {exc}", **made, **content)
     except IntegrityError:
         return 0  # another run made this day's post
     return 1

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from franchises.selectors import user_is_franchise_admin
 from gbp_scheduler.times import when_text
 
+from ..brand import post_check_messages
 from ..forms import MoveForm, ScheduleForm
-from ..gbp_mapping import post_problems
 from ..models import Post
 from ..selectors import post_events_for_post, post_get_for_user, takedown_request_of_post
 from ..services import (
@@ -110,7 +110,7 @@ def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
         context = {
             "post": post,
             "blocked": waiting[1] if waiting else "",
-            "problems": post_problems(post),
+            "problems": post_check_messages(post),
             "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
         }
         return render_in_zone(request, post.franchise, "posts/post_confirm_publish_now.html", context)

@@ -203,6 +203,7 @@ def _preview(form: PostForm, franchise, post: Post | None = None) -> dict:
     the photo upload needs to know. A text over Google's limit is shown up to the limit (the
     problems say by how much it is over): the preview never sends back more than a post can hold."""
     shown = form.unsaved_post() if form.is_bound else post or Post(franchise=franchise, summary="")
+    # Google's checks; the brand's are the check panel's beside it (static/js/brand-check.js).
     problems = post_problems(shown) if (shown.summary or form.is_bound) else []
     if shown.summary and summary_length(shown.summary) > SUMMARY_MAX_LENGTH:
         shown.summary = shown.summary.replace("\r\n", "\n")[:SUMMARY_MAX_LENGTH] + "…"

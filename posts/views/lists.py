@@ -11,21 +11,25 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from franchises.selectors import franchise_get_for_user, franchises_for_user
+from gbp_scheduler.downloads import csv_download, ical_download
 from gbp_scheduler.http import id_parameters
 from gbp_scheduler.times import day_or_none, day_text, month_text
 from gbp_scheduler.widgets import LongSelect
 
+from ..exports import EXPORT_COLUMNS, posts_csv_rows, posts_ical
 from ..forms import ManyPostsForm, PostFilterForm
 from ..models import Post
 from ..selectors import posts_calendar_day_counts, posts_for_calendar, posts_for_calendar_across, posts_list_for_user
 from ._common import render_in_zone
 
 PAGE_SIZE = 25
+EXPORT_CHUNK = 500  # posts read at a time while a download streams
 NEW_POST_TIME = "09:00"  # a post written from a calendar day starts at this local time
 # The calendar across franchises lists each post up to this many in its weeks; past it, each day
 # gives its count by status and a link to its list.
@@ -39,10 +43,7 @@ FRANCHISE_COLOURS = 8
 STATUS_LABELS = [(status.value, status.label.lower()) for status in Post.Status]
 
 
-@login_required
-@require_GET
-@id_parameters("franchise")
-def post_list(request: HttpRequest) -> HttpResponse:
+def _franchises_listed(request: HttpRequest) -> list:
     # What the filter and the local days need: a group's every token decrypted would cost more
     # than the page.
     franchises = list(franchises_for_user(user=request.user).only("id", "name", "timezone").order_by("name"))
@@ -50,7 +51,24 @@ def post_list(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("franchise")
     if chosen and uuid.UUID(chosen) not in {f.pk for f in franchises}:
         raise Http404("No such franchise.")
-    return _list(request, franchises=franchises, franchise=None)
+    return franchises
+
+
+@login_required
+@require_GET
+@id_parameters("franchise")
+def post_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, franchises=_franchises_listed(request), franchise=None)
+
+
+@login_required
+@require_GET
+@id_parameters("franchise")
+def post_list_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The posts list as a CSV file, with the list's filters (`?franchise=` for one franchise's),
+    every page of it: only the user's posts (posts/exports.py says the columns)."""
+    _form, _franchise, posts = _filtered(request, franchises=_franchises_listed(request), franchise=None)
+    return csv_download("posts.csv", EXPORT_COLUMNS, posts_csv_rows(posts.iterator(chunk_size=EXPORT_CHUNK)))
 
 
 @login_required
@@ -60,7 +78,8 @@ def franchise_post_list(request: HttpRequest, franchise_id) -> HttpResponse:
     return _list(request, franchises=None, franchise=franchise)
 
 
-def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
+def _filtered(request: HttpRequest, *, franchises, franchise) -> tuple:
+    """The list's filter form, the franchise it narrows to, and the user's posts it picks."""
     form = PostFilterForm(request.GET or None, franchises=franchises)
     filters = form.cleaned_data if form.is_valid() else {}
     if franchise is None and filters.get("franchise"):
@@ -75,6 +94,11 @@ def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
         day_to=filters.get("date_to"),
         zones={f.timezone for f in franchises or ()},
     )
+    return form, franchise, posts
+
+
+def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
+    form, franchise, posts = _filtered(request, franchises=franchises, franchise=franchise)
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
     context = {
@@ -153,6 +177,43 @@ def post_calendar_all(request: HttpRequest) -> HttpResponse:
         legend=legend,
     )
     return render(request, "posts/calendar.html", context)
+
+
+def _calendar_posts(request: HttpRequest) -> tuple[list, _Grid, str]:
+    """The user's posts on the calendar's days (`?date=`, `?view=`, one franchise's with
+    `?franchise=`), each on the day its own franchise's zone puts it: what the calendar across
+    franchises shows, for its downloads. Also the grid and a name for the file."""
+    scope = franchises_for_user(user=request.user)
+    franchise = None
+    if chosen := request.GET.get("franchise", ""):
+        franchise = scope.only("id", "name", "timezone").filter(pk=chosen).first()
+        if franchise is None:
+            raise Http404("No such franchise.")
+    grid = _Grid(request, today=dt.datetime.now(dt.UTC).date())
+    starts = _day_start(grid.start - dt.timedelta(days=1), dt.UTC)
+    ends = _day_start(grid.end + dt.timedelta(days=1), dt.UTC)
+    posts = posts_for_calendar_across(user=request.user, franchise=franchise, starts=starts, ends=ends)
+    shown = [post for post in posts if grid.start <= post.shown_at.astimezone(post.franchise.zone).date() < grid.end]
+    name = f"posts-{grid.start.isoformat()}" + (f"-{slugify(franchise.name)}" if franchise else "")
+    return shown, grid, name
+
+
+@login_required
+@require_GET
+@id_parameters("franchise")
+def post_calendar_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The calendar's month (or week) as a CSV file: the posts of its days, as the posts list's file."""
+    posts, _grid, name = _calendar_posts(request)
+    return csv_download(f"{name}.csv", EXPORT_COLUMNS, posts_csv_rows(posts))
+
+
+@login_required
+@require_GET
+@id_parameters("franchise")
+def post_calendar_ics(request: HttpRequest) -> HttpResponse:
+    """The calendar's month (or week) as an iCalendar file, for people's own calendars."""
+    posts, grid, name = _calendar_posts(request)
+    return ical_download(f"{name}.ics", posts_ical(posts, name=f"Posts: {grid.title}"))
 
 
 class _Grid:

@@ -17,9 +17,9 @@ from franchises.selectors import franchise_get_for_user
 from gbp_scheduler.http import body_limit, id_parameters
 from gbp_scheduler.throttle import allowance_take
 
+from ..brand import post_check_messages
 from ..content import TYPED
 from ..forms import SeriesForm
-from ..gbp_mapping import post_problems
 from ..models import Post, PostSeries
 from ..selectors import post_get_for_user, series_get_for_user, series_of_franchise, series_upcoming
 from ..services.series import (
@@ -167,7 +167,7 @@ def _preview(form: SeriesForm, franchise, saved: PostSeries | None = None) -> di
         "preview_words": series_describe(shown),
         "upcoming": upcoming,
         "preview": preview,
-        "preview_problems": post_problems(preview) if form.is_bound else [],
+        "preview_problems": post_check_messages(preview) if form.is_bound else [],
     }
 
 
