@@ -38,6 +38,7 @@ from django.db.models import Q, QuerySet
 
 from franchises.google import business_profile, quota
 from franchises.google.business_profile import GOOGLE_ERRORS
+from franchises.google.quota_plan import Need, quota_plan_log
 from franchises.google.rights import posting_rights_refresh
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.holds import franchise_hold
@@ -117,6 +118,17 @@ def retry_delay_seconds(attempts: int, retry_after: float | None = None) -> floa
 # --- the job ------------------------------------------------------------------------------------
 
 
+def publishing_needs() -> list[Need]:
+    """What publishing asks of Google's quota (quota_plan): a create a post; the plan sets the
+    coming week's average aside before the other jobs share the rest."""
+    now = clock.now()
+    week = Post.objects.filter(
+        status=Post.Status.SCHEDULED, scheduled_at__gte=now, scheduled_at__lt=now + dt.timedelta(days=7)
+    ).count()
+    last_day = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gte=now - dt.timedelta(days=1)).count()
+    return [Need("posts", "posts due in the next 7 days", week, 1.0, (168,), last_day / 1440)]
+
+
 def posts_publish_due(
     *,
     budget: TimeBudget,
@@ -127,6 +139,7 @@ def posts_publish_due(
     the database (stale locks, pending updates and deletions); the run's JSON counts.
     `on_result` is given each post's Result, `report` a line about it."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
+    quota_plan_log("publish-scheduled")
     counts.update(google_upkeep_run(budget=budget))
     counts.update(_skip_unpublishable_franchises(now=clock.now()))
     pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
