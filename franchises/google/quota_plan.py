@@ -131,11 +131,12 @@ def hours_text(hours: float) -> str:
 def runs_per_day(schedule: str) -> float:
     """Runs a day of a cron expression's minute and hour fields (on the days it runs)."""
     minute, hour = schedule.split()[:2]
-    return _field_count(minute, 60) * _field_count(hour, 24)
+    return len(cron_field_values(minute, 60)) * len(cron_field_values(hour, 24))
 
 
-def _field_count(text: str, size: int) -> int:
-    count = 0
+def cron_field_values(text: str, size: int) -> list[int]:
+    """The values a cron field ("*/15", "7", "6-17", "7,37") stands for, out of 0 .. size - 1."""
+    values: set[int] = set()
     for part in text.split(","):
         span, _, step = part.partition("/")
         if span == "*":
@@ -146,8 +147,8 @@ def _field_count(text: str, size: int) -> int:
             first = last = int(span)
             if step:
                 last = size - 1
-        count += len(range(first, last + 1, int(step or 1)))
-    return count
+        values.update(range(first, last + 1, int(step or 1)))
+    return sorted(values)
 
 
 def plan_compute(
