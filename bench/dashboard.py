@@ -42,8 +42,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--insights-days", type=int, default=90, help="days of Google's figures per location (default 90, as kept)"
     )
-    parser.add_argument("--pages", default="", help="comma-separated page labels to measure (default: every page)")
+    parser.add_argument("--pages", default="", help="page labels to measure, separated by ; (default: every page)")
     parser.add_argument("--headquarters-only", action="store_true", help="measure as headquarters only")
+    parser.add_argument("--slowest", action="store_true", help="print each page's slowest statement")
     return parser.parse_args()
 
 
@@ -245,7 +246,7 @@ def page_urls(franchise, announcement, posts) -> list[tuple[str, str]]:
     return urls
 
 
-def measure(client, url: str, requests: int) -> tuple[float, float, float, int]:
+def measure(client, url: str, requests: int, slowest: list | None = None) -> tuple[float, float, float, int]:
     counter = QueryCounter()
     counter.install()
     client.get(url)  # warm: templates, caches
@@ -257,6 +258,8 @@ def measure(client, url: str, requests: int) -> tuple[float, float, float, int]:
         latencies.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
     queries = (counter.count - start_count) / requests
+    if slowest is not None:
+        slowest.append(counter.slowest)
     return statistics.median(latencies), percentile(latencies, 0.95), queries, response.status_code
 
 
@@ -274,7 +277,7 @@ def main() -> None:
             )
             database_settle()
             rows = []
-            wanted = {label.strip() for label in args.pages.split(",") if label.strip()}
+            wanted = {label.strip() for label in args.pages.split(";") if label.strip()}
             users = [("headquarters", hq)] + ([] if args.headquarters_only else [("franchise admin", admin)])
             for who, user in users:
                 client = Client()
@@ -282,7 +285,10 @@ def main() -> None:
                 for label, url in page_urls(franchise, announcement, posts):
                     if (who != "headquarters" and label in HEADQUARTERS_ONLY) or (wanted and label not in wanted):
                         continue
-                    median, p95, queries, _ = measure(client, url, args.requests)
+                    worst: list = []
+                    median, p95, queries, _ = measure(client, url, args.requests, worst)
+                    if args.slowest:
+                        print(f"{label}: slowest statement {worst[0][0]:.0f} ms: {worst[0][1][:600]}")
                     rows.append([who, label, f"{median:.1f}", f"{p95:.1f}", f"{queries:.0f}"])
                     summary_add(
                         "dashboard",
