@@ -38,7 +38,7 @@ from django.db.models import Q, QuerySet
 
 from franchises.google import business_profile, quota
 from franchises.google.business_profile import GOOGLE_ERRORS
-from franchises.google.quota_plan import Need, quota_plan_log
+from franchises.google.quota_plan import Need
 from franchises.google.rights import posting_rights_refresh
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.holds import franchise_hold
@@ -139,7 +139,6 @@ def posts_publish_due(
     the database (stale locks, pending updates and deletions); the run's JSON counts.
     `on_result` is given each post's Result, `report` a line about it."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
-    quota_plan_log("publish-scheduled")
     counts.update(google_upkeep_run(budget=budget))
     counts.update(_skip_unpublishable_franchises(now=clock.now()))
     pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
