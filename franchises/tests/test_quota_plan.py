@@ -3,17 +3,21 @@ is left in order, each at the most frequent cadence that fits; and the System pa
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from franchises.google.quota_plan import Need, plan_compute, runs_per_day
 from gbp_scheduler.jobs import TimeBudget
-from posts.services import google_posts_sync
+from posts.models import Post
+from posts.services import google_posts_sync, posts_publish_due
+from posts.services.google_sync import google_sync_needs
 from testkit.factories import make_user
-from testkit.google import franchises_connected_to_sandbox_bulk
+from testkit.google import franchises_connected_to_sandbox_bulk, posts_due_bulk
 from testkit.web import logged_in
 
 HOURLY, DAILY_RUNS = 24.0, 12.0
@@ -92,3 +96,17 @@ def test_a_sync_run_logs_the_plan_and_its_own_lines(sandbox, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "franchises.google.quota_plan"]
     assert lines[0].startswith("quota plan: ") and "configured" in lines[0]
     assert [line.split(":")[1].split()[0] for line in lines[1:]] == ["sync-google-posts"] * 2
+
+
+@pytest.mark.django_db
+def test_the_sync_declares_locations_with_recent_posts_apart_from_the_others(sandbox, settings):
+    settings.PUBLISH_CONCURRENCY = 1  # runs in this thread: SQLite's test database is this connection's
+    fresh, settled = franchises_connected_to_sandbox_bulk(sandbox.client, count=2, name="Bakery", shared=True)
+    posts_due_bulk([fresh, settled], count=2)
+    posts_publish_due(budget=TimeBudget(seconds=60))
+    Post.objects.filter(franchise=settled).update(published_at=timezone.now() - dt.timedelta(days=21))
+
+    needs = {need.key: need for need in google_sync_needs()}
+
+    assert (needs["recent"].items, needs["settled"].items) == (1, 1)
+    assert needs["recent"].every_hours[0] == 1 and needs["settled"].every_hours[0] == 24

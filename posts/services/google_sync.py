@@ -86,21 +86,25 @@ def google_sync_needs() -> list[Need]:
     """What the job asks of Google's quota: a request a location a round (a page of its posts),
     locations with recent posts and the others apart (quota_plan)."""
     now = clock.now()
-    locations = locations_on_google(now=now)
     hour_ago = now - dt.timedelta(hours=1)
+    kinds = {
+        "recent": (f"post states (a post of the last {RECENT_DAYS} days)", True, RECENT_EVERY),
+        "settled": (f"post states (every post older than {RECENT_DAYS} days)", False, SETTLED_EVERY),
+    }
+    figures = {}
+    for key, (_, recent, _) in kinds.items():  # one read for both kinds
+        mine = Q(recent=recent)
+        figures |= {
+            f"{key}_items": Count("pk", filter=mine),
+            f"{key}_oldest": Min(Coalesce("google_posts_synced_at", "google_connected_at"), filter=mine),
+            f"{key}_hour": Count("pk", filter=mine & Q(google_posts_synced_at__gte=hour_ago)),
+        }
+    got = locations_on_google(now=now).aggregate(**figures)
     needs = []
-    for key, data, recent, every in (
-        ("recent", f"post states (a post of the last {RECENT_DAYS} days)", True, RECENT_EVERY),
-        ("settled", f"post states (every post older than {RECENT_DAYS} days)", False, SETTLED_EVERY),
-    ):
-        mine = locations.filter(recent=recent)
-        figures = mine.aggregate(
-            items=Count("pk"),
-            oldest=Min(Coalesce("google_posts_synced_at", "google_connected_at")),
-            last_hour=Count("pk", filter=Q(google_posts_synced_at__gte=hour_ago)),
-        )
-        stale = (now - figures["oldest"]).total_seconds() / 3600 if figures["oldest"] else None
-        needs.append(Need(key, data, figures["items"], 1.0, every, figures["last_hour"] / 60, stale))
+    for key, (data, _, every) in kinds.items():
+        oldest = got[f"{key}_oldest"]
+        stale = (now - oldest).total_seconds() / 3600 if oldest else None
+        needs.append(Need(key, data, got[f"{key}_items"], 1.0, every, got[f"{key}_hour"] / 60, stale))
     return needs
 
 
