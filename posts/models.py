@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
@@ -360,9 +360,14 @@ class PostCancellation(models.Model):
 # A post cancelled while a publish attempt held it (PostCancellation): never claimed again. A
 # cancellation from before the post's last publish lost to it (that attempt put it on Google,
 # where it stays): it counts no more, so the publish needs no statement of its own to drop it.
-CANCELLED = Q(cancellation__isnull=False) & (
-    Q(published_at__isnull=True) | Q(cancellation__requested_at__gt=F("published_at"))
-)
+def cancelled() -> Q:
+    """Posts cancelled, as above. Subqueries, not a join: a claim's UPDATE over a join is rewritten
+    to `id IN (SELECT …)`, which PostgreSQL does not check again against a row that another claim
+    changed meanwhile (two claims would both win)."""
+    mine = PostCancellation.objects.filter(post_id=OuterRef("pk"))
+    return Q(Exists(mine), published_at__isnull=True) | Q(
+        Exists(mine.filter(requested_at__gt=OuterRef("published_at")))
+    )
 
 
 class GoogleDeletion(models.Model):

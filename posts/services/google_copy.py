@@ -169,7 +169,7 @@ def post_published_write(
         next_attempt_at=None,
         **MARKER_CLEARED,
     )
-    # A cancellation made while this attempt held the post lost to it (models.CANCELLED): the post
+    # A cancellation made while this attempt held the post lost to it (models.cancelled): the post
     # went out, and stays; the upkeep drops such rows.
     post_event_record(post=post, action=PostEvent.Action.PUBLISHED, user=actor, detail=detail)
     post_google_state_seen(post_id=post.pk, before="", after=state)

@@ -63,6 +63,11 @@ def post_update_returning(posts: QuerySet[Post], **fields) -> list[Post]:
     if posts.query.is_empty():
         return []
     query = posts.query.chain(UpdateQuery)
+    query.get_initial_alias()
+    if query.count_active_tables() != 1:
+        # Django would rewrite it to `id IN (SELECT …)`, which PostgreSQL does not check again
+        # against a row another writer changed meanwhile: conditions must be on the row itself.
+        raise ValueError("post_update_returning: filter with subqueries, not joins")
     query.add_update_values(fields)
     sql, params = query.get_compiler(posts.db).as_sql()
     quote = connections[posts.db].ops.quote_name

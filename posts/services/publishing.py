@@ -49,7 +49,7 @@ from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
 from gbp_scheduler.times import backoff_seconds, human_duration, when_text
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import CANCELLED, Post, PostEvent, lock_stale_before
+from ..models import Post, PostEvent, cancelled, lock_stale_before
 from ..selectors import posts_due
 from .google_copy import (
     MARKER_CLEARED,
@@ -249,7 +249,7 @@ def _claimable(*, read_lock: dt.datetime | None, now: dt.datetime) -> QuerySet[P
     if read_lock is not None and read_lock >= lock_stale_before(now):
         return Post.objects.none()  # a live lock is not even tried
     lock_as_read = Q(publishing_at__isnull=True) if read_lock is None else Q(publishing_at=read_lock)
-    return Post.objects.filter(~CANCELLED, lock_as_read, status=Post.Status.SCHEDULED, scheduled_at__lte=now).filter(
+    return Post.objects.filter(~cancelled(), lock_as_read, status=Post.Status.SCHEDULED, scheduled_at__lte=now).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
 
