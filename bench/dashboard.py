@@ -42,11 +42,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--insights-days", type=int, default=90, help="days of Google's figures per location (default 90, as kept)"
     )
+    parser.add_argument("--pages", default="", help="page labels to measure, separated by ; (default: every page)")
+    parser.add_argument("--headquarters-only", action="store_true", help="measure as headquarters only")
+    parser.add_argument("--slowest", action="store_true", help="print each page's slowest statement")
     return parser.parse_args()
+
+
+# Past this many posts, PostgreSQL copies a first share made through the ORM in SQL (posts_multiply):
+# a million rows through Python objects would take most of the run.
+ORM_POSTS_MAX = 100_000
 
 
 def data_create(*, franchises: int, posts: int, insights_days: int):
     from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.utils import timezone
 
     from franchises.models import Franchise, GoogleConnection, Membership
@@ -68,6 +77,10 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
     )
     statuses = ["published", "published", "scheduled", "draft", "failed"]
     rows = []
+    copies = 1
+    if connection.vendor == "postgresql" and posts > ORM_POSTS_MAX:
+        copies = -(-posts // ORM_POSTS_MAX)
+        posts = posts // copies
     for n in range(posts):
         status = statuses[(n + n // franchises) % len(statuses)]  # every franchise has posts in each state
         when = now + dt.timedelta(hours=(n % 720) - 360)
@@ -89,16 +102,20 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
             )
         )
     Post.objects.bulk_create(rows, batch_size=2000)
-    # Each post's history entry (the history page reads a franchise's).
-    PostEvent.objects.bulk_create(
-        (
-            PostEvent(franchise_id=post.franchise_id, post=post, action=PostEvent.Action.CREATED, detail="")
-            for post in rows
-        ),
-        batch_size=2000,
-    )
-    # Google's daily figures of every location (the results pages rank and chart them).
     today = now.date()
+    if copies > 1:
+        posts_multiply(copies)
+        bulk_sql_create(insights_days=insights_days)
+    else:
+        # Each post's history entry (the history page reads a franchise's).
+        PostEvent.objects.bulk_create(
+            (
+                PostEvent(franchise_id=post.franchise_id, post=post, action=PostEvent.Action.CREATED, detail="")
+                for post in rows
+            ),
+            batch_size=2000,
+        )
+    # Google's daily figures of every location (the results pages rank and chart them).
     DailyMetric.objects.bulk_create(
         (
             DailyMetric(
@@ -109,7 +126,7 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
                 fetched_at=now,
             )
             for n, franchise in enumerate(created)
-            for day in range(1, insights_days + 1)
+            for day in range(1, insights_days + 1 if copies == 1 else 0)
             for i, metric in enumerate(Metric)
         ),
         batch_size=5000,
@@ -129,6 +146,56 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
     admin = User.objects.create_user("franchise-admin", "fa@example.com", "x")
     Membership.objects.create(user=admin, franchise=created[0], role=Membership.Role.ADMIN)
     return hq, admin, created[0], announcement, rows
+
+
+def posts_multiply(copies: int) -> None:
+    """PostgreSQL: every post made `copies - 1` times more in SQL, each copy moved by whole days
+    (within two months either side) and given its own Google name."""
+    from django.db import connection
+
+    from posts.models import Post
+
+    columns, values = [], []
+    for field in Post._meta.concrete_fields:
+        if getattr(field, "generated", False):
+            continue
+        column = field.column
+        columns.append(connection.ops.quote_name(column))
+        values.append(
+            {
+                "id": "gen_random_uuid()",
+                "scheduled_at": "p.scheduled_at + shift",
+                "published_at": "p.published_at + shift",
+                "announcement_id": "NULL",
+                "google_post_name": "CASE WHEN p.google_post_name = '' THEN '' ELSE p.google_post_name || '-' || k END",
+            }.get(column, f"p.{connection.ops.quote_name(column)}")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO posts ({', '.join(columns)}) SELECT {', '.join(values)} FROM posts p, "
+            "generate_series(1, %s) k, LATERAL (SELECT make_interval(days => (k * 13) %% 61 - 30) AS shift) s",
+            [copies - 1],
+        )
+
+
+def bulk_sql_create(*, insights_days: int) -> None:
+    """PostgreSQL: each post's history entry, and Google's daily figures of every location, in SQL."""
+    from django.db import connection
+
+    from insights.models import Metric
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO post_events (id, franchise_id, post_id, action, detail, post_excerpt, created_at) "
+            "SELECT gen_random_uuid(), franchise_id, id, 'created', '', left(summary, 120), created_at FROM posts"
+        )
+        cursor.execute(
+            "INSERT INTO insights_daily_metrics (franchise_id, metric, day, value, fetched_at) "
+            "SELECT f.id, m.metric, current_date - d, (f.n * 7 + d * 3 + m.i) %% 90, now() "
+            "FROM (SELECT id, row_number() OVER (ORDER BY name) AS n FROM franchises) f, "
+            "generate_series(1, %s) d, unnest(%s::text[]) WITH ORDINALITY m(metric, i)",
+            [insights_days, [metric.value for metric in Metric]],
+        )
 
 
 # Headquarters' pages alone (a franchise admin gets 403 there).
@@ -179,7 +246,7 @@ def page_urls(franchise, announcement, posts) -> list[tuple[str, str]]:
     return urls
 
 
-def measure(client, url: str, requests: int) -> tuple[float, float, float, int]:
+def measure(client, url: str, requests: int, slowest: list | None = None) -> tuple[float, float, float, int]:
     counter = QueryCounter()
     counter.install()
     client.get(url)  # warm: templates, caches
@@ -191,6 +258,8 @@ def measure(client, url: str, requests: int) -> tuple[float, float, float, int]:
         latencies.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
     queries = (counter.count - start_count) / requests
+    if slowest is not None:
+        slowest.append(counter.slowest)
     return statistics.median(latencies), percentile(latencies, 0.95), queries, response.status_code
 
 
@@ -208,13 +277,18 @@ def main() -> None:
             )
             database_settle()
             rows = []
-            for who, user in (("headquarters", hq), ("franchise admin", admin)):
+            wanted = {label.strip() for label in args.pages.split(";") if label.strip()}
+            users = [("headquarters", hq)] + ([] if args.headquarters_only else [("franchise admin", admin)])
+            for who, user in users:
                 client = Client()
                 client.force_login(user)
                 for label, url in page_urls(franchise, announcement, posts):
-                    if who != "headquarters" and label in HEADQUARTERS_ONLY:
+                    if (who != "headquarters" and label in HEADQUARTERS_ONLY) or (wanted and label not in wanted):
                         continue
-                    median, p95, queries, _ = measure(client, url, args.requests)
+                    worst: list = []
+                    median, p95, queries, _ = measure(client, url, args.requests, worst)
+                    if args.slowest:
+                        print(f"{label}: slowest statement {worst[0][0]:.0f} ms: {worst[0][1][:600]}")
                     rows.append([who, label, f"{median:.1f}", f"{p95:.1f}", f"{queries:.0f}"])
                     summary_add(
                         "dashboard",

@@ -119,16 +119,24 @@ def database_drop() -> None:
 
 
 class QueryCounter:
-    """Counts SQL statements on every connection opened while it is installed."""
+    """Counts SQL statements on every connection opened while it is installed, and keeps the
+    slowest one (milliseconds, statement)."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.slowest: tuple[float, str] = (0.0, "")
         self._lock = threading.Lock()
 
     def __call__(self, execute, sql, params, many, context):
-        with self._lock:
-            self.count += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = (time.perf_counter() - started) * 1000
+            with self._lock:
+                self.count += 1
+                if took > self.slowest[0]:
+                    self.slowest = (took, sql)
 
     def install(self) -> None:
         from django.db import connections

@@ -118,7 +118,7 @@ def posts_stuck_in_publishing_list(*, now: dt.datetime | None = None) -> QuerySe
 
 
 ACTIVITY_LISTED = 50  # posts each section of the activity page lists; the counts cover them all
-ON_TIME_MINUTES = 15  # a post out within this of its time went out "on time" (the publish job runs every 15 min)
+ON_TIME_MINUTES = 15  # a post out within this of its time went out "on time" (a margin over the publish job's minute)
 
 
 def activity_for_user(*, user: AbstractBaseUser, days: int, now: dt.datetime | None = None) -> dict:

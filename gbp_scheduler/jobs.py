@@ -42,6 +42,10 @@ class Job:
     schedule: str  # cron expression, UTC (Vercel Cron and the local scheduler)
     description: str
     reports: bool = False  # the function takes `report`, a callable given one line per item done
+    # "package.module:function" returning what the job asks of Google's quota (its quota_plan.Need
+    # list): a job that calls Google joins the quota plan with this line; the plan shares what
+    # publishing leaves in the order of this list (franchises/google/quota_plan.py).
+    demand: str = ""
 
     @property
     def command(self) -> str:
@@ -57,7 +61,11 @@ JOBS: list[Job] = [
     Job(
         name="publish-scheduled",
         target="posts.services.publishing:posts_publish_due",
-        schedule="*/15 * * * *",
+        # Every minute: a due post waits a minute at most, and runs overlapping (each stops after
+        # CRON_TIME_BUDGET_SECONDS) keep publishing at the full quota through an announcement to
+        # thousands of locations (overlapping runs are safe: docs/exactly-once.md).
+        schedule="* * * * *",
+        demand="posts.services.publishing:publishing_needs",
         description="Publish due posts to Google exactly once, after finishing pending updates and deletions there.",
         reports=True,
     ),
@@ -77,8 +85,11 @@ JOBS: list[Job] = [
     Job(
         name="sync-google-posts",
         target="posts.services.google_sync:google_posts_sync",
-        # Hourly, at a minute no other job starts on: it shares Google's quota with publishing.
+        # Hourly, at a minute no other job starts on: it shares Google's quota with publishing. Each
+        # run takes the locations due by the quota plan (hourly for a small group, less often
+        # for a big one and for locations whose posts are all older than two weeks).
         schedule="7 * * * *",
+        demand="posts.services.google_sync:google_sync_needs",
         description="Read Google's state of published posts (live, in review, rejected, removed); tell the "
         "franchise's admins about rejected and removed posts.",
         reports=True,
@@ -93,6 +104,7 @@ JOBS: list[Job] = [
     Job(
         name="check-posting-rights",
         target="franchises.google.rights:posting_rights_check",
+        demand="franchises.google.rights:posting_rights_needs",
         # Hourly, at a minute no other job starts on: every location once a day, those with a post due
         # soon every hour; a page of an account's locations a request.
         schedule="53 * * * *",
@@ -103,9 +115,10 @@ JOBS: list[Job] = [
     Job(
         name="fetch-insights",
         target="insights.services:insights_fetch_due",
-        # Each location is fetched once a day; three runs each morning, so a group too large for
-        # one run's budget is finished by the next (the later runs find little or nothing due).
-        schedule="23 6-8 * * *",
+        # Each location is fetched once a day (or as the quota plan says); a run each hour from the
+        # morning on, so a group too large for one run's budget is finished by the next ones.
+        schedule="23 6-17 * * *",
+        demand="insights.services:insights_needs",
         description="Read each connected location's daily figures on Google (views, clicks, calls, directions) "
         "for the last days it lacks.",
         reports=True,
@@ -113,6 +126,7 @@ JOBS: list[Job] = [
     Job(
         name="fetch-search-keywords",
         target="insights.keywords:search_keywords_fetch_due",
+        demand="insights.keywords:search_keywords_needs",
         # Monthly: Google counts a month's keywords once it is over. Three days early in the month,
         # so a location Google had nothing for yet, or a run short of time, is done by a later one.
         schedule="37 9 5-7 * *",
@@ -123,6 +137,7 @@ JOBS: list[Job] = [
     Job(
         name="sync-reviews",
         target="reviews.services.sync:reviews_sync_due",
+        demand="reviews.services.sync:reviews_needs",
         # Hourly, at a minute no other job starts on: it shares Google's quota with publishing.
         schedule="29 * * * *",
         description="Send the replies waiting for Google, read each connected location's new and changed "

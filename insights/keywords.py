@@ -33,6 +33,7 @@ from django.utils import timezone
 from franchises.google import business_profile
 from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.google.quota import QuotaDeadline
+from franchises.google.quota_plan import Need, quota_plan_log
 from gbp_scheduler.jobs import TimeBudget
 
 from .models import SearchKeyword, SearchKeywordsFetch
@@ -71,6 +72,16 @@ def months_to_read(*, fetched_through: dt.date | None, newest: dt.date) -> list[
     return [newest] if fetched_through < newest else []
 
 
+def search_keywords_needs() -> list[Need]:
+    """What the job asks of Google's quota (quota_plan): a request a location a month (a month's
+    keywords are one page for most locations)."""
+    now = timezone.now()
+    locations = locations_with_figures()
+    month_ago = now - dt.timedelta(days=30)
+    done = SearchKeywordsFetch.objects.filter(franchise__in=locations, fetched_at__gte=month_ago).count()
+    return [Need("monthly", "search keywords (last month)", locations.count(), 1.0, (720,), done / (30 * 1440))]
+
+
 def keywords_due(*, now: dt.datetime) -> QuerySet[SearchKeywordsFetch]:
     newest = last_month(now.astimezone(dt.UTC).date())
     return (
@@ -85,6 +96,7 @@ def search_keywords_fetch_due(*, budget: TimeBudget, report: Callable[[str], Non
     """Read the search keywords of every due location the run has time for; the run's counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     now = timezone.now()
+    quota_plan_log("fetch-search-keywords")
     missing = locations_with_figures().filter(search_keywords_fetch__isnull=True).values_list("pk", flat=True)
     SearchKeywordsFetch.objects.bulk_create(
         [SearchKeywordsFetch(franchise_id=pk) for pk in missing], ignore_conflicts=True

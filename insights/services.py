@@ -31,12 +31,13 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from franchises.google import business_profile
 from franchises.google.business_profile import GOOGLE_ERRORS
 from franchises.google.quota import QuotaDeadline
+from franchises.google.quota_plan import Need, quota_plan_log
 from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
 
@@ -47,7 +48,9 @@ logger = logging.getLogger(__name__)
 
 HISTORY_DAYS = 90  # read the first time
 LAG_DAYS = 7  # Google's figures arrive late and are revised: the last week is always read again
-DUE_AFTER_HOURS = 20  # a location is fetched once a day
+DUE_AFTER_HOURS = 20  # a location is fetched once a day (when the quota plan gives it a day)
+JOB = "fetch-insights"
+EVERY = (24, 36, 48)  # the cadences the quota plan may give, most frequent first (hours)
 COUNT_KEYS = [
     "locations_fetched",
     "figures_stored",
@@ -65,9 +68,22 @@ def locations_with_figures() -> QuerySet[Franchise]:
     return Franchise.objects.publishable().exclude(google_location_id="")
 
 
-def insights_due(*, now: dt.datetime) -> QuerySet[InsightsFetch]:
-    """The fetch rows of locations not fetched in the last DUE_AFTER_HOURS, the oldest first."""
-    before = now - dt.timedelta(hours=DUE_AFTER_HOURS)
+def insights_needs() -> list[Need]:
+    """What the job asks of Google's quota (quota_plan): a request a location a round."""
+    now = timezone.now()
+    locations = locations_with_figures()
+    figures = InsightsFetch.objects.filter(franchise__in=locations).aggregate(
+        oldest=Min("fetched_at"), last_day=Count("pk", filter=Q(fetched_at__gte=now - dt.timedelta(days=1)))
+    )
+    stale = (now - figures["oldest"]).total_seconds() / 3600 if figures["oldest"] else None
+    items = locations.count()
+    return [Need("daily", "insights (daily figures)", items, 1.0, EVERY, figures["last_day"] / 1440, stale)]
+
+
+def insights_due(*, now: dt.datetime, every_hours: float = 24) -> QuerySet[InsightsFetch]:
+    """The fetch rows of locations due a round every `every_hours` (fetched more than that, less
+    the day's spread of runs, ago: DUE_AFTER_HOURS for a daily round), the oldest first."""
+    before = now - dt.timedelta(hours=every_hours - 24 + DUE_AFTER_HOURS)
     return (
         InsightsFetch.objects.filter(franchise__in=locations_with_figures())
         .filter(Q(fetched_at__isnull=True) | Q(fetched_at__lt=before))
@@ -80,6 +96,7 @@ def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | No
     quota and Google's latency call for); the run's counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     now = timezone.now()
+    every = quota_plan_log(JOB).every(JOB, "daily", 24)
     _fetch_rows_create()
     counts["skipped_reauth"] += _reconnect_needed_record()
     refused: set[str] = set()  # metrics Google refused this run: the other locations do without them
@@ -90,8 +107,8 @@ def insights_fetch_due(*, budget: TimeBudget, report: Callable[[str], None] | No
         )
 
     due_locations_read(
-        job="fetch-insights",
-        due=lambda: insights_due(now=now),
+        job=JOB,
+        due=lambda: insights_due(now=now, every_hours=every),
         read_one=read_one,
         reading="the figures",
         budget=budget,

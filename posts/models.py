@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
@@ -161,6 +161,13 @@ class Post(PostContent):
                 condition=Q(series__isnull=False),
                 name="posts_one_per_series_day",
             ),
+            # At most one unknown create per copy identity among posts (google_copy.create_record):
+            # two attempts writing the same key at once cannot both succeed, whatever they read.
+            models.UniqueConstraint(
+                fields=["google_sent_key"],
+                condition=Q(google_create_sent_at__isnull=False) & ~Q(google_sent_key=""),
+                name="posts_one_unknown_create_per_key",
+            ),
         ]
         indexes = [
             # The publish cron's due query: scheduled posts by time.
@@ -197,12 +204,6 @@ class Post(PostContent):
             # filter): a lookup of each franchise's few, whatever the planner knows of the table.
             models.Index(
                 fields=["franchise"], condition=Q(status="draft", source="ai"), name="posts_ai_drafts_franchise_idx"
-            ),
-            # Unknown creates by their copy's identity (google_copy.create_record's check).
-            models.Index(
-                fields=["google_sent_key"],
-                condition=Q(google_create_sent_at__isnull=False),
-                name="posts_unknown_creates_idx",
             ),
         ]
 
@@ -356,8 +357,17 @@ class PostCancellation(models.Model):
         return f"Cancel post {self.post_id}"
 
 
-# A post cancelled while a publish attempt held it (PostCancellation): never claimed again.
-CANCELLED = Q(cancellation__isnull=False)
+# A post cancelled while a publish attempt held it (PostCancellation): never claimed again. A
+# cancellation from before the post's last publish lost to it (that attempt put it on Google,
+# where it stays): it counts no more, so the publish needs no statement of its own to drop it.
+def cancelled() -> Q:
+    """Posts cancelled, as above. Subqueries, not a join: a claim's UPDATE over a join is rewritten
+    to `id IN (SELECT …)`, which PostgreSQL does not check again against a row that another claim
+    changed meanwhile (two claims would both win)."""
+    mine = PostCancellation.objects.filter(post_id=OuterRef("pk"))
+    return Q(Exists(mine), published_at__isnull=True) | Q(
+        Exists(mine.filter(requested_at__gt=OuterRef("published_at")))
+    )
 
 
 class GoogleDeletion(models.Model):

@@ -15,13 +15,13 @@ from franchises.models import Franchise, FranchiseEvent, Membership
 from franchises.selectors import franchises_for_user, of_franchises, user_is_headquarters
 
 from .models import (
-    CANCELLED,
     REJECTION_REASON_MARK,
     Announcement,
     Post,
     PostEvent,
     PostSeries,
     TakedownRequest,
+    cancelled,
     lock_stale_before,
 )
 
@@ -30,7 +30,9 @@ def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
     """Scheduled posts whose time has come, not locked (or locked stale), retry time reached,
     of active franchises, oldest first."""
     return (
-        Post.objects.filter(~CANCELLED, status=Post.Status.SCHEDULED, scheduled_at__lte=now, franchise__is_active=True)
+        Post.objects.filter(
+            ~cancelled(), status=Post.Status.SCHEDULED, scheduled_at__lte=now, franchise__is_active=True
+        )
         .filter(Q(publishing_at__isnull=True) | Q(publishing_at__lt=lock_stale_before(now)))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("scheduled_at", "created_at")

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from franchises.access import headquarters_required
+from franchises.google.quota_plan import quota_plan
 from franchises.selectors import franchises_for_user
 from gbp_scheduler.jobs import JOBS, JobBroke, job_get, job_run
 from gbp_scheduler.times import duration_text
@@ -159,6 +160,7 @@ def system_page(request: HttpRequest) -> HttpResponse:
         "stuck": list(posts_stuck_in_publishing_list()),
         "stuck_minutes": settings.HEALTH_STUCK_LOCK_MINUTES,
         "jobs": _job_rows(),
+        "plan": quota_plan(),
     }
     return render(request, "dashboard/system.html", context)
 

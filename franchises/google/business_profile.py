@@ -170,14 +170,18 @@ def local_post_create(
     body: dict,
     before_send: Callable[[], None] | None = None,
     deadline: float | None = None,
+    just_read: bool = False,
 ) -> dict:
     """Create the post. `before_send` runs right before each send (the first, and the one after a
     401 and a token refresh) and may raise to stop it: the publisher checks there that sending is
     still safe. `deadline` (a time.monotonic() value): raise QuotaDeadline rather than wait for a
-    quota slot past it."""
+    quota slot past it. `just_read`: the franchise and its connection were read a moment ago, its
+    flag checked (tokens.google_access_token_get)."""
     url = _posts_url(franchise)
     what = f"new post for {franchise.google_location_name}"
-    return _call(franchise, "POST", url, json=body, what=what, before_send=before_send, deadline=deadline)
+    return _call(
+        franchise, "POST", url, json=body, what=what, before_send=before_send, deadline=deadline, just_read=just_read
+    )
 
 
 def local_posts_list(
@@ -520,6 +524,7 @@ def _call(
     deadline: float | None = None,
     publishing: bool = False,
     reading: bool = False,
+    just_read: bool = False,
 ) -> dict:
     """One request to the API: a slot of the shared quota first (ahead of the other callers for
     a write of a post or a reply, or a read that serves one: `publishing`), the token of `source`
@@ -536,7 +541,7 @@ def _call(
             before_send()
         return _send(method, url, token, params=params, json=json, what=what)
 
-    token = _token(source, deadline=deadline)
+    token = _token(source, deadline=deadline, **({"just_read": True} if just_read else {}))
     answer = send(token)
     if answer.status_code == 401:
         # The token died early (revoked access token, clock skew): refresh once and retry once.

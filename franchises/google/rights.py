@@ -36,6 +36,7 @@ from ..recipients import AdminEmail, franchise_admins_tell
 from . import business_profile
 from .business_profile import PostingRights
 from .quota import QuotaDeadline
+from .quota_plan import Need
 from .tokens import franchise_reconnect_url
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,13 @@ def posting_rights_refresh(*, franchise: Franchise, deadline: float | None = Non
 
 
 # --- the check-posting-rights job ------------------------------------------------------------------
+
+
+def posting_rights_needs() -> list[Need]:
+    """What the job asks of Google's quota (quota_plan): at worst every location's page (of 100)
+    each hour, when a post is due soon at every one."""
+    locations = Franchise.objects.publishable().exclude(google_location_id="").count()
+    return [Need("pages", "posting rights (a page of 100 locations)", locations, 0.01, (1,))]
 
 
 def posting_rights_check(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:

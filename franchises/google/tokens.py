@@ -97,16 +97,23 @@ def google_access_token_get(
     force_refresh: bool = False,
     rejected_token: str | None = None,
     deadline: float | None = None,
+    just_read: bool = False,
 ) -> str:
     """A usable access token for the franchise's connection (see the module docstring). The
     franchise's own flag counts too: an operator who sets `franchises.google_auth_valid = false`
-    by hand (the seed's runbook does) stops its calls at once."""
+    by hand (the seed's runbook does) stops its calls at once. `just_read`: the caller read the
+    franchise with its connection a moment ago and checked its flag in the same statement (the
+    publish job's claim does): they are taken as they are, with no read of their own."""
     # The franchise's flag and its connection's token in one read.
     row = (
-        Franchise.objects.filter(pk=franchise.pk)
-        .select_related("google_connection")
-        .only("google_auth_valid", "google_auth_error", "google_connection")
-        .first()
+        franchise
+        if just_read
+        else (
+            Franchise.objects.filter(pk=franchise.pk)
+            .select_related("google_connection")
+            .only("google_auth_valid", "google_auth_error", "google_connection")
+            .first()
+        )
     )
     if row is None or row.google_connection is None:
         raise GoogleReauthorizationRequired(franchise, "It is not connected to Google.")

@@ -4,14 +4,20 @@ the other callers still get their turn."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from franchises.google.quota import SharedQuota
 from franchises.models import GoogleQuota
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.postgres
@@ -116,3 +122,39 @@ def test_a_sync_gets_a_slot_while_publishing_keeps_asking():
         thread.join()
 
     assert publishing_at_sync == [True]
+
+
+SYNC_PROCESS = """
+import time
+import django
+django.setup()
+from franchises.google.quota import SharedQuota
+quota = SharedQuota("priority-process", per_minute=60)
+for _ in range(3):
+    assert quota.acquire()
+    print(time.time(), flush=True)
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_due_post_takes_the_next_slot_ahead_of_a_sync_in_another_process():
+    """Another process syncs, a slot a second (a quota of 60 a minute); a post falls due here
+    right after its first slot: the post's request goes next, the sync's second and third after."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CLOCK_FROM_DATABASE": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+    sync = subprocess.Popen([sys.executable, "-c", SYNC_PROCESS], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        first = float(sync.stdout.readline())
+        assert SharedQuota("priority-process", per_minute=60).acquire(publishing=True)
+        published = time.time()
+        later = [float(line) for line in sync.stdout]
+    finally:
+        sync.wait(30)
+    assert sync.returncode == 0
+    assert first < published < later[0] < later[1]

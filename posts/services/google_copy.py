@@ -24,7 +24,8 @@ import hashlib
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists
 
 from franchises.google import business_profile
 from franchises.models import Franchise
@@ -33,10 +34,10 @@ from gbp_scheduler.times import parse_rfc3339
 
 from ..content import line_breaks_normalized
 from ..gbp_mapping import PATCH_MASK
-from ..models import GoogleDeletion, Post, PostCancellation, PostEvent
+from ..models import GoogleDeletion, Post, PostEvent
 from .google_notices import post_google_state_seen
 from .history import post_event_record
-from .locks import GoogleCallGuard, post_write_fenced
+from .locks import GoogleCallGuard, Lost, post_write_fenced
 
 # Google's clock and ours differ a little: look for a copy this far before the attempt.
 RECONCILE_CLOCK_SKEW = dt.timedelta(minutes=2)
@@ -99,31 +100,36 @@ def _comparable(value):
 def create_record(*, post_id, lock: dt.datetime, location: str, body: dict) -> bool:
     """Write the marker of the create about to be sent (fenced on `lock`), unless another post or
     a pending deletion holds an unknown create of the same key: then nothing is written and the
-    caller waits (False). Raises Lost when the lock is no longer ours."""
+    caller waits (False). Raises Lost when the lock is no longer ours.
+
+    One statement: the check and the write share one snapshot, and a pending deletion only ever
+    takes a key over from a post in the same transaction as that post lets go of it (removal.py,
+    marker_to_deletion), so the snapshot shows the key held by one or the other. Two posts
+    writing the same key at once both see it free: the unique index
+    (posts_one_unknown_create_per_key) lets the first through and refuses the second."""
     key = copy_key(location, body)
-    with transaction.atomic():
-        _key_lock(key)
-        if (
-            Post.objects.filter(google_sent_key=key, google_create_sent_at__isnull=False).exclude(pk=post_id).exists()
-            or GoogleDeletion.objects.filter(sent_key=key, google_post_name="").exists()
-        ):
-            return False
-        post_write_fenced(
-            post_id=post_id,
-            lock=lock,
-            google_create_sent_at=lock,
-            google_sent_body=body,
-            google_sent_location=location,
-            google_sent_key=key,
-        )
-    return True
-
-
-def _key_lock(key: str) -> None:
-    """Serialise check-and-write per key until the transaction ends (SQLite has one writer anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(key[:15], 16)])
+    others = Post.objects.filter(google_sent_key=key, google_create_sent_at__isnull=False).exclude(pk=post_id)
+    deletions = GoogleDeletion.objects.filter(sent_key=key, google_post_name="")
+    try:
+        with transaction.atomic():  # on PostgreSQL a refused write must not spoil an outer transaction
+            written = (
+                Post.objects.filter(pk=post_id, publishing_at=lock)
+                .exclude(Exists(others))
+                .exclude(Exists(deletions))
+                .update(
+                    google_create_sent_at=lock,
+                    google_sent_body=body,
+                    google_sent_location=location,
+                    google_sent_key=key,
+                )
+            )
+    except IntegrityError:
+        written = 0
+    if written:
+        return True
+    if not Post.objects.filter(pk=post_id, publishing_at=lock).exists():
+        raise Lost
+    return False
 
 
 MARKER_CLEARED = {
@@ -163,7 +169,8 @@ def post_published_write(
         next_attempt_at=None,
         **MARKER_CLEARED,
     )
-    PostCancellation.objects.filter(post_id=post.pk).delete()  # too late: it went out, and stays
+    # A cancellation made while this attempt held the post lost to it (models.cancelled): the post
+    # went out, and stays; the upkeep drops such rows.
     post_event_record(post=post, action=PostEvent.Action.PUBLISHED, user=actor, detail=detail)
     post_google_state_seen(post_id=post.pk, before="", after=state)
 

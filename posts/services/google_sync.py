@@ -6,8 +6,11 @@ interface. Each run, location by location, the least recently synced first:
 
 1. **Claim the location** with one conditional UPDATE of `franchises.google_posts_synced_at`
    (from the value read to now), so overlapping runs share the locations instead of repeating
-   them, and the location goes to the back of the line. A location synced less than
-   GOOGLE_SYNC_MIN_INTERVAL_SECONDS before a run began is not due to it: runs that overlap (a
+   them, and the location goes to the back of the line. A location is due as often as the quota
+   plan says (franchises/google/quota_plan.py): one with a post published in the last
+   RECENT_DAYS (whose states still change) every hour in a small group and less often in a big
+   one, the others (every post older than that: a state rarely changes) once a day. Never one
+   synced less than GOOGLE_SYNC_MIN_INTERVAL_SECONDS before a run began: runs that overlap (a
    cron and a "run now", two crons) make one round between them, not one each.
 2. **Read what we know**: the location's published posts with a name on Google (not REMOVED).
 3. **List the location's posts on Google**: one paged `list`, stopping once every known post was
@@ -36,10 +39,12 @@ from collections import Counter
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from franchises.google import business_profile
 from franchises.google.business_profile import TRANSIENT
+from franchises.google.quota_plan import Need, quota_plan_log
 from franchises.google.tokens import GoogleReauthorizationRequired
 from franchises.models import Franchise
 from gbp_scheduler import clock
@@ -70,14 +75,53 @@ COUNT_KEYS = [
 ]
 
 
+JOB = "sync-google-posts"
+RECENT_DAYS = 14  # a post's state after two weeks rarely changes
+# The cadences the quota plan may give, most frequent first (hours).
+RECENT_EVERY = (1, 2, 3, 4, 6, 8, 12, 24)
+SETTLED_EVERY = (24, 48, 72)
+
+
+def google_sync_needs() -> list[Need]:
+    """What the job asks of Google's quota: a request a location a round (a page of its posts),
+    locations with recent posts and the others apart (quota_plan)."""
+    now = clock.now()
+    hour_ago = now - dt.timedelta(hours=1)
+    kinds = {
+        "recent": (f"post states (a post of the last {RECENT_DAYS} days)", True, RECENT_EVERY),
+        "settled": (f"post states (every post older than {RECENT_DAYS} days)", False, SETTLED_EVERY),
+    }
+    figures = {}
+    for key, (_, recent, _) in kinds.items():  # one read for both kinds
+        mine = Q(recent=recent)
+        figures |= {
+            f"{key}_items": Count("pk", filter=mine),
+            f"{key}_oldest": Min(Coalesce("google_posts_synced_at", "google_connected_at"), filter=mine),
+            f"{key}_hour": Count("pk", filter=mine & Q(google_posts_synced_at__gte=hour_ago)),
+        }
+    got = locations_on_google(now=now).aggregate(**figures)
+    needs = []
+    for key, (data, _, every) in kinds.items():
+        oldest = got[f"{key}_oldest"]
+        stale = (now - oldest).total_seconds() / 3600 if oldest else None
+        needs.append(Need(key, data, got[f"{key}_items"], 1.0, every, got[f"{key}_hour"] / 60, stale))
+    return needs
+
+
 def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
     """Sync every location this run has time for, the least recently synced first; the counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
-    due_before = clock.now() - dt.timedelta(seconds=settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS)
+    now = clock.now()
+    plan = quota_plan_log(JOB)
+    floor = settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS
+    due = {
+        "recent_before": plan.served_before(JOB, "recent", default=1, now=now, floor_seconds=floor),
+        "settled_before": plan.served_before(JOB, "settled", default=24, now=now, floor_seconds=floor),
+    }
     tried: set = set()
     while not budget.exhausted:
         batch = list(
-            locations_to_sync(before=due_before)
+            locations_to_sync(now=now, **due)
             .exclude(pk__in=tried)
             .values_list("pk", "google_posts_synced_at")[:BATCH_SIZE]
         )
@@ -93,7 +137,7 @@ def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | Non
                 )
             except OutOfTime:
                 tried.discard(franchise_id)  # released as found: still due
-                counts["left_for_next_run"] = locations_to_sync(before=due_before).exclude(pk__in=tried).count()
+                counts["left_for_next_run"] = locations_to_sync(now=now, **due).exclude(pk__in=tried).count()
                 return dict(counts)
             except RUN_BREAKING:
                 raise
@@ -108,24 +152,41 @@ def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | Non
                 line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
             if report and line:
                 report(line)
-    counts["left_for_next_run"] = locations_to_sync(before=due_before).exclude(pk__in=tried).count()
+    counts["left_for_next_run"] = locations_to_sync(now=now, **due).exclude(pk__in=tried).count()
     return dict(counts)
 
 
-def locations_to_sync(*, before: dt.datetime) -> QuerySet[Franchise]:
+def locations_on_google(*, now: dt.datetime) -> QuerySet[Franchise]:
     """Locations Google may be asked about (active, connected, valid auth, a location picked) that
-    have published posts on Google and were not synced since `before`; the least recently synced
-    first (never synced leads)."""
+    have published posts on Google, each with `recent`: one of them published in the last
+    RECENT_DAYS."""
     on_google = (
         Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.PUBLISHED)
         .exclude(google_post_name="")
         .exclude(google_state=GOOGLE_REMOVED)
     )
+    since = now - dt.timedelta(days=RECENT_DAYS)
     return (
         Franchise.objects.publishable()
         .exclude(google_location_id="")
         .filter(Exists(on_google))
-        .filter(Q(google_posts_synced_at__isnull=True) | Q(google_posts_synced_at__lt=before))
+        .annotate(recent=Exists(on_google.filter(published_at__gte=since)))
+    )
+
+
+def locations_to_sync(
+    *, now: dt.datetime, recent_before: dt.datetime, settled_before: dt.datetime
+) -> QuerySet[Franchise]:
+    """Locations on Google (locations_on_google) not synced since `recent_before` (those with a
+    recent post) or `settled_before` (the others); the least recently synced first (never synced
+    leads)."""
+    return (
+        locations_on_google(now=now)
+        .filter(
+            Q(google_posts_synced_at__isnull=True)
+            | Q(recent=True, google_posts_synced_at__lt=recent_before)
+            | Q(recent=False, google_posts_synced_at__lt=settled_before)
+        )
         .order_by(F("google_posts_synced_at").asc(nulls_first=True), "pk")
     )
 

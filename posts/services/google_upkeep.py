@@ -32,7 +32,7 @@ import logging
 from collections import Counter
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 
 from franchises.google import business_profile
 from franchises.google.business_profile import GOOGLE_ERRORS
@@ -42,7 +42,7 @@ from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.times import backoff_seconds, human_duration, parse_rfc3339
 
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import CANCELLED, GOOGLE_REMOVED, GoogleDeletion, Post, PostEvent, lock_stale_before
+from ..models import GOOGLE_REMOVED, GoogleDeletion, Post, PostCancellation, PostEvent, cancelled, lock_stale_before
 from .google_copy import (
     MARKER_CLEARED,
     PATCH_MASK,
@@ -138,14 +138,17 @@ def _backoff(attempts: int, cap: float = RETRY_CAP_SECONDS) -> dt.timedelta:
 
 
 def _cancellations_due(*, now: dt.datetime) -> list:
-    due = Post.objects.filter(CANCELLED, lock_free(now)).exclude(status=Post.Status.PUBLISHED)
+    # Cancellations a publish won (made before the post's last publish: models.cancelled) are
+    # dropped here, in bulk, instead of by each publish.
+    PostCancellation.objects.filter(requested_at__lte=F("post__published_at")).delete()
+    due = Post.objects.filter(cancelled(), lock_free(now)).exclude(status=Post.Status.PUBLISHED)
     return list(due.order_by("cancellation__requested_at").values_list("pk", "franchise_id")[:BATCH_SIZE])
 
 
 def post_cancellation_finish(*, item_id, deadline: float | None = None) -> bool | None:
     """Delete a post cancelled while it was being published (its copy, should one exist, goes
     to GoogleDeletion: removed in the next step). None when it is held again or was published."""
-    removed = post_row_remove(post_id=item_id, only=CANCELLED & ~Q(status=Post.Status.PUBLISHED))
+    removed = post_row_remove(post_id=item_id, only=cancelled() & ~Q(status=Post.Status.PUBLISHED))
     if removed is None:
         return None
     row, _deletion = removed

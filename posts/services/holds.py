@@ -16,7 +16,7 @@ from franchises.holds import hold_passed_words
 from gbp_scheduler import clock
 from gbp_scheduler.times import when_text
 
-from ..models import CANCELLED, Post, PostEvent
+from ..models import Post, PostEvent, cancelled
 from .history import post_event_build
 from .locks import lock_free
 
@@ -28,7 +28,7 @@ def posts_hold_release(*, franchise_ids, why: str, user: AbstractBaseUser | None
     missed = (
         Post.objects.filter(lock_free(now), franchise_id__in=franchise_ids, status=Post.Status.SCHEDULED)
         .filter(scheduled_at__lte=now)
-        .exclude(CANCELLED)
+        .exclude(cancelled())
         .select_related("franchise")
     )
     events = []

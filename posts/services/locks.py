@@ -19,7 +19,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connections
+from django.db.models import Q, QuerySet
+from django.db.models.sql import UpdateQuery
 
 from franchises.google import business_profile
 from franchises.google.quota import QuotaDeadline
@@ -53,6 +55,24 @@ def post_write_fenced(*, post_id, lock: dt.datetime, **fields) -> None:
     """Write `fields` only while we still hold `lock`; raise Lost otherwise."""
     if Post.objects.filter(pk=post_id, publishing_at=lock).update(**fields) != 1:
         raise Lost
+
+
+def post_update_returning(posts: QuerySet[Post], **fields) -> list[Post]:
+    """`posts.update(**fields)` that also reads the rows it changed, whole, in the same statement
+    (UPDATE … RETURNING: PostgreSQL, and SQLite since 3.35)."""
+    if posts.query.is_empty():
+        return []
+    query = posts.query.chain(UpdateQuery)
+    query.get_initial_alias()
+    if query.count_active_tables() != 1:
+        # Django would rewrite it to `id IN (SELECT …)`, which PostgreSQL does not check again
+        # against a row another writer changed meanwhile: conditions must be on the row itself.
+        raise ValueError("post_update_returning: filter with subqueries, not joins")
+    query.add_update_values(fields)
+    sql, params = query.get_compiler(posts.db).as_sql()
+    quote = connections[posts.db].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in Post._meta.concrete_fields)
+    return list(Post.objects.db_manager(posts.db).raw(f"{sql} RETURNING {columns}", params))
 
 
 def post_lock_release(*, post_id, lock: dt.datetime, **fields) -> bool:

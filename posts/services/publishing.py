@@ -34,10 +34,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from franchises.google import business_profile, quota
 from franchises.google.business_profile import GOOGLE_ERRORS
+from franchises.google.quota_plan import Need
 from franchises.google.rights import posting_rights_refresh
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.holds import franchise_hold
@@ -49,7 +50,7 @@ from gbp_scheduler.times import backoff_seconds, human_duration, when_text
 
 from ..brand import post_check
 from ..gbp_mapping import PostNotPublishable, local_post_body
-from ..models import CANCELLED, Post, PostEvent, lock_stale_before
+from ..models import Post, PostEvent, cancelled, lock_stale_before
 from ..selectors import posts_due
 from .google_copy import (
     MARKER_CLEARED,
@@ -64,7 +65,7 @@ from .google_copy import (
 )
 from .google_upkeep import google_upkeep_run, unknown_create_left_behind
 from .history import post_event_record
-from .locks import GoogleCallGuard, Lost, OutOfTime, post_write_fenced
+from .locks import GoogleCallGuard, Lost, OutOfTime, post_update_returning, post_write_fenced
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +123,17 @@ def retry_delay_seconds(attempts: int, retry_after: float | None = None) -> floa
 # --- the job ------------------------------------------------------------------------------------
 
 
+def publishing_needs() -> list[Need]:
+    """What publishing asks of Google's quota (quota_plan): a create a post; the plan sets the
+    coming week's average aside before the other jobs share the rest."""
+    now = clock.now()
+    week = Post.objects.filter(
+        status=Post.Status.SCHEDULED, scheduled_at__gte=now, scheduled_at__lt=now + dt.timedelta(days=7)
+    ).count()
+    last_day = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gte=now - dt.timedelta(days=1)).count()
+    return [Need("posts", "posts due in the next 7 days", week, 1.0, (168,), last_day / 1440)]
+
+
 def posts_publish_due(
     *,
     budget: TimeBudget,
@@ -161,10 +173,14 @@ def posts_publish_due(
         if not batch:
             break
         seen.update(row[0] for row in batch)
+        # The batch's franchises with their connections in one read; each claim checks in the
+        # same statement that what decides publishing is still as read (_claim).
+        franchises = franchises_read({row[1] for row in batch})
         # A franchise's posts go out one after another, in scheduled order; franchises in parallel.
         by_franchise: OrderedDict = OrderedDict()
         for pk, franchise_id, lock_value in batch:
-            by_franchise.setdefault(franchise_id, []).append((pk, lock_value))
+            if franchise_id in franchises:
+                by_franchise.setdefault(franchise_id, []).append((pk, lock_value, franchises[franchise_id]))
         _run_groups(list(by_franchise.values()), budget=budget, record=record, pace=pace)
     counts["peak_concurrency"] = pace.peak
     return dict(counts)
@@ -176,12 +192,12 @@ def _run_groups(groups: list[list[tuple]], *, budget: TimeBudget, record, pace: 
     worker that breaks (the database went away: RUN_BREAKING) stops the others, and the run raises it."""
 
     def work(rows: list[tuple]) -> None:
-        for pk, lock_value in rows:
+        for pk, lock_value, franchise in rows:
             if budget.exhausted:
                 record(Result(str(pk), "left_for_next_run"))
                 continue
             started, waited = time.monotonic(), quota.seconds_waited()
-            record(post_publish_by_id(post_id=pk, read_lock=lock_value, deadline=budget.deadline))
+            record(post_publish_by_id(post_id=pk, read_lock=lock_value, deadline=budget.deadline, franchise=franchise))
             # The time a post takes when it does not queue for the quota: the database, Google's
             # answer, our own work. The pace keeps enough posts in flight to cover it.
             pace.observe(time.monotonic() - started - (quota.seconds_waited() - waited))
@@ -229,19 +245,50 @@ def _skip_unpublishable_franchises(*, now: dt.datetime) -> dict:
 
 def post_claim(*, post: Post, now: dt.datetime) -> dt.datetime | None:
     """Compare-and-set the publish lock; the lock value on success, None when another run has it."""
-    return _claim(post_id=post.pk, read_lock=post.publishing_at, now=now)
+    claimed = _claimable(read_lock=post.publishing_at, now=now).filter(pk=post.pk).update(publishing_at=now)
+    return now if claimed else None
 
 
-def _claim(*, post_id, read_lock: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+def _claimable(*, read_lock: dt.datetime | None, now: dt.datetime) -> QuerySet[Post]:
+    """Posts a claim may take: still scheduled, due, not cancelled, the lock still as read."""
     if read_lock is not None and read_lock >= lock_stale_before(now):
-        return None
+        return Post.objects.none()  # a live lock is not even tried
     lock_as_read = Q(publishing_at__isnull=True) if read_lock is None else Q(publishing_at=read_lock)
-    claimed = (
-        Post.objects.filter(~CANCELLED, lock_as_read, pk=post_id, status=Post.Status.SCHEDULED, scheduled_at__lte=now)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(publishing_at=now)
+    return Post.objects.filter(~cancelled(), lock_as_read, status=Post.Status.SCHEDULED, scheduled_at__lte=now).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
-    return now if claimed == 1 else None
+
+
+# What decides whether and where a franchise's post goes out (franchises/holds.py, the location
+# posted to, the connection whose token is sent): a claim re-checks them as the run read them.
+FRANCHISE_AS_READ = (
+    "is_active",
+    "google_auth_valid",
+    "google_location_id",
+    "google_account_id",
+    "google_location_can_post",
+    "google_connection_id",
+)
+
+
+def franchises_read(ids) -> dict:
+    """Franchises by id, each with its Google connection, in one read."""
+    return Franchise.objects.select_related("google_connection").in_bulk(list(ids))
+
+
+def _claim(*, post_id, read_lock: dt.datetime | None, now: dt.datetime, franchise: Franchise) -> Post | None:
+    """Take the post's lock and read it whole in one statement (UPDATE … RETURNING), only while
+    its franchise is as `franchise` was read; the post (its franchise attached), or None."""
+    as_read = {name: getattr(franchise, name) for name in FRANCHISE_AS_READ}
+    as_read["google_refresh_token__isnull"] = not franchise.is_connected
+    same_franchise = Franchise.objects.filter(pk=franchise.pk, **as_read)
+    claimed = post_update_returning(
+        _claimable(read_lock=read_lock, now=now).filter(pk=post_id, franchise__in=same_franchise), publishing_at=now
+    )
+    if not claimed:
+        return None
+    claimed[0].franchise = franchise
+    return claimed[0]
 
 
 def post_publish(*, post: Post, deadline: float | None = None, actor=None) -> Result:
@@ -250,25 +297,31 @@ def post_publish(*, post: Post, deadline: float | None = None, actor=None) -> Re
     return post_publish_by_id(post_id=post.pk, read_lock=post.publishing_at, deadline=deadline, actor=actor)
 
 
-def post_publish_by_id(*, post_id, read_lock: dt.datetime | None, deadline=None, actor=None) -> Result:
-    claim = _claim(post_id=post_id, read_lock=read_lock, now=clock.now())
-    if claim is None:
-        logger.info("Lock acquired by another process: post %s skipped", post_id)
-        return Result(str(post_id), "skipped_locked")
+def post_publish_by_id(
+    *, post_id, read_lock: dt.datetime | None, deadline=None, actor=None, franchise: Franchise | None = None
+) -> Result:
+    """Publish one post (post_publish). `franchise`: the post's franchise with its connection as
+    a run read them (franchises_read); read here when not given."""
+    if franchise is None:
+        franchise = Franchise.objects.select_related("google_connection").filter(posts__pk=post_id).first()
+    claim = clock.now()
     try:
         with transaction.atomic():  # a savepoint: an unreadable row must not spoil an outer transaction
-            post = Post.objects.select_related("franchise").get(pk=post_id, publishing_at=claim)
-    except Post.DoesNotExist:
-        return Result(str(post_id), "skipped_locked")
+            post = franchise and _claim(post_id=post_id, read_lock=read_lock, now=claim, franchise=franchise)
     except RUN_BREAKING:
         raise
     except (DatabaseError, ValueError, OverflowError) as exc:
+        # The row cannot be read back (a date past what Python reads): the claim rolled back with
+        # the savepoint, and the post fails alone, if it is still ours to take.
         logger.exception("Post %s cannot be read back", post_id)
         message = UNREADABLE_MESSAGE.format(error=type(exc).__name__)
-        Post.objects.filter(pk=post_id, publishing_at=claim).update(
+        _claimable(read_lock=read_lock, now=claim).filter(pk=post_id).update(
             status=Post.Status.FAILED, publishing_at=None, last_error=message, next_attempt_at=None
         )
         return Result(str(post_id), "failed", message)
+    if post is None:
+        logger.info("Lock acquired by another process: post %s skipped", post_id)
+        return Result(str(post_id), "skipped_locked")
     return _Attempt(post=post, guard=GoogleCallGuard(claim, deadline), actor=actor).run()
 
 
@@ -348,6 +401,7 @@ class _Attempt:
                 body=body,
                 before_send=self.guard.before_send,
                 deadline=self.guard.deadline,
+                just_read=True,  # the claim checked the franchise as read, with its connection
             )
         except PostNotPublishable as exc:
             return self._failed(f"Google would refuse this post: {exc}")

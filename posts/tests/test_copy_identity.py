@@ -8,13 +8,14 @@ import time
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import GoogleDeletion, Post
 from posts.services import post_delete, post_publish
-from posts.services.publishing import SAME_TEXT_MESSAGE, posts_publish_due
+from posts.services.google_copy import create_record
+from posts.services.publishing import SAME_TEXT_MESSAGE, post_claim, posts_publish_due
 from testkit.factories import make_post
 from testkit.google import assert_google_mirrors_database, franchise_connected_to_sandbox, google_posts
 
@@ -137,3 +138,40 @@ def test_a_reconcile_waiting_on_google_does_not_adopt_the_copy_an_overlapping_ru
     assert first.google_post_name != second.google_post_name
     assert _copies_of(sandbox, franchise) == sorted([first.google_post_name, second.google_post_name])
     assert_google_mirrors_database(sandbox)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_posts_recording_a_create_of_the_same_text_at_once_cannot_both_record_it(sandbox):
+    """A records its create inside a transaction that stays open; B, with the same text at the
+    same location, records its own meanwhile from another connection (its check cannot see A's
+    uncommitted marker). B is refused once A commits, and only A's marker stands."""
+    franchise = franchise_connected_to_sandbox(sandbox)
+    first, second = _scheduled(franchise), _scheduled(franchise)
+    now = timezone.now()
+    locks = {post.pk: post_claim(post=post, now=now) for post in (first, second)}
+    body = {"summary": TEXT, "topicType": "STANDARD"}
+    location = franchise.google_location_name
+    recorded, second_started = threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def record_first() -> None:
+        try:
+            with transaction.atomic():
+                outcome["first"] = create_record(post_id=first.pk, lock=locks[first.pk], location=location, body=body)
+                recorded.set()
+                second_started.wait(10)
+                time.sleep(0.5)  # B's write is under way, waiting on this transaction
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=record_first)
+    thread.start()
+    recorded.wait(10)
+    second_started.set()
+    outcome["second"] = create_record(post_id=second.pk, lock=locks[second.pk], location=location, body=body)
+    thread.join(30)
+
+    assert outcome == {"first": True, "second": False}
+    marked = Post.objects.filter(google_create_sent_at__isnull=False).values_list("pk", flat=True)
+    assert list(marked) == [first.pk]

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -154,13 +155,14 @@ def test_locations_are_synced_oldest_first_and_a_run_stops_at_its_budget(sandbox
     for age, franchise in zip((1, 3, 2), franchises, strict=True):
         Franchise.objects.filter(pk=franchise.pk).update(google_posts_synced_at=now - dt.timedelta(hours=age))
 
-    order = [f.pk for f in locations_to_sync(before=timezone.now())]
+    order = [f.pk for f in locations_to_sync(now=now, recent_before=now, settled_before=now)]
     assert order == [franchises[1].pk, franchises[2].pk, franchises[0].pk]
     counts = sync(seconds=0)
     assert counts["locations_synced"] == 0 and counts["left_for_next_run"] == 3
     counts = sync()
     assert counts["locations_synced"] == 3 and counts["left_for_next_run"] == 0
-    assert not locations_to_sync(before=timezone.now() - dt.timedelta(seconds=1)).exists()
+    before = timezone.now() - dt.timedelta(seconds=1)
+    assert not locations_to_sync(now=now, recent_before=before, settled_before=before).exists()
 
 
 def test_a_location_synced_moments_ago_waits_for_a_run_after_the_interval(sandbox, franchise, settings):
@@ -281,3 +283,21 @@ def test_the_sync_covers_every_location_across_runs_within_the_quota_and_the_tim
     assert sum(run["google_requests"] for run in runs) == sum(run["locations_synced"] for run in runs) == len(synced)
     assert sandbox.client.calls("posts.list", 429) == 0
     assert Franchise.objects.filter(google_posts_synced_at__isnull=True).count() == 0
+
+
+def test_a_location_whose_posts_are_all_older_than_two_weeks_is_synced_daily_not_hourly(sandbox, settings):
+    """Two locations synced two hours ago, one with a post published today, the other with posts
+    published three weeks ago: a run syncs the first only; a day later both."""
+    fresh, settled = franchises_connected_to_sandbox_bulk(sandbox.client, count=2, name="Bakery", shared=True)
+    posts_due_bulk([fresh, settled], count=2)
+    posts_publish_due(budget=TimeBudget(seconds=60))
+    now = timezone.now()
+    Post.objects.filter(franchise=settled).update(published_at=now - dt.timedelta(days=21))
+    Franchise.objects.filter(pk__in=[fresh.pk, settled.pk]).update(google_posts_synced_at=now - dt.timedelta(hours=2))
+
+    assert sync()["locations_synced"] == 1
+    synced = Franchise.objects.filter(google_posts_synced_at__gte=now).values_list("pk", flat=True)
+    assert list(synced) == [fresh.pk]
+
+    with time_machine.travel(now + dt.timedelta(days=1), tick=True):
+        assert sync()["locations_synced"] == 2

@@ -33,11 +33,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 
 from franchises.google import business_profile, quota
 from franchises.google.business_profile import GOOGLE_ERRORS, TRANSIENT, GbpNotFoundError
 from franchises.google.quota import QuotaDeadline
+from franchises.google.quota_plan import Need
 from franchises.google.tokens import GoogleReauthorizationRequired
 from franchises.models import Franchise
 from gbp_scheduler import clock
@@ -77,6 +78,25 @@ COUNT_KEYS = [
 def locations_with_reviews() -> QuerySet[Franchise]:
     """Franchises Google may be asked about (active, connected, valid auth) with a location."""
     return Franchise.objects.publishable().exclude(google_location_id="")
+
+
+# The cadences the plan may give the reviews of every location (most frequent first): hourly keeps a
+# new review within two hours.
+EVERY = (1.0, 2.0, 4.0, 8.0, 24.0)
+
+
+def reviews_needs() -> list[Need]:
+    """What the job asks of Google's quota (quota_plan): a first page a location a round, read for
+    BATCH_LOCATIONS locations in one request (a location with new reviews may take more pages)."""
+    now = clock.now()
+    got = ReviewSync.objects.filter(franchise__in=locations_with_reviews()).aggregate(
+        items=Count("pk"),
+        oldest=Min("synced_at"),
+        hour=Count("pk", filter=Q(synced_at__gte=now - dt.timedelta(hours=1))),
+    )
+    stale = (now - got["oldest"]).total_seconds() / 3600 if got["oldest"] else None
+    per_minute_now = got["hour"] / BATCH_LOCATIONS / 60
+    return [Need("reviews", "reviews", got["items"], 1 / BATCH_LOCATIONS, EVERY, per_minute_now, stale)]
 
 
 def reviews_due(*, now: dt.datetime) -> QuerySet[ReviewSync]:
