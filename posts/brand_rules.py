@@ -8,6 +8,9 @@ text on Google stays the text we keep (the mirror compares them).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -58,11 +61,28 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(line.strip() for line in (text or "").splitlines() if line.strip()))
 
 
+# The rules a batch of the publish job read once for all its posts (brand_rules_held).
+_HELD: ContextVar[Rules | None] = ContextVar("brand_rules_held", default=None)
+
+
 def brand_rules_current() -> Rules:
-    """The group's rules now (one query)."""
+    """The group's rules now (one query), or as read by the brand_rules_held block around us."""
     from .models import BrandRules
 
-    return Rules.of(BrandRules.objects.filter(pk=BrandRules.GROUP).first())
+    held = _HELD.get()
+    return held if held is not None else Rules.of(BrandRules.objects.filter(pk=BrandRules.GROUP).first())
+
+
+@contextmanager
+def brand_rules_held() -> Iterator[None]:
+    """Within the block (and the workers started in its context) the rules are those read on
+    entering it: a batch of posts checks and tags them with one read, not one a post."""
+    token = _HELD.set(None)
+    _HELD.set(brand_rules_current())
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
 
 
 def campaign_slug(text: str) -> str:

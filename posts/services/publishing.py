@@ -49,6 +49,7 @@ from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
 from gbp_scheduler.times import backoff_seconds, human_duration, when_text
 
 from ..brand import post_check
+from ..brand_rules import brand_rules_held
 from ..gbp_mapping import PostNotPublishable, local_post_body
 from ..models import Post, PostEvent, cancelled, lock_stale_before
 from ..selectors import posts_due
@@ -181,7 +182,8 @@ def posts_publish_due(
         for pk, franchise_id, lock_value in batch:
             if franchise_id in franchises:
                 by_franchise.setdefault(franchise_id, []).append((pk, lock_value, franchises[franchise_id]))
-        _run_groups(list(by_franchise.values()), budget=budget, record=record, pace=pace)
+        with brand_rules_held():  # the batch's posts check the rules as read once
+            _run_groups(list(by_franchise.values()), budget=budget, record=record, pace=pace)
     counts["peak_concurrency"] = pace.peak
     return dict(counts)
 
