@@ -56,6 +56,10 @@ class FranchiseQuerySet(models.QuerySet):
     def publishable(self) -> FranchiseQuerySet:
         return self.filter(PUBLISHABLE)
 
+    def on_google(self) -> FranchiseQuerySet:
+        """Publishable franchises with a location: those Google may be asked about."""
+        return self.publishable().exclude(google_location_id="")
+
     def wanting_drafts(self) -> FranchiseQuerySet:
         """Active and connected franchises that asked for weekly AI drafts."""
         return self.filter(CONNECTED, is_active=True, ai_drafts_enabled=True, posts_per_week__gt=0)

@@ -65,7 +65,7 @@ COUNT_KEYS = [
 
 def locations_with_figures() -> QuerySet[Franchise]:
     """Franchises Google may be asked about (active, connected, valid auth) with a location."""
-    return Franchise.objects.publishable().exclude(google_location_id="")
+    return Franchise.objects.on_google()
 
 
 def insights_needs() -> list[Need]:

@@ -195,7 +195,7 @@ def quota_plan() -> Plan:
             else:
                 needs.append((job.name, need, runs_per_day(job.schedule)))
     publishing = publishing or Need("posts", "posts", 0, 1, (168,))
-    locations = Franchise.objects.publishable().exclude(google_location_id="").count()
+    locations = Franchise.objects.on_google().count()
     return plan_compute(
         quota_per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE,
         publishing=publishing,

@@ -143,7 +143,7 @@ def posting_rights_refresh(*, franchise: Franchise, deadline: float | None = Non
 def posting_rights_needs() -> list[Need]:
     """What the job asks of Google's quota (quota_plan): at worst every location's page (of 100)
     each hour, when a post is due soon at every one."""
-    locations = Franchise.objects.publishable().exclude(google_location_id="").count()
+    locations = Franchise.objects.on_google().count()
     return [Need("pages", "posting rights (a page of 100 locations)", locations, 0.01, (1,))]
 
 

@@ -77,7 +77,7 @@ COUNT_KEYS = [
 
 def locations_with_reviews() -> QuerySet[Franchise]:
     """Franchises Google may be asked about (active, connected, valid auth) with a location."""
-    return Franchise.objects.publishable().exclude(google_location_id="")
+    return Franchise.objects.on_google()
 
 
 # The cadences the plan may give the reviews of every location (most frequent first): hourly keeps a
