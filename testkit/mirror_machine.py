@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 import time
 from collections import Counter
 from functools import wraps
@@ -116,7 +115,7 @@ from sandbox.state import SANDBOX_USER
 from testkit.factories import make_user
 from testkit.google import assert_google_mirrors_database, franchise_connected_to_sandbox, google_connection_to_sandbox
 from testkit.oauth import consent, query_of
-from testkit.threads import together
+from testkit.threads import each_together, together
 
 # --- what is switched off on today's code ---------------------------------------------------------
 
@@ -161,6 +160,21 @@ REFUSALS = (
     QuotaDeadline,
     ReplyError,
 )
+
+
+def _refusals_named(outcome: dict, *, detail: bool) -> dict:
+    """Calls raced together (each_together): a refusal (REFUSALS) as words, with its message when
+    `detail`; any other exception raised."""
+    named = {}
+    for name, value in outcome.items():
+        if isinstance(value, REFUSALS):
+            value = f"refused: {type(value).__name__}" + (f": {str(value)[:100]}" if detail else "")
+        elif isinstance(value, BaseException):
+            raise value
+        named[name] = value
+    return named
+
+
 FAULTS = {
     "answer lost": {"action": "drop", "after_commit": True},
     "429": {"action": "status", "status": 429, "retry_after": 1},
@@ -1036,35 +1050,21 @@ class MirrorMachine(RuleBasedStateMachine):
             return
         first, second = self._reply(first), self._reply(second)
         self.client.latency(0.2, route="reviews.reply")
-        outcome: dict = {}
 
-        def in_thread(name, text, delay):
-            try:
+        def typed(text, delay):
+            def call():
                 time.sleep(delay)
                 review_reply_set(review=Review.objects.get(pk=review.pk), text=text, user=self.hq)
-                outcome[name] = "done"
-            except REFUSALS as exc:
-                outcome[name] = f"refused: {type(exc).__name__}"
-            except BaseException as exc:  # surfaced below
-                outcome[name] = exc
-            finally:
-                connection.close()
+                return "done"
 
-        threads = [
-            threading.Thread(target=in_thread, args=("first", first, 0)),
-            threading.Thread(target=in_thread, args=("second", second, 0.1)),
-        ]
+            return call
+
         try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
+            outcome = each_together({"first": typed(first, 0), "second": typed(second, 0.1)}, timeout=60)
         finally:
             self.client.latency(0, route="reviews.reply")
+        outcome = _refusals_named(outcome, detail=False)
         note(f"  {first!r} sent while {second!r} was typed over it: {outcome}")
-        for value in outcome.values():
-            if isinstance(value, BaseException):
-                raise value
 
     # -- overlapping, on PostgreSQL only ------------------------------------------------------------------
 
@@ -1106,35 +1106,15 @@ class MirrorMachine(RuleBasedStateMachine):
             elif action == "end series" and post.series_id:
                 series_end(series=PostSeries.objects.get(pk=post.series_id), user=self.hq)
 
-        outcome: dict = {}
-        barrier = threading.Barrier(2)
+        def run():
+            return posts_publish_due(budget=TimeBudget(seconds=30))
 
-        def in_thread(name, call):
-            try:
-                barrier.wait()
-                outcome[name] = call()
-            except REFUSALS as exc:
-                outcome[name] = f"refused: {type(exc).__name__}: {str(exc)[:100]}"
-            except BaseException as exc:  # surfaced below
-                outcome[name] = exc
-            finally:
-                connection.close()
-
-        threads = [
-            threading.Thread(target=in_thread, args=("run", lambda: posts_publish_due(budget=TimeBudget(seconds=30)))),
-            threading.Thread(target=in_thread, args=("staff", staff)),
-        ]
         try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(120)
+            outcome = each_together({"run": run, "staff": staff}, timeout=120)
         finally:
             self.client.latency(0, route="posts.create")
+        outcome = _refusals_named(outcome, detail=True)
         note(f"  {what}: {outcome}")
-        for value in outcome.values():
-            if isinstance(value, BaseException):
-                raise value
         if action == "cancel all" and post.announcement_id:
             self._remember_cancelled(
                 Post.objects.filter(announcement_id=post.announcement_id), "cancelled during a run"

@@ -30,3 +30,28 @@ def together(count: int, call: Callable[[], object], *, timeout: float = 120) ->
     for thread in threads:
         thread.join(timeout)
     return results, errors
+
+
+def each_together(calls: dict[str, Callable[[], object]], *, timeout: float = 120) -> dict[str, object]:
+    """Run each of `calls` on a thread of its own, released at once by a barrier; by name, what
+    each returned or the exception it raised. Each thread closes its own database connection."""
+    from django.db import connection
+
+    start = threading.Barrier(len(calls))
+    outcome: dict[str, object] = {}
+
+    def runner(name: str, call: Callable[[], object]) -> None:
+        try:
+            start.wait()
+            outcome[name] = call()
+        except BaseException as exc:  # handed to the caller
+            outcome[name] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=item) for item in calls.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return outcome
