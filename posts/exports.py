@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from . import content
 from .models import Post
-from .services.imports import COLUMNS, FIELD_COLUMNS
+from .services.imports import COLUMNS, FIELD_COLUMNS, TIME_FORMATS
 from .status import post_state
 
 EXPORT_COLUMNS = [*COLUMNS, "state", "published_at", "time_zone", "google_search_url", "id"]
-TIME_FORMAT = "%Y-%m-%d %H:%M"  # what the import reads back
+TIME_FORMAT = TIME_FORMATS[0]  # the import reads it back
 EVENT_LENGTH = dt.timedelta(minutes=15)  # a post is a moment; a calendar needs an end
 TITLE_CHARACTERS = 80
 

@@ -56,6 +56,7 @@ TYPE_WORDS = {
     **{value.lower(): value for value in content.TOPIC_TYPES_OFFERED},
     **{label.lower(): value for value, label in content.TOPIC_CHOICES},
 }
+# The first is how exports write a time (posts/exports.py), so an export reads back.
 TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"]
 HISTORY = "Imported from a CSV file."
 
