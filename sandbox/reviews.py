@@ -23,6 +23,17 @@ REPLY_MAX = 4096  # characters of a reply
 ORDERS = ("updateTime desc", "rating", "rating desc")
 
 
+def _json_object(req: Request, known: set[str]) -> dict:
+    """The request's JSON body, refused as Google refuses it unless an object of `known` fields."""
+    body = _json_body(req)
+    if not isinstance(body, dict):
+        raise _fail(400, "Invalid JSON payload received. Expected an object.")
+    unknown = set(body) - known
+    if unknown:
+        raise _fail(400, f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}": Cannot find field.')
+    return body
+
+
 def reply_state(review: Review) -> str:
     """Google's moderation of the reply: what the control API set, else PENDING while in review."""
     if review.reply_state:
@@ -98,12 +109,7 @@ def batch_get_reviews(state: State, req: Request, account: str) -> Response:
     """POST accounts/{a}/locations:batchGetReviews: the reviews of many locations of one account,
     each as {name (the location), review}, in one paged list (newest first by default)."""
     user = guard(state, req, "posts")
-    body = _json_body(req)
-    if not isinstance(body, dict):
-        raise _fail(400, "Invalid JSON payload received. Expected an object.")
-    unknown = set(body) - {"locationNames", "pageSize", "pageToken", "orderBy", "ignoreRatingOnlyReviews"}
-    if unknown:
-        raise _fail(400, f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}": Cannot find field.')
+    body = _json_object(req, {"locationNames", "pageSize", "pageToken", "orderBy", "ignoreRatingOnlyReviews"})
     names = body.get("locationNames") or []
     if not isinstance(names, list) or not names:
         raise _fail(400, "Request contains an invalid argument.", [_violation("location_names", "Field is required")])
@@ -155,12 +161,7 @@ def update_reply(state: State, req: Request, account: str, location: str, review
     """PUT .../reviews/{r}/reply {comment}: creates or replaces the reply (the same PUT twice is one
     reply). A new text goes back into moderation (PENDING) and clears a rejection."""
     user = guard(state, req, "posts")
-    body = _json_body(req)
-    if not isinstance(body, dict):
-        raise _fail(400, "Invalid JSON payload received. Expected an object.")
-    unknown = set(body) - {"comment", "updateTime", "state", "policyViolation"}
-    if unknown:
-        raise _fail(400, f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}": Cannot find field.')
+    body = _json_object(req, {"comment", "updateTime", "state", "policyViolation"})
     comment = body.get("comment")
     if not isinstance(comment, str) or not comment.strip():
         raise _fail(400, "Request contains an invalid argument.", [_violation("comment", "Field is required")])
