@@ -77,7 +77,7 @@ def brand_rules_current() -> Rules:
 def brand_rules_held() -> Iterator[None]:
     """Within the block (and the workers started in its context) the rules are those read on
     entering it: a batch of posts checks and tags them with one read, not one a post."""
-    token = _HELD.set(None)
+    token = _HELD.set(None)  # so that the read below is a fresh one, even inside another block
     _HELD.set(brand_rules_current())
     try:
         yield
