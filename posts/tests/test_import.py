@@ -182,6 +182,15 @@ def test_the_import_page_checks_then_imports(client, hq):
     assert response.status_code == 302 and Post.objects.count() == 1
 
 
+def test_the_import_page_shows_each_rows_time_in_its_franchises_zone(client, hq):
+    make_franchise(name="Austin", timezone="America/Chicago")
+    make_franchise(name="Perth", timezone="Australia/Perth")
+    logged_in(client, hq)
+    text = _csv(f"Perth,update,Fresh bread.,{_later()},,,")
+    page = client.post(reverse("posts:import"), {"step": "check", "csv_text": text}).content.decode()
+    assert ", 09:00 AWST</td>" in page  # as written, in Perth's own zone, named as not the page's
+
+
 def test_the_import_page_shows_the_bad_rows_and_offers_no_import(client, hq):
     make_franchise(name="Austin")
     logged_in(client, hq)
