@@ -68,8 +68,9 @@ from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 from .. import content as spec
 from ..brand import post_check_messages
 from ..content import SUMMARY_MAX_LENGTH, line_breaks_normalized, summary_length
-from ..models import Post, PostSeries
+from ..models import Post, PostEvent, PostSeries
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
+from .history import post_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -617,3 +618,39 @@ def series_end(*, series: PostSeries, user: AbstractBaseUser | None) -> dict:
     counts["busy"] = len(busy)
     posts_cancel_when_free(ids=busy)
     return counts
+
+
+# --- Claude's variations -----------------------------------------------------------------------------
+
+
+def series_variations_wanted(*, now: dt.datetime):
+    """Occurrences waiting for Claude's variation of their text: drafts of series that ask for one,
+    not yet varied (still the series' words, nobody edited them) and still ahead."""
+    return Post.objects.filter(
+        status=Post.Status.DRAFT,
+        source=Post.Source.MANUAL,
+        series_edited=False,
+        series__vary_with_claude=True,
+        series__ended_at__isnull=True,
+        franchise__is_active=True,
+        scheduled_at__gt=now,
+    )
+
+
+def series_variation_take(*, post_id: uuid.UUID, summary: str, detail: str) -> Post | None:
+    """Claude's variation becomes the occurrence's text: an AI draft, for review like the weekly
+    ones. Only while the occurrence still waits for it (a person who edited, scheduled or deleted
+    it meanwhile has the last word: None). From then on the series' edits leave its words alone."""
+    waiting = series_variations_wanted(now=clock.now()).filter(pk=post_id).values_list("pk", flat=True)
+    taken = Post.objects.filter(pk__in=list(waiting), status=Post.Status.DRAFT, series_edited=False).update(
+        summary=line_breaks_normalized(summary),
+        source=Post.Source.AI,
+        series_edited=True,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    if not taken:
+        return None
+    post = Post.objects.select_related("franchise").get(pk=post_id)
+    post_event_record(post=post, action=PostEvent.Action.EDITED, detail=detail)
+    return post

@@ -156,7 +156,7 @@ def test_placeholders_work_in_every_text(franchise):
 
 
 def test_an_unknown_placeholder_in_one_text_is_named(franchise):
-    with pytest.raises(PostActionError, match="^Text 2: "):
+    with pytest.raises(PostActionError, match=r"^Text 2: "):
         weekly(franchise, texts=["Hello.", "Ask about {no_such_thing}."])
 
 
