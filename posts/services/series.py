@@ -303,6 +303,41 @@ def series_texts_problems(*, franchise: Franchise, content: dict, more_texts: li
     return problems
 
 
+TEXTS_SEPARATOR = "---"  # the editor's line between two texts
+
+
+def texts_split(typed: str) -> list[str]:
+    """The texts typed in one box, a line holding only --- between two (empty ones dropped)."""
+    texts, lines = [], []
+    for line in [*line_breaks_normalized(typed).split("\n"), TEXTS_SEPARATOR]:
+        if line.strip() == TEXTS_SEPARATOR:
+            texts.append("\n".join(lines))
+            lines = []
+        else:
+            lines.append(line)
+    return texts_cleaned(texts)
+
+
+def texts_joined(texts: list[str]) -> str:
+    return f"\n{TEXTS_SEPARATOR}\n".join(texts)
+
+
+def series_preview_posts(*, series: PostSeries, after: dt.datetime, count: int) -> list[Post]:
+    """The series' next `count` posts as they will be made (unsaved), each with its text's number."""
+    times = series_next(series=series, after=after, count=count)
+    if not times:
+        return []
+    zone = series.franchise.zone
+    ordinals = series_ordinals(series=series, last_day=times[-1].astimezone(zone).date())
+    posts = []
+    for at in times:
+        day = at.astimezone(zone).date()
+        text = series_turn(series=series, day=day, ordinals=ordinals)
+        content = occurrence_content(series=series, day=day, text=text)
+        posts.append(Post(franchise=series.franchise, scheduled_at=at, series_text=text, **content))
+    return posts
+
+
 def texts_cleaned(texts) -> list[str]:
     """The other texts as stored: one kind of line break, empty ones dropped."""
     return [line_breaks_normalized(text).strip() for text in texts or () if text and text.strip()]
