@@ -436,7 +436,9 @@ class SeriesForm(content_form(TYPED)):
             self.add_problems(Post(franchise=self.franchise, **self.series_fields()))
             more = texts_split(cleaned.get("more_texts") or "")
             if more:
-                problems = series_texts_problems(franchise=self.franchise, content=self.series_fields(), more_texts=more)
+                problems = series_texts_problems(
+                    franchise=self.franchise, content=self.series_fields(), more_texts=more
+                )
                 for problem in problems:
                     if not problem.startswith("Text 1: "):  # the main text's are shown at their fields
                         self.add_error("more_texts", problem)
