@@ -550,8 +550,8 @@ def series_update(
     rule: str,
     starts_on: dt.date,
     local_time: dt.time,
-    more_texts: list[str] | tuple = (),
-    vary_with_claude: bool = False,
+    more_texts: list[str] | tuple | None = None,
+    vary_with_claude: bool | None = None,
     **fields,
 ) -> dict:
     """Change the series, then its future unpublished occurrences nobody edited by hand; the
@@ -563,9 +563,11 @@ def series_update(
        series_turn_kept); on a day it drops, deleted through
        post_delete; one being published right now is left as it is ("busy");
     3. days the new rule adds up to the horizon made as new occurrences. A day the old rule had
-       whose post is gone was deleted by a person, and stays gone."""
+       whose post is gone was deleted by a person, and stays gone.
+    `more_texts` and `vary_with_claude` left out (None) stay as the series has them."""
     content = _content(fields)
-    more_texts = texts_cleaned(more_texts)
+    more_texts = texts_cleaned(series.more_texts if more_texts is None else more_texts)
+    vary_with_claude = series.vary_with_claude if vary_with_claude is None else vary_with_claude
     problems = series_texts_problems(franchise=series.franchise, content=content, more_texts=more_texts)
     if problems:
         raise PostActionError(" ".join(problems))
