@@ -19,9 +19,9 @@ from posts.services.series import series_variations_wanted
 def variation_rows_fill(*, now: dt.datetime) -> int:
     """A pending row for each occurrence waiting for a variation that has none yet; idempotent (one
     row per occurrence: a unique constraint, so two runs at once insert it once). Rows added."""
-    waiting = series_variations_wanted(now=now).exclude(
-        pk__in=GenerationQueue.objects.filter(series__isnull=False).values("post_id")
-    )
+    # Rows whose post is gone hold NULL, which would make NOT IN match nothing: left out.
+    queued = GenerationQueue.objects.filter(series__isnull=False, post__isnull=False).values("post_id")
+    waiting = series_variations_wanted(now=now).exclude(pk__in=queued)
     rows = [
         GenerationQueue(
             franchise_id=post.franchise_id, series_id=post.series_id, post_id=post.pk, scheduled_for=post.scheduled_at

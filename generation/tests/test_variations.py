@@ -133,3 +133,16 @@ def test_ending_the_series_skips_the_variations_not_written_yet(claude, settings
 
     assert counts.get("completed", 0) == 0 and counts["skipped"] == 2
     assert not Post.objects.filter(series=series).exists()
+
+
+def test_a_row_whose_post_was_deleted_does_not_stop_other_posts_getting_theirs(claude):
+    with time_machine.travel(at(2026, 10, 18, 12, 0), tick=False):
+        series = varied_series(claude)
+        process()  # both posts varied
+        first = Post.objects.filter(series=series).order_by("scheduled_at").first()
+        first.delete()  # its row keeps a NULL post
+        other = varied_series(claude)
+        counts = process()
+
+    assert counts["variations_queued"] == 2
+    assert Post.objects.filter(series=other, source="ai").count() == 2
