@@ -452,8 +452,10 @@ class SeriesForm(content_form(TYPED)):
     def variety(self) -> dict:
         """The other texts and whether Claude rewords each post, for series_create / series_update."""
         data = getattr(self, "cleaned_data", {})
+        # A text that breaks a rule leaves cleaned_data: the preview still shows it, as typed.
+        typed = data["more_texts"] if "more_texts" in data else self.data.get("more_texts", "")
         return {
-            "more_texts": texts_split(data.get("more_texts") or ""),
+            "more_texts": texts_split(typed or ""),
             "vary_with_claude": bool(data.get("vary_with_claude")),
         }
 

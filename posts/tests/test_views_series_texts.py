@@ -95,6 +95,18 @@ def test_a_text_breaking_a_brand_rule_is_refused_naming_which(franchise, staff):
     assert not PostSeries.objects.exists()
 
 
+def test_the_preview_names_the_text_that_breaks_a_brand_rule_as_it_is_typed(franchise, staff):
+    brand_rules_save(user=None, banned_phrases="cheapest")
+    with time_machine.travel(NOW, tick=False):
+        answer = staff.post(
+            f"/franchises/{franchise.pk}/series/preview/", form(more_texts="Fine words.\n---\nThe cheapest rye.")
+        )
+
+    page = html.unescape(answer.content.decode())
+    assert 'Text 3: Brand rule "Words not allowed": "cheapest" in the text' in page
+    assert "Text 1:" not in page and "Text 2:" not in page
+
+
 def test_another_franchises_series_texts_are_neither_previewed_nor_changed(franchise, client):
     owner = make_franchise()
     with time_machine.travel(NOW, tick=False):

@@ -169,11 +169,21 @@ def _preview(form: SeriesForm, franchise, saved: PostSeries | None = None) -> di
         "preview_words": series_describe(shown),
         "upcoming": upcoming,
         "preview": preview,
-        "preview_problems": post_check_messages(preview) if form.is_bound else [],
+        "preview_problems": _problems(form, shown, preview) if form.is_bound else [],
         "text_count": len(shown.texts),
         "distinct_texts": series_distinct_texts(shown),
         "variety_warning": series_variety_warning(shown),
     }
+
+
+def _problems(form: SeriesForm, shown: PostSeries, preview: Post) -> list[str]:
+    """What breaks a rule as typed: the main text's (as the next post carries it, with its dates),
+    then each other text's, named by number (the form's check of them)."""
+    if not shown.more_texts:
+        return post_check_messages(preview)
+    day = preview.series_day or timezone.localtime(preview.scheduled_at or timezone.now(), shown.franchise.zone).date()
+    main = Post(franchise=shown.franchise, **occurrence_content(series=shown, day=day, text=0))
+    return [f"Text 1: {problem}" for problem in post_check_messages(main)] + list(form.errors.get("more_texts", []))
 
 
 def _update_message(counts: dict) -> str:
