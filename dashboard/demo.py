@@ -253,8 +253,8 @@ def _waiting_post(franchise: Franchise, user) -> None:
 
 
 def _series(franchises: dict[str, Franchise], user) -> None:
-    """Repeating posts: Cincinnati's Monday tip and first-Monday offer, Dayton's Tuesday and Friday
-    news."""
+    """Repeating posts: Cincinnati's Monday tip (four texts taking turns, so the editor warns it
+    has fewer than ten) and first-Monday offer, Dayton's Tuesday and Friday news."""
     today = timezone.localdate()
     series_create(
         franchise=franchises["Cincinnati"],
@@ -263,6 +263,11 @@ def _series(franchises: dict[str, Franchise], user) -> None:
         starts_on=today,
         local_time=dt.time(9, 0),
         summary="Monday lawn tip from the Cincinnati crew: sharpen your mower blades; a clean cut keeps grass green.",
+        more_texts=[
+            "Monday lawn tip from {name}: water early in the morning, deeply and less often, for deeper roots.",
+            "Monday lawn tip from the Cincinnati crew: leave the clippings on the lawn; they feed it for free.",
+            "Monday lawn tip: mow high. Taller grass shades out weeds and holds water through the summer.",
+        ],
     )
     series_create(
         franchise=franchises["Cincinnati"],

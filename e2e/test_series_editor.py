@@ -84,3 +84,44 @@ def test_a_repeating_event_is_made_in_the_post_editor_with_its_rule_in_plain_wor
     assert timezone.localtime(first.event_start, franchise.zone).weekday() == 4  # that week's Friday
     assert _violations(page) == [] and _fits(page)
     assert site.csp_violations() == []
+
+
+TEXTS = [
+    "Monday muffins at eight: blueberry, lemon and plain.",
+    "Our rye rests overnight before it meets the oven.",
+    "Coffee and a roll for the road, ready when you are.",
+]
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_a_series_with_three_texts_previews_its_next_posts_each_with_another_text(site, viewport):
+    page = site.page
+    page.set_viewport_size(VIEWPORTS[viewport])
+    franchise = make_franchise(name="Harbor Cafe", timezone="America/New_York")
+    make_member(franchise, Membership.Role.STAFF, username="harbor-staff")
+    site.sign_in("harbor-staff")
+
+    site.goto(f"/franchises/{franchise.pk}/series/new/")
+    page.fill("#summary", TEXTS[0])
+    page.fill("#id_more_texts", f"{TEXTS[1]}\n---\n{TEXTS[2]}")
+    page.check("#id_weekdays_0")  # Monday
+    page.fill("#id_local_time", "09:00")
+    page.locator("#id_local_time").dispatch_event("change")
+    page.wait_for_selector("#series-upcoming li >> nth=2")
+    upcoming = page.locator("#series-upcoming li").all_inner_texts()
+    for n, (line, text) in enumerate(zip(upcoming, TEXTS, strict=True), 1):
+        assert f"text {n} of 3: “{text}”" in line
+    # Three texts repeat every three weeks: the editor says how many and warns.
+    expect(page.locator("#series-variety")).to_have_text("3 different texts.")
+    expect(page.locator("#series-variety-warning")).to_contain_text("at least 10")
+    assert _violations(page) == [] and _fits(page)
+    site.screenshot("series-texts" if viewport == "desktop" else "series-texts-phone")
+
+    page.click("#series-save")
+    page.wait_for_selector("#series-describe")
+    series = PostSeries.objects.get()
+    made = list(Post.objects.filter(series=series).order_by("scheduled_at").values_list("summary", flat=True))
+    assert made[:3] == TEXTS
+    assert "Text 2:" in page.inner_text("#series-occurrences")
+    assert _violations(page) == [] and _fits(page)
+    assert site.csp_violations() == []

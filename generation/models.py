@@ -67,8 +67,13 @@ class GenerationQueue(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="generation_queue")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    week_start = models.DateField(help_text="Monday of the week the draft is for.")
-    slot = models.PositiveSmallIntegerField(help_text="0-based position within the week.")
+    # A weekly draft's week and slot; a repeating post's variation has neither (`series` instead).
+    week_start = models.DateField(null=True, blank=True, help_text="Monday of the week the draft is for.")
+    slot = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-based position within the week.")
+    # A variation of a repeating post's text for one occurrence (`post`, the draft waiting for it).
+    series = models.ForeignKey(
+        "posts.PostSeries", null=True, blank=True, on_delete=models.CASCADE, related_name="variation_rows"
+    )
     scheduled_for = models.DateTimeField(help_text="When the resulting post is meant to go out.")
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -95,6 +100,13 @@ class GenerationQueue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["franchise", "week_start", "slot"], name="generation_queue_one_per_slot"),
             models.CheckConstraint(
+                condition=Q(series__isnull=False) | Q(week_start__isnull=False, slot__isnull=False),
+                name="generation_queue_weekly_has_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["post"], condition=Q(series__isnull=False), name="generation_queue_one_variation_per_post"
+            ),
+            models.CheckConstraint(
                 condition=Q(status__in=["pending", "processing", "completed", "failed"]),
                 name="generation_queue_status_valid",
             ),
@@ -109,7 +121,13 @@ class GenerationQueue(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.series_id:
+            return f"{self.franchise} variation for {self.scheduled_for:%Y-%m-%d} ({self.status})"
         return f"{self.franchise} {self.week_start} #{self.slot} ({self.status})"
+
+    @property
+    def is_variation(self) -> bool:
+        return self.series_id is not None
 
 
 class GenerationUsage(models.Model):
@@ -119,13 +137,14 @@ class GenerationUsage(models.Model):
     class Purpose(models.TextChoices):
         DRAFT = "draft", "Weekly draft"
         ASSIST = "assist", "Editor help"
+        VARIATION = "variation", "Repeating post variation"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="+")
     queue_row = models.ForeignKey(
         GenerationQueue, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage"
     )
-    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.DRAFT)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.DRAFT)
     batch = models.BooleanField(default=False, help_text="Answered in a Message Batch (half price).")
     model = models.CharField(max_length=100, blank=True, default="")
     input_tokens = models.PositiveIntegerField(default=0)

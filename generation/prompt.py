@@ -212,3 +212,48 @@ def assist_message(*, franchise: Franchise, action: str, text: str) -> str:
             text.strip(),
         ]
     )
+
+
+# --- a repeating post's variation: the same message in new words, for one of its posts ------------
+
+VARIATION_SYSTEM_PROMPT = """\
+You vary the text of a repeating post on a local business's Google Business Profile (the updates \
+shown on Google Search and Maps), so that the business does not publish the same words every \
+time. Each request gives you the business's profile, the day this post goes out, the post's text \
+and the business's most recent posts. Answer with one new version of the text.
+
+- The same message, offer and facts, in different words from the text and from the recent posts: \
+a different opening, different sentences. Keep any link, price, date, code or name exactly as written.
+- Plain text under 1,500 characters, about as long as the text. No markdown, no headings, no \
+hashtags, at most two emoji.
+- Add no facts beyond the text and the profile. Never invent prices, discounts, offers, events, \
+opening hours or staff names.
+- Never include a phone number (Google rejects posts that contain one) or an email address.
+- Speak as the business ("we").
+
+Answer with the JSON object the output schema describes and nothing else."""
+
+
+def variation_system_blocks() -> list[dict]:
+    return [{"type": "text", "text": VARIATION_SYSTEM_PROMPT}]
+
+
+def variation_message(*, franchise: Franchise, text: str, slot_at: dt.datetime, recent_summaries: Sequence[str]) -> str:
+    """The brief for one post of a repeating post: its text, to be said again in new words."""
+    local = slot_at.astimezone(franchise.zone)
+    lines = [
+        "Write a new version of this repeating post's text for one of its posts.",
+        "",
+        *_profile_lines(franchise),
+        f"Post goes out: {local:%A} {local.day} {local:%B %Y}",
+        "",
+        "The post's text:",
+        text.strip(),
+        "",
+    ]
+    if recent_summaries:
+        lines.append("Recent posts, newest first (do not repeat their wording):")
+        lines += [f"{n}. {_clipped(summary, RECENT_POST_CHARS)}" for n, summary in enumerate(recent_summaries, 1)]
+    else:
+        lines.append("Recent posts: none yet.")
+    return "\n".join(lines)

@@ -19,6 +19,7 @@ from posts.models import Post
 from posts.selectors import drafts_for_review, rejection_reasons_recent
 
 RECENT_POSTS = 5
+DRAFT_PURPOSES = (GenerationUsage.Purpose.DRAFT, GenerationUsage.Purpose.VARIATION)
 
 
 def franchises_wanting_drafts() -> QuerySet[Franchise]:
@@ -120,7 +121,8 @@ def _usage_grouped(franchises: QuerySet[Franchise], since: dt.datetime, *by: str
         .values(*by, "batch", "purpose")
         .annotate(
             requests=Count("id"),
-            drafts=Count("queue_row", distinct=True, filter=Q(purpose=GenerationUsage.Purpose.DRAFT)),
+            # A repeating post's variation is a draft too: written from the queue, reviewed like one.
+            drafts=Count("queue_row", distinct=True, filter=Q(purpose__in=DRAFT_PURPOSES)),
             **{field: Sum(field) for field in TOKEN_FIELDS},
         )
         .order_by()

@@ -201,7 +201,7 @@ class PostSeriesAdmin(ReadOnlyAdmin):
     which keep its occurrences in step."""
 
     list_display = ["franchise", "rule", "local_time", "starts_on", "materialised_through", "ended_at"]
-    list_filter = ["ended_at"]
+    list_filter = ["ended_at", "vary_with_claude"]
     search_fields = ["summary", "franchise__name"]
 
 

@@ -33,7 +33,15 @@ from .models import BrandRules, Post, PostSeries
 from .services import MANY_ACTIONS, PostActionError
 from .services.announcements import announcement_placeholder_problems
 from .services.brand import RULE_FIELDS as BRAND_RULE_FIELDS
-from .services.series import WEEKDAYS, series_rule_build, series_rule_fields
+from .services.series import (
+    MAX_TEXTS,
+    WEEKDAYS,
+    series_rule_build,
+    series_rule_fields,
+    series_texts_problems,
+    texts_joined,
+    texts_split,
+)
 
 # A forms' "Publish at" in the past. No "publish now" here: the forms that show it have no such button.
 TIME_PASSED = "That time has passed; pick a time in the future."
@@ -346,6 +354,23 @@ class SeriesForm(content_form(TYPED)):
         validators=[validate_sane_date],
     )
     count = forms.IntegerField(label="Number of posts", required=False, min_value=1, max_value=520)
+    more_texts = forms.CharField(
+        label="More texts, used in turn",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=(
+            "Each post takes the next text: the text above first, then these, then round again. Put a line "
+            f"with only --- between two texts (up to {MAX_TEXTS} in all). Placeholders such as {{name}} work in each."
+        ),
+    )
+    vary_with_claude = forms.BooleanField(
+        label="Ask Claude to reword each post",
+        required=False,
+        help_text=(
+            "Each post waits as a draft while Claude says its text again in new words, then for your review in "
+            "AI drafts: nothing goes out before someone approves it. Applies to the posts made from now on."
+        ),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, franchise: Franchise, **kwargs):
@@ -373,6 +398,8 @@ class SeriesForm(content_form(TYPED)):
             ends="until" if rule["until"] else "count" if rule["count"] else "never",
             until=rule["until"],
             count=rule["count"],
+            more_texts=texts_joined(series.more_texts),
+            vary_with_claude=series.vary_with_claude,
             version=series.version,
         )
         return initial
@@ -407,12 +434,30 @@ class SeriesForm(content_form(TYPED)):
                 self.add_error(None, str(exc))
         if not any(name in self.errors for name in TYPED):
             self.add_problems(Post(franchise=self.franchise, **self.series_fields()))
+            more = texts_split(cleaned.get("more_texts") or "")
+            if more:
+                problems = series_texts_problems(
+                    franchise=self.franchise, content=self.series_fields(), more_texts=more
+                )
+                for problem in problems:
+                    if not problem.startswith("Text 1: "):  # the main text's are shown at their fields
+                        self.add_error("more_texts", problem)
         return cleaned
 
     def series_fields(self) -> dict:
         """The content, as keyword arguments for series_create / series_update."""
         data = self.cleaned_data
         return {**{name: stored(name, data.get(name)) for name in TYPED}, "topic_type": self.topic_type()}
+
+    def variety(self) -> dict:
+        """The other texts and whether Claude rewords each post, for series_create / series_update."""
+        data = getattr(self, "cleaned_data", {})
+        # A text that breaks a rule leaves cleaned_data: the preview still shows it, as typed.
+        typed = data["more_texts"] if "more_texts" in data else self.data.get("more_texts", "")
+        return {
+            "more_texts": texts_split(typed or ""),
+            "vary_with_claude": bool(data.get("vary_with_claude")),
+        }
 
     def topic_type(self) -> str:
         return getattr(self, "cleaned_data", {}).get("topic_type") or Post.TopicType.STANDARD
@@ -426,7 +471,7 @@ class SeriesForm(content_form(TYPED)):
         data = getattr(self, "cleaned_data", {})
         if not all(data.get(name) for name in ("rule", "starts_on", "local_time")):
             return None
-        return PostSeries(franchise=self.franchise, **self.when(), **self.series_fields())
+        return PostSeries(franchise=self.franchise, **self.when(), **self.series_fields(), **self.variety())
 
 
 class ManyPostsForm(forms.Form):

@@ -111,6 +111,9 @@ class Post(PostContent):
     series_day = models.DateField(null=True, blank=True)
     series_version = models.PositiveIntegerField(null=True, blank=True)
     series_edited = models.BooleanField(default=False)
+    # Which of the series' texts it was made from (0 = its main text), kept so that changing the
+    # list does not reshuffle the posts already made (posts/services/series.py: rotation).
+    series_text = models.PositiveSmallIntegerField(null=True, blank=True)
     # The headquarters announcement it was sent as (posts/services/announcements.py), if any.
     announcement = models.ForeignKey(
         "Announcement", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
@@ -245,7 +248,12 @@ class PostSeries(PostContent):
 
     An event's or offer's dates are those of the series' first post; each later post's move with
     it, by as many days as it goes out after the first, at the same clock times
-    (posts/services/series.py: occurrence_content)."""
+    (posts/services/series.py: occurrence_content).
+
+    So that a location does not say the same words every week, a series may carry more texts,
+    used in turn (`more_texts`: occurrence n takes text n mod k of [summary, *more_texts]), or
+    ask Claude for a variation of its text for each occurrence (`vary_with_claude`: the
+    occurrence waits as a draft for the variation, then for review like any AI draft)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="series")
@@ -262,6 +270,10 @@ class PostSeries(PostContent):
     ended_at = models.DateTimeField(null=True, blank=True)
     # A headquarters announcement that repeats is one series per franchise, sharing this id.
     announcement_id = models.UUIDField(null=True, blank=True)
+    # The texts after `summary`, in the order they take turns. A JSON list, not a table: the
+    # list is read and written whole with the series, under its version fence, and never queried.
+    more_texts = models.JSONField(default=list, blank=True)
+    vary_with_claude = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -304,6 +316,11 @@ class PostSeries(PostContent):
 
     def __str__(self) -> str:
         return f"{self.summary[:60]} ({self.rule})"
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text it takes turns with, its main one first."""
+        return [self.summary, *self.more_texts]
 
     @property
     def is_active(self) -> bool:

@@ -7,10 +7,12 @@ through the real service functions only, against the sandbox standing in for Goo
   posts break them;
 - staff: create (drafts and scheduled posts, often the SAME text on the same location, as a
   repeating post's occurrences have: the same_text switch), edit, delete, unschedule, reschedule, publish now, retry,
-  republish; a series created, edited and ended; an announcement sent, edited and cancelled as
+  republish; a series created (with one text, several in turn, or Claude's variation of each
+  post), edited and ended; a variation written by Claude and approved; an announcement sent, edited and cancelled as
   one; a franchise moved to another location (of the same Google account or another),
   disconnected, reconnected through the consent page, deactivated and reactivated by the admin;
-- the jobs: publish (with a time budget), sync, materialise-series;
+- the jobs: publish (with a time budget), sync, materialise-series, process-generation-queue (a
+  repeating post's variations, from the sandbox's Anthropic);
 - Google failing: answers lost after the work was done, 429 with Retry-After, 500, hangs past
   the HTTP timeout, the token endpoint down, a post rejected by Google's review or removed by the
   location's owner;
@@ -78,6 +80,8 @@ from franchises.holds import hold_key
 from franchises.models import Franchise, FranchiseEvent, GoogleConnection, GoogleQuota, Membership
 from franchises.services import FranchiseError, franchise_active_set
 from gbp_scheduler.jobs import TimeBudget
+from generation.services import generation_queue_process
+from generation.services.review import drafts_approve
 from posts.gbp_mapping import local_post_body
 from posts.models import OFF_GOOGLE_STATES, Announcement, BrandRules, GoogleDeletion, Post, PostEvent, PostSeries
 from posts.services import (
@@ -213,6 +217,8 @@ def machine_settings(django_settings) -> None:
     django_settings.GOOGLE_HTTP_TIMEOUT_SECONDS = HTTP_TIMEOUT
     django_settings.GOOGLE_SYNC_MIN_INTERVAL_SECONDS = 0
     django_settings.PUBLISH_MAX_ATTEMPTS = 5
+    django_settings.ANTHROPIC_USE_BATCHES = False  # a variation is written in the run that queues it
+    django_settings.GENERATION_CONCURRENCY = 1
 
 
 def database_empty() -> None:
@@ -612,18 +618,25 @@ class MirrorMachine(RuleBasedStateMachine):
 
     # -- series -----------------------------------------------------------------------------------------
 
-    @rule(franchise=st.sampled_from(sorted(FRANCHISES)), text=st.sampled_from(TEXTS), times=st.sampled_from([3, None]))
+    @rule(
+        franchise=st.sampled_from(sorted(FRANCHISES)),
+        text=st.sampled_from(TEXTS),
+        times=st.sampled_from([3, None]),
+        varied=st.sampled_from(["one text", "texts in turn", "claude"]),
+    )
     @step
-    def series_start(self, franchise, text, times):
-        """A daily repeating post, its first occurrence ten minutes from now (`times`: how many)."""
+    def series_start(self, franchise, text, times, varied="one text"):
+        """A daily repeating post, its first occurrence ten minutes from now (`times`: how many),
+        with one text, three in turn, or Claude's variation of each post (drafts until approved)."""
         owner = self._franchise(franchise)
         first = timezone.localtime(timezone.now() + dt.timedelta(minutes=10), owner.zone)
         rule_text = series_rule_build(
             frequency="weekly", weekdays=["MO", "TU", "WE", "TH", "FR", "SA", "SU"], count=times
         )
         summary = self._text(text)
+        more = [self._text(other) for other in TEXTS if other != text] if varied == "texts in turn" else []
         series = self._try(
-            f"start a daily series {summary!r} on {franchise} ({times or 'no end'} times)",
+            f"start a daily series {summary!r} on {franchise} ({times or 'no end'} times, {varied})",
             lambda: series_create(
                 franchise=owner,
                 user=self.hq,
@@ -631,6 +644,8 @@ class MirrorMachine(RuleBasedStateMachine):
                 starts_on=first.date(),
                 local_time=first.time().replace(microsecond=0),
                 summary=summary,
+                more_texts=more,
+                vary_with_claude=varied == "claude",
             ),
         )
         if series is not None:
@@ -644,14 +659,17 @@ class MirrorMachine(RuleBasedStateMachine):
             return None
         return rows[pick % len(rows)]
 
-    @rule(pick=st.integers(0, 5), text=st.sampled_from(TEXTS))
+    @rule(pick=st.integers(0, 5), text=st.sampled_from(TEXTS), drop_a_text=st.booleans())
     @step
-    def series_edit(self, pick, text):
+    def series_edit(self, pick, text, drop_a_text=False):
+        """A new main text; `drop_a_text`: the series' second text goes, so posts made with it take
+        their turn in the shorter list."""
         series = self._series(pick)
         if series:
             summary = self._text(text)
+            more = series.more_texts[1:] if drop_a_text else series.more_texts
             self._try(
-                f"edit series {self.series.index(series.pk) + 1} to {summary!r}",
+                f"edit series {self.series.index(series.pk) + 1} to {summary!r} ({len(more) + 1} texts)",
                 lambda: series_update(
                     series=series,
                     user=self.hq,
@@ -660,8 +678,22 @@ class MirrorMachine(RuleBasedStateMachine):
                     starts_on=series.starts_on,
                     local_time=series.local_time,
                     summary=summary,
+                    more_texts=more,
                 ),
             )
+
+    @rule(approve=st.booleans())
+    @step
+    def job_variations(self, approve):
+        """process-generation-queue writes the variations repeating posts wait for (the sandbox's
+        Anthropic); `approve`: headquarters approves every variation waiting in the drafts review,
+        each to go out at its own time."""
+        counts = generation_queue_process(budget=TimeBudget(seconds=30))
+        note(f"  process-generation-queue: {counts}")
+        if approve:
+            waiting = Post.objects.filter(series__isnull=False, source=Post.Source.AI, status=Post.Status.DRAFT)
+            outcome = drafts_approve(user=self.hq, post_ids=list(waiting.values_list("pk", flat=True)))
+            note(f"  approved {outcome.done} variation(s); refused {len(outcome.refused)}")
 
     @rule(pick=st.integers(0, 5))
     @step

@@ -102,6 +102,9 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert FranchiseVariableValue.objects.filter(variable__key="coupon_code").count() == 12
     assert FranchiseVariableValue.objects.filter(variable__key="manager").count() == 11
     assert Post.objects.filter(series__franchise=cincinnati, status="scheduled").count() >= 4
+    # A varied series: its Monday tip takes turns with four texts.
+    tips = Post.objects.filter(series__franchise=cincinnati, series__rule__contains="WEEKLY").order_by("scheduled_at")
+    assert len({post.summary for post in tips[:4]}) == 4
     # Google reviews in every state the inbox shows, read by sync-reviews, of each franchise with posts.
     from reviews.models import Review
 

@@ -37,19 +37,19 @@ from django.db.models import Q
 
 from gbp_scheduler import clock
 from generation import anthropic_client as claude
-from generation.models import GenerationBatch, GenerationQueue, GenerationUsage
+from generation.models import GenerationBatch, GenerationQueue
 from generation.selectors import (
-    franchise_wants_drafts,
     generation_queue_batchable,
     post_summaries_recent,
     rejection_reasons_for_drafts,
 )
 from generation.services.drafting import (
-    SKIPPED,
     draft_brief,
     draft_check,
     draft_params,
     generation_row_process,
+    row_wanted,
+    usage_purpose,
 )
 from generation.services.rows import Claim, Outcome, Run, Spent, row_complete, row_finish, usage_record
 from generation.validation import DraftInvalid
@@ -135,7 +135,9 @@ def _rows_claim_into_batch(*, now: dt.datetime) -> tuple[GenerationBatch, list[G
             .update(status=Status.PROCESSING, processing_started_at=now, batch=batch, updated_at=now)
         )
         if won:
-            rows = GenerationQueue.objects.filter(batch=batch, status=Status.PROCESSING).select_related("franchise")
+            rows = GenerationQueue.objects.filter(batch=batch, status=Status.PROCESSING).select_related(
+                "franchise", "post"
+            )
             return batch, list(rows.order_by("scheduled_for", "id"))
         batch.delete()  # every candidate went to another run: look again
 
@@ -148,8 +150,8 @@ def _requests_build(batch: GenerationBatch, rows: list[GenerationQueue], run: Ru
     for n, row in enumerate(rows):
         franchise = row.franchise
         claim = Claim(row.id, batch.claimed_at)
-        if not franchise_wants_drafts(franchise=franchise):
-            run.take(row_finish(claim, "skipped", status=Status.FAILED, error=SKIPPED, attempts=row.attempts))
+        if skipped := row_wanted(row=row):
+            run.take(row_finish(claim, "skipped", status=Status.FAILED, error=skipped, attempts=row.attempts))
             continue
         if franchise.id not in context:
             context[franchise.id] = (
@@ -158,7 +160,7 @@ def _requests_build(batch: GenerationBatch, rows: list[GenerationQueue], run: Ru
             )
         recent, reasons = context[franchise.id]
         brief = draft_brief(row=row, franchise=franchise, recent_summaries=recent, rejection_reasons=reasons)
-        request = {"custom_id": row.id.hex, "params": draft_params(brief)}
+        request = {"custom_id": row.id.hex, "params": draft_params(brief, variation=row.is_variation)}
         size += len(json.dumps(request)) + 2
         if size > MAX_BATCH_BYTES:
             left = [r.id for r in rows[n:]]
@@ -244,7 +246,7 @@ def _batch_collect(batch: GenerationBatch, run: Run) -> Iterator[functools.parti
     if not GenerationQueue.objects.filter(batch=batch, status=Status.PROCESSING).exists():
         _batch_mark(batch, BatchStatus.DONE)  # every row handled
         return
-    waiting = {row.id.hex: row for row in _rows_waiting(batch, now=now).select_related("franchise")}
+    waiting = {row.id.hex: row for row in _rows_waiting(batch, now=now).select_related("franchise", "post")}
     if not waiting:
         return  # the rows left are being handled right now
     try:
@@ -307,15 +309,13 @@ def _result_handle(*, claim: Claim, row: GenerationQueue, result: claude.BatchRe
     franchise = row.franchise
     if result.type == "succeeded":
         reply = result.reply
-        usage_record(
-            franchise_id=franchise.id, row_id=row.id, reply=reply, batch=True, purpose=GenerationUsage.Purpose.DRAFT
-        )
-        if not franchise_wants_drafts(franchise=franchise):
+        usage_record(franchise_id=franchise.id, row_id=row.id, reply=reply, batch=True, purpose=usage_purpose(row))
+        if skipped := row_wanted(row=row):
             return row_finish(
-                claim, "skipped", status=Status.FAILED, error=SKIPPED, attempts=row.attempts, usage=reply.usage
+                claim, "skipped", status=Status.FAILED, error=skipped, attempts=row.attempts, usage=reply.usage
             )
         try:
-            draft = draft_check(reply=reply, franchise=franchise)
+            draft = draft_check(reply=reply, franchise=franchise, variation=row.is_variation)
         except DraftInvalid as problem:
             first = (draft_brief(row=row, franchise=franchise), reply, problem)
             return generation_row_process(claim=claim, budget=budget, first=first, spent=Spent(reply.usage))

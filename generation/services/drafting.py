@@ -15,10 +15,23 @@ from generation import prompt
 from generation.models import GenerationQueue, GenerationUsage
 from generation.selectors import franchise_wants_drafts, post_summaries_recent, rejection_reasons_for_drafts
 from generation.services.rows import Claim, Outcome, Spent, row_complete, row_defer, row_finish, usage_record
-from generation.validation import Draft, DraftInvalid, draft_parse
+from generation.services.variations import variation_wanted
+from generation.validation import Draft, DraftInvalid, draft_parse, suggestion_parse
 
 Status = GenerationQueue.Status
 SKIPPED = "Skipped: the franchise is inactive, disconnected from Google, or no longer wants AI drafts."
+VARIATION_SKIPPED = (
+    "Skipped: the repeating post's draft no longer waits for a variation (edited, scheduled or deleted by a person, "
+    "its time passed, or the series ended or stopped asking)."
+)
+
+
+def row_wanted(*, row: GenerationQueue) -> str:
+    """ "" when the row is still to be written, else why not (its row is then skipped)."""
+    if row.is_variation:
+        return "" if variation_wanted(row=row) else VARIATION_SKIPPED
+    return "" if franchise_wants_drafts(franchise=row.franchise) else SKIPPED
+
 
 MAX_TOKENS = 1024  # a 1,500-character post is ~400 tokens; room for the JSON around it
 MIN_CALL_SECONDS = 2.0  # below this even a healthy answer could not arrive
@@ -32,7 +45,15 @@ def draft_brief(
     rejection_reasons: Sequence[str] | None = None,
 ) -> list[dict]:
     """The first turn: the franchise's profile, its recent posts, the reasons staff gave for
-    rejecting its recent drafts (both read here unless given), and an angle for this slot."""
+    rejecting its recent drafts (both read here unless given), and an angle for this slot. For a
+    repeating post's variation: the profile, the occurrence's text and the recent posts."""
+    if row.is_variation:
+        recent = post_summaries_recent(franchise_id=franchise.id) if recent_summaries is None else recent_summaries
+        text = row.post.summary if row.post else ""
+        message = prompt.variation_message(
+            franchise=franchise, text=text, slot_at=row.scheduled_for, recent_summaries=recent
+        )
+        return [{"role": "user", "content": message}]
     content = prompt.user_message(
         franchise=franchise,
         slot_at=row.scheduled_for,
@@ -47,18 +68,27 @@ def draft_brief(
     return [{"role": "user", "content": content}]
 
 
-def draft_params(messages: list[dict]) -> dict:
+def draft_params(messages: list[dict], *, variation: bool = False) -> dict:
+    if variation:
+        return claude.message_params(
+            system=prompt.variation_system_blocks(),
+            messages=messages,
+            output_schema=prompt.ASSIST_SCHEMA,
+            max_tokens=MAX_TOKENS,
+        )
     return claude.message_params(
         system=prompt.system_blocks(), messages=messages, output_schema=prompt.OUTPUT_SCHEMA, max_tokens=MAX_TOKENS
     )
 
 
-def draft_check(*, reply: claude.MessageReply, franchise: Franchise) -> Draft:
-    """The answer as a draft, or DraftInvalid saying what to fix."""
+def draft_check(*, reply: claude.MessageReply, franchise: Franchise, variation: bool = False) -> Draft:
+    """The answer as a draft (a variation: its text only), or DraftInvalid saying what to fix."""
     if reply.stop_reason == "max_tokens":
         raise DraftInvalid("The answer was cut off; write a shorter post.")
     if reply.stop_reason == "refusal":
         raise DraftInvalid("The model declined to write this post.")
+    if variation:
+        return Draft(summary=suggestion_parse(text=reply.text), topic_type="", cta_action_type="", cta_url="")
     return draft_parse(text=reply.text, website=franchise.website)
 
 
@@ -80,18 +110,21 @@ def draft_ask(
         brief, reply, problem = first
         messages, attempts = _corrected(brief, reply, problem), range(1, 2)
     for attempt in attempts:
-        reply = claude.messages_create(params=draft_params(messages), timeout=call_timeout(budget))
-        usage_record(
-            franchise_id=franchise.id, row_id=row.id, reply=reply, batch=False, purpose=GenerationUsage.Purpose.DRAFT
-        )
+        params = draft_params(messages, variation=row.is_variation)
+        reply = claude.messages_create(params=params, timeout=call_timeout(budget))
+        usage_record(franchise_id=franchise.id, row_id=row.id, reply=reply, batch=False, purpose=usage_purpose(row))
         spent.usage += reply.usage
         try:
-            return draft_check(reply=reply, franchise=franchise)
+            return draft_check(reply=reply, franchise=franchise, variation=row.is_variation)
         except DraftInvalid as exc:
             if attempt == 1:
                 raise
             messages = _corrected(messages, reply, exc)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def usage_purpose(row: GenerationQueue) -> str:
+    return GenerationUsage.Purpose.VARIATION if row.is_variation else GenerationUsage.Purpose.DRAFT
 
 
 def _corrected(messages: list[dict], reply: claude.MessageReply, problem: DraftInvalid) -> list[dict]:
@@ -121,11 +154,11 @@ def generation_row_process(
     """Ask Claude for one post for a claimed row, synchronously, and record what happened. No
     transaction is open during the call to Anthropic; results are written only while the claim
     still holds. `first` and `spent`: a batch's answer that failed the checks, to be corrected."""
-    row = GenerationQueue.objects.select_related("franchise").get(id=claim.id)
+    row = GenerationQueue.objects.select_related("franchise", "post").get(id=claim.id)
     franchise = row.franchise
-    if not franchise_wants_drafts(franchise=franchise):
+    if skipped := row_wanted(row=row):
         usage = spent.usage if spent else None
-        return row_finish(claim, "skipped", status=Status.FAILED, error=SKIPPED, attempts=row.attempts, usage=usage)
+        return row_finish(claim, "skipped", status=Status.FAILED, error=skipped, attempts=row.attempts, usage=usage)
     spent = spent or Spent()
     try:
         draft = draft_ask(row=row, franchise=franchise, spent=spent, budget=budget, first=first)

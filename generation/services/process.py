@@ -26,6 +26,7 @@ from generation.services.batches import (
 )
 from generation.services.drafting import generation_row_process
 from generation.services.rows import Claim, Outcome, Run, row_finish
+from generation.services.variations import variation_rows_fill
 
 logger = logging.getLogger(__name__)
 Status = GenerationQueue.Status
@@ -36,7 +37,8 @@ def generation_queue_process(*, budget: TimeBudget, report: Callable[[str], None
     """Turn queue rows into posts.
 
     1. Take back rows left in `processing` past GENERATION_LEASE_SECONDS by a run that died, and
-       the rows of batches whose submission never finished.
+       the rows of batches whose submission never finished; queue a row for each repeating post's
+       occurrence waiting for Claude's variation (variations.py).
     2. With ANTHROPIC_USE_BATCHES, send the due rows whose slot is GENERATION_SYNC_LEAD_HOURS or
        more away to Anthropic in Message Batches (one custom_id per row), and go on: the batch
        is collected by this or a later run.
@@ -59,6 +61,7 @@ def generation_queue_process(*, budget: TimeBudget, report: Callable[[str], None
     run.tally("reclaimed", reclaimed)
     run.tally("failed", failed)
     run.tally("returned", generation_batches_reclaim(now=now))
+    run.tally("variations_queued", variation_rows_fill(now=now))
     if settings.ANTHROPIC_USE_BATCHES:
         generation_batches_submit(run=run)
     # Batches are collected even with ANTHROPIC_USE_BATCHES turned off: their rows wait on them.

@@ -26,6 +26,7 @@ from generation.validation import Draft
 from posts.brand import post_check_messages
 from posts.models import Post
 from posts.services import post_create
+from posts.services.series import series_variation_take
 
 MAX_BACKOFF_SECONDS = 6 * 3600
 Status = GenerationQueue.Status
@@ -181,7 +182,10 @@ def row_defer(
 def row_complete(
     claim: Claim, *, row: GenerationQueue, franchise: Franchise, draft: Draft, usage: TokenUsage, from_batch: bool
 ) -> Outcome:
-    """The draft becomes a post and the row completed, in one transaction, only while the claim holds."""
+    """The draft becomes a post and the row completed, in one transaction, only while the claim holds.
+    A repeating post's variation becomes its occurrence's text instead (variation_complete)."""
+    if row.is_variation:
+        return variation_complete(claim, row=row, franchise=franchise, draft=draft, usage=usage, from_batch=from_batch)
     now = clock.now()
     # A slot already past stays a draft: publishing it at once, at an odd hour, is not what was asked.
     schedule = franchise.auto_schedule_ai_posts and row.scheduled_for > now
@@ -223,3 +227,37 @@ def row_complete(
         )
         GenerationQueue.objects.filter(id=claim.id).update(post=post)
     return Outcome(claim.id, "completed", f"{post.status} post {post.id} for {franchise.name}")
+
+
+def variation_complete(
+    claim: Claim, *, row: GenerationQueue, franchise: Franchise, draft: Draft, usage: TokenUsage, from_batch: bool
+) -> Outcome:
+    """Claude's variation becomes the text of the occurrence waiting for it, an AI draft for
+    review (never scheduled here), and the row completed, in one transaction while the claim
+    holds. An occurrence a person changed meanwhile keeps their words: the row completes without it."""
+    detail = "Claude wrote a variation of the repeating post's text for this post" + (
+        " (in a Message Batch)" if from_batch else ""
+    )
+    detail += ": waiting for review in the AI drafts."
+    if broken := post_check_messages(Post(franchise=franchise, summary=draft.summary)):
+        detail += f" It breaks a rule, to fix before approving: {' '.join(broken)}"
+    with transaction.atomic():
+        written = held(claim).update(
+            status=Status.COMPLETED,
+            error="",
+            attempts=row.attempts + 1,
+            next_attempt_at=None,
+            processing_started_at=None,
+            from_batch=from_batch,
+            updated_at=clock.now(),
+            **_token_updates(usage),
+        )
+        if not written:
+            return Outcome(claim.id, "lost_claim", "the row was taken back before this run finished")
+        post = series_variation_take(post_id=row.post_id, summary=draft.summary, detail=detail) if row.post_id else None
+        if post is None:
+            GenerationQueue.objects.filter(id=claim.id).update(
+                error="The post no longer waited for a variation when it arrived: not used."
+            )
+            return Outcome(claim.id, "completed", f"variation for {franchise.name} not used: the post changed")
+    return Outcome(claim.id, "completed", f"variation draft {post.id} for {franchise.name}")

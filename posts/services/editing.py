@@ -115,6 +115,7 @@ def post_create(
     history_detail: str = "",
     series=None,
     series_day: dt.date | None = None,
+    series_text: int | None = None,
     **fields,
 ) -> Post:
     """A new post (a draft, or scheduled when `status` says so and Google would take it); with
@@ -123,6 +124,7 @@ def post_create(
     post = post_build(franchise=franchise, user=user, status=status, source=source, scheduled_at=scheduled_at, **fields)
     if series is not None:
         post.series, post.series_day, post.series_version = series, series_day, series.version
+        post.series_text = series_text
     with transaction.atomic():
         post.save()
         _creation_event(post, user=user, history_detail=history_detail).save()
@@ -203,6 +205,7 @@ def post_update(
     user: AbstractBaseUser | None = None,
     version: int | None = None,
     series_version: int | None = None,
+    series_text: int | None = None,
     **fields,
 ) -> Post:
     """Change a post's content, over the version the person read (`version`, default the post's).
@@ -210,7 +213,7 @@ def post_update(
     A published post is changed on Google first, under its lock, then here; the others are
     changed here, and a run that publishes them later sends the new content. An occurrence of a
     series is marked edited by hand, unless its series is the one changing it (`series_version`:
-    the series' new version)."""
+    the series' new version, and `series_text`: which of its texts it now has)."""
     fields = _clean_content(fields)
     version = post.version if version is None else version
     edited = Post.objects.select_related("franchise").get(pk=post.pk) if post.pk else post
@@ -226,6 +229,8 @@ def post_update(
     now = clock.now()
     # Saved unchanged, an occurrence is not "edited by hand": the series may still change it.
     mark = _series_mark(post, series_version) if changed or series_version is not None else {}
+    if series_version is not None and series_text is not None:
+        mark["series_text"] = series_text
     saved_fields = {**fields, "version": F("version") + 1, "updated_at": now, **mark}
     if post.status == Post.Status.PUBLISHED and edited.google_state in OFF_GOOGLE_STATES:
         # Google rejected or removed it: there is no live copy to change. Saved here; a republish

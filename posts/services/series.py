@@ -22,6 +22,15 @@ Editing a series changes its future occurrences that are not published and that 
 by hand (`Post.series_edited`); ending it deletes its future unpublished occurrences (one being
 published at that moment is cancelled by its row: never published after that attempt).
 
+Repeats that vary: a series takes turns with its texts (`PostSeries.texts`: its main text, then
+`more_texts`). Occurrence n of the rule (counted from its first day, 0-based) takes text n mod k,
+and records which (`Post.series_text`). When the list changes, an occurrence not yet published
+keeps the text it was made with wherever that text moved in the list (its new wording, should the
+text be the one edited in place); one whose text was dropped takes its own turn in the new list
+(`series_turn_kept`). With `vary_with_claude`, each occurrence is made as a draft and the generation
+queue asks Claude for a variation of its text (generation/services/variations.py): it arrives as an
+AI draft, reviewed like the weekly ones; nothing of it is published before a person approves it.
+
 Materialising is fenced on the series as read: its occurrences are created in one transaction
 that ends by moving `materialised_through` on only where the series' version is still the one
 read and it has not ended; otherwise the transaction rolls back and nothing was made. An edit or
@@ -59,8 +68,9 @@ from gbp_scheduler.times import LATEST_DAY, validate_sane_date
 from .. import content as spec
 from ..brand import post_check_messages
 from ..content import SUMMARY_MAX_LENGTH, line_breaks_normalized, summary_length
-from ..models import Post, PostSeries
+from ..models import Post, PostEvent, PostSeries
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
+from .history import post_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +82,8 @@ WEEKDAY_NAMES = dict(
 )
 NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 MAX_COUNT = 520  # ten years of a weekly post
+MAX_TEXTS = 52  # a weekly post's year without a repeat
+VARIED_ENOUGH = 10  # fewer distinct texts than this: the editor warns that the words repeat
 UNFINISHED = (Post.Status.DRAFT, Post.Status.SCHEDULED, Post.Status.FAILED)
 
 
@@ -183,14 +195,18 @@ def series_first_day(series: PostSeries) -> dt.date | None:
     return first.date() if first is not None else None
 
 
-def occurrence_content(*, series: PostSeries, day: dt.date) -> dict:
-    """The content of the series' post on local `day`: the series', its date-times (an event's or
-    offer's) moved by as many days as `day` is after the series' first post, same clock times."""
+def occurrence_content(*, series: PostSeries, day: dt.date, text: int | None = None) -> dict:
+    """The content of the series' post on local `day`: the series', with its text number `text`
+    (by default the day's turn), its date-times (an event's or offer's) moved by as many days as
+    `day` is after the series' first post, same clock times."""
     values = {name: getattr(series, name) for name in spec.NAMES}
-    if placeholders_in(series.summary):  # {name}, {city} and headquarters' variables: its franchise's own
-        keys = variables_used(series.summary)
+    texts = series.texts
+    summary = texts[series_turn(series=series, day=day) if text is None else text % len(texts)]
+    values["summary"] = summary
+    if placeholders_in(summary):  # {name}, {city} and headquarters' variables: its franchise's own
+        keys = variables_used(summary)
         filled = franchise_values([series.franchise], keys)[series.franchise.pk]
-        values["summary"] = summary_filled(series.summary, series.franchise, filled)
+        values["summary"] = summary_filled(summary, series.franchise, filled)
     first = series_first_day(series)
     shift = dt.timedelta(days=(day - first).days if first else 0)
     zone = series.franchise.zone
@@ -199,6 +215,54 @@ def occurrence_content(*, series: PostSeries, day: dt.date) -> dict:
             wall = timezone.localtime(values[name], zone).replace(tzinfo=None) + shift
             values[name] = wall.replace(tzinfo=zone)
     return values
+
+
+def series_ordinals(*, series: PostSeries, last_day: dt.date) -> dict[dt.date, int]:
+    """{local day: its number in the rule, from 0 at the series' first post} up to `last_day`."""
+    expanded = rrule.rrulestr(series.rule, dtstart=dt.datetime.combine(series.starts_on, series.local_time))
+    last = dt.datetime.combine(min(last_day, LATEST_DAY), dt.time.max)
+    return {wall.date(): n for n, wall in enumerate(expanded.between(dt.datetime.min, last, inc=True))}
+
+
+def series_turn(*, series: PostSeries, day: dt.date, ordinals: dict[dt.date, int] | None = None) -> int:
+    """The number of the text the series' post on `day` takes: its number in the rule mod k."""
+    if len(series.texts) == 1:
+        return 0
+    ordinals = series_ordinals(series=series, last_day=day) if ordinals is None else ordinals
+    return ordinals.get(day, 0) % len(series.texts)
+
+
+def series_turn_kept(*, post: Post, old: PostSeries, new: PostSeries, ordinals: dict[dt.date, int]) -> int:
+    """The text an occurrence takes after its series' list changed: the one it was made with,
+    wherever that moved; reworded in a list of the same length, the one in its place (its new
+    words); dropped, its own turn in the new list."""
+    made_from = post.series_text or 0
+    old_texts, new_texts = old.texts, new.texts
+    if made_from < len(old_texts) and old_texts[made_from] in new_texts:
+        return new_texts.index(old_texts[made_from])
+    if len(old_texts) == len(new_texts):
+        return made_from
+    return series_turn(series=new, day=post.series_day, ordinals=ordinals)
+
+
+def series_distinct_texts(series: PostSeries) -> int:
+    """How many different texts its posts take turns with (the same words twice count once)."""
+    return len({" ".join(text.split()).casefold() for text in series.texts if text.strip()})
+
+
+def series_variety_warning(series: PostSeries) -> str:
+    """The editor's warning when the series says the same words too often ("" when it does not)."""
+    if series.vary_with_claude:
+        return ""
+    distinct = series_distinct_texts(series)
+    if distinct >= VARIED_ENOUGH:
+        return ""
+    again = "in every post" if distinct <= 1 else f"every {distinct} posts"
+    return (
+        f"This repeating post has {distinct} different text{'s' if distinct != 1 else ''}, so it says the same words "
+        f"again {again}. Google favours fresh posts: add texts until there are at least {VARIED_ENOUGH}, "
+        "or ask Claude for a variation of each post."
+    )
 
 
 def series_occurrences(*, series: PostSeries, first_day: dt.date, last_day: dt.date) -> dict[dt.date, dt.datetime]:
@@ -222,6 +286,61 @@ def summary_filled(summary: str, franchise: Franchise, values: dict) -> str:
 
 def _local_today(franchise: Franchise, now: dt.datetime) -> dt.date:
     return timezone.localtime(now, franchise.zone).date()
+
+
+def series_texts_problems(*, franchise: Franchise, content: dict, more_texts: list[str]) -> list[str]:
+    """Every text's problems (Google's, the brand's, its placeholders), each named by its number
+    when the series has more than one ("Text 2: ...")."""
+    if len(more_texts) + 1 > MAX_TEXTS:
+        return [f"A repeating post takes turns with at most {MAX_TEXTS} texts."]
+    problems = _content_problems(franchise, content)
+    if not more_texts:
+        return problems
+    problems = [f"Text 1: {problem}" for problem in problems]
+    for number, text in enumerate(more_texts, 2):
+        text_problems = _content_problems(franchise, {**content, "summary": text})
+        problems += [f"Text {number}: {problem}" for problem in text_problems]
+    return problems
+
+
+TEXTS_SEPARATOR = "---"  # the editor's line between two texts
+
+
+def texts_split(typed: str) -> list[str]:
+    """The texts typed in one box, a line holding only --- between two (empty ones dropped)."""
+    texts, lines = [], []
+    for line in [*line_breaks_normalized(typed).split("\n"), TEXTS_SEPARATOR]:
+        if line.strip() == TEXTS_SEPARATOR:
+            texts.append("\n".join(lines))
+            lines = []
+        else:
+            lines.append(line)
+    return texts_cleaned(texts)
+
+
+def texts_joined(texts: list[str]) -> str:
+    return f"\n{TEXTS_SEPARATOR}\n".join(texts)
+
+
+def series_preview_posts(*, series: PostSeries, after: dt.datetime, count: int) -> list[Post]:
+    """The series' next `count` posts as they will be made (unsaved), each with its text's number."""
+    times = series_next(series=series, after=after, count=count)
+    if not times:
+        return []
+    zone = series.franchise.zone
+    ordinals = series_ordinals(series=series, last_day=times[-1].astimezone(zone).date())
+    posts = []
+    for at in times:
+        day = at.astimezone(zone).date()
+        text = series_turn(series=series, day=day, ordinals=ordinals)
+        content = occurrence_content(series=series, day=day, text=text)
+        posts.append(Post(franchise=series.franchise, scheduled_at=at, series_text=text, **content))
+    return posts
+
+
+def texts_cleaned(texts) -> list[str]:
+    """The other texts as stored: one kind of line break, empty ones dropped."""
+    return [line_breaks_normalized(text).strip() for text in texts or () if text and text.strip()]
 
 
 def _content_problems(franchise: Franchise, content: dict) -> list[str]:
@@ -265,13 +384,16 @@ def series_create(
     local_time: dt.time,
     announcement_id: uuid.UUID | None = None,
     materialise: bool = True,
+    more_texts: list[str] | tuple = (),
+    vary_with_claude: bool = False,
     **fields,
 ) -> PostSeries:
     """A new series, its first weeks of occurrences scheduled at once (unless `materialise` is
-    False: an announcement leaves them to the job). Refused when Google would reject its
-    content or the rule never yields a day."""
+    False: an announcement leaves them to the job). Refused when Google would reject any of its
+    texts (naming which) or the rule never yields a day."""
     content = _content(fields)
-    problems = _content_problems(franchise, content)
+    more_texts = texts_cleaned(more_texts)
+    problems = series_texts_problems(franchise=franchise, content=content, more_texts=more_texts)
     if problems:
         raise PostActionError(" ".join(problems))
     validate_sane_date(starts_on)
@@ -282,6 +404,8 @@ def series_create(
         local_time=local_time,
         created_by=user,
         announcement_id=announcement_id,
+        more_texts=more_texts,
+        vary_with_claude=vary_with_claude,
         **content,
     )
     if not series_occurrences(series=series, first_day=starts_on, last_day=LATEST_DAY):
@@ -313,11 +437,12 @@ def series_materialise(*, series: PostSeries, now: dt.datetime | None = None) ->
     through = today + dt.timedelta(days=HORIZON_DAYS)
     first = max(series.starts_on, (series.materialised_through or dt.date.min) + dt.timedelta(days=1), today)
     created = 0
+    ordinals = series_ordinals(series=series, last_day=through)
     try:
         with transaction.atomic():
             for day, at in series_occurrences(series=series, first_day=first, last_day=through).items():
                 if at > now:
-                    created += _occurrence_create(series=series, day=day, at=at)
+                    created += _occurrence_create(series=series, day=day, at=at, ordinals=ordinals)
             fenced = PostSeries.objects.filter(
                 pk=series.pk,
                 version=series.version,
@@ -336,12 +461,23 @@ class _SeriesChanged(Exception):
     """The series was edited or ended while its occurrences were being made: roll them back."""
 
 
-def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> int:
+def _occurrence_create(
+    *, series: PostSeries, day: dt.date, at: dt.datetime, ordinals: dict[dt.date, int] | None = None
+) -> int:
     local = timezone.localtime(at, series.franchise.zone)
+    text = series_turn(series=series, day=day, ordinals=ordinals)
     made = {"franchise": series.franchise, "user": None, "scheduled_at": at, "series": series, "series_day": day}
+    made["series_text"] = text
     detail = f"From a repeating post, for {local:%Y-%m-%d %H:%M}."
-    content = occurrence_content(series=series, day=day)
+    if len(series.texts) > 1:
+        detail += f" Text {text + 1} of {len(series.texts)}."
+    content = occurrence_content(series=series, day=day, text=text)
     try:
+        if series.vary_with_claude:
+            # Claude's variation arrives later as an AI draft, for review: never scheduled before.
+            detail += " Waiting for Claude's variation of its text, then for review."
+            post_create(status=Post.Status.DRAFT, history_detail=detail, **made, **content)
+            return 1
         try:
             post_create(status=Post.Status.SCHEDULED, history_detail=detail, **made, **content)
         except PostActionError as exc:
@@ -414,6 +550,8 @@ def series_update(
     rule: str,
     starts_on: dt.date,
     local_time: dt.time,
+    more_texts: list[str] | tuple | None = None,
+    vary_with_claude: bool | None = None,
     **fields,
 ) -> dict:
     """Change the series, then its future unpublished occurrences nobody edited by hand; the
@@ -421,12 +559,16 @@ def series_update(
 
     1. save the series over the version the person read (else PostChangedError's words);
     2. each future occurrence not edited by hand: on a day the new rule keeps, its content and
-       time changed through post_update and post_schedule; on a day it drops, deleted through
+       time changed through post_update and post_schedule (with the text it was made with:
+       series_turn_kept); on a day it drops, deleted through
        post_delete; one being published right now is left as it is ("busy");
     3. days the new rule adds up to the horizon made as new occurrences. A day the old rule had
-       whose post is gone was deleted by a person, and stays gone."""
+       whose post is gone was deleted by a person, and stays gone.
+    `more_texts` and `vary_with_claude` left out (None) stay as the series has them."""
     content = _content(fields)
-    problems = _content_problems(series.franchise, content)
+    more_texts = texts_cleaned(series.more_texts if more_texts is None else more_texts)
+    vary_with_claude = series.vary_with_claude if vary_with_claude is None else vary_with_claude
+    problems = series_texts_problems(franchise=series.franchise, content=content, more_texts=more_texts)
     if problems:
         raise PostActionError(" ".join(problems))
     validate_sane_date(starts_on)
@@ -439,6 +581,8 @@ def series_update(
         local_time=local_time,
         version=F("version") + 1,
         updated_at=timezone.now(),
+        more_texts=more_texts,
+        vary_with_claude=vary_with_claude,
         **content,
     )
     if changed != 1:
@@ -452,6 +596,7 @@ def series_update(
     through = max(new.materialised_through or today, today)
     new_days = series_occurrences(series=new, first_day=today, last_day=through)
     old_days = series_occurrences(series=old, first_day=today, last_day=through)
+    ordinals = series_ordinals(series=new, last_day=through)
     counts = Counter({"updated": 0, "added": 0, "removed": 0, "kept_edited": 0, "busy": 0})
     existing = set()
     for post in _future_unfinished(new, now):
@@ -461,7 +606,8 @@ def series_update(
             continue
         try:
             if post.series_day in new_days:
-                _occurrence_bring_up_to_date(post=post, series=new, at=new_days[post.series_day], user=user)
+                text = series_turn_kept(post=post, old=old, new=new, ordinals=ordinals)
+                _occurrence_bring_up_to_date(post=post, series=new, at=new_days[post.series_day], user=user, text=text)
                 counts["updated"] += 1
             else:
                 post_delete(post=post, user=user)
@@ -471,14 +617,18 @@ def series_update(
     existing |= set(Post.objects.filter(series=new).values_list("series_day", flat=True))
     for day, at in new_days.items():
         if at > now and day not in existing and day not in old_days:
-            counts["added"] += _occurrence_create(series=new, day=day, at=at)
+            counts["added"] += _occurrence_create(series=new, day=day, at=at, ordinals=ordinals)
     return dict(counts)
 
 
-def _occurrence_bring_up_to_date(*, post: Post, series: PostSeries, at: dt.datetime, user) -> None:
-    content = occurrence_content(series=series, day=post.series_day)
-    if any(getattr(post, name) != value for name, value in content.items()) or post.series_version != series.version:
-        post = post_update(post=post, user=user, series_version=series.version, **content)
+def _occurrence_bring_up_to_date(*, post: Post, series: PostSeries, at: dt.datetime, user, text: int) -> None:
+    content = occurrence_content(series=series, day=post.series_day, text=text)
+    if (
+        any(getattr(post, name) != value for name, value in content.items())
+        or post.series_version != series.version
+        or post.series_text != text
+    ):
+        post = post_update(post=post, user=user, series_version=series.version, series_text=text, **content)
     # A new time already past (today's post moved earlier) keeps its old time, rather than going
     # out at once.
     if post.status == Post.Status.SCHEDULED and post.scheduled_at != at and at > timezone.now():
@@ -505,3 +655,39 @@ def series_end(*, series: PostSeries, user: AbstractBaseUser | None) -> dict:
     counts["busy"] = len(busy)
     posts_cancel_when_free(ids=busy)
     return counts
+
+
+# --- Claude's variations -----------------------------------------------------------------------------
+
+
+def series_variations_wanted(*, now: dt.datetime):
+    """Occurrences waiting for Claude's variation of their text: drafts of series that ask for one,
+    not yet varied (still the series' words, nobody edited them) and still ahead."""
+    return Post.objects.filter(
+        status=Post.Status.DRAFT,
+        source=Post.Source.MANUAL,
+        series_edited=False,
+        series__vary_with_claude=True,
+        series__ended_at__isnull=True,
+        franchise__is_active=True,
+        scheduled_at__gt=now,
+    )
+
+
+def series_variation_take(*, post_id: uuid.UUID, summary: str, detail: str) -> Post | None:
+    """Claude's variation becomes the occurrence's text: an AI draft, for review like the weekly
+    ones. Only while the occurrence still waits for it (a person who edited, scheduled or deleted
+    it meanwhile has the last word: None). From then on the series' edits leave its words alone."""
+    waiting = series_variations_wanted(now=clock.now()).filter(pk=post_id).values_list("pk", flat=True)
+    taken = Post.objects.filter(pk__in=list(waiting), status=Post.Status.DRAFT, series_edited=False).update(
+        summary=line_breaks_normalized(summary),
+        source=Post.Source.AI,
+        series_edited=True,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    if not taken:
+        return None
+    post = Post.objects.select_related("franchise").get(pk=post_id)
+    post_event_record(post=post, action=PostEvent.Action.EDITED, detail=detail)
+    return post

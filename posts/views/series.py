@@ -27,9 +27,12 @@ from ..services.series import (
     occurrence_content,
     series_create,
     series_describe,
+    series_distinct_texts,
     series_end,
     series_next,
+    series_preview_posts,
     series_update,
+    series_variety_warning,
 )
 from ._common import ACTION_ERRORS, photo_context, photo_refused, render_in_zone, with_uploaded_photo
 
@@ -71,7 +74,9 @@ def series_new(request: HttpRequest, franchise_id) -> HttpResponse:
         valid = request.method == "POST" and form.is_valid() and not photo_refused(form, photo_error)
     if valid and request.POST.get("intent") != "preview":
         try:
-            series = series_create(franchise=franchise, user=request.user, **form.when(), **form.series_fields())
+            series = series_create(
+                franchise=franchise, user=request.user, **form.when(), **form.series_fields(), **form.variety()
+            )
         except ACTION_ERRORS as exc:
             form.add_error(None, str(exc))
         else:
@@ -100,6 +105,7 @@ def series_detail(request: HttpRequest, series_id) -> HttpResponse:
                 version=form.cleaned_data.get("version") or series.version,
                 **form.when(),
                 **form.series_fields(),
+                **form.variety(),
             )
         except ACTION_ERRORS as exc:
             form.add_error(None, str(exc))
@@ -155,11 +161,7 @@ def _preview(form: SeriesForm, franchise, saved: PostSeries | None = None) -> di
     shown = form.unsaved_series() if form.is_bound else saved
     if shown is None:
         return {"preview_words": None, "upcoming": [], "preview": Post(franchise=franchise, summary="")}
-    zone = franchise.zone
-    upcoming = [
-        Post(franchise=franchise, scheduled_at=at, **occurrence_content(series=shown, day=at.astimezone(zone).date()))
-        for at in series_next(series=shown, after=timezone.now(), count=UPCOMING_SHOWN)
-    ]
+    upcoming = series_preview_posts(series=shown, after=timezone.now(), count=UPCOMING_SHOWN)
     preview = (
         upcoming[0] if upcoming else Post(franchise=franchise, **occurrence_content(series=shown, day=shown.starts_on))
     )
@@ -167,8 +169,21 @@ def _preview(form: SeriesForm, franchise, saved: PostSeries | None = None) -> di
         "preview_words": series_describe(shown),
         "upcoming": upcoming,
         "preview": preview,
-        "preview_problems": post_check_messages(preview) if form.is_bound else [],
+        "preview_problems": _problems(form, shown, preview) if form.is_bound else [],
+        "text_count": len(shown.texts),
+        "distinct_texts": series_distinct_texts(shown),
+        "variety_warning": series_variety_warning(shown),
     }
+
+
+def _problems(form: SeriesForm, shown: PostSeries, preview: Post) -> list[str]:
+    """What breaks a rule as typed: the main text's (as the next post carries it, with its dates),
+    then each other text's, named by number (the form's check of them)."""
+    if not shown.more_texts:
+        return post_check_messages(preview)
+    day = preview.series_day or timezone.localtime(preview.scheduled_at or timezone.now(), shown.franchise.zone).date()
+    main = Post(franchise=shown.franchise, **occurrence_content(series=shown, day=day, text=0))
+    return [f"Text 1: {problem}" for problem in post_check_messages(main)] + list(form.errors.get("more_texts", []))
 
 
 def _update_message(counts: dict) -> str:
