@@ -86,7 +86,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def _malformed(request, exc: NinjaValidationError):
-        items = [error(e.get("type", "invalid"), e.get("msg", "Not valid."), field=_field_of(tuple(e.get("loc", ())))) for e in exc.errors]
+        items = [
+            error(e.get("type", "invalid"), e.get("msg", "Not valid."), field=_field_of(tuple(e.get("loc", ()))))
+            for e in exc.errors
+        ]
         return answer(request, 422, items)
 
     @api.exception_handler(DjangoValidationError)

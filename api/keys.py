@@ -55,7 +55,9 @@ def api_key_create(
     if franchises is not None:
         if not franchises:
             raise ApiKeyError("Choose at least one franchise, or all of yours.")
-        mine = set(franchises_for_user(user=user).filter(pk__in=[f.pk for f in franchises]).values_list("pk", flat=True))
+        mine = set(
+            franchises_for_user(user=user).filter(pk__in=[f.pk for f in franchises]).values_list("pk", flat=True)
+        )
         if mine != {f.pk for f in franchises}:
             raise ApiKeyError("A key can only reach franchises you can see.")
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
@@ -111,8 +113,8 @@ def api_key_use(*, key: ApiKey) -> Allowance:
     rate = capacity / 60.0
     now = clock.epoch()
     refilled = Least(Value(capacity), F("bucket_tokens") + Greatest(Value(0.0), Value(now) - F("bucket_at")) * rate)
-    taken = (
-        ApiKey.objects.filter(GreaterThanOrEqual(refilled, 1), pk=key.pk).update(bucket_tokens=refilled - 1, bucket_at=now, last_used_at=clock.now())
+    taken = ApiKey.objects.filter(GreaterThanOrEqual(refilled, 1), pk=key.pk).update(
+        bucket_tokens=refilled - 1, bucket_at=now, last_used_at=clock.now()
     )
     if taken:
         return Allowance(True)

@@ -63,10 +63,16 @@ class FranchiseOut(Schema):
         return bool(franchise.google_location_id)
 
 
-_profile = {name: (_python_type(Franchise._meta.get_field(name), incoming=True) | None, None) for name in PROFILE_FIELDS}
+_profile = {
+    name: (_python_type(Franchise._meta.get_field(name), incoming=True) | None, None) for name in PROFILE_FIELDS
+}
 FranchiseCreate = create_model("FranchiseCreate", __base__=Schema, name=(str, Field(..., max_length=200)), **_profile)
 FranchiseUpdate = create_model(
-    "FranchiseUpdate", __base__=Schema, name=(str | None, Field(None, max_length=200)), is_active=(bool | None, None), **_profile
+    "FranchiseUpdate",
+    __base__=Schema,
+    name=(str | None, Field(None, max_length=200)),
+    is_active=(bool | None, None),
+    **_profile,
 )
 
 
@@ -108,7 +114,9 @@ PostUpdate = create_model(
     **_content(incoming=True),
 )
 
-PostPreview = create_model("PostPreview", __base__=Schema, franchise_id=(uuid.UUID, ...), **_content(incoming=True, required=("summary",)))
+PostPreview = create_model(
+    "PostPreview", __base__=Schema, franchise_id=(uuid.UUID, ...), **_content(incoming=True, required=("summary",))
+)
 
 
 class ProblemOut(Schema):

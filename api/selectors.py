@@ -47,8 +47,4 @@ def posts_of_key(posts: QuerySet[Post], *, key: ApiKey) -> QuerySet[Post]:
 
 def api_keys_of_user(*, user: AbstractBaseUser) -> QuerySet[ApiKey]:
     """The user's keys, usable ones first, newest first, with their franchises."""
-    return (
-        ApiKey.objects.filter(user=user)
-        .prefetch_related("franchises")
-        .order_by("revoked_at", "-created_at")
-    )
+    return ApiKey.objects.filter(user=user).prefetch_related("franchises").order_by("revoked_at", "-created_at")

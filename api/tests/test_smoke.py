@@ -39,5 +39,7 @@ def test_another_tenants_post_is_not_found():
     api = key_client(user)
     answer = api.get(f"/api/v1/posts/{post.pk}")
     assert answer.status_code == 404
-    assert answer.json() == {"errors": [{"field": None, "message": answer.json()["errors"][0]["message"], "code": "not_found"}]}
+    assert answer.json() == {
+        "errors": [{"field": None, "message": answer.json()["errors"][0]["message"], "code": "not_found"}]
+    }
     assert Post.objects.count() == 1

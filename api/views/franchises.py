@@ -57,7 +57,10 @@ def franchises_create(request, payload: FranchiseCreate):
 
 
 @router.patch(
-    "/franchises/{uuid:franchise_id}", auth=WRITE, response={200: FranchiseOut, **ERRORS}, operation_id="franchises_update"
+    "/franchises/{uuid:franchise_id}",
+    auth=WRITE,
+    response={200: FranchiseOut, **ERRORS},
+    operation_id="franchises_update",
 )
 def franchises_update(request, franchise_id: uuid.UUID, payload: FranchiseUpdate):
     """Rename, (de)activate or change the settings of a franchise (headquarters only); only the
@@ -71,7 +74,9 @@ def franchises_update(request, franchise_id: uuid.UUID, payload: FranchiseUpdate
             if name is not None:
                 franchise = franchise_rename(franchise=franchise, name=name, actor=request.auth.user)
             if fields:
-                franchise = franchise_settings_update(franchise=franchise, **{k: v for k, v in fields.items() if v is not None})
+                franchise = franchise_settings_update(
+                    franchise=franchise, **{k: v for k, v in fields.items() if v is not None}
+                )
     except FranchiseError as exc:
         raise ApiError(409, "refused", str(exc)) from None
     if active is not None:

@@ -60,7 +60,9 @@ def _after(cursor: str) -> Q:
         shown = dt.datetime.fromisoformat(shown) if shown is not None else None
         created, pk = dt.datetime.fromisoformat(created), uuid.UUID(pk)
     except (ValueError, TypeError):
-        raise ApiError(422, "invalid", "This cursor is not one the API gave: start without it.", field="cursor") from None
+        raise ApiError(
+            422, "invalid", "This cursor is not one the API gave: start without it.", field="cursor"
+        ) from None
     later = Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk)
     if shown is None:
         return Q(shown_at__isnull=True) & later | Q(shown_at__isnull=False)
@@ -108,7 +110,11 @@ def posts_preview(request, payload: PostPreview):
     franchise = franchise_get_for_key(key=request.auth, franchise_id=fields.pop("franchise_id"))
     post = Post(franchise=franchise, **fields)
     problems = post_check(post)
-    return {"schedulable": not problems, "problems": [p.as_dict() for p in problems], "google_body": local_post_body(post)}
+    return {
+        "schedulable": not problems,
+        "problems": [p.as_dict() for p in problems],
+        "google_body": local_post_body(post),
+    }
 
 
 @router.post("/posts", auth=WRITE, response={201: PostOut, **ERRORS}, operation_id="posts_create")

@@ -36,7 +36,11 @@ def results_ranking(request):
     """The key's franchises ranked by the change of their views."""
     ranking = insights_ranking(franchises=franchises_for_key(key=request.auth))
     rows = [
-        {**{k: v for k, v in row.items() if k != "franchise"}, "franchise_id": row["franchise"].pk, "name": row["franchise"].name}
+        {
+            **{k: v for k, v in row.items() if k != "franchise"},
+            "franchise_id": row["franchise"].pk,
+            "name": row["franchise"].name,
+        }
         for row in ranking["rows"]
     ]
     return {**ranking, "rows": rows}
