@@ -71,3 +71,6 @@ class IdempotentRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "idempotency_key"], name="api_idempotency_key_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} ({self.status_code or 'running'})"

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_key_made_on_the_profile_is_shown_once_and_stored_only_as_a_digest(client):
-    franchise, other = make_franchise(name="Porto"), make_franchise(name="Braga")
+    franchise = make_franchise(name="Porto")
+    make_franchise(name="Braga")
     user = make_member(franchise, Membership.Role.ADMIN)
     client.force_login(user)
     profile = client.get("/profile/")
