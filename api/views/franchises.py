@@ -41,7 +41,7 @@ def franchises_list(request):
 
 
 @router.get(
-    "/franchises/{uuid:franchise_id}", auth=READ, response={200: FranchiseOut, **ERRORS}, operation_id="franchises_read"
+    "/franchises/{franchise_id}", auth=READ, response={200: FranchiseOut, **ERRORS}, operation_id="franchises_read"
 )
 def franchises_read(request, franchise_id: uuid.UUID):
     return franchise_get_for_key(key=request.auth, franchise_id=franchise_id)
@@ -57,7 +57,7 @@ def franchises_create(request, payload: FranchiseCreate):
 
 
 @router.patch(
-    "/franchises/{uuid:franchise_id}",
+    "/franchises/{franchise_id}",
     auth=WRITE,
     response={200: FranchiseOut, **ERRORS},
     operation_id="franchises_update",

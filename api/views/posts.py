@@ -96,11 +96,7 @@ def posts_list(request, filters: Query[PostFilters]):
     return {"items": page, "next_cursor": _cursor_of(page[-1]) if more else None}
 
 
-@router.get("/posts/{uuid:post_id}", auth=READ, response={200: PostOut, **ERRORS}, operation_id="posts_read")
-def posts_read(request, post_id: uuid.UUID):
-    return post_get_for_key(key=request.auth, post_id=post_id)
-
-
+# Before /posts/{post_id}: Django tries the paths in order, and "preview" would pass for an id there.
 @router.post("/posts/preview", auth=READ, response={200: PreviewOut, **ERRORS}, operation_id="posts_preview")
 @idempotent
 def posts_preview(request, payload: PostPreview):
@@ -115,6 +111,11 @@ def posts_preview(request, payload: PostPreview):
         "problems": [p.as_dict() for p in problems],
         "google_body": local_post_body(post),
     }
+
+
+@router.get("/posts/{post_id}", auth=READ, response={200: PostOut, **ERRORS}, operation_id="posts_read")
+def posts_read(request, post_id: uuid.UUID):
+    return post_get_for_key(key=request.auth, post_id=post_id)
 
 
 @router.post("/posts", auth=WRITE, response={201: PostOut, **ERRORS}, operation_id="posts_create")
@@ -137,7 +138,7 @@ def posts_create(request, payload: PostCreate):
     return Status(201, Post.objects.get(pk=post.pk))
 
 
-@router.patch("/posts/{uuid:post_id}", auth=WRITE, response={200: PostOut, **ERRORS}, operation_id="posts_update")
+@router.patch("/posts/{post_id}", auth=WRITE, response={200: PostOut, **ERRORS}, operation_id="posts_update")
 def posts_update(request, post_id: uuid.UUID, payload: PostUpdate):
     """Change a post's content (only the fields sent). A scheduled or published post must still
     pass every rule; a published one is changed on Google too. `version`: the one you read."""
@@ -154,7 +155,7 @@ def posts_update(request, post_id: uuid.UUID, payload: PostUpdate):
     return post_update(post=post, user=request.auth.user, version=version, **fields)
 
 
-@router.delete("/posts/{uuid:post_id}", auth=WRITE, response={204: None, **ERRORS}, operation_id="posts_delete")
+@router.delete("/posts/{post_id}", auth=WRITE, response={204: None, **ERRORS}, operation_id="posts_delete")
 def posts_delete(request, post_id: uuid.UUID):
     """Delete a post, here and on Google (a live post: its franchise's admins only)."""
     post = post_get_for_key(key=request.auth, post_id=post_id)
@@ -164,9 +165,7 @@ def posts_delete(request, post_id: uuid.UUID):
     return Status(204, None)
 
 
-@router.post(
-    "/posts/{uuid:post_id}/schedule", auth=WRITE, response={200: PostOut, **ERRORS}, operation_id="posts_schedule"
-)
+@router.post("/posts/{post_id}/schedule", auth=WRITE, response={200: PostOut, **ERRORS}, operation_id="posts_schedule")
 @idempotent
 def posts_schedule(request, post_id: uuid.UUID, payload: ScheduleIn):
     """Schedule a draft (or move a scheduled or failed post) to go out at `at`."""
@@ -178,7 +177,7 @@ def posts_schedule(request, post_id: uuid.UUID, payload: ScheduleIn):
 
 
 @router.post(
-    "/posts/{uuid:post_id}/unschedule", auth=WRITE, response={200: PostOut, **ERRORS}, operation_id="posts_unschedule"
+    "/posts/{post_id}/unschedule", auth=WRITE, response={200: PostOut, **ERRORS}, operation_id="posts_unschedule"
 )
 @idempotent
 def posts_unschedule(request, post_id: uuid.UUID):
@@ -187,9 +186,7 @@ def posts_unschedule(request, post_id: uuid.UUID):
     return post_unschedule(post=post, user=request.auth.user)
 
 
-@router.post(
-    "/posts/{uuid:post_id}/publish", auth=WRITE, response={200: PublishOut, **ERRORS}, operation_id="posts_publish"
-)
+@router.post("/posts/{post_id}/publish", auth=WRITE, response={200: PublishOut, **ERRORS}, operation_id="posts_publish")
 @idempotent
 def posts_publish(request, post_id: uuid.UUID):
     """Publish now, through the same exactly-once path as the publish job; `outcome` says what

@@ -19,7 +19,7 @@ ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 @router.get(
-    "/franchises/{uuid:franchise_id}/results",
+    "/franchises/{franchise_id}/results",
     auth=READ,
     response={200: FranchiseResultsOut, **ERRORS},
     operation_id="results_franchise",
