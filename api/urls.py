@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, JsonResponse
+from django.urls import re_path
 from ninja import NinjaAPI, Swagger
 
 from . import errors
@@ -25,6 +27,13 @@ api.add_router("", franchises.router)
 api.add_router("", posts.router)
 api.add_router("", results.router)
 
+
 # Included by module name (gbp_scheduler/urls.py): ninja's own routes, in its namespace.
-urlpatterns = api.urls[0]
+def _no_such_path(request: HttpRequest, rest: str) -> JsonResponse:
+    """Any other path under /api/v1/: a 404 in the API's error shape, not the site's HTML page."""
+    message = "No such path in the API: see /api/v1/openapi.json for the ones there are."
+    return JsonResponse({"errors": [errors.error("not_found", message)]}, status=404)
+
+
+urlpatterns = [*api.urls[0], re_path(r"^(?P<rest>.*)$", _no_such_path)]
 app_name = api.urls_namespace

@@ -98,3 +98,9 @@ def test_the_reference_page_loads_only_its_own_files_under_the_csp(client):
     assert "swagger-ui-bundle.js" in html and "cdn" not in html.lower()
     assert "script-src 'self'" in page["Content-Security-Policy"]
     assert "<script>" not in html  # no inline script the CSP would block; settings are JSON data
+
+
+def test_a_path_the_api_does_not_have_answers_404_in_the_error_shape(client):
+    answer = client.get("/api/v1/nothing/here")
+    assert answer.status_code == 404
+    assert answer.json()["errors"][0]["code"] == "not_found"

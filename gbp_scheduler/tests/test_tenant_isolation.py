@@ -39,6 +39,7 @@ from django.urls.converters import UUIDConverter
 from django.utils import timezone
 from django.utils.text import slugify
 
+from api.keys import api_key_create
 from franchises.access import Access
 from franchises.models import Franchise, FranchiseEvent, GoogleConnection, Invitation, Membership
 from franchises.services import invitation_send
@@ -273,6 +274,8 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "series_id": lambda tenant: tenant.series.pk,
     "announcement_id": lambda tenant: tenant.announcement.pk,
     "review_id": lambda tenant: tenant.review.pk,
+    # A user's own API key (its URL is in NOT_CHECKED: a key is a user's, not a franchise's).
+    "key_id": lambda tenant: api_key_create(user=tenant.admin, name="Walk", scope="read")[0].pk,
 }
 
 
