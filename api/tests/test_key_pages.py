@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from api.keys import api_key_create
 from api.models import ApiKey
 from franchises.models import Membership
-from testkit.factories import make_franchise, make_member
+from testkit.factories import make_franchise, make_member, make_user
 
 from .helpers import KeyClient
 
@@ -62,3 +63,15 @@ def test_a_revoked_key_stops_working_and_another_users_key_cannot_be_revoked(cli
     refused = api.get("/api/v1/franchises")
     assert refused.status_code == 401
     assert refused.json()["errors"][0]["code"] == "unauthenticated"
+
+
+def test_headquarters_sees_keys_in_the_django_admin_without_their_secret_and_revokes_them(client):
+    franchise = make_franchise()
+    user = make_member(franchise, Membership.Role.STAFF)
+    _, secret = api_key_create(user=user, name="Calendar", scope="read")
+    key = ApiKey.objects.get()
+    client.force_login(make_user(superuser=True))
+    page = client.get(f"/admin/api/apikey/{key.pk}/change/").content.decode()
+    assert "Calendar" in page and secret not in page and key.secret_sha256 not in page
+    client.post("/admin/api/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
+    assert KeyClient(secret).get("/api/v1/franchises").status_code == 401
