@@ -5,7 +5,7 @@
 codes such as `missing`) for a malformed field, `brand.<rule>` for a rule of posts/brand.py,
 `refused` for an action the post's state does not allow now, `changed` when someone saved first,
 `not_found` (another tenant's objects too), `forbidden`, `read_only_key`, `unauthenticated`,
-`rate_limited`, `idempotency_mismatch`, `idempotency_in_progress`."""
+`rate_limited`, `idempotency_mismatch`, `idempotency_in_progress`, `malformed` (a body that is not JSON)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from posts.brand import Problem
@@ -111,6 +111,12 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(PermissionDenied)
     def _forbidden(request, exc: PermissionDenied):
         return answer(request, 403, [error("forbidden", str(exc) or "Not allowed.")])
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        code = "malformed" if exc.status_code == 400 else "invalid"
+        message = "The body is not JSON: send Content-Type: application/json and a JSON object."
+        return answer(request, exc.status_code, [error(code, message if code == "malformed" else str(exc))])
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc: AuthenticationError):

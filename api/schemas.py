@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import AwareDatetime, create_model
+from pydantic import AwareDatetime, BeforeValidator, StringConstraints, create_model
 
 from franchises.models import Franchise
 from franchises.services import PROFILE_FIELDS
@@ -30,10 +30,25 @@ def _python_type(column: models.Field, *, incoming: bool):
     return str
 
 
+def _limited(field: content.ContentField, kind):
+    """A text field as a client may send it: line breaks as Google keeps them, then no longer than
+    its column (the text: Google's limit, counted as posts/content.py counts it)."""
+    if kind is not str:
+        return kind
+    longest = content.SUMMARY_MAX_LENGTH if field.name == "summary" else field.column.max_length
+    return Annotated[str, BeforeValidator(_line_breaks), StringConstraints(max_length=longest)]
+
+
+def _line_breaks(value):
+    return content.line_breaks_normalized(value) if isinstance(value, str) else value
+
+
 def _content(*, incoming: bool, required: tuple[str, ...] = ()) -> dict:
     fields = {}
     for field in content.FIELDS:
         kind = _python_type(field.column, incoming=incoming)
+        if incoming:
+            kind = _limited(field, kind)
         if not incoming or field.name in required:
             fields[field.name] = (kind, ...)
         else:
