@@ -67,7 +67,9 @@ def idempotency_claim(*, key: ApiKey, idempotency_key: str, print_: str) -> Idem
             )
     except IntegrityError:
         pass
-    row = IdempotentRequest.objects.get(key=key, idempotency_key=idempotency_key)
+    row = IdempotentRequest.objects.filter(key=key, idempotency_key=idempotency_key).first()
+    if row is None:  # the first request failed meanwhile and let its claim go: this one may retry
+        raise ApiError(409, "idempotency_in_progress", f"A request with this {HEADER} just failed: retry it.")
     if row.fingerprint != print_:
         raise ApiError(
             422,
