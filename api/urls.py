@@ -35,5 +35,5 @@ def _no_such_path(request: HttpRequest, rest: str) -> JsonResponse:
     return JsonResponse({"errors": [errors.error("not_found", message)]}, status=404)
 
 
-urlpatterns = [*api.urls[0], re_path(r"^(?P<rest>.*)$", _no_such_path)]
+urlpatterns = [*api.urls[0], re_path(r"^(?P<rest>.*)$", _no_such_path, name="no_such_path")]
 app_name = api.urls_namespace
