@@ -51,6 +51,7 @@ RUNS = {
     "insights": ["insights.py", "--locations", "1000", "--quota", "300", "--budget", "240", "--latency-ms", "300"],
     "health": ["health.py"],
     "dashboard": ["dashboard.py"],
+    "api": ["api.py"],
     "coldstart": ["coldstart.py", "--runs", "7"],
     "group day": ["group_day.py", "--locations", "10000", "--quota", "300", "--latency-ms", "300"],
 }
@@ -61,6 +62,7 @@ QUICK = {
     "insights": ["insights.py", "--locations", "60", "--quota", "1200", "--budget", "2", "--latency-ms", "50"],
     "health": ["health.py", "--polls", "100", "--franchises", "50"],
     "dashboard": ["dashboard.py", "--franchises", "10", "--posts", "500", "--requests", "5"],
+    "api": ["api.py", "--franchises", "10", "--posts", "500", "--requests", "5"],
     "coldstart": ["coldstart.py", "--runs", "2"],
     "announcement": ["announcement.py", "--franchises", "50", "--latency-ms", "200", "--quota", "6000"],
     "announcement edit": ["announcement_edit.py", "--posts", "20,200"],

@@ -107,7 +107,10 @@ INSTALLED_APPS = [
     "reviews",
     "insights",
     "health",
+    "api",
     "dashboard",
+    # django-ninja's Swagger UI files, served from here (no CDN under the CSP).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -421,6 +424,8 @@ REVIEW_REPLY_RULES = env.str(
 # The editor's live preview, refreshed 400 ms after typing stops: renders one user may ask for a
 # minute (a person typing stays well under it).
 POST_PREVIEW_PER_USER_PER_MINUTE = env.int("POST_PREVIEW_PER_USER_PER_MINUTE", default=120)
+# The REST API (api/): requests a minute per key (a burst of as many, then that pace).
+API_REQUESTS_PER_MINUTE = env.int("API_REQUESTS_PER_MINUTE", default=120)
 
 # Health and alerts: how long the Anthropic probe is cached, when a lock counts as stuck.
 HEALTH_ANTHROPIC_CACHE_SECONDS = env.int("HEALTH_ANTHROPIC_CACHE_SECONDS", default=300)

@@ -7,6 +7,9 @@ urlpatterns = [
     # Every scheduled job at /api/cron/<name>, for Vercel Cron (jobs.py declares them).
     *[path(f"api/cron/{job.name}", cron_view(job), name=f"cron-{job.name}") for job in JOBS],
     path("admin/", admin.site.urls),
+    # The REST API v1 (api/urls.py), its OpenAPI document and reference page.
+    path("api/v1/", include("api.urls")),
+    path("profile/api-keys/", include("api.page_urls")),
     # Login, logout, password change and reset (Django's views; names `login`, `logout`, ...), the
     # reset throttled.
     path("accounts/", include("franchises.account_urls")),

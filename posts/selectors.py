@@ -12,7 +12,7 @@ from django.db.models import Case, Count, DateField, F, Func, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
 from franchises.models import Franchise, FranchiseEvent, Membership
-from franchises.selectors import franchises_for_user, of_franchises, user_is_headquarters
+from franchises.selectors import franchises_for_user, of_franchises, user_is_franchise_admin, user_is_headquarters
 
 from .models import (
     REJECTION_REASON_MARK,
@@ -60,6 +60,14 @@ def post_get_for_user(*, user: AbstractBaseUser, post_id) -> Post:
     """The post, or 404 when it belongs to a franchise the user is not in."""
     scoped = Post.objects.filter(franchise__in=franchises_for_user(user=user)).select_related("franchise")
     return get_object_or_404(scoped, pk=post_id)
+
+
+def post_may_delete(*, user: AbstractBaseUser, post: Post) -> bool:
+    """Whether `user` (who sees the post) may delete it: anyone of its franchise until it is live on
+    Google; then only its admins (the others ask them: a takedown request)."""
+    if post.status != Post.Status.PUBLISHED:
+        return True
+    return user_is_franchise_admin(user=user, franchise=post.franchise)
 
 
 def takedown_requests_waiting(*, user: AbstractBaseUser) -> QuerySet[TakedownRequest]:

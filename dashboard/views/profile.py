@@ -1,4 +1,5 @@
-"""The signed-in user's profile: which emails they want (franchises/recipients.py reads it)."""
+"""The signed-in user's profile: which emails they want (franchises/recipients.py reads it),
+and their API keys (made and revoked by api/pages.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from api.forms import ApiKeyForm
+from api.selectors import api_keys_of_user
 from franchises.models import NotificationSettings
 
 
@@ -37,4 +41,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Email settings saved.")
         return redirect("dashboard:profile")
-    return render(request, "dashboard/profile.html", {"form": form})
+    context = {
+        "form": form,
+        "api_keys": api_keys_of_user(user=request.user),
+        "api_key_form": ApiKeyForm(user=request.user),
+        "now": timezone.now(),
+    }
+    return render(request, "dashboard/profile.html", context)

@@ -94,7 +94,9 @@ def _callback(route: Route):
     return resolve(reverse(route.name, kwargs=sample)).func
 
 
-WALKED = [r for r in ROUTES if not r.name.startswith(("admin:", "cron-"))]
+# The REST API answers its own junk in its own error shape, behind API keys rather than sessions:
+# api/tests/test_junk.py and api/tests/test_openapi_walk.py walk every operation with it.
+WALKED = [r for r in ROUTES if not r.name.startswith(("admin:", "cron-", "api-v1:"))]
 WITH_PATH_IDS = [r for r in WALKED if r.object_ids]
 WITH_QUERY_IDS = [r for r in WALKED if _marked(r)]
 # Open URLs whose path carries a credential: tested on their own below.

@@ -39,6 +39,7 @@ from django.urls.converters import UUIDConverter
 from django.utils import timezone
 from django.utils.text import slugify
 
+from api.keys import api_key_create
 from franchises.access import Access
 from franchises.models import Franchise, FranchiseEvent, GoogleConnection, Invitation, Membership
 from franchises.services import invitation_send
@@ -130,6 +131,11 @@ NOT_CHECKED: dict[str, Excused] = {
     "password_reset_complete": ACCOUNT,
     "password_change": OWN_ACCOUNT,
     "dashboard:profile": OWN_ACCOUNT,
+    "api_keys:new": OWN_ACCOUNT,
+    "api_keys:revoke": Excused(LOGIN, "the user's own API keys only, another's a 404 (api/tests/test_key_pages.py)"),
+    # The REST API: bearer keys, not sessions. Every documented operation is called with every role
+    # and with another tenant's key by api/tests/test_openapi_walk.py.
+    "api-v1:*": Excused(OPEN, "the REST API, behind API keys (api/tests/test_openapi_walk.py)"),
     "password_change_done": OWN_ACCOUNT,
     # The JSON API (health/tests/).
     "health:health": Excused(
@@ -268,6 +274,8 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "series_id": lambda tenant: tenant.series.pk,
     "announcement_id": lambda tenant: tenant.announcement.pk,
     "review_id": lambda tenant: tenant.review.pk,
+    # A user's own API key (its URL is in NOT_CHECKED: a key is a user's, not a franchise's).
+    "key_id": lambda tenant: api_key_create(user=tenant.admin, name="Walk", scope="read")[0].pk,
 }
 
 

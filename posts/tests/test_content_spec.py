@@ -14,7 +14,7 @@ from posts import content
 ROOT = Path(__file__).resolve().parents[2]
 # The product: the apps (the sandbox stands in for Google and may not import the spec), the
 # templates, the scripts and the static files; not tests, nor migrations.
-PRODUCT = ["gbp_scheduler", "franchises", "posts", "generation", "insights", "health", "dashboard"]
+PRODUCT = ["gbp_scheduler", "franchises", "posts", "generation", "insights", "health", "api", "dashboard"]
 PRODUCT += ["templates", "static", "scripts"]
 SPEC = ROOT / "posts" / "content.py"
 # The AI's answer (generation/prompt.py's output schema) is Anthropic's wire format: its keys are

@@ -23,7 +23,7 @@ from gbp_scheduler.times import when_text
 from ..brand import post_check_messages
 from ..forms import MoveForm, ScheduleForm
 from ..models import Post
-from ..selectors import post_events_for_post, post_get_for_user, takedown_request_of_post
+from ..selectors import post_events_for_post, post_get_for_user, post_may_delete, takedown_request_of_post
 from ..services import (
     PostActionError,
     post_delete,
@@ -40,12 +40,6 @@ from ..services.publishing import franchise_waiting
 from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
 
 
-def may_delete(*, user, post: Post) -> bool:
-    if post.status != Post.Status.PUBLISHED:
-        return True
-    return user_is_franchise_admin(user=user, franchise=post.franchise)
-
-
 @login_required
 @require_GET
 def post_detail(request: HttpRequest, post_id) -> HttpResponse:
@@ -58,7 +52,7 @@ def post_detail(request: HttpRequest, post_id) -> HttpResponse:
         "post": post,
         "events": post_events_for_post(post=post),
         "schedule_form": schedule_form,
-        "may_delete": may_delete(user=request.user, post=post),
+        "may_delete": post_may_delete(user=request.user, post=post),
         "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
         "takedown": takedown_request_of_post(post=post) if post.status == Post.Status.PUBLISHED else None,
     }
@@ -175,7 +169,7 @@ def post_duplicate_view(request: HttpRequest, post_id) -> HttpResponse:
 def post_delete_view(request: HttpRequest, post_id) -> HttpResponse:
     """GET asks for confirmation (so it works without JavaScript); POST deletes."""
     post = post_get_for_user(user=request.user, post_id=post_id)
-    if not may_delete(user=request.user, post=post):
+    if not post_may_delete(user=request.user, post=post):
         raise PermissionDenied("Only the franchise's admins can delete a post that is live on Google.")
     if request.method == "GET":
         return render_in_zone(request, post.franchise, "posts/post_confirm_delete.html", {"post": post})

@@ -14,10 +14,9 @@ from django.views.decorators.http import require_POST
 from gbp_scheduler.http import is_uuid, safe_next
 
 from ..forms import ManyPostsForm
-from ..selectors import posts_pick_for_user
+from ..selectors import post_may_delete, posts_pick_for_user
 from ..services import posts_act_on_many
 from ._common import back_to
-from .actions import may_delete
 
 DONE = {"schedule": "scheduled", "unschedule": "unscheduled", "reschedule": "moved", "delete": "deleted"}
 
@@ -47,7 +46,7 @@ def posts_many(request: HttpRequest) -> HttpResponse:
         action=action,
         user=request.user,
         offset=form.offset(),
-        may_delete=lambda post: may_delete(user=request.user, post=post),
+        may_delete=lambda post: post_may_delete(user=request.user, post=post),
     )
     if done:
         messages.success(request, f"{done} post{'s' if done != 1 else ''} {DONE[action]}.")
