@@ -19,6 +19,7 @@ from .content import (
     DATETIMES,
     FIELD,
     FIELDSETS,
+    LOCKS,
     SPANS,
     TOPIC_CHOICES,
     TYPED,
@@ -28,6 +29,7 @@ from .content import (
     stored,
 )
 from .form_fields import datetime_field
+from .locked_fields import locked_names
 from .gbp_mapping import ends_before_start_message
 from .models import BrandRules, Post, PostSeries
 from .services import MANY_ACTIONS, PostActionError
@@ -90,10 +92,16 @@ class PostForm(content_form(TYPED)):
     # The version of the post the form was filled from: saving over a newer one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args, franchise: Franchise, intent: str = "draft", **kwargs):
+    def __init__(self, *args, franchise: Franchise, intent: str = "draft", locks=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.franchise = franchise
         self.intent = intent
+        # A post of an announcement: the parts headquarters locked are shown, not typed in (the
+        # browser sends nothing for them, and post_update refuses a change anyway).
+        for name in locked_names(locks):
+            if name in self.fields:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Locked by headquarters for this announcement."
         self.fields["summary"].widget.attrs.pop("maxlength", None)  # the live count shows the limit
         if self.initial.get("topic_type") == Post.TopicType.ALERT:  # an alert made before stays one
             self.fields["topic_type"].choices = [*TOPIC_CHOICES, (Post.TopicType.ALERT, Post.TopicType.ALERT.label)]
@@ -206,6 +214,18 @@ class AnnouncementContentForm(content_form(TYPED)):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
+    locked = forms.MultipleChoiceField(
+        label="Locked: no franchise can change these on its post",
+        choices=list(LOCKS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Franchises can still adjust the parts not locked (their own photo, a local line).",
+    )
+    overwrite = forms.BooleanField(
+        label="Overwrite local changes",
+        required=False,
+        help_text="Otherwise each franchise keeps what it adjusted on its post in the parts not locked.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -227,6 +247,10 @@ class AnnouncementContentForm(content_form(TYPED)):
             raise forms.ValidationError(problems)
         return summary
 
+    def locks(self) -> list[str]:
+        """The parts headquarters locked (keys of content.LOCKS)."""
+        return list(self.cleaned_data.get("locked") or [])
+
     def post_fields(self) -> dict:
         """The cleaned content for announcement_preview / _schedule / _edit_all: the text as typed
         (`template`), the rest as the columns keep it, what the post type does not carry empty, and
@@ -247,6 +271,7 @@ class AnnouncementForm(AnnouncementContentForm):
 
     # The order the errors are listed in: what the posts say, the franchises, then when.
     field_order = ["summary", "all_franchises", "franchises", *TYPED]
+    overwrite = None  # a first send has no local changes to overwrite
 
     all_franchises = forms.BooleanField(
         label="Every active franchise", required=False, help_text="Or pick them one by one below."
@@ -287,6 +312,12 @@ class AnnouncementForm(AnnouncementContentForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if cleaned.get("repeat") and cleaned.get("locked"):
+            self.add_error(
+                "locked",
+                "Locks hold on an announcement sent once: a repeating one becomes each franchise's own "
+                "repeating post. Send it once, or lock nothing.",
+            )
         if cleaned.get("all_franchises"):
             cleaned["franchises"] = self.fields["franchises"].queryset
         elif not cleaned.get("franchises") and "franchises" not in self.errors:

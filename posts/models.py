@@ -326,6 +326,8 @@ class Announcement(PostContent):
     local_time = models.TimeField()
     rule = models.CharField(max_length=300, blank=True, default="", help_text="Empty: sent once.")
     franchise_count = models.PositiveIntegerField(default=0)
+    # The parts headquarters locked (keys of content.LOCKS): no franchise changes them on its post.
+    locked = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
