@@ -29,8 +29,8 @@ from .content import (
     stored,
 )
 from .form_fields import datetime_field
-from .locked_fields import locked_names
 from .gbp_mapping import ends_before_start_message
+from .locked_fields import locked_names
 from .models import BrandRules, Post, PostSeries
 from .services import MANY_ACTIONS, PostActionError
 from .services.announcements import announcement_placeholder_problems

@@ -1,7 +1,7 @@
 """An announcement once sent stays one thing: its page lists every post of it, and headquarters
 can edit or cancel all those not yet published at once (each post as post_update and post_delete
 would change it, in a bounded number of queries: posts_update_many, posts_delete_many); published
-posts stay, and what a franchise changed on its post since is kept (unless overwritten) and named.
+posts stay, and what a franchise changed on its post since is kept (unless overwritten) and named."""
 
 from __future__ import annotations
 

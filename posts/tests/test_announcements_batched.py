@@ -101,7 +101,13 @@ def test_a_post_whose_lock_a_publish_run_holds_is_busy_and_left_as_it_is():
     outcome = announcement_edit_all(announcement=announcement, user=None, template="New at {name}.")
     counts = announcement_cancel_all(announcement=announcement, user=None)
 
-    assert outcome == {"edited": ["Akron Shop"], "kept_local": [], "overwritten": [], "busy": ["Lima Shop"], "kept_time": []}
+    assert outcome == {
+        "edited": ["Akron Shop"],
+        "kept_local": [],
+        "overwritten": [],
+        "busy": ["Lima Shop"],
+        "kept_time": [],
+    }
     assert counts == {"deleted": 1, "busy": 1, "series_ended": 0}
     row = Post.objects.get()
     assert (row.pk, row.summary, row.version, row.publishing_at) == (held.pk, held.summary, held.version, lock)
@@ -132,7 +138,13 @@ def test_a_post_changed_between_the_read_and_the_write_is_busy_and_keeps_the_cha
 
     outcome = announcement_edit_all(announcement=announcement, user=None, template="New at {name}.", posts=as_read)
 
-    assert outcome == {"edited": [], "kept_local": [], "overwritten": [], "busy": ["Akron Shop", "Lima Shop"], "kept_time": []}
+    assert outcome == {
+        "edited": [],
+        "kept_local": [],
+        "overwritten": [],
+        "busy": ["Akron Shop", "Lima Shop"],
+        "kept_time": [],
+    }
     row = Post.objects.get()
     assert (row.summary, row.version) == ("Lima's own words.", 2)
 
@@ -342,7 +354,13 @@ def test_a_row_another_transaction_holds_is_busy_at_once_not_waited_for():
         release.set()
         thread.join()
 
-    assert outcome == {"edited": ["Akron Shop"], "kept_local": [], "overwritten": [], "busy": ["Lima Shop"], "kept_time": []}
+    assert outcome == {
+        "edited": ["Akron Shop"],
+        "kept_local": [],
+        "overwritten": [],
+        "busy": ["Lima Shop"],
+        "kept_time": [],
+    }
     assert counts == {"deleted": 1, "busy": 1, "series_ended": 0}
     assert elapsed < 5
     row = Post.objects.get()
