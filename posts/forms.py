@@ -31,7 +31,7 @@ from .content import (
 from .form_fields import datetime_field
 from .gbp_mapping import ends_before_start_message
 from .locked_fields import locked_names
-from .models import BrandRules, Post, PostSeries
+from .models import BrandRules, Post, PostNote, PostSeries
 from .services import MANY_ACTIONS, PostActionError
 from .services.announcements import announcement_placeholder_problems
 from .services.brand import RULE_FIELDS as BRAND_RULE_FIELDS
@@ -157,6 +157,17 @@ class ScheduleForm(forms.Form):
         if at < timezone.now() - dt.timedelta(minutes=1):
             raise forms.ValidationError(TIME_PASSED)
         return at
+
+
+class NoteForm(forms.Form):
+    """A team note on a post (posts/services/notes.py)."""
+
+    text = forms.CharField(
+        label="Add a note for your team",
+        widget=forms.Textarea(attrs={"rows": 3, "id": "note-text"}),
+        max_length=PostNote.TEXT_MAX_LENGTH,
+        help_text="Mention someone who can see this post with @ and their username: they get an email.",
+    )
 
 
 class MoveForm(forms.Form):

@@ -15,7 +15,7 @@ from franchises.models import NotificationSettings
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         model = NotificationSettings
-        fields = ["email_post_failures", "email_weekly_digest", "email_low_star_reviews"]
+        fields = ["email_post_failures", "email_weekly_digest", "email_low_star_reviews", "email_mentions"]
         labels = {
             "email_post_failures": "Email me when a post fails to publish or Google takes it down",
             "email_weekly_digest": "Email me a weekly digest",
