@@ -81,6 +81,19 @@ def content_form(names) -> type[ContentForm]:
     return type(ContentForm)("ContentFields", (ContentForm,), {name: FIELD[name].form() for name in names})
 
 
+class LockedBoundField(forms.BoundField):
+    """A field headquarters locked, shown read-only rather than disabled where the browser allows
+    it (a select cannot be read-only): a read-only field is still sent, so the live preview shows
+    it. The server reads it from the post either way (the field is `disabled`)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if not isinstance(widget or self.field.widget, forms.Select):
+            attrs.pop("disabled", None)
+            attrs["readonly"] = True
+        return attrs
+
+
 class PostForm(content_form(TYPED)):
     """A post's content plus an optional time to schedule it.
 
@@ -101,6 +114,7 @@ class PostForm(content_form(TYPED)):
         for name in locked_names(locks):
             if name in self.fields:
                 self.fields[name].disabled = True
+                self.fields[name].bound_field_class = LockedBoundField
                 self.fields[name].help_text = "Locked by headquarters for this announcement."
         self.fields["summary"].widget.attrs.pop("maxlength", None)  # the live count shows the limit
         if self.initial.get("topic_type") == Post.TopicType.ALERT:  # an alert made before stays one

@@ -87,7 +87,7 @@ def test_the_editor_shows_the_locked_text_read_only_and_a_tampered_post_changes_
 
     page = client.get(url).content.decode()
     assert 'id="lock-note"' in page and "Headquarters locked this announcement&#x27;s text." in page
-    assert "disabled" in page.split('id="summary"')[1].split(">")[0]
+    assert "readonly" in page.split('id="summary"')[1].split(">")[0]
     assert "Locked by headquarters for this announcement." in page
 
     # The browser sends nothing for a disabled field; a hand-made request sends it anyway.
