@@ -340,6 +340,11 @@ class Announcement(PostContent):
     def __str__(self) -> str:
         return self.summary[:60]
 
+    @property
+    def locked_labels(self) -> list[str]:
+        """The parts locked, as people read them (content.LOCKS)."""
+        return [label for key, label in content.LOCKS.items() if key in (self.locked or [])]
+
 
 class PostCancellation(models.Model):
     """A post cancelled (an announcement's "cancel all", a series ended) while a publish attempt

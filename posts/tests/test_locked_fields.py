@@ -168,8 +168,9 @@ def test_edit_all_can_lock_a_part_a_franchise_changed_and_takes_it_back(client):
     data = {"summary": "Winter menu at {name}.", "media_url": HQ_PHOTO, "date": "2030-12-20", "local_time": "09:00"}
 
     answer = client.post(url, {**data, "locked": ["photo"]})
-
-    assert "Kept their own changes to the parts not locked: Akron Shop." in messages_of(client.get(answer["Location"]))
+    page = client.get(answer["Location"])
+    assert "Kept their own changes to the parts not locked: Akron Shop." in messages_of(page)
+    assert "Locked, no franchise can change on its post: Photo." in page.content.decode()
     akron = _post("Akron Shop")
     assert akron.media_url == HQ_PHOTO and akron.summary == "Akron's own line."
     with pytest.raises(PostActionError, match="photo"):
