@@ -106,3 +106,14 @@ def test_an_empty_or_too_long_note_is_refused():
         post_note_add(post=post, user=user, text="   ")
     with pytest.raises(PostActionError, match="under 2,000 characters"):
         post_note_add(post=post, user=user, text="x" * 2001)
+
+
+def test_the_profile_page_turns_mention_emails_off_and_keeps_the_others(client, akron):
+    logged_in(client, akron["admin"])
+    url = reverse("dashboard:profile")
+    assert "Email me when someone mentions me in a note" in client.get(url).content.decode()
+    on = {"email_post_failures": "on", "email_weekly_digest": "on", "email_low_star_reviews": "on"}
+    assert client.post(url, on).status_code == 302
+    settings = NotificationSettings.objects.get(user=akron["admin"])
+    assert not settings.email_mentions
+    assert settings.email_post_failures and settings.email_weekly_digest and settings.email_low_star_reviews
