@@ -14,7 +14,8 @@ posts in every state (unanswered, a rating without words, a Claude draft to appr
 published, one waiting for Google's check, one rejected for a policy violation); the group's
 brand rules (words not allowed, required offer terms, links to the group's sites only, tagged
 for Google) and its own fields every franchise fills in (a coupon code, the manager's name),
-Marietta's manager missing.
+Marietta's manager missing; an announcement whose text headquarters locked, Dayton's post of it
+with its own button, and a team note on Cincinnati's that mentions its admin.
 The crons that `make run` starts then publish the due posts and write the AI drafts, so the
 first minute of a demo shows the whole flow moving.
 """
@@ -35,8 +36,9 @@ from franchises.models import Franchise, FranchiseVariable, GoogleConnection, Me
 from franchises.services import franchise_create, franchise_variables_set, membership_set
 from gbp_scheduler.jobs import TimeBudget, job_get, job_run
 from posts.models import Post
-from posts.services import google_posts_sync, post_publish
+from posts.services import announcement_schedule, google_posts_sync, post_publish, post_update
 from posts.services.brand import brand_rules_save
+from posts.services.notes import post_note_add
 from posts.services.series import series_create, series_rule_build
 
 from .demo_logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_USERNAME
@@ -289,6 +291,29 @@ def _series(franchises: dict[str, Franchise], user) -> None:
     )
 
 
+def _locked_announcement(franchises: list[Franchise], users: dict) -> None:
+    """Headquarters' spring announcement to the Ohio franchises, its text locked: Dayton's admin
+    gave Dayton's post its own button (not locked), and Cincinnati's staff left a note on theirs
+    for their admin (emailed to the console)."""
+    posts = announcement_schedule(
+        franchises=franchises,
+        template="Spring aeration at {name}: book before April and get a free soil test.",
+        date=timezone.localdate() + dt.timedelta(days=5),
+        local_time=dt.time(10, 0),
+        user=users[DEMO_USERNAME],
+        locked=["text"],
+        cta_action_type=Post.ActionType.BOOK,
+        cta_url="https://www.example.com/spring",
+    )
+    by_name = {post.franchise.name: post for post in posts}
+    post_update(post=by_name["Dayton"], user=users["ohio-admin"], cta_url="https://dayton.example.com/spring")
+    post_note_add(
+        post=by_name["Cincinnati"],
+        user=users["cincy-staff"],
+        text="@ohio-admin can we add our own photo of the Clifton crew to this one? The text is locked.",
+    )
+
+
 def _rejected_post(sandbox, franchise: Franchise, user) -> None:
     """A post published the usual way, then rejected by Google's review (the sandbox's control
     API), then noticed by a run of the sync job: its notice shows on the home card and the post."""
@@ -421,6 +446,7 @@ def demo_data_ensure() -> DemoLogin:
             franchise.refresh_from_db()
             _history(sandbox, franchise, users[DEMO_USERNAME])
     _series({f.name: f for f in Franchise.objects.filter(name__in=["Cincinnati", "Dayton"])}, users[DEMO_USERNAME])
+    _locked_announcement(list(Franchise.objects.filter(name__in=[name for name, _ in FRANCHISES])), users)
     if sandbox is None:
         logger.warning("No sandbox at GOOGLE_API_BASE_URL: demo franchises are left unconnected.")
     else:

@@ -365,6 +365,9 @@ class NotificationSettings(models.Model):
     email_low_star_reviews = models.BooleanField(
         default=True, help_text="Email me a new one- or two-star Google review of a franchise I administer."
     )
+    email_mentions = models.BooleanField(
+        default=True, help_text="Email me when someone mentions me (@my username) in a note on a post."
+    )
 
     class Meta:
         db_table = "notification_settings"

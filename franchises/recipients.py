@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+from django.contrib.auth import get_user_model
 from django.core.mail import mail_admins, send_mail
 from django.db.models import Exists, OuterRef
 
@@ -77,3 +78,16 @@ def franchise_admins_tell(
             mail_admins(subject, f"These franchises have no admin with an email address.\n\n{body}")
     except Exception:
         logger.exception("Could not email the admins about %s", about)
+
+
+# A person mentioned in a note on a post (posts/services/notes.py): the one email about a person,
+# not a franchise; they may turn it off like the admins' optional ones.
+MENTIONS = "email_mentions"
+
+
+def mention_recipients(*, user_ids: Iterable) -> list:
+    """Of these users, the active ones with an email address who did not turn mention emails off,
+    by username."""
+    users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True).exclude(email="")
+    users = users.exclude(Exists(NotificationSettings.objects.filter(user=OuterRef("pk"), **{MENTIONS: False})))
+    return list(users.order_by("username"))

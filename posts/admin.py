@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from .locked_fields import locked_names, post_locks
 from .models import Announcement, BrandRules, GoogleDeletion, Post, PostSeries
 from .services import (
     EDITABLE_FIELDS,
@@ -66,6 +67,10 @@ class PostAdminForm(forms.ModelForm):
             self.fields["loaded_status"].initial = self.instance.status
             self.fields["franchise"].disabled = True
             self.fields["source"].disabled = True
+            # A post of an announcement: what headquarters locked is changed by its "edit all" only.
+            for name in locked_names(post_locks(self.instance)):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Locked by headquarters for this announcement: change it with Edit all."
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -100,6 +100,7 @@ class ContentField:
     # goes as x.y.startDate and x.y.startTime; gbp_mapping.SHAPES shapes a few places' values.
     google: str = ""
     fieldset: Fieldset | None = None  # the editor's group, shown for `topics` only
+    lock: str = ""  # the part of an announcement headquarters may lock it under (LOCKS); "": none
 
 
 EVENTS_AND_OFFERS = (TopicType.EVENT, TopicType.OFFER)
@@ -119,12 +120,14 @@ FIELDS = (
             strip=False,
         ),
         google="summary",
+        lock="text",
     ),
     ContentField(
         "topic_type",
         models.CharField(max_length=10, choices=TopicType.choices, default=TopicType.STANDARD),
         lambda: forms.ChoiceField(label="Post type", choices=TOPIC_CHOICES, initial=TopicType.STANDARD),
         google="topicType",
+        lock="type",
     ),
     ContentField(
         "event_title",
@@ -133,6 +136,7 @@ FIELDS = (
         topics=EVENTS_AND_OFFERS,
         google="event.title",
         fieldset=EVENT_DETAILS,
+        lock="type",
     ),
     ContentField(
         "event_start",
@@ -141,6 +145,7 @@ FIELDS = (
         topics=EVENTS_AND_OFFERS,
         google="event.schedule.start",
         fieldset=EVENT_DETAILS,
+        lock="type",
     ),
     ContentField(
         "event_end",
@@ -149,6 +154,7 @@ FIELDS = (
         topics=EVENTS_AND_OFFERS,
         google="event.schedule.end",
         fieldset=EVENT_DETAILS,
+        lock="type",
     ),
     ContentField(
         "offer_coupon_code",
@@ -157,6 +163,7 @@ FIELDS = (
         topics=(TopicType.OFFER,),
         google="offer.couponCode",
         fieldset=OFFER_DETAILS,
+        lock="offer",
     ),
     ContentField(
         "offer_redeem_url",
@@ -165,6 +172,7 @@ FIELDS = (
         topics=(TopicType.OFFER,),
         google="offer.redeemOnlineUrl",
         fieldset=OFFER_DETAILS,
+        lock="offer",
     ),
     ContentField(
         "offer_terms",
@@ -173,6 +181,7 @@ FIELDS = (
         topics=(TopicType.OFFER,),
         google="offer.termsConditions",
         fieldset=OFFER_DETAILS,
+        lock="offer",
     ),
     # Google ignores a button on an offer (its redeem link is the offer's).
     ContentField(
@@ -182,6 +191,7 @@ FIELDS = (
         topics=(TopicType.STANDARD, TopicType.EVENT, TopicType.ALERT),
         google="callToAction.actionType",
         fieldset=BUTTON,
+        lock="button",
     ),
     ContentField(
         "cta_url",
@@ -190,6 +200,7 @@ FIELDS = (
         topics=(TopicType.STANDARD, TopicType.EVENT, TopicType.ALERT),
         google="callToAction.url",
         fieldset=BUTTON,
+        lock="button",
     ),
     ContentField(
         "media_url",
@@ -198,10 +209,21 @@ FIELDS = (
             help_text="Or paste a public https link to a JPG or PNG; Google fetches the photo from there."
         ),
         google="media",
+        lock="photo",
     ),
     # Kept as created: the editor has no language picker.
     ContentField("language_code", models.CharField(max_length=16, default="en"), None, google="languageCode"),
 )
+
+# The parts of an announcement headquarters may lock (Announcement.locked), by key, as people read
+# them: a franchise may adjust the others on its own post, never these (posts/locked_fields.py).
+LOCKS = {
+    "text": "Text",
+    "photo": "Photo",
+    "button": "Button",
+    "offer": "Offer terms",
+    "type": "Post type and event details",
+}
 
 # Date-times that make a span, whose end may not come before its start: the database refuses it
 # even in a draft (Post's constraint posts_<span>_ends_after_start), and the forms say so first.
@@ -212,6 +234,8 @@ NAMES = [field.name for field in FIELDS]  # every content field: what an edit ma
 TYPED = [field.name for field in FIELDS if field.form is not None]  # what the editor shows
 # The date-times (typed in the franchise's zone; kept in the years every layer reads back).
 DATETIMES = [field.name for field in FIELDS if isinstance(field.column, models.DateTimeField)]
+# The fields each lock holds.
+LOCKED_BY = {key: [field.name for field in FIELDS if field.lock == key] for key in LOCKS}
 
 
 def carries(topic_type: str, name: str) -> bool:

@@ -19,6 +19,7 @@ from .content import (
     DATETIMES,
     FIELD,
     FIELDSETS,
+    LOCKS,
     SPANS,
     TOPIC_CHOICES,
     TYPED,
@@ -29,7 +30,8 @@ from .content import (
 )
 from .form_fields import datetime_field
 from .gbp_mapping import ends_before_start_message
-from .models import BrandRules, Post, PostSeries
+from .locked_fields import locked_names
+from .models import BrandRules, Post, PostNote, PostSeries
 from .services import MANY_ACTIONS, PostActionError
 from .services.announcements import announcement_placeholder_problems
 from .services.brand import RULE_FIELDS as BRAND_RULE_FIELDS
@@ -87,6 +89,19 @@ def content_form(names) -> type[ContentForm]:
     return type(ContentForm)("ContentFields", (ContentForm,), {name: FIELD[name].form() for name in names})
 
 
+class LockedBoundField(forms.BoundField):
+    """A field headquarters locked, shown read-only rather than disabled where the browser allows
+    it (a select cannot be read-only): a read-only field is still sent, so the live preview shows
+    it. The server reads it from the post either way (the field is `disabled`)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if not isinstance(widget or self.field.widget, forms.Select):
+            attrs.pop("disabled", None)
+            attrs["readonly"] = True
+        return attrs
+
+
 class PostForm(content_form(TYPED)):
     """A post's content plus an optional time to schedule it.
 
@@ -98,10 +113,17 @@ class PostForm(content_form(TYPED)):
     # The version of the post the form was filled from: saving over a newer one is refused.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args, franchise: Franchise, intent: str = "draft", **kwargs):
+    def __init__(self, *args, franchise: Franchise, intent: str = "draft", locks=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.franchise = franchise
         self.intent = intent
+        # A post of an announcement: the parts headquarters locked are shown, not typed in (the
+        # browser sends nothing for them, and post_update refuses a change anyway).
+        for name in locked_names(locks):
+            if name in self.fields:
+                self.fields[name].disabled = True
+                self.fields[name].bound_field_class = LockedBoundField
+                self.fields[name].help_text = "Locked by headquarters for this announcement."
         self.fields["summary"].widget.attrs.pop("maxlength", None)  # the live count shows the limit
         if self.initial.get("topic_type") == Post.TopicType.ALERT:  # an alert made before stays one
             self.fields["topic_type"].choices = [*TOPIC_CHOICES, (Post.TopicType.ALERT, Post.TopicType.ALERT.label)]
@@ -159,6 +181,17 @@ class ScheduleForm(forms.Form):
         return at
 
 
+class NoteForm(forms.Form):
+    """A team note on a post (posts/services/notes.py)."""
+
+    text = forms.CharField(
+        label="Add a note for your team",
+        widget=forms.Textarea(attrs={"rows": 3, "id": "note-text"}),
+        max_length=PostNote.TEXT_MAX_LENGTH,
+        help_text="Mention someone who can see this post with @ and their username: they get an email.",
+    )
+
+
 class MoveForm(forms.Form):
     """Another day for a scheduled post (the calendar's Move page); its local time stays."""
 
@@ -214,6 +247,18 @@ class AnnouncementContentForm(content_form(TYPED)):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     date = forms.DateField(label="On", widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date])
+    locked = forms.MultipleChoiceField(
+        label="Locked: no franchise can change these on its post",
+        choices=list(LOCKS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Franchises can still adjust the parts not locked (their own photo, a local line).",
+    )
+    overwrite = forms.BooleanField(
+        label="Overwrite local changes",
+        required=False,
+        help_text="Otherwise each franchise keeps what it adjusted on its post in the parts not locked.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -235,6 +280,10 @@ class AnnouncementContentForm(content_form(TYPED)):
             raise forms.ValidationError(problems)
         return summary
 
+    def locks(self) -> list[str]:
+        """The parts headquarters locked (keys of content.LOCKS)."""
+        return list(self.cleaned_data.get("locked") or [])
+
     def post_fields(self) -> dict:
         """The cleaned content for announcement_preview / _schedule / _edit_all: the text as typed
         (`template`), the rest as the columns keep it, what the post type does not carry empty, and
@@ -255,6 +304,7 @@ class AnnouncementForm(AnnouncementContentForm):
 
     # The order the errors are listed in: what the posts say, the franchises, then when.
     field_order = ["summary", "all_franchises", "franchises", *TYPED]
+    overwrite = None  # a first send has no local changes to overwrite
 
     all_franchises = forms.BooleanField(
         label="Every active franchise", required=False, help_text="Or pick them one by one below."
@@ -295,6 +345,12 @@ class AnnouncementForm(AnnouncementContentForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if cleaned.get("repeat") and cleaned.get("locked"):
+            self.add_error(
+                "locked",
+                "Locks hold on an announcement sent once: a repeating one becomes each franchise's own "
+                "repeating post. Send it once, or lock nothing.",
+            )
         if cleaned.get("all_franchises"):
             cleaned["franchises"] = self.fields["franchises"].queryset
         elif not cleaned.get("franchises") and "franchises" not in self.errors:

@@ -343,6 +343,8 @@ class Announcement(PostContent):
     local_time = models.TimeField()
     rule = models.CharField(max_length=300, blank=True, default="", help_text="Empty: sent once.")
     franchise_count = models.PositiveIntegerField(default=0)
+    # The parts headquarters locked (keys of content.LOCKS): no franchise changes them on its post.
+    locked = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -354,6 +356,11 @@ class Announcement(PostContent):
 
     def __str__(self) -> str:
         return self.summary[:60]
+
+    @property
+    def locked_labels(self) -> list[str]:
+        """The parts locked, as people read them (content.LOCKS)."""
+        return [label for key, label in content.LOCKS.items() if key in (self.locked or [])]
 
 
 class PostCancellation(models.Model):
@@ -601,3 +608,31 @@ class BrandRules(models.Model):
 
     def __str__(self) -> str:
         return "Brand rules"
+
+
+class PostNote(models.Model):
+    """A team note on a post: a member's comment, shown in the post's history, that may mention
+    other people who can see the post (`@username`); each one mentioned is emailed once
+    (posts/services/notes.py). The note stays with the post; a deleted author leaves it unsigned."""
+
+    TEXT_MAX_LENGTH = 2000
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "post_notes"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["post", "-created_at"], name="post_notes_post_idx")]
+
+    is_note = True  # beside the post's events in its history (templates/posts/_history.html)
+    is_about_a_post = True
+
+    def __str__(self) -> str:
+        return f"Note by {self.author or 'a former member'} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,7 @@ from .models import (
     Announcement,
     Post,
     PostEvent,
+    PostNote,
     PostSeries,
     TakedownRequest,
     cancelled,
@@ -274,6 +275,13 @@ def drafts_for_review(*, user: AbstractBaseUser) -> QuerySet[Post]:
 
 def post_events_for_post(*, post: Post) -> QuerySet[PostEvent]:
     return PostEvent.objects.filter(post=post).select_related("actor").order_by("-created_at")
+
+
+def post_history(*, post: Post) -> list:
+    """The post's history: its events and its team notes (PostNote), newest first. A post's own
+    history is short (tens of rows): both read whole."""
+    notes = PostNote.objects.filter(post=post).select_related("author")
+    return sorted([*post_events_for_post(post=post), *notes], key=lambda row: row.created_at, reverse=True)
 
 
 def post_events_for_franchise(*, franchise: Franchise) -> QuerySet[PostEvent]:

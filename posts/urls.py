@@ -49,6 +49,7 @@ urlpatterns = [
     path("posts/<uuid:post_id>/republish/", actions.post_republish_view, name="republish"),
     path("posts/<uuid:post_id>/dismiss-google-notice/", actions.post_dismiss_notice_view, name="dismiss_notice"),
     path("posts/<uuid:post_id>/reject/", drafts.draft_reject, name="reject"),
+    path("posts/<uuid:post_id>/notes/", history.post_note_add_view, name="note_add"),
     # A live post taken down: its staff ask, an admin takes it down or declines (the requests page).
     path("posts/<uuid:post_id>/ask-takedown/", takedowns.post_takedown_ask, name="takedown_ask"),
     path("posts/<uuid:post_id>/take-down/", takedowns.post_take_down, name="take_down"),

@@ -8,9 +8,11 @@ through the real service functions only, against the sandbox standing in for Goo
 - staff: create (drafts and scheduled posts, often the SAME text on the same location, as a
   repeating post's occurrences have: the same_text switch), edit, delete, unschedule, reschedule, publish now, retry,
   republish; a series created (with one text, several in turn, or Claude's variation of each
-  post), edited and ended; a variation written by Claude and approved; an announcement sent, edited and cancelled as
-  one; a franchise moved to another location (of the same Google account or another),
-  disconnected, reconnected through the consent page, deactivated and reactivated by the admin;
+  post), edited and ended; a variation written by Claude and approved; an announcement sent (its
+  text locked or not), a franchise's own change to its post of it (refused where locked), edited
+  (keeping or overwriting the franchises' own changes) and cancelled as one; a franchise moved to
+  another location (of the same Google account or another), disconnected, reconnected through
+  the consent page, deactivated and reactivated by the admin;
 - the jobs: publish (with a time budget), sync, materialise-series, process-generation-queue (a
   repeating post's variations, from the sandbox's Anthropic);
 - Google failing: answers lost after the work was done, 429 with Retry-After, 500, hangs past
@@ -721,20 +723,26 @@ class MirrorMachine(RuleBasedStateMachine):
 
     # -- announcements ----------------------------------------------------------------------------------
 
-    @rule(text=st.sampled_from(TEXTS), when=st.sampled_from(["due", "soon"]), to=st.sampled_from(["all", "F1+F2"]))
+    @rule(
+        text=st.sampled_from(TEXTS),
+        when=st.sampled_from(["due", "soon"]),
+        to=st.sampled_from(["all", "F1+F2"]),
+        locked=st.sampled_from([(), ("text",)]),
+    )
     @step
-    def announcement_send(self, text, when, to):
+    def announcement_send(self, text, when, to, locked):
         franchises = list(Franchise.objects.filter(name__in=sorted(FRANCHISES) if to == "all" else ["F1", "F2"]))
         at = timezone.localtime(self._at(when), franchises[0].zone)
         template = self._text(text)
         posts = self._try(
-            f"send announcement {template!r} to {to} ({when})",
+            f"send announcement {template!r} to {to} ({when}){' text locked' if locked else ''}",
             lambda: announcement_schedule(
                 franchises=franchises,
                 template=template,
                 date=at.date(),
                 local_time=at.time().replace(microsecond=0),
                 user=self.hq,
+                locked=list(locked),
             ),
         )
         if posts:
@@ -748,15 +756,31 @@ class MirrorMachine(RuleBasedStateMachine):
             return None
         return rows[pick % len(rows)]
 
-    @rule(pick=st.integers(0, 5), text=st.sampled_from(TEXTS))
+    @rule(pick=st.integers(0, 20), text=st.sampled_from(TEXTS))
     @step
-    def announcement_edit(self, pick, text):
+    def announcement_local_change(self, pick, text):
+        """A franchise changes the text of its own post of an announcement: refused where
+        headquarters locked the text, else its own (which "edit all" keeps unless overwriting)."""
+        post = self._post(pick, announcement__isnull=False)
+        if post:
+            summary = self._text(text)
+            self._try(
+                f"franchise's own text on {self._label(post)}: {summary!r}",
+                lambda: post_update(post=post, summary=summary),
+            )
+
+    @rule(pick=st.integers(0, 5), text=st.sampled_from(TEXTS), overwrite=st.booleans())
+    @step
+    def announcement_edit(self, pick, text, overwrite):
         announcement = self._announcement(pick)
         if announcement:
             template = self._text(text)
+            what = f"announcement {self.announcements.index(announcement.pk) + 1}"
             outcome = self._try(
-                f"edit all of announcement {self.announcements.index(announcement.pk) + 1} to {template!r}",
-                lambda: announcement_edit_all(announcement=announcement, user=self.hq, template=template),
+                f"edit all of {what} to {template!r}{', overwriting' if overwrite else ''}",
+                lambda: announcement_edit_all(
+                    announcement=announcement, user=self.hq, template=template, overwrite=overwrite
+                ),
             )
             if outcome:
                 note(f"    -> {outcome}")

@@ -120,6 +120,16 @@ def test_seed_demo_creates_logins_franchises_posts_and_queue_once(
     assert theirs.get(google_reply_state="REJECTED").policy_violation == {"policy": "Contains personal information"}
     assert "sync-reviews" in set(JobRun.objects.filter(ok=True).values_list("job", flat=True))
 
+    # An announcement with its text locked; Dayton's post has its own button; a note mentions an admin.
+    from posts.models import Announcement, PostNote
+
+    announcement = Announcement.objects.get(locked=["text"])
+    dayton_post = announcement.posts.get(franchise__name="Dayton")
+    assert dayton_post.cta_url == "https://dayton.example.com/spring"
+    assert announcement.posts.get(franchise__name="Cincinnati").cta_url == "https://www.example.com/spring"
+    note = PostNote.objects.get()
+    assert note.post.announcement == announcement and [u.username for u in note.mentioned.all()] == ["ohio-admin"]
+
     call_command("seed_demo")
     assert django_user_model.objects.count() == 3
     assert Franchise.objects.count() == 12

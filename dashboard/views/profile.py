@@ -19,10 +19,12 @@ from franchises.models import NotificationSettings
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         model = NotificationSettings
-        fields = ["email_post_failures", "email_weekly_digest", "email_low_star_reviews"]
+        fields = ["email_post_failures", "email_weekly_digest", "email_low_star_reviews", "email_mentions"]
         labels = {
             "email_post_failures": "Email me when a post fails to publish or Google takes it down",
             "email_weekly_digest": "Email me a weekly digest",
+            "email_low_star_reviews": "Email me a new low-star review",
+            "email_mentions": "Email me when someone mentions me in a note",
         }
         help_texts = {
             "email_post_failures": "For the franchises you administer: one email per post that failed to publish, "

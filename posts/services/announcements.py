@@ -24,6 +24,7 @@ from gbp_scheduler.times import clock_text, day_text, validate_sane_datetime
 from .. import content as spec
 from ..brand import brand_rules_current, photo_sizes_of, post_check_messages
 from ..content import DATETIMES
+from ..locked_fields import locked_names
 from ..models import Announcement, Post, PostSeries
 from ..selectors import announcement_posts
 from .bulk import post_with_changes, posts_delete_many, posts_update_many
@@ -110,9 +111,17 @@ def announcement_preview(*, franchises, template: str, date: dt.date, local_time
 
 
 def announcement_schedule(
-    *, franchises, template: str, date: dt.date, local_time: dt.time, user: AbstractBaseUser, **fields
+    *,
+    franchises,
+    template: str,
+    date: dt.date,
+    local_time: dt.time,
+    user: AbstractBaseUser,
+    locked: list[str] = (),
+    **fields,
 ) -> list[Post]:
-    """Create and schedule one post per franchise, all or none.
+    """Create and schedule one post per franchise, all or none; `locked`: the parts (keys of
+    content.LOCKS) no franchise may change on its post (posts/locked_fields.py).
 
     1. build every franchise's post and refuse the lot if any would be rejected by Google;
     2. create them scheduled, with their history, in one transaction (two INSERTs)."""
@@ -122,7 +131,9 @@ def announcement_schedule(
     problems = [f"{row['franchise'].name}: {' '.join(row['problems'])}" for row in rows if row["problems"]]
     if problems:
         raise PostActionError(" ".join(problems))
-    announcement = _announcement_build(template=template, date=date, local_time=local_time, user=user, **fields)
+    announcement = _announcement_build(
+        template=template, date=date, local_time=local_time, user=user, locked=locked, **fields
+    )
     announcement.franchise_count = len(rows)
     rules = brand_rules_current()
     sizes = photo_sizes_of([fields.get("media_url")]) if rules.photo_minimum else {}
@@ -148,13 +159,16 @@ def announcement_schedule(
         return posts_create_many(posts=posts, user=user, history_detail=detail)
 
 
-def _announcement_build(*, template: str, date: dt.date, local_time: dt.time, user, rule: str = "", **fields):
+def _announcement_build(
+    *, template: str, date: dt.date, local_time: dt.time, user, rule: str = "", locked=(), **fields
+):
     shared = {name: spec.stored(name, fields.get(name)) for name in SHARED_FIELDS}
     return Announcement(
         summary=template,
         date=date,
         local_time=local_time,
         rule=rule,
+        locked=_locks_checked(locked),
         created_by=user if getattr(user, "pk", None) else None,
         **_walls({**shared, "topic_type": fields.get("topic_type") or Post.TopicType.STANDARD}),
     )
@@ -192,14 +206,22 @@ def announcement_series_create(
         ]
 
 
-def _as_sent(post: Post, announcement: Announcement, values: dict) -> bool:
-    """Whether the post still has the content the announcement made of it: otherwise someone edited
-    it by hand since, and "edit all" leaves it as they made it. (A franchise whose variable's value
-    changed since reads as edited by hand too: its text is no longer what the announcement makes.)"""
+def _as_sent(post: Post, announcement: Announcement, values: dict) -> dict:
+    """Each content field of the post as the announcement made it (the text filled in for its
+    franchise): a post whose value differs was adjusted by its franchise since, and "edit all"
+    keeps that adjustment unless told to overwrite it. (A franchise whose variable's value changed
+    since reads as adjusted too: its text is no longer what the announcement makes.)"""
     franchise = post.franchise
     made = _local_fields(announcement_content(announcement), franchise)
-    filled = announcement_text(template=announcement.summary, franchise=franchise, values=values[franchise.pk])
-    return post.summary == filled and all(getattr(post, name) == value for name, value in made.items())
+    made["summary"] = announcement_text(template=announcement.summary, franchise=franchise, values=values[franchise.pk])
+    return made
+
+
+def _locks_checked(locked) -> list[str]:
+    unknown = set(locked) - set(spec.LOCKS)
+    if unknown:
+        raise ValueError(f"Not a part that can be locked: {', '.join(sorted(unknown))}")
+    return [key for key in spec.LOCKS if key in locked]
 
 
 def announcement_edit_all(
@@ -210,6 +232,8 @@ def announcement_edit_all(
     date: dt.date | None = None,
     local_time: dt.time | None = None,
     posts: list[Post] | None = None,
+    locked: list[str] | None = None,
+    overwrite: bool = False,
     **fields,
 ) -> dict:
     """Change the text (re-filled per franchise), the content (type, its fields, button, photo) and
@@ -220,16 +244,19 @@ def announcement_edit_all(
 
     1. refuse an unknown placeholder, a new time already past in any franchise, or the lot when
        Google would reject any franchise's post;
-    2. leave alone (and name) the posts edited by hand since, and the published ones;
-    3. update the others' content: those never sent to Google in bulk, a few queries per 500 posts,
+    2. leave the published posts alone; on the others, keep each part a franchise adjusted since
+       (its photo, its own line) as it made it, unless `overwrite` or that part is locked (`locked`:
+       the lock keys from now on, None: as they are), and name those franchises;
+    3. update the posts' content: those never sent to Google in bulk, a few queries per 500 posts,
        each over the version read and only where no publish run holds it; any post Google may
        already hold a copy of (a create that may have landed) one by one through post_update, its
        careful path. A post being published or changed at that moment is named, not changed;
     4. move those scheduled at the announcement's time to the new one, one by one through
        post_schedule; one moved by hand keeps its own time (and is named);
     5. keep the new content and time on the announcement, so the next "edit all" knows these posts.
-    Returns the names of the franchises per outcome (in the posts' order): "edited",
-    "edited_by_hand", "busy", and "kept_time" (edited, but at a time of their own)."""
+    Returns the names of the franchises per outcome (in the posts' order): "edited", "kept_local"
+    (edited, keeping their own adjustments), "overwritten" (edited, their adjustments replaced),
+    "busy", and "kept_time" (edited, but at a time of their own)."""
     if placeholder_problems := announcement_placeholder_problems(template=template):
         raise PostActionError(" ".join(placeholder_problems))
     date, local_time = date or announcement.date, local_time or announcement.local_time
@@ -245,7 +272,9 @@ def announcement_edit_all(
     waiting = [post.franchise for post in posts if post.status != Post.Status.PUBLISHED]
     if missing := franchises_missing_values(template, waiting, values):
         raise PostActionError(f"{missing} Nothing was changed.")
-    outcome = {"edited": [], "edited_by_hand": [], "busy": [], "kept_time": []}
+    locked = list(announcement.locked or []) if locked is None else _locks_checked(locked)
+    held = set(locked_names(locked))
+    outcome = {"edited": [], "kept_local": [], "overwritten": [], "busy": [], "kept_time": []}
     todo, times = [], {}
     now = timezone.now()
     rules = brand_rules_current()
@@ -253,13 +282,17 @@ def announcement_edit_all(
     for post in posts:
         if post.status == Post.Status.PUBLISHED:
             continue
-        if not _as_sent(post, announcement, values):
-            outcome["edited_by_hand"].append(post.franchise.name)
-            continue
         changes = {
             "summary": announcement_text(template=template, franchise=post.franchise, values=values[post.franchise.pk]),
             **_local_fields(shared, post.franchise),
         }
+        made = _as_sent(post, announcement, values)
+        adjusted = [name for name in changes if getattr(post, name) != made[name] and name not in held]
+        if adjusted and overwrite:
+            outcome["overwritten"].append(post.franchise.name)
+        elif adjusted:
+            outcome["kept_local"].append(post.franchise.name)
+            changes = {name: value for name, value in changes.items() if name not in adjusted}
         # Drafts too: the text is headquarters', and a draft of it is meant to be scheduled.
         if problems := post_check_messages(post_with_changes(post, changes), rules=rules, photo_sizes=sizes):
             raise PostActionError(f"{post.franchise.name}: {' '.join(problems)} Nothing was changed.")
@@ -277,7 +310,7 @@ def announcement_edit_all(
                 times[post.pk] = at
         todo.append((post, changes))
     # Being published, or changed by someone, at this very moment: named, not changed.
-    done, _busy = posts_update_many(changes=todo, user=user, rules=rules)
+    done, _busy = posts_update_many(changes=todo, user=user, rules=rules, by_announcement=True)
     for post in Post.objects.select_related("franchise").filter(pk__in=[pk for pk in times if pk in done]):
         try:
             post_schedule(post=post, at=times[post.pk], user=user)
@@ -286,8 +319,12 @@ def announcement_edit_all(
     for post, _changes in todo:
         outcome["edited" if post.pk in done else "busy"].append(post.franchise.name)
     Announcement.objects.filter(pk=announcement.pk).update(
-        summary=template, date=date, local_time=local_time, **_walls(shared)
+        summary=template, date=date, local_time=local_time, locked=locked, **_walls(shared)
     )
+    announcement.locked = locked
+    busy = set(outcome["busy"])
+    for key in ("kept_local", "overwritten"):
+        outcome[key] = [name for name in outcome[key] if name not in busy]
     return outcome
 
 

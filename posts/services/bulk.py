@@ -21,6 +21,7 @@ from gbp_scheduler import clock
 
 from ..brand import brand_rules_current, photo_sizes_of, post_check_messages
 from ..brand_rules import Rules
+from ..locked_fields import announcement_locks, locked_message, locks_broken
 from ..models import REJECTION_REASON_MARK, REJECTION_REASON_MAX_LENGTH, Post, PostEvent
 from .editing import (
     FIXED_AFTER_FAILURE,
@@ -176,7 +177,11 @@ def _rows_locked(ids: list, *, now: dt.datetime, no_key: bool) -> dict:
 
 
 def posts_update_many(
-    *, changes: list[tuple[Post, dict]], user: AbstractBaseUser | None = None, rules: Rules | None = None
+    *,
+    changes: list[tuple[Post, dict]],
+    user: AbstractBaseUser | None = None,
+    rules: Rules | None = None,
+    by_announcement: bool = False,
 ) -> tuple[set, dict]:
     """Change many posts' content, each post as post_update would change it alone, in a bounded
     number of queries (a few per WRITE_BATCH_SIZE posts). `changes`: each post as read, with its
@@ -202,19 +207,27 @@ def posts_update_many(
        run claiming one of them waits for the commit and then reads the new content;
     4. the others one by one through post_update.
 
+    A change to a part of an announcement headquarters locked is refused, as post_update refuses
+    it, unless it is the announcement's own "edit all" (`by_announcement`).
+
     Returns the ids changed, and why the others were not ({post id: reason})."""
     edited: set = set()
     refused: dict = {}
     plain, careful = [], []
+    locks = {} if by_announcement else announcement_locks(post.announcement_id for post, _ in changes)
     for post, fields in changes:
-        (plain if post_never_sent(post) else careful).append((post, _clean_content(fields)))
+        fields = _clean_content(fields)
+        if broken := locks_broken(post, fields, locks.get(post.announcement_id)):
+            refused[post.pk] = locked_message(broken)
+            continue
+        (plain if post_never_sent(post) else careful).append((post, fields))
     rules = brand_rules_current() if rules is None and plain else rules
     for start in range(0, len(plain), WRITE_BATCH_SIZE):
         batch = plain[start : start + WRITE_BATCH_SIZE]
         careful += _update_batch(batch, user=user, edited=edited, refused=refused, rules=rules)
     for post, fields in careful:
         try:
-            post_update(post=post, user=user, **fields)
+            post_update(post=post, user=user, by_announcement=by_announcement, **fields)
         except PostActionError as exc:
             refused[post.pk] = str(exc)
         except ValidationError as exc:

@@ -33,6 +33,7 @@ from gbp_scheduler.times import parse_rfc3339, validate_sane_datetime, when_text
 from .. import content
 from ..brand import post_check_messages
 from ..gbp_mapping import local_post_body
+from ..locked_fields import locked_message, locks_broken, post_locks
 from ..models import (
     GOOGLE_REMOVED,
     OFF_GOOGLE_STATES,
@@ -206,9 +207,13 @@ def post_update(
     version: int | None = None,
     series_version: int | None = None,
     series_text: int | None = None,
+    by_announcement: bool = False,
     **fields,
 ) -> Post:
     """Change a post's content, over the version the person read (`version`, default the post's).
+
+    A post of an announcement keeps the parts headquarters locked (posts/locked_fields.py): only
+    the announcement's own "edit all" (`by_announcement`) changes them; anyone else is refused.
 
     A published post is changed on Google first, under its lock, then here; the others are
     changed here, and a run that publishes them later sends the new content. An occurrence of a
@@ -217,6 +222,8 @@ def post_update(
     fields = _clean_content(fields)
     version = post.version if version is None else version
     edited = Post.objects.select_related("franchise").get(pk=post.pk) if post.pk else post
+    if not by_announcement and edited.announcement_id and (broken := locks_broken(edited, fields, post_locks(edited))):
+        raise PostActionError(locked_message(broken))
     changed = _changed_names(edited, fields)
     old_media_url = edited.media_url
     for name, value in fields.items():

@@ -21,9 +21,9 @@ from franchises.selectors import user_is_franchise_admin
 from gbp_scheduler.times import when_text
 
 from ..brand import post_check_messages
-from ..forms import MoveForm, ScheduleForm
+from ..forms import MoveForm, NoteForm, ScheduleForm
 from ..models import Post
-from ..selectors import post_events_for_post, post_get_for_user, post_may_delete, takedown_request_of_post
+from ..selectors import post_get_for_user, post_history, post_may_delete, takedown_request_of_post
 from ..services import (
     PostActionError,
     post_delete,
@@ -44,19 +44,24 @@ from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
 @require_GET
 def post_detail(request: HttpRequest, post_id) -> HttpResponse:
     post = post_get_for_user(user=request.user, post_id=post_id)
+    return render_in_zone(request, post.franchise, "posts/post_detail.html", post_detail_context(request, post))
+
+
+def post_detail_context(request: HttpRequest, post: Post, *, note_form: NoteForm | None = None) -> dict:
+    """What the post's page shows: the post, its history with its team notes, and its forms."""
     # A time already past (a failed post's, say) is not offered again: the person picks one.
     planned = post.scheduled_at if post.scheduled_at and post.scheduled_at > timezone.now() else None
     with timezone.override(post.franchise.zone):
         schedule_form = ScheduleForm(initial={"scheduled_at": planned})
-    context = {
+    return {
         "post": post,
-        "events": post_events_for_post(post=post),
+        "events": post_history(post=post),
+        "note_form": note_form or NoteForm(),
         "schedule_form": schedule_form,
         "may_delete": post_may_delete(user=request.user, post=post),
         "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
         "takedown": takedown_request_of_post(post=post) if post.status == Post.Status.PUBLISHED else None,
     }
-    return render_in_zone(request, post.franchise, "posts/post_detail.html", context)
 
 
 @login_required

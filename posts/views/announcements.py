@@ -36,7 +36,8 @@ def _plural(count: int, word: str) -> str:
 
 # The posts "edit all" changed only in part or not at all ({key of its outcome}), and how the page says so.
 EDIT_ALL_LEFT_OUT = (
-    ("edited_by_hand", messages.WARNING, "Left as they are, edited by hand since it was sent"),
+    ("kept_local", messages.INFO, "Kept their own changes to the parts not locked"),
+    ("overwritten", messages.WARNING, "Their own changes overwritten"),
     ("kept_time", messages.INFO, "Kept their own time, moved by hand since it was sent"),
     ("busy", messages.WARNING, "Being published or changed by someone at that moment, not changed"),
 )
@@ -70,7 +71,7 @@ def announcement_new(request: HttpRequest) -> HttpResponse:
                 return redirect("posts:announcement_detail", announcement_id=series[0].announcement_id)
         elif request.POST.get("step") == "schedule":
             try:
-                posts = announcement_schedule(user=request.user, **arguments)
+                posts = announcement_schedule(user=request.user, locked=form.locks(), **arguments)
             except ACTION_ERRORS as exc:
                 form.add_error(None, str(exc))
             else:
@@ -135,6 +136,7 @@ def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
         "summary": announcement.summary,
         "date": announcement.date,
         "local_time": announcement.local_time,
+        "locked": announcement.locked,
         **announcement_content(announcement),
     }
     data, photo_error = with_uploaded_photo(request, franchise=None)
@@ -148,7 +150,12 @@ def announcement_edit(request: HttpRequest, announcement_id) -> HttpResponse:
         else:
             try:
                 outcome = announcement_edit_all(
-                    announcement=announcement, user=request.user, **when, **form.post_fields()
+                    announcement=announcement,
+                    user=request.user,
+                    locked=form.locks(),
+                    overwrite=form.cleaned_data["overwrite"],
+                    **when,
+                    **form.post_fields(),
                 )
             except ACTION_ERRORS as exc:
                 form.add_error(None, str(exc))

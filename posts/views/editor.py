@@ -20,6 +20,7 @@ from gbp_scheduler.throttle import allowance_take
 from ..content import SUMMARY_MAX_LENGTH, summary_length
 from ..forms import PostForm
 from ..gbp_mapping import post_problems
+from ..locked_fields import lock_note, post_locks
 from ..models import Post
 from ..selectors import post_get_for_user
 from ..services import (
@@ -98,9 +99,10 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
         context = {"form": None, "post": post, "locked_message": str(exc)}
         return render_in_zone(request, franchise, "posts/post_form.html", context, status=409)
     intent = _intent(request, post) if request.method == "POST" else "draft"
+    locks = post_locks(post)
     data, photo_error = with_uploaded_photo(request, franchise=franchise)
     with timezone.override(franchise.zone):
-        form = PostForm(data, franchise=franchise, intent=intent, initial=PostForm.initial_for(post))
+        form = PostForm(data, franchise=franchise, intent=intent, initial=PostForm.initial_for(post), locks=locks)
         valid = request.method == "POST" and form.is_valid() and not photo_refused(form, photo_error)
     conflict = None
     if valid and intent != "preview":
@@ -132,6 +134,7 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
         "form": form,
         "post": post,
         "conflict": conflict,
+        "lock_note": lock_note(locks) if locks else "",
         "next": _next(request),
         **_preview(form, franchise, post),
     }
