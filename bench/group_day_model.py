@@ -1,8 +1,9 @@
-"""A day of a big group on one Google quota, as a model: the quota plan the app computes for the
+"""A MODEL of a day of a big group on one Google quota (no request is sent, no job code runs; the
+real day is bench/group_day.py): the quota plan the app computes for the
 group, the jobs on their schedules, every request in a slot of the shared quota with publishing
 first (the rules of franchises/google/quota.py), simulated second by second.
 
-    .venv/bin/python bench/group_day.py --locations 10000 --quota 300 --latency-ms 300
+      .venv/bin/python bench/group_day_model.py --locations 10000 --quota 300 --latency-ms 300
 
 What is real here: the plan (franchises/google/quota_plan.plan_compute, with the cadences the jobs
 declare), the jobs' schedules and run budget (JOBS, CRON_TIME_BUDGET_SECONDS), the quota's rules
@@ -247,7 +248,8 @@ def main() -> None:
         worst, p95 = f"{max(gaps):.1f} h", f"{percentile(gaps, 0.95):.1f} h"
         rows.append([job.name, job.requests, f"{job.requests / total:.1%}", worst, p95])
     print(
-        f"\na day of {n} locations, quota {args.quota}/min, Google answering in {args.latency_ms:g} ms "
+        f"\nMODEL (no request sent, no job code run): a day of {n} locations, quota {args.quota}/min, "
+        f"Google answering in {args.latency_ms:g} ms "
         f"({len(due) - n} posts of the day and an announcement to every location at 09:00)"
     )
     print(table(["job", "requests", "share of the quota", "worst staleness", "p95 staleness"], rows))
