@@ -1,0 +1,478 @@
+"""A day of a big group on one Google quota, for real, on a compressed clock.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gbp_groupday .venv/bin/python bench/group_day.py \\
+        --locations 10000 --quota 300 --latency-ms 300 --scale 20
+
+The app's own jobs (gbp_scheduler.jobs.JOBS) run on their cron schedules as Vercel would start
+them (each run in its own thread, overlapping runs allowed, each under CRON_TIME_BUDGET_SECONDS),
+and every request they make goes to the sandbox (Google's wire format, its own per-minute quota
+answering 429 past it). Time is simulated and runs `--scale` times faster than real time for the
+app's Python side and PostgreSQL alike (bench/sim_clock.py); the sandbox is told the same scale
+(its latency is --latency-ms / scale, its quota --quota in any 60 / scale real seconds). The run covers
+`--hours` of the simulated day from `--start` (UTC; every location is in UTC).
+
+The day's work: N locations on one Google account, each with a live post from three days before;
+2 posts a week per location (today's: a third of them a weekly repeating series at 10:00, the rest
+one-off posts at a 5-minute mark 07:00-19:00), an announcement to every location at 09:00, a new
+review on a seventh of the locations at a random moment, and Google rejecting 1 % of new posts
+(the benchmark rejects them a little after their create, at Google's). At the start every location
+was last synced, fetched and read evenly over the round the quota plan gives it.
+
+Prints the quota plan (what the System page shows for this group), then per job its requests, share
+of the quota and worst and p95 staleness of what it keeps (sampled every 5 simulated minutes); for
+posts due in the window the p95 and max delay from due time to live, the announcement's duration,
+reviews' delay from arrival to the database, and the 429s the sandbox answered.
+
+PostgreSQL only: SQLite's time functions cannot be shadowed. The discrete-event model this
+replaced is bench/group_day_model.py (no request sent; its figures are a model's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import tempfile
+import threading
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sim_clock
+from harness import (
+    database_drop,
+    database_settle,
+    django_configure,
+    percentile,
+    sandbox_start,
+    summary_add,
+    table,
+)
+
+REJECTED_SHARE = 0.01
+REVIEWED_SHARE = 1 / 7  # a new review a week per location
+SAMPLE_MINUTES = 5
+ANNOUNCEMENT = dt.time(9, 0)
+REPEATING = dt.time(10, 0)
+# The sandbox's route kinds, by the job whose requests they are.
+KINDS = {
+    "publish-scheduled": ("posts.create", "posts.patch", "posts.delete"),
+    "sync-google-posts": ("posts.list", "posts.get"),
+    "sync-reviews": ("reviews.list", "reviews.batch", "reviews.get", "reviews.reply", "reviews.delete_reply"),
+    "fetch-insights": ("performance.fetch",),
+    "fetch-search-keywords": ("performance.keywords",),
+    "check-posting-rights": ("locations",),
+    "token refreshes": ("token",),
+}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--locations", type=int, default=10_000)
+    parser.add_argument("--quota", type=int, default=300, help="GOOGLE_REQUESTS_PER_MINUTE (default 300)")
+    parser.add_argument("--latency-ms", type=float, default=300, help="Google's answer time (default 300)")
+    parser.add_argument("--scale", type=float, default=20, help="simulated seconds a real second (default 20)")
+    parser.add_argument("--start", default="00:00", help="simulated start, UTC HH:MM (default 00:00)")
+    parser.add_argument("--hours", type=float, default=24, help="simulated hours to run (default 24)")
+    parser.add_argument("--seed", type=int, default=33)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)  # the sandbox's dates lag no simulated one
+    hour, minute = (int(part) for part in args.start.split(":"))
+    start = dt.datetime.combine(day, dt.time(hour, minute), dt.UTC)
+    end = start + dt.timedelta(hours=args.hours)
+    # Set-up runs an hour before the window at the real pace; the window at --scale.
+    sim_clock.install(at=(start - dt.timedelta(hours=1)).timestamp(), scale=1)
+    sandbox = sandbox_start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            django_configure(
+                tmp,
+                sandbox,
+                env={"GOOGLE_REQUESTS_PER_MINUTE": str(args.quota), "LOG_LEVEL": "ERROR"},
+                db_prefix="groupday_",
+            )
+            from django.db import connection
+
+            if connection.vendor != "postgresql":
+                raise SystemExit("bench/group_day.py runs on PostgreSQL only (set DATABASE_URL)")
+            try:
+                return run(args, sandbox, day=day, start=start, end=end)
+            finally:
+                database_drop()
+    finally:
+        sandbox.stop()
+        sim_clock.uninstall()
+
+
+def run(args, sandbox, *, day: dt.date, start: dt.datetime, end: dt.datetime) -> dict:
+    from django.db import connection
+
+    from franchises.google.quota_plan import quota_plan
+
+    sim_clock.database_install()
+    rng = random.Random(args.seed)
+    world = group_build(sandbox, args, rng, day=day, start=start, end=end)
+    database_settle()
+    plan = quota_plan()
+    history_spread(plan, start=start, day=day, rng=rng)
+    print(
+        f"set-up: {args.locations} locations, {world['posts_in_window']} posts due in the window "
+        f"({world['announced']} of them the announcement), {len(world['reviews'])} reviews to arrive",
+        flush=True,
+    )
+
+    before = sandbox.client.counters()
+    sim_clock.set_clock(at=start.timestamp(), scale=args.scale)
+    sim_clock.database_sync()
+    sandbox.client.latency(args.latency_ms / 1000 / args.scale)
+    # The quota per simulated minute: per_minute x scale in real minutes, counted over 60 s / scale.
+    sandbox.client.set_quota(round(args.quota * args.scale), window_seconds=60 / args.scale)
+    day_run(sandbox, world, start=start, end=end, rng=rng)
+    after = sandbox.client.counters()
+    connection.close()
+    sandbox.client.latency(0)
+    sandbox.client.set_quota(None)
+    figures = figures_print(args, plan, world, before=before, after=after, start=start, end=end, day=day)
+    return figures
+
+
+# --- the group and its day --------------------------------------------------------------------------
+
+
+def group_build(sandbox, args, rng: random.Random, *, day: dt.date, start: dt.datetime, end: dt.datetime) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from franchises.models import Franchise
+    from posts.models import Post
+    from posts.services import announcement_schedule
+    from posts.services.series import series_create, series_rule_build
+    from testkit.google import franchises_on_one_account_in_sandbox
+
+    n = args.locations
+    client = sandbox.client
+    franchises = franchises_on_one_account_in_sandbox(client, count=n, name="Location")
+    Franchise.objects.update(timezone="UTC")
+    franchises = list(Franchise.objects.order_by("pk"))
+    headquarters = get_user_model().objects.create_superuser("bench-hq", "", None)
+
+    # Each location's live post from three days before.
+    three_days = start - dt.timedelta(days=3)
+    names = [client.add_past_post(f.google_location_id, f"Our week at {f.name}", three_days) for f in franchises]
+    Post.objects.bulk_create(
+        Post(
+            franchise=f,
+            status=Post.Status.PUBLISHED,
+            summary=f"Our week at {f.name}",
+            scheduled_at=three_days,
+            published_at=three_days,
+            google_post_name=name,
+            google_state="LIVE",
+        )
+        for f, name in zip(franchises, names, strict=True)
+    )
+
+    # Today's posts: 2 a week per location, a third of them a weekly series at 10:00.
+    weekday = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][day.weekday()]
+    one_off = []
+    for f in franchises:
+        if rng.random() >= 2 / 7:
+            continue
+        if rng.random() < 1 / 3:
+            series_create(
+                franchise=f,
+                user=headquarters,
+                rule=series_rule_build(frequency="weekly", weekdays=[weekday]),
+                starts_on=day,
+                local_time=REPEATING,
+                summary=f"Every {weekday}: fresh from {f.name}.",
+                topic_type="STANDARD",
+            )
+        else:
+            at = dt.datetime.combine(day, dt.time(0), dt.UTC) + dt.timedelta(minutes=5 * rng.randrange(84, 228))
+            one_off.append(
+                Post(franchise=f, status=Post.Status.SCHEDULED, scheduled_at=at, summary=f"News of {f.name}.")
+            )
+    Post.objects.bulk_create(one_off)
+    announced_at = dt.datetime.combine(day, ANNOUNCEMENT, dt.UTC)
+    announced = 0
+    if start <= announced_at < end:
+        announcement_schedule(
+            franchises=franchises,
+            template="{name}: our spring schedule is open. Book your first visit today!",
+            date=day,
+            local_time=ANNOUNCEMENT,
+            user=headquarters,
+        )
+        announced = n
+    posts_in_window = Post.objects.filter(
+        status=Post.Status.SCHEDULED, scheduled_at__gte=start, scheduled_at__lt=end
+    ).count()
+    # Reviews to arrive in the window: (simulated time, location id).
+    reviews = sorted(
+        (start + dt.timedelta(seconds=rng.uniform(0, (end - start).total_seconds())), f.google_location_id)
+        for f in franchises
+        if rng.random() < REVIEWED_SHARE * (end - start).total_seconds() / 86400
+    )
+    return {
+        "franchises": franchises,
+        "posts_in_window": posts_in_window,
+        "announced": announced,
+        "announced_at": announced_at,
+        "reviews": reviews,
+    }
+
+
+def history_spread(plan, *, start: dt.datetime, day: dt.date, rng: random.Random) -> None:
+    """Steady state at the start: each location last served at an even spread over its round."""
+    from django.db.models import Case, F, IntegerField, When  # noqa: F401
+
+    from franchises.models import Franchise
+    from insights.models import InsightsFetch
+    from reviews.models import ReviewSync
+
+    ids = list(Franchise.objects.order_by("pk").values_list("pk", flat=True))
+    n = len(ids)
+    sync_every = plan.every("sync-google-posts", "recent", 1) * 3600
+    reviews_every = plan.every("sync-reviews", "reviews", 1) * 3600
+    first_insights = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(6, 23), dt.UTC)
+
+    def spread(i: int, seconds: float) -> dt.datetime:
+        return start - dt.timedelta(seconds=(i + 0.5) / n * seconds)
+
+    order = list(range(n))
+    rng.shuffle(order)
+    Franchise.objects.bulk_update(
+        [Franchise(pk=pk, google_posts_synced_at=spread(order[i], sync_every)) for i, pk in enumerate(ids)],
+        ["google_posts_synced_at"],
+        batch_size=2000,
+    )
+    InsightsFetch.objects.bulk_create(
+        [
+            InsightsFetch(franchise_id=pk, fetched_at=first_insights + dt.timedelta(seconds=(i + 0.5) / n * 11 * 3600))
+            for i, pk in enumerate(ids)
+        ],
+        ignore_conflicts=True,
+    )
+    ReviewSync.objects.bulk_create(
+        [ReviewSync(franchise_id=pk, synced_at=spread(order[i], reviews_every)) for i, pk in enumerate(ids)],
+        ignore_conflicts=True,
+    )
+
+
+def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: random.Random) -> None:
+    """The simulated cron from `start` to `end`: each minute the jobs due start, reviews arrive,
+    Google rejects some new posts; every SAMPLE_MINUTES the staleness is sampled. Then waits for the
+    runs still going."""
+    from croniter import croniter
+    from django.db import connection
+
+    from gbp_scheduler.jobs import JOBS, job_run
+
+    runs: list[threading.Thread] = []
+    world["runs"] = Counter()
+    world["broke"] = Counter()
+    world["samples"] = []
+    world["review_seen"] = {}
+    world["rejected"] = {}
+    world["rejection_seen"] = {}
+    reviews = list(world["reviews"])
+    world["review_added"] = {}
+    seen_posts = {post["name"] for post in sandbox.client.posts()}  # the posts from before
+
+    def run_job(job) -> None:
+        try:
+            job_run(job)
+        except Exception as exc:  # a broken run is the job's record; the day goes on
+            world["broke"][f"{job.name}: {type(exc).__name__}"] += 1
+        finally:
+            connection.close()
+
+    sampler = None
+    minute = start
+    while minute < end:
+        wait = (minute - sim_clock.sim_now()).total_seconds()
+        if wait > 0:
+            sim_clock.sim_sleep(wait)
+        for job in JOBS:
+            if croniter.match(job.schedule, minute):
+                thread = threading.Thread(target=run_job, args=(job,), name=job.name, daemon=True)
+                thread.start()
+                runs.append(thread)
+                world["runs"][job.name] += 1
+        while reviews and reviews[0][0] < minute + dt.timedelta(minutes=1):
+            _, location = reviews.pop(0)
+            review = sandbox.client.add_review(location, stars=4, comment="Friendly and quick.")
+            world["review_added"][review["name"]] = sim_clock.sim_now()
+        if minute.minute % SAMPLE_MINUTES == 0 and not (sampler and sampler.is_alive()):
+            # Off the cron's thread: a sample takes real time the simulated minutes do not wait for.
+            sampler = threading.Thread(target=google_rejects_and_sample, args=(sandbox, world, seen_posts, rng))
+            sampler.start()
+        runs = [thread for thread in runs if thread.is_alive()]
+        minute += dt.timedelta(minutes=1)
+    for thread in [*runs, *([sampler] if sampler else [])]:
+        thread.join()
+    sample_take(world)
+    connection.close()
+
+
+def google_rejects_and_sample(sandbox, world: dict, seen_posts: set, rng: random.Random) -> None:
+    """Google rejects REJECTED_SHARE of the posts created since the last look; then a sample."""
+    from django.db import connection
+
+    try:
+        for post in sandbox.client.posts(include_deleted=False):
+            if post["name"] in seen_posts:
+                continue
+            seen_posts.add(post["name"])
+            if post["state"] == "LIVE" and rng.random() < REJECTED_SHARE:
+                sandbox.client.reject_post(post["name"])
+                world["rejected"][post["name"]] = sim_clock.sim_now()
+        sample_take(world)
+    finally:
+        connection.close()
+
+
+def sample_take(world: dict) -> None:
+    """Staleness now (hours) of post states, insights and reviews across the locations, and which
+    new reviews and rejections the database holds by now."""
+    from django.db.models import Exists, OuterRef
+
+    from franchises.models import Franchise
+    from insights.models import InsightsFetch
+    from posts.models import GOOGLE_REJECTED, Post
+    from reviews.models import Review, ReviewSync
+
+    now = sim_clock.sim_now()
+
+    def ages(values) -> list[float]:
+        return [(now - at).total_seconds() / 3600 for at in values if at is not None]
+
+    published = Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.PUBLISHED)
+    sample = {
+        "sync-google-posts": ages(
+            Franchise.objects.filter(Exists(published)).values_list("google_posts_synced_at", flat=True)
+        ),
+        "fetch-insights": ages(InsightsFetch.objects.values_list("fetched_at", flat=True)),
+        "sync-reviews": ages(ReviewSync.objects.values_list("synced_at", flat=True)),
+    }
+    world["samples"].append(sample)
+    waiting = [name for name in world["review_added"] if name not in world["review_seen"]]
+    for name in Review.objects.filter(google_name__in=waiting).values_list("google_name", flat=True):
+        world["review_seen"][name] = now
+    waiting = [name for name in world["rejected"] if name not in world["rejection_seen"]]
+    for name in Post.objects.filter(google_post_name__in=waiting, google_state=GOOGLE_REJECTED).values_list(
+        "google_post_name", flat=True
+    ):
+        world["rejection_seen"][name] = now
+
+
+# --- the figures ------------------------------------------------------------------------------------
+
+
+def figures_print(args, plan, world, *, before: dict, after: dict, start, end, day) -> dict:
+    from posts.models import Post
+
+    minutes = (end - start).total_seconds() / 60
+    capacity = args.quota * minutes
+
+    def requests(kinds) -> int:
+        return sum(after.get(k, {}).get("total", 0) - before.get(k, {}).get("total", 0) for k in kinds)
+
+    too_many = sum(
+        after.get(k, {}).get("by_status", {}).get("429", 0) - before.get(k, {}).get("by_status", {}).get("429", 0)
+        for k in after
+    )
+    print("\nthe quota plan at the start (the System page's figures for this group):")
+    for line in plan.lines():
+        print("  " + line)
+
+    worst = {job: max((max(s[job], default=0) for s in world["samples"]), default=0) for job in world["samples"][0]}
+    p95 = {job: max(percentile(s[job], 0.95) for s in world["samples"]) for job in world["samples"][0]}
+    rows = []
+    for job, kinds in KINDS.items():
+        count = requests(kinds)
+        stale = [f"{worst[job]:.1f} h", f"{p95[job]:.1f} h"] if job in worst else ["", ""]
+        rows.append([job, world["runs"].get(job, ""), count, f"{count / capacity:.1%}", *stale])
+    total = sum(requests(kinds) for kinds in KINDS.values())
+    rows.append(["all", sum(world["runs"].values()), total, f"{total / capacity:.1%}", "", ""])
+
+    due = Post.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end).exclude(status=Post.Status.PUBLISHED)
+    not_live = due.count()
+    done = list(
+        Post.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end, status=Post.Status.PUBLISHED).values_list(
+            "scheduled_at", "published_at", "announcement_id"
+        )
+    )
+    delays = [(live - at).total_seconds() / 60 for at, live, _ in done]
+    others = [(live - at).total_seconds() / 60 for at, live, a in done if a is None]
+    announced = [live for _, live, a in done if a is not None]
+    review_delays = [
+        (world["review_seen"][name] - added).total_seconds() / 60
+        for name, added in world["review_added"].items()
+        if name in world["review_seen"]
+    ]
+    rejection_delays = [
+        (world["rejection_seen"][name] - at).total_seconds() / 3600
+        for name, at in world["rejected"].items()
+        if name in world["rejection_seen"]
+    ]
+
+    print(
+        f"\n{args.locations} locations, quota {args.quota}/min, Google answering in {args.latency_ms:g} ms; "
+        f"simulated {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC ({minutes / 60:g} h) at {args.scale:g}x "
+        f"({minutes * 60 / args.scale / 60:.1f} min real); every request sent to the sandbox, PostgreSQL"
+    )
+    print(table(["job", "runs", "requests", "share of the quota", "worst staleness", "p95 staleness"], rows))
+    figures = {
+        "posts_due": len(done) + not_live,
+        "posts_live": len(done),
+        "p95_minutes": percentile(delays, 0.95),
+        "max_minutes": max(delays, default=0.0),
+        "too_many": too_many,
+        "worst": worst,
+    }
+    print(
+        f"\nposts due in the window: {len(done)}/{len(done) + not_live} live; due to live p95 "
+        f"{figures['p95_minutes']:.1f} min, max {figures['max_minutes']:.1f} min (the announcement's included)"
+    )
+    if others:
+        print(
+            f"the other posts ({len(others)}): due to live p95 {percentile(others, 0.95):.1f} min, "
+            f"max {max(others):.1f} min"
+        )
+    if announced:
+        took = (max(announced) - world["announced_at"]).total_seconds() / 60
+        figures["announcement_minutes"] = took
+        print(
+            f"announcement to {world['announced']}: {len(announced)} live, the last {took:.1f} min after 09:00 "
+            f"(the quota's floor {world['announced'] / args.quota:.1f} min)"
+        )
+    print(
+        f"reviews: {len(review_delays)}/{len(world['review_added'])} in the database; arrival to database "
+        f"p95 {percentile(review_delays, 0.95):.0f} min, max {max(review_delays, default=0):.0f} min "
+        f"(seen at {SAMPLE_MINUTES}-min samples)"
+    )
+    print(
+        f"rejected by Google: {len(world['rejected'])}, {len(rejection_delays)} noticed by the sync, within "
+        f"{max(rejection_delays, default=0):.1f} h at worst"
+    )
+    print(f"429s answered by the sandbox: {too_many}")
+    if world["broke"]:
+        print("runs that broke: " + ", ".join(f"{k} x{v}" for k, v in world["broke"].items()))
+    summary_add(
+        "group day",
+        f"{args.locations} locations, {minutes / 60:g} h at {args.scale:g}x: posts due to live p95 / max (min); 429s",
+        f"{figures['p95_minutes']:.1f} / {figures['max_minutes']:.1f}; {too_many}",
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    main()
