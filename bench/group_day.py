@@ -102,6 +102,9 @@ def main(argv=None) -> dict:
 
             if connection.vendor != "postgresql":
                 raise SystemExit("bench/group_day.py runs on PostgreSQL only (set DATABASE_URL)")
+            # Each run opens connections of its own at once; on a machine loaded by others the
+            # default 5 s to connect (real seconds: psycopg keeps the real clock) was too short.
+            connection.settings_dict["OPTIONS"]["connect_timeout"] = 30
             try:
                 return run(args, sandbox, day=day, start=start, end=end)
             finally:
@@ -122,6 +125,7 @@ def run(args, sandbox, *, day: dt.date, start: dt.datetime, end: dt.datetime) ->
     database_settle()
     plan = quota_plan()
     history_spread(plan, start=start, day=day, rng=rng)
+    plan = quota_plan()  # with the locations' rows as the day begins
     print(
         f"set-up: {args.locations} locations, {world['posts_in_window']} posts due in the window "
         f"({world['announced']} of them the announcement), {len(world['reviews'])} reviews to arrive",
@@ -290,7 +294,7 @@ def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: 
         try:
             job_run(job)
         except Exception as exc:  # a broken run is the job's record; the day goes on
-            world["broke"][f"{job.name}: {type(exc).__name__}"] += 1
+            world["broke"][f"{job.name}: {getattr(exc, 'detail', exc)}"[:300]] += 1
         finally:
             connection.close()
 
@@ -452,7 +456,8 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
         figures["announcement_minutes"] = took
         print(
             f"announcement to {world['announced']}: {len(announced)} live, the last {took:.1f} min after 09:00 "
-            f"(the quota's floor {world['announced'] / args.quota:.1f} min)"
+            f"(the quota's floor {world['announced'] / args.quota:.1f} min; "
+            f"{world['announced'] / plan.usable_per_minute:.1f} at the {plan.usable_per_minute:.0f} a minute usable)"
         )
     print(
         f"reviews: {len(review_delays)}/{len(world['review_added'])} in the database; arrival to database "
