@@ -1,283 +1,482 @@
-"""A day of a big group on one Google quota, as a model: the quota plan the app computes for the
-group, the jobs on their schedules, every request in a slot of the shared quota with publishing
-first (the rules of franchises/google/quota.py), simulated second by second.
+"""A day of a big group on one Google quota, for real, on a compressed clock.
 
-    .venv/bin/python bench/group_day.py --locations 10000 --quota 300 --latency-ms 300
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gbp_groupday .venv/bin/python bench/group_day.py \\
+        --locations 10000 --quota 300 --latency-ms 300 --scale 20
 
-What is real here: the plan (franchises/google/quota_plan.plan_compute, with the cadences the jobs
-declare), the jobs' schedules and run budget (JOBS, CRON_TIME_BUDGET_SECONDS), the quota's rules
-(slots SAFETY_MARGIN under the quota, publishing booking ahead, the others taking a free slot and
-booking one after standing aside BACKGROUND_MAX_WAIT). What is modelled: the requests themselves
-(none is sent: a slot, then --latency-ms until Google's answer) and the day's work: 2 posts a week
-per location at local business hours (a third of them repeating posts, at 10:00 sharp), an
-announcement to every location at 09:00, Google rejecting 1 % of posts a few minutes after
-accepting them. The reviews job (sync-reviews) is not modelled yet: REVIEWS below is where it joins.
+The app's own jobs (gbp_scheduler.jobs.JOBS) run on their cron schedules as Vercel would start
+them (each run in its own thread, overlapping runs allowed, each under CRON_TIME_BUDGET_SECONDS),
+and every request they make goes to the sandbox (Google's wire format, its own per-minute quota
+answering 429 past it). Time is simulated and runs `--scale` times faster than real time for the
+app's Python side and PostgreSQL alike (bench/sim_clock.py); the sandbox is told the same scale
+(its latency is --latency-ms / scale, its quota --quota in any 60 / scale real seconds). The run covers
+`--hours` of the simulated day from `--start` (UTC; every location is in UTC).
 
-Prints per job its requests, share of the quota and worst and p95 staleness of what it keeps; for
-posts the p95 and max delay from due time to live, the announcement's duration, and the requests
-past the quota in any 60 s (429s).
+The day's work: N locations on one Google account, each with a live post from three days before;
+2 posts a week per location (today's: a third of them a weekly repeating series at 10:00, the rest
+one-off posts at a 5-minute mark 07:00-19:00), an announcement to every location at 09:00, a new
+review on a seventh of the locations at a random moment, and Google rejecting 1 % of new posts
+(the benchmark rejects them a little after their create, at Google's). At the start every location
+was last synced, fetched and read evenly over the round the quota plan gives it.
+
+Prints the quota plan (what the System page shows for this group), then per job its requests, share
+of the quota and worst and p95 staleness of what it keeps (sampled every 5 simulated minutes); for
+posts due in the window the p95 and max delay from due time to live, the announcement's duration,
+reviews' delay from arrival to the database, and the 429s the sandbox answered.
+
+PostgreSQL only: SQLite's time functions cannot be shadowed. The discrete-event model this
+replaced is bench/group_day_model.py (no request sent; its figures are a model's).
 """
 
 from __future__ import annotations
 
 import argparse
-import heapq
-import itertools
-import os
+import datetime as dt
 import random
 import sys
-from dataclasses import dataclass, field
+import tempfile
+import threading
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import percentile, summary_add, table
+import sim_clock
+from harness import (
+    database_drop,
+    database_settle,
+    django_configure,
+    percentile,
+    sandbox_start,
+    summary_add,
+    table,
+)
 
-DAY = 86400.0
-ANNOUNCEMENT_AT = 9 * 3600.0
 REJECTED_SHARE = 0.01
-REVIEW_SECONDS = 300.0  # Google's review: a rejection shows a few minutes after the create
-# The reviews job, once modelled: its job name and Need (quota_plan.Need) join the plan here and its
-# runs join `jobs` in main() like the sync's, e.g.
-#   REVIEWS = ("sync-reviews", Need("new", "reviews (locations with new reviews)", n, 1.0, (1, 2)))
-REVIEWS = None
+REVIEWED_SHARE = 1 / 7  # a new review a week per location
+SAMPLE_MINUTES = 5
+ANNOUNCEMENT = dt.time(9, 0)
+REPEATING = dt.time(10, 0)
+# The sandbox's route kinds, by the job whose requests they are.
+KINDS = {
+    "publish-scheduled": ("posts.create", "posts.patch", "posts.delete"),
+    "sync-google-posts": ("posts.list", "posts.get"),
+    "sync-reviews": ("reviews.list", "reviews.batch", "reviews.get", "reviews.reply", "reviews.delete_reply"),
+    "fetch-insights": ("performance.fetch",),
+    "fetch-search-keywords": ("performance.keywords",),
+    "check-posting-rights": ("locations",),
+    "token refreshes": ("token",),
+}
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--locations", type=int, default=10_000)
     parser.add_argument("--quota", type=int, default=300, help="GOOGLE_REQUESTS_PER_MINUTE (default 300)")
     parser.add_argument("--latency-ms", type=float, default=300, help="Google's answer time (default 300)")
+    parser.add_argument("--scale", type=float, default=20, help="simulated seconds a real second (default 20)")
+    parser.add_argument("--start", default="00:00", help="simulated start, UTC HH:MM (default 00:00)")
+    parser.add_argument("--hours", type=float, default=24, help="simulated hours to run (default 24)")
     parser.add_argument("--seed", type=int, default=33)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def django_setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gbp_scheduler.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789abcdef")
-    os.environ.setdefault("FIELD_ENCRYPTION_KEY", "0Yf3yYlO1mT0z3qZ8Vx0yC7Gm8lqkE1mY7n5q1Jb2zA=")
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
-    os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:1025")
-    import django
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)  # the sandbox's dates lag no simulated one
+    hour, minute = (int(part) for part in args.start.split(":"))
+    start = dt.datetime.combine(day, dt.time(hour, minute), dt.UTC)
+    end = start + dt.timedelta(hours=args.hours)
+    # Set-up runs an hour before the window at the real pace; the window at --scale.
+    sim_clock.install(at=(start - dt.timedelta(hours=1)).timestamp(), scale=1)
+    sandbox = sandbox_start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            django_configure(
+                tmp,
+                sandbox,
+                env={"GOOGLE_REQUESTS_PER_MINUTE": str(args.quota), "LOG_LEVEL": "ERROR"},
+                db_prefix="groupday_",
+            )
+            from django.db import connection
 
-    django.setup()
-
-
-def cron_times(schedule: str) -> list[float]:
-    """The day's run times (seconds) of a cron expression's minute and hour fields."""
-    from franchises.google.quota_plan import cron_field_values
-
-    minute, hour = schedule.split()[:2]
-    return sorted(h * 3600.0 + m * 60.0 for h in cron_field_values(hour, 24) for m in cron_field_values(minute, 60))
-
-
-@dataclass
-class BackgroundJob:
-    """A job whose runs serve due items, each one request, oldest served first."""
-
-    name: str
-    runs: list[float]
-    every: float  # seconds between rounds (the plan's)
-    gap: float  # seconds between the job's runs
-    served: list[float]  # each item's last serving time
-    requests_each: float = 1.0
-    history: list[list[float]] = field(default_factory=list)
-    requests: int = 0
-    queue: list[int] = field(default_factory=list)
-    until: float = -1.0  # the current run's end (its budget)
-    waiting_since: float | None = None
-
-    def due_before(self, now: float, floor: float = 600.0) -> float:
-        return now - max(floor, self.every - self.gap)
-
-    def start(self, now: float, budget: float) -> None:
-        before = self.due_before(now)
-        self.queue = sorted((i for i, at in enumerate(self.served) if at < before), key=self.served.__getitem__)
-        self.queue.reverse()  # pop() takes the least recently served
-        self.until = now + budget if self.queue else -1.0
-
-    def active(self, now: float) -> bool:
-        return bool(self.queue) and now < self.until
+            if connection.vendor != "postgresql":
+                raise SystemExit("bench/group_day.py runs on PostgreSQL only (set DATABASE_URL)")
+            # Each run opens connections of its own at once; on a machine loaded by others the
+            # default 5 s to connect (real seconds: psycopg keeps the real clock) was too short.
+            connection.settings_dict["OPTIONS"]["connect_timeout"] = 30
+            try:
+                return run(args, sandbox, day=day, start=start, end=end)
+            finally:
+                database_drop()
+    finally:
+        sandbox.stop()
+        sim_clock.uninstall()
 
 
-def main() -> None:
-    args = parse_args()
-    django_setup()
-    from django.conf import settings
+def run(args, sandbox, *, day: dt.date, start: dt.datetime, end: dt.datetime) -> dict:
+    from django.db import connection
 
-    from franchises.google.quota import BACKGROUND_MAX_WAIT, SAFETY_MARGIN
-    from franchises.google.quota_plan import Need, plan_compute, run_gap_seconds, runs_per_day
-    from gbp_scheduler.jobs import job_get
-    from insights.services import EVERY as INSIGHTS_EVERY
-    from posts.services.google_sync import RECENT_EVERY, SETTLED_EVERY
+    from franchises.google.quota_plan import quota_plan
 
+    sim_clock.database_install()
     rng = random.Random(args.seed)
+    world = group_build(sandbox, args, rng, day=day, start=start, end=end)
+    database_settle()
+    plan = quota_plan()
+    history_spread(plan, start=start, day=day, rng=rng)
+    plan = quota_plan()  # with the locations' rows as the day begins
+    print(
+        f"set-up: {args.locations} locations, {world['posts_in_window']} posts due in the window "
+        f"({world['announced']} of them the announcement), {len(world['reviews'])} reviews to arrive",
+        flush=True,
+    )
+
+    before = sandbox.client.counters()
+    sim_clock.set_clock(at=start.timestamp(), scale=args.scale)
+    sim_clock.database_sync()
+    sandbox.client.latency(args.latency_ms / 1000 / args.scale)
+    # The quota per simulated minute: per_minute x scale in real minutes, counted over 60 s / scale.
+    sandbox.client.set_quota(round(args.quota * args.scale), window_seconds=60 / args.scale)
+    day_run(sandbox, world, start=start, end=end, rng=rng)
+    after = sandbox.client.counters()
+    connection.close()
+    sandbox.client.latency(0)
+    sandbox.client.set_quota(None)
+    figures = figures_print(args, plan, world, before=before, after=after, start=start, end=end, day=day)
+    return figures
+
+
+# --- the group and its day --------------------------------------------------------------------------
+
+
+def group_build(sandbox, args, rng: random.Random, *, day: dt.date, start: dt.datetime, end: dt.datetime) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from franchises.models import Franchise
+    from posts.models import Post
+    from posts.services import announcement_schedule
+    from posts.services.series import series_create, series_rule_build
+    from testkit.google import franchises_on_one_account_in_sandbox
+
     n = args.locations
-    latency = args.latency_ms / 1000
-    budget = settings.CRON_TIME_BUDGET_SECONDS
+    client = sandbox.client
+    franchises = franchises_on_one_account_in_sandbox(client, count=n, name="Location")
+    Franchise.objects.update(timezone="UTC")
+    franchises = list(Franchise.objects.order_by("pk"))
+    headquarters = get_user_model().objects.create_superuser("bench-hq", "", None)
 
-    # The day's posts: 2 a week per location (a third repeating, at 10:00), and the announcement.
-    due: list[tuple[float, int, bool]] = []  # (due time, location, announcement)
-    for location in range(n):
-        if rng.random() < 2 / 7:
-            at = 10 * 3600.0 if rng.random() < 1 / 3 else rng.randrange(7 * 12, 19 * 12) * 300.0
-            due.append((at, location, False))
-        due.append((ANNOUNCEMENT_AT, location, True))
-    due.sort()
-
-    # The plan, as the jobs would declare their needs for such a group.
-    needs = [
-        ("sync-google-posts", Need("recent", "post states (recent posts)", n, 1.0, RECENT_EVERY)),
-        ("sync-google-posts", Need("settled", "post states (older posts)", 0, 1.0, SETTLED_EVERY)),
-        ("check-posting-rights", Need("pages", "posting rights", n, 0.01, (1,))),
-        ("fetch-insights", Need("daily", "insights", n, 1.0, INSIGHTS_EVERY)),
-        ("fetch-search-keywords", Need("monthly", "search keywords", n, 1.0, (720,))),
-    ]
-    if REVIEWS:
-        needs.insert(1, REVIEWS)
-    plan = plan_compute(
-        quota_per_minute=args.quota,
-        publishing=Need("posts", "posts", 3 * n, 1.0, (168,)),
-        locations=n,
-        needs=[(job, need, runs_per_day(job_get(job).schedule)) for job, need in needs],
-        run_seconds=budget,
+    # Each location's live post from three days before.
+    three_days = start - dt.timedelta(days=3)
+    names = [client.add_past_post(f.google_location_id, f"Our week at {f.name}", three_days) for f in franchises]
+    Post.objects.bulk_create(
+        Post(
+            franchise=f,
+            status=Post.Status.PUBLISHED,
+            summary=f"Our week at {f.name}",
+            scheduled_at=three_days,
+            published_at=three_days,
+            google_post_name=name,
+            google_state="LIVE",
+        )
+        for f, name in zip(franchises, names, strict=True)
     )
-    for line in plan.lines():
-        print(line)
 
+    # Today's posts: 2 a week per location, a third of them a weekly series at 10:00.
+    weekday = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][day.weekday()]
+    one_off = []
+    for f in franchises:
+        if rng.random() >= 2 / 7:
+            continue
+        if rng.random() < 1 / 3:
+            series_create(
+                franchise=f,
+                user=headquarters,
+                rule=series_rule_build(frequency="weekly", weekdays=[weekday]),
+                starts_on=day,
+                local_time=REPEATING,
+                summary=f"Every {weekday}: fresh from {f.name}.",
+                topic_type="STANDARD",
+            )
+        else:
+            at = dt.datetime.combine(day, dt.time(0), dt.UTC) + dt.timedelta(minutes=5 * rng.randrange(84, 228))
+            one_off.append(
+                Post(franchise=f, status=Post.Status.SCHEDULED, scheduled_at=at, summary=f"News of {f.name}.")
+            )
+    Post.objects.bulk_create(one_off)
+    announced_at = dt.datetime.combine(day, ANNOUNCEMENT, dt.UTC)
+    announced = 0
+    if start <= announced_at < end:
+        announcement_schedule(
+            franchises=franchises,
+            template="{name}: our spring schedule is open. Book your first visit today!",
+            date=day,
+            local_time=ANNOUNCEMENT,
+            user=headquarters,
+        )
+        announced = n
+    posts_in_window = Post.objects.filter(
+        status=Post.Status.SCHEDULED, scheduled_at__gte=start, scheduled_at__lt=end
+    ).count()
+    # Reviews to arrive in the window: (simulated time, location id).
+    reviews = sorted(
+        (start + dt.timedelta(seconds=rng.uniform(0, (end - start).total_seconds())), f.google_location_id)
+        for f in franchises
+        if rng.random() < REVIEWED_SHARE * (end - start).total_seconds() / 86400
+    )
+    return {
+        "franchises": franchises,
+        "posts_in_window": posts_in_window,
+        "announced": announced,
+        "announced_at": announced_at,
+        "reviews": reviews,
+    }
+
+
+def history_spread(plan, *, start: dt.datetime, day: dt.date, rng: random.Random) -> None:
+    """Steady state at the start: each location last served at an even spread over its round."""
+    from django.db.models import Case, F, IntegerField, When  # noqa: F401
+
+    from franchises.models import Franchise
+    from insights.models import InsightsFetch
+    from reviews.models import ReviewSync
+
+    ids = list(Franchise.objects.order_by("pk").values_list("pk", flat=True))
+    n = len(ids)
     sync_every = plan.every("sync-google-posts", "recent", 1) * 3600
-    insights_every = plan.every("fetch-insights", "daily", 24) * 3600
-    # Steady state at midnight: each location last served evenly over the round before.
-    sync = BackgroundJob(
-        "sync-google-posts",
-        cron_times(job_get("sync-google-posts").schedule),
-        sync_every,
-        run_gap_seconds("sync-google-posts"),
-        [-(i + 0.5) / n * sync_every for i in range(n)],
-    )
-    insights_runs = cron_times(job_get("fetch-insights").schedule)
-    span = insights_runs[-1] - insights_runs[0]
-    insights = BackgroundJob(
-        "fetch-insights",
-        insights_runs,
-        insights_every,
-        # The job's due rule (insights.services.insights_due): fetched more than every - 4 h ago.
-        4 * 3600.0,
-        [insights_runs[0] - DAY + (i + 0.5) / n * span for i in range(n)],
-    )
-    rights_runs = cron_times(job_get("check-posting-rights").schedule)
-    rights = BackgroundJob("check-posting-rights", rights_runs, 3600.0, 3600.0, [-3600.0] * max(1, n // 100))
-    jobs = [sync, rights, insights]
-    for job in jobs:
-        job.history = [[at] for at in job.served]
-    publish_runs = cron_times(job_get("publish-scheduled").schedule)
+    reviews_every = plan.every("sync-reviews", "reviews", 1) * 3600
+    first_insights = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(6, 23), dt.UTC)
 
-    interval = 60.0 * SAFETY_MARGIN / args.quota
-    slots_sent: list[float] = []
-    live: list[tuple[float, float, bool]] = []  # (due, live, announcement)
-    rejected_at: dict[int, float] = {}  # location -> when Google rejected its post
-    noticed: list[float] = []
-    waiting: list[tuple[float, int, bool]] = []  # heap of due posts a run has read
-    next_post = 0
-    publish_until = -1.0
-    publish_run = 0
-    t = 0.0
-    run_starts = sorted({*publish_runs, *(r for job in jobs for r in job.runs)})
-    next_start = 0
-    while t < DAY:
-        while next_start < len(run_starts) and run_starts[next_start] <= t:
-            start = run_starts[next_start]
-            next_start += 1
-            for job in jobs:
-                if start in job.runs and not job.active(start):
-                    job.start(start, budget)
-            if start in publish_runs:
-                publish_run += 1
-                publish_until = max(publish_until, start + budget)
-        # A publish run that is going reads the posts due by now.
-        if t < publish_until:
-            while next_post < len(due) and due[next_post][0] <= t:
-                heapq.heappush(waiting, due[next_post])
-                next_post += 1
-        taker = None
-        background = [job for job in jobs if job.active(t)]
-        for job in background:
-            if job.waiting_since is None:
-                job.waiting_since = t
-        stood_aside = [job for job in background if t - job.waiting_since >= BACKGROUND_MAX_WAIT]
-        if stood_aside:
-            taker = min(stood_aside, key=lambda job: job.waiting_since)
-        elif waiting and t < publish_until:
-            taker = "publish"
-        elif background:
-            taker = min(background, key=lambda job: job.waiting_since)
-        if taker == "publish":
-            at, location, announcement = heapq.heappop(waiting)
-            slots_sent.append(t)
-            live.append((at, t + latency, announcement))
-            if rng.random() < REJECTED_SHARE:
-                rejected_at[location] = t + latency + REVIEW_SECONDS
-            if not waiting and next_post < len(due) and due[next_post][0] > t:
-                publish_until = t  # the runs found nothing more due: they end
-        elif taker is not None:
-            item = taker.queue.pop()
-            slots_sent.append(t)
-            taker.requests += 1
-            done = t + latency
-            taker.served[item] = done
-            taker.history[item].append(done)
-            taker.waiting_since = None
-            if taker is sync and item in rejected_at and rejected_at[item] <= done:
-                noticed.append(done - rejected_at.pop(item))
-        t += interval
+    def spread(i: int, seconds: float) -> dt.datetime:
+        return start - dt.timedelta(seconds=(i + 0.5) / n * seconds)
 
-    # Figures.
+    order = list(range(n))
+    rng.shuffle(order)
+    Franchise.objects.bulk_update(
+        [Franchise(pk=pk, google_posts_synced_at=spread(order[i], sync_every)) for i, pk in enumerate(ids)],
+        ["google_posts_synced_at"],
+        batch_size=2000,
+    )
+    InsightsFetch.objects.bulk_create(
+        [
+            InsightsFetch(franchise_id=pk, fetched_at=first_insights + dt.timedelta(seconds=(i + 0.5) / n * 11 * 3600))
+            for i, pk in enumerate(ids)
+        ],
+        ignore_conflicts=True,
+    )
+    ReviewSync.objects.bulk_create(
+        [ReviewSync(franchise_id=pk, synced_at=spread(order[i], reviews_every)) for i, pk in enumerate(ids)],
+        ignore_conflicts=True,
+    )
+
+
+def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: random.Random) -> None:
+    """The simulated cron from `start` to `end`: each minute the jobs due start, reviews arrive,
+    Google rejects some new posts; every SAMPLE_MINUTES the staleness is sampled. Then waits for the
+    runs still going."""
+    from croniter import croniter
+    from django.db import connection
+
+    from gbp_scheduler.jobs import JOBS, job_run
+
+    runs: list[threading.Thread] = []
+    world["runs"] = Counter()
+    world["broke"] = Counter()
+    world["samples"] = []
+    world["review_seen"] = {}
+    world["rejected"] = {}
+    world["rejection_seen"] = {}
+    reviews = list(world["reviews"])
+    world["review_added"] = {}
+    seen_posts = {post["name"] for post in sandbox.client.posts()}  # the posts from before
+
+    def run_job(job) -> None:
+        try:
+            job_run(job)
+        except Exception as exc:  # a broken run is the job's record; the day goes on
+            world["broke"][f"{job.name}: {getattr(exc, 'detail', exc)}"[:300]] += 1
+        finally:
+            connection.close()
+
+    sampler = None
+    minute = start
+    while minute < end:
+        wait = (minute - sim_clock.sim_now()).total_seconds()
+        if wait > 0:
+            sim_clock.sim_sleep(wait)
+        for job in JOBS:
+            if croniter.match(job.schedule, minute):
+                thread = threading.Thread(target=run_job, args=(job,), name=job.name, daemon=True)
+                thread.start()
+                runs.append(thread)
+                world["runs"][job.name] += 1
+        while reviews and reviews[0][0] < minute + dt.timedelta(minutes=1):
+            _, location = reviews.pop(0)
+            review = sandbox.client.add_review(location, stars=4, comment="Friendly and quick.")
+            world["review_added"][review["name"]] = sim_clock.sim_now()
+        if minute.minute % SAMPLE_MINUTES == 0 and not (sampler and sampler.is_alive()):
+            # Off the cron's thread: a sample takes real time the simulated minutes do not wait for.
+            sampler = threading.Thread(target=google_rejects_and_sample, args=(sandbox, world, seen_posts, rng))
+            sampler.start()
+        runs = [thread for thread in runs if thread.is_alive()]
+        minute += dt.timedelta(minutes=1)
+    for thread in [*runs, *([sampler] if sampler else [])]:
+        thread.join()
+    sample_take(world)
+    connection.close()
+
+
+def google_rejects_and_sample(sandbox, world: dict, seen_posts: set, rng: random.Random) -> None:
+    """Google rejects REJECTED_SHARE of the posts created since the last look; then a sample."""
+    from django.db import connection
+
+    try:
+        for post in sandbox.client.posts(include_deleted=False):
+            if post["name"] in seen_posts:
+                continue
+            seen_posts.add(post["name"])
+            if post["state"] == "LIVE" and rng.random() < REJECTED_SHARE:
+                sandbox.client.reject_post(post["name"])
+                world["rejected"][post["name"]] = sim_clock.sim_now()
+        sample_take(world)
+    finally:
+        connection.close()
+
+
+def sample_take(world: dict) -> None:
+    """Staleness now (hours) of post states, insights and reviews across the locations, and which
+    new reviews and rejections the database holds by now."""
+    from django.db.models import Exists, OuterRef
+
+    from franchises.models import Franchise
+    from insights.models import InsightsFetch
+    from posts.models import GOOGLE_REJECTED, Post
+    from reviews.models import Review, ReviewSync
+
+    now = sim_clock.sim_now()
+
+    def ages(values) -> list[float]:
+        return [(now - at).total_seconds() / 3600 for at in values if at is not None]
+
+    published = Post.objects.filter(franchise=OuterRef("pk"), status=Post.Status.PUBLISHED)
+    sample = {
+        "sync-google-posts": ages(
+            Franchise.objects.filter(Exists(published)).values_list("google_posts_synced_at", flat=True)
+        ),
+        "fetch-insights": ages(InsightsFetch.objects.values_list("fetched_at", flat=True)),
+        "sync-reviews": ages(ReviewSync.objects.values_list("synced_at", flat=True)),
+    }
+    world["samples"].append(sample)
+    waiting = [name for name in world["review_added"] if name not in world["review_seen"]]
+    for name in Review.objects.filter(google_name__in=waiting).values_list("google_name", flat=True):
+        world["review_seen"][name] = now
+    waiting = [name for name in world["rejected"] if name not in world["rejection_seen"]]
+    for name in Post.objects.filter(google_post_name__in=waiting, google_state=GOOGLE_REJECTED).values_list(
+        "google_post_name", flat=True
+    ):
+        world["rejection_seen"][name] = now
+
+
+# --- the figures ------------------------------------------------------------------------------------
+
+
+def figures_print(args, plan, world, *, before: dict, after: dict, start, end, day) -> dict:
+    from posts.models import Post
+
+    minutes = (end - start).total_seconds() / 60
+    capacity = args.quota * minutes
+
+    def requests(kinds) -> int:
+        return sum(after.get(k, {}).get("total", 0) - before.get(k, {}).get("total", 0) for k in kinds)
+
+    too_many = sum(
+        after.get(k, {}).get("by_status", {}).get("429", 0) - before.get(k, {}).get("by_status", {}).get("429", 0)
+        for k in after
+    )
+    print("\nthe quota plan at the start (the System page's figures for this group):")
+    for line in plan.lines():
+        print("  " + line)
+
+    worst = {job: max((max(s[job], default=0) for s in world["samples"]), default=0) for job in world["samples"][0]}
+    p95 = {job: max(percentile(s[job], 0.95) for s in world["samples"]) for job in world["samples"][0]}
     rows = []
-    total = args.quota * DAY / 60
-    posts = [end - at for at, end, _ in live]
-    announcement = [end for _, end, a in live if a]
-    rows.append(["publish-scheduled", len(live), f"{len(live) / total:.1%}", "", ""])
-    for job in jobs:
-        gaps = []
-        for times in job.history:
-            marks = [*times, DAY]
-            gaps.append(max(b - a for a, b in itertools.pairwise(marks)) / 3600)
-        worst, p95 = f"{max(gaps):.1f} h", f"{percentile(gaps, 0.95):.1f} h"
-        rows.append([job.name, job.requests, f"{job.requests / total:.1%}", worst, p95])
-    print(
-        f"\na day of {n} locations, quota {args.quota}/min, Google answering in {args.latency_ms:g} ms "
-        f"({len(due) - n} posts of the day and an announcement to every location at 09:00)"
-    )
-    print(table(["job", "requests", "share of the quota", "worst staleness", "p95 staleness"], rows))
-    per_minute = max_in_window(slots_sent, 60.0)
-    ordinary = [end - at for at, end, a in live if not a]
-    print(
-        f"\nposts: {len(live)}/{len(due)} live; due to live p95 {percentile(posts, 0.95) / 60:.1f} min, "
-        f"max {max(posts) / 60:.1f} min (the announcement's included)"
-    )
-    print(
-        f"the day's other posts ({len(ordinary)}): due to live p95 {percentile(ordinary, 0.95) / 60:.1f} min, "
-        f"max {max(ordinary) / 60:.1f} min"
-    )
-    print(f"announcement to {n}: done {(max(announcement) - ANNOUNCEMENT_AT) / 60:.1f} min after 09:00")
-    print(
-        f"rejected by Google: {len(noticed) + len(rejected_at)}, noticed by the sync within "
-        f"{max(noticed, default=0) / 3600:.1f} h at worst ({len(rejected_at)} not yet by midnight)"
-    )
-    print(f"most requests in any 60 s: {per_minute} (quota {args.quota}): 429s {max(0, per_minute - args.quota)}")
-    delays = f"{percentile(posts, 0.95) / 60:.1f} / {max(posts) / 60:.1f}"
-    summary_add("group day", f"{n} locations: posts due to live p95 / max (min)", delays)
+    for job, kinds in KINDS.items():
+        count = requests(kinds)
+        stale = [f"{worst[job]:.1f} h", f"{p95[job]:.1f} h"] if job in worst else ["", ""]
+        rows.append([job, world["runs"].get(job, ""), count, f"{count / capacity:.1%}", *stale])
+    total = sum(requests(kinds) for kinds in KINDS.values())
+    rows.append(["all", sum(world["runs"].values()), total, f"{total / capacity:.1%}", "", ""])
 
+    due = Post.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end).exclude(status=Post.Status.PUBLISHED)
+    not_live = due.count()
+    done = list(
+        Post.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end, status=Post.Status.PUBLISHED).values_list(
+            "scheduled_at", "published_at", "announcement_id"
+        )
+    )
+    delays = [(live - at).total_seconds() / 60 for at, live, _ in done]
+    others = [(live - at).total_seconds() / 60 for at, live, a in done if a is None]
+    announced = [live for _, live, a in done if a is not None]
+    review_delays = [
+        (world["review_seen"][name] - added).total_seconds() / 60
+        for name, added in world["review_added"].items()
+        if name in world["review_seen"]
+    ]
+    rejection_delays = [
+        (world["rejection_seen"][name] - at).total_seconds() / 3600
+        for name, at in world["rejected"].items()
+        if name in world["rejection_seen"]
+    ]
 
-def max_in_window(times: list[float], window: float) -> int:
-    best, low = 0, 0
-    for high, at in enumerate(times):
-        while times[low] <= at - window:
-            low += 1
-        best = max(best, high - low + 1)
-    return best
+    print(
+        f"\n{args.locations} locations, quota {args.quota}/min, Google answering in {args.latency_ms:g} ms; "
+        f"simulated {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC ({minutes / 60:g} h) at {args.scale:g}x "
+        f"({minutes * 60 / args.scale / 60:.1f} min real); every request sent to the sandbox, PostgreSQL"
+    )
+    print(table(["job", "runs", "requests", "share of the quota", "worst staleness", "p95 staleness"], rows))
+    figures = {
+        "posts_due": len(done) + not_live,
+        "posts_live": len(done),
+        "p95_minutes": percentile(delays, 0.95),
+        "max_minutes": max(delays, default=0.0),
+        "too_many": too_many,
+        "worst": worst,
+    }
+    print(
+        f"\nposts due in the window: {len(done)}/{len(done) + not_live} live; due to live p95 "
+        f"{figures['p95_minutes']:.1f} min, max {figures['max_minutes']:.1f} min (the announcement's included)"
+    )
+    if others:
+        print(
+            f"the other posts ({len(others)}): due to live p95 {percentile(others, 0.95):.1f} min, "
+            f"max {max(others):.1f} min"
+        )
+    if announced:
+        took = (max(announced) - world["announced_at"]).total_seconds() / 60
+        figures["announcement_minutes"] = took
+        print(
+            f"announcement to {world['announced']}: {len(announced)} live, the last {took:.1f} min after 09:00 "
+            f"(the quota's floor {world['announced'] / args.quota:.1f} min; "
+            f"{world['announced'] / plan.usable_per_minute:.1f} at the {plan.usable_per_minute:.0f} a minute usable)"
+        )
+    print(
+        f"reviews: {len(review_delays)}/{len(world['review_added'])} in the database; arrival to database "
+        f"p95 {percentile(review_delays, 0.95):.0f} min, max {max(review_delays, default=0):.0f} min "
+        f"(seen at {SAMPLE_MINUTES}-min samples)"
+    )
+    print(
+        f"rejected by Google: {len(world['rejected'])}, {len(rejection_delays)} noticed by the sync, within "
+        f"{max(rejection_delays, default=0):.1f} h at worst"
+    )
+    print(f"429s answered by the sandbox: {too_many}")
+    if world["broke"]:
+        print("runs that broke: " + ", ".join(f"{k} x{v}" for k, v in world["broke"].items()))
+    summary_add(
+        "group day",
+        f"{args.locations} locations, {minutes / 60:g} h at {args.scale:g}x: posts due to live p95 / max (min); 429s",
+        f"{figures['p95_minutes']:.1f} / {figures['max_minutes']:.1f}; {too_many}",
+    )
+    return figures
 
 
 if __name__ == "__main__":

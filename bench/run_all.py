@@ -53,7 +53,8 @@ RUNS = {
     "dashboard": ["dashboard.py"],
     "api": ["api.py"],
     "coldstart": ["coldstart.py", "--runs", "7"],
-    "group day": ["group_day.py", "--locations", "10000", "--quota", "300", "--latency-ms", "300"],
+    "group day": ["group_day.py", "--locations", "1000", "--start", "08:00", "--hours", "3", "--scale", "20"],
+    "group day (model)": ["group_day_model.py", "--locations", "10000", "--quota", "300", "--latency-ms", "300"],
 }
 QUICK = {
     "publish": ["publish.py", "--posts", "100", "--franchises", "10", "--concurrency", "4", "--quota", "6000"],
@@ -67,7 +68,7 @@ QUICK = {
     "announcement": ["announcement.py", "--franchises", "50", "--latency-ms", "200", "--quota", "6000"],
     "announcement edit": ["announcement_edit.py", "--posts", "20,200"],
     "import csv": ["import_csv.py", "--rows", "10,100", "--franchises", "10"],
-    "group day": ["group_day.py", "--locations", "500"],
+    "group day": ["group_day.py", "--locations", "100", "--start", "08:50", "--hours", "0.5", "--scale", "10"],
 }
 
 

@@ -1,0 +1,85 @@
+"""bench/group_day.py's compressed clock (bench/sim_clock.py): once installed, the app's Python
+clocks, its shared quota and (on PostgreSQL) the database's clock all run on simulated time, `scale`
+times faster than real time; uninstalled, everything reads the real clock again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from franchises.google.quota import SharedQuota
+from gbp_scheduler import clock
+
+# Loaded by its path: bench/ on sys.path would put its scripts (insights.py, reviews.py, ...) in
+# front of the apps of the same names.
+_spec = importlib.util.spec_from_file_location(
+    "bench_sim_clock", Path(__file__).resolve().parents[2] / "bench" / "sim_clock.py"
+)
+sim_clock = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sim_clock)
+
+SCALE = 200.0
+AT = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def compressed():
+    real_started = time.perf_counter()
+    sim_clock.install(at=AT.timestamp(), scale=SCALE)
+    try:
+        yield real_started
+    finally:
+        sim_clock.uninstall()
+
+
+def test_the_python_clocks_run_simulated_time_scale_times_fast(compressed):
+    assert abs(timezone.now() - AT) < dt.timedelta(seconds=5)
+    wall, steady = time.time(), time.monotonic()
+    time.sleep(60)  # a simulated minute
+    assert 59 <= time.time() - wall < 75
+    assert 59 <= time.monotonic() - steady < 75
+    assert time.perf_counter() - compressed < 10  # real seconds: far less than the minute
+    assert abs((timezone.now() - AT).total_seconds() - 60) < 20
+
+
+def test_uninstalled_the_real_clock_is_back():
+    sim_clock.install(at=AT.timestamp(), scale=SCALE)
+    sim_clock.uninstall()
+    assert abs(time.time() - time.clock_gettime(time.CLOCK_REALTIME)) < 1
+    assert abs(timezone.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_database_clock_and_the_shared_quota_follow_it(compressed, settings):
+    settings.CLOCK_FROM_DATABASE = True
+    clock.forget()
+    sim_clock.database_install()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement_timestamp(), now()")
+            statement, transaction = cursor.fetchone()
+        assert abs(statement - timezone.now()) < dt.timedelta(seconds=5)
+        assert abs(transaction - timezone.now()) < dt.timedelta(seconds=5)
+        assert abs(clock.offset_seconds()) < 5  # the app's one clock: the simulated one
+
+        # 60 a minute: a slot every 1.05 simulated seconds; 11 slots take ~10.5 of them.
+        quota = SharedQuota(name="sim-clock-test", per_minute=60)
+        started, real_started = time.monotonic(), time.perf_counter()
+        for _ in range(11):
+            assert quota.acquire(publishing=True)
+        assert 10 <= time.monotonic() - started < 30
+        assert time.perf_counter() - real_started < 5
+    finally:
+        with connection.cursor() as cursor:
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            cursor.execute(f"ALTER DATABASE {name} RESET search_path")
+            cursor.execute(f"DROP SCHEMA {sim_clock.SCHEMA} CASCADE")
+        connection.close()
+        clock.forget()
