@@ -147,7 +147,7 @@ def posts_publish_due(
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     counts.update(google_upkeep_run(budget=budget))
     counts.update(_skip_unpublishable_franchises(now=clock.now()))
-    pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap())
+    pace = Pace(per_minute=settings.GOOGLE_REQUESTS_PER_MINUTE, cap=concurrency_cap(), burst=quota.shared().burst)
     seen: set = set()
     lock = threading.Lock()
 
