@@ -97,7 +97,7 @@ def django_configure(
 
     from django.db import connection
 
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keepdb)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keepdb, serialize=False)
     for noisy in ("httpx", "httpx2", "anthropic"):  # a log line per request would swamp the tables
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
