@@ -10,7 +10,6 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.downloads import csv_download, ical_download
 from gbp_scheduler.http import id_parameters
+from gbp_scheduler.paging import CappedPaginator
 from gbp_scheduler.times import day_or_none, day_text, month_text
 from gbp_scheduler.widgets import LongSelect
 
@@ -99,7 +99,7 @@ def _filtered(request: HttpRequest, *, franchises, franchise) -> tuple:
 
 def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
     form, franchise, posts = _filtered(request, franchises=franchises, franchise=franchise)
-    page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))  # counts to 1,000
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
     context = {
         "form": form,
