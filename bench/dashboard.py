@@ -66,6 +66,7 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
 
     from franchises.models import Franchise, GoogleConnection, Membership
     from insights.models import DailyMetric, Metric
+    from insights.running import views_running_recount
     from posts.models import Announcement, Post, PostEvent, PostSeries
 
     zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
@@ -137,6 +138,7 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
         ),
         batch_size=5000,
     )
+    views_running_recount()  # the figures' running totals, as the fetch keeps them
     # The group on one Google account (the connections page lists it with its franchises).
     connection = GoogleConnection.objects.create(google_email="group@example.com", refresh_token="tok")
     Franchise.objects.filter(pk__in=[f.pk for f in created]).update(google_connection=connection)
