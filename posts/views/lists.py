@@ -7,6 +7,7 @@ import calendar as pycalendar
 import datetime as dt
 import re
 import uuid
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -43,10 +44,17 @@ FRANCHISE_COLOURS = 8
 STATUS_LABELS = [(status.value, status.label.lower()) for status in Post.Status]
 
 
-def _franchises_listed(request: HttpRequest) -> list:
-    # What the filter and the local days need: a group's every token decrypted would cost more
-    # than the page.
-    franchises = list(franchises_for_user(user=request.user).only("id", "name", "timezone").order_by("name"))
+class FranchiseListed(NamedTuple):
+    pk: uuid.UUID
+    name: str
+    timezone: str
+
+
+def _franchises_listed(request: HttpRequest) -> list[FranchiseListed]:
+    # What the filter and the local days need, as plain rows: 10,000 model instances (even with
+    # only these fields) took the posts list 0.4 s.
+    scope = franchises_for_user(user=request.user).order_by("name")
+    franchises = [FranchiseListed(*row) for row in scope.values_list("id", "name", "timezone")]
     # Another tenant's franchise, or none, is a 404 as everywhere else (not an inline error).
     chosen = request.GET.get("franchise")
     if chosen and uuid.UUID(chosen) not in {f.pk for f in franchises}:
@@ -82,8 +90,8 @@ def _filtered(request: HttpRequest, *, franchises, franchise) -> tuple:
     """The list's filter form, the franchise it narrows to, and the user's posts it picks."""
     form = PostFilterForm(request.GET or None, franchises=franchises)
     filters = form.cleaned_data if form.is_valid() else {}
-    if franchise is None and filters.get("franchise"):
-        franchise = next((f for f in franchises if str(f.pk) == filters["franchise"]), None)
+    if franchise is None and filters.get("franchise"):  # one of the user's (the form's choices)
+        franchise = franchises_for_user(user=request.user).only("id", "name", "timezone").get(pk=filters["franchise"])
     # Dates are days in each post's own franchise's zone, as its time is shown.
     posts = posts_list_for_user(
         user=request.user,
