@@ -45,6 +45,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pages", default="", help="page labels to measure, separated by ; (default: every page)")
     parser.add_argument("--headquarters-only", action="store_true", help="measure as headquarters only")
     parser.add_argument("--slowest", action="store_true", help="print each page's slowest statement")
+    parser.add_argument(
+        "--keep", action="store_true", help="PostgreSQL: keep the database at the end, for --reuse (drop it by hand)"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="PostgreSQL: measure the database a --keep run left (migrated first)"
+    )
     return parser.parse_args()
 
 
@@ -60,6 +66,7 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
 
     from franchises.models import Franchise, GoogleConnection, Membership
     from insights.models import DailyMetric, Metric
+    from insights.running import views_running_recount
     from posts.models import Announcement, Post, PostEvent, PostSeries
 
     zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
@@ -131,6 +138,7 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
         ),
         batch_size=5000,
     )
+    views_running_recount()  # the figures' running totals, as the fetch keeps them
     # The group on one Google account (the connections page lists it with its franchises).
     connection = GoogleConnection.objects.create(google_email="group@example.com", refresh_token="tok")
     Franchise.objects.filter(pk__in=[f.pk for f in created]).update(google_connection=connection)
@@ -146,6 +154,23 @@ def data_create(*, franchises: int, posts: int, insights_days: int):
     admin = User.objects.create_user("franchise-admin", "fa@example.com", "x")
     Membership.objects.create(user=admin, franchise=created[0], role=Membership.Role.ADMIN)
     return hq, admin, created[0], announcement, rows
+
+
+def data_existing():
+    """The objects `data_create` returns, read back from a database an earlier --keep run left."""
+    from django.contrib.auth import get_user_model
+
+    from franchises.models import Membership
+    from posts.models import Announcement, Post
+
+    User = get_user_model()
+    admin = User.objects.get(username="franchise-admin")
+    franchise = Membership.objects.get(user=admin).franchise
+    posts = [
+        Post.objects.filter(franchise=franchise, status=status).order_by("created_at").first()
+        for status in ("published", "scheduled")
+    ]
+    return User.objects.get(username="hq"), admin, franchise, Announcement.objects.get(), posts
 
 
 def posts_multiply(copies: int) -> None:
@@ -267,14 +292,17 @@ def main() -> None:
     args = parse_args()
     sandbox = sandbox_start()
     with tempfile.TemporaryDirectory() as tmp:
-        django_configure(tmp, sandbox)
+        django_configure(tmp, sandbox, keepdb=args.reuse)
         from django.db import connection
         from django.test import Client
 
         try:
-            hq, admin, franchise, announcement, posts = data_create(
-                franchises=args.franchises, posts=args.posts, insights_days=args.insights_days
-            )
+            if args.reuse:
+                hq, admin, franchise, announcement, posts = data_existing()
+            else:
+                hq, admin, franchise, announcement, posts = data_create(
+                    franchises=args.franchises, posts=args.posts, insights_days=args.insights_days
+                )
             database_settle()
             rows = []
             wanted = {label.strip() for label in args.pages.split(";") if label.strip()}
@@ -296,7 +324,8 @@ def main() -> None:
                         f"{median:.0f} / {p95:.0f}, {queries:.0f}",
                     )
         finally:
-            database_drop()
+            if not args.keep:
+                database_drop()
             sandbox.stop()
         print(f"dashboard pages: {args.franchises} franchises x {args.posts} posts, {connection.vendor}")
         print(table(["user", "page", "median ms", "p95 ms", "queries"], rows))

@@ -55,9 +55,12 @@ def sandbox_start() -> SandboxProcess:
     return SandboxProcess()
 
 
-def django_configure(tmp: str, sandbox, *, env: dict[str, str] | None = None, db_prefix: str = "bench_") -> None:
+def django_configure(
+    tmp: str, sandbox, *, env: dict[str, str] | None = None, db_prefix: str = "bench_", keepdb: bool = False
+) -> None:
     """Settings from the environment, pointed at the sandbox (plus `env`), then a fresh database
-    (created and migrated): a SQLite file in `tmp`, or `<db_prefix><name>` beside DATABASE_URL's."""
+    (created and migrated): a SQLite file in `tmp`, or `<db_prefix><name>` beside DATABASE_URL's.
+    With `keepdb`, a database left by an earlier run is kept and only migrated."""
     from sandbox.state import DEFAULT_ANTHROPIC_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
     defaults = {
@@ -94,7 +97,7 @@ def django_configure(tmp: str, sandbox, *, env: dict[str, str] | None = None, db
 
     from django.db import connection
 
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keepdb, serialize=False)
     for noisy in ("httpx", "httpx2", "anthropic"):  # a log line per request would swamp the tables
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

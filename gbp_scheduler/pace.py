@@ -7,9 +7,10 @@ second. So the run measures how long a post takes as it goes (a moving average o
 time, less any wait for a quota slot: Google's answer plus the database and our own work) and
 keeps about quota rate x that time posts in flight, plus one for headroom, bounded by PUBLISH_CONCURRENCY and
 by the database connections it may take (each worker holds one). Before anything is measured it
-assumes START_LATENCY, Google's slow end, so a run starts with as many workers as the quota could
-keep busy and the measurements bring the number down: too many workers only wait for their slots,
-too few leave slots unused. The shared quota (franchises/google/quota.py) spaces the requests.
+assumes START_LATENCY, Google's slow end, plus the slots the quota lets a run take at once on an
+idle quota (`burst`, franchises/google/quota.py), so a run starts with as many workers as the quota
+could keep busy and the measurements bring the number down: too many workers only wait for their
+slots, too few leave slots unused. The shared quota (franchises/google/quota.py) spaces the requests.
 
 `paced_work` is the worker pool the Google-bound jobs share (publish-scheduled by franchise,
 fetch-insights and fetch-search-keywords by location): it starts workers while the pace wants more
@@ -34,9 +35,10 @@ START_LATENCY = 2.0  # seconds a post is assumed to take before one is measured
 
 
 class Pace:
-    def __init__(self, *, per_minute: float, cap: int):
+    def __init__(self, *, per_minute: float, cap: int, burst: int = 0):
         self.rate = max(per_minute, 1) / 60.0
         self.cap = max(1, cap)
+        self.burst = burst
         self.latency: float | None = None
         self.peak = 0
         self._lock = threading.Lock()
@@ -48,8 +50,9 @@ class Pace:
 
     def wanted(self) -> int:
         with self._lock:
-            latency = START_LATENCY if self.latency is None else self.latency
-            return max(1, min(self.cap, math.ceil(self.rate * latency) + 1))
+            if self.latency is None:
+                return max(1, min(self.cap, math.ceil(self.rate * START_LATENCY) + 1 + self.burst))
+            return max(1, min(self.cap, math.ceil(self.rate * self.latency) + 1))
 
     def note_workers(self, count: int) -> None:
         with self._lock:

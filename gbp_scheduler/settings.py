@@ -378,6 +378,9 @@ GOOGLE_TOKEN_REFRESH_MARGIN_SECONDS = env.int("GOOGLE_TOKEN_REFRESH_MARGIN_SECON
 # after which a post fails ("missed its publishing window") instead of going out silently late.
 PUBLISH_CONCURRENCY = env.int("PUBLISH_CONCURRENCY", default=16)
 GOOGLE_REQUESTS_PER_MINUTE = env.int("GOOGLE_REQUESTS_PER_MINUTE", default=300)
+# The seconds Google counts that quota over (a minute); it sizes how many slots a run starting on
+# an idle quota may take at once (franchises/google/quota.py). Tests with a shortened window set it.
+GOOGLE_QUOTA_WINDOW_SECONDS = env.float("GOOGLE_QUOTA_WINDOW_SECONDS", default=60.0)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
 PUBLISH_RETRY_BASE_SECONDS = env.int("PUBLISH_RETRY_BASE_SECONDS", default=60)
 PUBLISH_LATENESS_CUTOFF_SECONDS = env.int("PUBLISH_LATENESS_CUTOFF_SECONDS", default=24 * 3600)

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from franchises.models import Franchise
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.http import body_limit, id_parameters, is_uuid
+from gbp_scheduler.paging import CappedPaginator
 from gbp_scheduler.widgets import LongSelect
 from posts.forms import ScheduleForm
 from posts.models import REJECTION_REASON_MAX_LENGTH, Post
@@ -55,7 +55,7 @@ def drafts_queue(request: HttpRequest) -> HttpResponse:
     franchise_select = LongSelect(attrs={"id": "drafts-franchise"}, choices=[("", "All franchises"), *choices])
     rows = []
     drafts = drafts_queue_for_user(user=request.user, franchise=franchise)
-    page = Paginator(drafts, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(drafts, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     for post in page.object_list:
         # Approve at the planned time when it is still ahead; otherwise the person picks one.
         planned = post.scheduled_at if post.scheduled_at and post.scheduled_at > now else None

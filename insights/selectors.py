@@ -10,7 +10,7 @@ import uuid
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import Count, F, Func, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Max, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from franchises.models import Franchise
@@ -19,6 +19,7 @@ from gbp_scheduler.times import day_text
 from posts.models import Post
 
 from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric, SearchKeyword
+from .running import views_between
 from .runs import fetch_error_current
 
 CHART_DAYS = 90
@@ -148,20 +149,6 @@ def _newest_views_day(figures: QuerySet[DailyMetric]) -> dt.date | None:
     return max(days) if days else None
 
 
-def _views_between(first: dt.date, last: dt.date) -> Subquery:
-    """The views of the outer query's franchise from `first` to `last`: a range of the (franchise,
-    metric, day, value) index a metric, a few dozen entries, for each location (one GROUP BY over
-    every location's rows sorted them on SQLite and took four times as long)."""
-    return Subquery(
-        DailyMetric.objects.filter(franchise=OuterRef("pk"), metric__in=IMPRESSIONS, day__gte=first, day__lte=last)
-        .order_by()
-        # SUM as a plain function: no GROUP BY, which steered SQLite to the unique index (franchise,
-        # metric, day) and a table row per figure instead of the covering index.
-        .annotate(total=Func("value", function="SUM"))
-        .values("total")
-    )
-
-
 def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None = None) -> dict:
     """The user's franchises ranked by the change of their views over the last PERIOD_DAYS days
     with figures against the PERIOD_DAYS before, each with its posts a week in the recent period;
@@ -169,16 +156,14 @@ def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None =
 
     Headquarters' newest day and posts are read without `franchise IN (every franchise)`
     (of_franchises). The ranking and the two groups cover every franchise; a page of rows is the
-    caller's slice of `rows`. Three queries however many: the newest day, the franchises with
-    their views, their posts."""
+    caller's slice of `rows`. Four queries however many: the newest day, the views (the running
+    totals at the periods' edges: insights/running.py), the franchises, their posts."""
     today = today or timezone.localdate()
     figures = of_franchises(DailyMetric.objects.filter(metric__in=IMPRESSIONS), franchises)  # the newest day's
     published = of_franchises(Post.objects.filter(status=Post.Status.PUBLISHED), franchises)
     newest = _newest_views_day(figures) or today - dt.timedelta(days=1)
     current, previous = _periods(newest)
-    views = franchises.order_by().annotate(
-        current=_views_between(current[0], current[1]), previous=_views_between(previous[0], previous[1])
-    )
+    views = views_between(franchises=franchises, periods=[current, previous])  # running totals' rows
     since = dt.datetime.combine(current[0], dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(current[1] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     posted = dict(
@@ -190,7 +175,8 @@ def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None =
     )
     weeks = PERIOD_DAYS / 7
     rows = []
-    for pk, name, now_total, before in views.values_list("id", "name", "current", "previous"):
+    for pk, name in franchises.order_by().values_list("id", "name"):
+        now_total, before = views.get(pk, (None, None))
         posts = posted.get(pk, 0)
         rows.append(
             {

@@ -14,7 +14,8 @@ least recently fetched first, so a group too large for one run is covered by the
    deadline. One value Google refuses makes the whole request a 400 naming it: the request is
    sent once more without it, the run's report and log say so, and the rest of the run leaves it
    out too, so one removed metric never costs the others.
-3. **Store** each figure by upsert on (franchise, metric, day): a rerun writes no duplicate.
+3. **Store** each figure by upsert on (franchise, metric, day): a rerun writes no duplicate; the
+   location's running totals of views (insights/running.py) are rewritten in the same transaction.
 4. **Write back** how far it read, fenced on the claim.
 
 A location whose Google access broke is skipped as publishing skips its posts: the token layer
@@ -31,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
+from django.db import transaction
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
@@ -42,6 +44,7 @@ from franchises.models import Franchise
 from gbp_scheduler.jobs import TimeBudget
 
 from .models import DailyMetric, InsightsFetch, metrics_supported
+from .running import views_running_recount
 from .runs import REAUTH_MESSAGE, due_locations_read, location_claim, location_failed
 
 logger = logging.getLogger(__name__)
@@ -234,11 +237,13 @@ def daily_metrics_store(*, franchise: Franchise, figures: dict[str, dict[dt.date
         for metric, days in figures.items()
         for day, value in days.items()
     ]
-    DailyMetric.objects.bulk_create(
-        rows,
-        batch_size=500,
-        update_conflicts=True,
-        unique_fields=["franchise", "metric", "day"],
-        update_fields=["value", "fetched_at"],
-    )
+    with transaction.atomic():  # the running totals change with the figures, never apart
+        DailyMetric.objects.bulk_create(
+            rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["franchise", "metric", "day"],
+            update_fields=["value", "fetched_at"],
+        )
+        views_running_recount(franchise_ids=[franchise.pk])
     return len(rows)

@@ -158,3 +158,27 @@ def test_a_due_post_takes_the_next_slot_ahead_of_a_sync_in_another_process():
         sync.wait(30)
     assert sync.returncode == 0
     assert first < published < later[0] < later[1]
+
+
+@pytest.mark.django_db
+def test_publishing_on_an_idle_quota_takes_a_few_slots_at_once_then_keeps_the_pace(settings):
+    """A run starting with due posts sends its first ones at once: half of what the 5 % margin
+    leaves unused in Google's window (14 of 600 in six seconds at 6,000 a minute), so no window
+    holds more than the quota; past those it keeps the pace, and after a 429 nothing goes early."""
+    settings.GOOGLE_QUOTA_WINDOW_SECONDS = 6
+    quota = SharedQuota("burst", per_minute=6000)  # a slot each 10.5 ms
+    assert quota.burst == 14
+
+    started = time.monotonic()
+    returned = []
+    for _ in range(100):
+        assert quota.acquire(publishing=True)
+        returned.append(time.monotonic() - started)
+
+    assert returned[quota.burst] < 0.1  # the first 15 went at once
+    assert returned[-1] >= (100 - 1 - quota.burst) * quota.interval * 0.99  # the rest at the pace
+    paused = time.monotonic()
+    quota.pause(0.05)
+    for _ in range(5):
+        assert quota.acquire(publishing=True)
+    assert time.monotonic() - paused >= 0.05 + 4 * quota.interval * 0.99

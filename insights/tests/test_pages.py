@@ -9,10 +9,12 @@ import re
 
 import pytest
 import time_machine
+from django.db.models import Sum
 from django.utils import timezone
 
 from franchises.models import Membership
-from insights.models import IMPRESSIONS, DailyMetric, Metric, SearchKeyword
+from insights.models import IMPRESSIONS, DailyMetric, Metric, SearchKeyword, ViewsRunning
+from insights.running import views_running_recount
 from insights.selectors import insights_ranking
 from insights.services import daily_metrics_store
 from posts.models import Post
@@ -171,15 +173,16 @@ def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_fra
     client.get("/insights/")  # the session, warmed
 
     # The session and user, the menu's requests waiting, the page's zone, the newest day, the
-    # franchises with their views, their posts; the group's search keywords: the newest month, the
-    # top ones, their month before, whether it has any; the reviews' figures, and by location.
-    with django_assert_num_queries(13):
+    # views (running totals), the franchises, their posts; the group's search keywords: the newest
+    # month, the top ones, their month before, whether it has any; the reviews' figures, and by
+    # location.
+    with django_assert_num_queries(14):
         assert headquarters.get("/insights/").status_code == 200
     for n in range(3, 9):
         shop = make_franchise(name=f"Shop {n}")
         figures(shop)
         keywords(shop, NOVEMBER, {f"word {k}": 30 + k for k in range(12)})
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert headquarters.get("/insights/").status_code == 200
     # The session and user, the menu's requests waiting, the franchise, its newest day, its figures,
     # its posts, its fetch row; its keywords as the group's; its reviews' figures.
@@ -245,10 +248,10 @@ def test_the_ranking_takes_the_same_queries_for_2_and_60_franchises(client, djan
     add(2, 0)
     browser.get("/insights/")  # the session, warmed
     # The session and user, the menu's requests waiting, the page's zone, the newest day, the
-    # franchises with their views, their posts; the reviews' figures; and for headquarters the
-    # group's keywords (the newest month, the top ones, the month before, any then) and the
-    # reviews' figures by location.
-    queries = 13 if headquarters else 8
+    # views (running totals), the franchises, their posts; the reviews' figures; and for
+    # headquarters the group's keywords (the newest month, the top ones, the month before, any
+    # then) and the reviews' figures by location.
+    queries = 14 if headquarters else 9
     with django_assert_num_queries(queries):
         assert len(ranked_names(browser.get("/insights/").content.decode())) == 2
     add(58, 2)
@@ -329,3 +332,38 @@ def test_an_error_about_google_access_goes_once_the_franchise_is_reconnected(cli
 
     InsightsFetch.objects.filter(pk=franchise.pk).update(last_error="Google answered 503 (tried again at 06:30).")
     assert "Google answered 503" in browser.get(url).content.decode()
+
+
+def test_the_running_totals_stay_equal_to_a_recount_as_figures_are_fetched_and_revised(client):
+    """The ranking reads running totals the fetch keeps: after each store (a first fetch, a
+    revision of recent days, a later fetch after a gap of days without figures) they are what a
+    recount from the figures gives, and the ranking's views are the figures' sums."""
+    shop, late = make_franchise(name="Shop"), make_franchise(name="Late shop")
+    newest = timezone.localdate() - dt.timedelta(days=3)
+    figures(shop, days=60, views=200, newest=newest - dt.timedelta(days=10))
+    figures(late, days=20, views=100, newest=newest - dt.timedelta(days=40))  # its figures stop earlier
+
+    def written() -> list:
+        return list(ViewsRunning.objects.order_by("franchise_id", "day").values_list())
+
+    def recounted() -> list:
+        views_running_recount()
+        return [row[1:] for row in written()]
+
+    revised = {metric: {newest - dt.timedelta(days=n): 80 for n in range(4)} for metric in IMPRESSIONS}
+    daily_metrics_store(franchise=shop, figures=revised, at=timezone.now())  # after a gap of 6 days
+    daily_metrics_store(franchise=shop, figures={IMPRESSIONS[0]: {newest: 5}}, at=timezone.now())  # revised
+    kept = [row[1:] for row in written()]
+    assert kept == recounted()
+
+    ranking = {row["franchise"].name: row for row in insights_ranking(franchises=shop.__class__.objects.all())["rows"]}
+    since = newest - dt.timedelta(days=29)
+    sums = {
+        name: DailyMetric.objects.filter(franchise__name=name, metric__in=IMPRESSIONS, day__gte=since).aggregate(
+            total=Sum("value")
+        )["total"]
+        for name in ("Shop", "Late shop")
+    }
+    assert ranking["Shop"]["current"] == sums["Shop"] == 20 * 200 + 3 * 4 * 80 + (80 * 3 + 5)
+    assert ranking["Late shop"]["current"] is None and sums["Late shop"] is None  # nothing in the 30 days
+    assert ranking["Late shop"]["previous"] == 100 * 20

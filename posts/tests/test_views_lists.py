@@ -175,3 +175,23 @@ def test_the_week_calendar_shows_seven_local_days(client):
     next_week = client.get(url, {"view": "week", "date": "2026-12-07"})
     assert next_week.context["days"][0]["posts"] == [post]
     assert "Asia/Tokyo" in next_week.content.decode()
+
+
+def test_the_list_counts_no_further_than_the_cap_and_pages_up_to_it(client, monkeypatch):
+    """A group's list of a million posts is not counted row by row: past the cap the pager says
+    "1,000+" (here a cap of 30), pages up to the cap, and a filter brings the rest within it."""
+    monkeypatch.setattr("gbp_scheduler.paging.COUNT_CAP", 30)
+    franchise = make_franchise()
+    logged_in(client, make_member(franchise, Membership.Role.STAFF))
+    _make_posts(franchise, 40)
+
+    first = client.get(reverse("posts:list"))
+    assert "Page 1 of 2+ (30+ posts)" in first.content.decode()
+    last = client.get(reverse("posts:list"), {"page": 9})  # past the cap: the last page within it
+    assert last.context["page"].number == 2 and not last.context["page"].has_next()
+    assert len(_rows(last)) == 5
+    failed = client.get(reverse("posts:list"), {"status": "failed"})  # 10: counted exactly
+    assert "(10 posts)" not in failed.content.decode()  # one page: no pager at all
+    assert len(_rows(failed)) == 10
+    published = client.get(reverse("posts:list"), {"status": "published", "page": 1})
+    assert len(_rows(published)) == 10

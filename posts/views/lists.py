@@ -7,10 +7,10 @@ import calendar as pycalendar
 import datetime as dt
 import re
 import uuid
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.downloads import csv_download, ical_download
 from gbp_scheduler.http import id_parameters
+from gbp_scheduler.paging import CappedPaginator
 from gbp_scheduler.times import day_or_none, day_text, month_text
 from gbp_scheduler.widgets import LongSelect
 
@@ -43,10 +44,17 @@ FRANCHISE_COLOURS = 8
 STATUS_LABELS = [(status.value, status.label.lower()) for status in Post.Status]
 
 
-def _franchises_listed(request: HttpRequest) -> list:
-    # What the filter and the local days need: a group's every token decrypted would cost more
-    # than the page.
-    franchises = list(franchises_for_user(user=request.user).only("id", "name", "timezone").order_by("name"))
+class FranchiseListed(NamedTuple):
+    pk: uuid.UUID
+    name: str
+    timezone: str
+
+
+def _franchises_listed(request: HttpRequest) -> list[FranchiseListed]:
+    # What the filter and the local days need, as plain rows: 10,000 model instances (even with
+    # only these fields) took the posts list 0.4 s.
+    scope = franchises_for_user(user=request.user).order_by("name")
+    franchises = [FranchiseListed(*row) for row in scope.values_list("id", "name", "timezone")]
     # Another tenant's franchise, or none, is a 404 as everywhere else (not an inline error).
     chosen = request.GET.get("franchise")
     if chosen and uuid.UUID(chosen) not in {f.pk for f in franchises}:
@@ -82,8 +90,8 @@ def _filtered(request: HttpRequest, *, franchises, franchise) -> tuple:
     """The list's filter form, the franchise it narrows to, and the user's posts it picks."""
     form = PostFilterForm(request.GET or None, franchises=franchises)
     filters = form.cleaned_data if form.is_valid() else {}
-    if franchise is None and filters.get("franchise"):
-        franchise = next((f for f in franchises if str(f.pk) == filters["franchise"]), None)
+    if franchise is None and filters.get("franchise"):  # one of the user's (the form's choices)
+        franchise = franchises_for_user(user=request.user).only("id", "name", "timezone").get(pk=filters["franchise"])
     # Dates are days in each post's own franchise's zone, as its time is shown.
     posts = posts_list_for_user(
         user=request.user,
@@ -99,7 +107,7 @@ def _filtered(request: HttpRequest, *, franchises, franchise) -> tuple:
 
 def _list(request: HttpRequest, *, franchises, franchise) -> HttpResponse:
     form, franchise, posts = _filtered(request, franchises=franchises, franchise=franchise)
-    page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))  # counts to 1,000
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
     context = {
         "form": form,

@@ -1,0 +1,89 @@
+"""Running totals of each location's views, kept equal to its figures by whoever writes them
+(daily_metrics_store), so the ranking reads three rows a location instead of adding up two months
+of figures (2.4 million rows at 10,000 locations).
+
+A location's rows run from its first day with views to its last, one a day, days without figures
+carrying the total on; the last row is marked (`is_last`) and stands for the days after it. The
+total through day d is the row of d, or the last row when d is after it, or 0 before the first:
+since totals never fall (views are counts), the greatest of the rows read at or before d."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, Max, Q, QuerySet, Sum
+
+from franchises.models import Franchise
+from franchises.selectors import of_franchises
+
+from .models import IMPRESSIONS, DailyMetric, ViewsRunning
+
+
+def running_rows(franchise_id, days: dict[dt.date, tuple[int, int]]) -> list[ViewsRunning]:
+    """The rows of one location from {day: (views, impression figures)}: one a day from the first
+    to the last, the last marked."""
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    rows, views, figures = [], 0, 0
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        add_views, add_figures = days.get(day, (0, 0))
+        views, figures = views + add_views, figures + add_figures
+        rows.append(ViewsRunning(franchise_id=franchise_id, day=day, views_through=views, figures_through=figures))
+    rows[-1].is_last = True
+    return rows
+
+
+def views_running_recount(*, franchise_ids: Iterable | None = None) -> int:
+    """Rewrite the running totals of these locations (every location's when None) from their
+    figures, in one transaction; how many rows."""
+    figures = DailyMetric.objects.filter(metric__in=IMPRESSIONS)
+    running = ViewsRunning.objects.all()
+    if franchise_ids is not None:
+        franchise_ids = list(franchise_ids)
+        figures, running = (
+            figures.filter(franchise_id__in=franchise_ids),
+            running.filter(franchise_id__in=franchise_ids),
+        )
+    by_day = (
+        figures.order_by("franchise_id", "day")
+        .values("franchise_id", "day")
+        .annotate(views=Sum("value"), figures=Count("*"))
+        .values_list("franchise_id", "day", "views", "figures")
+    )
+    per_location: dict = {}
+    for franchise_id, day, views, count in by_day.iterator(chunk_size=5000):
+        per_location.setdefault(franchise_id, {})[day] = (views, count)
+    written = 0
+    with transaction.atomic():
+        running.delete()
+        for franchise_id, days in per_location.items():
+            rows = running_rows(franchise_id, days)
+            ViewsRunning.objects.bulk_create(rows, batch_size=2000)
+            written += len(rows)
+    return written
+
+
+def views_between(*, franchises: QuerySet[Franchise], periods: list[tuple[dt.date, dt.date]]) -> dict:
+    """{franchise id: [views of each period, None where it has no figure]} for the locations among
+    `franchises` with figures, in one statement: each location's rows at the periods' edges (and
+    its last row, for a location whose figures stop earlier)."""
+    edges = sorted({first - dt.timedelta(days=1) for first, _ in periods} | {last for _, last in periods})
+    rows = of_franchises(ViewsRunning.objects.filter(Q(day__in=edges) | Q(is_last=True, day__lt=edges[-1])), franchises)
+    totals = {}
+    for n, edge in enumerate(edges):
+        totals[f"v{n}"] = Max("views_through", filter=Q(day__lte=edge))
+        totals[f"f{n}"] = Max("figures_through", filter=Q(day__lte=edge))
+    at = {edge: n for n, edge in enumerate(edges)}
+    result = {}
+    for row in rows.order_by().values("franchise_id").annotate(**totals):
+        views = []
+        for first, last in periods:
+            start, end = at[first - dt.timedelta(days=1)], at[last]
+            figures = (row[f"f{end}"] or 0) - (row[f"f{start}"] or 0)
+            views.append((row[f"v{end}"] or 0) - (row[f"v{start}"] or 0) if figures else None)
+        result[row["franchise_id"]] = views
+    return result
