@@ -60,6 +60,7 @@ from .. import content as spec
 from ..brand import post_check_messages
 from ..content import SUMMARY_MAX_LENGTH, line_breaks_normalized, summary_length
 from ..models import Post, PostSeries
+from .approvals import approval_gate
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
 
 logger = logging.getLogger(__name__)
@@ -339,11 +340,14 @@ class _SeriesChanged(Exception):
 def _occurrence_create(*, series: PostSeries, day: dt.date, at: dt.datetime) -> int:
     local = timezone.localtime(at, series.franchise.zone)
     made = {"franchise": series.franchise, "user": None, "scheduled_at": at, "series": series, "series_day": day}
+    # Its maker's approval policy holds for each day's post: one a staff member set up waits for
+    # an approver day by day (posts/services/approvals.py).
+    level = approval_gate(franchise=series.franchise, user=series.created_by)
     detail = f"From a repeating post, for {local:%Y-%m-%d %H:%M}."
     content = occurrence_content(series=series, day=day)
     try:
         try:
-            post_create(status=Post.Status.SCHEDULED, history_detail=detail, **made, **content)
+            post_create(status=Post.Status.SCHEDULED, history_detail=detail, approval_level=level, **made, **content)
         except PostActionError as exc:
             # Its content breaks a rule set since the series was saved (the brand's): the day's
             # post waits as a draft saying why, for a person to fix, and the series goes on.
