@@ -84,7 +84,7 @@ def post_state(post: Post) -> PostState:
     the post: select_related or a prefetch)."""
     if post.status == Post.Status.DRAFT:
         if post.approval_waiting_for:
-            return PostState("approval", LABELS["approval"], "waiting", approval_waiting_words(post))
+            return PostState("approval", LABELS["approval"], "waiting", approval_detail(post))
         if post.held_reason:
             return PostState("missed", LABELS["missed"], "waiting", f"{post.held_reason} {MISSED_WHAT_TO_DO}")
         return DRAFT
@@ -104,7 +104,7 @@ def post_state(post: Post) -> PostState:
     return SCHEDULED
 
 
-def approval_waiting_words(post: Post) -> str:
+def approval_detail(post: Post) -> str:
     """Who must act on a post waiting for approval, and for when it is planned."""
     who = APPROVER_WORDS.get(post.approval_waiting_for, post.approval_waiting_for)
     when = f" It goes out at {when_text(post.scheduled_at, post.franchise)} once approved" if post.scheduled_at else ""

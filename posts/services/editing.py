@@ -166,7 +166,8 @@ def post_build(
 
 def _creation_event(post: Post, *, user: AbstractBaseUser | None, history_detail: str) -> PostEvent:
     if post.approval_waiting_for:
-        detail = f"{history_detail} For {_when(post.scheduled_at, post)}. {approval_waiting_words(post.approval_waiting_for)}"
+        waiting = approval_waiting_words(post.approval_waiting_for)
+        detail = f"{history_detail} For {_when(post.scheduled_at, post)}. {waiting}"
         return post_event_build(post=post, action=PostEvent.Action.APPROVAL_ASKED, user=user, detail=detail.strip())
     if post.status == Post.Status.SCHEDULED:
         detail = history_detail or f"For {_when(post.scheduled_at, post)}."
@@ -228,12 +229,12 @@ def post_update(
         problems = post_check_messages(edited)
         if problems:
             raise PostActionError(" ".join(problems))
-    if changed and post.status == Post.Status.PUBLISHED and edited.google_state not in OFF_GOOGLE_STATES:
-        if level := approval_gate(franchise=edited.franchise, user=user):
-            raise PostActionError(
-                f"This post is on Google, and {edited.franchise.name}'s posts are approved before they go out: "
-                f"ask {APPROVER_WORDS[level]} to make this change, or duplicate it and change the copy."
-            )
+    live = changed and post.status == Post.Status.PUBLISHED and edited.google_state not in OFF_GOOGLE_STATES
+    if live and (level := approval_gate(franchise=edited.franchise, user=user)):
+        raise PostActionError(
+            f"This post is on Google, and {edited.franchise.name}'s posts are approved before they go out: "
+            f"ask {APPROVER_WORDS[level]} to make this change, or duplicate it and change the copy."
+        )
     now = clock.now()
     # Saved unchanged, an occurrence is not "edited by hand": the series may still change it.
     mark = _series_mark(post, series_version) if changed or series_version is not None else {}

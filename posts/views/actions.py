@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from franchises.approval_policy import user_may_approve
 from franchises.selectors import user_is_franchise_admin
 from gbp_scheduler.times import when_text
 
@@ -36,8 +37,9 @@ from ..services import (
     post_schedule,
     post_unschedule,
 )
+from ..services.approvals import approval_gate
 from ..services.publishing import franchise_waiting
-from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
+from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone, scheduled_told
 
 
 def may_delete(*, user, post: Post) -> bool:
@@ -58,6 +60,10 @@ def post_detail(request: HttpRequest, post_id) -> HttpResponse:
         "post": post,
         "events": post_events_for_post(post=post),
         "schedule_form": schedule_form,
+        # Who must approve: the schedule button says "Send for approval"; approvers get the queue.
+        "approval_needed": approval_gate(franchise=post.franchise, user=request.user),
+        "may_approve": bool(post.approval_waiting_for)
+        and user_may_approve(user=request.user, franchise=post.franchise, level=post.approval_waiting_for),
         "may_delete": may_delete(user=request.user, post=post),
         "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
         "takedown": takedown_request_of_post(post=post) if post.status == Post.Status.PUBLISHED else None,
@@ -80,7 +86,7 @@ def post_schedule_view(request: HttpRequest, post_id) -> HttpResponse:
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not scheduled: {exc}")
     else:
-        messages.success(request, "Approved and scheduled.")
+        scheduled_told(request, post)
     return _back(request, post)
 
 
