@@ -332,6 +332,7 @@ class FranchiseEvent(models.Model):
         RENAMED = "renamed", "Renamed the franchise"
         DEACTIVATED = "deactivated", "Deactivated the franchise"
         REACTIVATED = "reactivated", "Reactivated the franchise"
+        APPROVAL_POLICY = "approval_policy", "Changed the approval policy"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="events")

@@ -36,4 +36,9 @@ class Migration(migrations.Migration):
             model_name='groupsettings',
             constraint=models.CheckConstraint(condition=models.Q(('approval_policy__in', ['direct', 'admin', 'headquarters'])), name='group_settings_approval_policy_valid'),
         ),
+        migrations.AlterField(
+            model_name='franchiseevent',
+            name='action',
+            field=models.CharField(choices=[('google_connected', 'Connected to Google'), ('google_reconnected', 'Reconnected Google'), ('google_location', 'Changed the Google location'), ('google_disconnected', 'Disconnected Google'), ('google_revoked', 'Google access broke'), ('google_posting', 'Google changed whether the location can take posts'), ('member_invited', 'Invited someone'), ('invitation_resent', 'Sent an invitation again'), ('invitation_revoked', 'Withdrew an invitation'), ('member_joined', 'Joined'), ('member_role', "Changed a member's role"), ('member_removed', 'Removed a member'), ('created', 'Added the franchise'), ('renamed', 'Renamed the franchise'), ('deactivated', 'Deactivated the franchise'), ('reactivated', 'Reactivated the franchise'), ('approval_policy', 'Changed the approval policy')], max_length=24),
+        ),
     ]

@@ -306,3 +306,17 @@ def test_staff_get_no_approve_buttons_and_the_post_page_says_who_must_act(client
     response = client.post(reverse("posts:approval_link_new", args=[post.pk]), {}, follow=True)
     assert ApprovalLink.objects.count() == 0
     assert re.search("No link made", " ".join(messages_of(response)))
+
+
+def test_headquarters_sets_a_policy_on_the_manage_page_and_an_admin_cannot(client, shop, admin, hq):
+    url = reverse("franchises:manage", args=[shop.pk])
+    logged_in(client, admin)
+    assert client.post(url, {"action": "approval_policy", "approval_policy": "direct"}).status_code == 403
+    logged_in(client, hq)
+    client.post(url, {"action": "approval_policy", "approval_policy": ApprovalPolicy.HEADQUARTERS})
+    shop.refresh_from_db()
+    assert shop.approval_policy == ApprovalPolicy.HEADQUARTERS
+    assert shop.events.filter(action="approval_policy", actor=hq).exists()
+    response = client.post(url, {"action": "approval_policy", "approval_policy": "anyone"}, follow=True)
+    assert any("Unknown approval policy" in text for text in messages_of(response))
+    assert 'id="approval-policy"' in client.get(url).content.decode()
