@@ -28,6 +28,7 @@ from posts.services.approvals import (
 from posts.services.errors import PostActionError
 from posts.services.imports import posts_import
 from testkit.factories import make_franchise, make_member, make_post, make_user
+from testkit.google import franchise_connected_to_sandbox
 from testkit.web import logged_in, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -320,3 +321,15 @@ def test_headquarters_sets_a_policy_on_the_manage_page_and_an_admin_cannot(clien
     response = client.post(url, {"action": "approval_policy", "approval_policy": "anyone"}, follow=True)
     assert any("Unknown approval policy" in text for text in messages_of(response))
     assert 'id="approval-policy"' in client.get(url).content.decode()
+
+
+def test_publish_now_says_it_sends_for_approval_and_does(client, sandbox):
+    shop = franchise_connected_to_sandbox(sandbox, name="Connected Cafe", approval_policy=ApprovalPolicy.ADMIN)
+    staff = make_member(shop, Membership.Role.STAFF)
+    post = make_post(franchise=shop, summary="Now please.")
+    logged_in(client, staff)
+    url = reverse("posts:publish_now", args=[post.pk])
+    assert "sends it to a franchise admin for approval" in client.get(url).content.decode()
+    response = client.post(url, follow=True)
+    assert any("Sent for approval" in text for text in messages_of(response))
+    assert Post.objects.get(pk=post.pk).approval_waiting_for == "admin"

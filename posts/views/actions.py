@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from franchises.approval_policy import user_may_approve
+from franchises.approval_policy import APPROVER_WORDS, user_may_approve
 from franchises.selectors import user_is_franchise_admin
 from gbp_scheduler.times import when_text
 
@@ -37,7 +37,7 @@ from ..services import (
     post_schedule,
     post_unschedule,
 )
-from ..services.approvals import approval_gate
+from ..services.approvals import SentForApproval, approval_gate
 from ..services.publishing import franchise_waiting
 from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone, scheduled_told
 
@@ -117,11 +117,15 @@ def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
             "post": post,
             "blocked": waiting[1] if waiting else "",
             "problems": post_check_messages(post),
+            "approval_needed": APPROVER_WORDS.get(approval_gate(franchise=post.franchise, user=request.user), ""),
             "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
         }
         return render_in_zone(request, post.franchise, "posts/post_confirm_publish_now.html", context)
     try:
         result = post_publish_now(post=post, user=request.user)
+    except SentForApproval:
+        scheduled_told(request, post)
+        return _back(request, post)
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not published: {exc}")
         return _back(request, post)
