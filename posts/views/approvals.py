@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -49,7 +49,10 @@ def approvals_queue(request: HttpRequest) -> HttpResponse:
     waiting = approvals_waiting_for_user(user=request.user)
     franchise_id = request.GET.get("franchise", "")
     level = request.GET.get("waiting_for", "")
+    franchises = franchises_for_user(user=request.user)
     if franchise_id:
+        if not franchises.filter(pk=franchise_id).exists():
+            raise Http404("No such franchise.")
         waiting = waiting.filter(franchise_id=franchise_id)
     if level in APPROVER_WORDS:
         waiting = waiting.filter(approval_waiting_for=level)
@@ -59,7 +62,7 @@ def approvals_queue(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "page": page,
         "query": urlencode({k: v for k, v in {"franchise": franchise_id, "waiting_for": level}.items() if v}),
-        "franchises": franchises_for_user(user=request.user).order_by("name").values_list("pk", "name"),
+        "franchises": franchises.order_by("name").values_list("pk", "name"),
         "franchise_id": franchise_id,
         "levels": list(APPROVER_WORDS.items()),
         "level": level,
