@@ -15,7 +15,9 @@ published, one waiting for Google's check, one rejected for a policy violation);
 brand rules (words not allowed, required offer terms, links to the group's sites only, tagged
 for Google) and its own fields every franchise fills in (a coupon code, the manager's name),
 Marietta's manager missing; an announcement whose text headquarters locked, Dayton's post of it
-with its own button, and a team note on Cincinnati's that mentions its admin.
+with its own button, and a team note on Cincinnati's that mentions its admin; approval policies:
+Cincinnati's staff posts wait for a franchise admin, Dayton's posts for headquarters, one waiting
+in each.
 The crons that `make run` starts then publish the due posts and write the AI drafts, so the
 first minute of a demo shows the whole flow moving.
 """
@@ -32,11 +34,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from franchises.google.tokens import auth_refused_reason, connection_mirror
-from franchises.models import Franchise, FranchiseVariable, GoogleConnection, Membership
+from franchises.models import ApprovalPolicy, Franchise, FranchiseVariable, GoogleConnection, GroupSettings, Membership
 from franchises.services import franchise_create, franchise_variables_set, membership_set
 from gbp_scheduler.jobs import TimeBudget, job_get, job_run
 from posts.models import Post
-from posts.services import announcement_schedule, google_posts_sync, post_publish, post_update
+from posts.services import (
+    announcement_schedule,
+    google_posts_sync,
+    post_create,
+    post_publish,
+    post_schedule,
+    post_update,
+)
 from posts.services.brand import brand_rules_save
 from posts.services.notes import post_note_add
 from posts.services.series import series_create, series_rule_build
@@ -96,6 +105,9 @@ VARIABLES = [
 ]
 MANAGERS = {"Cincinnati": "Dana", "Dayton": "Luis", "Columbus": "Priya", "Akron": "Sam", "Toledo": "Grace"}
 NO_MANAGER = "Marietta"
+# Approval policies (franchises/approval_policy.py): the group publishes directly, but Cincinnati's
+# staff posts wait for a franchise admin and Dayton's for headquarters; one of each waits.
+APPROVAL_POLICIES = {"Cincinnati": ApprovalPolicy.ADMIN, "Dayton": ApprovalPolicy.HEADQUARTERS}
 HQ_GOOGLE_ACCOUNT = "hq@buckeye-lawn.example"
 COLUMBUS_GOOGLE_ACCOUNT = "owner@columbus-lawn.example"
 
@@ -254,6 +266,16 @@ def _waiting_post(franchise: Franchise, user) -> None:
     )
 
 
+def _waiting_for_approval(franchise: Franchise, user) -> None:
+    """A post `user` scheduled that waits for an approver under the franchise's policy."""
+    post = post_create(
+        franchise=franchise,
+        user=user,
+        summary=f"{franchise.name}: aeration slots open next week. Call us to book yours!",
+    )
+    post_schedule(post=post, at=timezone.now() + dt.timedelta(days=2, hours=3), user=user)
+
+
 def _series(franchises: dict[str, Franchise], user) -> None:
     """Repeating posts: Cincinnati's Monday tip (four texts taking turns, so the editor warns it
     has fewer than ten) and first-Monday offer, Dayton's Tuesday and Friday news."""
@@ -408,6 +430,7 @@ def demo_data_ensure() -> DemoLogin:
             users[username] = User.objects.create_user(username, f"{username}@example.com", password)
 
     brand_rules_save(user=users[DEMO_USERNAME], **BRAND_RULES)
+    GroupSettings.objects.create(approval_policy=ApprovalPolicy.DIRECT)
     for position, (key, label, help_text) in enumerate(VARIABLES):
         FranchiseVariable.objects.create(key=key, label=label, help_text=help_text, position=position)
     sandbox = _sandbox()
@@ -442,6 +465,10 @@ def demo_data_ensure() -> DemoLogin:
             _posts(franchise, users[DEMO_USERNAME])
         if name == NOT_VERIFIED:
             _waiting_post(franchise, users[DEMO_USERNAME])
+        if name in APPROVAL_POLICIES:
+            Franchise.objects.filter(pk=franchise.pk).update(approval_policy=APPROVAL_POLICIES[name])
+            franchise.approval_policy = APPROVAL_POLICIES[name]
+            _waiting_for_approval(franchise, users["cincy-staff" if name == "Cincinnati" else "ohio-admin"])
         if sandbox is not None and name != REVOKED:
             franchise.refresh_from_db()
             _history(sandbox, franchise, users[DEMO_USERNAME])

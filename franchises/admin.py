@@ -7,6 +7,7 @@ from .models import (
     FranchiseVariable,
     FranchiseVariableValue,
     GoogleConnection,
+    GroupSettings,
     Invitation,
     Membership,
 )
@@ -57,8 +58,18 @@ GOOGLE_FIELDS = [
 @admin.register(Franchise)
 class FranchiseAdmin(admin.ModelAdmin):
     form = FranchiseAdminForm
-    list_display = ["name", "city", "is_active", "connected", "google_access", "location", "ai_drafts", "timezone"]
-    list_filter = ["is_active", "google_auth_valid", "ai_drafts_enabled", "timezone"]
+    list_display = [
+        "name",
+        "city",
+        "is_active",
+        "connected",
+        "google_access",
+        "location",
+        "ai_drafts",
+        "timezone",
+        "approval_policy",
+    ]
+    list_filter = ["approval_policy", "is_active", "google_auth_valid", "ai_drafts_enabled", "timezone"]
     search_fields = ["name", "city", "google_location_title", "google_location_id"]
     inlines = [MembershipInline, VariableValueInline]
     # The token columns are never shown or editable here: connecting happens through Google's
@@ -68,6 +79,7 @@ class FranchiseAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "is_active", "city", "website", "timezone"]}),
         ("Business profile (what AI drafts are written from)", {"fields": ["description", "services", "tone"]}),
         ("AI drafts", {"fields": ["ai_drafts_enabled", "posts_per_week", "auto_schedule_ai_posts"]}),
+        ("Approvals (franchises/approval_policy.py)", {"fields": ["approval_policy"]}),
         ("Google (changed through the franchise's Google connection pages)", {"fields": GOOGLE_FIELDS}),
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
@@ -128,6 +140,19 @@ class FranchiseAdmin(admin.ModelAdmin):
             except FranchiseError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
         self.message_user(request, f"{count} franchise(s) reactivated.")
+
+
+@admin.register(GroupSettings)
+class GroupSettingsAdmin(admin.ModelAdmin):
+    """The group's one row: its default approval policy."""
+
+    list_display = ["__str__", "approval_policy", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return not GroupSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Membership)

@@ -65,6 +65,16 @@ class FranchiseQuerySet(models.QuerySet):
         return self.filter(CONNECTED, is_active=True, ai_drafts_enabled=True, posts_per_week__gt=0)
 
 
+class ApprovalPolicy(models.TextChoices):
+    """Who approves a post before it may go out (franchises/approval_policy.py): nobody (`direct`),
+    a franchise admin, or headquarters. Set per franchise by headquarters; a franchise without one
+    follows the group's default (GroupSettings)."""
+
+    DIRECT = "direct", "Publish directly"
+    ADMIN = "admin", "A franchise admin approves"
+    HEADQUARTERS = "headquarters", "Headquarters approves"
+
+
 class GoogleConnection(models.Model):
     """One Google account's grant to this site (for one OAuth client): the tokens every franchise
     connected through that account publishes with.
@@ -166,6 +176,14 @@ class Franchise(models.Model):
     city = models.CharField(max_length=120, blank=True, default="")
     website = models.URLField(blank=True, default="")
     tone = models.CharField(max_length=200, blank=True, default="friendly and professional")
+    # Who approves its posts before they go out; blank: the group's default (GroupSettings).
+    approval_policy = models.CharField(
+        max_length=12,
+        blank=True,
+        default="",
+        choices=[("", "The group's default"), *ApprovalPolicy.choices],
+        help_text="Set by headquarters.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -178,6 +196,9 @@ class Franchise(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(posts_per_week__lte=MAX_POSTS_PER_WEEK), name="franchises_posts_per_week_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(approval_policy__in=["", *ApprovalPolicy.values]), name="franchises_approval_policy_valid"
             ),
             # One location, one franchise: two active franchises publishing to the same location
             # would each post there.
@@ -311,6 +332,7 @@ class FranchiseEvent(models.Model):
         RENAMED = "renamed", "Renamed the franchise"
         DEACTIVATED = "deactivated", "Deactivated the franchise"
         REACTIVATED = "reactivated", "Reactivated the franchise"
+        APPROVAL_POLICY = "approval_policy", "Changed the approval policy"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="events")
@@ -346,6 +368,36 @@ class GoogleQuota(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GroupSettings(models.Model):
+    """The franchise group's own settings, set by headquarters (one row: the group's; no row: the
+    defaults)."""
+
+    GROUP = "group"
+
+    name = models.CharField(max_length=20, primary_key=True, default=GROUP, editable=False)
+    approval_policy = models.CharField(
+        "default approval policy",
+        max_length=12,
+        choices=ApprovalPolicy.choices,
+        default=ApprovalPolicy.DIRECT,
+        help_text="For every franchise that has no policy of its own.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "group_settings"
+        verbose_name = "group settings"
+        verbose_name_plural = "group settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approval_policy__in=ApprovalPolicy.values), name="group_settings_approval_policy_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Group settings"
 
 
 class NotificationSettings(models.Model):

@@ -22,7 +22,15 @@ from gbp_scheduler.throttle import allowance_take
 from gbp_scheduler.times import when_text
 
 from .holds import hold_ended_tell
-from .models import Franchise, FranchiseEvent, FranchiseVariable, FranchiseVariableValue, Invitation, Membership
+from .models import (
+    ApprovalPolicy,
+    Franchise,
+    FranchiseEvent,
+    FranchiseVariable,
+    FranchiseVariableValue,
+    Invitation,
+    Membership,
+)
 from .selectors import (
     InvitationUnusable,
     invitation_check_usable,
@@ -60,6 +68,22 @@ def franchise_rename(*, franchise: Franchise, name: str, actor: AbstractBaseUser
     franchise.save(update_fields=["name", "updated_at"])
     if name != old:
         _history(franchise.pk, actor, FranchiseEvent.Action.RENAMED, f"From {old} to {name}.")
+    return franchise
+
+
+def franchise_approval_policy_set(
+    *, franchise: Franchise, policy: str, actor: AbstractBaseUser | None = None
+) -> Franchise:
+    """Headquarters sets who approves the franchise's posts (blank: the group's default). Posts
+    already waiting keep waiting for whom they were sent to. In the franchise's history."""
+    if policy not in ("", *ApprovalPolicy.values):
+        raise FranchiseError(f"Unknown approval policy {policy!r}.")
+    old = franchise.get_approval_policy_display()
+    if policy != franchise.approval_policy:
+        franchise.approval_policy = policy
+        franchise.save(update_fields=["approval_policy", "updated_at"])
+        new = franchise.get_approval_policy_display()
+        _history(franchise.pk, actor, FranchiseEvent.Action.APPROVAL_POLICY, f"From {old!r} to {new!r}.")
     return franchise
 
 

@@ -119,6 +119,15 @@ class Post(PostContent):
         "Announcement", null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
 
+    # Waiting for approval (posts/services/approvals.py): who must act ("admin" or "headquarters",
+    # franchises/approval_policy.py), blank when nobody. Such a post stays a `draft` (the contract's
+    # statuses are unchanged) with its planned time, so no publish path can take it.
+    approval_waiting_for = models.CharField(max_length=12, blank=True, default="")
+    approval_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approval_requested_at = models.DateTimeField(null=True, blank=True)
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -133,6 +142,12 @@ class Post(PostContent):
                 condition=Q(status__in=["draft", "scheduled", "published", "failed"]), name="posts_status_valid"
             ),
             models.CheckConstraint(condition=Q(source__in=["manual", "ai"]), name="posts_source_valid"),
+            # A post waiting for approval is a draft: never scheduled, so never published.
+            models.CheckConstraint(
+                condition=Q(approval_waiting_for="")
+                | Q(status="draft", approval_waiting_for__in=["admin", "headquarters"]),
+                name="posts_waiting_for_approval_is_draft",
+            ),
             models.CheckConstraint(condition=Q(topic_type__in=TopicType.values), name="posts_topic_type_valid"),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("summary"), SUMMARY_MAX_LENGTH), name="posts_summary_max_length"
@@ -173,6 +188,10 @@ class Post(PostContent):
             ),
         ]
         indexes = [
+            # The approvals queue: posts waiting, oldest asked first.
+            models.Index(
+                fields=["approval_requested_at"], condition=~Q(approval_waiting_for=""), name="posts_approval_queue_idx"
+            ),
             # The publish cron's due query: scheduled posts by time.
             models.Index(fields=["scheduled_at"], condition=Q(status="scheduled"), name="posts_due_idx"),
             # The seed's "stuck in publishing" query and stale-lock takeover.
@@ -463,6 +482,11 @@ class PostEvent(models.Model):
         TAKEDOWN_ASKED = "takedown_asked", "Asked an admin to take it down"
         TAKEDOWN_DECLINED = "takedown_declined", "Declined to take it down"
         HELD = "held", "Missed its time while on hold"
+        APPROVAL_ASKED = "approval_asked", "Sent for approval"
+        APPROVED = "approved", "Approved"
+        APPROVAL_REFUSED = "approval_refused", "Not approved"
+        APPROVAL_UNDONE = "approval_undone", "Approval decision undone"
+        APPROVAL_LINK = "approval_link", "Approval link made"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="post_events")
@@ -636,3 +660,60 @@ class PostNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note by {self.author or 'a former member'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApprovalDecision(models.Model):
+    """An approver's approve or reject of a post that waited for approval, kept so the click can be
+    undone for a while (posts/services/approvals.py: UNDO_WINDOW). One click on many posts shares
+    a `batch`. Through a signed link, `link` says which (and `decided_by` is the link's maker)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    batch = models.UUIDField(default=uuid.uuid4)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approval_decisions")
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    waited_for = models.CharField(max_length=12)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    link = models.ForeignKey("ApprovalLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "post_approval_decisions"
+        ordering = ["-decided_at"]
+        indexes = [models.Index(fields=["decided_by", "decided_at"], name="approval_decisions_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} post {self.post_id}"
+
+
+class ApprovalLink(models.Model):
+    """A link that lets one reviewer without a login approve or reject one post, once, before it
+    expires. Its id travels signed (django.core.signing); `used_at` is set by one conditional
+    UPDATE, so two clicks cannot both count. It speaks for the version of the post it was made
+    for: an edit since makes it void."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approval_links")
+    post_version = models.PositiveIntegerField()
+    reviewer = models.CharField(max_length=200, blank=True, default="", help_text="Whom it was made for.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "post_approval_links"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Approval link for post {self.post_id}"

@@ -9,6 +9,7 @@ posts wait):
 | key | label | when |
 |---|---|---|
 | draft | Draft | a draft |
+| approval | Waiting for approval | a post waiting for an approver (the detail says who must act) |
 | missed | Missed its time | a draft whose time passed while its franchise was on hold |
 | scheduled | Scheduled | will go out at its time |
 | publishing | Publishing now | a publish run holds it |
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from franchises.approval_policy import APPROVER_WORDS
 from franchises.holds import franchise_hold
 from gbp_scheduler.times import when_text
 
@@ -67,6 +69,7 @@ PUBLISHED = PostState("published", "Published", "published")
 LABELS = {  # every key's label, for filters and JSON readers
     state.key: state.label for state in (DRAFT, SCHEDULED, PUBLISHING, PUBLISHED)
 } | {
+    "approval": "Waiting for approval",
     "missed": "Missed its time",
     "waiting": "Waiting",
     "retrying": "Waiting for Google",
@@ -80,6 +83,8 @@ def post_state(post: Post) -> PostState:
     """What is true of `post` now, in the vocabulary above. Reads `post.franchise` (load it with
     the post: select_related or a prefetch)."""
     if post.status == Post.Status.DRAFT:
+        if post.approval_waiting_for:
+            return PostState("approval", LABELS["approval"], "waiting", approval_detail(post))
         if post.held_reason:
             return PostState("missed", LABELS["missed"], "waiting", f"{post.held_reason} {MISSED_WHAT_TO_DO}")
         return DRAFT
@@ -97,3 +102,10 @@ def post_state(post: Post) -> PostState:
         retry = when_text(post.next_attempt_at, post.franchise)
         return PostState("retrying", LABELS["retrying"], "waiting", f"{post.last_error} Next try: {retry}.")
     return SCHEDULED
+
+
+def approval_detail(post: Post) -> str:
+    """Who must act on a post waiting for approval, and for when it is planned."""
+    who = APPROVER_WORDS.get(post.approval_waiting_for, post.approval_waiting_for)
+    when = f" It goes out at {when_text(post.scheduled_at, post.franchise)} once approved" if post.scheduled_at else ""
+    return f"Waiting for {who} to approve it.{when}{'.' if when else ''}"

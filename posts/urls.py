@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     actions,
     announcements,
+    approvals,
     brand,
     bulk,
     drafts,
@@ -50,6 +51,12 @@ urlpatterns = [
     path("posts/<uuid:post_id>/dismiss-google-notice/", actions.post_dismiss_notice_view, name="dismiss_notice"),
     path("posts/<uuid:post_id>/reject/", drafts.draft_reject, name="reject"),
     path("posts/<uuid:post_id>/notes/", history.post_note_add_view, name="note_add"),
+    # Approvals: the approvers' queue, many at once, undo; a signed review link and its page.
+    path("approvals/", approvals.approvals_queue, name="approvals"),
+    path("approvals/many/", approvals.approvals_many, name="approvals_many"),
+    path("approvals/undo/", approvals.approvals_undo, name="approvals_undo"),
+    path("posts/<uuid:post_id>/approval-link/", approvals.approval_link_new, name="approval_link_new"),
+    path("approvals/review/<str:token>/", approvals.approval_link_page, name="approval_link"),
     # A live post taken down: its staff ask, an admin takes it down or declines (the requests page).
     path("posts/<uuid:post_id>/ask-takedown/", takedowns.post_takedown_ask, name="takedown_ask"),
     path("posts/<uuid:post_id>/take-down/", takedowns.post_take_down, name="take_down"),

@@ -53,7 +53,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from hypothesis import HealthCheck, Verbosity, note
 from hypothesis import settings as hypothesis_settings
@@ -79,7 +79,15 @@ from franchises.google.connect import (
 from franchises.google.quota import QuotaDeadline
 from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenTransientError
 from franchises.holds import hold_key
-from franchises.models import Franchise, FranchiseEvent, GoogleConnection, GoogleQuota, Membership
+from franchises.models import (
+    ApprovalPolicy,
+    Franchise,
+    FranchiseEvent,
+    GoogleConnection,
+    GoogleQuota,
+    GroupSettings,
+    Membership,
+)
 from franchises.services import FranchiseError, franchise_active_set
 from gbp_scheduler.jobs import TimeBudget
 from generation.services import generation_queue_process
@@ -102,6 +110,7 @@ from posts.services import (
     post_update,
     posts_publish_due,
 )
+from posts.services.approvals import posts_approval_reject, posts_approve
 from posts.services.brand import brand_rules_save
 from posts.services.google_copy import PATCH_MASK, RECONCILE_CLOCK_SKEW, create_record, text_normalized
 from posts.services.locks import post_lock_take
@@ -234,6 +243,7 @@ def database_empty() -> None:
     PostSeries.objects.all().delete()
     Announcement.objects.all().delete()
     BrandRules.objects.all().delete()
+    GroupSettings.objects.all().delete()
     FranchiseEvent.objects.all().delete()
     Membership.objects.all().delete()
     Franchise.objects.all().delete()
@@ -395,6 +405,18 @@ def untold_rejections() -> list[str]:
 
 
 # --- the machine ------------------------------------------------------------------------------------
+
+
+def unapproved_on_google() -> list[str]:
+    """A post waiting for approval is never on Google, nor being sent there."""
+    waiting = Post.objects.exclude(approval_waiting_for="").filter(
+        Q(published_at__isnull=False)
+        | ~Q(google_post_name="")
+        | Q(google_create_sent_at__isnull=False)
+        | Q(publishing_at__isnull=False)
+        | ~Q(status=Post.Status.DRAFT)
+    )
+    return [f"post {post.pk} waits for approval yet went to Google ({post.status})" for post in waiting]
 
 
 def step(function):
@@ -854,6 +876,68 @@ class MirrorMachine(RuleBasedStateMachine):
         brand_rules_save(user=self.hq, banned_phrases=word)
         note(f"  brand rules: words not allowed {word!r}")
 
+    # -- approvals (posts/services/approvals.py) --------------------------------------------------------
+
+    def _member(self, franchise: str, role: str):
+        """The franchise's one staff member or admin, made when first needed."""
+        username = f"{franchise}-{role}".lower()
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            user = make_user(username=username)
+            Membership.objects.create(user=user, franchise=self._franchise(franchise), role=role)
+        return user
+
+    @rule(franchise=st.sampled_from(sorted(FRANCHISES)), policy=st.sampled_from(["", *ApprovalPolicy.values]))
+    @step
+    def approval_policy_set(self, franchise, policy):
+        """Headquarters sets a franchise's approval policy (blank: the group's default, direct)."""
+        Franchise.objects.filter(name=franchise).update(approval_policy=policy)
+        note(f"  {franchise}: approval policy {policy or 'the group default'!r}")
+
+    @rule(franchise=st.sampled_from(sorted(FRANCHISES)), text=st.sampled_from(TEXTS), when=st.sampled_from(list(WHEN)))
+    @step
+    def submit(self, franchise, text, when):
+        """A staff member writes a post and schedules it: under a policy, it waits for an approver."""
+        staff = self._member(franchise, Membership.Role.STAFF)
+        summary = self._text(text)
+
+        def write_and_schedule():
+            post = post_create(franchise=self._franchise(franchise), user=staff, summary=summary)
+            return post_schedule(post=post, at=self._at(when), user=staff)
+
+        self._try(f"{franchise} staff schedules {summary!r} {when}", write_and_schedule)
+
+    @rule(pick=st.integers(0, 20), by=st.sampled_from(["admin", "headquarters", "staff"]))
+    @step
+    def approve(self, pick, by):
+        post = self._post(pick, Post.Status.DRAFT, approval_waiting_for__in=ApprovalPolicy.values)
+        if post:
+            user = self.hq if by == "headquarters" else self._member(post.franchise.name, by)
+            outcome = posts_approve(user=user, post_ids=[post.pk])
+            note(f"  {by} approves {self._label(post)}: {'done' if outcome.done else outcome.refused}")
+
+    @rule(pick=st.integers(0, 20))
+    @step
+    def reject(self, pick):
+        post = self._post(pick, Post.Status.DRAFT, approval_waiting_for__in=ApprovalPolicy.values)
+        if post:
+            posts_approval_reject(user=self.hq, post_ids=[post.pk], reason="Not our tone.")
+            note(f"  headquarters rejects {self._label(post)}")
+
+    @rule(pick=st.integers(0, 20), text=st.sampled_from(TEXTS))
+    @step
+    def edit_after_approval(self, pick, text):
+        """A staff member changes an approved post: under a policy it waits for approval again (a
+        live one is refused)."""
+        post = self._post(pick, Post.Status.SCHEDULED, Post.Status.PUBLISHED)
+        if post:
+            staff = self._member(post.franchise.name, Membership.Role.STAFF)
+            summary = self._text(text)
+            self._try(
+                f"staff edits {self._label(post)} to {summary!r}",
+                lambda: post_update(post=post, user=staff, summary=summary),
+            )
+
     # -- the jobs ---------------------------------------------------------------------------------------
 
     def _publish_run(self, budget: str) -> dict:
@@ -1190,6 +1274,7 @@ class MirrorMachine(RuleBasedStateMachine):
         )
         if enabled("notices"):
             problems += untold_rejections()
+        problems += unapproved_on_google()
         if enabled("cancellations"):
             went_out = Post.objects.filter(pk__in=list(self.cancelled), status=Post.Status.PUBLISHED)
             problems += [f"{self._label(p)} went out after {self.cancelled[p.pk]}" for p in went_out]

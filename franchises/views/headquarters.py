@@ -1,4 +1,5 @@
-"""Headquarters' franchise pages: add a franchise, and rename, deactivate or reactivate one. A
+"""Headquarters' franchise pages: add a franchise, and rename, deactivate or reactivate one, or set
+who approves its posts. A
 franchise is never deleted (its posts' copies on Google stay managed): it is deactivated."""
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from .. import services
 from ..access import headquarters_required
+from ..approval_policy import group_approval_policy
 from ..forms import FranchiseProfileForm, FranchiseRenameForm
-from ..models import Franchise
+from ..models import ApprovalPolicy, Franchise
 
 
 @headquarters_required("add a franchise")
@@ -42,6 +44,18 @@ def franchise_manage(request: HttpRequest, franchise_id) -> HttpResponse:
         services.franchise_rename(franchise=franchise, name=form.cleaned_data["name"], actor=request.user)
         messages.success(request, f"Renamed: {franchise.name}.")
         return redirect("franchises:manage", franchise_id=franchise.pk)
+    if action == "approval_policy":
+        try:
+            services.franchise_approval_policy_set(
+                franchise=franchise, policy=request.POST.get("approval_policy", ""), actor=request.user
+            )
+        except services.FranchiseError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, f"Approval policy of {franchise.name}: {franchise.get_approval_policy_display()}."
+            )
+        return redirect("franchises:manage", franchise_id=franchise.pk)
     if action in ("deactivate", "reactivate"):
         try:
             services.franchise_active_set(franchise=franchise, active=action == "reactivate", actor=request.user)
@@ -50,5 +64,10 @@ def franchise_manage(request: HttpRequest, franchise_id) -> HttpResponse:
         else:
             messages.success(request, f"{franchise.name} is {'active again' if franchise.is_active else 'inactive'}.")
         return redirect("franchises:manage", franchise_id=franchise.pk)
-    context = {"franchise": franchise, "form": form}
+    context = {
+        "franchise": franchise,
+        "form": form,
+        "policies": Franchise._meta.get_field("approval_policy").choices,
+        "group_policy": ApprovalPolicy(group_approval_policy()).label,
+    }
     return render(request, "franchises/franchise_manage.html", context, status=400 if form.is_bound else 200)

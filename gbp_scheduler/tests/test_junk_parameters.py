@@ -49,6 +49,7 @@ NOT_IDS = {
     "page": "a page number: Django's paginator answers the nearest page",
     "q": "a search text",
     "view": "month or week",
+    "waiting_for": "who must approve: admin or headquarters (the approvals queue)",
     "date": "a day of the calendar; a malformed one shows today",
     "at": "a time for a new post; a malformed one is ignored",
     "days": "a number of days",

@@ -160,6 +160,13 @@ NOT_CHECKED: dict[str, Excused] = {
     ),
     "franchises:list": YOUR_FRANCHISES,
     "generation:drafts": YOUR_FRANCHISES,
+    # The approvers' queue: only posts the user may approve (posts/tests/test_approvals.py).
+    "posts:approvals": YOUR_FRANCHISES,
+    "posts:approvals_many": Excused(
+        LOGIN, "post ids in the body, kept only among those the user may approve (posts/tests/test_approvals.py)"
+    ),
+    "posts:approvals_undo": Excused(LOGIN, "undoes only the user's own decisions (posts/tests/test_approvals.py)"),
+    "posts:approval_link": Excused(OPEN, "the signed, single-use token in the review link is the credential"),
     # Requests to take live posts down: those of the franchises the user administers only.
     "posts:takedowns": YOUR_FRANCHISES,
     "insights:ranking": YOUR_FRANCHISES,

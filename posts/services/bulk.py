@@ -17,12 +17,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from franchises.selectors import user_is_headquarters
 from gbp_scheduler import clock
 
 from ..brand import brand_rules_current, photo_sizes_of, post_check_messages
 from ..brand_rules import Rules
 from ..locked_fields import announcement_locks, locked_message, locks_broken
 from ..models import REJECTION_REASON_MARK, REJECTION_REASON_MAX_LENGTH, Post, PostEvent
+from .approvals import approval_gate, approval_waiting_fields, approval_waiting_words
 from .editing import (
     FIXED_AFTER_FAILURE,
     NO_LONGER_FAILED,
@@ -68,9 +70,24 @@ def posts_schedule_many(*, posts: list[Post], user: AbstractBaseUser | None = No
             ready.append(post)
     if not ready:
         return [], refused
+    # Who must approve each (franchises/approval_policy.py), asked once per franchise: a post that
+    # needs an approver waits for one instead of being scheduled.
+    levels = _approval_levels(ready, user)
     with transaction.atomic():
         free = Post.objects.filter(lock_free(now), pk__in=[post.pk for post in ready], status=Post.Status.DRAFT)
         taken = set(free.select_for_update().values_list("pk", flat=True))
+        for level in {levels[post.franchise_id] for post in ready} - {""}:
+            asked = [post.pk for post in ready if post.pk in taken and levels[post.franchise_id] == level]
+            Post.objects.filter(pk__in=asked).update(
+                attempts=0,
+                held_reason="",
+                publishing_at=None,
+                **approval_waiting_fields(level=level, user=user, now=now),
+            )
+            for post in ready:
+                if post.pk in asked:
+                    post.approval_waiting_for = level
+        taken -= {post.pk for post in ready if post.approval_waiting_for}
         Post.objects.filter(pk__in=taken).update(
             status=Post.Status.SCHEDULED,
             attempts=0,
@@ -86,12 +103,32 @@ def posts_schedule_many(*, posts: list[Post], user: AbstractBaseUser | None = No
             post_event_build(
                 post=post, action=PostEvent.Action.SCHEDULED, user=user, detail=f"For {_when(post.scheduled_at, post)}."
             )
-            for post in scheduled
+            if not post.approval_waiting_for
+            else post_event_build(
+                post=post,
+                action=PostEvent.Action.APPROVAL_ASKED,
+                user=user,
+                detail=f"For {_when(post.scheduled_at, post)}. {approval_waiting_words(post.approval_waiting_for)}",
+            )
+            for post in scheduled + [post for post in ready if post.approval_waiting_for]
         )
     for post in ready:
-        if post.pk not in taken:
+        if post.approval_waiting_for:
+            refused[post.pk] = f"Sent for approval instead. {approval_waiting_words(post.approval_waiting_for)}"
+        elif post.pk not in taken:
             refused[post.pk] = "It changed meanwhile (or is being published): reload and try again."
     return scheduled, refused
+
+
+def _approval_levels(posts: list[Post], user) -> dict:
+    """Who must approve what `user` schedules, by franchise id (posts_schedule_many, posts_update_many)."""
+    levels: dict = {}
+    if user_is_headquarters(user):  # approves everything, without reading a franchise
+        return {post.franchise_id: "" for post in posts}
+    for post in posts:
+        if post.franchise_id not in levels:
+            levels[post.franchise_id] = approval_gate(franchise=post.franchise, user=user)
+    return levels
 
 
 def posts_reject_many(
@@ -215,12 +252,15 @@ def posts_update_many(
     refused: dict = {}
     plain, careful = [], []
     locks = {} if by_announcement else announcement_locks(post.announcement_id for post, _ in changes)
+    # A scheduled post whose editor needs an approver goes back for approval: post_update's way.
+    levels = _approval_levels([post for post, _ in changes if post.status == Post.Status.SCHEDULED], user)
     for post, fields in changes:
         fields = _clean_content(fields)
         if broken := locks_broken(post, fields, locks.get(post.announcement_id)):
             refused[post.pk] = locked_message(broken)
             continue
-        (plain if post_never_sent(post) else careful).append((post, fields))
+        alone = not post_never_sent(post) or levels.get(post.franchise_id, "")
+        (careful if alone else plain).append((post, fields))
     rules = brand_rules_current() if rules is None and plain else rules
     for start in range(0, len(plain), WRITE_BATCH_SIZE):
         batch = plain[start : start + WRITE_BATCH_SIZE]

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from franchises.approval_policy import APPROVER_WORDS
 from franchises.google import business_profile
 from franchises.models import Franchise
 from gbp_scheduler import clock
@@ -44,6 +45,15 @@ from ..models import (
     PostCancellation,
     PostEvent,
 )
+from .approvals import (
+    SentForApproval,
+    approval_gate,
+    approval_waiting_fields,
+    approval_waiting_words,
+    post_approval_level_for_edit,
+    post_submit_for_approval,
+)
+from .errors import PostActionError, PostChangedError
 from .google_copy import PATCH_MASK, LocationUnreachable, copy_gone
 from .google_notices import post_google_problem_record, post_google_state_seen
 from .google_upkeep import google_deletion_try
@@ -56,21 +66,6 @@ from .removal import google_deletion_of, post_row_remove
 # A post's content, all of it (posts/content.py): what an edit may change.
 EDITABLE_FIELDS = content.NAMES
 LOCKED_MESSAGE = "This post is being published right now and cannot be changed. Try again in a minute."
-
-
-class PostActionError(Exception):
-    """The action cannot be done on this post now; the message says why and what to do."""
-
-
-class PostChangedError(PostActionError):
-    """Someone else changed the post since it was read; `current` is the post as it is now."""
-
-    def __init__(self, current: Post):
-        super().__init__(
-            "Someone else changed this post while you were working on it, so your changes were not saved. "
-            "The current version is shown; apply your changes to it and save again."
-        )
-        self.current = current
 
 
 def post_check_editable(*, post: Post) -> None:
@@ -142,13 +137,16 @@ def post_build(
     validate_constraints: bool = True,
     rules=None,
     photo_sizes: dict | None = None,
+    approval_level: str | None = None,
     **fields,
 ) -> Post:
     """A new post checked and ready to save (post_create saves one; announcements save many at
     once). `validate_constraints=False` leaves the database's check constraints to the database:
     Django checks each with a query of its own, which a thousand-post announcement cannot afford
     (the field validators, Google's rules and the brand's are still checked here). Pass `rules` and
-    `photo_sizes` (posts/brand.py) when building many, to read them once."""
+    `photo_sizes` (posts/brand.py) when building many, to read them once. A post asked to be
+    scheduled by someone whose posts need approval waits for it instead (posts/services/
+    approvals.py); `approval_level`, when the caller asked the gate already for its franchise."""
     post = Post(
         franchise=franchise,
         created_by=user,
@@ -162,10 +160,18 @@ def post_build(
         problems = post_check_messages(post, rules=rules, photo_sizes=photo_sizes)
         if problems:
             raise PostActionError(" ".join(problems))
+        level = approval_gate(franchise=franchise, user=user) if approval_level is None else approval_level
+        if level:
+            for name, value in approval_waiting_fields(level=level, user=user, now=clock.now()).items():
+                setattr(post, name, value)
     return post
 
 
 def _creation_event(post: Post, *, user: AbstractBaseUser | None, history_detail: str) -> PostEvent:
+    if post.approval_waiting_for:
+        waiting = approval_waiting_words(post.approval_waiting_for)
+        detail = f"{history_detail} For {_when(post.scheduled_at, post)}. {waiting}"
+        return post_event_build(post=post, action=PostEvent.Action.APPROVAL_ASKED, user=user, detail=detail.strip())
     if post.status == Post.Status.SCHEDULED:
         detail = history_detail or f"For {_when(post.scheduled_at, post)}."
         return post_event_build(post=post, action=PostEvent.Action.SCHEDULED, user=user, detail=detail)
@@ -233,6 +239,12 @@ def post_update(
         problems = post_check_messages(edited)
         if problems:
             raise PostActionError(" ".join(problems))
+    live = changed and post.status == Post.Status.PUBLISHED and edited.google_state not in OFF_GOOGLE_STATES
+    if live and (level := approval_gate(franchise=edited.franchise, user=user)):
+        raise PostActionError(
+            f"This post is on Google, and {edited.franchise.name}'s posts are approved before they go out: "
+            f"ask {APPROVER_WORDS[level]} to make this change, or duplicate it and change the copy."
+        )
     now = clock.now()
     # Saved unchanged, an occurrence is not "edited by hand": the series may still change it.
     mark = _series_mark(post, series_version) if changed or series_version is not None else {}
@@ -253,12 +265,18 @@ def post_update(
     else:
         if post.status == Post.Status.FAILED:
             saved_fields.update(FIXED_AFTER_FAILURE)
+        # An approved post whose content (not only its time) changes waits for approval again.
+        level = post_approval_level_for_edit(post=edited, user=user) if changed else ""
+        if level:
+            saved_fields.update(approval_waiting_fields(level=level, user=user, now=now))
         saved = Post.objects.filter(lock_free(now), pk=post.pk, version=version, status=post.status).update(
             publishing_at=None, **saved_fields
         )
         if saved != 1:
             raise _refused(post)
         google = NO_LONGER_FAILED if post.status == Post.Status.FAILED else ""
+        if level:
+            google = f" Sent back for approval: {approval_waiting_words(level).lower()}"
     if changed or google:
         post_event_record(
             post=edited, action=PostEvent.Action.EDITED, user=user, detail=_edited_detail(changed, google)
@@ -366,10 +384,15 @@ def post_schedule(
     problems = post_check_messages(post)
     if problems:
         raise PostActionError(" ".join(problems))
+    # A draft put on the schedule passes the approval gate; moving an approved (scheduled or
+    # failed) post's time does not need approval again.
+    if post.status == Post.Status.DRAFT and (level := approval_gate(franchise=post.franchise, user=user)):
+        return post_submit_for_approval(post=post, at=at, level=level, user=user)
     error = post.last_error
     updated = Post.objects.filter(lock_free(clock.now()), pk=post.pk).exclude(status=Post.Status.PUBLISHED)
     count = updated.update(
         status=Post.Status.SCHEDULED,
+        approval_waiting_for="",
         scheduled_at=at,
         attempts=0,
         next_attempt_at=None,
@@ -440,6 +463,8 @@ def post_publish_now(*, post: Post, user: AbstractBaseUser | None = None) -> Res
     cron; the history names `user` as the one who published (or failed) it."""
     _location_takes_posts_check(post)
     post = post_schedule(post=post, at=clock.now(), user=user, history=None)
+    if post.approval_waiting_for:
+        raise SentForApproval(f"sent for approval instead. {approval_waiting_words(post.approval_waiting_for)}")
     return post_publish(post=post, actor=user)
 
 
@@ -458,6 +483,9 @@ def post_republish(*, post: Post, user: AbstractBaseUser | None = None) -> Resul
     problems = post_check_messages(post)
     if problems:
         raise PostActionError(" ".join(problems))
+    if level := approval_gate(franchise=post.franchise, user=user):
+        # Its text may have changed since Google took it off: it goes back only through an approver.
+        raise PostActionError(f"Only an approver can republish it here. {approval_waiting_words(level)}")
     now = clock.now()
     with transaction.atomic():
         row = (

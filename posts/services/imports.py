@@ -36,12 +36,14 @@ from franchises.variables import (
     variables_defined,
     variables_used,
 )
+from gbp_scheduler import clock
 from gbp_scheduler.times import when_text
 
 from .. import content
 from ..brand import brand_rules_current, photo_sizes_of, post_check_messages
 from ..content import TopicType
 from ..models import Post
+from .approvals import approval_gate, approval_waiting_fields
 from .bulk import RELATIONS
 from .editing import PostActionError, posts_create_many
 
@@ -247,4 +249,19 @@ def posts_import(*, user: AbstractBaseUser, text: str) -> list[Post]:
     check = posts_import_check(user=user, text=text)
     if not check.ok:
         raise ImportRefused(check)
-    return posts_create_many(posts=[row.post for row in check.rows], user=user, history_detail=HISTORY)
+    posts = [row.post for row in check.rows]
+    # A scheduled row of a franchise whose policy wants an approver for this user waits for one
+    # (posts/services/approvals.py), asked once per franchise.
+    levels: dict = {}
+    waiting = {}
+    for post in posts:
+        if post.status == Post.Status.SCHEDULED:
+            if post.franchise_id not in levels:
+                levels[post.franchise_id] = approval_gate(franchise=post.franchise, user=user)
+            if levels[post.franchise_id]:
+                waiting[post] = levels[post.franchise_id]
+    now = clock.now() if waiting else None
+    for post, level in waiting.items():
+        for name, value in approval_waiting_fields(level=level, user=user, now=now).items():
+            setattr(post, name, value)
+    return posts_create_many(posts=posts, user=user, history_detail=HISTORY)

@@ -69,6 +69,7 @@ from .. import content as spec
 from ..brand import post_check_messages
 from ..content import SUMMARY_MAX_LENGTH, line_breaks_normalized, summary_length
 from ..models import Post, PostEvent, PostSeries
+from .approvals import approval_gate
 from .editing import PostActionError, post_create, post_delete, post_schedule, post_update, posts_cancel_when_free
 from .history import post_event_record
 
@@ -468,6 +469,9 @@ def _occurrence_create(
     text = series_turn(series=series, day=day, ordinals=ordinals)
     made = {"franchise": series.franchise, "user": None, "scheduled_at": at, "series": series, "series_day": day}
     made["series_text"] = text
+    # Its maker's approval policy holds for each day's post: one a staff member set up waits for
+    # an approver day by day (posts/services/approvals.py).
+    level = approval_gate(franchise=series.franchise, user=series.created_by)
     detail = f"From a repeating post, for {local:%Y-%m-%d %H:%M}."
     if len(series.texts) > 1:
         detail += f" Text {text + 1} of {len(series.texts)}."
@@ -479,7 +483,7 @@ def _occurrence_create(
             post_create(status=Post.Status.DRAFT, history_detail=detail, **made, **content)
             return 1
         try:
-            post_create(status=Post.Status.SCHEDULED, history_detail=detail, **made, **content)
+            post_create(status=Post.Status.SCHEDULED, history_detail=detail, approval_level=level, **made, **content)
         except PostActionError as exc:
             # Its content breaks a rule set since the series was saved (the brand's): the day's
             # post waits as a draft saying why, for a person to fix, and the series goes on.

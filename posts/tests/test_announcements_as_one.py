@@ -26,9 +26,9 @@ DAY = dt.date(2030, 12, 20)
 WHEN = {"date": "2030-12-20", "local_time": "09:00"}  # as the edit page's form sends them
 # One "edit all" or "cancel all" request, whatever the number of posts: the page's own queries
 # (session, user, the announcement) and the service's few (14 each, on SQLite and PostgreSQL; a
-# cancel one more: the deleted posts' team notes, and the people they mention, go with them).
-EDIT_QUERIES = 16
-CANCEL_QUERIES = 17
+# cancel also deletes the posts' team notes, and the people they mention, and their approval
+# decisions and review links: 17).
+EDIT_QUERIES, CANCEL_QUERIES = 16, 19
 
 
 @pytest.fixture

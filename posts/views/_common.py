@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 
+from franchises.approval_policy import APPROVER_WORDS
 from franchises.google import business_profile
 from franchises.models import Franchise
 from franchises.zones import render_in_zone
@@ -16,7 +17,7 @@ from ..gbp_mapping import PostNotPublishable
 from ..services import PhotoRefused, PostActionError, Result, post_photo_store
 from ..services.photos import upload_max_bytes
 
-__all__ = ["ACTION_ERRORS", "back_to", "publish_result_told", "render_in_zone"]
+__all__ = ["ACTION_ERRORS", "back_to", "publish_result_told", "render_in_zone", "scheduled_told"]
 
 # An action refused or failed for a reason the person can act on: shown as a message, not a 500.
 ACTION_ERRORS = (PostActionError, PostNotPublishable, *business_profile.GOOGLE_ERRORS)
@@ -26,6 +27,16 @@ def back_to(request: HttpRequest, *, fallback: str) -> HttpResponse:
     """Back to the page the action was taken on (a form's `next`, when it is a page of this
     site), else to `fallback`."""
     return redirect(safe_next(request, request.POST.get("next")) or fallback)
+
+
+def scheduled_told(request: HttpRequest, post, *, done: str = "Approved and scheduled.") -> None:
+    """What putting a post on the schedule ended with: scheduled, or waiting for an approver."""
+    post.refresh_from_db(fields=["status", "approval_waiting_for"])
+    if post.approval_waiting_for:
+        who = APPROVER_WORDS.get(post.approval_waiting_for, post.approval_waiting_for)
+        messages.info(request, f"Sent for approval: it goes out once {who} approves it.")
+    else:
+        messages.success(request, done)
 
 
 def publish_result_told(request: HttpRequest, result: Result) -> None:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from franchises.approval_policy import APPROVER_WORDS, user_may_approve
 from franchises.selectors import user_is_franchise_admin
 from gbp_scheduler.times import when_text
 
@@ -36,8 +37,9 @@ from ..services import (
     post_schedule,
     post_unschedule,
 )
+from ..services.approvals import SentForApproval, approval_gate
 from ..services.publishing import franchise_waiting
-from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone
+from ._common import ACTION_ERRORS, back_to, publish_result_told, render_in_zone, scheduled_told
 
 
 @login_required
@@ -58,6 +60,10 @@ def post_detail_context(request: HttpRequest, post: Post, *, note_form: NoteForm
         "events": post_history(post=post),
         "note_form": note_form or NoteForm(),
         "schedule_form": schedule_form,
+        # Who must approve: the schedule button says "Send for approval"; approvers get the queue.
+        "approval_needed": approval_gate(franchise=post.franchise, user=request.user),
+        "may_approve": bool(post.approval_waiting_for)
+        and user_may_approve(user=request.user, franchise=post.franchise, level=post.approval_waiting_for),
         "may_delete": post_may_delete(user=request.user, post=post),
         "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
         "takedown": takedown_request_of_post(post=post) if post.status == Post.Status.PUBLISHED else None,
@@ -79,7 +85,7 @@ def post_schedule_view(request: HttpRequest, post_id) -> HttpResponse:
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not scheduled: {exc}")
     else:
-        messages.success(request, "Approved and scheduled.")
+        scheduled_told(request, post)
     return _back(request, post)
 
 
@@ -110,11 +116,15 @@ def post_publish_now_view(request: HttpRequest, post_id) -> HttpResponse:
             "post": post,
             "blocked": waiting[1] if waiting else "",
             "problems": post_check_messages(post),
+            "approval_needed": APPROVER_WORDS.get(approval_gate(franchise=post.franchise, user=request.user), ""),
             "is_admin": user_is_franchise_admin(user=request.user, franchise=post.franchise),
         }
         return render_in_zone(request, post.franchise, "posts/post_confirm_publish_now.html", context)
     try:
         result = post_publish_now(post=post, user=request.user)
+    except SentForApproval:
+        scheduled_told(request, post)
+        return _back(request, post)
     except ACTION_ERRORS as exc:
         messages.error(request, f"Not published: {exc}")
         return _back(request, post)

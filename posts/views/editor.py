@@ -33,6 +33,7 @@ from ..services import (
     post_schedule,
     post_update,
 )
+from ..status import approval_detail
 from ._common import (
     ACTION_ERRORS,
     back_to,
@@ -40,6 +41,7 @@ from ._common import (
     photo_refused,
     publish_result_told,
     render_in_zone,
+    scheduled_told,
     with_uploaded_photo,
 )
 
@@ -124,7 +126,9 @@ def post_edit(request: HttpRequest, post_id) -> HttpResponse:
             at = form.cleaned_data.get("scheduled_at")
             if intent == "schedule" and (post.status != Post.Status.SCHEDULED or at != post.scheduled_at):
                 return _schedule_after_save(request, post, at, created=False)
-            if post.google_problem:
+            if post.approval_waiting_for:
+                messages.info(request, f"Changes saved. {approval_detail(post)}")
+            elif post.google_problem:
                 messages.success(request, "Changes saved here. Republish the post to put them on Google.")
             else:
                 messages.success(request, "Changes saved." + (" Google has them too." if intent == "published" else ""))
@@ -163,7 +167,7 @@ def _schedule_after_save(request: HttpRequest, post: Post, at, *, created: bool)
     except ACTION_ERRORS as exc:
         messages.error(request, f"{'Saved as a draft' if created else 'Saved'}, but not scheduled: {exc}")
     else:
-        messages.success(request, "Saved and scheduled.")
+        scheduled_told(request, post, done="Saved and scheduled.")
     return redirect("posts:detail", post_id=post.pk)
 
 
