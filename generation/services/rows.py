@@ -205,17 +205,7 @@ def row_complete(
         # The claim first: a row another run took back gets no post from this one. Writing first
         # also takes SQLite's write lock at the start; a transaction that read first could only
         # fail, not wait, when it then met another writer.
-        written = held(claim).update(
-            status=Status.COMPLETED,
-            error="",
-            attempts=row.attempts + 1,
-            next_attempt_at=None,
-            processing_started_at=None,
-            from_batch=from_batch,
-            updated_at=now,
-            **_token_updates(usage),
-        )
-        if not written:
+        if not _completed(claim, row=row, usage=usage, from_batch=from_batch, now=now):
             return Outcome(claim.id, "lost_claim", "the row was taken back before this run finished")
         post = post_create(
             franchise=franchise,
@@ -227,6 +217,21 @@ def row_complete(
         )
         GenerationQueue.objects.filter(id=claim.id).update(post=post)
     return Outcome(claim.id, "completed", f"{post.status} post {post.id} for {franchise.name}")
+
+
+def _completed(claim: Claim, *, row: GenerationQueue, usage: TokenUsage, from_batch: bool, now: dt.datetime) -> int:
+    """The claimed row marked completed, with its tokens, while the claim holds: 1, or 0 when the
+    row was taken back meanwhile."""
+    return held(claim).update(
+        status=Status.COMPLETED,
+        error="",
+        attempts=row.attempts + 1,
+        next_attempt_at=None,
+        processing_started_at=None,
+        from_batch=from_batch,
+        updated_at=now,
+        **_token_updates(usage),
+    )
 
 
 def variation_complete(
@@ -242,17 +247,7 @@ def variation_complete(
     if broken := post_check_messages(Post(franchise=franchise, summary=draft.summary)):
         detail += f" It breaks a rule, to fix before approving: {' '.join(broken)}"
     with transaction.atomic():
-        written = held(claim).update(
-            status=Status.COMPLETED,
-            error="",
-            attempts=row.attempts + 1,
-            next_attempt_at=None,
-            processing_started_at=None,
-            from_batch=from_batch,
-            updated_at=clock.now(),
-            **_token_updates(usage),
-        )
-        if not written:
+        if not _completed(claim, row=row, usage=usage, from_batch=from_batch, now=clock.now()):
             return Outcome(claim.id, "lost_claim", "the row was taken back before this run finished")
         post = series_variation_take(post_id=row.post_id, summary=draft.summary, detail=detail) if row.post_id else None
         if post is None:
