@@ -30,6 +30,9 @@ GOOGLE_NOTICE_OPEN = Q(status="published", google_state__in=OFF_GOOGLE_STATES, g
 # A draft whose time passed while its franchise was on hold: it waits for someone (posts/services/holds.py).
 MISSED_TIME = Q(status="draft") & ~Q(held_reason="")
 
+# A post given a time again starts afresh: no attempts, backoff, error, hold or publish lock.
+FRESH_START = {"attempts": 0, "next_attempt_at": None, "last_error": "", "held_reason": "", "publishing_at": None}
+
 
 class Post(PostContent):
     """A post. Its content (text, type, event and offer details, button, photo, language) is

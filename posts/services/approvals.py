@@ -37,7 +37,7 @@ from gbp_scheduler import clock
 from gbp_scheduler.times import when_text
 
 from ..brand import post_check_messages
-from ..models import REJECTION_REASON_MAX_LENGTH, ApprovalDecision, ApprovalLink, Post, PostEvent
+from ..models import FRESH_START, REJECTION_REASON_MAX_LENGTH, ApprovalDecision, ApprovalLink, Post, PostEvent
 from .errors import PostActionError
 from .history import post_event_record
 from .locks import lock_free
@@ -84,11 +84,7 @@ def post_submit_for_approval(
     now = clock.now()
     count = Post.objects.filter(lock_free(now), pk=post.pk, status__in=[Post.Status.DRAFT, Post.Status.FAILED]).update(
         scheduled_at=at,
-        attempts=0,
-        next_attempt_at=None,
-        last_error="",
-        held_reason="",
-        publishing_at=None,
+        **FRESH_START,
         **approval_waiting_fields(level=level, user=user, now=now),
     )
     if count != 1:

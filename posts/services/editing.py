@@ -36,6 +36,7 @@ from ..brand import post_check_messages
 from ..gbp_mapping import local_post_body
 from ..locked_fields import locked_message, locks_broken, post_locks
 from ..models import (
+    FRESH_START,
     GOOGLE_REMOVED,
     OFF_GOOGLE_STATES,
     REJECTION_REASON_MARK,
@@ -394,11 +395,7 @@ def post_schedule(
         status=Post.Status.SCHEDULED,
         approval_waiting_for="",
         scheduled_at=at,
-        attempts=0,
-        next_attempt_at=None,
-        last_error="",
-        held_reason="",
-        publishing_at=None,
+        **FRESH_START,
         **_series_mark(post, series_version),
     )
     if count != 1:
