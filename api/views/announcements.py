@@ -54,7 +54,7 @@ def _content(fields: dict) -> dict:
 def _detail(announcement):
     counts = announcement_counts(announcement=announcement)
     return {
-        **AnnouncementOut.from_orm(announcement).dict(),
+        **AnnouncementOut.model_validate(announcement).model_dump(),
         "posts_total": counts["total"],
         "posts_waiting": counts["waiting"],
     }
