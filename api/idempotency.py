@@ -93,10 +93,13 @@ def idempotency_claim(*, key: ApiKey, idempotency_key: str, print_: str) -> Idem
     raise ApiError(409, "idempotency_in_progress", f"A request with this {HEADER} is still running: retry shortly.")
 
 
-def idempotent(func):
+def idempotent(func=None, *, recheck=None):
     """Mark a POST operation idempotent: the header is documented, claimed after authentication
     (in the operation's function, where the key is known) and answered when the operation returns
-    (around the operation's run, where the final response is known)."""
+    (around the operation's run, where the final response is known). `recheck(request)`: what
+    else a repeat must still pass (step 4), e.g. being headquarters."""
+    if func is None:
+        return lambda func: idempotent(func, recheck=recheck)
 
     @wraps(func)
     def view(request: HttpRequest, *args, **kwargs):
@@ -106,6 +109,8 @@ def idempotent(func):
         outcome = idempotency_claim(key=request.auth, idempotency_key=header, print_=fingerprint(request))
         if isinstance(outcome, HttpResponse):
             named_objects_check(key=request.auth, named=_named(kwargs))  # step 4
+            if recheck is not None:
+                recheck(request)
             return outcome
         request.idempotency_claim = outcome
         return func(request, *args, **kwargs)

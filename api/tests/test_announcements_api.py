@@ -92,3 +92,17 @@ def test_only_headquarters_keys_for_every_franchise_reach_announcements(group):
         assert answer.status_code == status and answer.json()["errors"][0]["code"] == code
     assert narrowed.get("/api/v1/announcements").status_code == 403
     assert not Post.objects.exists()
+
+
+def test_a_repeated_send_is_refused_once_its_user_is_no_longer_headquarters(group):
+    porto, _braga, _hq = group
+    user = make_member(porto, Membership.Role.ADMIN)  # still sees Porto once no longer headquarters
+    user.is_superuser = True
+    user.save()
+    hq = key_client(user)
+    body = {"franchise_ids": [str(porto.pk)], "summary": "Secret plans.", "date": _day(), "local_time": "09:00"}
+    assert hq.post("/api/v1/announcements", json=body, headers={"Idempotency-Key": "s1"}).status_code == 201
+    user.is_superuser = False
+    user.save()
+    again = hq.post("/api/v1/announcements", json=body, headers={"Idempotency-Key": "s1"})
+    assert again.status_code == 403 and "Secret plans" not in again.content.decode()

@@ -76,21 +76,24 @@ def announcements_list(request, paging: Query[Paging]):
     operation_id="announcements_read",
 )
 def announcements_read(request, announcement_id: uuid.UUID):
-    """The announcement and how many of its posts are not yet published (list them with
-    GET /posts)."""
+    """The announcement, with how many posts it has and how many are not yet published."""
     return _detail(announcement_get_for_key(key=request.auth, announcement_id=announcement_id))
+
+
+def _sender(request) -> None:
+    headquarters_key_check(key=request.auth, what="send announcements")
 
 
 @router.post(
     "/announcements", auth=WRITE, response={201: AnnouncementDetailOut, **ERRORS}, operation_id="announcements_send"
 )
-@idempotent
+@idempotent(recheck=_sender)
 def announcements_send(request, payload: AnnouncementSend):
     """Schedule one post per franchise, each at `local_time` in its own zone: all or none (the
     error names each franchise whose post Google or the brand rules would refuse). {name}, {city}
     and headquarters' variables are filled in per franchise."""
     key = request.auth
-    headquarters_key_check(key=key, what="send announcements")
+    _sender(request)
     fields = payload.model_dump(exclude_none=True)
     franchises = franchises_for_key(key=key).filter(is_active=True)
     if ids := fields.pop("franchise_ids", None):
