@@ -12,10 +12,11 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from posts.content import TYPED, carries, stored
+from posts.content import carries, stored
 from posts.models import Post
 from posts.selectors import announcement_counts, announcements_sent
 from posts.services import announcement_cancel_all, announcement_edit_all, announcement_schedule
+from posts.services.announcements import SHARED_FIELDS
 
 from ..auth import READ, WRITE
 from ..errors import ErrorOut
@@ -43,12 +44,8 @@ def _content(fields: dict) -> dict:
     """The content as the services take it (as the pages' form gives it): the text as typed
     (`template`), what the post type does not carry empty, the rest as the columns keep it."""
     topic = fields.get("topic_type") or Post.TopicType.STANDARD
-    shared = {
-        name: stored(name, fields.get(name) if carries(topic, name) else None)
-        for name in TYPED
-        if name not in ("summary", "topic_type")
-    }
-    return {"template": fields["summary"], "topic_type": topic, **shared}
+    shared = {name: stored(name, fields.get(name) if carries(topic, name) else None) for name in SHARED_FIELDS}
+    return {**shared, "template": fields["summary"], "topic_type": topic}
 
 
 def _detail(announcement):
