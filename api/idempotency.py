@@ -8,6 +8,9 @@ nothing; the same Idempotency-Key with another body is refused (422).
 2. The operation runs; its answer (any status below 500) is written on the claim. A 5xx or an
    exception deletes the claim, so the client may try again.
 3. A claim left unanswered for CLAIM_ABANDONED (its process died) is taken over by the next repeat.
+4. A repeat is answered only while the key still reaches what the request names (its path's ids,
+   its body's franchises): a key that lost a franchise since gets the 404 a new request would.
+5. Answers are kept for KEPT, then the prune-idempotency-keys job deletes them (the DB's clock).
 
 A request refused before it ran (a malformed body, a bad key, the rate limit) claims nothing."""
 
@@ -26,10 +29,13 @@ from gbp_scheduler import clock
 
 from .errors import ApiError
 from .models import ApiKey, IdempotentRequest
+from .selectors import GETTERS, named_objects_check
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
 CLAIM_ABANDONED = dt.timedelta(minutes=10)
+KEPT = dt.timedelta(hours=24)
+PRUNE_BATCH = 5_000
 PARAMETER = {
     "in": "header",
     "name": HEADER,
@@ -87,10 +93,13 @@ def idempotency_claim(*, key: ApiKey, idempotency_key: str, print_: str) -> Idem
     raise ApiError(409, "idempotency_in_progress", f"A request with this {HEADER} is still running: retry shortly.")
 
 
-def idempotent(func):
+def idempotent(func=None, *, recheck=None):
     """Mark a POST operation idempotent: the header is documented, claimed after authentication
     (in the operation's function, where the key is known) and answered when the operation returns
-    (around the operation's run, where the final response is known)."""
+    (around the operation's run, where the final response is known). `recheck(request)`: what
+    else a repeat must still pass (step 4), e.g. being headquarters."""
+    if func is None:
+        return lambda func: idempotent(func, recheck=recheck)
 
     @wraps(func)
     def view(request: HttpRequest, *args, **kwargs):
@@ -99,6 +108,9 @@ def idempotent(func):
             return func(request, *args, **kwargs)
         outcome = idempotency_claim(key=request.auth, idempotency_key=header, print_=fingerprint(request))
         if isinstance(outcome, HttpResponse):
+            named_objects_check(key=request.auth, named=_named(kwargs))  # step 4
+            if recheck is not None:
+                recheck(request)
             return outcome
         request.idempotency_claim = outcome
         return func(request, *args, **kwargs)
@@ -113,6 +125,29 @@ def idempotent(func):
 
     contribute_operation_callback(view, contribute)
     return view
+
+
+def _named(arguments: dict) -> dict:
+    """The objects a request names: its path's ids, and the franchises its body names."""
+    named = {name: value for name, value in arguments.items() if name in GETTERS}
+    payload = arguments.get("payload")
+    franchises = [getattr(payload, "franchise_id", None), *(getattr(payload, "franchise_ids", None) or [])]
+    if any(franchises):
+        named["franchise_id"] = [pk for pk in franchises if pk]
+    return named
+
+
+def idempotent_requests_prune(*, budget) -> dict:
+    """The prune-idempotency-keys job: delete the answers older than KEPT (and the claims of
+    processes that died), a batch at a time while the run's budget lasts."""
+    before = clock.now() - KEPT
+    deleted = 0
+    while not budget.exhausted:
+        batch = list(IdempotentRequest.objects.filter(created_at__lt=before).values_list("pk", flat=True)[:PRUNE_BATCH])
+        if not batch:
+            break
+        deleted += IdempotentRequest.objects.filter(pk__in=batch).delete()[0]
+    return {"deleted": deleted}
 
 
 def _answering(run):

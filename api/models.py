@@ -71,6 +71,7 @@ class IdempotentRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "idempotency_key"], name="api_idempotency_key_once"),
         ]
+        indexes = [models.Index(fields=["created_at"], name="api_idempotent_created")]  # the daily prune
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} ({self.status_code or 'running'})"

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from django.db import models
 from ninja import Field, Schema
-from pydantic import AwareDatetime, BeforeValidator, StringConstraints, create_model
+from pydantic import AwareDatetime, BeforeValidator, NaiveDatetime, StringConstraints, create_model
 
 from franchises.models import Franchise
 from franchises.services import PROFILE_FIELDS
@@ -205,3 +205,224 @@ class RankingOut(Schema):
     weekly: GroupOut
     less: GroupOut
     rows: list[RankingRowOut]
+
+
+class RankingPageOut(RankingOut):
+    total: int = Field(..., description="How many franchises the ranking has; `rows` is the page asked for.")
+
+
+# --- announcements (headquarters) ---------------------------------------------------------------
+
+_LOCK = Literal[tuple(content.LOCKS)]
+# An announcement's event and offer times are wall-clock times each franchise reads in its own zone.
+_WALL = {
+    name: (NaiveDatetime | None, Field(None, description="Wall-clock, in each franchise's zone."))
+    for name in content.DATETIMES
+}
+
+
+class AnnouncementOut(Schema):
+    id: uuid.UUID
+    summary: str = Field(..., description="The text as sent, its {placeholders} unfilled.")
+    date: dt.date
+    local_time: dt.time
+    rule: str = Field(..., description="Empty: sent once; else each franchise has a repeating post.")
+    locked: list[str]
+    franchise_count: int
+    created_at: dt.datetime
+
+
+class AnnouncementDetailOut(AnnouncementOut):
+    posts_total: int
+    posts_waiting: int = Field(..., description="Not yet published: what edit all and cancel all change.")
+
+
+AnnouncementSend = create_model(
+    "AnnouncementSend",
+    __base__=Schema,
+    franchise_ids=(
+        list[uuid.UUID] | None,
+        Field(None, max_length=10_000, description="The franchises it goes to; omitted: every one the key reaches."),
+    ),
+    date=(dt.date, ...),
+    local_time=(dt.time, Field(..., description="The same wall-clock time in each franchise's zone.")),
+    locked=(list[_LOCK], Field([], description="The parts no franchise may change on its post.")),
+    **{**_content(incoming=True, required=("summary",)), **_WALL},
+)
+
+AnnouncementEdit = create_model(
+    "AnnouncementEdit",
+    __base__=Schema,
+    date=(dt.date | None, Field(None, description="Omitted: as it is.")),
+    local_time=(dt.time | None, Field(None, description="Omitted: as it is.")),
+    locked=(list[_LOCK] | None, Field(None, description="Omitted: as it is.")),
+    overwrite=(
+        bool,
+        Field(False, description="Replace what a franchise changed on its post since (else kept: `kept_local`)."),
+    ),
+    **{**_content(incoming=True, required=("summary",)), **_WALL},
+)
+
+
+class EditAllOut(Schema):
+    """Franchise names per outcome, as the page reports them."""
+
+    edited: list[str]
+    kept_local: list[str] = Field(..., description="Edited, keeping their own changes to the parts not locked.")
+    overwritten: list[str] = Field(..., description="Edited, their own changes replaced.")
+    busy: list[str] = Field(..., description="Being published or changed at that moment: not changed.")
+    kept_time: list[str] = Field(..., description="Edited, but kept the time they were moved to by hand.")
+
+
+class CancelAllOut(Schema):
+    deleted: int
+    busy: int
+    series_ended: int
+
+
+# --- approvals and AI drafts ----------------------------------------------------------------------
+
+
+class ApprovalOut(Schema):
+    post: PostOut  # type: ignore[valid-type]
+    waiting_for: str = Field(..., description="Who must approve: a franchise admin, or headquarters.")
+    requested_at: dt.datetime | None
+
+
+class ApprovalPage(Schema):
+    items: list[ApprovalOut]
+    next_offset: int | None
+
+
+class DraftPage(Schema):
+    items: list[PostOut]  # type: ignore[valid-type]
+    next_offset: int | None
+
+
+class DecideIn(Schema):
+    post_ids: list[uuid.UUID] = Field(..., min_length=1, max_length=500)
+
+
+class ApprovalRejectIn(DecideIn):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = Field(
+        ..., description="Why: the author reads it."
+    )
+
+
+class DraftRejectIn(DecideIn):
+    reason: str = Field("", max_length=1000, description="Optional: the franchise's next drafts are told.")
+
+
+class RefusedOut(Schema):
+    post_id: str
+    message: str
+
+
+class DecidedOut(Schema):
+    done: int
+    refused: list[RefusedOut]
+
+
+# --- repeating posts ------------------------------------------------------------------------------
+
+
+class RepeatIn(Schema):
+    """How it repeats: weekly on `weekdays`, monthly on `month_day` (-1: the last), or monthly on
+    the `nth` `nth_weekday`; ending on `until`, after `count` posts, or never."""
+
+    frequency: Literal["weekly", "monthly"]
+    weekdays: list[Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]] | None = None
+    month_day: int | None = Field(None, ge=-1, le=31)
+    nth: int | None = Field(None, ge=-1, le=4)
+    nth_weekday: Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"] | None = None
+    until: dt.date | None = None
+    count: int | None = Field(None, ge=1)
+
+
+SeriesOut = create_model(
+    "SeriesOut",
+    __base__=Schema,
+    id=(uuid.UUID, ...),
+    franchise_id=(uuid.UUID, ...),
+    rule=(str, Field(..., description="The RFC 5545 RRULE it repeats on.")),
+    starts_on=(dt.date, ...),
+    local_time=(dt.time, ...),
+    version=(int, Field(..., description="Send it back with an update.")),
+    ended_at=(dt.datetime | None, ...),
+    more_texts=(list[str], Field(..., description="The texts after `summary`, taking turns with it.")),
+    vary_with_claude=(bool, ...),
+    created_at=(dt.datetime, ...),
+    **_content(incoming=False),
+)
+
+_SERIES_MORE = {
+    "more_texts": (
+        list[Annotated[str, StringConstraints(max_length=content.SUMMARY_MAX_LENGTH)]] | None,
+        Field(None, max_length=52),
+    ),
+    "vary_with_claude": (bool | None, None),
+}
+
+SeriesCreate = create_model(
+    "SeriesCreate",
+    __base__=Schema,
+    franchise_id=(uuid.UUID, ...),
+    repeat=(RepeatIn, ...),
+    starts_on=(dt.date, ...),
+    local_time=(dt.time, Field(..., description="In the franchise's zone.")),
+    **_SERIES_MORE,
+    **_content(incoming=True, required=("summary",)),
+)
+
+SeriesUpdate = create_model(
+    "SeriesUpdate",
+    __base__=Schema,
+    version=(int | None, Field(None, description="The version you read; omitted: the current one.")),
+    repeat=(RepeatIn | None, Field(None, description="Omitted: as it is.")),
+    starts_on=(dt.date | None, None),
+    local_time=(dt.time | None, None),
+    **_SERIES_MORE,
+    **_content(incoming=True),
+)
+
+
+class SeriesUpdated(Schema):
+    series: SeriesOut  # type: ignore[valid-type]
+    updated: int
+    added: int
+    removed: int
+    kept_edited: int = Field(..., description="Posts edited by hand: left as they are.")
+    busy: int
+
+
+class SeriesEnded(Schema):
+    deleted: int
+    busy: int
+
+
+# --- reviews ----------------------------------------------------------------------------------------
+
+
+class ReviewOut(Schema):
+    id: uuid.UUID
+    franchise_id: uuid.UUID
+    reviewer_name: str
+    stars: int
+    comment: str
+    created_at: dt.datetime
+    google_reply: str | None = Field(..., description="The reply as Google has it (null: none).")
+    google_reply_state: str
+    reply_text: str
+    reply_wanted: bool
+    reply_pending: bool = Field(..., description="The reply wanted has not reached Google yet.")
+    reply_error: str
+    draft_text: str
+
+
+class ReviewPage(Schema):
+    items: list[ReviewOut]
+    next_offset: int | None
+
+
+class ReplyIn(Schema):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from franchises.models import Franchise
-from franchises.selectors import franchises_for_user
-from posts.models import Post
-from posts.selectors import post_get_for_user
+from franchises.selectors import franchises_for_user, user_is_headquarters
+from posts.models import Announcement, Post, PostSeries
+from posts.selectors import post_get_for_user, series_get_for_user
+from reviews.models import Review
+from reviews.selectors import review_get_for_user
 
 from .models import ApiKey
 
@@ -43,6 +46,63 @@ def posts_of_key(posts: QuerySet[Post], *, key: ApiKey) -> QuerySet[Post]:
     if key.all_franchises:
         return posts
     return posts.filter(franchise__in=key.franchises.through.objects.filter(apikey_id=key.pk).values("franchise_id"))
+
+
+def of_key(rows: QuerySet, *, key: ApiKey, through: str = "franchise") -> QuerySet:
+    """Any franchise's rows (already the user's) narrowed to the key's franchises."""
+    if key.all_franchises:
+        return rows
+    chosen = key.franchises.through.objects.filter(apikey_id=key.pk).values("franchise_id")
+    return rows.filter(**{f"{through}__in": chosen})
+
+
+def series_get_for_key(*, key: ApiKey, series_id) -> PostSeries:
+    series = series_get_for_user(user=key.user, series_id=series_id)
+    if not key.all_franchises and not key.franchises.filter(pk=series.franchise_id).exists():
+        raise Http404("No such repeating post.")
+    return series
+
+
+def review_get_for_key(*, key: ApiKey, review_id) -> Review:
+    review = review_get_for_user(user=key.user, review_id=review_id)
+    if not key.all_franchises and not key.franchises.filter(pk=review.franchise_id).exists():
+        raise Http404("No such review.")
+    return review
+
+
+def headquarters_key_check(*, key: ApiKey, what: str) -> None:
+    """403 unless the key is headquarters' for every franchise: an announcement reaches many, so
+    a key narrowed to some may not read or change one."""
+    if not user_is_headquarters(key.user):
+        raise PermissionDenied(f"Only headquarters can {what}.")
+    if not key.all_franchises:
+        raise PermissionDenied(f"To {what}, use a key for all franchises: this one reaches only some.")
+
+
+def announcement_get_for_key(*, key: ApiKey, announcement_id) -> Announcement:
+    headquarters_key_check(key=key, what="see an announcement")
+    announcement = Announcement.objects.filter(pk=announcement_id).first()
+    if announcement is None:
+        raise Http404("No such announcement.")
+    return announcement
+
+
+# What a request names, by its parameter's name, and how the key reaches it (the idempotency
+# replay asks again: api/idempotency.py).
+GETTERS = {
+    "franchise_id": lambda key, pk: franchise_get_for_key(key=key, franchise_id=pk),
+    "post_id": lambda key, pk: post_get_for_key(key=key, post_id=pk),
+    "series_id": lambda key, pk: series_get_for_key(key=key, series_id=pk),
+    "review_id": lambda key, pk: review_get_for_key(key=key, review_id=pk),
+    "announcement_id": lambda key, pk: announcement_get_for_key(key=key, announcement_id=pk),
+}
+
+
+def named_objects_check(*, key: ApiKey, named: dict) -> None:
+    """404 (or 403) unless the key reaches every object `named` ({parameter name: id or ids})."""
+    for name, ids in named.items():
+        for pk in ids if isinstance(ids, list | tuple | set) else [ids]:
+            GETTERS[name](key, pk)
 
 
 def api_keys_of_user(*, user: AbstractBaseUser) -> QuerySet[ApiKey]:

@@ -7,12 +7,13 @@ from django.urls import re_path
 from ninja import NinjaAPI, Swagger
 
 from . import errors
-from .views import franchises, posts, results
+from .views import announcements, approvals, franchises, posts, results, reviews, series
 
 api = NinjaAPI(
     title="GBP Post Scheduler API",
     version="1",
-    description="The scheduler's franchises, posts and results for other systems. Authenticate with "
+    description="The scheduler's franchises, posts, announcements, approvals, repeating posts, reviews and results for "
+    "other systems. Authenticate with "
     "`Authorization: Bearer <key>` (keys are made on your profile page). Errors always read "
     '`{"errors": [{"field", "message", "code"}]}`. See docs/api.md.',
     urls_namespace="api-v1",
@@ -26,6 +27,10 @@ errors.install(api)
 api.add_router("", franchises.router)
 api.add_router("", posts.router)
 api.add_router("", results.router)
+api.add_router("", announcements.router)
+api.add_router("", approvals.router)
+api.add_router("", series.router)
+api.add_router("", reviews.router)
 
 
 # Included by module name (gbp_scheduler/urls.py): ninja's own routes, in its namespace.

@@ -166,6 +166,13 @@ JOBS: list[Job] = [
         schedule="53 * * * *",
         description="Email each franchise's admins their weekly digest, from Monday 08:00 in the franchise's zone.",
     ),
+    Job(
+        name="prune-idempotency-keys",
+        target="api.idempotency:idempotent_requests_prune",
+        # Daily, at a quiet minute: an API answer kept for a repeat is kept a day.
+        schedule="11 3 * * *",
+        description="Delete the API's answers kept for repeated requests (Idempotency-Key) once a day old.",
+    ),
 ]
 
 

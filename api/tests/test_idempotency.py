@@ -21,6 +21,10 @@ def _setup():
     return franchise, key_client(user)
 
 
+def api_user(api: KeyClient):
+    return IdempotentRequest.objects.filter(key__prefix=api.secret.split("_")[1]).first().key.user
+
+
 @pytest.mark.django_db
 def test_a_repeated_post_returns_the_first_answer_and_creates_nothing_new():
     franchise, api = _setup()
@@ -90,3 +94,42 @@ def test_the_same_post_sent_at_once_from_eight_threads_creates_one_post():
     assert created and {b["id"] for b in created} == {str(Post.objects.get().pk)}
     # The others either got that answer again or were told the first was still running.
     assert all(status == 201 or body["errors"][0]["code"] == "idempotency_in_progress" for status, body in results)
+
+
+@pytest.mark.django_db
+def test_a_replay_is_refused_once_the_key_lost_the_franchise_it_names():
+    franchise, api = _setup()
+    body = {"franchise_id": str(franchise.pk), "summary": "Members only."}
+    first = api.post("/api/v1/posts", json=body, headers={"Idempotency-Key": "gone-1"})
+    assert first.status_code == 201
+    Membership.objects.filter(franchise=franchise).delete()
+    again = api.post("/api/v1/posts", json=body, headers={"Idempotency-Key": "gone-1"})
+    assert again.status_code == 404 and again.json()["errors"][0]["code"] == "not_found"
+    assert "Members only" not in again.content.decode() and first.json()["id"] not in again.content.decode()
+    made = first.json()["id"]
+    Membership.objects.create(franchise=franchise, user=api_user(api), role=Membership.Role.STAFF)
+    api.post(f"/api/v1/posts/{made}/unschedule", headers={"Idempotency-Key": "gone-2"})
+    Membership.objects.filter(franchise=franchise).delete()
+    assert api.post(f"/api/v1/posts/{made}/unschedule", headers={"Idempotency-Key": "gone-2"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_daily_job_deletes_the_answers_older_than_a_day_by_the_databases_clock():
+    import datetime as dt
+
+    import time_machine
+
+    from api.idempotency import idempotent_requests_prune
+    from gbp_scheduler.jobs import TimeBudget
+
+    franchise, api = _setup()
+    body = {"franchise_id": str(franchise.pk), "summary": "Old."}
+    start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        api.post("/api/v1/posts", json=body, headers={"Idempotency-Key": "old"})
+    with time_machine.travel(start + dt.timedelta(hours=23), tick=False):
+        api.post("/api/v1/posts", json={**body, "summary": "New."}, headers={"Idempotency-Key": "new"})
+        assert idempotent_requests_prune(budget=TimeBudget(seconds=60)) == {"deleted": 0}
+    with time_machine.travel(start + dt.timedelta(hours=24, seconds=1), tick=False):
+        assert idempotent_requests_prune(budget=TimeBudget(seconds=60)) == {"deleted": 1}
+    assert list(IdempotentRequest.objects.values_list("idempotency_key", flat=True)) == ["new"]

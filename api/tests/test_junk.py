@@ -9,7 +9,7 @@ import pytest
 
 from franchises.models import Membership
 from posts.models import Post
-from testkit.factories import make_franchise, make_member, make_post
+from testkit.factories import make_franchise, make_member, make_post, make_user
 
 from .helpers import key_client
 
@@ -83,3 +83,23 @@ def test_junk_authorization_is_a_401(api, header):
     _, client = api
     answer = client.client.get("/api/v1/franchises", headers={"Authorization": header})
     assert answer.status_code == 401 and answer.json()["errors"][0]["code"] == "unauthenticated"
+
+
+# The other lists' parameters: each junk value refused by name, whatever the list.
+OTHER_LISTS = {
+    "/api/v1/approvals": [{"waiting_for": "everyone"}, {"offset": "-3"}, {"franchise_id": "1 OR 1=1"}],
+    "/api/v1/drafts": [{"limit": "0"}, {"offset": "x"}, {"franchise_id": "%00"}],
+    "/api/v1/reviews": [{"stars": "0"}, {"stars": "five"}, {"unanswered": "perhaps"}, {"limit": "101"}],
+    "/api/v1/announcements": [{"limit": "-1"}, {"offset": str(10**30)}],
+    "/api/v1/results/ranking": [{"limit": "1001"}, {"offset": "-1"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "query"), [(path, query) for path, queries in OTHER_LISTS.items() for query in queries], ids=str
+)
+def test_junk_parameters_of_every_other_list_are_refused_by_name(path, query):
+    client = key_client(make_user(superuser=True))
+    answer = client.get(path, query=query)
+    assert answer.status_code == 422, answer.content
+    assert {e["field"] for e in answer.json()["errors"]} == set(query)

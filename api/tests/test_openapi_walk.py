@@ -15,8 +15,11 @@ import pytest
 
 from api.urls import api
 from franchises.models import Franchise, Membership
-from posts.models import Post
-from testkit.factories import make_franchise, make_member, make_post, make_user
+from posts.models import Announcement, Post, PostSeries
+from posts.services import announcement_schedule
+from posts.services.series import series_create
+from reviews.models import Review
+from testkit.factories import make_franchise, make_member, make_post, make_review, make_user
 from testkit.google import franchise_connected_to_sandbox
 
 from .helpers import KeyClient, key_client
@@ -30,7 +33,7 @@ OPERATIONS = sorted(
     for method, operation in methods.items()
 )
 WRITES = {op for op, method, _ in OPERATIONS if method != "GET" and op != "posts_preview"}
-HEADQUARTERS_ONLY = {"franchises_create", "franchises_update"}
+HEADQUARTERS_ONLY = {"franchises_create", "franchises_update"} | {op for op, _, _ in OPERATIONS if "announcement" in op}
 ROLES = ["headquarters", "admin", "staff"]
 SCOPES = ["read", "write"]
 
@@ -43,6 +46,11 @@ class World:
     scheduled: Post
     keys: dict  # (role, scope) -> KeyClient
     outsider: dict  # scope -> KeyClient, an admin of `theirs` only
+    announcement: Announcement
+    waiting: Post  # for a franchise admin's approval
+    ai_draft: Post
+    series: PostSeries
+    review: Review  # answered
 
 
 @pytest.fixture
@@ -60,7 +68,22 @@ def world(sandbox) -> World:
     }
     keys = {(role, scope): key_client(user, scope=scope) for role, user in users.items() for scope in SCOPES}
     outsider = make_member(theirs, Membership.Role.ADMIN)
-    return World(mine, theirs, draft, scheduled, keys, {scope: key_client(outsider, scope=scope) for scope in SCOPES})
+    hq = users["headquarters"]
+    day = (later + dt.timedelta(days=1)).date()
+    [sent] = announcement_schedule(
+        franchises=[mine], template="Hello from {name}.", date=day, local_time=dt.time(9), user=hq
+    )
+    waiting = make_post(
+        franchise=mine, summary="Please approve.", approval_waiting_for="admin", approval_requested_at=later
+    )
+    ai_draft = make_post(franchise=mine, summary="A draft by Claude.", source=Post.Source.AI, scheduled_at=later)
+    series = series_create(
+        franchise=mine, user=hq, rule="FREQ=WEEKLY;BYDAY=MO", starts_on=day, local_time=dt.time(10), summary="Mondays."
+    )
+    on_google = sandbox.client.add_review(mine.google_location_id, stars=2, comment="Too salty.", reply="Thanks.")
+    review = make_review(mine, google_name=on_google["name"], stars=2, google_reply="Thanks.")
+    outsiders = {scope: key_client(outsider, scope=scope) for scope in SCOPES}
+    return World(mine, theirs, draft, scheduled, keys, outsiders, sent.announcement, waiting, ai_draft, series, review)
 
 
 def _future() -> str:
@@ -87,7 +110,52 @@ VALID = {
     "posts_unschedule": lambda w: ({"post_id": w.scheduled.pk}, None, None),
     "posts_publish": lambda w: ({"post_id": w.draft.pk}, None, None),
     "results_franchise": lambda w: ({"franchise_id": w.mine.pk}, None, None),
-    "results_ranking": lambda w: ({}, None, None),
+    "results_ranking": lambda w: ({}, {"limit": 10}, None),
+    "announcements_list": lambda w: ({}, {"limit": 5}, None),
+    "announcements_read": lambda w: ({"announcement_id": w.announcement.pk}, None, None),
+    "announcements_send": lambda w: (
+        {},
+        None,
+        {
+            "franchise_ids": [str(w.mine.pk)],
+            "summary": "Open late at {name}.",
+            "date": _future()[:10],
+            "local_time": "18:00",
+            "locked": ["text"],
+        },
+    ),
+    "announcements_edit_all": lambda w: (
+        {"announcement_id": w.announcement.pk},
+        None,
+        {"summary": "Hello again from {name}.", "overwrite": True},
+    ),
+    "announcements_cancel_all": lambda w: ({"announcement_id": w.announcement.pk}, None, None),
+    "approvals_list": lambda w: ({}, {"waiting_for": "admin"}, None),
+    "approvals_approve": lambda w: ({}, None, {"post_ids": [str(w.waiting.pk)]}),
+    "approvals_reject": lambda w: ({}, None, {"post_ids": [str(w.waiting.pk)], "reason": "Not our tone."}),
+    "drafts_list": lambda w: ({}, {"franchise_id": w.mine.pk}, None),
+    "drafts_approve": lambda w: ({}, None, {"post_ids": [str(w.ai_draft.pk)]}),
+    "drafts_reject": lambda w: ({}, None, {"post_ids": [str(w.ai_draft.pk)], "reason": "Too long."}),
+    "series_list": lambda w: ({"franchise_id": w.mine.pk}, None, None),
+    "series_read": lambda w: ({"series_id": w.series.pk}, None, None),
+    "series_create": lambda w: (
+        {},
+        None,
+        {
+            "franchise_id": str(w.mine.pk),
+            "repeat": {"frequency": "weekly", "weekdays": ["TU", "FR"], "count": 6},
+            "starts_on": _future()[:10],
+            "local_time": "08:30",
+            "summary": "Fresh rolls.",
+            "more_texts": ["Warm rolls.", "Rolls, fresh."],
+        },
+    ),
+    "series_update": lambda w: ({"series_id": w.series.pk}, None, {"summary": "Mondays, fresh.", "version": 1}),
+    "series_end": lambda w: ({"series_id": w.series.pk}, None, None),
+    "reviews_list": lambda w: ({}, {"stars": 2}, None),
+    "reviews_read": lambda w: ({"review_id": w.review.pk}, None, None),
+    "reviews_reply_set": lambda w: ({"review_id": w.review.pk}, None, {"text": "Sorry, Ana: less salt now."}),
+    "reviews_reply_delete": lambda w: ({"review_id": w.review.pk}, None, None),
 }
 
 # operationId -> an invalid request: junk in a parameter or the body (422 with the field named),
@@ -113,7 +181,43 @@ INVALID = {
     "posts_unschedule": lambda w: ({"post_id": JUNK_ID}, None, None, "post_id"),
     "posts_publish": lambda w: ({"post_id": JUNK_ID}, None, None, "post_id"),
     "results_franchise": lambda w: ({"franchise_id": JUNK_ID}, None, None, "franchise_id"),
-    "results_ranking": lambda w: ({}, None, None, "unauthenticated"),
+    "results_ranking": lambda w: ({}, {"limit": 0}, None, "limit"),
+    "announcements_list": lambda w: ({}, {"limit": "many"}, None, "limit"),
+    "announcements_read": lambda w: ({"announcement_id": JUNK_ID}, None, None, "announcement_id"),
+    "announcements_send": lambda w: ({}, None, {"summary": "x", "date": "soon", "local_time": "09:00"}, "date"),
+    "announcements_edit_all": lambda w: (
+        {"announcement_id": w.announcement.pk},
+        None,
+        {"summary": "x", "locked": ["everything"]},
+        "locked.0",
+    ),
+    "announcements_cancel_all": lambda w: ({"announcement_id": JUNK_ID}, None, None, "announcement_id"),
+    "approvals_list": lambda w: ({}, {"waiting_for": "nobody"}, None, "waiting_for"),
+    "approvals_approve": lambda w: ({}, None, {"post_ids": []}, "post_ids"),
+    "approvals_reject": lambda w: ({}, None, {"post_ids": [str(w.waiting.pk)], "reason": "   "}, "reason"),
+    "drafts_list": lambda w: ({}, {"limit": 0}, None, "limit"),
+    "drafts_approve": lambda w: ({}, None, {"post_ids": "all"}, "post_ids"),
+    "drafts_reject": lambda w: ({}, None, {"post_ids": [str(w.ai_draft.pk)], "reason": 5}, "reason"),
+    "series_list": lambda w: ({"franchise_id": JUNK_ID}, None, None, "franchise_id"),
+    "series_read": lambda w: ({"series_id": JUNK_ID}, None, None, "series_id"),
+    "series_create": lambda w: (
+        {},
+        None,
+        {
+            "franchise_id": str(w.mine.pk),
+            "repeat": {"frequency": "daily"},
+            "starts_on": "2030-01-01",
+            "local_time": "08:00",
+            "summary": "x",
+        },
+        "repeat.frequency",
+    ),
+    "series_update": lambda w: ({"series_id": w.series.pk}, None, {"local_time": "noon"}, "local_time"),
+    "series_end": lambda w: ({"series_id": JUNK_ID}, None, None, "series_id"),
+    "reviews_list": lambda w: ({}, {"stars": 6}, None, "stars"),
+    "reviews_read": lambda w: ({"review_id": JUNK_ID}, None, None, "review_id"),
+    "reviews_reply_set": lambda w: ({"review_id": w.review.pk}, None, {"text": " "}, "text"),
+    "reviews_reply_delete": lambda w: ({"review_id": JUNK_ID}, None, None, "review_id"),
 }
 
 

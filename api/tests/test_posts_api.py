@@ -104,3 +104,39 @@ def test_a_path_the_api_does_not_have_answers_404_in_the_error_shape(client):
     answer = client.get("/api/v1/nothing/here")
     assert answer.status_code == 404
     assert answer.json()["errors"][0]["code"] == "not_found"
+
+
+def test_a_create_the_database_refuses_is_told_as_the_pages_path_tells_it_and_saves_nothing():
+    """The API's create leaves the check constraints to the database (a query each otherwise);
+    the refusal is the same ValidationError, by field, as the editor's full check gives."""
+    from django.core.exceptions import ValidationError
+
+    from api.errors import validation_errors
+    from posts.services import post_create
+
+    franchise = make_franchise()
+    user = make_member(franchise, Membership.Role.STAFF)
+    start = dt.datetime(2027, 5, 2, 18, 0, tzinfo=dt.UTC)
+    fields = {"summary": "Tasting night.", "topic_type": "EVENT", "event_title": "Tasting"}
+    fields |= {"event_start": start, "event_end": start - dt.timedelta(hours=2)}
+    with pytest.raises(ValidationError) as pages:
+        post_create(franchise=franchise, user=user, **fields)
+    body = {
+        "franchise_id": str(franchise.pk),
+        **{k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in fields.items()},
+    }
+    answer = key_client(user).post("/api/v1/posts", json=body)
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["errors"] == validation_errors(pages.value).items
+    assert not Post.objects.exists()
+
+
+def test_a_create_costs_no_query_per_check_constraint():
+    franchise = make_franchise()
+    api = key_client(make_member(franchise, Membership.Role.STAFF))
+    api.post("/api/v1/posts", json={"franchise_id": str(franchise.pk), "summary": "Warm up."})
+    with CaptureQueriesContext(connection) as queries:
+        made = api.post("/api/v1/posts", json={"franchise_id": str(franchise.pk), "summary": "Counted."})
+    assert made.status_code == 201
+    assert not any('"_check"' in q["sql"] for q in queries.captured_queries)
+    assert not any(q["sql"].startswith('SELECT 1 AS "a"') for q in queries.captured_queries)

@@ -28,6 +28,7 @@ from .approvals import approval_gate, approval_waiting_fields, approval_waiting_
 from .editing import (
     FIXED_AFTER_FAILURE,
     NO_LONGER_FAILED,
+    RELATIONS,
     PostActionError,
     _changed_names,
     _clean_content,
@@ -184,8 +185,6 @@ def posts_reject_many(
 # handful of queries, however many posts it holds, plus Django's own chunks: its delete removes
 # rows 100 ids per DELETE, and on SQLite a bulk write is split into chunks of 999 parameters.
 WRITE_BATCH_SIZE = 500
-
-RELATIONS = [field.name for field in Post._meta.concrete_fields if field.is_relation]
 
 BUSY_REASON = "It is being published or was changed meanwhile: reload and try again."
 

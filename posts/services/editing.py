@@ -21,7 +21,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -102,6 +102,10 @@ def _clean_content(fields: dict) -> dict:
 # --- create ---------------------------------------------------------------------------------------
 
 
+# The post's foreign keys: rows the database makes sure exist.
+RELATIONS = [field.name for field in Post._meta.concrete_fields if field.is_relation]
+
+
 def post_create(
     *,
     franchise: Franchise,
@@ -113,18 +117,35 @@ def post_create(
     series=None,
     series_day: dt.date | None = None,
     series_text: int | None = None,
+    validate_constraints: bool = True,
     **fields,
 ) -> Post:
     """A new post (a draft, or scheduled when `status` says so and Google would take it); with
     `series` and `series_day`, that series' occurrence on that local day (saved with its history
-    in one transaction: a second occurrence of the same day is an IntegrityError, nothing saved)."""
-    post = post_build(franchise=franchise, user=user, status=status, source=source, scheduled_at=scheduled_at, **fields)
+    in one transaction: a second occurrence of the same day is an IntegrityError, nothing saved).
+    `validate_constraints=False` (the API's create) leaves to the database what it checks itself
+    (post_build); when it refuses the row, the checks run then, so the error is the one the
+    pages' path gives: the same ValidationError, by field."""
+    post = post_build(
+        franchise=franchise,
+        user=user,
+        status=status,
+        source=source,
+        scheduled_at=scheduled_at,
+        validate_constraints=validate_constraints,
+        **fields,
+    )
     if series is not None:
         post.series, post.series_day, post.series_version = series, series_day, series.version
         post.series_text = series_text
-    with transaction.atomic():
-        post.save()
-        _creation_event(post, user=user, history_detail=history_detail).save()
+    try:
+        with transaction.atomic():
+            post.save()
+            _creation_event(post, user=user, history_detail=history_detail).save()
+    except IntegrityError:
+        if not validate_constraints:
+            post.full_clean()  # raises what the database refused, as the checks would have named it
+        raise
     return post
 
 
@@ -142,9 +163,10 @@ def post_build(
     **fields,
 ) -> Post:
     """A new post checked and ready to save (post_create saves one; announcements save many at
-    once). `validate_constraints=False` leaves the database's check constraints to the database:
-    Django checks each with a query of its own, which a thousand-post announcement cannot afford
-    (the field validators, Google's rules and the brand's are still checked here). Pass `rules` and
+    once). `validate_constraints=False` leaves to the database what it guarantees itself (its check
+    constraints, the id's uniqueness, the foreign keys' rows): Django checks each with a query of
+    its own, which a thousand-post announcement cannot afford (the field validators, Google's rules
+    and the brand's are still checked here). Pass `rules` and
     `photo_sizes` (posts/brand.py) when building many, to read them once. A post asked to be
     scheduled by someone whose posts need approval waits for it instead (posts/services/
     approvals.py); `approval_level`, when the caller asked the gate already for its franchise."""
@@ -156,7 +178,12 @@ def post_build(
         scheduled_at=scheduled_at,
         **_clean_content(fields),
     )
-    post.full_clean(validate_constraints=validate_constraints)
+    if validate_constraints:
+        post.full_clean()
+    else:
+        # The rows the foreign keys name exist (the caller holds them) and the id is a new UUID: a
+        # query each for those and for every check constraint would only repeat the database.
+        post.full_clean(validate_constraints=False, validate_unique=False, exclude=RELATIONS)
     if status == Post.Status.SCHEDULED:
         problems = post_check_messages(post, rules=rules, photo_sizes=photo_sizes)
         if problems:
