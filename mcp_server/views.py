@@ -20,6 +20,10 @@ def _refusal(status: int, message: str, headers: dict) -> JsonResponse:
 
 @csrf_exempt
 def mcp_endpoint(request: HttpRequest) -> HttpResponse:
+    """POST carries every message. A stateless server opens no stream and keeps no session, so GET
+    (a stream) and DELETE (ending a session) get 405, as the transport's specification says."""
+    if request.method != "POST":
+        return _refusal(405, "This MCP server is stateless: send every message with POST.", {"Allow": "POST"})
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     key = api_key_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
     if key is None:
