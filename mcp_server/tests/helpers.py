@@ -14,12 +14,13 @@ from api.keys import api_key_create
 class McpAgent:
     """An MCP client holding one API key: each call opens the SDK's client over streamable HTTP."""
 
-    def __init__(self, url: str, secret: str):
-        self.url, self.secret = f"{url}/mcp", secret
+    def __init__(self, url: str, secret: str, *, mode: str = "auto"):
+        # "auto": the SDK probes for the current protocol; "legacy": the initialize handshake.
+        self.url, self.secret, self.mode = f"{url}/mcp", secret, mode
 
     async def _session(self, work):
         http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.secret}"})
-        async with http, Client(streamable_http_client(self.url, http_client=http)) as client:
+        async with http, Client(streamable_http_client(self.url, http_client=http), mode=self.mode) as client:
             return await work(client)
 
     def tools(self) -> dict:
@@ -47,6 +48,6 @@ class McpAgent:
         return result.content[0].text
 
 
-def mcp_agent(live_server, user, *, scope: str = "write", franchises=None, **fields) -> McpAgent:
+def mcp_agent(live_server, user, *, scope: str = "write", franchises=None, mode: str = "auto", **fields) -> McpAgent:
     _, secret = api_key_create(user=user, name="MCP tests", scope=scope, franchises=franchises, **fields)
-    return McpAgent(live_server.url, secret)
+    return McpAgent(live_server.url, secret, mode=mode)

@@ -41,13 +41,17 @@ def admin_agent(live_server):
     return franchise, mcp_agent(live_server, make_member(franchise, Membership.Role.ADMIN))
 
 
-def test_the_tools_are_listed_with_their_schemas(admin_agent):
-    _, agent = admin_agent
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+def test_the_tools_are_listed_with_their_schemas_in_either_protocol_era(live_server, mode):
+    agent = mcp_agent(live_server, make_member(make_franchise(), Membership.Role.ADMIN), mode=mode)
     tools = agent.tools()
     assert set(tools) == TOOLS
     assert tools["schedule_post"].input_schema["required"] == ["scheduled_at", "preview_token"]
     assert tools["preview_post"].annotations.read_only_hint is True
     assert tools["schedule_post"].annotations.read_only_hint is False
+    content = tools["preview_post"].input_schema["$defs"]["PostContent"]
+    assert content["additionalProperties"] is False
+    assert content["properties"]["cta_url"]["description"] == "Button link (in STANDARD, EVENT, ALERT posts)."
 
 
 def test_a_preview_shows_what_google_would_get_the_problems_and_the_approval(admin_agent):
