@@ -118,12 +118,10 @@ def test_a_post_changed_after_its_preview_is_refused_until_previewed_again(admin
 def test_a_confirmed_post_is_published_once_by_the_publish_job(live_server, sandbox):
     franchise = franchise_connected_to_sandbox(sandbox)
     agent = mcp_agent(live_server, make_member(franchise, Membership.Role.ADMIN))
-    new = {"franchise_id": str(franchise.pk), "post": {"summary": "Open late on Friday."}, "scheduled_at": _later(0)}
-    # A time a second ahead: due by the time the job runs.
-    new["scheduled_at"] = (timezone.now() + dt.timedelta(seconds=1)).isoformat()
+    new = {"franchise_id": str(franchise.pk), "post": {"summary": "Open late on Friday."}, "scheduled_at": _later()}
     token = agent.ok("preview_post", new)["preview_token"]
     agent.ok("schedule_post", {**new, "preview_token": token})
-    Post.objects.update(scheduled_at=timezone.now() - dt.timedelta(seconds=1))
+    Post.objects.update(scheduled_at=timezone.now() - dt.timedelta(seconds=1))  # its time has come
 
     posts_publish_due(budget=TimeBudget(seconds=60))
     posts_publish_due(budget=TimeBudget(seconds=60))
