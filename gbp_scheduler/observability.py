@@ -88,6 +88,10 @@ def logging_config(*, log_format: str, level: str) -> dict:
             "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
             # django-axes announces itself at INFO on every start; its lockouts are WARNING.
             "axes": {"level": "WARNING"},
+            # The MCP SDK announces at INFO the session manager and transport each /mcp request
+            # starts and ends.
+            "mcp.server.streamable_http_manager": {"level": "WARNING"},
+            "mcp.server.streamable_http": {"level": "WARNING"},
         },
     }
 

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "insights",
     "health",
     "api",
+    "mcp_server",
     "dashboard",
     # django-ninja's Swagger UI files, served from here (no CDN under the CSP).
     "ninja",

@@ -10,6 +10,8 @@ urlpatterns = [
     # The REST API v1 (api/urls.py), its OpenAPI document and reference page.
     path("api/v1/", include("api.urls")),
     path("profile/api-keys/", include("api.page_urls")),
+    # The MCP server (mcp_server/): the same keys, tools over the same services.
+    path("", include("mcp_server.urls")),
     # Login, logout, password change and reset (Django's views; names `login`, `logout`, ...), the
     # reset throttled.
     path("accounts/", include("franchises.account_urls")),

@@ -172,6 +172,7 @@ def banner(*, base: str, sandbox_port: int, cadence: int, demo_created: bool) ->
         f"  The app:       {base}/   (Django admin: {base}/admin/)\n"
         f"  The sandbox:   http://127.0.0.1:{sandbox_port}/   (Google and Anthropic, posts as customers see them)\n"
         f"  Health:        {base}/api/health\n"
+        f"  MCP server:    {base}/mcp   (an API key from your profile page: docs/api.md)\n"
         f"\n  Sign in as{kept}:\n{logins}\n"
         f"\n  Logs in var/log/: app.log (requests), scheduler.log (the jobs, every {cadence}s for the frequent\n"
         "  ones), setup.log, sandbox.log. Ctrl-C stops everything.\n"

@@ -7,7 +7,8 @@ through the real service functions only, against the sandbox standing in for Goo
   posts break them;
 - staff: create (drafts and scheduled posts, often the SAME text on the same location, as a
   repeating post's occurrences have: the same_text switch), edit, delete, unschedule, reschedule, publish now, retry,
-  republish; a series created (with one text, several in turn, or Claude's variation of each
+  republish; an AI agent's preview and confirmed schedule over the MCP tools, someone's edit
+  landing between the two or not; a series created (with one text, several in turn, or Claude's variation of each
   post), edited and ended; a variation written by Claude and approved; an announcement sent (its
   text locked or not), a franchise's own change to its post of it (refused where locked), edited
   (keeping or overwriting the franchises' own changes) and cancelled as one; a franchise moved to
@@ -67,6 +68,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from api.keys import api_key_create
 from franchises.google import business_profile
 from franchises.google.connect import (
     GoogleConnectError,
@@ -92,6 +94,7 @@ from franchises.services import FranchiseError, franchise_active_set
 from gbp_scheduler.jobs import TimeBudget
 from generation.services import generation_queue_process
 from generation.services.review import drafts_approve
+from mcp_server import tools as mcp_tools
 from posts.gbp_mapping import local_post_body
 from posts.models import OFF_GOOGLE_STATES, Announcement, BrandRules, GoogleDeletion, Post, PostEvent, PostSeries
 from posts.services import (
@@ -174,6 +177,7 @@ REFUSALS = (
     GoogleReauthorizationRequired,
     QuotaDeadline,
     ReplyError,
+    mcp_tools.Refused,
 )
 
 
@@ -639,6 +643,39 @@ class MirrorMachine(RuleBasedStateMachine):
             result = self._try(f"republish {self._label(post)}", lambda: post_republish(post=post))
             if result is not None:
                 note(f"    -> {result.outcome} {result.message[:120]}")
+
+    @rule(pick=st.integers(0, 20), when=st.sampled_from(list(WHEN)), edited_between=st.booleans())
+    @step
+    def agent_schedule(self, pick, when, edited_between):
+        """An AI agent (the MCP server's tools, headquarters' key) previews a post at a time and then
+        confirms it; someone's edit may land between the two, and then the confirmation is refused."""
+        post = self._post(pick, Post.Status.DRAFT, Post.Status.SCHEDULED, Post.Status.FAILED)
+        if not post:
+            return
+        if not hasattr(self, "agent_key"):
+            self.agent_key, _ = api_key_create(user=self.hq, name="Agent", scope="write")
+        at, label = self._at(when), self._label(post)
+        preview = self._try(
+            f"agent previews {label} {when}",
+            lambda: mcp_tools.preview_post(
+                key=self.agent_key, franchise_id=None, fields=None, post_id=post.pk, scheduled_at=at
+            ),
+        )
+        if preview is None:
+            return
+        if edited_between:
+            self._try(f"edit {label} meanwhile", lambda: post_update(post=post, summary=self._text("unique")))
+        self._try(
+            f"agent schedules {label} {when}",
+            lambda: mcp_tools.schedule_post(
+                key=self.agent_key,
+                franchise_id=None,
+                fields=None,
+                post_id=post.pk,
+                scheduled_at=at,
+                preview_token=preview["preview_token"],
+            ),
+        )
 
     # -- series -----------------------------------------------------------------------------------------
 
