@@ -20,16 +20,15 @@ from django.http import Http404
 
 from api.errors import ApiError
 from api.models import ApiKey
+from api.paging import posts_page_for_key
 from api.schemas import FranchiseOut, FranchiseResultsOut, PostOut, RankingOut
-from api.selectors import franchise_get_for_key, franchises_for_key, post_get_for_key, posts_of_key
-from api.views.posts import _after, _cursor_of  # the REST API's pager: one way to page posts
+from api.selectors import franchise_get_for_key, franchises_for_key, post_get_for_key
 from gbp_scheduler import clock
 from generation.services.review import drafts_approve
 from insights.selectors import insights_for_franchise, insights_ranking
 from posts.brand import post_check
 from posts.gbp_mapping import PostNotPublishable, local_post_body
 from posts.models import Post
-from posts.selectors import posts_list_for_user
 from posts.services import PostActionError, post_create, post_schedule
 from posts.services.approvals import approval_gate, approval_waiting_words, posts_approve
 
@@ -97,26 +96,17 @@ def list_posts(
     limit: int,
     cursor: str | None,
 ) -> dict:
-    franchise = franchise_get_for_key(key=key, franchise_id=franchise_id) if franchise_id else None
-    zones = ()
-    if franchise is None and (day_from or day_to):
-        zones = franchises_for_key(key=key).order_by().values_list("timezone", flat=True).distinct()
-    posts = posts_list_for_user(
-        user=key.user,
-        franchise=franchise,
-        status=status or "",
-        source=source or "",
+    page, next_cursor = posts_page_for_key(
+        key=key,
+        franchise_id=franchise_id,
+        status=status,
+        source=source,
         day_from=day_from,
         day_to=day_to,
-        zones=zones,
+        limit=limit,
+        cursor=cursor,
     )
-    posts = posts_of_key(posts, key=key)
-    if cursor:
-        posts = posts.filter(_after(cursor))
-    page = list(posts[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {"posts": [_post_json(post) for post in page], "next_cursor": _cursor_of(page[-1]) if more else None}
+    return {"posts": [_post_json(post) for post in page], "next_cursor": next_cursor}
 
 
 @in_words

@@ -4,14 +4,11 @@ Each write is the posts services' (posts/services), under the same rules as the 
 # No `from __future__ import annotations`: ninja reads these signatures through the idempotency
 # wrapper, whose module cannot resolve annotations written as strings.
 
-import base64
 import datetime as dt
-import json
 import uuid
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -19,14 +16,15 @@ from pydantic import Field
 from posts.brand import post_check
 from posts.gbp_mapping import local_post_body
 from posts.models import Post
-from posts.selectors import post_may_delete, posts_list_for_user
+from posts.selectors import post_may_delete
 from posts.services import post_create, post_delete, post_publish_now, post_schedule, post_unschedule, post_update
 
 from ..auth import READ, WRITE
-from ..errors import ApiError, ErrorOut, brand_errors
+from ..errors import ErrorOut, brand_errors
 from ..idempotency import idempotent
+from ..paging import posts_page_for_key
 from ..schemas import PostCreate, PostOut, PostPage, PostPreview, PostUpdate, PreviewOut, PublishOut, ScheduleIn
-from ..selectors import franchise_get_for_key, franchises_for_key, post_get_for_key, posts_of_key
+from ..selectors import franchise_get_for_key, post_get_for_key
 
 router = Router(tags=["posts"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -42,58 +40,21 @@ class PostFilters(Schema):
     cursor: str | None = Field(None, max_length=200, description="`next_cursor` of the page before.")
 
 
-# --- the pager: by the list's own order, from where the last page ended (no COUNT, no OFFSET) --------
-
-
-def _cursor_of(post: Post) -> str:
-    shown = post.shown_at.isoformat() if post.shown_at else None
-    raw = json.dumps([shown, post.created_at.isoformat(), str(post.pk)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _after(cursor: str) -> Q:
-    """The posts after the cursor's in the list's order (time shown newest first, drafts without
-    one leading; then newest created, then id), as the index posts_shown_idx walks it."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        shown, created, pk = json.loads(raw)
-        shown = dt.datetime.fromisoformat(shown) if shown is not None else None
-        created, pk = dt.datetime.fromisoformat(created), uuid.UUID(pk)
-    except (ValueError, TypeError):
-        raise ApiError(
-            422, "invalid", "This cursor is not one the API gave: start without it.", field="cursor"
-        ) from None
-    later = Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk)
-    if shown is None:
-        return Q(shown_at__isnull=True) & later | Q(shown_at__isnull=False)
-    return Q(shown_at__lt=shown) | Q(shown_at=shown) & later
-
-
 @router.get("/posts", auth=READ, response={200: PostPage, **ERRORS}, operation_id="posts_list")
 def posts_list(request, filters: Query[PostFilters]):
     """The posts the key reaches, newest first by the time shown (drafts without a time first),
     a page at a time: follow `next_cursor`."""
-    key = request.auth
-    franchise = franchise_get_for_key(key=key, franchise_id=filters.franchise_id) if filters.franchise_id else None
-    zones = ()
-    if franchise is None and (filters.day_from or filters.day_to):
-        zones = franchises_for_key(key=key).order_by().values_list("timezone", flat=True).distinct()
-    posts = posts_list_for_user(
-        user=key.user,
-        franchise=franchise,
-        status=filters.status or "",
-        source=filters.source or "",
+    page, next_cursor = posts_page_for_key(
+        key=request.auth,
+        franchise_id=filters.franchise_id,
+        status=filters.status,
+        source=filters.source,
         day_from=filters.day_from,
         day_to=filters.day_to,
-        zones=zones,
+        limit=filters.limit,
+        cursor=filters.cursor,
     )
-    posts = posts_of_key(posts, key=key)
-    if filters.cursor:
-        posts = posts.filter(_after(filters.cursor))
-    page = list(posts[: filters.limit + 1])
-    more = len(page) > filters.limit
-    page = page[: filters.limit]
-    return {"items": page, "next_cursor": _cursor_of(page[-1]) if more else None}
+    return {"items": page, "next_cursor": next_cursor}
 
 
 # Before /posts/{post_id}: Django tries the paths in order, and "preview" would pass for an id there.
