@@ -166,6 +166,15 @@ JOBS: list[Job] = [
         schedule="53 * * * *",
         description="Email each franchise's admins their weekly digest, from Monday 08:00 in the franchise's zone.",
     ),
+    Job(
+        name="deliver-webhooks",
+        target="webhooks.delivery:webhooks_deliver_due",
+        # Every minute: an event reaches its subscribers within a minute or so; overlapping runs
+        # take different rows (webhooks/delivery.py).
+        schedule="* * * * *",
+        description="POST the events waiting in the webhook outbox to their subscribers, signed; retry "
+        "failures for about a day.",
+    ),
 ]
 
 
