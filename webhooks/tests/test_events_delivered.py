@@ -15,13 +15,12 @@ from gbp_scheduler.events import EventType, event_announce
 from gbp_scheduler.jobs import TimeBudget
 from generation.models import GenerationQueue
 from generation.services import generation_queue_process
-from generation.tests.drafting import franchise_for_drafts
 from posts.models import Post
 from posts.services import google_posts_sync, posts_publish_due
 from reviews.models import ReviewSync
 from reviews.services.sync import reviews_sync_due
 from testkit.factories import make_franchise, make_post
-from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox
+from testkit.google import DEMO_LOCATION, franchise_connected_to_sandbox, franchise_with_fake_grant
 from webhooks.models import Delivery, DeliveryAttempt
 
 from .helpers import deliver, subscribed
@@ -92,7 +91,10 @@ def test_a_post_that_fails_to_publish_is_told_with_its_error(sandbox, receiver, 
 def test_a_draft_claude_wrote_is_told(sandbox, receiver, settings):
     settings.ANTHROPIC_USE_BATCHES = False
     settings.GENERATION_CONCURRENCY = 1
-    franchise = franchise_for_drafts()
+    # A business profile to write from; a fake grant: drafting never calls Google.
+    franchise = franchise_with_fake_grant(
+        website="https://sunrise-bakery.example", city="Portland", services="Sourdough bread", posts_per_week=2
+    )
     subscribed(receiver, franchise=franchise, types=[EventType.DRAFT_READY])
     GenerationQueue.objects.create(
         franchise=franchise, week_start=dt.date(2026, 3, 2), slot=0, scheduled_for=timezone.now() + dt.timedelta(days=2)
