@@ -3,6 +3,8 @@ the SSRF guard checked (addresses.py), with a short timeout and no redirects fol
 
 from __future__ import annotations
 
+import functools
+import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +28,12 @@ class Answer:
         return 200 <= self.status_code < 300
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The certificate store, read once per process: reading it costs more than a POST does."""
+    return httpx.create_ssl_context()
+
+
 def webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
     try:
         scheme, host, port = url_parts(url)
@@ -40,7 +48,8 @@ def webhook_post(*, url: str, body: bytes, headers: dict[str, str], timeout: flo
     sent = {**headers, "host": parts.netloc, "user-agent": USER_AGENT}
     extensions = {"sni_hostname": host} if scheme == "https" else {}
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        # A client per POST: each goes to its own checked address, so there is no connection to share.
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls()) as client:
             response = client.post(target, content=body, headers=sent, extensions=extensions)
     except httpx.TimeoutException:
         raise SendFailed(f"No answer within {timeout:g} s.") from None
