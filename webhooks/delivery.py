@@ -8,7 +8,8 @@
    2xx delivered; otherwise the next attempt after Standard Webhooks' schedule (5 s, 5 min, 30 min,
    2 h, 5 h, 10 h, 10 h: the last about 27 hours after the first), then failed.
 
-A subscription whose endpoint failed in this run is left for the next one (its other rows are not
+Each run also deletes the finished rows older than KEEP_DAYS (30). A subscription whose endpoint
+failed in this run is left for the next one (its other rows are not
 claimed again by this run), so one endpoint that times out does not use the run's budget up for
 the others. Receivers see each event at least once, in no promised order: they de-duplicate by
 `webhook-id`.
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 # Seconds to wait after each failed attempt (Standard Webhooks' schedule); past the last, failed.
 RETRY_SCHEDULE = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 BATCH = 50
+# Delivered and given-up rows stay in the log this long (the page shows the latest), then go.
+KEEP_DAYS = 30
 
 
 def lease_seconds() -> float:
@@ -72,7 +75,17 @@ def webhooks_deliver_due(*, budget: TimeBudget) -> dict[str, int]:
             counts[outcome] += 1
             if outcome not in ("delivered", "lost_lease"):
                 failing.add(delivery.subscription_id)
+    counts["pruned"] = deliveries_prune(now=clock.now())
     return {"delivered": 0, "retrying": 0, "failed": 0, **counts}
+
+
+def deliveries_prune(*, now: dt.datetime) -> int:
+    """The finished rows older than KEEP_DAYS, with their attempts: the outbox does not grow for ever."""
+    old = Delivery.objects.filter(
+        created_at__lt=now - dt.timedelta(days=KEEP_DAYS),
+        status__in=[Delivery.Status.DELIVERED, Delivery.Status.FAILED],
+    )
+    return old.delete()[1].get(Delivery._meta.label, 0)
 
 
 def _due(now: dt.datetime) -> Q:

@@ -14,8 +14,8 @@ from django.utils import timezone
 from gbp_scheduler.events import EventType, event_announce
 from testkit.factories import make_franchise
 from testkit.webhooks import WebhookReceiver
-from webhooks.delivery import RETRY_SCHEDULE
-from webhooks.models import Delivery
+from webhooks.delivery import KEEP_DAYS, RETRY_SCHEDULE
+from webhooks.models import Delivery, DeliveryAttempt, Subscription
 from webhooks.services import delivery_send_again
 from webhooks.signing import signature
 
@@ -151,3 +151,17 @@ def test_a_redirect_is_not_followed_and_not_a_delivery(receiver):
     receiver.answer = 307
     assert deliver()["retrying"] == 1
     assert Delivery.objects.get().last_status_code == 307
+
+
+def test_finished_deliveries_leave_the_log_after_thirty_days_and_waiting_ones_stay(receiver):
+    franchise = make_franchise()
+    subscription = subscribed(receiver, franchise=franchise)
+    failed_posts(franchise, 2)
+    deliver()
+    failed_posts(franchise, 1)
+    Subscription.objects.filter(pk=subscription.pk).update(enabled=False)  # the third waits, unsent
+    Delivery.objects.update(created_at=timezone.now() - dt.timedelta(days=KEEP_DAYS, minutes=1))
+
+    assert deliver()["pruned"] == 2
+    assert list(Delivery.objects.values_list("status", flat=True)) == [Delivery.Status.PENDING]
+    assert not DeliveryAttempt.objects.exists()
