@@ -20,6 +20,7 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.secret = ""
         self.answer = 204
+        self.latency = 0.0  # seconds before each answer (a benchmark's slow receiver)
         self.events: list[tuple[str, dict]] = []
         self.refused: list[str] = []
         self.port = 0
@@ -46,6 +47,7 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status = receiver._take(self.headers, body)
+                time.sleep(receiver.latency)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
