@@ -53,6 +53,7 @@ RUNS = {
     "dashboard": ["dashboard.py"],
     "api": ["api.py"],
     "coldstart": ["coldstart.py", "--runs", "7"],
+    "webhooks": ["webhooks.py", "--events", "1000", "--latency-ms", "50", "--runs", "1,2,4"],
     "group day": ["group_day.py", "--locations", "1000", "--start", "08:00", "--hours", "3", "--scale", "20"],
     "group day (model)": ["group_day_model.py", "--locations", "10000", "--quota", "300", "--latency-ms", "300"],
 }
@@ -65,6 +66,7 @@ QUICK = {
     "dashboard": ["dashboard.py", "--franchises", "10", "--posts", "500", "--requests", "5"],
     "api": ["api.py", "--franchises", "10", "--posts", "500", "--requests", "5"],
     "coldstart": ["coldstart.py", "--runs", "2"],
+    "webhooks": ["webhooks.py", "--events", "100", "--latency-ms", "10", "--runs", "1"],
     "announcement": ["announcement.py", "--franchises", "50", "--latency-ms", "200", "--quota", "6000"],
     "announcement edit": ["announcement_edit.py", "--posts", "20,200"],
     "import csv": ["import_csv.py", "--rows", "10,100", "--franchises", "10"],

@@ -173,6 +173,15 @@ JOBS: list[Job] = [
         schedule="11 3 * * *",
         description="Delete the API's answers kept for repeated requests (Idempotency-Key) once a day old.",
     ),
+    Job(
+        name="deliver-webhooks",
+        target="webhooks.delivery:webhooks_deliver_due",
+        # Every minute: an event reaches its subscribers within a minute or so; overlapping runs
+        # take different rows (webhooks/delivery.py).
+        schedule="* * * * *",
+        description="POST the events waiting in the webhook outbox to their subscribers, signed; retry "
+        "failures for about a day.",
+    ),
 ]
 
 

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "reviews",
     "insights",
     "health",
+    "webhooks",
     "api",
     "mcp_server",
     "dashboard",
@@ -416,6 +417,11 @@ ANTHROPIC_PRICE_OUTPUT_PER_MTOK = env.float("ANTHROPIC_PRICE_OUTPUT_PER_MTOK", d
 ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK = env.float("ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK", default=1.25)
 ANTHROPIC_PRICE_CACHE_READ_PER_MTOK = env.float("ANTHROPIC_PRICE_CACHE_READ_PER_MTOK", default=0.10)
 ANTHROPIC_BATCH_PRICE_FACTOR = env.float("ANTHROPIC_BATCH_PRICE_FACTOR", default=0.5)
+# Webhooks (webhooks/): each POST's timeout. The SSRF guard refuses private, loopback, link-local
+# and reserved addresses (and http://) unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: the tests and
+# `make run`, whose receivers are on 127.0.0.1; never in production.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
 # AI help in the editor (rewrite, shorter, ...): suggestions a user may ask for per hour.
 GENERATION_ASSIST_PER_USER_PER_HOUR = env.int("GENERATION_ASSIST_PER_USER_PER_HOUR", default=60)
 # The group's rules for every reply Claude drafts to a Google review (one line each).

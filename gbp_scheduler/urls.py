@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("generation.urls")),
     path("", include("reviews.urls")),
     path("", include("insights.urls")),
+    path("", include("webhooks.urls")),
     path("", include("dashboard.urls")),
 ]

@@ -70,6 +70,8 @@ def local_environment(args: argparse.Namespace) -> dict[str, str]:
         "OAUTHLIB_INSECURE_TRANSPORT": "1",
         "PYTHONUNBUFFERED": "1",
         "DEMO_MODE": "true",
+        # Webhook receivers you try locally listen on 127.0.0.1 over http: the SSRF guard lets them.
+        "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
     }
     for name, value in defaults.items():
         env.setdefault(name, value)

@@ -91,6 +91,7 @@ from franchises.models import (
     Membership,
 )
 from franchises.services import FranchiseError, franchise_active_set
+from gbp_scheduler.events import EventType
 from gbp_scheduler.jobs import TimeBudget
 from generation.services import generation_queue_process
 from generation.services.review import drafts_approve
@@ -134,6 +135,10 @@ from testkit.factories import make_user
 from testkit.google import assert_google_mirrors_database, franchise_connected_to_sandbox, google_connection_to_sandbox
 from testkit.oauth import consent, query_of
 from testkit.threads import each_together, together
+from testkit.webhooks import WebhookReceiver
+from webhooks.delivery import webhooks_deliver_due
+from webhooks.models import Delivery, Subscription
+from webhooks.services import subscription_create
 
 # --- what is switched off on today's code ---------------------------------------------------------
 
@@ -238,6 +243,7 @@ def machine_settings(django_settings) -> None:
 
 def database_empty() -> None:
     """Every row an example makes, gone: examples are independent."""
+    Subscription.objects.all().delete()  # the outbox and its log with them
     ReviewEvent.objects.all().delete()
     Review.objects.all().delete()
     ReviewSync.objects.all().delete()
@@ -408,6 +414,33 @@ def untold_rejections() -> list[str]:
     return problems
 
 
+# Each post event a webhook tells of: the history's action and the event's type.
+TOLD = {
+    PostEvent.Action.PUBLISHED: EventType.POST_PUBLISHED,
+    PostEvent.Action.FAILED: EventType.POST_FAILED,
+    PostEvent.Action.GOOGLE_REJECTED: EventType.POST_REJECTED,
+    PostEvent.Action.GOOGLE_REMOVED: EventType.POST_REMOVED,
+}
+
+
+def webhook_problems(receiver: WebhookReceiver) -> list[str]:
+    """Each of these post events in the history is in the webhook outbox once (headquarters'
+    subscription takes every event), and nothing else is: none lost, none a rollback left
+    behind; what reached the receiver came once each, signed."""
+    problems = []
+    for action, event_type in TOLD.items():
+        happened = PostEvent.objects.filter(action=action).count()
+        queued = Delivery.objects.filter(event_type=event_type).count()
+        if happened != queued:
+            problems.append(f"{happened} {action} in the history, {queued} {event_type} webhooks")
+    ids = receiver.ids
+    if len(ids) != len(set(ids)):
+        problems.append(f"a webhook came twice: {sorted(i for i in set(ids) if ids.count(i) > 1)}")
+    if receiver.refused:
+        problems.append(f"webhooks whose signature did not verify: {receiver.refused}")
+    return problems
+
+
 # --- the machine ------------------------------------------------------------------------------------
 
 
@@ -464,6 +497,7 @@ class MirrorMachine(RuleBasedStateMachine):
         database_empty()
         self.travel = time_machine.travel(timezone.now(), tick=True)
         self.traveller = self.travel.start()
+        self.hooks = WebhookReceiver().start()
         self._world_build()
 
     def _world_build(self) -> None:
@@ -482,6 +516,8 @@ class MirrorMachine(RuleBasedStateMachine):
                 name=name,
             )
         self.hq = make_user(superuser=True, username="hq")
+        # Headquarters' webhook takes every event of every franchise (webhook_problems).
+        self.hooks.secret = subscription_create(user=None, url=self.hooks.url, event_types=EventType.values).secret
 
     @initialize()
     @step
@@ -1000,6 +1036,11 @@ class MirrorMachine(RuleBasedStateMachine):
         counts = google_posts_sync(budget=TimeBudget(seconds=30))
         note(f"  sync: {counts}")
 
+    @rule()
+    @step
+    def job_deliver_webhooks(self):
+        note(f"  deliver-webhooks: {webhooks_deliver_due(budget=TimeBudget(seconds=30))}")
+
     # -- Google -----------------------------------------------------------------------------------------
 
     @rule(route=st.sampled_from(ROUTES), fault=st.sampled_from(list(FAULTS)), times=st.integers(1, 3))
@@ -1316,6 +1357,7 @@ class MirrorMachine(RuleBasedStateMachine):
             went_out = Post.objects.filter(pk__in=list(self.cancelled), status=Post.Status.PUBLISHED)
             problems += [f"{self._label(p)} went out after {self.cancelled[p.pk]}" for p in went_out]
         problems += reply_problems(self.client.reviews(), google_acted=self.google_acted)
+        problems += webhook_problems(self.hooks)
         if problems:
             self.failed = True
         assert not problems, "\n".join(problems)
@@ -1332,6 +1374,7 @@ class MirrorMachine(RuleBasedStateMachine):
                 self._heal_and_settle()
         finally:
             self.client.clear_faults()
+            self.hooks.stop()
             self.travel.stop()
 
     def _heal_and_settle(self) -> None:
@@ -1373,6 +1416,10 @@ class MirrorMachine(RuleBasedStateMachine):
         google_posts_sync(budget=TimeBudget(seconds=60))
         problems = mirror_problems(self.client.posts(include_deleted=False), google_acted=set(), killed_locks={})
         problems += reply_problems(self.client.reviews(), google_acted=set())
+        webhooks_deliver_due(budget=TimeBudget(seconds=60))
+        problems += webhook_problems(self.hooks)
+        if sorted(self.hooks.ids) != sorted(Delivery.objects.values_list("event_id", flat=True)):
+            problems.append("once the receiver answered, not every webhook reached it")
         assert not problems, "\n".join(problems)
         assert_google_mirrors_database(self.sandbox)
 

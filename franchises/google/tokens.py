@@ -42,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gbp_scheduler import clock
+from gbp_scheduler.events import EventType, event_announce
 from gbp_scheduler.times import when_text
 
 from ..models import Franchise, FranchiseEvent, GoogleConnection
@@ -324,6 +325,8 @@ def _auth_invalidate(connection: GoogleConnection, lease: dt.datetime, *, detail
             FranchiseEvent(franchise_id=pk, action=FranchiseEvent.Action.GOOGLE_REVOKED, detail=detail[:500])
             for pk in franchise_ids
         )
+        for pk in franchise_ids:
+            event_announce(type=EventType.GOOGLE_ACCESS_BROKEN, franchise_id=pk, data={"reason": reason})
         if first_breakage:
             transaction.on_commit(lambda: auth_invalid_emails_send(franchise_ids=franchise_ids))
     connection.refresh_from_db()

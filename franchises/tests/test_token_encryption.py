@@ -19,6 +19,8 @@ from gbp_scheduler.encryption import encrypted_columns, encrypted_values_census
 from testkit.database import raw_token_columns
 from testkit.factories import make_franchise
 from testkit.google import franchise_connected_to_sandbox
+from webhooks.models import Subscription
+from webhooks.services import subscription_create
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +78,7 @@ def test_every_encrypted_column_of_every_model_is_known_from_the_models():
         "franchises.google_access_token",
         "google_connections.refresh_token",
         "google_connections.access_token",
+        "webhook_subscriptions.secret",
     }
 
 
@@ -83,10 +86,13 @@ def test_rotation_reencrypts_every_column_so_google_still_works_after_the_old_ke
     """Rotating once re-encrypted the franchises' copies only: with the old key dropped, every
     Google connection's tokens were unreadable and every job calling Google failed."""
     franchise = franchise_connected_to_sandbox(sandbox, expired=True)
+    webhook = subscription_create(
+        user=None, franchise=franchise, url="http://127.0.0.1:9/hooks", event_types=["post.failed"]
+    )
     old_key, new_key = settings.FIELD_ENCRYPTION_KEYS[0], Fernet.generate_key().decode()
 
     settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
-    assert sum(found.older_key for found in encrypted_values_census().values()) == 4
+    assert sum(found.older_key for found in encrypted_values_census().values()) == 5
     output = io.StringIO()
     call_command("rotate_encryption_keys", stdout=output)
     assert "google_connections.refresh_token: 1 value(s); 0 still under an older key" in output.getvalue()
@@ -98,6 +104,7 @@ def test_rotation_reencrypts_every_column_so_google_still_works_after_the_old_ke
     }
     assert google_access_token_get(franchise=franchise)  # the connection's refresh token reaches Google
     assert sandbox.client.calls("token") == 1
+    assert Subscription.objects.get().secret == webhook.secret
 
 
 def test_rotation_with_a_value_no_key_opens_says_so_and_fails(settings):

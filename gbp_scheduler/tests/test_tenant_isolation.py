@@ -50,6 +50,7 @@ from posts.services.series import series_create, series_rule_build
 from reviews.models import Review
 from testkit.factories import make_member, make_post, make_review, make_user
 from testkit.google import franchise_connected_to_sandbox
+from webhooks.services import subscription_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]  # allowances count in the cache
 
@@ -197,6 +198,7 @@ NOT_CHECKED: dict[str, Excused] = {
     "posts:announcement_edit": HEADQUARTERS,
     "posts:announcement_cancel": HEADQUARTERS,
     "posts:announcement_photo_upload": HEADQUARTERS,
+    "webhooks:headquarters": HEADQUARTERS,  # headquarters' own webhooks, for many franchises
     # Uploaded post photos kept in MEDIA_ROOT: public on purpose, as in a public bucket, because
     # Google fetches them without logging in; random names (posts/tests/test_photos.py).
     "posts:photo_file": Excused(OPEN, "public photo files under random names, for Google to fetch"),
@@ -247,6 +249,7 @@ def test_every_url_is_checked_or_says_how_it_is_scoped():
         "posts:brand_rules",
         "franchises:new",
         "franchises:manage",
+        "webhooks:headquarters",
     } == {r.name for r in ROUTES if r.access == Access.HEADQUARTERS}
     # A URL said to be headquarters' only is marked so, and the other way round.
     excused_for_headquarters = {name for name, excused in NOT_CHECKED.items() if excused is HEADQUARTERS}
@@ -283,6 +286,11 @@ OBJECT_IDS: dict[str, Callable[[Tenant], uuid.UUID]] = {
     "series_id": lambda tenant: tenant.series.pk,
     "announcement_id": lambda tenant: tenant.announcement.pk,
     "review_id": lambda tenant: tenant.review.pk,
+    "subscription_id": lambda tenant: (
+        subscription_create(
+            user=None, franchise=tenant.franchise, url="http://127.0.0.1:9/hooks", event_types=["post.failed"]
+        ).pk
+    ),
     # A user's own API key (its URL is in NOT_CHECKED: a key is a user's, not a franchise's).
     "key_id": lambda tenant: api_key_create(user=tenant.admin, name="Walk", scope="read")[0].pk,
 }

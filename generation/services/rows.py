@@ -19,6 +19,7 @@ from django.db.models import F
 
 from franchises.models import Franchise
 from gbp_scheduler import clock, times
+from gbp_scheduler.events import EventType, event_announce
 from gbp_scheduler.jobs import TimeBudget
 from generation.anthropic_client import MessageReply, TokenUsage
 from generation.models import GenerationQueue, GenerationUsage
@@ -216,6 +217,7 @@ def row_complete(
             **content,
         )
         GenerationQueue.objects.filter(id=claim.id).update(post=post)
+        _draft_ready_announce(post)
     return Outcome(claim.id, "completed", f"{post.status} post {post.id} for {franchise.name}")
 
 
@@ -255,4 +257,19 @@ def variation_complete(
                 error="The post no longer waited for a variation when it arrived: not used."
             )
             return Outcome(claim.id, "completed", f"variation for {franchise.name} not used: the post changed")
+        _draft_ready_announce(post)
     return Outcome(claim.id, "completed", f"variation draft {post.id} for {franchise.name}")
+
+
+def _draft_ready_announce(post: Post) -> None:
+    """Claude's text is on `post` (a draft for review, or scheduled by the franchise's choice)."""
+    event_announce(
+        type=EventType.DRAFT_READY,
+        franchise_id=post.franchise_id,
+        data={
+            "post_id": str(post.pk),
+            "summary": post.summary,
+            "status": post.status,
+            "scheduled_at": times.iso_utc(post.scheduled_at),
+        },
+    )

@@ -30,6 +30,7 @@ from django.db.models import Exists
 from franchises.google import business_profile
 from franchises.models import Franchise
 from gbp_scheduler import clock
+from gbp_scheduler.events import EventType, event_announce
 from gbp_scheduler.times import parse_rfc3339
 
 from ..content import line_breaks_normalized
@@ -154,24 +155,35 @@ def post_published_write(
     cleared, and its history. `needs_update`: the copy is older than the row. Raises Lost when
     the lock is no longer ours. Publishing and the upkeep's adoption of a copy both end here."""
     state = (google_post.get("state") or "")[:20]
-    post_write_fenced(
-        post_id=post.pk,
-        lock=lock,
-        status=Post.Status.PUBLISHED,
-        published_at=clock.now(),
-        publishing_at=None,
-        google_post_name=google_post.get("name", ""),
-        google_search_url=(google_post.get("searchUrl") or "")[:1000],
-        google_state=state,
-        google_update_time=parse_rfc3339(google_post.get("updateTime")),
-        google_needs_update=needs_update,
-        last_error="",
-        next_attempt_at=None,
-        **MARKER_CLEARED,
-    )
-    # A cancellation made while this attempt held the post lost to it (models.cancelled): the post
-    # went out, and stays; the upkeep drops such rows.
-    post_event_record(post=post, action=PostEvent.Action.PUBLISHED, user=actor, detail=detail)
+    with transaction.atomic():  # the row, its history and its announced event commit together
+        post_write_fenced(
+            post_id=post.pk,
+            lock=lock,
+            status=Post.Status.PUBLISHED,
+            published_at=clock.now(),
+            publishing_at=None,
+            google_post_name=google_post.get("name", ""),
+            google_search_url=(google_post.get("searchUrl") or "")[:1000],
+            google_state=state,
+            google_update_time=parse_rfc3339(google_post.get("updateTime")),
+            google_needs_update=needs_update,
+            last_error="",
+            next_attempt_at=None,
+            **MARKER_CLEARED,
+        )
+        # A cancellation made while this attempt held the post lost to it (models.cancelled): the
+        # post went out, and stays; the upkeep drops such rows.
+        post_event_record(post=post, action=PostEvent.Action.PUBLISHED, user=actor, detail=detail)
+        event_announce(
+            type=EventType.POST_PUBLISHED,
+            franchise_id=post.franchise_id,
+            data={
+                "post_id": str(post.pk),
+                "summary": post.summary,
+                "google_post_name": google_post.get("name", ""),
+                "google_search_url": (google_post.get("searchUrl") or "")[:1000],
+            },
+        )
     post_google_state_seen(post_id=post.pk, before="", after=state)
 
 

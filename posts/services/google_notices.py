@@ -13,10 +13,12 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from franchises.recipients import AdminEmail, franchise_admin_recipients
+from gbp_scheduler.events import EventType, event_announce
 
 from ..models import GOOGLE_REJECTED, GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post, PostEvent
 from ..status import GOOGLE_MEANING, GOOGLE_WHAT_TO_DO
@@ -32,20 +34,40 @@ ACTIONS = {GOOGLE_REJECTED: PostEvent.Action.GOOGLE_REJECTED, GOOGLE_REMOVED: Po
 def post_google_problem_record(*, post_id, state: str) -> bool:
     """The post just became REJECTED or REMOVED (the caller changed its state): record it in the
     history and, the first time for this post, email the franchise's admins. True when emailed."""
+    with transaction.atomic():
+        post = post_google_problem_note(post_id=post_id, state=state)
+    if post is None:
+        return False
+    post_google_problem_tell(post=post, state=state)
+    return True
+
+
+def post_google_problem_note(*, post_id, state: str) -> Post | None:
+    """The history's entry and the announced event of a post that just became REJECTED or
+    REMOVED, in the transaction that changed its state (the caller's); the post when its admins
+    are yet to be told (the first time: post_google_problem_tell, after the commit), else None."""
     if state not in OFF_GOOGLE_STATES:
         raise ValueError(f"{state!r} is not a state that takes a post off Google")
     post = Post.objects.select_related("franchise").filter(pk=post_id).first()
     if post is None:
-        return False
+        return None
     post_event_record(post=post, action=ACTIONS[state], detail=f"{MEANING[state]} {WHAT_TO_DO[state]}")
+    event_announce(
+        type=EventType.POST_REJECTED if state == GOOGLE_REJECTED else EventType.POST_REMOVED,
+        franchise_id=post.franchise_id,
+        data={"post_id": str(post.pk), "summary": post.summary, "google_post_name": post.google_post_name},
+    )
     # Once per post, whatever runs follow: the first to set the time sends.
     first = Post.objects.filter(pk=post_id, google_notice_sent_at__isnull=True).update(
         google_notice_sent_at=timezone.now()
     )
-    if first != 1:
-        return False
+    return post if first == 1 else None
+
+
+def post_google_problem_tell(*, post: Post, state: str) -> None:
+    """Email the admins of `post`'s franchise that Google took it off (outside any transaction:
+    a slow mail server must not hold the post's row)."""
     _admins_email(post=post, state=state)
-    return True
 
 
 def post_google_state_seen(*, post_id, before: str, after: str) -> bool:

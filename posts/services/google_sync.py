@@ -39,6 +39,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
@@ -53,7 +54,7 @@ from gbp_scheduler.times import parse_rfc3339
 
 from ..models import GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post
 from .google_copy import LocationUnreachable, copy_gone
-from .google_notices import post_google_problem_record
+from .google_notices import post_google_problem_note, post_google_problem_tell
 from .locks import OutOfTime
 
 logger = logging.getLogger(__name__)
@@ -292,10 +293,14 @@ def _write_back(*, row: dict, item: dict | None, counts: Counter) -> bool:
     if state != row["google_state"]:
         # Only one of two overlapping runs sees the change happen, and records it.
         fenced = fenced.exclude(google_state=state)
-    if fenced.update(google_state=state, google_search_url=search_url, google_update_time=update_time) != 1:
-        return False
+    taken_off = state != row["google_state"] and state in OFF_GOOGLE_STATES
+    with transaction.atomic():  # the state, its history and its announced event commit together
+        if fenced.update(google_state=state, google_search_url=search_url, google_update_time=update_time) != 1:
+            return False
+        to_tell = taken_off and post_google_problem_note(post_id=row["pk"], state=state)
     counts["updated"] += 1
-    if state != row["google_state"] and state in OFF_GOOGLE_STATES:
+    if taken_off:
         counts["removed" if state == GOOGLE_REMOVED else "rejected"] += 1
-        post_google_problem_record(post_id=row["pk"], state=state)
+    if to_tell:
+        post_google_problem_tell(post=to_tell, state=state)
     return True

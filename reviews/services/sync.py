@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, F, Min, Q, QuerySet
 
 from franchises.google import business_profile, quota
@@ -42,9 +43,10 @@ from franchises.google.quota_plan import Need
 from franchises.google.tokens import GoogleReauthorizationRequired
 from franchises.models import Franchise
 from gbp_scheduler import clock
+from gbp_scheduler.events import EventType, event_announce
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
-from gbp_scheduler.times import parse_rfc3339
+from gbp_scheduler.times import iso_utc, parse_rfc3339
 
 from ..models import ReplyState, Review, ReviewSync
 from . import notices
@@ -378,7 +380,25 @@ def reviews_store(*, items: list[tuple[str, dict]], syncs: dict[str, ReviewSync]
         for name, (sync, fields) in parsed.items()
         if name not in existing
     ]
-    Review.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    first_reads = {s.pk for s, _ in parsed.values() if s.read_through is None}
+    with transaction.atomic():  # the reviews and their announced events commit together
+        Review.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+        # A location's first read finds its past reviews: not news, as for the low-star emails.
+        for review in (r for r in new if r.franchise_id not in first_reads):
+            # Keyed by Google's name: an overlapping run that read the same review announces the
+            # same event, which the receivers write once.
+            event_announce(
+                type=EventType.REVIEW_RECEIVED,
+                franchise_id=review.franchise_id,
+                key=review.google_name,
+                data={
+                    "review_id": review.google_name,
+                    "stars": review.stars,
+                    "comment": review.comment,
+                    "reviewer_name": review.reviewer_name,
+                    "created_at": iso_utc(review.created_at),
+                },
+            )
     stored["new"] += len(new)
     for name, (_sync, fields) in parsed.items():
         row = existing.get(name)
@@ -393,7 +413,6 @@ def reviews_store(*, items: list[tuple[str, dict]], syncs: dict[str, ReviewSync]
             # A send that started since the read writes Google's reply itself.
             Review.objects.filter(pk=row.pk, reply_sending_at__isnull=True).update(**changes)
             stored["updated"] += 1
-    first_reads = {s.pk for s, _ in parsed.values() if s.read_through is None}
     notices.low_star_reviews_notify(
         names=[r.google_name for r in new if r.franchise_id not in first_reads and r.stars <= notices.LOW_STARS]
     )
