@@ -225,6 +225,13 @@ class Post(PostContent):
             # The publishing metrics' failures by reason: the window's failed posts and their
             # messages from the index alone.
             models.Index(fields=["scheduled_at", "last_error"], condition=Q(status="failed"), name="posts_failed_idx"),
+            # The publishing metrics' posts Google took off (rejected, removed): a window's few
+            # read from the index alone, not every published post's row.
+            models.Index(
+                fields=["scheduled_at", "franchise", "google_state", "published_at"],
+                condition=Q(status="published", google_state__in=OFF_GOOGLE_STATES),
+                name="posts_off_google_idx",
+            ),
             # The AI drafts waiting per franchise (the home page's counts and its "needs attention"
             # filter): a lookup of each franchise's few, whatever the planner knows of the table.
             models.Index(
