@@ -11,22 +11,25 @@ from django.db import migrations, models
 
 UPSERT = "ON CONFLICT (hour, zone, status) DO UPDATE SET posts = posts_hour_counts.posts + excluded.posts"
 
+
+def _postgresql_add(row: str, n: int) -> str:
+    """One post's (zone, hour, status) gaining `n`: `row` is NEW or OLD. Written out in the trigger
+    function, whose statements PL/pgSQL plans once (a SQL function called from it was planned on
+    every call: 0.45 ms a post)."""
+    return f"""
+            INSERT INTO posts_hour_counts (zone, hour, status, posts)
+            SELECT f.timezone, date_trunc('hour', {row}.shown_at, 'UTC'), {row}.status, {n} FROM franchises f
+            WHERE f.id = {row}.franchise_id
+            {UPSERT};"""
+
+
 POSTGRESQL = [
     f"""
-    CREATE FUNCTION posts_hour_counts_add(franchise uuid, shown timestamptz, state varchar, n integer) RETURNS void
-    LANGUAGE sql AS $$
-        INSERT INTO posts_hour_counts (zone, hour, status, posts)
-        SELECT f.timezone, date_trunc('hour', shown, 'UTC'), state, n FROM franchises f WHERE f.id = franchise
-        {UPSERT}
-    $$""",
-    """
     CREATE FUNCTION posts_hour_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP <> 'INSERT' AND OLD.shown_at IS NOT NULL THEN
-            PERFORM posts_hour_counts_add(OLD.franchise_id, OLD.shown_at, OLD.status, -1);
+        IF TG_OP <> 'INSERT' AND OLD.shown_at IS NOT NULL THEN {_postgresql_add("OLD", -1)}
         END IF;
-        IF TG_OP <> 'DELETE' AND NEW.shown_at IS NOT NULL THEN
-            PERFORM posts_hour_counts_add(NEW.franchise_id, NEW.shown_at, NEW.status, 1);
+        IF TG_OP <> 'DELETE' AND NEW.shown_at IS NOT NULL THEN {_postgresql_add("NEW", 1)}
         END IF;
         RETURN NULL;
     END $$""",
@@ -64,7 +67,6 @@ POSTGRESQL_DROP = [
     "DROP TRIGGER posts_hour_counts_write ON posts",
     "DROP FUNCTION posts_hour_counts_rezone()",
     "DROP FUNCTION posts_hour_counts_keep()",
-    "DROP FUNCTION posts_hour_counts_add(uuid, timestamptz, varchar, integer)",
 ]
 
 HOUR = "strftime('%Y-%m-%d %H:00:00', {})"  # as Django writes datetimes on SQLite, to the hour
