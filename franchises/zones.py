@@ -22,12 +22,15 @@ def user_zone_name(*, user: AbstractBaseUser | None) -> str:
     else the site's TIME_ZONE."""
     if user is None or not user.is_authenticated:
         return settings.TIME_ZONE
+    franchises = franchises_for_user(user=user)
+    # A member's franchises come through their memberships (a franchise once per membership);
+    # headquarters' are the table itself, counted without sorting 10,000 ids to drop repeats.
+    repeats = franchises.query.has_filters()
     counted = (
-        franchises_for_user(user=user)
-        .filter(is_active=True)
+        franchises.filter(is_active=True)
         .order_by()
         .values("timezone")
-        .annotate(n=Count("id", distinct=True))
+        .annotate(n=Count("id", distinct=True) if repeats else Count("*"))
         .order_by("-n", "timezone")
     )
     first = counted.first()

@@ -67,10 +67,11 @@ def views_running_recount(*, franchise_ids: Iterable | None = None) -> int:
     return written
 
 
-def views_between(*, franchises: QuerySet[Franchise], periods: list[tuple[dt.date, dt.date]]) -> dict:
-    """{franchise id: [views of each period, None where it has no figure]} for the locations among
-    `franchises` with figures, in one statement: each location's rows at the periods' edges (and
-    its last row, for a location whose figures stop earlier)."""
+def views_at_edges(*, franchises: QuerySet[Franchise], periods: list[tuple[dt.date, dt.date]]) -> tuple[QuerySet, list]:
+    """The rows of views_between before Python reads them: a grouped queryset of one row a location
+    among `franchises` with figures (`franchise_id`, `v<n>` and `f<n>`: views and figures through
+    edge n), and for each period the numbers of its two edges (views through its last day minus
+    views through the day before its first)."""
     edges = sorted({first - dt.timedelta(days=1) for first, _ in periods} | {last for _, last in periods})
     rows = of_franchises(ViewsRunning.objects.filter(Q(day__in=edges) | Q(is_last=True, day__lt=edges[-1])), franchises)
     totals = {}
@@ -78,12 +79,5 @@ def views_between(*, franchises: QuerySet[Franchise], periods: list[tuple[dt.dat
         totals[f"v{n}"] = Max("views_through", filter=Q(day__lte=edge))
         totals[f"f{n}"] = Max("figures_through", filter=Q(day__lte=edge))
     at = {edge: n for n, edge in enumerate(edges)}
-    result = {}
-    for row in rows.order_by().values("franchise_id").annotate(**totals):
-        views = []
-        for first, last in periods:
-            start, end = at[first - dt.timedelta(days=1)], at[last]
-            figures = (row[f"f{end}"] or 0) - (row[f"f{start}"] or 0)
-            views.append((row[f"v{end}"] or 0) - (row[f"v{start}"] or 0) if figures else None)
-        result[row["franchise_id"]] = views
-    return result
+    pairs = [(at[first - dt.timedelta(days=1)], at[last]) for first, last in periods]
+    return rows.order_by().values("franchise_id").annotate(**totals), pairs

@@ -10,6 +10,8 @@ import uuid
 from collections import defaultdict
 from typing import NamedTuple
 
+from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, F, Max, QuerySet, Subquery, Sum
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from gbp_scheduler.times import day_text
 from posts.models import Post
 
 from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric, SearchKeyword
-from .running import views_between
+from .running import views_at_edges
 from .runs import fetch_error_current
 
 CHART_DAYS = 90
@@ -149,38 +151,102 @@ def _newest_views_day(figures: QuerySet[DailyMetric]) -> dt.date | None:
     return max(days) if days else None
 
 
-def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None = None) -> dict:
+EVERY_ROW = 2**62  # a LIMIT both databases read as none
+
+
+class _RankedPage:
+    """What a Paginator pages through for the ranking: the count of the user's franchises, and a
+    slice read in SQL (sorted and cut there: only the page's rows are built), which also brings
+    the two groups' figures over every franchise."""
+
+    def __init__(self, read, count: int):
+        self.read, self.total, self.groups = read, count, None
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        rows, self.groups = self.read(offset=window.start or 0, limit=window.stop - (window.start or 0))
+        return rows
+
+
+def _ranked_sql(*, franchises: QuerySet[Franchise], periods: list, since: dt.datetime, until: dt.datetime):
+    """One statement ranking every franchise among `franchises`: its views of each period (the
+    running totals at the periods' edges), its posts published in [since, until), the change
+    rounded as change_percent rounds it; then the two groups' sums over all of them beside each of
+    a page of rows (`limit`, `offset` are the last parameters). Each part is the ORM's own SQL."""
+    views, pairs = views_at_edges(franchises=franchises, periods=periods)
+    published = of_franchises(Post.objects.filter(status=Post.Status.PUBLISHED), franchises)
+    posted = (
+        published.filter(published_at__gte=since, published_at__lt=until)
+        .order_by()
+        .values("franchise_id")
+        .annotate(n=Count("*"))  # not COUNT(id): the posts' index holds what is counted, not the id
+    )
+    parts = [q.query.sql_with_params() for q in (franchises.order_by().values("id", "name"), views, posted)]
+
+    def period(start: int, end: int) -> str:
+        figures = f"COALESCE(v.f{end}, 0) - COALESCE(v.f{start}, 0)"
+        return f"CASE WHEN {figures} <> 0 THEN COALESCE(v.v{end}, 0) - COALESCE(v.v{start}, 0) END"
+
+    (now_start, now_end), (before_start, before_end) = pairs
+    weekly, less = (
+        f"c.change IS NOT NULL AND c.posts >= {WEEKLY_POSTS}",
+        f"c.change IS NOT NULL AND c.posts < {WEEKLY_POSTS}",
+    )
+    # The parts are the ORM's SQL and our own constants; every value is a parameter.
+    sql = f"""
+        WITH r AS (
+            SELECT f.id, f.name, {period(now_start, now_end)} AS cur, {period(before_start, before_end)} AS prev,
+                COALESCE(p.n, 0) AS posts
+            FROM ({parts[0][0]}) f
+            LEFT JOIN ({parts[1][0]}) v ON v.franchise_id = f.id
+            LEFT JOIN ({parts[2][0]}) p ON p.franchise_id = f.id
+        ), c AS (
+            SELECT r.*, CASE WHEN r.prev <> 0 AND r.cur IS NOT NULL
+                THEN ROUND((r.cur - r.prev) * 100.0 / r.prev, 1) END AS change
+            FROM r
+        ), g AS (
+            SELECT SUM(CASE WHEN {weekly} THEN 1 ELSE 0 END) AS wn, SUM(CASE WHEN {weekly} THEN c.cur ELSE 0 END) AS wc,
+                SUM(CASE WHEN {weekly} THEN c.prev ELSE 0 END) AS wp, SUM(CASE WHEN {less} THEN 1 ELSE 0 END) AS ln,
+                SUM(CASE WHEN {less} THEN c.cur ELSE 0 END) AS lc, SUM(CASE WHEN {less} THEN c.prev ELSE 0 END) AS lp
+            FROM c
+        )
+        SELECT c.id, c.name, c.cur, c.prev, c.posts, g.wn, g.wc, g.wp, g.ln, g.lc, g.lp FROM c CROSS JOIN g
+        ORDER BY c.change IS NULL, c.change DESC, c.name, c.id
+        LIMIT %s OFFSET %s"""  # noqa: S608
+    return sql, [*parts[0][1], *parts[1][1], *parts[2][1]]
+
+
+def insights_ranking(
+    *, franchises: QuerySet[Franchise], today: dt.date | None = None, page: str | int | None = None, size: int = 0
+) -> dict:
     """The user's franchises ranked by the change of their views over the last PERIOD_DAYS days
     with figures against the PERIOD_DAYS before, each with its posts a week in the recent period;
     and the views' change of those posting weekly or more against those posting less.
 
-    Headquarters' newest day and posts are read without `franchise IN (every franchise)`
-    (of_franchises). The ranking and the two groups cover every franchise; a page of rows is the
-    caller's slice of `rows`. Four queries however many: the newest day, the views (the running
-    totals at the periods' edges: insights/running.py), the franchises, their posts."""
+    The ranking is sorted and cut in SQL: with `size`, `page` is a Paginator page of `size` rows
+    (the only rows built) and `rows` its rows; without, `rows` are every franchise's (the CSV file,
+    the API). Headquarters' newest day and posts are read without `franchise IN (every
+    franchise)` (of_franchises). Three queries however many franchises: the newest day, the
+    count of franchises, the ranked rows with the two groups (views from the running totals at the
+    periods' edges: insights/running.py)."""
     today = today or timezone.localdate()
     figures = of_franchises(DailyMetric.objects.filter(metric__in=IMPRESSIONS), franchises)  # the newest day's
-    published = of_franchises(Post.objects.filter(status=Post.Status.PUBLISHED), franchises)
     newest = _newest_views_day(figures) or today - dt.timedelta(days=1)
     current, previous = _periods(newest)
-    views = views_between(franchises=franchises, periods=[current, previous])  # running totals' rows
     since = dt.datetime.combine(current[0], dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(current[1] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    posted = dict(
-        published.filter(published_at__gte=since, published_at__lt=until)
-        .order_by()
-        .values("franchise")
-        .annotate(n=Count("*"))  # not COUNT(id): the posts' index holds what is counted, not the id
-        .values_list("franchise", "n")
-    )
+    sql, params = _ranked_sql(franchises=franchises, periods=[current, previous], since=since, until=until)
     weeks = PERIOD_DAYS / 7
-    rows = []
-    for pk, name in franchises.order_by().values_list("id", "name"):
-        now_total, before = views.get(pk, (None, None))
-        posts = posted.get(pk, 0)
-        rows.append(
+
+    def read(*, offset: int, limit: int | None) -> tuple[list[dict], dict]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, EVERY_ROW if limit is None else limit, offset])
+            found = cursor.fetchall()
+        rows = [
             {
-                "franchise": RankedFranchise(pk, name),
+                "franchise": RankedFranchise(uuid.UUID(str(pk)), name),
                 "current": now_total,
                 "previous": before,
                 "change": change_percent(now_total, before),
@@ -188,17 +254,22 @@ def insights_ranking(*, franchises: QuerySet[Franchise], today: dt.date | None =
                 "per_week": round(posts / weeks, 1),
                 "weekly": posts >= WEEKLY_POSTS,
             }
-        )
-    rows.sort(key=lambda r: (r["change"] is None, -(r["change"] or 0), r["franchise"].name))
-
-    def group(weekly: bool) -> dict:
-        chosen = [r for r in rows if r["weekly"] == weekly and r["change"] is not None]
-        return {
-            "locations": len(chosen),
-            "change": change_percent(sum(r["current"] for r in chosen), sum(r["previous"] for r in chosen)),
+            for pk, name, now_total, before, posts, *_ in found
+        ]
+        sums = [int(value or 0) for value in found[0][5:]] if found else [0] * 6
+        groups = {
+            "weekly": {"locations": sums[0], "change": change_percent(sums[1], sums[2])},
+            "less": {"locations": sums[3], "change": change_percent(sums[4], sums[5])},
         }
+        return rows, groups
 
-    return {"rows": rows, "current": current, "previous": previous, "weekly": group(True), "less": group(False)}
+    ranking = {"current": current, "previous": previous}
+    if size:
+        listed = _RankedPage(read, franchises.count())
+        ranking["page"] = Paginator(listed, size).get_page(page)
+        return {**ranking, "rows": ranking["page"].object_list, **listed.groups}
+    rows, groups = read(offset=0, limit=None)
+    return {**ranking, "rows": rows, **groups}
 
 
 # --- search keywords ------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -51,13 +50,12 @@ def insights_ranking_page(request: HttpRequest) -> HttpResponse:
     RANKING_PAGE_SIZE a page (`?page=`): the ranking and the two groups at a glance cover them all.
     Headquarters also sees the group's top search keywords."""
     franchises = franchises_for_user(user=request.user)
-    ranking = insights_ranking(franchises=franchises)
-    page = Paginator(ranking["rows"], RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    ranking = insights_ranking(franchises=franchises, page=request.GET.get("page"), size=RANKING_PAGE_SIZE)
     keywords = search_keywords_across(franchises=franchises) if user_is_headquarters(request.user) else None
     headquarters = user_is_headquarters(request.user)
     context = {
         "ranking": ranking,
-        "page": page,
+        "page": ranking["page"],
         "period_days": PERIOD_DAYS,
         "keywords": keywords,
         "reviews": review_figures(franchises=franchises),

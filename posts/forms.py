@@ -12,7 +12,7 @@ from django.utils import timezone
 from franchises.models import Franchise
 from franchises.variables import variables_defined
 from gbp_scheduler.times import validate_sane_date
-from gbp_scheduler.widgets import LongCheckboxes, LongSelect
+from gbp_scheduler.widgets import LongCheckboxes, LongChoiceField
 
 from .brand import post_check, post_check_messages
 from .content import (
@@ -205,10 +205,8 @@ class PostFilterForm(forms.Form):
 
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *Post.Status.choices], required=False)
     source = forms.ChoiceField(label="Source", choices=[("", "Any source"), *Post.Source.choices], required=False)
-    # A group's every franchise: LongSelect writes its options in one pass.
-    franchise = forms.ChoiceField(
-        label="Franchise", choices=[("", "All franchises")], required=False, widget=LongSelect
-    )
+    # A group's every franchise: kept as given, and LongSelect writes its options in one pass.
+    franchise = LongChoiceField(label="Franchise", choices=[("", "All franchises")], required=False)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
     )

@@ -225,6 +225,13 @@ class Post(PostContent):
             # The publishing metrics' failures by reason: the window's failed posts and their
             # messages from the index alone.
             models.Index(fields=["scheduled_at", "last_error"], condition=Q(status="failed"), name="posts_failed_idx"),
+            # The publishing metrics' posts Google took off (rejected, removed): a window's few
+            # read from the index alone, not every published post's row.
+            models.Index(
+                fields=["scheduled_at", "franchise", "google_state", "published_at"],
+                condition=Q(status="published", google_state__in=OFF_GOOGLE_STATES),
+                name="posts_off_google_idx",
+            ),
             # The AI drafts waiting per franchise (the home page's counts and its "needs attention"
             # filter): a lookup of each franchise's few, whatever the planner knows of the table.
             models.Index(
@@ -720,3 +727,26 @@ class ApprovalLink(models.Model):
 
     def __str__(self) -> str:
         return f"Approval link for post {self.post_id}"
+
+
+class PostHourCount(models.Model):
+    """How many posts of franchises in `zone` are shown (posts' `shown_at`) within the UTC hour
+    starting at `hour`, by status: what headquarters' calendar across franchises counts a day by
+    (a month is 20,000 of these rows instead of a third of a million posts). Kept exact by the
+    database itself: triggers on posts and on a franchise's zone, written in migration
+    0026_post_hour_counts for both databases, so every path that changes posts (services, bulk
+    updates, the admin, deletes, raw SQL) keeps it; posts/hour_counts.py recounts it."""
+
+    zone = models.CharField(max_length=64)
+    hour = models.DateTimeField()
+    status = models.CharField(max_length=16)
+    posts = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "posts_hour_counts"
+        constraints = [
+            models.UniqueConstraint(fields=["hour", "zone", "status"], name="posts_hour_counts_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.hour:%Y-%m-%d %H}:00 {self.status}: {self.posts}"

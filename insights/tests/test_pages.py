@@ -173,16 +173,16 @@ def test_the_ranking_and_a_franchise_page_take_the_same_queries_however_many_fra
     client.get("/insights/")  # the session, warmed
 
     # The session and user, the menu's requests waiting, the page's zone, the newest day, the
-    # views (running totals), the franchises, their posts; the group's search keywords: the newest
-    # month, the top ones, their month before, whether it has any; the reviews' figures, and by
-    # location.
-    with django_assert_num_queries(14):
+    # franchises' count, the page of ranked rows (views, posts and the groups in one); the group's
+    # search keywords: the newest month, the top ones, their month before, whether it has any; the
+    # reviews' figures, and by location.
+    with django_assert_num_queries(13):
         assert headquarters.get("/insights/").status_code == 200
     for n in range(3, 9):
         shop = make_franchise(name=f"Shop {n}")
         figures(shop)
         keywords(shop, NOVEMBER, {f"word {k}": 30 + k for k in range(12)})
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         assert headquarters.get("/insights/").status_code == 200
     # The session and user, the menu's requests waiting, the franchise, its newest day, its figures,
     # its posts, its fetch row; its keywords as the group's; its reviews' figures.
@@ -248,10 +248,10 @@ def test_the_ranking_takes_the_same_queries_for_2_and_60_franchises(client, djan
     add(2, 0)
     browser.get("/insights/")  # the session, warmed
     # The session and user, the menu's requests waiting, the page's zone, the newest day, the
-    # views (running totals), the franchises, their posts; the reviews' figures; and for
-    # headquarters the group's keywords (the newest month, the top ones, the month before, any
-    # then) and the reviews' figures by location.
-    queries = 14 if headquarters else 9
+    # franchises' count, the page of ranked rows (views, posts and the groups in one); the reviews'
+    # figures; and for headquarters the group's keywords (the newest month, the top ones, the month
+    # before, any then) and the reviews' figures by location.
+    queries = 13 if headquarters else 8
     with django_assert_num_queries(queries):
         assert len(ranked_names(browser.get("/insights/").content.decode())) == 2
     add(58, 2)
