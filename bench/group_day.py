@@ -290,9 +290,13 @@ def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: 
     world["review_added"] = {}
     seen_posts = {post["name"] for post in sandbox.client.posts()}  # the posts from before
 
+    world["publish_runs"] = []
+
     def run_job(job) -> None:
         try:
-            job_run(job)
+            summary = job_run(job)
+            if job.name == "publish-scheduled":
+                world["publish_runs"].append(summary)
         except Exception as exc:  # a broken run is the job's record; the day goes on
             world["broke"][f"{job.name}: {getattr(exc, 'detail', exc)}"[:300]] += 1
         finally:
@@ -459,6 +463,8 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
             f"(the quota's floor {world['announced'] / args.quota:.1f} min; "
             f"{world['announced'] / plan.usable_per_minute:.1f} at the {plan.usable_per_minute:.0f} a minute usable)"
         )
+    if announced:
+        publishing_print(plan, world, announced, end=max(announced))
     print(
         f"reviews: {len(review_delays)}/{len(world['review_added'])} in the database; arrival to database "
         f"p95 {percentile(review_delays, 0.95):.0f} min, max {max(review_delays, default=0):.0f} min "
@@ -477,6 +483,36 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
         f"{figures['p95_minutes']:.1f} / {figures['max_minutes']:.1f}; {too_many}",
     )
     return figures
+
+
+def publishing_print(plan, world, announced: list, *, end: dt.datetime) -> None:
+    """How the publish runs used the quota while the announcement went out: the posts gone live each
+    minute against the usable rate, and the runs' own counts (their JSON answers)."""
+    from posts.models import Post
+
+    start = world["announced_at"]
+    live = Post.objects.filter(published_at__gte=start, published_at__lte=end).values_list("published_at", flat=True)
+    per_minute = Counter(int((at - start).total_seconds() // 60) for at in live)
+    minutes = max(per_minute, default=0) + 1
+    counts = [per_minute.get(m, 0) for m in range(minutes)]
+    print(
+        f"publishing from 09:00 to the announcement's last: {sum(counts)} posts live in {minutes} min, "
+        f"{sum(counts) / minutes:.0f} a minute ({sum(counts) / minutes / plan.usable_per_minute:.2f} of the "
+        f"{plan.usable_per_minute:.0f} usable); a minute's least {min(counts)}, most {max(counts)}"
+    )
+    print("  live each minute: " + " ".join(str(c) for c in counts))
+    runs = [r for r in world["publish_runs"] if start <= dt.datetime.fromisoformat(r["startedAt"]) <= end]
+    if runs:
+        keys = ["published", "skipped_locked", "left_for_next_run", "deferred", "failed"]
+        totals = {key: sum(r.get(key, 0) for r in runs) for key in keys}
+        peaks = [r.get("peak_concurrency", 0) for r in runs]
+        seconds = [r["durationMs"] / 1000 for r in runs]
+        print(
+            f"  {len(runs)} publish runs started in it: "
+            + ", ".join(f"{key} {value}" for key, value in totals.items())
+            + f"; a run's published {min(r['published'] for r in runs)}-{max(r['published'] for r in runs)}, "
+            f"peak workers {min(peaks)}-{max(peaks)}, duration {min(seconds):.0f}-{max(seconds):.0f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ benchmark: latency / scale, and the quota's window 60 s / scale.
 
 Names the standard library binds at import (`threading`, `queue`: `from time import monotonic`)
 keep the real clock, so lock and queue timeouts stay real; nothing in the app times out on them.
+So does psycopg's connect timeout (imported by `install` before it patches).
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ def real_seconds(sim_seconds: float) -> float:
 def install(*, at: float, scale: float = 1.0) -> None:
     """Patch this process's clock: it reads `at` (epoch seconds) now and runs `scale` times fast.
     Call before Django is set up."""
+    # psycopg times a connection attempt on `from time import monotonic`: bound now, before the
+    # patch, its connect_timeout stays in real seconds (else 30 s is 1 s at 30x, and a loaded
+    # machine's slow connect broke runs).
+    import psycopg.waiting  # noqa: F401
+
     set_clock(at=at, scale=scale)
     time.time = sim_time
     time.monotonic = sim_monotonic

@@ -41,6 +41,29 @@ def posts_due(*, now: dt.datetime) -> QuerySet[Post]:
     )
 
 
+# A post due at most this long ago is fresh: it goes ahead of an older backlog (posts_due_in_turn).
+FRESH = dt.timedelta(minutes=5)
+BACKLOG = 2  # posts_due_in_turn's turn of an announcement's posts due longer ago
+
+
+def posts_due_in_turn(*, now: dt.datetime) -> QuerySet[Post]:
+    """posts_due in the order a publish run takes them: a location's own post (not part of an
+    announcement) first, then an announcement's posts due in the last FRESH minutes, then the
+    older announcements' backlog, each oldest first (in no set order among equal times). So a
+    post due while an announcement to thousands of locations goes out at the quota's pace waits
+    behind none of it, and a newer, smaller announcement does not wait for an older, bigger one
+    to finish. (A run keeps each franchise's own posts in scheduled order: publishing.py,
+    _older_of_their_franchises.)"""
+    turn = Case(
+        When(announcement__isnull=True, then=0),
+        When(scheduled_at__gte=now - FRESH, then=1),
+        default=BACKLOG,
+    )
+    # Posts due at the same time (an announcement's) in an order of each read's own: runs that
+    # overlap then work different parts of a backlog instead of racing for the same posts.
+    return posts_due(now=now).annotate(turn=turn).order_by("turn", "scheduled_at", "?")
+
+
 def rejection_reasons_recent(*, franchise_id, limit: int = 5, excluding=()) -> list[str]:
     """The reasons staff gave when they last rejected drafts of the franchise, newest first;
     `excluding`: ids of rejection events not to count (rejections undone since; a subquery)."""
