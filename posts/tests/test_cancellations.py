@@ -39,8 +39,9 @@ def _while_its_create_fails_slowly(sandbox, post: Post, act) -> str:
 
     thread = threading.Thread(target=attempt)
     thread.start()
-    while not Post.objects.filter(pk=post.pk, publishing_at__isnull=False).exists():
+    while thread.is_alive() and not Post.objects.filter(pk=post.pk, publishing_at__isnull=False).exists():
         time.sleep(0.02)
+    assert thread.is_alive(), f"the attempt ended without holding the post: {outcome}"
     act()
     thread.join(30)
     sandbox.client.latency(0.0, route="posts.create")
@@ -62,6 +63,8 @@ def test_a_post_cancelled_with_its_announcement_during_a_failed_attempt_is_never
         user=make_user(superuser=True),
     )
     counts: dict = {}
+    # Today's midnight in the franchise's zone is still ahead from midnight UTC until that zone's.
+    Post.objects.filter(pk=post.pk).update(scheduled_at=timezone.now() - dt.timedelta(minutes=1))  # due now
 
     outcome = _while_its_create_fails_slowly(
         sandbox, post, lambda: counts.update(announcement_cancel_all(announcement=post.announcement, user=None))

@@ -123,8 +123,9 @@ def test_a_reconcile_waiting_on_google_does_not_adopt_the_copy_an_overlapping_ru
 
     thread = threading.Thread(target=reconcile)
     thread.start()
-    while not Post.objects.filter(pk=first.pk, publishing_at__isnull=False).exists():
+    while thread.is_alive() and not Post.objects.filter(pk=first.pk, publishing_at__isnull=False).exists():
         time.sleep(0.05)
+    assert thread.is_alive(), f"A's attempt ended without holding it: {outcome}"
     time.sleep(0.3)  # A's list is on its way
     post_publish(post=Post.objects.get(pk=second.pk))
     thread.join(30)
