@@ -25,7 +25,7 @@ from posts.forms import ScheduleForm
 from posts.models import REJECTION_REASON_MAX_LENGTH, Post
 from posts.selectors import post_get_for_user
 from posts.services import PostActionError
-from posts.views._common import back_to
+from posts.views._common import back_to, refusals_told
 
 from .selectors import UNDO_WINDOW, draft_rejections_undoable, drafts_queue_for_user, generation_failures_for_user
 from .services.assist import AssistRefused, post_text_suggest
@@ -95,9 +95,7 @@ def drafts_bulk(request: HttpRequest) -> HttpResponse:
         if outcome.done:
             told = " Claude is told why for the next drafts." if reason.strip() else ""
             messages.success(request, f"{_drafts(outcome.done)} rejected.{told} Undo it below if that was a mistake.")
-    for reason in sorted(set(outcome.refused.values())):
-        count = sum(1 for value in outcome.refused.values() if value == reason)
-        messages.error(request, f"{_drafts(count)} not {'approved' if action == 'approve' else 'rejected'}: {reason}")
+    refusals_told(request, outcome.refused, noun="draft", verb="approved" if action == "approve" else "rejected")
     return back_to(request, fallback=reverse("generation:drafts"))
 
 

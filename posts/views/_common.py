@@ -17,7 +17,7 @@ from ..gbp_mapping import PostNotPublishable
 from ..services import PhotoRefused, PostActionError, Result, post_photo_store
 from ..services.photos import upload_max_bytes
 
-__all__ = ["ACTION_ERRORS", "back_to", "publish_result_told", "render_in_zone", "scheduled_told"]
+__all__ = ["ACTION_ERRORS", "back_to", "publish_result_told", "refusals_told", "render_in_zone", "scheduled_told"]
 
 # An action refused or failed for a reason the person can act on: shown as a message, not a 500.
 ACTION_ERRORS = (PostActionError, PostNotPublishable, *business_profile.GOOGLE_ERRORS)
@@ -27,6 +27,15 @@ def back_to(request: HttpRequest, *, fallback: str) -> HttpResponse:
     """Back to the page the action was taken on (a form's `next`, when it is a page of this
     site), else to `fallback`."""
     return redirect(safe_next(request, request.POST.get("next")) or fallback)
+
+
+def refusals_told(request: HttpRequest, refused: dict, *, noun: str, verb: str) -> None:
+    """One error message per reason the decision refused some of the picked items, with how many:
+    "2 drafts not approved: ..."."""
+    reasons = [str(reason) for reason in refused.values()]
+    for reason in sorted(set(reasons)):
+        count = reasons.count(reason)
+        messages.error(request, f"{count} {noun}{'s' if count != 1 else ''} not {verb}: {reason}")
 
 
 def scheduled_told(request: HttpRequest, post, *, done: str = "Approved and scheduled.") -> None:

@@ -36,7 +36,7 @@ from ..services.approvals import (
     posts_approve,
 )
 from ..status import approval_detail
-from ._common import back_to
+from ._common import back_to, refusals_told
 
 PAGE_SIZE = 25
 
@@ -95,9 +95,7 @@ def approvals_many(request: HttpRequest) -> HttpResponse:
     if outcome.done:
         done = "approved: each goes out at its time" if action == "approve" else "rejected: the authors are told why"
         messages.success(request, f"{_posts(len(outcome.done))} {done}. Undo it below if that was a mistake.")
-    for why in sorted(set(map(str, outcome.refused.values()))):
-        count = sum(1 for value in outcome.refused.values() if str(value) == why)
-        messages.error(request, f"{_posts(count)} not {'approved' if action == 'approve' else 'rejected'}: {why}")
+    refusals_told(request, outcome.refused, noun="post", verb="approved" if action == "approve" else "rejected")
     return back
 
 
