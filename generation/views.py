@@ -71,6 +71,7 @@ def drafts_queue(request: HttpRequest) -> HttpResponse:
         "undoable": draft_rejections_undoable(user=request.user, now=now),
         "undo_minutes": int(UNDO_WINDOW.total_seconds() // 60),
         "failures": generation_failures_for_user(user=request.user),
+        "reason_max": REJECTION_REASON_MAX_LENGTH,
     }
     return render(request, "generation/drafts.html", context)
 
