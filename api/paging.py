@@ -15,7 +15,7 @@ from posts.selectors import posts_list_for_user
 
 from .errors import ApiError
 from .models import ApiKey
-from .selectors import franchise_get_for_key, franchises_for_key, posts_of_key
+from .selectors import franchise_get_for_key, franchises_for_key, of_key
 
 
 def post_cursor(post: Post) -> str:
@@ -67,7 +67,7 @@ def posts_page_for_key(
         day_to=day_to,
         zones=zones,
     )
-    posts = posts_of_key(posts, key=key)
+    posts = of_key(posts, key=key)
     if cursor:
         posts = posts.filter(posts_after(cursor))
     page = list(posts[: limit + 1])

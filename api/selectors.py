@@ -20,10 +20,7 @@ from .models import ApiKey
 def franchises_for_key(*, key: ApiKey) -> QuerySet[Franchise]:
     """The franchises the key reaches: its user's, as they are now (a membership removed takes the
     franchise away from the key), and only those chosen when the key was made for some."""
-    visible = franchises_for_user(user=key.user)
-    if key.all_franchises:
-        return visible
-    return visible.filter(pk__in=key.franchises.through.objects.filter(apikey_id=key.pk).values("franchise_id"))
+    return of_key(franchises_for_user(user=key.user), key=key, through="pk")
 
 
 def franchise_get_for_key(*, key: ApiKey, franchise_id) -> Franchise:
@@ -36,20 +33,13 @@ def franchise_get_for_key(*, key: ApiKey, franchise_id) -> Franchise:
 def post_get_for_key(*, key: ApiKey, post_id) -> Post:
     """The post, or 404 outside what the key reaches (another tenant's post does not exist for it)."""
     post = post_get_for_user(user=key.user, post_id=post_id)
-    if not key.all_franchises and not key.franchises.filter(pk=post.franchise_id).exists():
-        raise Http404("No such post.")
+    _reached_or_404(key, post.franchise_id, "No such post.")
     return post
 
 
-def posts_of_key(posts: QuerySet[Post], *, key: ApiKey) -> QuerySet[Post]:
-    """`posts` (already the user's) narrowed to the key's franchises."""
-    if key.all_franchises:
-        return posts
-    return posts.filter(franchise__in=key.franchises.through.objects.filter(apikey_id=key.pk).values("franchise_id"))
-
-
 def of_key(rows: QuerySet, *, key: ApiKey, through: str = "franchise") -> QuerySet:
-    """Any franchise's rows (already the user's) narrowed to the key's franchises."""
+    """Any franchise's rows (already the user's: posts, reviews, franchises with through="pk")
+    narrowed to the key's franchises."""
     if key.all_franchises:
         return rows
     chosen = key.franchises.through.objects.filter(apikey_id=key.pk).values("franchise_id")
@@ -58,15 +48,13 @@ def of_key(rows: QuerySet, *, key: ApiKey, through: str = "franchise") -> QueryS
 
 def series_get_for_key(*, key: ApiKey, series_id) -> PostSeries:
     series = series_get_for_user(user=key.user, series_id=series_id)
-    if not key.all_franchises and not key.franchises.filter(pk=series.franchise_id).exists():
-        raise Http404("No such repeating post.")
+    _reached_or_404(key, series.franchise_id, "No such repeating post.")
     return series
 
 
 def review_get_for_key(*, key: ApiKey, review_id) -> Review:
     review = review_get_for_user(user=key.user, review_id=review_id)
-    if not key.all_franchises and not key.franchises.filter(pk=review.franchise_id).exists():
-        raise Http404("No such review.")
+    _reached_or_404(key, review.franchise_id, "No such review.")
     return review
 
 
@@ -108,3 +96,9 @@ def named_objects_check(*, key: ApiKey, named: dict) -> None:
 def api_keys_of_user(*, user: AbstractBaseUser) -> QuerySet[ApiKey]:
     """The user's keys, usable ones first, newest first, with their franchises."""
     return ApiKey.objects.filter(user=user).prefetch_related("franchises").order_by("revoked_at", "-created_at")
+
+
+def _reached_or_404(key: ApiKey, franchise_id, message: str) -> None:
+    """A row of the user's whose franchise the key was not made for does not exist for the key."""
+    if not key.all_franchises and not key.franchises.filter(pk=franchise_id).exists():
+        raise Http404(message)

@@ -21,7 +21,7 @@ from ..auth import READ, WRITE
 from ..errors import ErrorOut
 from ..idempotency import idempotent
 from ..schemas import ApprovalPage, ApprovalRejectIn, DecidedOut, DecideIn, DraftPage, DraftRejectIn
-from ..selectors import franchise_get_for_key, posts_of_key
+from ..selectors import franchise_get_for_key, of_key
 
 router = Router(tags=["approvals and drafts"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -48,12 +48,12 @@ def _queue(request, rows, filters: QueueFilters):
     key = request.auth
     if filters.franchise_id:
         rows = rows.filter(franchise=franchise_get_for_key(key=key, franchise_id=filters.franchise_id))
-    return posts_of_key(rows, key=key)
+    return of_key(rows, key=key)
 
 
 def _reached(request, post_ids) -> list[uuid.UUID]:
     """The ids among `post_ids` of posts the key reaches (the services then scope them to the user)."""
-    return list(posts_of_key(Post.objects.filter(pk__in=post_ids), key=request.auth).values_list("pk", flat=True))
+    return list(of_key(Post.objects.filter(pk__in=post_ids), key=request.auth).values_list("pk", flat=True))
 
 
 def _decided(post_ids, done: int, refused: dict, reached) -> dict:
@@ -108,7 +108,7 @@ def drafts_list(request, filters: Query[QueueFilters]):
 
 def _in_queue(request, post_ids) -> list[uuid.UUID]:
     rows = drafts_queue_for_user(user=request.auth.user).filter(pk__in=post_ids)
-    return list(posts_of_key(rows, key=request.auth).values_list("pk", flat=True))
+    return list(of_key(rows, key=request.auth).values_list("pk", flat=True))
 
 
 @router.post("/drafts/approve", auth=WRITE, response={200: DecidedOut, **ERRORS}, operation_id="drafts_approve")
