@@ -51,6 +51,7 @@ WORDS: dict[tuple[str, str], str] = {
     ("draft-review-replies", "drafts_from_batches"): "{n} reply draft{s} read from batches",
     ("draft-review-replies", "batches_sent"): "{n} batch{es} sent",
     ("draft-review-replies", "sent_in_batches"): "{n} review{s} sent to Claude in batches",
+    ("deliver-webhooks", "fanned_out"): "{n} post event{s} queued for their subscribers",
     ("deliver-webhooks", "delivered"): "{n} webhook{s} delivered",
     ("deliver-webhooks", "retrying"): "{n} webhook{s} not taken by the receiver, sent again later (see its log)",
     ("deliver-webhooks", "failed"): "{n} webhook{s} given up after a day of retries",

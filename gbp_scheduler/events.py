@@ -1,19 +1,30 @@
 """The events the product announces, declared once: each type, what its `data` holds, and the signal.
 
-A lower layer (franchises, posts, generation, reviews) announces an event with `event_announce`
-inside the transaction that makes the change; a higher layer (webhooks) receives the
-`event_announced` signal in that same transaction and writes what it needs there. So a rollback
-takes the event with it, and a committed change always has its event: none lost, none invented.
-This bottom layer names the events without importing the apps that announce or receive them.
+A lower layer (franchises, posts, generation, reviews) announces an event inside the transaction
+that makes the change, in one of two ways:
+
+- `event_announce`: a higher layer (webhooks) receives the `event_announced` signal in that same
+  transaction and writes what it needs there;
+- `event_for_record`: the change writes a record of its own anyway (a post's history entry), and
+  that record keeps the event (`Event.stored()`) until the higher layer reads it from there later
+  (deliver-webhooks fans it out), so the event costs the transaction no statement of its own.
+
+Either way a rollback takes the event with it, and a committed change always has its event: none
+lost, none invented. This bottom layer names the events without importing the apps that announce
+or receive them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.dispatch import Signal
+
+from . import clock
+from .times import iso_utc
 
 
 class EventType(models.TextChoices):
@@ -47,6 +58,16 @@ class Event:
     type: str
     franchise_id: str
     data: dict
+    at: dt.datetime  # when it happened, on the database's clock: the payload's `timestamp`
+
+    def stored(self) -> dict:
+        """The event as JSON, for a record that keeps it (`event_for_record`)."""
+        return {"id": self.id, "type": self.type, "timestamp": iso_utc(self.at), "data": self.data}
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> Event:
+        at = dt.datetime.fromisoformat(stored["timestamp"].replace("Z", "+00:00"))
+        return cls(stored["id"], stored["type"], stored["data"]["franchise_id"], stored["data"], at)
 
 
 def event_id_for(key: str) -> str:
@@ -58,15 +79,22 @@ def event_id_for(key: str) -> str:
 def event_announce(*, type: str, franchise_id, data: dict, key: str = "") -> Event:
     """Tell the receivers that `type` happened to the franchise. Call it inside the transaction
     that makes the change (it raises otherwise). `data`: exactly DATA_FIELDS[type]."""
+    event = event_for_record(type=type, franchise_id=franchise_id, data=data, key=key)
+    event_announced.send(sender=Event, event=event)
+    return event
+
+
+def event_for_record(*, type: str, franchise_id, data: dict, key: str = "") -> Event:
+    """The event that `type` happened to the franchise, for the record the change writes to keep
+    (its `stored()` form): no receiver hears of it now. The same checks as `event_announce`."""
     if set(data) != set(DATA_FIELDS[type]):
         raise ValueError(f"{type} carries {sorted(DATA_FIELDS[type])}, not {sorted(data)}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"announce {type} inside the transaction that makes the change")
-    event = Event(
+    return Event(
         id=event_id_for(key) if key else f"evt_{uuid.uuid4().hex}",
         type=str(type),
         franchise_id=str(franchise_id),
         data={"franchise_id": str(franchise_id), **data},
+        at=clock.now(),
     )
-    event_announced.send(sender=Event, event=event)
-    return event

@@ -509,6 +509,9 @@ class PostEvent(models.Model):
     detail = models.CharField(max_length=500, blank=True, default="")
     post_excerpt = models.CharField(max_length=120, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+    # The event this change announced (gbp_scheduler/events.py, Event.stored()), kept here until
+    # deliver-webhooks fans it out to the subscriptions, then NULL: announcing it adds no statement.
+    announced = models.JSONField(null=True, blank=True)
 
     class Meta:
         db_table = "post_events"
@@ -516,6 +519,9 @@ class PostEvent(models.Model):
         indexes = [
             models.Index(fields=["franchise", "-created_at"], name="post_events_franchise_idx"),
             models.Index(fields=["post", "-created_at"], name="post_events_post_idx"),
+            models.Index(
+                fields=["created_at"], name="post_events_announced_idx", condition=models.Q(announced__isnull=False)
+            ),
         ]
 
     is_about_a_post = True  # beside a franchise's own events in its history (FranchiseEvent)

@@ -1,10 +1,11 @@
 """deliver-webhooks: send the outbox's due rows, each at least once, retrying for about a day.
 
-1. Claim up to a batch of due rows (pending, next attempt passed, nobody's lease live) with one
+1. Fan out the events posts' history entries keep into outbox rows (outbox.events_fan_out).
+2. Claim up to a batch of due rows (pending, next attempt passed, nobody's lease live) with one
    conditional UPDATE of their lease, on the database's clock; on PostgreSQL the rows are picked
    FOR UPDATE SKIP LOCKED, so overlapping runs take different rows.
-2. Commit, then POST each (client.py): a short timeout, never inside a transaction.
-3. Write the outcome back only while the lease is still this run's, with the attempt's record:
+3. Commit, then POST each (client.py): a short timeout, never inside a transaction.
+4. Write the outcome back only while the lease is still this run's, with the attempt's record:
    2xx delivered; otherwise the next attempt after Standard Webhooks' schedule (5 s, 5 min, 30 min,
    2 h, 5 h, 10 h, 10 h: the last about 27 hours after the first), then failed.
 
@@ -33,6 +34,7 @@ from gbp_scheduler.times import human_duration
 
 from .client import SendFailed, webhook_post
 from .models import Delivery, DeliveryAttempt
+from .outbox import events_fan_out
 from .signing import signed_headers
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,10 @@ def webhooks_deliver_due(*, budget: TimeBudget) -> dict[str, int]:
     counts: Counter = Counter()
     failing: set = set()  # subscriptions whose endpoint failed in this run
     while not budget.exhausted:
+        # Each round first turns the events posts' history keeps into outbox rows, so one written
+        # while this run sends is sent by it too, as a row the announcing transaction wrote is.
+        while (fanned := events_fan_out()) and not budget.exhausted:
+            counts["fanned_out"] += fanned
         claimed = deliveries_claim(now=clock.now(), limit=BATCH, skip=failing)
         if not claimed:
             break

@@ -55,6 +55,7 @@ def subscription_create(
         event_types=_types_checked(event_types),
         secret=secret_new(),
         created_by=user if user is not None and user.is_authenticated else None,
+        created_at=clock.now(),  # compared with events' times (outbox.py): the same clock
     )
     if franchise is None:
         subscription.franchises.set(franchises)

@@ -30,7 +30,7 @@ from django.db.models import Exists
 from franchises.google import business_profile
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.events import EventType, event_announce
+from gbp_scheduler.events import EventType, event_for_record
 from gbp_scheduler.times import parse_rfc3339
 
 from ..content import line_breaks_normalized
@@ -173,8 +173,7 @@ def post_published_write(
         )
         # A cancellation made while this attempt held the post lost to it (models.cancelled): the
         # post went out, and stays; the upkeep drops such rows.
-        post_event_record(post=post, action=PostEvent.Action.PUBLISHED, user=actor, detail=detail)
-        event_announce(
+        announced = event_for_record(
             type=EventType.POST_PUBLISHED,
             franchise_id=post.franchise_id,
             data={
@@ -184,6 +183,7 @@ def post_published_write(
                 "google_search_url": (google_post.get("searchUrl") or "")[:1000],
             },
         )
+        post_event_record(post=post, action=PostEvent.Action.PUBLISHED, user=actor, detail=detail, announced=announced)
     post_google_state_seen(post_id=post.pk, before="", after=state)
 
 

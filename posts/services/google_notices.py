@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from franchises.recipients import AdminEmail, franchise_admin_recipients
-from gbp_scheduler.events import EventType, event_announce
+from gbp_scheduler.events import EventType, event_for_record
 
 from ..models import GOOGLE_REJECTED, GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post, PostEvent
 from ..status import GOOGLE_MEANING, GOOGLE_WHAT_TO_DO
@@ -51,11 +51,13 @@ def post_google_problem_note(*, post_id, state: str) -> Post | None:
     post = Post.objects.select_related("franchise").filter(pk=post_id).first()
     if post is None:
         return None
-    post_event_record(post=post, action=ACTIONS[state], detail=f"{MEANING[state]} {WHAT_TO_DO[state]}")
-    event_announce(
+    announced = event_for_record(
         type=EventType.POST_REJECTED if state == GOOGLE_REJECTED else EventType.POST_REMOVED,
         franchise_id=post.franchise_id,
         data={"post_id": str(post.pk), "summary": post.summary, "google_post_name": post.google_post_name},
+    )
+    post_event_record(
+        post=post, action=ACTIONS[state], detail=f"{MEANING[state]} {WHAT_TO_DO[state]}", announced=announced
     )
     # Once per post, whatever runs follow: the first to set the time sends.
     first = Post.objects.filter(pk=post_id, google_notice_sent_at__isnull=True).update(

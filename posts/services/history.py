@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from gbp_scheduler.events import Event
+
 from ..models import Post, PostEvent
 
 EXCERPT_LENGTH = 120
@@ -25,9 +27,17 @@ def post_event_build(
 
 
 def post_event_record(
-    *, post: Post, action: str, user: AbstractBaseUser | None = None, detail: str = "", post_gone: bool = False
+    *,
+    post: Post,
+    action: str,
+    user: AbstractBaseUser | None = None,
+    detail: str = "",
+    post_gone: bool = False,
+    announced: Event | None = None,
 ) -> PostEvent:
-    """Record one change to `post` (see post_event_build)."""
+    """Record one change to `post` (see post_event_build). `announced`: the event the change
+    announces (gbp_scheduler.events.event_for_record), kept on the entry for deliver-webhooks."""
     event = post_event_build(post=post, action=action, user=user, detail=detail, post_gone=post_gone)
+    event.announced = announced.stored() if announced is not None else None
     event.save()
     return event

@@ -44,7 +44,7 @@ from franchises.google.tokens import GoogleReauthorizationRequired, GoogleTokenT
 from franchises.holds import franchise_hold
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.events import EventType, event_announce
+from gbp_scheduler.events import EventType, event_for_record
 from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
 from gbp_scheduler.pace import Pace, concurrency_cap, paced_work
 from gbp_scheduler.times import backoff_seconds, human_duration, when_text
@@ -541,11 +541,13 @@ class _Attempt:
                 next_attempt_at=None,
                 **self._marker_fields(create_unknown),
             )
-            post_event_record(post=self.post, action=PostEvent.Action.FAILED, user=self.actor, detail=message)
-            event_announce(
+            announced = event_for_record(
                 type=EventType.POST_FAILED,
                 franchise_id=self.post.franchise_id,
                 data={"post_id": str(self.post.pk), "summary": self.post.summary, "error": message},
+            )
+            post_event_record(
+                post=self.post, action=PostEvent.Action.FAILED, user=self.actor, detail=message, announced=announced
             )
         logger.info("Post %s failed: %s", self.post.pk, message)
         return Result(str(self.post.pk), "failed", message)
