@@ -6,7 +6,8 @@ pending and left out of the rate. One time column for every figure keeps them co
 
 Everything is computed in SQL, per franchise and overall:
 - counts and the delays' sum with COUNT/SUM per franchise in one query (both databases); the
-  overall figures and the means are those sums added up and divided here, exactly;
+  overall figures and the means are those sums added up and divided here, exactly (with a page
+  listed, every franchise's overall from the posts counted by the hour: posts/schedule_hours.py);
 - median and 95th percentile with PostgreSQL's ordered-set aggregate `percentile_cont` (linear
   interpolation between the two nearest ranks), per franchise and overall: two queries whatever
   the number of franchises. SQLite, which serves only the demo and the tests, has no percentile
@@ -40,11 +41,13 @@ from django.utils import timezone
 from franchises.models import Franchise
 from franchises.selectors import of_franchises
 from posts.models import Post
+from posts.schedule_hours import Scheduled, posts_scheduled_by_status
 from posts.status import OFF_GOOGLE_KEYS
 
 from .checks import iso
 
 PERCENTILES = {"median": 0.5, "p95": 0.95}
+STATUS_COUNTED = {"published": Post.Status.PUBLISHED, "failed": Post.Status.FAILED, "pending": Post.Status.SCHEDULED}
 
 REASONS_LIMIT = 10
 NO_REASON = "(no reason recorded)"
@@ -129,11 +132,7 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     window = of_franchises(Post.objects.filter(scheduled_at__gte=since, scheduled_at__lte=until), franchises)
     is_published = Q(status=Post.Status.PUBLISHED, published_at__isnull=False)
     published = window.filter(is_published)
-    count_by_status = {
-        "published": Count("id", filter=Q(status=Post.Status.PUBLISHED)),
-        "failed": Count("id", filter=Q(status=Post.Status.FAILED)),
-        "pending": Count("id", filter=Q(status=Post.Status.SCHEDULED)),
-    }
+    count_by_status = {name: Count("id", filter=Q(status=status)) for name, status in STATUS_COUNTED.items()}
 
     # 1. Counts and the delays' sum (exact: whole counts and microseconds, so each mean is the one
     # AVG over the rows would give): per listed franchise in one pass; overall, the sums of every
@@ -146,6 +145,12 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     if listed is None:
         overall_row = {name: sum(row[name] for row in per_counts.values()) for name in [*count_by_status, "n"]}
         overall_row["delay_sum"] = sum((row["delay_sum"] for row in per_counts.values() if row["n"]), timedelta())
+    elif not franchises.query.has_filters():  # every franchise: whole hours counted by the database
+        by_status = posts_scheduled_by_status(since=since, until=until)
+        none = Scheduled(0, 0, timedelta())
+        overall_row = {name: by_status.get(status, none).posts for name, status in STATUS_COUNTED.items()}
+        published_sums = by_status.get(Post.Status.PUBLISHED, none)
+        overall_row.update(n=published_sums.timed, delay_sum=published_sums.delay)
     else:
         overall_row = window.aggregate(**sums)
     overall_counts = {name: overall_row[name] for name in count_by_status}
