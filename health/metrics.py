@@ -9,7 +9,8 @@ Everything is computed in SQL, per franchise and overall:
   overall figures and the means are those sums added up and divided here, exactly (with a page
   listed, every franchise's overall from the posts counted by the hour: posts/schedule_hours.py);
 - median and 95th percentile with PostgreSQL's ordered-set aggregate `percentile_cont` (linear
-  interpolation between the two nearest ranks), per franchise and overall: two queries whatever
+  interpolation between the two nearest ranks; both from one sort), per franchise and overall,
+  the overall one off an index of the published posts' two times: two queries whatever
   the number of franchises. SQLite, which serves only the demo and the tests, has no percentile
   aggregate: there the delays are read and Python's statistics module interpolates them the same
   way (a test checks the two agree on PostgreSQL).
@@ -66,25 +67,30 @@ def _seconds(value: timedelta | float | None) -> float | None:
     return round(float(value) / 1_000_000, 6)  # microseconds, as AVG returns them on SQLite
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate `percentile_cont(f) WITHIN GROUP (ORDER BY x)`."""
+class PercentilesCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate `percentile_cont(ARRAY[f, ...]) WITHIN GROUP (ORDER BY x)`:
+    a list of the figures at those fractions from one sort (an aggregate a fraction sorted twice),
+    or None over no rows."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression, *, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
+    def __init__(self, expression, *, fractions: list[float], **extra):
+        super().__init__(expression, fractions=", ".join(str(float(f)) for f in fractions), **extra)
 
 
 def _percentiles(published: QuerySet, listed: QuerySet) -> tuple[dict, dict]:
     """Median and p95 per franchise among `listed`, and overall over `published`."""
     if connection.vendor == "postgresql":
-        aggregates = {
-            name: PercentileCont(_delay(), fraction=fraction, output_field=DurationField())
-            for name, fraction in PERCENTILES.items()
+        figures = PercentilesCont(_delay(), fractions=list(PERCENTILES.values()), output_field=DurationField())
+
+        def named(found: list | None) -> dict:
+            return dict(zip(PERCENTILES, found or [None] * len(PERCENTILES), strict=True))
+
+        per = {
+            row["franchise_id"]: named(row["f"]) for row in listed.values("franchise_id").annotate(f=figures).order_by()
         }
-        per = {row.pop("franchise_id"): row for row in listed.values("franchise_id").annotate(**aggregates).order_by()}
-        return per, published.aggregate(**aggregates)
+        return per, named(published.aggregate(f=figures)["f"])
     delays = defaultdict(list)
     for franchise_id, delay in listed.annotate(delay=_delay()).values_list("franchise_id", "delay").order_by():
         delays[franchise_id].append(delay)
