@@ -7,7 +7,8 @@ pending and left out of the rate. One time column for every figure keeps them co
 Everything is computed in SQL, per franchise and overall:
 - counts and the delays' sum with COUNT/SUM per franchise in one query (both databases); the
   overall figures and the means are those sums added up and divided here, exactly (with a page
-  listed, every franchise's overall from the posts counted by the hour: posts/schedule_hours.py);
+  listed, every franchise's overall from the posts counted by the hour: posts/schedule_hours.py,
+  as are the overall failures by reason);
 - median and 95th percentile with PostgreSQL's ordered-set aggregate `percentile_cont` (linear
   interpolation between the two nearest ranks; both from one sort), per franchise and overall,
   the overall one off an index of the published posts' two times: two queries whatever
@@ -42,7 +43,7 @@ from django.utils import timezone
 from franchises.models import Franchise
 from franchises.selectors import of_franchises
 from posts.models import Post
-from posts.schedule_hours import Scheduled, posts_scheduled_by_status
+from posts.schedule_hours import Scheduled, posts_failed_by_reason, posts_scheduled_by_status
 from posts.status import OFF_GOOGLE_KEYS
 
 from .checks import iso
@@ -190,10 +191,12 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     by_reason = listed_failed.values("franchise_id", "last_error").annotate(count=Count("*"))
     for row in by_reason.order_by("-count", "last_error"):
         per_reasons[row["franchise_id"]].append({"reason": row["last_error"] or NO_REASON, "count": row["count"]})
-    overall_reasons = [
-        {"reason": row["last_error"] or NO_REASON, "count": row["count"]}
-        for row in failed.values("last_error").annotate(count=Count("*")).order_by("-count", "last_error")
-    ]
+    if listed is not None and not franchises.query.has_filters():  # every franchise: counted by the hour
+        reasons = posts_failed_by_reason(since=since, until=until)
+    else:
+        by_reason = failed.values("last_error").annotate(count=Count("*")).order_by("-count", "last_error")
+        reasons = by_reason.values_list("last_error", "count")
+    overall_reasons = [{"reason": reason or NO_REASON, "count": count} for reason, count in reasons]
 
     return {
         "days": days,

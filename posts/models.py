@@ -762,14 +762,15 @@ class PostHourCount(models.Model):
 
 class PostScheduleHour(models.Model):
     """How many posts are scheduled (`scheduled_at`) within the UTC hour starting at `hour`, by
-    status; of those, how many have a publish time (`timed`) and the sum of their delays from
-    scheduled to published in microseconds (`delay_us`): the publishing metrics' counts and mean
-    over whole hours (posts/schedule_hours.py), 720 rows for 30 days instead of a quarter of a
-    million posts. Kept exact by the database's triggers on posts (migration
-    0028_post_schedule_hours, both databases), as PostHourCount is."""
+    status (and failed ones by reason); of those, how many have a publish time (`timed`) and the
+    sum of their delays from scheduled to published in microseconds (`delay_us`): the publishing
+    metrics' counts, mean and failures by reason over whole hours (posts/schedule_hours.py), some
+    3,000 rows for 30 days instead of half a million posts. Kept exact by the database's triggers
+    on posts (migration 0028_post_schedule_hours, both databases), as PostHourCount is."""
 
     hour = models.DateTimeField()
     status = models.CharField(max_length=16)
+    reason = models.TextField(default="")  # a failed post's last_error; blank for the other statuses
     posts = models.IntegerField(default=0)
     timed = models.IntegerField(default=0)
     delay_us = models.BigIntegerField(default=0)
@@ -777,8 +778,8 @@ class PostScheduleHour(models.Model):
     class Meta:
         db_table = "posts_schedule_hours"
         constraints = [
-            models.UniqueConstraint(fields=["hour", "status"], name="posts_schedule_hours_one"),
+            models.UniqueConstraint(fields=["hour", "status", "reason"], name="posts_schedule_hours_one"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.hour:%Y-%m-%d %H}:00 {self.status}: {self.posts}"
+        return f"{self.hour:%Y-%m-%d %H}:00 {self.status} {self.reason[:40]}: {self.posts}"

@@ -1,7 +1,7 @@
-"""The posts counted by hour scheduled and status with their delays (PostScheduleHour) stay what a
-recount from the posts gives, whatever path changes the posts: the services, bulk updates, raw
-SQL, deletes, the Django admin and the publish job; and a window's counts read from them are the
-posts' own."""
+"""The posts counted by hour scheduled, status and failure reason with their delays
+(PostScheduleHour) stay what a recount from the posts gives, whatever path changes the posts: the
+services, bulk updates, raw SQL, deletes, the Django admin and the publish job; and a window's
+counts and failures by reason read from them are the posts' own."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
-from posts.schedule_hours import post_schedule_hours_kept, post_schedule_hours_recount, posts_scheduled_by_status
+from posts.schedule_hours import (
+    post_schedule_hours_kept,
+    post_schedule_hours_recount,
+    posts_failed_by_reason,
+    posts_scheduled_by_status,
+)
 from posts.services.publishing import posts_publish_due
 from testkit.factories import make_franchise, make_post
 from testkit.google import franchise_connected_to_sandbox
@@ -39,6 +44,20 @@ def _counted_from_hours(since: dt.datetime, until: dt.datetime) -> dict:
     return {status: tuple(sums) for status, sums in posts_scheduled_by_status(since=since, until=until).items()}
 
 
+def _reasons_from_posts(since: dt.datetime, until: dt.datetime) -> list[tuple[str, int]]:
+    failed = Post.objects.filter(scheduled_at__gte=since, scheduled_at__lte=until, status=Post.Status.FAILED)
+    rows = failed.values("last_error").annotate(n=Count("*")).order_by("-n", "last_error")
+    return list(rows.values_list("last_error", "n"))
+
+
+def _fail_some(rnd: random.Random) -> None:
+    """Posts failing (or failed ones failing again) with one of a few reasons, in one bulk update."""
+    ids = list(Post.objects.filter(scheduled_at__isnull=False).values_list("pk", flat=True))
+    chosen = rnd.sample(ids, min(2, len(ids)))
+    reason = rnd.choice(["", "Google quota exhausted", "Invalid argument", "Zz last"])
+    Post.objects.filter(pk__in=chosen).update(status=Post.Status.FAILED, last_error=reason)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_random_changes_through_each_path_keep_the_hours_equal_to_a_recount(seed):
     rnd = random.Random(seed)
@@ -57,11 +76,16 @@ def test_random_changes_through_each_path_keep_the_hours_equal_to_a_recount(seed
     assert post_schedule_hours_kept() == post_schedule_hours_recount()
 
     for _ in range(60):
-        path = post_change_at_random(rnd, franchises, zones=ZONES)
+        if rnd.random() < 0.2:
+            path = "fail"
+            _fail_some(rnd)
+        else:
+            path = post_change_at_random(rnd, franchises, zones=ZONES)
         assert post_schedule_hours_kept() == post_schedule_hours_recount(), f"after {path}"
         since = timezone.now() - dt.timedelta(days=rnd.randrange(1, 4), minutes=rnd.randrange(60 * 24))
         until = since + dt.timedelta(days=rnd.randrange(0, 20), minutes=rnd.randrange(60 * 24))
         assert _counted_from_hours(since, until) == _counted_from_posts(since, until), f"after {path}"
+        assert posts_failed_by_reason(since=since, until=until) == _reasons_from_posts(since, until), f"after {path}"
     franchises[0].delete()  # with its posts
     assert post_schedule_hours_kept() == post_schedule_hours_recount()
 
@@ -103,4 +127,4 @@ def test_the_admin_and_the_publish_job_keep_the_hours_equal_to_a_recount(admin_c
     assert counts["published"] == len(due) and response.status_code == 302
     kept = post_schedule_hours_kept()
     assert kept == post_schedule_hours_recount()
-    assert sum(posts for (_hour, status), (posts, _t, _d) in kept.items() if status == Post.Status.PUBLISHED) == 3
+    assert sum(posts for (_hour, status, _r), (posts, _t, _d) in kept.items() if status == Post.Status.PUBLISHED) == 3
