@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import google, headquarters, invitations, pages
+from .views import google, headquarters, invitations, pages, picking
 
 app_name = "franchises"
 
 urlpatterns = [
     path("franchises/", pages.franchise_list, name="list"),
     path("franchises/new/", headquarters.franchise_new, name="new"),
+    path("franchises/pick/", picking.franchise_pick, name="pick"),
     path("franchises/<uuid:franchise_id>/", pages.franchise_detail, name="detail"),
     path("franchises/<uuid:franchise_id>/manage/", headquarters.franchise_manage, name="manage"),
     path("franchises/<uuid:franchise_id>/settings/", pages.franchise_settings, name="settings"),

@@ -99,7 +99,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
-    # Plumbing: its template tags (gbp_scheduler/templatetags: times).
+    # Plumbing: its template tags (gbp_scheduler/templatetags: times, links).
     "gbp_scheduler",
     "franchises",
     "posts",
@@ -158,8 +158,8 @@ TEMPLATES = [
                 "posts.context_processors.takedown_requests",  # the admins' "Requests" link
                 "dashboard.context_processors.demo",  # demo_logins, in demo mode only
             ],
-            # How a time reads, for every app's templates: {% load times %}.
-            "libraries": {"times": "gbp_scheduler.templatetags.times"},
+            # How a time reads, for every app's templates: {% load times %}; links to one object.
+            "libraries": {"times": "gbp_scheduler.templatetags.times", "links": "gbp_scheduler.templatetags.links"},
         },
     },
 ]

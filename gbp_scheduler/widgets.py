@@ -4,8 +4,7 @@ Django renders each <option> of a <select> through its own template: a filter li
 franchises spent most of the posts list's time there (about 40 ms a request). LongSelect writes
 the same markup in Python, in one pass, escaping with the standard library's html.escape (what
 Django's escape calls, without its lazy-string wrapper), once over every text joined (20,000
-calls took 40 ms at 10,000 franchises). LongChoiceField keeps such choices as given: Django
-normalises each choice of a ChoiceField (50 ms for 10,000) and searches them to validate.
+calls took 40 ms at 10,000 franchises). PickerInput stands for a list too long to send at all.
 """
 
 from __future__ import annotations
@@ -82,20 +81,12 @@ class LongCheckboxes(forms.CheckboxSelectMultiple):
         return mark_safe(f"<div{wrapper}>\n" + "\n".join(options) + "\n</div>")  # noqa: S308 (escaped above)
 
 
-class LongChoiceField(forms.ChoiceField):
-    """A ChoiceField for many flat choices (no groups), drawn with LongSelect: its choices kept as
-    given, a value checked against them in a set."""
+class PickerInput(forms.TextInput):
+    """A text input for one id among more choices than a <select> should carry (a plain text field
+    for the id without JavaScript). static/js/app.js turns it into a search box that asks `url`
+    (`?q=` the text typed) for the first matching choices, as JSON ({"choices": [{"id", "label"}]}),
+    and writes the picked one's id here. `label` names the chosen id; `empty` what a blank means."""
 
-    widget = LongSelect
-
-    def _get_choices(self):
-        return self._choices
-
-    def _set_choices(self, value) -> None:
-        self._choices = self.widget.choices = list(value)
-        self._values = {str(key) for key, _label in self._choices}
-
-    choices = property(_get_choices, _set_choices)
-
-    def valid_value(self, value) -> bool:
-        return str(value) in self._values
+    def __init__(self, *, url: str, label: str = "", empty: str = "", attrs: dict | None = None):
+        picker = {"data-picker-url": url, "data-picker-label": label, "data-picker-empty": empty}
+        super().__init__(attrs={**(attrs or {}), **picker, "autocomplete": "off", "spellcheck": "false"})

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,10 +17,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from franchises.models import Franchise
-from franchises.selectors import franchise_get_for_user, franchises_for_user
+from franchises.picking import franchise_choices, franchise_chosen, franchise_filter_widget
+from franchises.selectors import franchise_get_for_user
 from gbp_scheduler.http import body_limit, id_parameters, is_uuid
 from gbp_scheduler.paging import CappedPaginator
-from gbp_scheduler.widgets import LongSelect
 from posts.forms import ScheduleForm
 from posts.models import REJECTION_REASON_MAX_LENGTH, Post
 from posts.selectors import post_get_for_user
@@ -43,16 +43,11 @@ def drafts_queue(request: HttpRequest) -> HttpResponse:
     page (`?page=`), each with its own approve, edit and reject, and boxes to approve or reject
     many in one click."""
     now = timezone.now()
-    # The filter: names only, its options written in one pass (a group's every franchise as a
-    # model in a template loop cost more than the drafts shown).
-    scope = franchises_for_user(user=request.user)
-    choices = [(str(pk), name) for pk, name in scope.order_by("name").values_list("pk", "name")]
-    franchise = None
-    if chosen := request.GET.get("franchise", ""):
-        if chosen not in {pk for pk, _name in choices}:
-            raise Http404("No such franchise.")
-        franchise = scope.only("id", "name", "timezone").get(pk=chosen)
-    franchise_select = LongSelect(attrs={"id": "drafts-franchise"}, choices=[("", "All franchises"), *choices])
+    chosen = request.GET.get("franchise", "")
+    franchise = franchise_chosen(user=request.user, franchise_id=chosen)
+    franchise_select = franchise_filter_widget(
+        franchise_choices(user=request.user), chosen=franchise, attrs={"id": "drafts-franchise"}
+    )
     rows = []
     drafts = drafts_queue_for_user(user=request.user, franchise=franchise)
     page = CappedPaginator(drafts, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))

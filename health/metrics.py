@@ -6,9 +6,12 @@ pending and left out of the rate. One time column for every figure keeps them co
 
 Everything is computed in SQL, per franchise and overall:
 - counts and the delays' sum with COUNT/SUM per franchise in one query (both databases); the
-  overall figures and the means are those sums added up and divided here, exactly;
+  overall figures and the means are those sums added up and divided here, exactly (with a page
+  listed, every franchise's overall from the posts counted by the hour: posts/schedule_hours.py,
+  as are the overall failures by reason);
 - median and 95th percentile with PostgreSQL's ordered-set aggregate `percentile_cont` (linear
-  interpolation between the two nearest ranks), per franchise and overall: two queries whatever
+  interpolation between the two nearest ranks; both from one sort), per franchise and overall,
+  the overall one off an index of the published posts' two times: two queries whatever
   the number of franchises. SQLite, which serves only the demo and the tests, has no percentile
   aggregate: there the delays are read and Python's statistics module interpolates them the same
   way (a test checks the two agree on PostgreSQL).
@@ -40,11 +43,13 @@ from django.utils import timezone
 from franchises.models import Franchise
 from franchises.selectors import of_franchises
 from posts.models import Post
+from posts.schedule_hours import Scheduled, posts_failed_by_reason, posts_scheduled_by_status
 from posts.status import OFF_GOOGLE_KEYS
 
 from .checks import iso
 
 PERCENTILES = {"median": 0.5, "p95": 0.95}
+STATUS_COUNTED = {"published": Post.Status.PUBLISHED, "failed": Post.Status.FAILED, "pending": Post.Status.SCHEDULED}
 
 REASONS_LIMIT = 10
 NO_REASON = "(no reason recorded)"
@@ -63,25 +68,30 @@ def _seconds(value: timedelta | float | None) -> float | None:
     return round(float(value) / 1_000_000, 6)  # microseconds, as AVG returns them on SQLite
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate `percentile_cont(f) WITHIN GROUP (ORDER BY x)`."""
+class PercentilesCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate `percentile_cont(ARRAY[f, ...]) WITHIN GROUP (ORDER BY x)`:
+    a list of the figures at those fractions from one sort (an aggregate a fraction sorted twice),
+    or None over no rows."""
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
 
-    def __init__(self, expression, *, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
+    def __init__(self, expression, *, fractions: list[float], **extra):
+        super().__init__(expression, fractions=", ".join(str(float(f)) for f in fractions), **extra)
 
 
 def _percentiles(published: QuerySet, listed: QuerySet) -> tuple[dict, dict]:
     """Median and p95 per franchise among `listed`, and overall over `published`."""
     if connection.vendor == "postgresql":
-        aggregates = {
-            name: PercentileCont(_delay(), fraction=fraction, output_field=DurationField())
-            for name, fraction in PERCENTILES.items()
+        figures = PercentilesCont(_delay(), fractions=list(PERCENTILES.values()), output_field=DurationField())
+
+        def named(found: list | None) -> dict:
+            return dict(zip(PERCENTILES, found or [None] * len(PERCENTILES), strict=True))
+
+        per = {
+            row["franchise_id"]: named(row["f"]) for row in listed.values("franchise_id").annotate(f=figures).order_by()
         }
-        per = {row.pop("franchise_id"): row for row in listed.values("franchise_id").annotate(**aggregates).order_by()}
-        return per, published.aggregate(**aggregates)
+        return per, named(published.aggregate(f=figures)["f"])
     delays = defaultdict(list)
     for franchise_id, delay in listed.annotate(delay=_delay()).values_list("franchise_id", "delay").order_by():
         delays[franchise_id].append(delay)
@@ -129,11 +139,7 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     window = of_franchises(Post.objects.filter(scheduled_at__gte=since, scheduled_at__lte=until), franchises)
     is_published = Q(status=Post.Status.PUBLISHED, published_at__isnull=False)
     published = window.filter(is_published)
-    count_by_status = {
-        "published": Count("id", filter=Q(status=Post.Status.PUBLISHED)),
-        "failed": Count("id", filter=Q(status=Post.Status.FAILED)),
-        "pending": Count("id", filter=Q(status=Post.Status.SCHEDULED)),
-    }
+    count_by_status = {name: Count("id", filter=Q(status=status)) for name, status in STATUS_COUNTED.items()}
 
     # 1. Counts and the delays' sum (exact: whole counts and microseconds, so each mean is the one
     # AVG over the rows would give): per listed franchise in one pass; overall, the sums of every
@@ -146,6 +152,12 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     if listed is None:
         overall_row = {name: sum(row[name] for row in per_counts.values()) for name in [*count_by_status, "n"]}
         overall_row["delay_sum"] = sum((row["delay_sum"] for row in per_counts.values() if row["n"]), timedelta())
+    elif not franchises.query.has_filters():  # every franchise: whole hours counted by the database
+        by_status = posts_scheduled_by_status(since=since, until=until)
+        none = Scheduled(0, 0, timedelta())
+        overall_row = {name: by_status.get(status, none).posts for name, status in STATUS_COUNTED.items()}
+        published_sums = by_status.get(Post.Status.PUBLISHED, none)
+        overall_row.update(n=published_sums.timed, delay_sum=published_sums.delay)
     else:
         overall_row = window.aggregate(**sums)
     overall_counts = {name: overall_row[name] for name in count_by_status}
@@ -179,10 +191,12 @@ def publishing_metrics(*, franchises: QuerySet[Franchise], days: int, listed: Co
     by_reason = listed_failed.values("franchise_id", "last_error").annotate(count=Count("*"))
     for row in by_reason.order_by("-count", "last_error"):
         per_reasons[row["franchise_id"]].append({"reason": row["last_error"] or NO_REASON, "count": row["count"]})
-    overall_reasons = [
-        {"reason": row["last_error"] or NO_REASON, "count": row["count"]}
-        for row in failed.values("last_error").annotate(count=Count("*")).order_by("-count", "last_error")
-    ]
+    if listed is not None and not franchises.query.has_filters():  # every franchise: counted by the hour
+        reasons = posts_failed_by_reason(since=since, until=until)
+    else:
+        by_reason = failed.values("last_error").annotate(count=Count("*")).order_by("-count", "last_error")
+        reasons = by_reason.values_list("last_error", "count")
+    overall_reasons = [{"reason": reason or NO_REASON, "count": count} for reason, count in reasons]
 
     return {
         "days": days,

@@ -10,9 +10,10 @@ from django import forms
 from django.utils import timezone
 
 from franchises.models import Franchise
+from franchises.picking import FranchiseChoices, franchise_filter_widget
 from franchises.variables import variables_defined
 from gbp_scheduler.times import validate_sane_date
-from gbp_scheduler.widgets import LongCheckboxes, LongChoiceField
+from gbp_scheduler.widgets import LongCheckboxes
 
 from .brand import post_check, post_check_messages
 from .content import (
@@ -205,8 +206,8 @@ class PostFilterForm(forms.Form):
 
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *Post.Status.choices], required=False)
     source = forms.ChoiceField(label="Source", choices=[("", "Any source"), *Post.Source.choices], required=False)
-    # A group's every franchise: kept as given, and LongSelect writes its options in one pass.
-    franchise = LongChoiceField(label="Franchise", choices=[("", "All franchises")], required=False)
+    # Of the user's franchises (franchises/picking.py): options, or past a few hundred a search box.
+    franchise = forms.UUIDField(label="Franchise", required=False)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
     )
@@ -214,12 +215,14 @@ class PostFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sane_date]
     )
 
-    def __init__(self, *args, franchises: list[Franchise] | None = None, **kwargs):
+    def __init__(self, *args, franchises: FranchiseChoices | None = None, chosen: Franchise | None = None, **kwargs):
+        """`franchises`: the filter's choices (no franchise filter when None); `chosen`: the
+        franchise `?franchise=` names, which the view has checked is the user's."""
         super().__init__(*args, **kwargs)
         if franchises is None:
             del self.fields["franchise"]
         else:
-            self.fields["franchise"].choices = [("", "All franchises")] + [(str(f.pk), f.name) for f in franchises]
+            self.fields["franchise"].widget = franchise_filter_widget(franchises, chosen=chosen, attrs={})
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -150,6 +150,7 @@ NOT_CHECKED: dict[str, Excused] = {
     # shows only that invitation (franchises/tests/test_invitations.py).
     "franchises:invitation_accept": Excused(OPEN, "the signed token in the emailed link is the credential"),
     "dashboard:home": YOUR_FRANCHISES,
+    "franchises:pick": YOUR_FRANCHISES,
     "dashboard:activity": YOUR_FRANCHISES,
     "dashboard:metrics": HEADQUARTERS,
     "posts:list": YOUR_FRANCHISES,

@@ -8,7 +8,7 @@ import re
 
 from django import forms
 
-from gbp_scheduler.widgets import LongCheckboxes, LongChoiceField, LongSelect
+from gbp_scheduler.widgets import LongCheckboxes, LongSelect
 
 CHOICES = [("", "All franchises"), ("1", "Bean & Co"), ("2", "</option><script>x</script>")]
 
@@ -59,21 +59,6 @@ def test_the_checkboxes_are_djangos_with_the_same_boxes_ticks_and_errors():
         assert long == [tag.replace("plain", "long") for tag in plain]
     html = str(_Boxes({"long": ["2"]})["long"].as_widget())
     assert "&lt;/option&gt;&lt;script&gt;" in html and "<script>" not in html and html.count(" checked") == 1
-
-
-class _LongForm(forms.Form):
-    franchise = LongChoiceField(choices=CHOICES, required=False)
-
-
-def test_the_long_choice_field_draws_and_validates_as_a_choice_field():
-    assert str(_LongForm({"franchise": "2"})["franchise"].as_widget()) == str(
-        _Form({"long": "2"})["long"].as_widget()
-    ).replace('name="long" id="id_long"', 'name="franchise" id="id_franchise"')
-    form = _LongForm({"franchise": "1"})
-    form.fields["franchise"].choices = [("", "All"), ("1", "Bean & Co")]
-    assert form.is_valid() and form.cleaned_data["franchise"] == "1"
-    refused = _LongForm({"franchise": "9"})
-    assert not refused.is_valid() and "franchise" in refused.errors
 
 
 def test_names_holding_the_separator_or_marked_safe_are_escaped_each_as_before():

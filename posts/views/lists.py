@@ -6,8 +6,6 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 import re
-import uuid
-from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -16,12 +14,12 @@ from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from franchises.picking import FranchiseChoices, franchise_choices, franchise_chosen, franchise_filter_widget
 from franchises.selectors import franchise_get_for_user, franchises_for_user
 from gbp_scheduler.downloads import csv_download, ical_download
 from gbp_scheduler.http import id_parameters
 from gbp_scheduler.paging import CappedPaginator
 from gbp_scheduler.times import day_or_none, day_text, month_text
-from gbp_scheduler.widgets import LongSelect
 
 from ..exports import EXPORT_COLUMNS, posts_csv_rows, posts_ical
 from ..forms import ManyPostsForm, PostFilterForm
@@ -44,29 +42,11 @@ FRANCHISE_COLOURS = 8
 STATUS_LABELS = [(status.value, status.label.lower()) for status in Post.Status]
 
 
-class FranchiseListed(NamedTuple):
-    pk: uuid.UUID
-    name: str
-    timezone: str
-
-
-def _franchises_listed(request: HttpRequest) -> list[FranchiseListed]:
-    # What the filter and the local days need, as plain rows: 10,000 model instances (even with
-    # only these fields) took the posts list 0.4 s.
-    scope = franchises_for_user(user=request.user).order_by("name")
-    franchises = [FranchiseListed(*row) for row in scope.values_list("id", "name", "timezone")]
-    # Another tenant's franchise, or none, is a 404 as everywhere else (not an inline error).
-    chosen = request.GET.get("franchise")
-    if chosen and uuid.UUID(chosen) not in {f.pk for f in franchises}:
-        raise Http404("No such franchise.")
-    return franchises
-
-
 @login_required
 @require_GET
 @id_parameters("franchise")
 def post_list(request: HttpRequest) -> HttpResponse:
-    return _list(request, franchises=_franchises_listed(request), franchise=None)
+    return _list(request, franchises=franchise_choices(user=request.user), franchise=None)
 
 
 @login_required
@@ -75,7 +55,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
 def post_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The posts list as a CSV file, with the list's filters (`?franchise=` for one franchise's),
     every page of it: only the user's posts (posts/exports.py says the columns)."""
-    _form, _franchise, posts = _filtered(request, franchises=_franchises_listed(request), franchise=None)
+    _form, _franchise, posts = _filtered(request, franchises=franchise_choices(user=request.user), franchise=None)
     return csv_download("posts.csv", EXPORT_COLUMNS, posts_csv_rows(posts.iterator(chunk_size=EXPORT_CHUNK)))
 
 
@@ -86,12 +66,13 @@ def franchise_post_list(request: HttpRequest, franchise_id) -> HttpResponse:
     return _list(request, franchises=None, franchise=franchise)
 
 
-def _filtered(request: HttpRequest, *, franchises, franchise) -> tuple:
-    """The list's filter form, the franchise it narrows to, and the user's posts it picks."""
-    form = PostFilterForm(request.GET or None, franchises=franchises)
+def _filtered(request: HttpRequest, *, franchises: FranchiseChoices | None, franchise) -> tuple:
+    """The list's filter form, the franchise it narrows to, and the user's posts it picks.
+    `franchises`: the filter's (None on a franchise's own list, which has no such filter)."""
+    if franchises is not None:
+        franchise = franchise_chosen(user=request.user, franchise_id=request.GET.get("franchise", ""))
+    form = PostFilterForm(request.GET or None, franchises=franchises, chosen=franchise)
     filters = form.cleaned_data if form.is_valid() else {}
-    if franchise is None and filters.get("franchise"):  # one of the user's (the form's choices)
-        franchise = franchises_for_user(user=request.user).only("id", "name", "timezone").get(pk=filters["franchise"])
     # Dates are days in each post's own franchise's zone, as its time is shown.
     posts = posts_list_for_user(
         user=request.user,
@@ -100,7 +81,7 @@ def _filtered(request: HttpRequest, *, franchises, franchise) -> tuple:
         source=filters.get("source", ""),
         day_from=filters.get("date_from"),
         day_to=filters.get("date_to"),
-        zones={f.timezone for f in franchises or ()},
+        zones=franchises.zones if franchises is not None else (),
     )
     return form, franchise, posts
 
@@ -146,25 +127,16 @@ def post_calendar_all(request: HttpRequest) -> HttpResponse:
     its day in its own franchise's zone, at its local time. Across more than CALENDAR_POSTS_SHOWN
     posts (a group's month), each day says how many posts it has, by status, with a link to that
     day's list; picking a franchise shows its posts to drag."""
-    scope = franchises_for_user(user=request.user)
-    # The filter's options and the zones: names only, written in one pass (a group's every
-    # franchise as a model would cost more than the calendar).
-    rows = list(scope.order_by("name").values_list("pk", "name", "timezone"))
+    choices = franchise_choices(user=request.user)
     chosen = request.GET.get("franchise", "")
-    franchise = None
-    if chosen:
-        if chosen not in {str(pk) for pk, _name, _zone in rows}:
-            raise Http404("No such franchise.")
-        franchise = scope.only("id", "name", "timezone").get(pk=chosen)
+    franchise = franchise_chosen(user=request.user, franchise_id=chosen)
     grid = _Grid(request, today=dt.datetime.now(dt.UTC).date())
     # A day in any zone lies within a day of UTC either side.
     starts = _day_start(grid.start - dt.timedelta(days=1), dt.UTC)
     ends = _day_start(grid.end + dt.timedelta(days=1), dt.UTC)
     counts = {}
     if franchise is None:
-        counts = posts_calendar_day_counts(
-            user=request.user, starts=starts, ends=ends, zones={zone for _pk, _name, zone in rows}
-        )
+        counts = posts_calendar_day_counts(user=request.user, starts=starts, ends=ends, zones=choices.zones)
     if franchise is not None or sum(sum(day.values()) for day in counts.values()) <= CALENDAR_POSTS_SHOWN:
         posts, counts = posts_for_calendar_across(user=request.user, franchise=franchise, starts=starts, ends=ends), {}
     else:
@@ -175,7 +147,7 @@ def post_calendar_all(request: HttpRequest) -> HttpResponse:
         posts, zone_of=lambda post: post.franchise.zone, counts=counts, shown=DAY_POSTS_SHOWN[grid.view]
     )
     filter_query = f"&franchise={franchise.pk}" if franchise else ""
-    select = LongSelect(attrs={"id": "calendar-franchise"}, choices=[("", "All franchises")] + [r[:2] for r in rows])
+    select = franchise_filter_widget(choices, chosen=franchise, attrs={"id": "calendar-franchise"})
     context.update(
         across=True,
         franchise_select=select.render("franchise", chosen),

@@ -153,6 +153,99 @@
     if (summary && document.activeElement !== summary) summary.focus();
   }
 
+  // A filter over more franchises than a list should carry comes as a text field for the id
+  // (gbp_scheduler/widgets.py: PickerInput). Here it becomes a search box: what is typed asks the
+  // server for the first matching names, and picking one writes its id into the field (now
+  // hidden). A cleared box means the blank choice ("All franchises").
+  function setUpPickers() {
+    document.querySelectorAll("input[data-picker-url]").forEach(function (field) {
+      var box = document.createElement("input");
+      var list = document.createElement("ul");
+      var choices = [];
+      var active = -1;
+      var asked = 0;
+      box.type = "search";
+      box.id = field.id || field.name + "-search";
+      field.id = box.id + "-value"; // the field's <label> now names the box
+      box.value = field.getAttribute("data-picker-label") || "";
+      box.placeholder = field.getAttribute("data-picker-empty") || "";
+      box.autocomplete = "off";
+      box.setAttribute("role", "combobox");
+      box.setAttribute("aria-autocomplete", "list");
+      box.setAttribute("aria-expanded", "false");
+      list.id = box.id + "-choices";
+      list.className = "picker-choices";
+      list.setAttribute("role", "listbox");
+      list.hidden = true;
+      box.setAttribute("aria-controls", list.id);
+      field.type = "hidden";
+      field.parentNode.insertBefore(box, field);
+      field.parentNode.insertBefore(list, field.nextSibling);
+
+      function close() {
+        list.hidden = true;
+        active = -1;
+        box.setAttribute("aria-expanded", "false");
+        box.removeAttribute("aria-activedescendant");
+      }
+      function pick(choice) {
+        field.value = choice.id;
+        box.value = choice.label;
+        close();
+      }
+      function highlight(index) {
+        active = index;
+        Array.prototype.forEach.call(list.children, function (item, n) {
+          item.setAttribute("aria-selected", String(n === index));
+        });
+        if (index >= 0) box.setAttribute("aria-activedescendant", list.id + "-" + index);
+      }
+      function show(found) {
+        choices = found;
+        list.textContent = "";
+        found.forEach(function (choice, n) {
+          var item = document.createElement("li");
+          item.id = list.id + "-" + n;
+          item.setAttribute("role", "option");
+          item.textContent = choice.label;
+          // mousedown, not click: the box's blur would close the list before a click lands.
+          item.addEventListener("mousedown", function (event) { event.preventDefault(); pick(choice); });
+          list.appendChild(item);
+        });
+        list.hidden = !found.length;
+        box.setAttribute("aria-expanded", String(!list.hidden));
+        highlight(found.length ? 0 : -1);
+      }
+      function ask() {
+        var mine = ++asked;
+        var url = field.getAttribute("data-picker-url") + "?q=" + encodeURIComponent(box.value.trim());
+        fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : { choices: [] }; })
+          .then(function (data) { if (mine === asked) show(data.choices); })
+          .catch(function () {});
+      }
+      box.addEventListener("input", function () {
+        field.value = ""; // typing undoes the pick: a blank box is every franchise
+        if (box.value.trim()) ask(); else close();
+      });
+      box.addEventListener("focus", function () { if (!field.value) ask(); });
+      box.addEventListener("blur", close);
+      box.addEventListener("keydown", function (event) {
+        if (list.hidden) return;
+        if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+          event.preventDefault();
+          var step = event.key === "ArrowDown" ? 1 : -1;
+          highlight((active + step + choices.length) % choices.length);
+        } else if (event.key === "Enter" && active >= 0) {
+          event.preventDefault();
+          pick(choices[active]);
+        } else if (event.key === "Escape") {
+          close();
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusErrorSummary();
     setUpCharCount();
@@ -163,5 +256,6 @@
     setUpRefusalSwaps();
     setUpStaleRefusal();
     setUpDateReadings();
+    setUpPickers();
   });
 })();

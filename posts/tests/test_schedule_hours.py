@@ -1,0 +1,130 @@
+"""The posts counted by hour scheduled, status and failure reason with their delays
+(PostScheduleHour) stay what a recount from the posts gives, whatever path changes the posts: the
+services, bulk updates, raw SQL, deletes, the Django admin and the publish job; and a window's
+counts and failures by reason read from them are the posts' own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from gbp_scheduler.jobs import TimeBudget
+from posts.models import Post
+from posts.schedule_hours import (
+    post_schedule_hours_kept,
+    post_schedule_hours_recount,
+    posts_failed_by_reason,
+    posts_scheduled_by_status,
+)
+from posts.services.publishing import posts_publish_due
+from testkit.factories import make_franchise, make_post
+from testkit.google import franchise_connected_to_sandbox
+from testkit.post_changes import post_change_at_random, post_time_at_random
+
+pytestmark = pytest.mark.django_db
+
+ZONES = ["America/New_York", "Asia/Kolkata", "UTC"]
+
+
+def _counted_from_posts(since: dt.datetime, until: dt.datetime) -> dict:
+    delay = ExpressionWrapper(F("published_at") - F("scheduled_at"), output_field=DurationField())
+    rows = Post.objects.filter(scheduled_at__gte=since, scheduled_at__lte=until).order_by().values("status")
+    return {
+        row["status"]: (row["n"], row["timed"], row["delay"] or dt.timedelta())
+        for row in rows.annotate(n=Count("*"), timed=Count("published_at"), delay=Sum(delay))
+    }
+
+
+def _counted_from_hours(since: dt.datetime, until: dt.datetime) -> dict:
+    return {status: tuple(sums) for status, sums in posts_scheduled_by_status(since=since, until=until).items()}
+
+
+def _reasons_from_posts(since: dt.datetime, until: dt.datetime) -> list[tuple[str, int]]:
+    failed = Post.objects.filter(scheduled_at__gte=since, scheduled_at__lte=until, status=Post.Status.FAILED)
+    rows = failed.values("last_error").annotate(n=Count("*")).order_by("-n", "last_error")
+    return list(rows.values_list("last_error", "n"))
+
+
+def _fail_some(rnd: random.Random) -> None:
+    """Posts failing (or failed ones failing again) with one of a few reasons, in one bulk update."""
+    ids = list(Post.objects.filter(scheduled_at__isnull=False).values_list("pk", flat=True))
+    chosen = rnd.sample(ids, min(2, len(ids)))
+    reason = rnd.choice(["", "Google quota exhausted", "Invalid argument", "Zz last"])
+    Post.objects.filter(pk__in=chosen).update(status=Post.Status.FAILED, last_error=reason)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_changes_through_each_path_keep_the_hours_equal_to_a_recount(seed):
+    rnd = random.Random(seed)
+    franchises = [make_franchise(timezone=zone) for zone in ZONES]
+    for _ in range(12):
+        at = post_time_at_random(rnd)
+        published = rnd.random() < 0.5
+        make_post(
+            franchise=rnd.choice(franchises),
+            status=Post.Status.PUBLISHED if published else Post.Status.SCHEDULED,
+            scheduled_at=at,
+            published_at=at + dt.timedelta(seconds=rnd.randrange(0, 600), microseconds=rnd.randrange(10**6))
+            if published
+            else None,
+        )
+    assert post_schedule_hours_kept() == post_schedule_hours_recount()
+
+    for _ in range(60):
+        if rnd.random() < 0.2:
+            path = "fail"
+            _fail_some(rnd)
+        else:
+            path = post_change_at_random(rnd, franchises, zones=ZONES)
+        assert post_schedule_hours_kept() == post_schedule_hours_recount(), f"after {path}"
+        since = timezone.now() - dt.timedelta(days=rnd.randrange(1, 4), minutes=rnd.randrange(60 * 24))
+        until = since + dt.timedelta(days=rnd.randrange(0, 20), minutes=rnd.randrange(60 * 24))
+        assert _counted_from_hours(since, until) == _counted_from_posts(since, until), f"after {path}"
+        assert posts_failed_by_reason(since=since, until=until) == _reasons_from_posts(since, until), f"after {path}"
+    franchises[0].delete()  # with its posts
+    assert post_schedule_hours_kept() == post_schedule_hours_recount()
+
+
+def test_a_window_within_an_hour_or_on_whole_hours_counts_its_posts(settings):
+    franchise = make_franchise()
+    hour = dt.datetime(2026, 12, 1, 15, tzinfo=dt.UTC)
+    for minutes in (0, 20, 59, 60, 61, 120):
+        at = hour + dt.timedelta(minutes=minutes)
+        make_post(franchise=franchise, status=Post.Status.PUBLISHED, scheduled_at=at, published_at=at)
+    windows = [
+        (hour, hour + dt.timedelta(minutes=30)),
+        (hour, hour + dt.timedelta(hours=1)),
+        (hour + dt.timedelta(minutes=20), hour + dt.timedelta(hours=2)),
+        (hour - dt.timedelta(hours=1), hour + dt.timedelta(hours=3)),
+    ]
+    for since, until in windows:
+        assert _counted_from_hours(since, until) == _counted_from_posts(since, until), (since, until)
+    assert _counted_from_hours(hour, hour + dt.timedelta(hours=1))[Post.Status.PUBLISHED][0] == 4
+
+
+def test_the_admin_and_the_publish_job_keep_the_hours_equal_to_a_recount(admin_client, sandbox, settings):
+    settings.PUBLISH_CONCURRENCY = 1  # one transaction shared with the test
+    franchise = franchise_connected_to_sandbox(sandbox)
+    due = [
+        make_post(
+            franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=timezone.now() - dt.timedelta(hours=n)
+        )
+        for n in range(1, 4)
+    ]
+    gone = make_post(franchise=franchise, status=Post.Status.DRAFT, scheduled_at=timezone.now())
+
+    counts = posts_publish_due(budget=TimeBudget(seconds=60))
+    response = admin_client.post(
+        reverse("admin:posts_post_changelist"),
+        {"action": "delete_selected", "_selected_action": [gone.pk], "post": "yes"},
+    )
+
+    assert counts["published"] == len(due) and response.status_code == 302
+    kept = post_schedule_hours_kept()
+    assert kept == post_schedule_hours_recount()
+    assert sum(posts for (_hour, status, _r), (posts, _t, _d) in kept.items() if status == Post.Status.PUBLISHED) == 3
