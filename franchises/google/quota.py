@@ -20,8 +20,14 @@ Publishing (creating, changing and deleting posts) goes first. A publishing call
 slot however far ahead it lies, booking it. Every other caller (syncs, figures, keywords, posting
 rights, the pages) takes only a slot that is due now, when nobody has booked it: it never books
 one ahead, so a publishing caller waits behind at most the one request already going, and while
-publishing keeps slots booked the others stand aside. None is starved: a background caller that
-has stood aside for BACKGROUND_MAX_WAIT books the next slot in turn like everyone.
+publishing keeps slots booked (the row's next slot runs ahead of now: a backlog) the others stand
+aside. How long: a caller with a deadline (a job's run, under its time budget) stands aside until
+its deadline, then gives up (QuotaDeadline: the run leaves the rest to its next run); one without
+(a page, a staff action) books the next slot in turn like everyone once it has stood aside for
+BACKGROUND_MAX_WAIT. So no background request goes while publishing has a backlog, unless it has
+no deadline and waited BACKGROUND_MAX_WAIT; and none is starved longer than publishing's longest
+backlog: the due posts at the usable rate, at most an announcement to every location, which the
+quota plan adds to every job's worst staleness (quota_plan.py: `burst_minutes`).
 
 Times are seconds since the epoch on the database's clock (gbp_scheduler/clock.py): a process
 whose own clock runs ahead would otherwise push the next slot minutes away for everyone.
@@ -44,7 +50,8 @@ BUSINESS_PROFILE = "business-profile"
 # alone puts one request too many into some minute.
 SAFETY_MARGIN = 1.05
 
-# The longest a background caller stands aside for publishing before it books a slot in turn.
+# The longest a background caller without a deadline stands aside for publishing before it books
+# a slot in turn.
 BACKGROUND_MAX_WAIT = 10.0
 
 
@@ -101,7 +108,8 @@ class SharedQuota:
             latest = now + (deadline - time.monotonic()) if deadline is not None else None
             if latest is not None and latest < now:
                 return False
-            books = publishing or time.monotonic() - started >= self.background_max_wait
+            # A background caller books only once it has no deadline and has waited its longest.
+            books = publishing or (latest is None and time.monotonic() - started >= self.background_max_wait)
             slot, next_slot = self._take(books=books, now=now, interval=interval, latest=latest, early=early)
             if slot is not None:
                 if slot > now:
@@ -110,10 +118,13 @@ class SharedQuota:
             if books:
                 return False  # the next slot is past `latest`
             # Standing aside until the next slot is due (someone may book it first: ask again), at
-            # most until the wait allowed is over.
-            wake = min(next_slot, now + self.background_max_wait - (time.monotonic() - started))
-            if latest is not None and wake > latest:
-                return False
+            # most until the deadline, or without one the longest wait allowed.
+            if latest is None:
+                wake = min(next_slot, now + self.background_max_wait - (time.monotonic() - started))
+            else:
+                wake = next_slot
+                if wake > latest:
+                    return False
             _wait(max(wake - now, 0.001))
 
     def pause(self, seconds: float) -> None:

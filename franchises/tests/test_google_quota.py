@@ -160,6 +160,67 @@ def test_a_due_post_takes_the_next_slot_ahead_of_a_sync_in_another_process():
     assert first < published < later[0] < later[1]
 
 
+PUBLISHING_PROCESS = """
+import sys
+import time
+import django
+django.setup()
+from franchises.google.quota import SharedQuota
+quota = SharedQuota("backlog-process", per_minute=600)
+for _ in range(int(sys.argv[1])):
+    assert quota.acquire(publishing=True)
+    print(time.time(), flush=True)
+"""
+
+
+def _other_process(code: str, *args: str) -> subprocess.Popen:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CLOCK_FROM_DATABASE": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_stands_aside_for_publishing_s_whole_backlog_then_gets_its_slot():
+    """Another process publishes 60 posts back to back at 600 a minute (a backlog of about 5 s); a
+    sync run with time to spare asks meanwhile: it stands aside for the whole backlog, far past its
+    longest wait without a deadline (0.5 s), and goes once publishing has none left."""
+    publisher = _other_process(PUBLISHING_PROCESS, "60")
+    try:
+        first = float(publisher.stdout.readline())
+        sync = SharedQuota("backlog-process", per_minute=600, background_max_wait=0.5)
+        assert sync.acquire(deadline=time.monotonic() + 60)
+        synced = time.time()
+        published = [first, *(float(line) for line in publisher.stdout)]
+    finally:
+        publisher.wait(60)
+    assert publisher.returncode == 0
+    assert len(published) == 60
+    assert synced > published[-1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_deadline_comes_within_publishing_s_backlog_gives_up_without_a_slot():
+    """Publishing keeps a backlog in another process; a run whose time is up within it is told so
+    (its next run tries again) rather than sending a request among publishing's."""
+    publisher = _other_process(PUBLISHING_PROCESS, "100")
+    try:
+        publisher.stdout.readline()
+        sync = SharedQuota("backlog-process", per_minute=600, background_max_wait=0.5)
+        assert sync.acquire(deadline=time.monotonic() + 1.0) is False
+        published = 1 + sum(1 for _ in publisher.stdout)
+    finally:
+        publisher.wait(60)
+    assert publisher.returncode == 0
+    assert published == 100
+
+
 @pytest.mark.django_db
 def test_publishing_on_an_idle_quota_takes_a_few_slots_at_once_then_keeps_the_pace(settings):
     """A run starting with due posts sends its first ones at once: half of what the 5 % margin
