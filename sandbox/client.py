@@ -255,6 +255,10 @@ class SandboxClient:
         """The latest search keyword requests: {"location_id", "start", "end"} (months, ISO)."""
         return self._call("GET", "/_sandbox/performance/keyword-requests")["requests"]
 
+    def quota_refusals(self) -> list[dict[str, Any]]:
+        """What the window held at each 429 of the quota (sandbox/gbp.py: quota_count)."""
+        return self._call("GET", "/_sandbox/quota/refusals")["refusals"]
+
     def set_quota(self, per_minute: int | None, service: str | None = None, *, window_seconds: float = 60) -> None:
         """Requests/minute for one Google service (or all); 0 = never granted, None = unlimited.
         `window_seconds`: count over a shorter window (the limit scaled to it), so a test sees a

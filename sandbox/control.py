@@ -337,6 +337,11 @@ def quota(state: State, req: Request) -> Response:
     return json_response(200, {"ok": True})
 
 
+def quota_refusals(state: State, req: Request) -> Response:
+    with state.lock:
+        return json_response(200, {"refusals": list(state.quota_refusals)})
+
+
 def anthropic_script(state: State, req: Request) -> Response:
     replies = _body(req).get("replies", [])
     with state.lock:
