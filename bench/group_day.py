@@ -154,6 +154,7 @@ def run(args, sandbox, *, day: dt.date, start: dt.datetime, end: dt.datetime) ->
     sandbox_tell(sandbox, args, world)
     day_run(sandbox, world, start=start, end=end, rng=rng, on_minute=lambda: sandbox_tell(sandbox, args, world))
     after = sandbox.client.counters()
+    world["refusals"] = sandbox.client.quota_refusals()
     connection.close()
     sandbox.client.latency(0)
     sandbox.client.set_quota(None)
@@ -523,6 +524,7 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
         f"{max(rejection_delays, default=0):.1f} h at worst"
     )
     print(f"429s answered by the sandbox: {too_many}")
+    refusals_print(world.get("refusals", []))
     lags = world.get("lag") or [0.0]
     print(f"the cron's minutes started late by p95 {percentile(lags, 0.95):.1f} s, max {max(lags):.1f} s (simulated)")
     if world["broke"]:
@@ -533,6 +535,21 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
         f"{figures['p95_minutes']:.1f} / {figures['max_minutes']:.1f}; {too_many}",
     )
     return figures
+
+
+def refusals_print(refusals: list[dict]) -> None:
+    """Each 429 with what Google's window held when it came (sandbox/gbp.py: quota_count): the
+    requests by kind, the most in any simulated second of it and in its last, the largest gap."""
+    for refusal in refusals[:30]:
+        tick = refusal["window_seconds"] / 60
+        print(
+            f"  429 at {sim_clock.sim_of_real_monotonic(refusal['arrived']):%H:%M:%S} to {refusal['kind']}: "
+            f"{refusal['held']}/{refusal['limit']} in the window "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(refusal['kinds'].items()))}); "
+            f"a simulated second's most {refusal['densest_tick']}, its first {refusal['first_tick']}, "
+            f"its last {refusal['last_tick']}; largest gap {refusal['largest_gap'] / tick:.1f} s; "
+            f"counted {refusal['waited'] / tick:.2f} s after arrival (simulated)"
+        )
 
 
 def publishing_print(plan, world, announced: list, *, end: dt.datetime) -> None:

@@ -82,6 +82,12 @@ def sim_sleep(seconds: float) -> None:
     _real_sleep(max(0.0, _real_at(_sim_at(real) + max(0.0, seconds)) - real))
 
 
+def sim_of_real_monotonic(real: float) -> dt.datetime:
+    """The simulated time at a real `time.monotonic()` reading (another process's: the clock is
+    the machine's)."""
+    return dt.datetime.fromtimestamp(_sim_at(real + _state["mono_shift"]), dt.UTC)
+
+
 def sim_now() -> dt.datetime:
     return dt.datetime.fromtimestamp(sim_time(), dt.UTC)
 
