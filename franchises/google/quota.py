@@ -14,7 +14,9 @@ A publishing caller may also go early, by at most `burst` slots, when the pace h
 one every interval. The burst is half of what the 5 % leaves unused in Google's window
 (GOOGLE_QUOTA_WINDOW_SECONDS, a minute), so any window still holds fewer requests than the quota,
 with the other half left for the jitter the margin is there for: at 300 a minute, 7 early
-slots and at most 294 requests in any minute. After a 429 nothing goes early.
+slots and at most 294 requests in any minute. After a 429 nothing goes early, and a request of this
+process that booked its slot before the 429 takes a new one after the pause (one of another
+process goes at its slot: the pause is read by the next booking).
 
 Publishing (creating, changing and deleting posts) goes first. A publishing caller takes the next
 slot however far ahead it lies, booking it. Every other caller (syncs, figures, keywords, posting
@@ -60,6 +62,11 @@ class QuotaDeadline(Exception):
 
 
 _waits = threading.local()
+
+# The last pause of each quota in this process: (when it was set, when requests may go again), on
+# the database's clock. A request that booked its slot before the pause and would go before its
+# end takes a new slot instead (SharedQuota.acquire).
+_paused: dict[str, tuple[float, float]] = {}
 
 
 def seconds_waited() -> float:
@@ -114,6 +121,11 @@ class SharedQuota:
             if slot is not None:
                 if slot > now:
                     _wait(slot - now)
+                paused_at, resume = _paused.get(self.name, (0.0, 0.0))
+                if paused_at >= now and slot < resume:
+                    # Google answered 429 while this request waited for its slot: going now would
+                    # meet another 429 (the window is still full). Take a slot after the pause.
+                    continue
                 return True
             if books:
                 return False  # the next slot is past `latest`
@@ -128,9 +140,12 @@ class SharedQuota:
             _wait(max(wake - now, 0.001))
 
     def pause(self, seconds: float) -> None:
-        """Hold every request back for `seconds` (Google answered 429)."""
+        """Hold every request back for `seconds` (Google answered 429): the requests that take a
+        slot from now on, and this process's requests already waiting for theirs."""
+        now = clock.epoch()
+        _paused[self.name] = (now, now + seconds)
         # Past the early slots too: the first request after the pause goes at `until`, not a burst.
-        until = clock.epoch() + seconds + self.burst * self.interval
+        until = now + seconds + self.burst * self.interval
         self._ensure_row()
         with connection.cursor() as cursor:
             cursor.execute(_SQL[connection.vendor == "sqlite"]["pause"], [until, self.name])

@@ -221,6 +221,35 @@ def test_a_run_whose_deadline_comes_within_publishing_s_backlog_gives_up_without
     assert published == 100
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_request_waiting_for_its_slot_when_google_answers_429_goes_after_the_pause():
+    """A worker has booked its slot (a second ahead, at 60 a minute) and waits for it; meanwhile
+    another worker's request meets a 429 and pauses the quota for 3 s. The waiting request does not
+    go into Google's full window at its slot: it goes after the pause."""
+    quota = SharedQuota("paused", per_minute=60)
+    assert quota.acquire(publishing=True) and quota.acquire(publishing=True)  # the burst: now
+    booked = GoogleQuota.objects.get(name="paused").next_slot
+    went: list[float] = []
+
+    def worker() -> None:
+        try:
+            assert quota.acquire(publishing=True)
+            went.append(time.monotonic())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    while GoogleQuota.objects.get(name="paused").next_slot == booked:  # until the worker booked
+        time.sleep(0.01)
+    quota.pause(3.0)
+    paused = time.monotonic()
+    thread.join()
+
+    assert went and went[0] >= paused + 3.0
+
+
 @pytest.mark.django_db
 def test_publishing_on_an_idle_quota_takes_a_few_slots_at_once_then_keeps_the_pace(settings):
     """A run starting with due posts sends its first ones at once: half of what the 5 % margin
