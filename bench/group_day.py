@@ -75,6 +75,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quota", type=int, default=300, help="GOOGLE_REQUESTS_PER_MINUTE (default 300)")
     parser.add_argument("--latency-ms", type=float, default=300, help="Google's answer time (default 300)")
     parser.add_argument("--scale", type=float, default=20, help="simulated seconds a real second (default 20)")
+    parser.add_argument(
+        "--quiet-scale",
+        type=float,
+        default=None,
+        help="simulated seconds a real second outside --busy (default: --scale all day)",
+    )
+    parser.add_argument(
+        "--busy", default="08:45-10:30", help="UTC HH:MM-HH:MM run at --scale when --quiet-scale is given"
+    )
     parser.add_argument("--start", default="00:00", help="simulated start, UTC HH:MM (default 00:00)")
     parser.add_argument("--hours", type=float, default=24, help="simulated hours to run (default 24)")
     parser.add_argument("--seed", type=int, default=33)
@@ -133,18 +142,43 @@ def run(args, sandbox, *, day: dt.date, start: dt.datetime, end: dt.datetime) ->
     )
 
     before = sandbox.client.counters()
-    sim_clock.set_clock(at=start.timestamp(), scale=args.scale)
+    busy = busy_window(args, day)
+    sim_clock.set_clock(
+        at=start.timestamp(),
+        scale=args.scale,
+        quiet_scale=args.quiet_scale,
+        busy=(busy[0].timestamp(), busy[1].timestamp()) if args.quiet_scale else None,
+    )
     sim_clock.database_sync()
-    sandbox.client.latency(args.latency_ms / 1000 / args.scale)
-    # The quota per simulated minute: per_minute x scale in real minutes, counted over 60 s / scale.
-    sandbox.client.set_quota(round(args.quota * args.scale), window_seconds=60 / args.scale)
-    day_run(sandbox, world, start=start, end=end, rng=rng)
+    world["sandbox_speed"] = None
+    sandbox_tell(sandbox, args, world)
+    day_run(sandbox, world, start=start, end=end, rng=rng, on_minute=lambda: sandbox_tell(sandbox, args, world))
     after = sandbox.client.counters()
+    world["refusals"] = sandbox.client.quota_refusals()
     connection.close()
     sandbox.client.latency(0)
     sandbox.client.set_quota(None)
     figures = figures_print(args, plan, world, before=before, after=after, start=start, end=end, day=day)
     return figures
+
+
+def busy_window(args, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """--busy as simulated datetimes of `day` (its end the next day when it wraps midnight)."""
+    begin, end = (dt.datetime.combine(day, dt.time(*map(int, t.split(":"))), dt.UTC) for t in args.busy.split("-"))
+    return begin, end if end > begin else end + dt.timedelta(days=1)
+
+
+def sandbox_tell(sandbox, args, world: dict) -> None:
+    """Tell the sandbox (real time) the speed now: Google's latency / speed, and its quota counted
+    over 60 s / speed real seconds. Again whenever the speed changes."""
+    speed = sim_clock.scale()
+    if world["sandbox_speed"] == speed:
+        return
+    world["sandbox_speed"] = speed
+    sandbox.client.latency(args.latency_ms / 1000 / speed)
+    # The quota per simulated minute: per_minute x speed in real minutes, counted over 60 s / speed.
+    sandbox.client.set_quota(round(args.quota * speed), window_seconds=60 / speed)
+    print(f"{sim_clock.sim_now():%H:%M} simulated: {speed:g}x", flush=True)
 
 
 # --- the group and its day --------------------------------------------------------------------------
@@ -270,7 +304,7 @@ def history_spread(plan, *, start: dt.datetime, day: dt.date, rng: random.Random
     )
 
 
-def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: random.Random) -> None:
+def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: random.Random, on_minute=None) -> None:
     """The simulated cron from `start` to `end`: each minute the jobs due start, reviews arrive,
     Google rejects some new posts; every SAMPLE_MINUTES the staleness is sampled. Then waits for the
     runs still going."""
@@ -288,7 +322,8 @@ def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: 
     world["rejection_seen"] = {}
     reviews = list(world["reviews"])
     world["review_added"] = {}
-    seen_posts = {post["name"] for post in sandbox.client.posts()}  # the posts from before
+    # Google's posts are looked at from the last one seen on (the posts from before are not new).
+    seen_posts = {"last_id": max((int(post["id"]) for post in sandbox.client.posts()), default=0)}
 
     world["publish_runs"] = []
 
@@ -304,10 +339,24 @@ def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: 
 
     sampler = None
     minute = start
+    world["lag"] = []
     while minute < end:
         wait = (minute - sim_clock.sim_now()).total_seconds()
         if wait > 0:
             sim_clock.sim_sleep(wait)
+        # How late the cron's minute starts (simulated seconds): a machine that cannot keep up
+        # with the speed falls behind here.
+        lag = (sim_clock.sim_now() - minute).total_seconds()
+        world["lag"].append(lag)
+        if minute.minute == 0:
+            running = Counter(thread.name for thread in runs if thread.is_alive())
+            print(
+                f"{minute:%H:%M} simulated at {sim_clock.scale():g}x: this minute {lag:.1f} s late, "
+                f"the last hour's worst {max(world['lag'][-60:]):.1f} s; runs going: {dict(running)}",
+                flush=True,
+            )
+        if on_minute:
+            on_minute()
         for job in JOBS:
             if croniter.match(job.schedule, minute):
                 thread = threading.Thread(target=run_job, args=(job,), name=job.name, daemon=True)
@@ -330,15 +379,16 @@ def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: 
     connection.close()
 
 
-def google_rejects_and_sample(sandbox, world: dict, seen_posts: set, rng: random.Random) -> None:
-    """Google rejects REJECTED_SHARE of the posts created since the last look; then a sample."""
+def google_rejects_and_sample(sandbox, world: dict, seen_posts: dict, rng: random.Random) -> None:
+    """Google rejects REJECTED_SHARE of the posts created since the last look; then a sample.
+    Only the new posts are listed: decoding every post (over 20,000 at 10,000 locations) held this
+    process's GIL long enough to bunch the publishing workers' requests into one of Google's
+    windows."""
     from django.db import connection
 
     try:
-        for post in sandbox.client.posts(include_deleted=False):
-            if post["name"] in seen_posts:
-                continue
-            seen_posts.add(post["name"])
+        for post in sandbox.client.posts(include_deleted=False, after_id=seen_posts["last_id"]):
+            seen_posts["last_id"] = max(seen_posts["last_id"], int(post["id"]))
             if post["state"] == "LIVE" and rng.random() < REJECTED_SHARE:
                 sandbox.client.reject_post(post["name"])
                 world["rejected"][post["name"]] = sim_clock.sim_now()
@@ -434,8 +484,9 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
 
     print(
         f"\n{args.locations} locations, quota {args.quota}/min, Google answering in {args.latency_ms:g} ms; "
-        f"simulated {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC ({minutes / 60:g} h) at {args.scale:g}x "
-        f"({minutes * 60 / args.scale / 60:.1f} min real); every request sent to the sandbox, PostgreSQL"
+        f"simulated {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC ({minutes / 60:g} h) at {args.scale:g}x"
+        + (f" ({args.busy}; {args.quiet_scale:g}x outside)" if args.quiet_scale else "")
+        + "; every request sent to the sandbox, PostgreSQL"
     )
     print(table(["job", "runs", "requests", "share of the quota", "worst staleness", "p95 staleness"], rows))
     figures = {
@@ -475,6 +526,9 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
         f"{max(rejection_delays, default=0):.1f} h at worst"
     )
     print(f"429s answered by the sandbox: {too_many}")
+    refusals_print(world.get("refusals", []))
+    lags = world.get("lag") or [0.0]
+    print(f"the cron's minutes started late by p95 {percentile(lags, 0.95):.1f} s, max {max(lags):.1f} s (simulated)")
     if world["broke"]:
         print("runs that broke: " + ", ".join(f"{k} x{v}" for k, v in world["broke"].items()))
     summary_add(
@@ -483,6 +537,21 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
         f"{figures['p95_minutes']:.1f} / {figures['max_minutes']:.1f}; {too_many}",
     )
     return figures
+
+
+def refusals_print(refusals: list[dict]) -> None:
+    """Each 429 with what Google's window held when it came (sandbox/gbp.py: quota_count): the
+    requests by kind, the most in any simulated second of it and in its last, the largest gap."""
+    for refusal in refusals[:30]:
+        tick = refusal["window_seconds"] / 60
+        print(
+            f"  429 at {sim_clock.sim_of_real_monotonic(refusal['arrived']):%H:%M:%S} to {refusal['kind']}: "
+            f"{refusal['held']}/{refusal['limit']} in the window "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(refusal['kinds'].items()))}); "
+            f"a simulated second's most {refusal['densest_tick']}, its first {refusal['first_tick']}, "
+            f"its last {refusal['last_tick']}; largest gap {refusal['largest_gap'] / tick:.1f} s; "
+            f"counted {refusal['waited'] / tick:.2f} s after arrival (simulated)"
+        )
 
 
 def publishing_print(plan, world, announced: list, *, end: dt.datetime) -> None:

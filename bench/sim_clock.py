@@ -15,10 +15,17 @@ The app reads the time in three ways, and each follows this clock once `install`
   connections to the benchmark's own database see it). Django's `Now()` is
   `STATEMENT_TIMESTAMP()` there; gbp_scheduler/clock.py measures its offset against it.
 
+The speed may differ by the hour: `set_clock(..., quiet_scale=, busy=)` runs at `scale` inside a
+busy window and at `quiet_scale` outside it, so a whole day fits in a few hours while its busiest
+stretch still runs slowly enough for the machine to keep up. The mapping from real to simulated
+time is then a few pieces, computed once; this process and the database (a row a piece) follow the
+same pieces, so they agree at every moment without being told when the speed changes.
+
 Nothing here touches the app's code or settings: it patches the benchmark's own process (before
 Django is set up, as `TimeBudget` and the models capture `time.monotonic` and `timezone.now` when
 they are imported) and its own database. Other processes (the sandbox) are told the scale by the
-benchmark: latency / scale, and the quota's window 60 s / scale.
+benchmark: latency / scale, and the quota's window 60 s / scale (told again when the speed
+changes).
 
 Names the standard library binds at import (`threading`, `queue`: `from time import monotonic`)
 keep the real clock, so lock and queue timeouts stay real; nothing in the app times out on them.
@@ -36,22 +43,49 @@ _real_monotonic = time.monotonic
 _real_sleep = time.sleep
 
 _lock = threading.Lock()
-# sim = sim0 + (real - real0) * scale, for the wall clock and (its own origin) the monotonic one.
-_state = {"scale": 1.0, "real0": 0.0, "sim0": 0.0, "mono_real0": 0.0, "mono_sim0": 0.0, "installed": False}
+# The mapping from real to simulated time: pieces (real_from, sim_from, scale), in order; from
+# real_from on, sim = sim_from + (real - real_from) * scale (until the next piece). The monotonic
+# clock follows the same pieces, `mono_shift` apart (its origin is its own).
+_state = {"pieces": [(0.0, 0.0, 1.0)], "mono_shift": 0.0, "mono_base": 0.0, "installed": False}
+
+
+def _sim_at(real: float) -> float:
+    pieces = _state["pieces"]
+    real_from, sim_from, scale = pieces[0]
+    for piece in pieces[1:]:
+        if piece[0] > real:
+            break
+        real_from, sim_from, scale = piece
+    return sim_from + (real - real_from) * scale
+
+
+def _real_at(sim: float) -> float:
+    pieces = _state["pieces"]
+    real_from, sim_from, scale = pieces[0]
+    for piece in pieces[1:]:
+        if piece[1] > sim:
+            break
+        real_from, sim_from, scale = piece
+    return real_from + (sim - sim_from) / scale
 
 
 def sim_time() -> float:
-    s = _state
-    return s["sim0"] + (_real_time() - s["real0"]) * s["scale"]
+    return _sim_at(_real_time())
 
 
 def sim_monotonic() -> float:
-    s = _state
-    return s["mono_sim0"] + (_real_monotonic() - s["mono_real0"]) * s["scale"]
+    return _sim_at(_real_monotonic() + _state["mono_shift"]) - _state["mono_base"]
 
 
 def sim_sleep(seconds: float) -> None:
-    _real_sleep(max(0.0, seconds) / _state["scale"])
+    real = _real_time()
+    _real_sleep(max(0.0, _real_at(_sim_at(real) + max(0.0, seconds)) - real))
+
+
+def sim_of_real_monotonic(real: float) -> dt.datetime:
+    """The simulated time at a real `time.monotonic()` reading (another process's: the clock is
+    the machine's)."""
+    return dt.datetime.fromtimestamp(_sim_at(real + _state["mono_shift"]), dt.UTC)
 
 
 def sim_now() -> dt.datetime:
@@ -59,11 +93,11 @@ def sim_now() -> dt.datetime:
 
 
 def scale() -> float:
-    return _state["scale"]
-
-
-def real_seconds(sim_seconds: float) -> float:
-    return sim_seconds / _state["scale"]
+    """The speed now (simulated seconds a real second)."""
+    real = _real_time()
+    return next(
+        (speed for real_from, _, speed in reversed(_state["pieces"]) if real_from <= real), _state["pieces"][0][2]
+    )
 
 
 def install(*, at: float, scale: float = 1.0) -> None:
@@ -90,19 +124,43 @@ def uninstall() -> None:
     from django.utils import timezone
 
     timezone.now = _django_now
-    _state.update(scale=1.0, real0=0.0, sim0=0.0, mono_real0=0.0, mono_sim0=0.0, installed=False)
+    _state.update(pieces=[(0.0, 0.0, 1.0)], mono_shift=0.0, mono_base=0.0, installed=False)
 
 
-def set_clock(*, at: float, scale: float) -> None:
+def set_clock(
+    *, at: float, scale: float, quiet_scale: float | None = None, busy: tuple[float, float] | None = None
+) -> None:
     """Jump to `at` and run `scale` times fast from here (never backwards: `at` is raised to the
-    current simulated time). The monotonic clock carries on from where it is."""
+    current simulated time). With `quiet_scale` and `busy` (simulated epoch seconds from, to): at
+    `scale` inside the busy window only, `quiet_scale` before and after it. The monotonic clock
+    carries on from where it is."""
     with _lock:
+        real, mono = _real_time(), _real_monotonic()
         if _state["installed"]:
             at = max(at, sim_time())
-            mono = sim_monotonic()
+            mono_sim = sim_monotonic()
         else:
-            mono = _real_monotonic()
-        _state.update(scale=float(scale), real0=_real_time(), sim0=at, mono_real0=_real_monotonic(), mono_sim0=mono)
+            mono_sim = mono
+        pieces = [(real, at, float(scale))]
+        if quiet_scale is not None and busy is not None:
+            pieces = _pieces(real, at, float(scale), float(quiet_scale), busy)
+        _state.update(pieces=pieces, mono_shift=real - mono)
+        # The monotonic clock reads `mono_sim` now.
+        _state["mono_base"] = _sim_at(mono + _state["mono_shift"]) - mono_sim
+
+
+def _pieces(real: float, at: float, scale: float, quiet: float, busy: tuple[float, float]) -> list:
+    """From `at` on: `scale` inside `busy`, `quiet` outside, as (real_from, sim_from, scale)."""
+    begin, end = busy
+    marks = sorted({at, *(t for t in (begin, end) if t > at)})
+    pieces = []
+    for sim_from in marks:
+        speed = scale if begin <= sim_from < end else quiet
+        if pieces:
+            real_from, last_sim, last_speed = pieces[-1]
+            real = real_from + (sim_from - last_sim) / last_speed
+        pieces.append((real, sim_from, speed))
+    return pieces
 
 
 def _django_now() -> dt.datetime:
@@ -135,7 +193,9 @@ def database_install() -> None:
             cursor.execute(
                 f"CREATE OR REPLACE FUNCTION {SCHEMA}.{name}() RETURNS timestamptz LANGUAGE sql {volatility} AS $$ "
                 f"SELECT pg_catalog.to_timestamp(s.sim0 + (pg_catalog.date_part('epoch', pg_catalog.{name}()) "
-                f"- s.real0) * s.scale) FROM {SCHEMA}.setting s WHERE s.id = 1 $$"
+                f"- s.real0) * s.scale) FROM {SCHEMA}.setting s "
+                f"WHERE s.real0 <= pg_catalog.date_part('epoch', pg_catalog.{name}()) OR s.id = 1 "
+                "ORDER BY s.id DESC LIMIT 1 $$"
             )
         cursor.execute(
             f"ALTER DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} "
@@ -146,14 +206,14 @@ def database_install() -> None:
 
 
 def database_sync() -> None:
-    """Give the database this process's clock origin and scale (after `set_clock`)."""
-    from django.db import connection
+    """Give the database this process's mapping from real to simulated time (after `set_clock`):
+    a row a piece, in order (the first also stands for any time before it)."""
+    from django.db import connection, transaction
 
-    s = _state
-    # The database's real clock at our real0: its sim0 is ours.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {SCHEMA}.setting (id, real0, sim0, scale) VALUES (1, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET real0 = EXCLUDED.real0, sim0 = EXCLUDED.sim0, scale = EXCLUDED.scale",
-            [s["real0"], s["sim0"], s["scale"]],
-        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SCHEMA}.setting")
+        for index, (real0, sim0, speed) in enumerate(_state["pieces"], start=1):
+            cursor.execute(
+                f"INSERT INTO {SCHEMA}.setting (id, real0, sim0, scale) VALUES (%s, %s, %s, %s)",
+                [index, real0, sim0, speed],
+            )

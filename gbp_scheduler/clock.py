@@ -51,10 +51,24 @@ def offset_seconds() -> float:
         measured_at = _offset["measured_at"]
         if measured_at is not None and time.monotonic() - measured_at < RESYNC_SECONDS:
             return _offset["seconds"]
-    seconds = _measure()
+    measured, round_trip = _measure()
     with _lock:
+        seconds = offset_corrected(_offset["seconds"] if measured_at is not None else None, measured, round_trip)
         _offset.update(seconds=seconds, measured_at=time.monotonic())
     return seconds
+
+
+def offset_corrected(known: float | None, measured: float, round_trip: float) -> float:
+    """The offset after a measurement: `measured` is off by at most half its `round_trip` (the
+    database read its clock somewhere in it), so the offset `known` before is kept when it lies
+    within that, else moved only as far as the measurement proves it wrong. A round trip stretched
+    by a busy machine (the thread waiting for the CPU after the answer came) would otherwise move
+    this process's clock by up to half the stretch at once, and the requests waiting for quota
+    slots on the old reading would go out together with those booked on the new."""
+    if known is None:
+        return measured
+    error = round_trip / 2
+    return min(max(known, measured - error), measured + error)
 
 
 def forget() -> None:
@@ -63,11 +77,11 @@ def forget() -> None:
         _offset["measured_at"] = None
 
 
-def _measure() -> float:
-    """The database's time less ours, read halfway through the round trip."""
+def _measure() -> tuple[float, float]:
+    """The database's time less ours, read halfway through the round trip; and the round trip."""
     before = time.time()
     with connection.cursor() as cursor:
         cursor.execute("SELECT EXTRACT(EPOCH FROM statement_timestamp())")
         (database,) = cursor.fetchone()
     after = time.time()
-    return float(database) - (before + after) / 2
+    return float(database) - (before + after) / 2, after - before

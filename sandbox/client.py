@@ -65,10 +65,11 @@ class SandboxClient:
         entry = self.counters().get(kind, {"total": 0, "by_status": {}})
         return entry["total"] if status is None else entry["by_status"].get(str(status), 0)
 
-    def posts(self, *, include_deleted: bool = True) -> list[dict[str, Any]]:
-        """Every post ever created: name, id, account_id, location_id, summary, topic_type, deleted,
-        removed_by_owner, state (Google's), body."""
-        items = self._call("GET", "/_sandbox/posts")["posts"]
+    def posts(self, *, include_deleted: bool = True, after_id: int = 0) -> list[dict[str, Any]]:
+        """Every post ever created (`after_id`: only those created after the post of that id): name,
+        id, account_id, location_id, summary, topic_type, deleted, removed_by_owner, state (Google's),
+        body."""
+        items = self._call("GET", "/_sandbox/posts" + (f"?after_id={after_id}" if after_id else ""))["posts"]
         return items if include_deleted else [p for p in items if not p["deleted"]]
 
     # ---- Google's side of a post ---------------------------------------------------------
@@ -254,6 +255,10 @@ class SandboxClient:
     def keyword_requests(self) -> list[dict[str, Any]]:
         """The latest search keyword requests: {"location_id", "start", "end"} (months, ISO)."""
         return self._call("GET", "/_sandbox/performance/keyword-requests")["requests"]
+
+    def quota_refusals(self) -> list[dict[str, Any]]:
+        """What the window held at each 429 of the quota (sandbox/gbp.py: quota_count)."""
+        return self._call("GET", "/_sandbox/quota/refusals")["refusals"]
 
     def set_quota(self, per_minute: int | None, service: str | None = None, *, window_seconds: float = 60) -> None:
         """Requests/minute for one Google service (or all); 0 = never granted, None = unlimited.

@@ -42,7 +42,9 @@ def counters(state: State, req: Request) -> Response:
 
 
 def posts(state: State, req: Request) -> Response:
+    after = int(req.query.get("after_id") or 0)  # only the posts created since the one of this id
     with state.lock:
+        chosen = [p for p in state.posts.values() if int(p.id) > after] if after else list(state.posts.values())
         items = [
             {
                 "name": p.name,
@@ -57,7 +59,7 @@ def posts(state: State, req: Request) -> Response:
                 "create_time": rfc3339(p.create_time),
                 "body": p.body,
             }
-            for p in sorted(state.posts.values(), key=lambda p: (p.create_time, int(p.id)))
+            for p in sorted(chosen, key=lambda p: (p.create_time, int(p.id)))
         ]
     return json_response(200, {"posts": items})
 
@@ -335,6 +337,11 @@ def quota(state: State, req: Request) -> Response:
             state.quota_seconds[name] = window
             state.quota_window[name].clear()
     return json_response(200, {"ok": True})
+
+
+def quota_refusals(state: State, req: Request) -> Response:
+    with state.lock:
+        return json_response(200, {"refusals": list(state.quota_refusals)})
 
 
 def anthropic_script(state: State, req: Request) -> Response:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import bisect
+import itertools
 import time
+from collections import Counter
 from typing import Any
 
 from . import gbp_schema, reference
@@ -80,13 +83,11 @@ def guard(state: State, req: Request, api: str) -> str:
             )
         limit = state.quota.get(service)
         if limit is not None:
-            window = state.quota_window[service]
             seconds = state.quota_seconds.get(service, 60.0)
             in_window = limit if seconds == 60.0 else max(1, int(limit * seconds / 60))
-            now = time.monotonic()
-            while window and window[0] < now - seconds:
-                window.popleft()
-            if len(window) >= in_window:
+            refusal = quota_count(state, service, req, seconds=seconds, limit=in_window)
+            if refusal is not None:
+                state.quota_refusals.append(refusal)
                 raise _fail(
                     429,
                     f"Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service "
@@ -103,8 +104,39 @@ def guard(state: State, req: Request, api: str) -> str:
                         )
                     ],
                 )
-            window.append(now)
         return access.user
+
+
+def quota_count(state: State, service: str, req: Request, *, seconds: float, limit: int) -> dict | None:
+    """Count the request in its service's window (any `seconds` before it arrived, by arrival time:
+    one that waited for the state's lock is counted when it reached Google, not later). None when
+    it fits; else, not counted, what the window held (the refusal's record, for a benchmark to tell
+    a burst of the app's from one of the machine's)."""
+    window = state.quota_window[service]  # (arrived, kind), by arrival
+    now = req.arrived or time.monotonic()
+    keys = [at for at, _ in window]
+    held = window[bisect.bisect_right(keys, now - seconds) : bisect.bisect_right(keys, now)]
+    if len(held) < limit:
+        window.insert(bisect.bisect_right(keys, now), (now, req.kind))
+        while window and window[0][0] < now - 2 * seconds:
+            window.pop(0)
+        return None
+    tick = seconds / 60  # a simulated second when the window is a simulated minute
+    times = [at for at, _ in held]
+    densest = max((bisect.bisect_right(times, at + tick) - i for i, at in enumerate(times)), default=0)
+    return {
+        "arrived": now,
+        "kind": req.kind,
+        "waited": time.monotonic() - now,  # from arrival to the count (the lock, the latency)
+        "held": len(held),
+        "limit": limit,
+        "window_seconds": seconds,
+        "kinds": dict(Counter(kind for _, kind in held)),
+        "densest_tick": densest,
+        "first_tick": bisect.bisect_right(times, times[0] + tick) if times else 0,
+        "last_tick": len(times) - bisect.bisect_left(times, now - tick),
+        "largest_gap": max((b - a for a, b in itertools.pairwise(times)), default=0.0),
+    }
 
 
 def service_disabled(api: str) -> HTTPError:

@@ -80,6 +80,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
         ("GET", r"/_sandbox/health", "control", "", control.health),
         ("POST", r"/_sandbox/reset", "control", "", control.reset),
         ("GET", r"/_sandbox/counters", "control", "", control.counters),
+        ("GET", r"/_sandbox/quota/refusals", "control", "", control.quota_refusals),
         ("GET", r"/_sandbox/posts", "control", "", control.posts),
         ("POST", rf"/_sandbox/posts/{P}/state", "control", "", control.post_set_state),
         ("POST", rf"/_sandbox/posts/{P}/remove", "control", "", control.post_remove),
@@ -166,6 +167,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         state = self.server.state
         body = self._read_body()  # read fully first, so a dropped connection is a clean FIN
+        arrived = time.monotonic()
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         multi = parse_qs(url.query, keep_blank_values=True)
@@ -188,6 +190,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
             return
         _, _, family, kind, handler = route
+        req.arrived, req.kind = arrived, kind
         if kind:
             state.enter(kind)
         try:

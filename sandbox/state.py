@@ -226,7 +226,8 @@ class State:
             self.token_lifetime = DEFAULT_TOKEN_LIFETIME
             # Requests-per-minute quota per Google service; None = unlimited, 0 = never granted.
             self.quota: dict[str, int | None] = {}
-            self.quota_window: dict[str, deque[float]] = defaultdict(deque)
+            self.quota_window: dict[str, list[tuple[float, str]]] = defaultdict(list)
+            self.quota_refusals: list[dict] = []  # what each 429's window held (gbp.quota_count)
             # The quota is counted over this many seconds (60: Google's per-minute window); a
             # shorter window (the limit scaled down to it) lets a test see a burst in seconds.
             self.quota_seconds: dict[str, float] = {}

@@ -26,6 +26,10 @@ class Request:
     body: bytes
     base_url: str
     multi: dict[str, list[str]] = field(default_factory=dict)  # every value of a repeated parameter
+    # When the request arrived (time.monotonic(), before any wait for the state's lock) and its
+    # route kind: what Google's quota counts it by (gbp.guard).
+    arrived: float = 0.0
+    kind: str = ""
 
     def json(self) -> Any:
         if not self.body:

@@ -14,14 +14,22 @@ A publishing caller may also go early, by at most `burst` slots, when the pace h
 one every interval. The burst is half of what the 5 % leaves unused in Google's window
 (GOOGLE_QUOTA_WINDOW_SECONDS, a minute), so any window still holds fewer requests than the quota,
 with the other half left for the jitter the margin is there for: at 300 a minute, 7 early
-slots and at most 294 requests in any minute. After a 429 nothing goes early.
+slots and at most 294 requests in any minute. After a 429 nothing goes early, and a request of this
+process that booked its slot before the 429 takes a new one after the pause (one of another
+process goes at its slot: the pause is read by the next booking).
 
 Publishing (creating, changing and deleting posts) goes first. A publishing caller takes the next
 slot however far ahead it lies, booking it. Every other caller (syncs, figures, keywords, posting
 rights, the pages) takes only a slot that is due now, when nobody has booked it: it never books
 one ahead, so a publishing caller waits behind at most the one request already going, and while
-publishing keeps slots booked the others stand aside. None is starved: a background caller that
-has stood aside for BACKGROUND_MAX_WAIT books the next slot in turn like everyone.
+publishing keeps slots booked (the row's next slot runs ahead of now: a backlog) the others stand
+aside. How long: a caller with a deadline (a job's run, under its time budget) stands aside until
+its deadline, then gives up (QuotaDeadline: the run leaves the rest to its next run); one without
+(a page, a staff action) books the next slot in turn like everyone once it has stood aside for
+BACKGROUND_MAX_WAIT. So no background request goes while publishing has a backlog, unless it has
+no deadline and waited BACKGROUND_MAX_WAIT; and none is starved longer than publishing's longest
+backlog: the due posts at the usable rate, at most an announcement to every location, which the
+quota plan adds to every job's worst staleness (quota_plan.py: `burst_minutes`).
 
 Times are seconds since the epoch on the database's clock (gbp_scheduler/clock.py): a process
 whose own clock runs ahead would otherwise push the next slot minutes away for everyone.
@@ -44,7 +52,8 @@ BUSINESS_PROFILE = "business-profile"
 # alone puts one request too many into some minute.
 SAFETY_MARGIN = 1.05
 
-# The longest a background caller stands aside for publishing before it books a slot in turn.
+# The longest a background caller without a deadline stands aside for publishing before it books
+# a slot in turn.
 BACKGROUND_MAX_WAIT = 10.0
 
 
@@ -53,6 +62,11 @@ class QuotaDeadline(Exception):
 
 
 _waits = threading.local()
+
+# The last pause of each quota in this process: (when it was set, when requests may go again), on
+# the database's clock. A request that booked its slot before the pause and would go before its
+# end takes a new slot instead (SharedQuota.acquire).
+_paused: dict[str, tuple[float, float]] = {}
 
 
 def seconds_waited() -> float:
@@ -101,25 +115,37 @@ class SharedQuota:
             latest = now + (deadline - time.monotonic()) if deadline is not None else None
             if latest is not None and latest < now:
                 return False
-            books = publishing or time.monotonic() - started >= self.background_max_wait
+            # A background caller books only once it has no deadline and has waited its longest.
+            books = publishing or (latest is None and time.monotonic() - started >= self.background_max_wait)
             slot, next_slot = self._take(books=books, now=now, interval=interval, latest=latest, early=early)
             if slot is not None:
                 if slot > now:
                     _wait(slot - now)
+                paused_at, resume = _paused.get(self.name, (0.0, 0.0))
+                if paused_at >= now and slot < resume:
+                    # Google answered 429 while this request waited for its slot: going now would
+                    # meet another 429 (the window is still full). Take a slot after the pause.
+                    continue
                 return True
             if books:
                 return False  # the next slot is past `latest`
             # Standing aside until the next slot is due (someone may book it first: ask again), at
-            # most until the wait allowed is over.
-            wake = min(next_slot, now + self.background_max_wait - (time.monotonic() - started))
-            if latest is not None and wake > latest:
-                return False
+            # most until the deadline, or without one the longest wait allowed.
+            if latest is None:
+                wake = min(next_slot, now + self.background_max_wait - (time.monotonic() - started))
+            else:
+                wake = next_slot
+                if wake > latest:
+                    return False
             _wait(max(wake - now, 0.001))
 
     def pause(self, seconds: float) -> None:
-        """Hold every request back for `seconds` (Google answered 429)."""
+        """Hold every request back for `seconds` (Google answered 429): the requests that take a
+        slot from now on, and this process's requests already waiting for theirs."""
+        now = clock.epoch()
+        _paused[self.name] = (now, now + seconds)
         # Past the early slots too: the first request after the pause goes at `until`, not a burst.
-        until = clock.epoch() + seconds + self.burst * self.interval
+        until = now + seconds + self.burst * self.interval
         self._ensure_row()
         with connection.cursor() as cursor:
             cursor.execute(_SQL[connection.vendor == "sqlite"]["pause"], [until, self.name])

@@ -160,6 +160,96 @@ def test_a_due_post_takes_the_next_slot_ahead_of_a_sync_in_another_process():
     assert first < published < later[0] < later[1]
 
 
+PUBLISHING_PROCESS = """
+import sys
+import time
+import django
+django.setup()
+from franchises.google.quota import SharedQuota
+quota = SharedQuota("backlog-process", per_minute=600)
+for _ in range(int(sys.argv[1])):
+    assert quota.acquire(publishing=True)
+    print(time.time(), flush=True)
+"""
+
+
+def _other_process(code: str, *args: str) -> subprocess.Popen:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CLOCK_FROM_DATABASE": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_stands_aside_for_publishing_s_whole_backlog_then_gets_its_slot():
+    """Another process publishes 60 posts back to back at 600 a minute (a backlog of about 5 s); a
+    sync run with time to spare asks meanwhile: it stands aside for the whole backlog, far past its
+    longest wait without a deadline (0.5 s), and goes once publishing has none left."""
+    publisher = _other_process(PUBLISHING_PROCESS, "60")
+    try:
+        first = float(publisher.stdout.readline())
+        sync = SharedQuota("backlog-process", per_minute=600, background_max_wait=0.5)
+        assert sync.acquire(deadline=time.monotonic() + 60)
+        synced = time.time()
+        published = [first, *(float(line) for line in publisher.stdout)]
+    finally:
+        publisher.wait(60)
+    assert publisher.returncode == 0
+    assert len(published) == 60
+    assert synced > published[-1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_deadline_comes_within_publishing_s_backlog_gives_up_without_a_slot():
+    """Publishing keeps a backlog in another process; a run whose time is up within it is told so
+    (its next run tries again) rather than sending a request among publishing's."""
+    publisher = _other_process(PUBLISHING_PROCESS, "100")
+    try:
+        publisher.stdout.readline()
+        sync = SharedQuota("backlog-process", per_minute=600, background_max_wait=0.5)
+        assert sync.acquire(deadline=time.monotonic() + 1.0) is False
+        published = 1 + sum(1 for _ in publisher.stdout)
+    finally:
+        publisher.wait(60)
+    assert publisher.returncode == 0
+    assert published == 100
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_request_waiting_for_its_slot_when_google_answers_429_goes_after_the_pause():
+    """A worker has booked its slot (a second ahead, at 60 a minute) and waits for it; meanwhile
+    another worker's request meets a 429 and pauses the quota for 3 s. The waiting request does not
+    go into Google's full window at its slot: it goes after the pause."""
+    quota = SharedQuota("paused", per_minute=60)
+    assert quota.acquire(publishing=True) and quota.acquire(publishing=True)  # the burst: now
+    booked = GoogleQuota.objects.get(name="paused").next_slot
+    went: list[float] = []
+
+    def worker() -> None:
+        try:
+            assert quota.acquire(publishing=True)
+            went.append(time.monotonic())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    while GoogleQuota.objects.get(name="paused").next_slot == booked:  # until the worker booked
+        time.sleep(0.01)
+    quota.pause(3.0)
+    paused = time.monotonic()
+    thread.join()
+
+    assert went and went[0] >= paused + 3.0
+
+
 @pytest.mark.django_db
 def test_publishing_on_an_idle_quota_takes_a_few_slots_at_once_then_keeps_the_pace(settings):
     """A run starting with due posts sends its first ones at once: half of what the 5 % margin

@@ -84,3 +84,44 @@ def test_the_database_clock_and_the_shared_quota_follow_it(compressed, settings)
             cursor.execute(f"DROP SCHEMA {sim_clock.SCHEMA} CASCADE")
         connection.close()
         clock.forget()
+
+
+def test_the_clock_runs_at_one_speed_in_the_busy_window_and_another_outside(compressed):
+    """`--scale 6 --quiet-scale 30`: the busy window's simulated hour takes 10 real minutes, the
+    hours around it 2 each; the clock is continuous across each change of speed."""
+    busy = (AT.timestamp() + 3600, AT.timestamp() + 7200)
+    sim_clock.set_clock(at=AT.timestamp(), scale=6, quiet_scale=30, busy=busy)
+    start = sim_clock._real_at(AT.timestamp())
+    assert sim_clock._real_at(busy[0]) - start == pytest.approx(120)
+    assert sim_clock._real_at(busy[1]) - start == pytest.approx(120 + 600)
+    assert sim_clock._real_at(busy[1] + 3600) - start == pytest.approx(120 + 600 + 120)
+    for sim in (AT.timestamp() + 10, busy[0], busy[0] + 1, busy[1] - 1, busy[1], busy[1] + 999):
+        assert sim_clock._sim_at(sim_clock._real_at(sim)) == pytest.approx(sim)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_database_follows_the_clock_across_a_change_of_speed(compressed, settings):
+    """The database gets the pieces once and changes speed when this process does, untold."""
+    settings.CLOCK_FROM_DATABASE = True
+    clock.forget()
+    sim_clock.database_install()
+    try:
+        at = time.time()
+        # 20 x in the first 30 simulated seconds (1.5 real), then 10 x.
+        sim_clock.set_clock(at=at, scale=10, quiet_scale=20, busy=(at + 30, at + 3600))
+        sim_clock.database_sync()
+        time.sleep(45)  # 15 simulated seconds into the busy window
+        assert sim_clock.scale() == 10
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement_timestamp()")
+            (statement,) = cursor.fetchone()
+        assert abs((statement - timezone.now()).total_seconds()) < 5
+        assert 44 <= (timezone.now().timestamp() - at) < 60
+    finally:
+        with connection.cursor() as cursor:
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            cursor.execute(f"ALTER DATABASE {name} RESET search_path")
+            cursor.execute(f"DROP SCHEMA {sim_clock.SCHEMA} CASCADE")
+        connection.close()
+        clock.forget()

@@ -223,6 +223,24 @@ def test_per_minute_quota_lets_the_first_calls_through(gbp: httpx.Client, sandbo
     assert gbp.get("/v1/accounts").status_code == 200  # other APIs keep their own quota
 
 
+def test_the_control_api_lists_the_posts_created_after_a_given_one(gbp: httpx.Client, sandbox: SandboxHandle) -> None:
+    gbp.post(POSTS, json=standard_post("First"))
+    gbp.post(POSTS, json=standard_post("Second"))
+    first = sandbox.client.posts()[0]
+    assert [p["summary"] for p in sandbox.client.posts(after_id=int(first["id"]))] == ["Second"]
+
+
+def test_a_429_records_what_its_window_held(gbp: httpx.Client, sandbox: SandboxHandle) -> None:
+    sandbox.client.set_quota(2, service="mybusiness.googleapis.com")
+    gbp.post(POSTS, json=standard_post("Croissants!"))
+    gbp.get(POSTS)
+    assert gbp.get(POSTS).status_code == 429
+    [refusal] = sandbox.client.quota_refusals()
+    assert refusal["kind"] == "posts.list"
+    assert (refusal["held"], refusal["limit"]) == (2, 2)
+    assert refusal["kinds"] == {"posts.create": 1, "posts.list": 1}
+
+
 def test_customer_view_shows_posts_escaped_and_index_links_locations(gbp: httpx.Client, sandbox: SandboxHandle) -> None:
     gbp.post(POSTS, json=standard_post("<script>alert(1)</script> Croissants!"))
     page = httpx.get(f"{sandbox.url}/_sandbox/locations/2001", trust_env=False).text
