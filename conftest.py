@@ -44,3 +44,11 @@ def _live_server_one_request_at_a_time_on_sqlite():
     threaded, LiveServerThread.server_class = LiveServerThread.server_class, OneRequestAtATime
     yield
     LiveServerThread.server_class = threaded
+
+
+@pytest.fixture
+def quota_unpaced(settings):
+    """Google's quota without pacing, for tests that stop time (time_machine's tick=False): a sync
+    run stands aside while the quota's next slot lies ahead of now (franchises/google/quota.py), and
+    with time standing still a slot booked ahead never comes due."""
+    settings.GOOGLE_REQUESTS_PER_MINUTE = 0

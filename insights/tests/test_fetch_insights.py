@@ -196,6 +196,7 @@ def test_the_request_asks_for_every_metric_google_still_takes():
     assert metrics_supported(today=dt.date(2026, 1, 30)) == Metric.values  # conversations until their end
 
 
+@pytest.mark.usefixtures("quota_unpaced")
 def test_a_metric_google_refuses_is_dropped_and_the_others_stored_for_every_location(
     sandbox, monkeypatch, caplog, capsys
 ):

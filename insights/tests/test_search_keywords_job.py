@@ -16,7 +16,7 @@ from insights.keywords import MONTHS_KEPT, search_keywords_fetch_due
 from insights.models import SearchKeyword, SearchKeywordsFetch
 from testkit.google import franchise_connected_to_sandbox
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quota_unpaced")]
 
 DECEMBER_RUN = dt.datetime(2026, 12, 5, 9, 37, tzinfo=dt.UTC)  # the job's first run of the month
 OCTOBER, NOVEMBER, DECEMBER = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)

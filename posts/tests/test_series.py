@@ -29,7 +29,7 @@ from posts.services.series import (
 from testkit.factories import make_franchise
 from testkit.google import franchise_connected_to_sandbox, google_posts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quota_unpaced")]
 
 
 @pytest.fixture(autouse=True)
