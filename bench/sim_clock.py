@@ -49,23 +49,25 @@ _lock = threading.Lock()
 _state = {"pieces": [(0.0, 0.0, 1.0)], "mono_shift": 0.0, "mono_base": 0.0, "installed": False}
 
 
-def _sim_at(real: float) -> float:
+def _piece_at(value: float, side: int) -> tuple[float, float, float]:
+    """The piece (real_from, sim_from, scale) holding `value`, a real time (`side` 0) or a
+    simulated one (1)."""
     pieces = _state["pieces"]
-    real_from, sim_from, scale = pieces[0]
+    found = pieces[0]
     for piece in pieces[1:]:
-        if piece[0] > real:
+        if piece[side] > value:
             break
-        real_from, sim_from, scale = piece
+        found = piece
+    return found
+
+
+def _sim_at(real: float) -> float:
+    real_from, sim_from, scale = _piece_at(real, 0)
     return sim_from + (real - real_from) * scale
 
 
 def _real_at(sim: float) -> float:
-    pieces = _state["pieces"]
-    real_from, sim_from, scale = pieces[0]
-    for piece in pieces[1:]:
-        if piece[1] > sim:
-            break
-        real_from, sim_from, scale = piece
+    real_from, sim_from, scale = _piece_at(sim, 1)
     return real_from + (sim - sim_from) / scale
 
 
