@@ -68,3 +68,30 @@ def post_change_at_random(rnd: random.Random, franchises: list[Franchise], *, zo
     elif path == "zone":
         Franchise.objects.filter(pk=rnd.choice(franchises).pk).update(timezone=rnd.choice(zones))
     return path
+
+
+def publish_due_and_delete_in_admin(admin_client, sandbox) -> tuple[dict, object, list[Post], Post]:
+    """Three posts due in the last hours published by the publish job, then a draft deleted through
+    the Django admin: (the job's counts, the admin's response, the due posts, the deleted draft).
+    The caller sets PUBLISH_CONCURRENCY = 1 (one transaction shared with the test)."""
+    from django.urls import reverse
+
+    from gbp_scheduler.jobs import TimeBudget
+    from posts.services import posts_publish_due
+    from testkit.factories import make_post
+    from testkit.google import franchise_connected_to_sandbox
+
+    franchise = franchise_connected_to_sandbox(sandbox)
+    due = [
+        make_post(
+            franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=timezone.now() - dt.timedelta(hours=n)
+        )
+        for n in range(1, 4)
+    ]
+    gone = make_post(franchise=franchise, status=Post.Status.DRAFT, scheduled_at=timezone.now())
+    counts = posts_publish_due(budget=TimeBudget(seconds=60))
+    response = admin_client.post(
+        reverse("admin:posts_post_changelist"),
+        {"action": "delete_selected", "_selected_action": [gone.pk], "post": "yes"},
+    )
+    return counts, response, due, gone

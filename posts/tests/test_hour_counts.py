@@ -4,20 +4,14 @@ admin, a franchise's change of zone, and the publish job."""
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 
 import pytest
-from django.urls import reverse
-from django.utils import timezone
 
-from gbp_scheduler.jobs import TimeBudget
 from posts.hour_counts import post_hour_counts_kept, post_hour_counts_recount
 from posts.models import Post
-from posts.services.publishing import posts_publish_due
 from testkit.factories import make_franchise, make_post
-from testkit.google import franchise_connected_to_sandbox
-from testkit.post_changes import post_change_at_random, post_time_at_random
+from testkit.post_changes import post_change_at_random, post_time_at_random, publish_due_and_delete_in_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -41,20 +35,7 @@ def test_random_changes_through_each_path_keep_the_counts_equal_to_a_recount(see
 
 def test_the_admin_and_the_publish_job_keep_the_counts_equal_to_a_recount(admin_client, sandbox, settings):
     settings.PUBLISH_CONCURRENCY = 1  # one transaction shared with the test
-    franchise = franchise_connected_to_sandbox(sandbox)
-    due = [
-        make_post(
-            franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=timezone.now() - dt.timedelta(hours=n)
-        )
-        for n in range(1, 4)
-    ]
-    gone = make_post(franchise=franchise, status=Post.Status.DRAFT, scheduled_at=timezone.now())
-
-    counts = posts_publish_due(budget=TimeBudget(seconds=60))
-    response = admin_client.post(
-        reverse("admin:posts_post_changelist"),
-        {"action": "delete_selected", "_selected_action": [gone.pk], "post": "yes"},
-    )
+    counts, response, due, gone = publish_due_and_delete_in_admin(admin_client, sandbox)
 
     assert counts["published"] == len(due) and response.status_code == 302
     assert not Post.objects.filter(pk=gone.pk).exists()

@@ -10,10 +10,8 @@ import random
 
 import pytest
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
-from django.urls import reverse
 from django.utils import timezone
 
-from gbp_scheduler.jobs import TimeBudget
 from posts.models import Post
 from posts.schedule_hours import (
     post_schedule_hours_kept,
@@ -21,10 +19,8 @@ from posts.schedule_hours import (
     posts_failed_by_reason,
     posts_scheduled_by_status,
 )
-from posts.services.publishing import posts_publish_due
 from testkit.factories import make_franchise, make_post
-from testkit.google import franchise_connected_to_sandbox
-from testkit.post_changes import post_change_at_random, post_time_at_random
+from testkit.post_changes import post_change_at_random, post_time_at_random, publish_due_and_delete_in_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -109,20 +105,7 @@ def test_a_window_within_an_hour_or_on_whole_hours_counts_its_posts(settings):
 
 def test_the_admin_and_the_publish_job_keep_the_hours_equal_to_a_recount(admin_client, sandbox, settings):
     settings.PUBLISH_CONCURRENCY = 1  # one transaction shared with the test
-    franchise = franchise_connected_to_sandbox(sandbox)
-    due = [
-        make_post(
-            franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=timezone.now() - dt.timedelta(hours=n)
-        )
-        for n in range(1, 4)
-    ]
-    gone = make_post(franchise=franchise, status=Post.Status.DRAFT, scheduled_at=timezone.now())
-
-    counts = posts_publish_due(budget=TimeBudget(seconds=60))
-    response = admin_client.post(
-        reverse("admin:posts_post_changelist"),
-        {"action": "delete_selected", "_selected_action": [gone.pk], "post": "yes"},
-    )
+    counts, response, due, _gone = publish_due_and_delete_in_admin(admin_client, sandbox)
 
     assert counts["published"] == len(due) and response.status_code == 302
     kept = post_schedule_hours_kept()
