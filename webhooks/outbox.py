@@ -8,10 +8,8 @@ at or before the moment it happened (`Event.at`, on the database's clock): never
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from gbp_scheduler import clock
 from gbp_scheduler.events import Event
@@ -22,44 +20,51 @@ from .models import Delivery, Subscription
 FAN_OUT_BATCH = 200
 
 
-def subscriptions_listening(*, franchise_id, event_type: str, since: dt.datetime) -> list[Subscription]:
-    """The enabled subscriptions made by `since` that want `event_type` of the franchise: its own,
-    and headquarters' for all franchises or for ones that include it."""
-    mine = Q(franchise_id=franchise_id)
-    headquarters = Q(franchise__isnull=True) & (Q(franchises__isnull=True) | Q(franchises=franchise_id))
-    rows: QuerySet[Subscription] = Subscription.objects.filter(
-        mine | headquarters, enabled=True, created_at__lte=since
-    ).distinct()
-    # The types are a short JSON list; SQLite cannot search inside one, so they are read here.
-    return [row for row in rows if event_type in row.event_types]
-
-
-def outbox_write(event: Event) -> int:
-    """The event's rows, one per listening subscription; a second write of the same event id (two
-    runs that saw one review, or fanned one entry out) adds none. Returns how many listen."""
-    listening = subscriptions_listening(franchise_id=event.franchise_id, event_type=event.type, since=event.at)
-    payload = {"type": event.type, "timestamp": event.stored()["timestamp"], "data": event.data}
-    now = clock.now()
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                subscription=subscription,
-                franchise_id=event.franchise_id,
-                event_id=event.id,
-                event_type=event.type,
-                payload=payload,
-                next_attempt_at=now,
-                created_at=event.at,
-            )
-            for subscription in listening
-        ],
-        ignore_conflicts=True,
+def subscriptions_listening(events: list[Event]) -> list[list[Subscription]]:
+    """For each event, the enabled subscriptions made by the time it happened that want its type of
+    its franchise: the franchise's own, and headquarters' for all franchises or for ones that
+    include it. One read of the subscriptions for all the events."""
+    franchise_ids = {event.franchise_id for event in events}
+    rows = list(
+        Subscription.objects.filter(Q(franchise_id__in=franchise_ids) | Q(franchise__isnull=True), enabled=True)
+        .prefetch_related("franchises")
+        .order_by("created_at", "pk")
     )
-    return len(listening)
+    chosen = {row.pk: {str(franchise.pk) for franchise in row.franchises.all()} for row in rows}
+
+    def listens(row: Subscription, event: Event) -> bool:
+        if row.created_at > event.at or event.type not in row.event_types:
+            return False
+        if row.franchise_id is not None:
+            return str(row.franchise_id) == event.franchise_id
+        return not chosen[row.pk] or event.franchise_id in chosen[row.pk]
+
+    return [[row for row in rows if listens(row, event)] for event in events]
+
+
+def outbox_write(events: list[Event]) -> int:
+    """The events' rows, one per listening subscription each; a second write of the same event id
+    (two runs that saw one review, or fanned one entry out) adds none. Returns how many rows."""
+    now = clock.now()
+    deliveries = [
+        Delivery(
+            subscription=subscription,
+            franchise_id=event.franchise_id,
+            event_id=event.id,
+            event_type=event.type,
+            payload={"type": event.type, "timestamp": event.stored()["timestamp"], "data": event.data},
+            next_attempt_at=now,
+            created_at=event.at,
+        )
+        for event, listening in zip(events, subscriptions_listening(events), strict=True)
+        for subscription in listening
+    ]
+    Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    return len(deliveries)
 
 
 def outbox_write_received(sender, *, event: Event, **kwargs) -> None:
-    outbox_write(event)
+    outbox_write([event])
 
 
 def events_fan_out() -> int:
@@ -70,7 +75,6 @@ def events_fan_out() -> int:
     with transaction.atomic():
         waiting = PostEvent.objects.filter(announced__isnull=False).order_by("created_at")
         entries = list(waiting.select_for_update(skip_locked=True).values_list("pk", "announced")[:FAN_OUT_BATCH])
-        for _, stored in entries:
-            outbox_write(Event.from_stored(stored))
+        outbox_write([Event.from_stored(stored) for _, stored in entries])
         PostEvent.objects.filter(pk__in=[pk for pk, _ in entries]).update(announced=None)
     return len(entries)
