@@ -25,16 +25,18 @@ interface. Each run, location by location, the least recently synced first:
 5. **Tell people** when a post became REJECTED or REMOVED: its history, and one email to the
    franchise's admins per post (google_notices.py).
 
-The job never creates, changes or deletes anything on Google, and holds no lock and no
-transaction across a call to Google. Every request takes a slot of the shared quota and none is
-waited for past the run's deadline. A location that fails is left for a later run with the reason
-on the franchise (`google_posts_sync_error`); the run goes on with the next.
+Locations are synced by as many workers as the quota and Google's latency call for
+(franchises/google/location_runs.py): one after another, a run at Google's 300 ms could not make
+the requests an hour the plan gives the job at 10,000 locations. The job never creates, changes or
+deletes anything on Google, and holds no lock and no transaction across a call to Google. Every
+request takes a slot of the shared quota and none is waited for past the run's deadline. A
+location that fails is left for a later run with the reason on the franchise
+(`google_posts_sync_error`); the run goes on with the next.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import Counter
 from collections.abc import Callable
 
@@ -45,11 +47,12 @@ from django.db.models.functions import Coalesce
 
 from franchises.google import business_profile
 from franchises.google.business_profile import TRANSIENT
+from franchises.google.location_runs import due_locations_read
 from franchises.google.quota_plan import Need, quota_plan_log
 from franchises.google.tokens import GoogleReauthorizationRequired
 from franchises.models import Franchise
 from gbp_scheduler import clock
-from gbp_scheduler.jobs import RUN_BREAKING, TimeBudget
+from gbp_scheduler.jobs import TimeBudget
 from gbp_scheduler.times import parse_rfc3339
 
 from ..models import GOOGLE_REMOVED, OFF_GOOGLE_STATES, Post
@@ -57,9 +60,6 @@ from .google_copy import LocationUnreachable, copy_gone
 from .google_notices import post_google_problem_note, post_google_problem_tell
 from .locks import OutOfTime
 
-logger = logging.getLogger(__name__)
-
-BATCH_SIZE = 100
 MAX_PAGES = 200  # 20,000 posts on one location: past that a nextPageToken is runaway
 COUNT_KEYS = [
     "locations_synced",
@@ -110,7 +110,8 @@ def google_sync_needs() -> list[Need]:
 
 
 def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | None = None) -> dict:
-    """Sync every location this run has time for, the least recently synced first; the counts."""
+    """Sync every location this run has time for, the least recently synced first, with as many
+    workers as the quota and Google's latency call for (location_runs); the counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     now = clock.now()
     plan = quota_plan_log(JOB)
@@ -119,41 +120,27 @@ def google_posts_sync(*, budget: TimeBudget, report: Callable[[str], None] | Non
         "recent_before": plan.served_before(JOB, "recent", default=1, now=now, floor_seconds=floor),
         "settled_before": plan.served_before(JOB, "settled", default=24, now=now, floor_seconds=floor),
     }
-    tried: set = set()
-    while not budget.exhausted:
-        batch = list(
-            locations_to_sync(now=now, **due)
-            .exclude(pk__in=tried)
-            .values_list("pk", "google_posts_synced_at")[:BATCH_SIZE]
+
+    def read_one(franchise_id, synced_at, mine: Counter) -> str:
+        return location_posts_sync(
+            franchise_id=franchise_id, synced_at=synced_at, deadline=budget.deadline, counts=mine
         )
-        if not batch:
-            break
-        for franchise_id, synced_at in batch:
-            if budget.exhausted:
-                break
-            tried.add(franchise_id)
-            try:
-                line = location_posts_sync(
-                    franchise_id=franchise_id, synced_at=synced_at, deadline=budget.deadline, counts=counts
-                )
-            except OutOfTime:
-                tried.discard(franchise_id)  # released as found: still due
-                counts["left_for_next_run"] = locations_to_sync(now=now, **due).exclude(pk__in=tried).count()
-                return dict(counts)
-            except RUN_BREAKING:
-                raise
-            except Exception as exc:
-                logger.exception("sync: location of franchise %s failed unexpectedly", franchise_id)
-                Franchise.objects.filter(pk=franchise_id).update(
-                    google_posts_sync_error=f"Reading the posts on Google stopped on an unexpected error ({exc})."[
-                        :1000
-                    ]
-                )
-                counts["failed"] += 1
-                line = f"franchise {franchise_id}: failed unexpectedly ({type(exc).__name__})"
-            if report and line:
-                report(line)
-    counts["left_for_next_run"] = locations_to_sync(now=now, **due).exclude(pk__in=tried).count()
+
+    def failed(franchise_id, exc: Exception) -> None:
+        Franchise.objects.filter(pk=franchise_id).update(
+            google_posts_sync_error=f"Reading the posts on Google stopped on an unexpected error ({exc})."[:1000]
+        )
+
+    due_locations_read(
+        job=JOB,
+        due=lambda: locations_to_sync(now=now, **due),
+        stamp="google_posts_synced_at",
+        read_one=read_one,
+        failed=failed,
+        budget=budget,
+        counts=counts,
+        report=report,
+    )
     return dict(counts)
 
 

@@ -37,3 +37,23 @@ def test_four_overlapping_runs_read_each_location_once_and_tell_each_rejection_o
     assert PostEvent.objects.filter(action=PostEvent.Action.GOOGLE_REJECTED).count() == 10
     assert len(mailoutbox) == 10
     assert Post.objects.filter(google_state="REJECTED").count() == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_run_keeps_enough_requests_in_flight_for_a_slow_google_under_the_quota(sandbox, settings):
+    """At 10 requests a second and 0.5 s an answer, one location after another would read 2 a
+    second: the run keeps several lists in flight, within the quota."""
+    settings.PUBLISH_CONCURRENCY = 8
+    franchises = franchises_connected_to_sandbox_bulk(sandbox.client, count=40, name="Slow", shared=True)
+    posts_due_bulk(franchises, count=40)
+    assert posts_publish_due(budget=TimeBudget(seconds=60))["published"] == 40
+    settings.GOOGLE_REQUESTS_PER_MINUTE = 600
+    sandbox.client.set_quota(600, window_seconds=3)
+    sandbox.client.latency(0.5, route="posts.list")
+
+    counts = google_posts_sync(budget=TimeBudget(seconds=60))
+
+    assert counts["locations_synced"] == 40 and counts["left_for_next_run"] == 0
+    assert sandbox.client.calls("posts.list") == 40 and sandbox.client.calls("posts.list", 429) == 0
+    assert sandbox.client.max_in_flight("posts.list") >= 4
