@@ -16,7 +16,9 @@ one every interval. The burst is half of what the 5 % leaves unused in Google's 
 with the other half left for the jitter the margin is there for: at 300 a minute, 7 early
 slots and at most 294 requests in any minute. After a 429 nothing goes early, and a request of this
 process that booked its slot before the 429 takes a new one after the pause (one of another
-process goes at its slot: the pause is read by the next booking).
+process goes at its slot: the pause is read by the next booking). A request that wakes later
+than its slot by more than the early slots reach (its process stalled) takes a new slot too:
+the requests held back with it would otherwise all go at once.
 
 Publishing (creating, changing and deleting posts) goes first. A publishing caller takes the next
 slot however far ahead it lies, booking it. Every other caller (syncs, figures, keywords, posting
@@ -101,6 +103,12 @@ class SharedQuota:
         in_window = self._per_minute * settings.GOOGLE_QUOTA_WINDOW_SECONDS / 60.0
         return max(0, int(in_window * (1 - 1 / SAFETY_MARGIN) / 2))
 
+    @property
+    def late_allowance(self) -> float:
+        """How long after its slot a request may still go: as far as the early slots reach (at
+        least one interval), so late and early ones together stay within the margin."""
+        return max(self.burst, 1) * self.interval
+
     def acquire(self, *, deadline: float | None = None, publishing: bool = False) -> bool:
         """Wait for a request slot; False (and no slot taken) when it would come after `deadline`
         (a `time.monotonic()` value, as TimeBudget.deadline gives). `publishing`: the request
@@ -121,6 +129,11 @@ class SharedQuota:
             if slot is not None:
                 if slot > now:
                     _wait(slot - now)
+                    if clock.epoch() - slot > self.late_allowance:
+                        # This process stalled past the slot (a busy machine, the collector): the
+                        # requests it held back would all go at once, more in Google's window than
+                        # the margin leaves room for. Take a slot at the pace instead.
+                        continue
                 paused_at, resume = _paused.get(self.name, (0.0, 0.0))
                 if paused_at >= now and slot < resume:
                     # Google answered 429 while this request waited for its slot: going now would
@@ -228,6 +241,12 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot = 0.0
+
+    @property
+    def late_allowance(self) -> float:
+        """How long after its slot a request may still go: as far as the early slots reach (at
+        least one interval), so late and early ones together stay within the margin."""
+        return max(self.burst, 1) * self.interval
 
     def acquire(self, *, deadline: float | None = None) -> bool:
         with self._lock:

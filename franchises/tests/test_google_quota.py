@@ -5,6 +5,7 @@ the other callers still get their turn."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -275,3 +276,53 @@ def test_publishing_on_an_idle_quota_takes_a_few_slots_at_once_then_keeps_the_pa
     for _ in range(5):
         assert quota.acquire(publishing=True)
     assert time.monotonic() - paused >= 0.05 + 4 * quota.interval * 0.99
+
+
+LATE_PROCESS = """
+import threading
+import time
+import django
+django.setup()
+from django.db import connection
+from franchises.google.quota import SharedQuota
+from franchises.models import GoogleQuota
+quota = SharedQuota("late", per_minute=60)
+for _ in range(3):
+    assert quota.acquire(publishing=True)
+print(GoogleQuota.objects.get(name="late").next_slot, flush=True)
+went = []
+def worker():
+    try:
+        assert quota.acquire(publishing=True)
+        went.append(time.time())
+    finally:
+        connection.close()
+threads = [threading.Thread(target=worker) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(min(went), max(went), flush=True)
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_requests_whose_process_stalled_past_their_slots_do_not_go_all_at_once():
+    """Four requests of another process book their slots (a second apart, at 60 a minute), then
+    the process is stopped until every slot has long passed. Resumed, they go at the pace again
+    (the burst's one early slot aside), not together."""
+    late = _other_process(LATE_PROCESS)
+    try:
+        booked_from = float(late.stdout.readline())
+        interval = SharedQuota("late", per_minute=60).interval
+        while GoogleQuota.objects.get(name="late").next_slot < booked_from + 4 * interval - 0.001:
+            time.sleep(0.01)  # until the four have booked
+        os.kill(late.pid, signal.SIGSTOP)
+        time.sleep(8.0)  # past the last slot, at most about five seconds ahead, by more than a slot
+        os.kill(late.pid, signal.SIGCONT)
+        first, last = (float(word) for word in late.stdout.readline().split())
+    finally:
+        late.wait(30)
+    assert late.returncode == 0
+    assert last - first >= interval  # all at once (within milliseconds) without the re-slotting
