@@ -1,5 +1,5 @@
 """The quota plan: how the jobs share Google's requests a minute, computed from the group's size
-and the configured quota (docs/quota-plan.md).
+and the configured quota.
 
 Publishing (creates, patches, deletions) comes first: its average is set aside, and at the slot
 level it goes ahead of everyone anyway (quota.py). What is left, less HEADROOM for staff actions,
@@ -10,8 +10,9 @@ ladder that fits in what is left and in what the job's runs can do (runs a day x
 budget x the usable rate), else the least frequent. A job asks the plan how often to serve a need
 (`Plan.every`), so a big group's cadences stretch and a small one's stay short.
 
-The worst staleness a need can reach is its cadence, plus one of its runs, plus the longest burst of
-publishing that holds the others back: an announcement to every location at the usable rate.
+The worst staleness a need can reach is its cadence (or the time between its runs, when longer),
+plus one run's time budget, plus the longest burst of publishing that holds the others back: an
+announcement to every location at the usable rate.
 """
 
 from __future__ import annotations
@@ -172,7 +173,10 @@ def plan_compute(
         every = fitting[0] if fitting else need.every_hours[-1]
         rate = need.per_minute(every)
         left -= rate
-        worst = every + (24 / runs if runs else 24) + burst / 60
+        # An item served at a run's start is due again `every` less a gap later, and the first run
+        # after that serves it: `every` on, or the next run when runs are further apart; at worst at
+        # the end of that run, after the longest burst of publishing held it back.
+        worst = max(every, 24 / runs if runs else 24) + run_seconds / 3600 + burst / 60
         shares.append(Share(job, need, every, rate, worst, bool(fitting)))
     return Plan(quota_per_minute, usable, publishing_rate, burst, shares, max(0.0, left))
 

@@ -55,7 +55,25 @@ def test_a_big_group_stretches_the_cadences_to_what_the_quota_and_the_runs_can_d
     assert insights.every_hours == 24
     assert plan.publishing_per_minute == pytest.approx(20_000 / (168 * 60))
     assert plan.burst_minutes == pytest.approx(10_000 / (300 / 1.05))
-    assert insights.worst_stale_hours == pytest.approx(24 + 2 + plan.burst_minutes / 60)
+    # Due again 22 h after a run (a day less the 2 h between runs), served by the next run: 24 h
+    # after the last, at worst at the end of that run and after an announcement.
+    assert insights.worst_stale_hours == pytest.approx(24 + 240 / 3600 + plan.burst_minutes / 60)
+
+
+def test_a_need_served_every_hour_by_hourly_runs_is_at_worst_an_hour_a_run_and_a_burst_stale():
+    """Reviews at 10,000 locations (50 a request): every run serves every location, so a new
+    review waits at most the hour to the next run, that run and an announcement: under 2 h."""
+    plan = plan_compute(
+        quota_per_minute=300,
+        publishing=Need("posts", "posts", 20_000, 1.0, (168,)),
+        locations=10_000,
+        needs=[("sync-reviews", Need("reviews", "reviews", 10_000, 1 / 50, (1, 2, 3)), HOURLY)],
+        run_seconds=240,
+    )
+    (reviews,) = plan.shares
+    assert reviews.every_hours == 1
+    assert reviews.worst_stale_hours == pytest.approx(1 + 240 / 3600 + 10_000 / (300 / 1.05) / 60)
+    assert reviews.worst_stale_hours < 2
 
 
 def test_publishing_comes_first_and_the_jobs_share_the_rest_in_order():
