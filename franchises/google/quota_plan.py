@@ -11,8 +11,9 @@ budget x the usable rate), else the least frequent. A job asks the plan how ofte
 (`Plan.every`), so a big group's cadences stretch and a small one's stay short.
 
 The worst staleness a need can reach is its cadence (or the time between its runs, when longer),
-plus one run's time budget, plus the longest burst of publishing that holds the others back: an
-announcement to every location at the usable rate.
+plus one run's time budget, plus a gap between runs for each run the longest burst of publishing
+can take the whole time of (an announcement to every location at the usable rate holds the others
+back: a run that meets it stands aside until its deadline).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -173,10 +175,13 @@ def plan_compute(
         every = fitting[0] if fitting else need.every_hours[-1]
         rate = need.per_minute(every)
         left -= rate
-        # An item served at a run's start is due again `every` less a gap later, and the first run
-        # after that serves it: `every` on, or the next run when runs are further apart; at worst at
-        # the end of that run, after the longest burst of publishing held it back.
-        worst = max(every, 24 / runs if runs else 24) + run_seconds / 3600 + burst / 60
+        gap = 24 / runs if runs else 24
+        # An item served in a run is due again `every` less a gap later, and the first run after
+        # that serves it: `every` on (or the next run, when runs are further apart), by the end of
+        # that run. A run that starts during the longest burst of publishing stands aside until its
+        # deadline, and the runs whose whole time the burst covers are lost: a gap each.
+        lost = math.ceil(max(0.0, burst - run_seconds / 60) / (gap * 60))
+        worst = max(every, gap) + run_seconds / 3600 + lost * gap
         shares.append(Share(job, need, every, rate, worst, bool(fitting)))
     return Plan(quota_per_minute, usable, publishing_rate, burst, shares, max(0.0, left))
 
