@@ -28,7 +28,8 @@ def jobs_table() -> str:
 
 
 def crontab() -> str:
-    lines = [f"{job.schedule:<14}cd /srv/gbp && .venv/bin/python manage.py {job.command}" for job in JOBS]
+    width = max(len(job.schedule) for job in JOBS) + 1
+    lines = [f"{job.schedule:<{width}}cd /srv/gbp && .venv/bin/python manage.py {job.command}" for job in JOBS]
     return "```cron\n" + "\n".join(lines) + "\n```"
 
 

@@ -1,6 +1,8 @@
 """The sync-reviews job: each connected location's Google reviews, kept one row per review.
 
-A location is due once it has not been read for DUE_AFTER_MINUTES; a run takes them the least
+A location is due as often as the quota plan says (hourly, and less often in a group too big for
+Google's quota: franchises/google/quota_plan.py), never sooner than MIN_INTERVAL_MINUTES after
+its last read (overlapping runs make one round between them); a run takes them the least
 recently synced first, and reads up to BATCH_LOCATIONS locations of one Google account per request
 (`batchGetReviews`), as many groups at once as the quota and Google's latency call for:
 
@@ -39,7 +41,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from franchises.google import business_profile, quota
 from franchises.google.business_profile import GOOGLE_ERRORS, TRANSIENT, GbpNotFoundError
 from franchises.google.quota import QuotaDeadline
-from franchises.google.quota_plan import Need
+from franchises.google.quota_plan import Need, quota_plan_log
 from franchises.google.tokens import GoogleReauthorizationRequired
 from franchises.models import Franchise
 from gbp_scheduler import clock
@@ -54,7 +56,8 @@ from .replies import review_reply_mirror_fields, review_reply_push, reviews_repl
 
 logger = logging.getLogger(__name__)
 
-DUE_AFTER_MINUTES = 50  # the job runs hourly
+JOB = "sync-reviews"
+MIN_INTERVAL_MINUTES = 10
 FULL_READ_DAYS = 7
 READ_OVERLAP = dt.timedelta(hours=1)  # reviews Google dates just before a read are read again
 BATCH_LOCATIONS = business_profile.REVIEWS_BATCH_LOCATIONS
@@ -101,8 +104,8 @@ def reviews_needs() -> list[Need]:
     return [Need("reviews", "reviews", got["items"], 1 / BATCH_LOCATIONS, EVERY, per_minute_now, stale)]
 
 
-def reviews_due(*, now: dt.datetime) -> QuerySet[ReviewSync]:
-    before = now - dt.timedelta(minutes=DUE_AFTER_MINUTES)
+def reviews_due(*, before: dt.datetime) -> QuerySet[ReviewSync]:
+    """Locations not read since `before`, the least recently read first."""
     return (
         ReviewSync.objects.filter(franchise__in=locations_with_reviews())
         .filter(Q(synced_at__isnull=True) | Q(synced_at__lt=before))
@@ -138,15 +141,18 @@ def reviews_sync_due(*, budget: TimeBudget, report: Callable[[str], None] | None
     replies in moderation; the run's counts."""
     counts: Counter = Counter({key: 0 for key in COUNT_KEYS})
     now = clock.now()
+    before = quota_plan_log(JOB).served_before(
+        JOB, "reviews", default=EVERY[0], now=now, floor_seconds=MIN_INTERVAL_MINUTES * 60
+    )
     _sync_rows_create()
     counts["skipped_reauth"] += _reconnect_needed_record()
     try:
         _replies_send(counts, budget=budget)
-        _locations_read(counts, now=now, budget=budget, report=report)
+        _locations_read(counts, before=before, budget=budget, report=report)
         _reply_states_read(counts, budget=budget)
     except QuotaDeadline:
         pass  # the run's time is up: what is left waits for the next run
-    counts["left_for_next_run"] = reviews_due(now=now).count()
+    counts["left_for_next_run"] = reviews_due(before=before).count()
     return dict(counts)
 
 
@@ -184,9 +190,9 @@ def _replies_send(counts: Counter, *, budget: TimeBudget) -> None:
             counts["replies_sent"] += 1
 
 
-def _locations_read(counts: Counter, *, now: dt.datetime, budget: TimeBudget, report) -> None:
+def _locations_read(counts: Counter, *, before: dt.datetime, budget: TimeBudget, report) -> None:
     rows = list(
-        reviews_due(now=now).values_list(
+        reviews_due(before=before).values_list(
             "pk", "synced_at", "franchise__google_connection_id", "franchise__google_account_id"
         )
     )
@@ -220,7 +226,7 @@ def _locations_read(counts: Counter, *, now: dt.datetime, budget: TimeBudget, re
         for line in lines if report else []:
             report(line)
 
-    paced_work(pending, one=one, pace=pace, name="sync-reviews", stop=lambda: budget.exhausted or out_of_time.is_set())
+    paced_work(pending, one=one, pace=pace, name=JOB, stop=lambda: budget.exhausted or out_of_time.is_set())
 
 
 def group_sync(*, group: Group, now: dt.datetime, deadline: float | None, counts: Counter) -> list[str]:

@@ -4,9 +4,12 @@ refuses failing alone, and nothing waited for past the run's budget."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from franchises.models import Membership
 from gbp_scheduler.jobs import TimeBudget
@@ -110,3 +113,19 @@ def test_the_command_runs_the_job(sandbox, capsys) -> None:
     sandbox.client.add_review(franchise.google_location_id, stars=3, comment="OK")
     call_command("sync_reviews")
     assert Review.objects.filter(franchise=franchise).count() == 1
+
+
+def test_a_location_is_read_as_often_as_the_quota_plan_says_not_every_run(sandbox) -> None:
+    """Hourly at this size, with a run every 20 minutes: a location read 30 minutes ago waits, one
+    read 45 minutes ago is read (due 40 minutes after its read, the next run an hour after it)."""
+    waits, read = franchises_on_one_account_in_sandbox(sandbox.client, count=2)
+    sync()
+    now = timezone.now()
+    ReviewSync.objects.filter(franchise=waits).update(synced_at=now - dt.timedelta(minutes=30))
+    ReviewSync.objects.filter(franchise=read).update(synced_at=now - dt.timedelta(minutes=45))
+
+    counts = sync()
+
+    assert counts["locations_synced"] == 1 and counts["left_for_next_run"] == 0
+    assert ReviewSync.objects.get(franchise=read).synced_at > now
+    assert ReviewSync.objects.get(franchise=waits).synced_at == now - dt.timedelta(minutes=30)
