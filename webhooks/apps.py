@@ -13,3 +13,4 @@ class WebhooksConfig(AppConfig):
         from .outbox import outbox_write_received
 
         event_announced.connect(outbox_write_received, dispatch_uid="webhooks.outbox_write")
+        from . import checks  # noqa: F401  (registers the deploy check)

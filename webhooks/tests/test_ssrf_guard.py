@@ -148,3 +148,15 @@ def test_a_delivery_connects_to_the_address_it_checked_without_a_second_lookup(r
 
     assert deliver()["delivered"] == 1 and len(receiver.events) == 1
     assert dns.asked == ["hooks.example.com"]  # the guard's lookup only: the client went to its answer
+
+
+def test_the_deploy_check_refuses_private_addresses_being_allowed(settings):
+    from django.core import checks
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    ids = [message.id for message in checks.run_checks(include_deployment_checks=True)]
+    assert "webhooks.E001" in ids
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    ids = [message.id for message in checks.run_checks(include_deployment_checks=True)]
+    assert "webhooks.E001" not in ids
