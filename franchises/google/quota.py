@@ -242,12 +242,6 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._next_slot = 0.0
 
-    @property
-    def late_allowance(self) -> float:
-        """How long after its slot a request may still go: as far as the early slots reach (at
-        least one interval), so late and early ones together stay within the margin."""
-        return max(self.burst, 1) * self.interval
-
     def acquire(self, *, deadline: float | None = None) -> bool:
         with self._lock:
             now = self._clock()
