@@ -38,6 +38,23 @@ def compressed():
         sim_clock.uninstall()
 
 
+@pytest.fixture
+def simulated_database(compressed, settings):
+    """The database on the simulated clock (its time functions shadowed), and the app reading it."""
+    settings.CLOCK_FROM_DATABASE = True
+    clock.forget()
+    sim_clock.database_install()
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            name = connection.ops.quote_name(connection.settings_dict["NAME"])
+            cursor.execute(f"ALTER DATABASE {name} RESET search_path")
+            cursor.execute(f"DROP SCHEMA {sim_clock.SCHEMA} CASCADE")
+        connection.close()
+        clock.forget()
+
+
 def test_the_python_clocks_run_simulated_time_scale_times_fast(compressed):
     assert abs(timezone.now() - AT) < dt.timedelta(seconds=5)
     wall, steady = time.time(), time.monotonic()
@@ -57,33 +74,22 @@ def test_uninstalled_the_real_clock_is_back():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_database_clock_and_the_shared_quota_follow_it(compressed, settings):
-    settings.CLOCK_FROM_DATABASE = True
-    clock.forget()
-    sim_clock.database_install()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement_timestamp(), now()")
-            statement, transaction = cursor.fetchone()
-        assert abs(statement - timezone.now()) < dt.timedelta(seconds=5)
-        assert abs(transaction - timezone.now()) < dt.timedelta(seconds=5)
-        assert abs(clock.offset_seconds()) < 5  # the app's one clock: the simulated one
+def test_the_database_clock_and_the_shared_quota_follow_it(simulated_database):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp(), now()")
+        statement, transaction = cursor.fetchone()
+    assert abs(statement - timezone.now()) < dt.timedelta(seconds=5)
+    assert abs(transaction - timezone.now()) < dt.timedelta(seconds=5)
+    assert abs(clock.offset_seconds()) < 5  # the app's one clock: the simulated one
 
-        # 60 a minute: a slot every 1.05 simulated seconds; 11 slots take ~10.5 of them (asked as a
-        # background job: a publishing caller may take a slot early on an idle quota).
-        quota = SharedQuota(name="sim-clock-test", per_minute=60)
-        started, real_started = time.monotonic(), time.perf_counter()
-        for _ in range(11):
-            assert quota.acquire()
-        assert 10 <= time.monotonic() - started < 30
-        assert time.perf_counter() - real_started < 5
-    finally:
-        with connection.cursor() as cursor:
-            name = connection.ops.quote_name(connection.settings_dict["NAME"])
-            cursor.execute(f"ALTER DATABASE {name} RESET search_path")
-            cursor.execute(f"DROP SCHEMA {sim_clock.SCHEMA} CASCADE")
-        connection.close()
-        clock.forget()
+    # 60 a minute: a slot every 1.05 simulated seconds; 11 slots take ~10.5 of them (asked as a
+    # background job: a publishing caller may take a slot early on an idle quota).
+    quota = SharedQuota(name="sim-clock-test", per_minute=60)
+    started, real_started = time.monotonic(), time.perf_counter()
+    for _ in range(11):
+        assert quota.acquire()
+    assert 10 <= time.monotonic() - started < 30
+    assert time.perf_counter() - real_started < 5
 
 
 def test_the_clock_runs_at_one_speed_in_the_busy_window_and_another_outside(compressed):
@@ -101,27 +107,16 @@ def test_the_clock_runs_at_one_speed_in_the_busy_window_and_another_outside(comp
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_database_follows_the_clock_across_a_change_of_speed(compressed, settings):
+def test_the_database_follows_the_clock_across_a_change_of_speed(simulated_database):
     """The database gets the pieces once and changes speed when this process does, untold."""
-    settings.CLOCK_FROM_DATABASE = True
-    clock.forget()
-    sim_clock.database_install()
-    try:
-        at = time.time()
-        # 20 x in the first 30 simulated seconds (1.5 real), then 10 x.
-        sim_clock.set_clock(at=at, scale=10, quiet_scale=20, busy=(at + 30, at + 3600))
-        sim_clock.database_sync()
-        time.sleep(45)  # 15 simulated seconds into the busy window
-        assert sim_clock.scale() == 10
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT statement_timestamp()")
-            (statement,) = cursor.fetchone()
-        assert abs((statement - timezone.now()).total_seconds()) < 5
-        assert 44 <= (timezone.now().timestamp() - at) < 60
-    finally:
-        with connection.cursor() as cursor:
-            name = connection.ops.quote_name(connection.settings_dict["NAME"])
-            cursor.execute(f"ALTER DATABASE {name} RESET search_path")
-            cursor.execute(f"DROP SCHEMA {sim_clock.SCHEMA} CASCADE")
-        connection.close()
-        clock.forget()
+    at = time.time()
+    # 20 x in the first 30 simulated seconds (1.5 real), then 10 x.
+    sim_clock.set_clock(at=at, scale=10, quiet_scale=20, busy=(at + 30, at + 3600))
+    sim_clock.database_sync()
+    time.sleep(45)  # 15 simulated seconds into the busy window
+    assert sim_clock.scale() == 10
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()")
+        (statement,) = cursor.fetchone()
+    assert abs((statement - timezone.now()).total_seconds()) < 5
+    assert 44 <= (timezone.now().timestamp() - at) < 60
