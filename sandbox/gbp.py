@@ -114,12 +114,14 @@ def quota_count(state: State, service: str, req: Request, *, seconds: float, lim
     a burst of the app's from one of the machine's)."""
     window = state.quota_window[service]  # (arrived, kind), by arrival
     now = req.arrived or time.monotonic()
-    keys = [at for at, _ in window]
-    held = window[bisect.bisect_right(keys, now - seconds) : bisect.bisect_right(keys, now)]
+
+    def at(moment: float) -> int:
+        return bisect.bisect_right(window, moment, key=lambda entry: entry[0])
+
+    held = window[at(now - seconds) : at(now)]
     if len(held) < limit:
-        window.insert(bisect.bisect_right(keys, now), (now, req.kind))
-        while window and window[0][0] < now - 2 * seconds:
-            window.pop(0)
+        window.insert(at(now), (now, req.kind))
+        del window[: bisect.bisect_left(window, now - 2 * seconds, key=lambda entry: entry[0])]
         return None
     tick = seconds / 60  # a simulated second when the window is a simulated minute
     times = [at for at, _ in held]
