@@ -21,13 +21,16 @@ from franchises.selectors import of_franchises
 from .models import IMPRESSIONS, DailyMetric, ViewsRunning
 
 
-def running_rows(franchise_id, days: dict[dt.date, tuple[int, int]]) -> list[ViewsRunning]:
+def running_rows(
+    franchise_id, days: dict[dt.date, tuple[int, int]], *, after: ViewsRunning | None = None
+) -> list[ViewsRunning]:
     """The rows of one location from {day: (views, impression figures)}: one a day from the first
-    to the last, the last marked."""
+    (the day after `after`, a row kept, going on from its totals) to the last, the last marked."""
     if not days:
         return []
-    first, last = min(days), max(days)
-    rows, views, figures = [], 0, 0
+    first, last = (after.day + dt.timedelta(days=1) if after else min(days)), max(days)
+    rows = []
+    views, figures = (after.views_through, after.figures_through) if after else (0, 0)
     for n in range((last - first).days + 1):
         day = first + dt.timedelta(days=n)
         add_views, add_figures = days.get(day, (0, 0))
@@ -37,9 +40,11 @@ def running_rows(franchise_id, days: dict[dt.date, tuple[int, int]]) -> list[Vie
     return rows
 
 
-def views_running_recount(*, franchise_ids: Iterable | None = None) -> int:
+def views_running_recount(*, franchise_ids: Iterable | None = None, since: dt.date | None = None) -> int:
     """Rewrite the running totals of these locations (every location's when None) from their
-    figures, in one transaction; how many rows."""
+    figures, in one transaction; how many rows. `since`: only figures of that day and later
+    changed, so the rows before it stand and the new ones go on from their totals (a day's fetch
+    rewrites a week, not the 90 days kept)."""
     figures = DailyMetric.objects.filter(metric__in=IMPRESSIONS)
     running = ViewsRunning.objects.all()
     if franchise_ids is not None:
@@ -48,6 +53,14 @@ def views_running_recount(*, franchise_ids: Iterable | None = None) -> int:
             figures.filter(franchise_id__in=franchise_ids),
             running.filter(franchise_id__in=franchise_ids),
         )
+    kept: dict = {}
+    if since is not None:
+        figures, changed = figures.filter(day__gte=since), running.filter(day__gte=since)
+        # Rows run without a gap from a location's first day to its last: the row before `since` is
+        # the one of the day before, or the last row when the location's days end earlier.
+        before = running.filter(Q(day=since - dt.timedelta(days=1)) | Q(is_last=True, day__lt=since))
+        kept = {row.franchise_id: row for row in before}
+        running = changed
     by_day = (
         figures.order_by("franchise_id", "day")
         .values("franchise_id", "day")
@@ -60,8 +73,14 @@ def views_running_recount(*, franchise_ids: Iterable | None = None) -> int:
     written = 0
     with transaction.atomic():
         running.delete()
+        # A kept row is its location's last unless new rows follow it.
+        for is_last in (False, True):
+            rows = [
+                row.pk for pk, row in kept.items() if (pk not in per_location) == is_last and row.is_last != is_last
+            ]
+            ViewsRunning.objects.filter(pk__in=rows).update(is_last=is_last)
         for franchise_id, days in per_location.items():
-            rows = running_rows(franchise_id, days)
+            rows = running_rows(franchise_id, days, after=kept.get(franchise_id))
             ViewsRunning.objects.bulk_create(rows, batch_size=2000)
             written += len(rows)
     return written

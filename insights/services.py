@@ -245,5 +245,6 @@ def daily_metrics_store(*, franchise: Franchise, figures: dict[str, dict[dt.date
             unique_fields=["franchise", "metric", "day"],
             update_fields=["value", "fetched_at"],
         )
-        views_running_recount(franchise_ids=[franchise.pk])
+        if rows:
+            views_running_recount(franchise_ids=[franchise.pk], since=min(row.day for row in rows))
     return len(rows)
