@@ -16,7 +16,9 @@ The day's work: N locations on one Google account, each with a live post from th
 one-off posts at a 5-minute mark 07:00-19:00), an announcement to every location at 09:00, a new
 review on a seventh of the locations at a random moment, and Google rejecting 1 % of new posts
 (the benchmark rejects them a little after their create, at Google's). At the start every location
-was last synced, fetched and read evenly over the round the quota plan gives it.
+was last synced, fetched and read evenly over the round the quota plan gives it, and holds the 90
+days of figures yesterday's reading left (so today's reads the last week, as every day's after the
+first).
 
 Prints the quota plan (what the System page shows for this group), then per job its requests, share
 of the quota and worst and p95 staleness of what it keeps (sampled every 5 simulated minutes); for
@@ -82,7 +84,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="simulated seconds a real second outside --busy (default: --scale all day)",
     )
     parser.add_argument(
-        "--busy", default="08:45-10:30", help="UTC HH:MM-HH:MM run at --scale when --quiet-scale is given"
+        "--busy",
+        default="08:45-10:30",
+        help="UTC HH:MM-HH:MM windows, separated by commas, run at --scale when --quiet-scale is given",
+    )
+    parser.add_argument(
+        "--busy-jobs",
+        default="fetch-insights",
+        help="jobs whose runs (start to budget's end) also go at --scale, separated by commas "
+        "(default fetch-insights: a location's figures cost the bench more CPU than 30x leaves it)",
     )
     parser.add_argument("--start", default="00:00", help="simulated start, UTC HH:MM (default 00:00)")
     parser.add_argument("--hours", type=float, default=24, help="simulated hours to run (default 24)")
@@ -142,12 +152,12 @@ def run(args, sandbox, *, day: dt.date, start: dt.datetime, end: dt.datetime) ->
     )
 
     before = sandbox.client.counters()
-    busy = busy_window(args, day)
+    busy = busy_windows(args, day, start=start, end=end)
     sim_clock.set_clock(
         at=start.timestamp(),
         scale=args.scale,
         quiet_scale=args.quiet_scale,
-        busy=(busy[0].timestamp(), busy[1].timestamp()) if args.quiet_scale else None,
+        busy=[(begin.timestamp(), until.timestamp()) for begin, until in busy] if args.quiet_scale else None,
     )
     sim_clock.database_sync()
     world["sandbox_speed"] = None
@@ -162,10 +172,25 @@ def run(args, sandbox, *, day: dt.date, start: dt.datetime, end: dt.datetime) ->
     return figures
 
 
-def busy_window(args, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """--busy as simulated datetimes of `day` (its end the next day when it wraps midnight)."""
-    begin, end = (dt.datetime.combine(day, dt.time(*map(int, t.split(":"))), dt.UTC) for t in args.busy.split("-"))
-    return begin, end if end > begin else end + dt.timedelta(days=1)
+def busy_windows(args, day: dt.date, *, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """--busy as simulated datetimes of `day` (a window's end the next day when it wraps midnight),
+    and each run of --busy-jobs from `start` to `end`: from its minute to its budget's end."""
+    from croniter import croniter
+    from django.conf import settings
+
+    from gbp_scheduler.jobs import JOBS
+
+    windows = []
+    for window in filter(None, args.busy.split(",")):
+        begin, until = (dt.datetime.combine(day, dt.time(*map(int, t.split(":"))), dt.UTC) for t in window.split("-"))
+        windows.append((begin, until if until > begin else until + dt.timedelta(days=1)))
+    run = dt.timedelta(seconds=settings.CRON_TIME_BUDGET_SECONDS + 60)
+    names = set(filter(None, args.busy_jobs.split(",")))
+    for job in (job for job in JOBS if job.name in names):
+        runs = croniter(job.schedule, start - run)
+        while (at := runs.get_next(dt.datetime)) < end:
+            windows.append((at, at + run))
+    return windows
 
 
 def sandbox_tell(sandbox, args, world: dict) -> None:
@@ -291,17 +316,45 @@ def history_spread(plan, *, start: dt.datetime, day: dt.date, rng: random.Random
         ["google_posts_synced_at"],
         batch_size=2000,
     )
+    # Yesterday's reading (through the day before) of each location, over the job's hours, and the
+    # figures the days before left: 90 days of every metric and their running totals.
     InsightsFetch.objects.bulk_create(
         [
-            InsightsFetch(franchise_id=pk, fetched_at=first_insights + dt.timedelta(seconds=(i + 0.5) / n * 11 * 3600))
+            InsightsFetch(
+                franchise_id=pk,
+                fetched_at=first_insights + dt.timedelta(seconds=(i + 0.5) / n * 11 * 3600),
+                fetched_through=day - dt.timedelta(days=2),
+            )
             for i, pk in enumerate(ids)
         ],
         ignore_conflicts=True,
     )
+    figures_history(through=day - dt.timedelta(days=2))
     ReviewSync.objects.bulk_create(
         [ReviewSync(franchise_id=pk, synced_at=spread(order[i], reviews_every)) for i, pk in enumerate(ids)],
         ignore_conflicts=True,
     )
+
+
+def figures_history(*, through: dt.date) -> None:
+    """Google's daily figures of every location for the HISTORY_DAYS days to `through` (in SQL: 9
+    million rows at 10,000 locations), and their running totals, as the fetches of the days before
+    left them."""
+    from django.db import connection
+
+    from insights.models import metrics_supported
+    from insights.running import views_running_recount
+    from insights.services import HISTORY_DAYS
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO insights_daily_metrics (franchise_id, metric, day, value, fetched_at) "
+            "SELECT f.id, m.metric, %s::date - d, (f.n * 7 + d * 3 + m.i) %% 90, now() "
+            "FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM franchises) f, "
+            "generate_series(0, %s) d, unnest(%s::text[]) WITH ORDINALITY m(metric, i)",
+            [through, HISTORY_DAYS - 1, metrics_supported(today=through)],
+        )
+    views_running_recount()
 
 
 def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: random.Random, on_minute=None) -> None:
@@ -485,7 +538,11 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
     print(
         f"\n{args.locations} locations, quota {args.quota}/min, Google answering in {args.latency_ms:g} ms; "
         f"simulated {start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC ({minutes / 60:g} h) at {args.scale:g}x"
-        + (f" ({args.busy}; {args.quiet_scale:g}x outside)" if args.quiet_scale else "")
+        + (
+            f" ({args.busy} and the runs of {args.busy_jobs}; {args.quiet_scale:g}x outside)"
+            if args.quiet_scale
+            else ""
+        )
         + "; every request sent to the sandbox, PostgreSQL"
     )
     print(table(["job", "runs", "requests", "share of the quota", "worst staleness", "p95 staleness"], rows))

@@ -15,8 +15,8 @@ The app reads the time in three ways, and each follows this clock once `install`
   connections to the benchmark's own database see it). Django's `Now()` is
   `STATEMENT_TIMESTAMP()` there; gbp_scheduler/clock.py measures its offset against it.
 
-The speed may differ by the hour: `set_clock(..., quiet_scale=, busy=)` runs at `scale` inside a
-busy window and at `quiet_scale` outside it, so a whole day fits in a few hours while its busiest
+The speed may differ by the hour: `set_clock(..., quiet_scale=, busy=)` runs at `scale` inside
+busy windows and at `quiet_scale` outside them, so a whole day fits in a few hours while its busiest
 stretch still runs slowly enough for the machine to keep up. The mapping from real to simulated
 time is then a few pieces, computed once; this process and the database (a row a piece) follow the
 same pieces, so they agree at every moment without being told when the speed changes.
@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Sequence
 
 _real_time = time.time
 _real_monotonic = time.monotonic
@@ -130,12 +131,16 @@ def uninstall() -> None:
 
 
 def set_clock(
-    *, at: float, scale: float, quiet_scale: float | None = None, busy: tuple[float, float] | None = None
+    *,
+    at: float,
+    scale: float,
+    quiet_scale: float | None = None,
+    busy: Sequence[tuple[float, float]] | None = None,
 ) -> None:
     """Jump to `at` and run `scale` times fast from here (never backwards: `at` is raised to the
-    current simulated time). With `quiet_scale` and `busy` (simulated epoch seconds from, to): at
-    `scale` inside the busy window only, `quiet_scale` before and after it. The monotonic clock
-    carries on from where it is."""
+    current simulated time). With `quiet_scale` and `busy` (windows of simulated epoch seconds
+    from, to): at `scale` inside a busy window only, `quiet_scale` outside them. The monotonic
+    clock carries on from where it is."""
     with _lock:
         real, mono = _real_time(), _real_monotonic()
         if _state["installed"]:
@@ -144,24 +149,23 @@ def set_clock(
         else:
             mono_sim = mono
         pieces = [(real, at, float(scale))]
-        if quiet_scale is not None and busy is not None:
+        if quiet_scale is not None and busy:
             pieces = _pieces(real, at, float(scale), float(quiet_scale), busy)
         _state.update(pieces=pieces, mono_shift=real - mono)
         # The monotonic clock reads `mono_sim` now.
         _state["mono_base"] = _sim_at(mono + _state["mono_shift"]) - mono_sim
 
 
-def _pieces(real: float, at: float, scale: float, quiet: float, busy: tuple[float, float]) -> list:
-    """From `at` on: `scale` inside `busy`, `quiet` outside, as (real_from, sim_from, scale)."""
-    begin, end = busy
-    marks = sorted({at, *(t for t in (begin, end) if t > at)})
-    pieces = []
-    for sim_from in marks:
-        speed = scale if begin <= sim_from < end else quiet
-        if pieces:
-            real_from, last_sim, last_speed = pieces[-1]
-            real = real_from + (sim_from - last_sim) / last_speed
-        pieces.append((real, sim_from, speed))
+def _pieces(real: float, at: float, scale: float, quiet: float, busy: Sequence[tuple[float, float]]) -> list:
+    """From `at` on: `scale` inside any window of `busy`, `quiet` outside, as (real_from, sim_from,
+    scale); a piece only where the speed changes."""
+    marks = sorted({at, *(t for window in busy for t in window if t > at)})
+    pieces = [(real, at, scale if any(begin <= at < end for begin, end in busy) else quiet)]
+    for sim_from in marks[1:]:
+        speed = scale if any(begin <= sim_from < end for begin, end in busy) else quiet
+        real_from, last_sim, last_speed = pieces[-1]
+        if speed != last_speed:
+            pieces.append((real_from + (sim_from - last_sim) / last_speed, sim_from, speed))
     return pieces
 
 

@@ -96,7 +96,7 @@ def test_the_clock_runs_at_one_speed_in_the_busy_window_and_another_outside(comp
     """`--scale 6 --quiet-scale 30`: the busy window's simulated hour takes 10 real minutes, the
     hours around it 2 each; the clock is continuous across each change of speed."""
     busy = (AT.timestamp() + 3600, AT.timestamp() + 7200)
-    sim_clock.set_clock(at=AT.timestamp(), scale=6, quiet_scale=30, busy=busy)
+    sim_clock.set_clock(at=AT.timestamp(), scale=6, quiet_scale=30, busy=[busy])
     start = sim_clock._real_at(AT.timestamp())
     assert sim_clock._real_at(busy[0]) - start == pytest.approx(120)
     assert sim_clock._real_at(busy[1]) - start == pytest.approx(120 + 600)
@@ -105,13 +105,24 @@ def test_the_clock_runs_at_one_speed_in_the_busy_window_and_another_outside(comp
         assert sim_clock._sim_at(sim_clock._real_at(sim)) == pytest.approx(sim)
 
 
+def test_busy_windows_each_run_at_the_busy_speed(compressed):
+    """Two busy windows (an hour, then 5 minutes after a gap): each at 6x, the rest at 30x; the
+    windows' edges are the only changes of speed."""
+    hour, run = (AT.timestamp() + 3600, AT.timestamp() + 7200), (AT.timestamp() + 10800, AT.timestamp() + 11100)
+    sim_clock.set_clock(at=AT.timestamp(), scale=6, quiet_scale=30, busy=[run, hour])
+    start = sim_clock._real_at(AT.timestamp())
+    assert sim_clock._real_at(run[0]) - start == pytest.approx(120 + 600 + 120)
+    assert sim_clock._real_at(run[1]) - start == pytest.approx(120 + 600 + 120 + 50)
+    assert [piece[2] for piece in sim_clock._state["pieces"]] == [30, 6, 30, 6, 30]
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_database_follows_the_clock_across_a_change_of_speed(simulated_database):
     """The database gets the pieces once and changes speed when this process does, untold."""
     at = time.time()
     # 20 x in the first 30 simulated seconds (1.5 real), then 10 x.
-    sim_clock.set_clock(at=at, scale=10, quiet_scale=20, busy=(at + 30, at + 3600))
+    sim_clock.set_clock(at=at, scale=10, quiet_scale=20, busy=[(at + 30, at + 3600)])
     sim_clock.database_sync()
     time.sleep(45)  # 15 simulated seconds into the busy window
     assert sim_clock.scale() == 10
