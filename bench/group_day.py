@@ -9,16 +9,19 @@ and every request they make goes to the sandbox (Google's wire format, its own p
 answering 429 past it). Time is simulated and runs `--scale` times faster than real time for the
 app's Python side and PostgreSQL alike (bench/sim_clock.py); the sandbox is told the same scale
 (its latency is --latency-ms / scale, its quota --quota in any 60 / scale real seconds). The run covers
-`--hours` of the simulated day from `--start` (UTC; every location is in UTC).
+`--hours` of the simulated day from `--start` (UTC; every location is in UTC). With --quiet-scale,
+only the --busy windows and the runs of --busy-jobs go at --scale, the rest faster: the machine's
+CPU must keep up with the work of a simulated second (a fetch-insights run's 800 locations, each
+some milliseconds of Python and SQL, do not fit 240 simulated seconds at 30x).
 
 The day's work: N locations on one Google account, each with a live post from three days before;
 2 posts a week per location (today's: a third of them a weekly repeating series at 10:00, the rest
 one-off posts at a 5-minute mark 07:00-19:00), an announcement to every location at 09:00, a new
 review on a seventh of the locations at a random moment, and Google rejecting 1 % of new posts
 (the benchmark rejects them a little after their create, at Google's). At the start every location
-was last synced, fetched and read evenly over the round the quota plan gives it, and holds the 90
-days of figures yesterday's reading left (so today's reads the last week, as every day's after the
-first).
+was last synced, fetched and read evenly over the round the quota plan gives it (figures: in the
+job's runs of the last day), and holds the 90 days of figures those readings left (so today's reads
+the last week, as every day's after the first).
 
 Prints the quota plan (what the System page shows for this group), then per job its requests, share
 of the quota and worst and p95 staleness of what it keeps (sampled every 5 simulated minutes); for
@@ -175,21 +178,15 @@ def run(args, sandbox, *, day: dt.date, start: dt.datetime, end: dt.datetime) ->
 def busy_windows(args, day: dt.date, *, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
     """--busy as simulated datetimes of `day` (a window's end the next day when it wraps midnight),
     and each run of --busy-jobs from `start` to `end`: from its minute to its budget's end."""
-    from croniter import croniter
     from django.conf import settings
-
-    from gbp_scheduler.jobs import JOBS
 
     windows = []
     for window in filter(None, args.busy.split(",")):
         begin, until = (dt.datetime.combine(day, dt.time(*map(int, t.split(":"))), dt.UTC) for t in window.split("-"))
         windows.append((begin, until if until > begin else until + dt.timedelta(days=1)))
     run = dt.timedelta(seconds=settings.CRON_TIME_BUDGET_SECONDS + 60)
-    names = set(filter(None, args.busy_jobs.split(",")))
-    for job in (job for job in JOBS if job.name in names):
-        runs = croniter(job.schedule, start - run)
-        while (at := runs.get_next(dt.datetime)) < end:
-            windows.append((at, at + run))
+    for name in filter(None, args.busy_jobs.split(",")):
+        windows += [(at, at + run) for at in job_runs(name, start - run, end)]
     return windows
 
 
@@ -304,7 +301,9 @@ def history_spread(plan, *, start: dt.datetime, day: dt.date, rng: random.Random
     n = len(ids)
     sync_every = plan.every("sync-google-posts", "recent", 1) * 3600
     reviews_every = plan.every("sync-reviews", "reviews", 1) * 3600
-    first_insights = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(6, 23), dt.UTC)
+    insights_runs = job_runs(
+        "fetch-insights", start - dt.timedelta(hours=plan.every("fetch-insights", "insights", 24)), start
+    )
 
     def spread(i: int, seconds: float) -> dt.datetime:
         return start - dt.timedelta(seconds=(i + 0.5) / n * seconds)
@@ -316,24 +315,31 @@ def history_spread(plan, *, start: dt.datetime, day: dt.date, rng: random.Random
         ["google_posts_synced_at"],
         batch_size=2000,
     )
-    # Yesterday's reading (through the day before) of each location, over the job's hours, and the
-    # figures the days before left: 90 days of every metric and their running totals.
-    InsightsFetch.objects.bulk_create(
-        [
-            InsightsFetch(
-                franchise_id=pk,
-                fetched_at=first_insights + dt.timedelta(seconds=(i + 0.5) / n * 11 * 3600),
-                fetched_through=day - dt.timedelta(days=2),
-            )
-            for i, pk in enumerate(ids)
-        ],
-        ignore_conflicts=True,
-    )
+    # Each location's last reading in one of fetch-insights' runs of the round before the start (an
+    # even share each, over its first minute), through the day before; and the figures the days
+    # before left: 90 days of every metric and their running totals.
+    readings = []
+    for i, pk in enumerate(ids):
+        at = insights_runs[order[i] % len(insights_runs)] + dt.timedelta(seconds=rng.uniform(0, 60))
+        readings.append(InsightsFetch(franchise_id=pk, fetched_at=at, fetched_through=at.date() - dt.timedelta(days=1)))
+    InsightsFetch.objects.bulk_create(readings, ignore_conflicts=True)
     figures_history(through=day - dt.timedelta(days=2))
     ReviewSync.objects.bulk_create(
         [ReviewSync(franchise_id=pk, synced_at=spread(order[i], reviews_every)) for i, pk in enumerate(ids)],
         ignore_conflicts=True,
     )
+
+
+def job_runs(name: str, after: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
+    """The times `name`'s cron starts a run in (after, until]."""
+    from croniter import croniter
+
+    from gbp_scheduler.jobs import JOBS
+
+    runs, found = croniter(next(job.schedule for job in JOBS if job.name == name), after), []
+    while (at := runs.get_next(dt.datetime)) <= until:
+        found.append(at)
+    return found
 
 
 def figures_history(*, through: dt.date) -> None:
