@@ -198,7 +198,10 @@ def posts_multiply(copies: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO posts ({', '.join(columns)}) SELECT {', '.join(values)} FROM posts p, "
-            "generate_series(1, %s) k, LATERAL (SELECT make_interval(days => (k * 13) %% 61 - 30) AS shift) s",
+            "generate_series(1, %s) k, LATERAL (SELECT make_interval(days => (k * 13) %% 61 - 30) AS shift) s "
+            # In publish order: a published copy's trigger raises its franchise's running counts
+            # (posts.PostPublishedRunning) from its day to the last so far, not to the later copies'.
+            "ORDER BY p.published_at + shift NULLS FIRST",
             [copies - 1],
         )
 

@@ -4,8 +4,8 @@ of figures (2.4 million rows at 10,000 locations).
 
 A location's rows run from its first day with views to its last, one a day, days without figures
 carrying the total on; the last row is marked (`is_last`) and stands for the days after it. The
-total through day d is the row of d, or the last row when d is after it, or 0 before the first:
-since totals never fall (views are counts), the greatest of the rows read at or before d."""
+total through day d is the row of d, or the last row when d is after it, or 0 before the first
+(the ranking reads them so: gbp_scheduler/running_totals.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet, Sum
-
-from franchises.models import Franchise
-from franchises.selectors import of_franchises
+from django.db.models import Count, Sum
 
 from .models import IMPRESSIONS, DailyMetric, ViewsRunning
 
@@ -84,19 +81,3 @@ def views_running_recount(*, franchise_ids: Iterable | None = None, since: dt.da
             ViewsRunning.objects.bulk_create(rows, batch_size=2000)
             written += len(rows)
     return written
-
-
-def views_at_edges(*, franchises: QuerySet[Franchise], periods: list[tuple[dt.date, dt.date]]) -> tuple[QuerySet, list]:
-    """The rows of views_between before Python reads them: a grouped queryset of one row a location
-    among `franchises` with figures (`franchise_id`, `v<n>` and `f<n>`: views and figures through
-    edge n), and for each period the numbers of its two edges (views through its last day minus
-    views through the day before its first)."""
-    edges = sorted({first - dt.timedelta(days=1) for first, _ in periods} | {last for _, last in periods})
-    rows = of_franchises(ViewsRunning.objects.filter(Q(day__in=edges) | Q(is_last=True, day__lt=edges[-1])), franchises)
-    totals = {}
-    for n, edge in enumerate(edges):
-        totals[f"v{n}"] = Max("views_through", filter=Q(day__lte=edge))
-        totals[f"f{n}"] = Max("figures_through", filter=Q(day__lte=edge))
-    at = {edge: n for n, edge in enumerate(edges)}
-    pairs = [(at[first - dt.timedelta(days=1)], at[last]) for first, last in periods]
-    return rows.order_by().values("franchise_id").annotate(**totals), pairs

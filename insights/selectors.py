@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from franchises.models import Franchise
 from franchises.selectors import of_franchises
+from gbp_scheduler.running_totals import running_joins
 from gbp_scheduler.times import day_text
-from posts.models import Post
+from posts.models import Post, PostPublishedRunning
 
-from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric, SearchKeyword
-from .running import views_at_edges
+from .models import ENDS, IMPRESSIONS, DailyMetric, InsightsFetch, Metric, SearchKeyword, ViewsRunning
 from .runs import fetch_error_current
 
 CHART_DAYS = 90
@@ -170,38 +170,47 @@ class _RankedPage:
         return rows
 
 
-def _ranked_sql(*, franchises: QuerySet[Franchise], periods: list, since: dt.datetime, until: dt.datetime):
+def _ranked_sql(*, franchises: QuerySet[Franchise], periods: list):
     """One statement ranking every franchise among `franchises`: its views of each period (the
-    running totals at the periods' edges), its posts published in [since, until), the change
-    rounded as change_percent rounds it; then the two groups' sums over all of them beside each of
-    a page of rows (`limit`, `offset` are the last parameters). Each part is the ORM's own SQL."""
-    views, pairs = views_at_edges(franchises=franchises, periods=periods)
-    published = of_franchises(Post.objects.filter(status=Post.Status.PUBLISHED), franchises)
-    posted = (
-        published.filter(published_at__gte=since, published_at__lt=until)
-        .order_by()
-        .values("franchise_id")
-        .annotate(n=Count("*"))  # not COUNT(id): the posts' index holds what is counted, not the id
+    running totals at the periods' edges: insights/running.py), its posts published on the UTC
+    days of the first period (the posts' running counts at its edges: posts/published_running.py),
+    the change rounded as change_percent rounds it; then the two groups' sums over all of them
+    beside each of a page of rows (`limit`, `offset` are the last parameters)."""
+    (now_first, now_last), (before_first, before_last) = periods
+    days = sorted({now_first - dt.timedelta(days=1), now_last, before_first - dt.timedelta(days=1), before_last})
+    at = {day: n for n, day in enumerate(days)}
+    edge = [f"e.d{n}" for n in range(len(days))]
+    views, seen = running_joins(ViewsRunning, alias="v", edges=edge, columns=["views_through", "figures_through"])
+    posted, published = running_joins(
+        PostPublishedRunning,
+        alias="p",
+        edges=[edge[at[now_first - dt.timedelta(days=1)]], edge[at[now_last]]],
+        columns=["published_through"],
     )
-    parts = [q.query.sql_with_params() for q in (franchises.order_by().values("id", "name"), views, posted)]
 
-    def period(start: int, end: int) -> str:
-        figures = f"COALESCE(v.f{end}, 0) - COALESCE(v.f{start}, 0)"
-        return f"CASE WHEN {figures} <> 0 THEN COALESCE(v.v{end}, 0) - COALESCE(v.v{start}, 0) END"
+    def between(totals: dict, column: str, first: dt.date, last: dt.date) -> str:
+        return (
+            f"COALESCE({totals[column, at[last]]}, 0) - COALESCE({totals[column, at[first - dt.timedelta(days=1)]]}, 0)"
+        )
 
-    (now_start, now_end), (before_start, before_end) = pairs
+    def period(first: dt.date, last: dt.date) -> str:
+        figures, views_of = between(seen, "figures_through", first, last), between(seen, "views_through", first, last)
+        return f"CASE WHEN {figures} <> 0 THEN {views_of} END"
+
+    posts = f"COALESCE({published['published_through', 1]}, 0) - COALESCE({published['published_through', 0]}, 0)"
+    franchise_sql, franchise_params = franchises.order_by().values("id", "name").query.sql_with_params()
     weekly, less = (
         f"c.change IS NOT NULL AND c.posts >= {WEEKLY_POSTS}",
         f"c.change IS NOT NULL AND c.posts < {WEEKLY_POSTS}",
     )
-    # The parts are the ORM's SQL and our own constants; every value is a parameter.
+    # The ORM's SQL and our own names and constants; every value is a parameter.
     sql = f"""
-        WITH r AS (
-            SELECT f.id, f.name, {period(now_start, now_end)} AS cur, {period(before_start, before_end)} AS prev,
-                COALESCE(p.n, 0) AS posts
-            FROM ({parts[0][0]}) f
-            LEFT JOIN ({parts[1][0]}) v ON v.franchise_id = f.id
-            LEFT JOIN ({parts[2][0]}) p ON p.franchise_id = f.id
+        WITH e AS (SELECT {", ".join(f"%s AS d{n}" for n in range(len(days)))}), r AS (
+            SELECT f.id, f.name, {period(now_first, now_last)} AS cur, {period(before_first, before_last)} AS prev,
+                {posts} AS posts
+            FROM ({franchise_sql}) f CROSS JOIN e
+            {views}
+            {posted}
         ), c AS (
             SELECT r.*, CASE WHEN r.prev <> 0 AND r.cur IS NOT NULL
                 THEN ROUND((r.cur - r.prev) * 100.0 / r.prev, 1) END AS change
@@ -215,7 +224,8 @@ def _ranked_sql(*, franchises: QuerySet[Franchise], periods: list, since: dt.dat
         SELECT c.id, c.name, c.cur, c.prev, c.posts, g.wn, g.wc, g.wp, g.ln, g.lc, g.lp FROM c CROSS JOIN g
         ORDER BY c.change IS NULL, c.change DESC, c.name, c.id
         LIMIT %s OFFSET %s"""  # noqa: S608
-    return sql, [*parts[0][1], *parts[1][1], *parts[2][1]]
+    adapt = connection.ops.adapt_datefield_value
+    return sql, [*(adapt(day) for day in days), *franchise_params]
 
 
 def insights_ranking(
@@ -235,9 +245,7 @@ def insights_ranking(
     figures = of_franchises(DailyMetric.objects.filter(metric__in=IMPRESSIONS), franchises)  # the newest day's
     newest = _newest_views_day(figures) or today - dt.timedelta(days=1)
     current, previous = _periods(newest)
-    since = dt.datetime.combine(current[0], dt.time.min, tzinfo=dt.UTC)
-    until = dt.datetime.combine(current[1] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    sql, params = _ranked_sql(franchises=franchises, periods=[current, previous], since=since, until=until)
+    sql, params = _ranked_sql(franchises=franchises, periods=[current, previous])
     weeks = PERIOD_DAYS / 7
 
     def read(*, offset: int, limit: int | None) -> tuple[list[dict], dict]:

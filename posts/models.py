@@ -789,3 +789,59 @@ class PostScheduleHour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}:00 {self.status} {self.reason[:40]}: {self.posts}"
+
+
+class PostPublishedRunning(models.Model):
+    """A franchise's published posts (with a publish time) whose UTC publish day is `day` or before:
+    a row for every day from its first such day to its last, days without one carrying the count
+    on; the last row is marked (`is_last`) and stands for the days after it. The count over any
+    stretch of days is two rows' difference (the Results ranking's posts a week: 2 rows a
+    franchise, not its 30 days of posts). Counts never fall from one day to the next. Kept exact by
+    the database's triggers on posts (migration 0032_post_published_running, both databases);
+    posts/published_running.py reads and recounts them."""
+
+    franchise = models.ForeignKey(Franchise, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    published_through = models.IntegerField(default=0)
+    is_last = models.BooleanField(default=False, help_text="The franchise's newest day: stands for the days after it.")
+
+    class Meta:
+        db_table = "posts_published_running"
+        constraints = [
+            models.UniqueConstraint(fields=["franchise", "day"], name="posts_published_running_one_per_day"),
+        ]
+        indexes = [
+            models.Index(fields=["day", "franchise", "published_through"], name="posts_published_running_day"),
+            models.Index(
+                fields=["day", "franchise", "published_through"],
+                condition=models.Q(is_last=True),
+                name="posts_published_running_last",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.franchise_id} through {self.day}: {self.published_through} published"
+
+
+class PostDelayHour(models.Model):
+    """The published posts (with a publish time) scheduled within the UTC hour starting at `hour`,
+    counted by their delay from scheduled to published: `second` is the delay's bucket, its lower
+    edge in whole seconds (delays within an hour either way to the second, longer ones to the
+    minute), `delay_us` the sum of its delays in microseconds. The publishing metrics' median and
+    95th percentile over whole hours read this histogram (posts/schedule_hours.py: within a
+    bucket's width of the exact figures), not a sort of every delay of the window. Kept exact by
+    the database's triggers on posts (migration 0031_post_delay_hours, both databases)."""
+
+    hour = models.DateTimeField()
+    second = models.BigIntegerField()
+    posts = models.IntegerField(default=0)
+    delay_us = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "posts_delay_hours"
+        constraints = [
+            models.UniqueConstraint(fields=["hour", "second"], name="posts_delay_hours_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}:00 delay {self.second} s: {self.posts}"

@@ -1,7 +1,8 @@
 """Every franchise's posts scheduled in a window, by status and the failed ones by reason, read off
 PostScheduleHour (kept by the database's triggers: migration 0029_post_schedule_hours) for the
-window's whole hours and off the posts for its ends; and the table recounted from the posts, to
-check it against."""
+window's whole hours and off the posts for its ends; the published ones' delays as a histogram, off
+PostDelayHour (migration 0031_post_delay_hours) likewise, and their percentiles from it; and the
+tables recounted from the posts, to check them against."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db import connection
 from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Sum, TextField, Value, When
 from django.db.models.functions import TruncHour
 
-from .models import Post, PostScheduleHour
+from .models import Post, PostDelayHour, PostScheduleHour
 
 
 class Scheduled(NamedTuple):
@@ -108,3 +109,88 @@ def post_schedule_hours_recount() -> dict[tuple[dt.datetime, str, str], tuple[in
         )
         for r in rows
     }
+
+
+# --- the published posts' delays by bucket -----------------------------------------------------
+
+BUCKET_SECONDS_UP_TO = 3600  # delays within an hour either way are counted to the second, longer ones to the minute
+
+
+def delay_bucket(delay_us: int) -> int:
+    """A delay's bucket, as migration 0031_post_delay_hours computes it: the delay (microseconds)
+    floored to the second from -1 h to +1 h, to the minute beyond, in seconds."""
+    if -BUCKET_SECONDS_UP_TO * 10**6 <= delay_us < BUCKET_SECONDS_UP_TO * 10**6:
+        return delay_us // 10**6
+    return delay_us // (60 * 10**6) * 60
+
+
+def _microseconds(delay: dt.timedelta) -> int:
+    return delay // dt.timedelta(microseconds=1)
+
+
+def posts_delays_by_bucket(*, since: dt.datetime, until: dt.datetime) -> dict[int, tuple[int, int]]:
+    """{bucket: (posts, delays' sum in microseconds)} of the published posts (with a publish time)
+    scheduled in [since, until]: two statements whatever the window's posts, the whole hours' sums
+    and the ends' delays."""
+    hours, ends = _split(since, until)
+    buckets: dict[int, list[int]] = {}
+    if hours is not None:
+        rows = PostDelayHour.objects.filter(hours).exclude(posts=0).order_by().values("second")
+        for row in rows.annotate(posts=Sum("posts"), delay_us=Sum("delay_us")):
+            buckets[row["second"]] = [row["posts"], row["delay_us"]]
+    published = Post.objects.filter(ends, status=Post.Status.PUBLISHED, published_at__isnull=False)
+    for delay in published.annotate(delay=_delay()).values_list("delay", flat=True).order_by():
+        delay_us = _microseconds(delay)
+        bucket = buckets.setdefault(delay_bucket(delay_us), [0, 0])
+        bucket[0] += 1
+        bucket[1] += delay_us
+    return {second: (posts, delay_us) for second, (posts, delay_us) in buckets.items() if posts}
+
+
+def delay_percentiles(buckets: dict[int, tuple[int, int]], fractions: list[float]) -> list[dt.timedelta | None]:
+    """percentile_cont's figures at `fractions` (interpolated at (n - 1) x fraction) of the delays
+    counted in `buckets`, each delay taken as its bucket's mean: within a bucket's width of the
+    exact figure (under a second for delays within an hour, a minute beyond), and exact where a
+    bucket's delays are all equal. None over no delays."""
+    ordered = sorted(buckets.items())
+    total = sum(posts for _second, (posts, _sum) in ordered)
+
+    def at(rank: int) -> float:
+        for _second, (posts, delay_us) in ordered:
+            if rank < posts:
+                return delay_us / posts
+            rank -= posts
+        raise IndexError(rank)
+
+    figures: list[dt.timedelta | None] = []
+    for fraction in fractions:
+        if not total:
+            figures.append(None)
+            continue
+        position = (total - 1) * fraction
+        low = int(position)
+        value = at(low)
+        if position > low:
+            value += (position - low) * (at(low + 1) - value)
+        figures.append(dt.timedelta(microseconds=round(value)))
+    return figures
+
+
+def post_delay_hours_kept() -> dict[tuple[dt.datetime, int], tuple[int, int]]:
+    """{(hour, bucket): (posts, delay_us)} as the table holds them, rows of none left out."""
+    rows = PostDelayHour.objects.exclude(posts=0, delay_us=0)
+    return {(r.hour, r.second): (r.posts, r.delay_us) for r in rows}
+
+
+def post_delay_hours_recount() -> dict[tuple[dt.datetime, int], tuple[int, int]]:
+    """{(hour, bucket): (posts, delay_us)} counted from the published posts themselves."""
+    counted: dict[tuple[dt.datetime, int], list[int]] = {}
+    published = Post.objects.filter(
+        status=Post.Status.PUBLISHED, published_at__isnull=False, scheduled_at__isnull=False
+    ).annotate(h=TruncHour("scheduled_at", tzinfo=dt.UTC), d=_delay())
+    for hour, delay in published.values_list("h", "d"):
+        delay_us = _microseconds(delay)
+        row = counted.setdefault((hour, delay_bucket(delay_us)), [0, 0])
+        row[0] += 1
+        row[1] += delay_us
+    return {key: (posts, delay_us) for key, (posts, delay_us) in counted.items()}

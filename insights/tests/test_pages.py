@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import re
 
 import pytest
@@ -148,6 +149,41 @@ def test_the_ranking_orders_by_change_beside_posting_frequency_and_shows_only_th
     own = logged_in(client, member).get("/insights/").content.decode()
     assert "Rising Bakery" in own and "Steady Cafe" not in own and "Falling Gym" not in own
     assert DailyMetric.objects.filter(franchise=steady).exists()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_rankings_posts_are_each_franchises_posts_published_on_the_periods_days(seed):
+    """Posts published before, within and after the recent period (some moved, unpublished or
+    deleted since), on its edges' UTC days: each franchise's count in the ranking is its posts
+    published from the period's first UTC day through its last, as the posts themselves say."""
+    rnd = random.Random(seed)
+    franchises = [make_franchise(name=f"Place {n}") for n in range(5)]
+    for franchise in franchises[:4]:
+        figures(franchise, rise=rnd.choice([0.1, -0.1]))
+    posts = []
+    for franchise in franchises:
+        for _ in range(rnd.randrange(0, 12)):
+            at = timezone.now() - dt.timedelta(days=rnd.randrange(-5, 70), minutes=rnd.randrange(1440))
+            posts.append(make_post(franchise=franchise, status=Post.Status.PUBLISHED, scheduled_at=at, published_at=at))
+    for post in rnd.sample(posts, len(posts) // 4):
+        change = rnd.choice(["day", "draft", "delete"])
+        if change == "day":
+            Post.objects.filter(pk=post.pk).update(
+                published_at=post.published_at + dt.timedelta(days=rnd.randrange(-20, 20))
+            )
+        elif change == "draft":
+            Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
+        else:
+            post.delete()
+
+    ranking = insights_ranking(franchises=franchises[0].__class__.objects.all())
+    first, last = ranking["current"]
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    published_then = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gte=since, published_at__lt=until)
+    assert {row["franchise"].pk: row["posts"] for row in ranking["rows"]} == {
+        franchise.pk: published_then.filter(franchise=franchise).count() for franchise in franchises
+    }
 
 
 def test_the_pages_are_linked_from_the_navigation_and_the_franchise_page(client):
