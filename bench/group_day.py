@@ -12,7 +12,8 @@ app's Python side and PostgreSQL alike (bench/sim_clock.py); the sandbox is told
 `--hours` of the simulated day from `--start` (UTC; every location is in UTC). With --quiet-scale,
 only the --busy windows and the runs of --busy-jobs go at --scale, the rest faster: the machine's
 CPU must keep up with the work of a simulated second (a fetch-insights run's 800 locations, each
-some milliseconds of Python and SQL, do not fit 240 simulated seconds at 30x).
+some milliseconds of Python and SQL, do not fit 240 simulated seconds at 30x; nor do a
+sync-google-posts run's).
 
 The day's work: N locations on one Google account, each with a live post from three days before;
 2 posts a week per location (today's: a third of them a weekly repeating series at 10:00, the rest
@@ -93,9 +94,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--busy-jobs",
-        default="fetch-insights",
+        default="fetch-insights,sync-google-posts",
         help="jobs whose runs (start to budget's end) also go at --scale, separated by commas "
-        "(default fetch-insights: a location's figures cost the bench more CPU than 30x leaves it)",
+        "(default fetch-insights,sync-google-posts: the some 830 locations a run of each reads cost "
+        "more CPU than 30x leaves them)",
     )
     parser.add_argument("--start", default="00:00", help="simulated start, UTC HH:MM (default 00:00)")
     parser.add_argument("--hours", type=float, default=24, help="simulated hours to run (default 24)")
