@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from .models import IMPRESSIONS, DailyMetric, ViewsRunning
 
