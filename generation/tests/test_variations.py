@@ -55,6 +55,7 @@ def process():
     return generation_queue_process(budget=TimeBudget(seconds=60))
 
 
+@pytest.mark.usefixtures("quota_unpaced")
 def test_each_post_waits_as_a_draft_until_claude_varies_it_and_a_person_approves_it(claude, settings):
     settings.ANTHROPIC_USE_BATCHES = True
     settings.GENERATION_SYNC_LEAD_HOURS = 6

@@ -52,6 +52,7 @@ def franchise(sandbox):
         return franchise_connected_to_sandbox(sandbox, name="Sunrise Bakery", timezone="America/New_York")
 
 
+@pytest.mark.usefixtures("quota_unpaced")
 def test_the_first_run_reads_ninety_days_and_stores_each_day_once(sandbox, franchise):
     with time_machine.travel(START, tick=False):
         counts = fetch()
@@ -94,6 +95,7 @@ def test_the_next_days_read_the_last_week_again_and_store_no_duplicates(sandbox,
     assert counts["figures_stored"] == 6 * METRICS  # the week, less Google's two lagging days
 
 
+@pytest.mark.usefixtures("quota_unpaced")
 def test_days_missed_by_the_job_are_filled_in(sandbox, franchise):
     with time_machine.travel(START, tick=False):
         fetch()
