@@ -9,6 +9,8 @@ holds writers off until it commits, so nothing slips between)."""
 
 from django.db import migrations, models
 
+from gbp_scheduler.migration_sql import vendor_sql
+
 UPSERT = "ON CONFLICT (hour, zone, status) DO UPDATE SET posts = posts_hour_counts.posts + excluded.posts"
 
 
@@ -112,15 +114,6 @@ SQLITE_DROP = [
 ]
 
 
-def _run(statements: dict):
-    def run(apps, schema_editor):
-        with schema_editor.connection.cursor() as cursor:
-            for sql in statements[schema_editor.connection.vendor]:
-                cursor.execute(sql)  # no parameters: the SQL's % signs are its own
-
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -143,7 +136,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            _run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            _run({"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}),
+            vendor_sql({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
+            vendor_sql({"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}),
         ),
     ]

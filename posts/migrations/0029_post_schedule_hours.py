@@ -8,6 +8,8 @@ A delay is published_at - scheduled_at in whole microseconds, as both databases 
 
 from django.db import migrations, models
 
+from gbp_scheduler.migration_sql import vendor_sql
+
 UPSERT = """ON CONFLICT (hour, status, reason) DO UPDATE SET posts = posts_schedule_hours.posts + excluded.posts,
     timed = posts_schedule_hours.timed + excluded.timed, delay_us = posts_schedule_hours.delay_us + excluded.delay_us"""
 COLUMNS = "posts_schedule_hours (hour, status, reason, posts, timed, delay_us)"
@@ -92,15 +94,6 @@ SQLITE = [
 SQLITE_DROP = [f"DROP TRIGGER posts_schedule_hours_{name}" for name in ("change", "delete", "insert")]
 
 
-def _run(statements: dict):
-    def run(apps, schema_editor):
-        with schema_editor.connection.cursor() as cursor:
-            for sql in statements[schema_editor.connection.vendor]:
-                cursor.execute(sql)  # no parameters: the SQL's % signs are its own
-
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -125,7 +118,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            _run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            _run({"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}),
+            vendor_sql({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
+            vendor_sql({"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}),
         ),
     ]

@@ -11,6 +11,8 @@ towards zero, so the floor of a negative delay is written out."""
 
 from django.db import migrations, models
 
+from gbp_scheduler.migration_sql import vendor_sql
+
 UPSERT = """ON CONFLICT (hour, second) DO UPDATE SET posts = posts_delay_hours.posts + excluded.posts,
     delay_us = posts_delay_hours.delay_us + excluded.delay_us"""
 COLUMNS = "posts_delay_hours (hour, second, posts, delay_us)"
@@ -103,15 +105,6 @@ SQLITE = [
 SQLITE_DROP = [f"DROP TRIGGER posts_delay_hours_{name}" for name in ("change", "delete", "insert")]
 
 
-def _run(statements: dict):
-    def run(apps, schema_editor):
-        with schema_editor.connection.cursor() as cursor:
-            for sql in statements[schema_editor.connection.vendor]:
-                cursor.execute(sql)  # no parameters: the SQL's % signs are its own
-
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -134,7 +127,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            _run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            _run({"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}),
+            vendor_sql({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
+            vendor_sql({"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}),
         ),
     ]

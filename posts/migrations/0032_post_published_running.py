@@ -13,6 +13,8 @@ from a view (posts_day_numbers) that counts 0, 1, 2... for as long as the statem
 import django.db.models.deletion
 from django.db import migrations, models
 
+from gbp_scheduler.migration_sql import vendor_sql
+
 TABLE = "posts_published_running"
 COUNTED = "{0}.status = 'published' AND {0}.published_at IS NOT NULL"
 LOCK_CLASS = 74_213  # the advisory locks' first key: these counts' own space
@@ -143,15 +145,6 @@ SQLITE_DROP = [f"DROP TRIGGER posts_published_running_{name}" for name in ("chan
 ]
 
 
-def _run(statements: dict):
-    def run(apps, schema_editor):
-        with schema_editor.connection.cursor() as cursor:
-            for sql in statements[schema_editor.connection.vendor]:
-                cursor.execute(sql)  # no parameters: the SQL's % signs are its own
-
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -176,7 +169,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(
-            _run({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
-            _run({"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}),
+            vendor_sql({"postgresql": POSTGRESQL, "sqlite": SQLITE}),
+            vendor_sql({"postgresql": POSTGRESQL_DROP, "sqlite": SQLITE_DROP}),
         ),
     ]
