@@ -293,7 +293,6 @@ def group_build(sandbox, args, rng: random.Random, *, day: dt.date, start: dt.da
 
 def history_spread(plan, *, start: dt.datetime, day: dt.date, rng: random.Random) -> None:
     """Steady state at the start: each location last served at an even spread over its round."""
-    from django.db.models import Case, F, IntegerField, When  # noqa: F401
 
     from franchises.models import Franchise
     from insights.models import InsightsFetch
