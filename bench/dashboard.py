@@ -227,7 +227,14 @@ def bulk_sql_create(*, insights_days: int) -> None:
 
 
 # Headquarters' pages alone (a franchise admin gets 403 there).
-HEADQUARTERS_ONLY = {"announcements", "announcement page", "new announcement", "system", "calendar, all franchises"}
+HEADQUARTERS_ONLY = {
+    "announcements",
+    "announcement page",
+    "new announcement",
+    "system",
+    "calendar, all franchises",
+    "metrics (30 days)",
+}
 
 
 def _first(posts, franchise, status: str):
