@@ -35,6 +35,21 @@ from posts.models import GOOGLE_NOTICE_OPEN, MISSED_TIME, Post
 HOME_UPCOMING = 3
 HOME_FAILURES = 3
 HOME_GOOGLE_NOTICES = 3
+# What a card shows of a post and what its state (posts/status.py) reads: the rest of the row (the
+# body, the JSON Google was sent) would be read and decoded for up to 450 posts a page.
+HOME_POST_FIELDS = (
+    "franchise",
+    "status",
+    "summary",
+    "scheduled_at",
+    "updated_at",
+    "last_error",
+    "next_attempt_at",
+    "publishing_at",
+    "held_reason",
+    "approval_waiting_for",
+    "google_state",
+)
 
 
 def franchises_for_home(*, user: AbstractBaseUser, search: str = "", attention: bool = False) -> QuerySet[Franchise]:
@@ -55,12 +70,13 @@ def franchises_for_home(*, user: AbstractBaseUser, search: str = "", attention: 
       notice nobody dismissed yet.
     """
     now = timezone.now()
-    scheduled = Post.objects.filter(status=Post.Status.SCHEDULED)
+    shown = Post.objects.only(*HOME_POST_FIELDS)
+    scheduled = shown.filter(status=Post.Status.SCHEDULED)
     upcoming = scheduled.filter(scheduled_at__gt=now).order_by("scheduled_at", "id")[:HOME_UPCOMING]
     overdue = scheduled.filter(scheduled_at__lte=now).order_by("scheduled_at", "id")[:HOME_UPCOMING]
-    missed = Post.objects.filter(MISSED_TIME).order_by("scheduled_at", "id")[:HOME_UPCOMING]
-    failures = Post.objects.filter(status=Post.Status.FAILED).order_by("-updated_at", "id")[:HOME_FAILURES]
-    notices = Post.objects.filter(GOOGLE_NOTICE_OPEN).order_by("-updated_at", "id")[:HOME_GOOGLE_NOTICES]
+    missed = shown.filter(MISSED_TIME).order_by("scheduled_at", "id")[:HOME_UPCOMING]
+    failures = shown.filter(status=Post.Status.FAILED).order_by("-updated_at", "id")[:HOME_FAILURES]
+    notices = shown.filter(GOOGLE_NOTICE_OPEN).order_by("-updated_at", "id")[:HOME_GOOGLE_NOTICES]
     if user_is_headquarters(user):
         is_admin = Value(True, output_field=BooleanField())
     else:

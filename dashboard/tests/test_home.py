@@ -21,11 +21,25 @@ HOME = "/"
 
 
 def _busy_franchise(name: str, **fields) -> Franchise:
-    """A franchise with something in every part of its card."""
+    """A franchise with something in every part of its card: upcoming, due (one retrying, one
+    being published), missed, taken off Google and failed posts, and an AI draft."""
     franchise = make_franchise(name=name, google_refresh_token="1//token", google_location_id=f"loc-{name}", **fields)
-    soon = timezone.now() + dt.timedelta(days=1)
+    now = timezone.now()
     for hours in range(4):
-        make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=soon + dt.timedelta(hours=hours))
+        ahead = now + dt.timedelta(days=1, hours=hours)
+        make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=ahead)
+    past = now - dt.timedelta(hours=1)
+    make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=past)
+    make_post(
+        franchise=franchise,
+        status=Post.Status.SCHEDULED,
+        scheduled_at=past,
+        last_error="Google was busy.",
+        next_attempt_at=now + dt.timedelta(minutes=5),
+    )
+    make_post(franchise=franchise, status=Post.Status.SCHEDULED, scheduled_at=past, publishing_at=now)
+    make_post(franchise=franchise, status=Post.Status.DRAFT, held_reason="It was due while on hold.", scheduled_at=past)
+    make_post(franchise=franchise, status=Post.Status.PUBLISHED, google_state="REJECTED", google_post_name=f"{name}/p")
     make_post(franchise=franchise, status=Post.Status.DRAFT, source=Post.Source.AI)
     make_post(franchise=franchise, status=Post.Status.FAILED, last_error=f"{name}: Google said no.")
     return franchise
@@ -148,6 +162,9 @@ def test_the_home_page_runs_the_same_queries_for_2_and_10_franchises(client, dja
         body = client.get(HOME).content.decode()
     assert body.count('class="card franchise-card"') == 10
     assert body.count("Google said no.") == 10
+    for list_id in ("upcoming-", "overdue-", "missed-", "google-notices-", "failures-"):
+        assert body.count(f'id="{list_id}') == 10, list_id
+    assert body.count('data-state="retrying"') == 10 and body.count('data-state="publishing"') == 10
 
 
 def test_the_page_sends_a_strict_csp_without_inline_script_or_style(client):
