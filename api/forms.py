@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 
 from franchises.models import Franchise
+from franchises.picking import franchise_boxes
 from franchises.selectors import franchises_for_user
 
 from .models import ApiKey
@@ -18,9 +19,7 @@ class ApiKeyForm(forms.Form):
     all_franchises = forms.BooleanField(
         label="All the franchises I can see", required=False, initial=True, help_text="Or pick some below."
     )
-    franchises = forms.ModelMultipleChoiceField(
-        label="Franchises", queryset=Franchise.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
-    )
+    franchises = forms.ModelMultipleChoiceField(label="Franchises", queryset=Franchise.objects.none(), required=False)
     expires_on = forms.DateField(
         label="Expires on",
         required=False,
@@ -30,7 +29,7 @@ class ApiKeyForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["franchises"].queryset = franchises_for_user(user=user).order_by("name")
+        franchise_boxes(self.fields["franchises"], franchises_for_user(user=user).order_by("name"))
 
     def clean(self):
         cleaned = super().clean()

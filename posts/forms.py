@@ -10,10 +10,9 @@ from django import forms
 from django.utils import timezone
 
 from franchises.models import Franchise
-from franchises.picking import FranchiseChoices, franchise_filter_widget
+from franchises.picking import FranchiseChoices, franchise_boxes, franchise_filter_widget
 from franchises.variables import variables_defined
 from gbp_scheduler.times import validate_sane_date
-from gbp_scheduler.widgets import LongCheckboxes
 
 from .brand import post_check, post_check_messages
 from .content import (
@@ -313,7 +312,6 @@ class AnnouncementForm(AnnouncementContentForm):
     franchises = forms.ModelMultipleChoiceField(
         label="Franchises",
         queryset=Franchise.objects.none(),
-        widget=LongCheckboxes,
         required=False,
     )
     repeat = forms.ChoiceField(
@@ -328,11 +326,7 @@ class AnnouncementForm(AnnouncementContentForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        active = Franchise.objects.filter(is_active=True).order_by("name")
-        self.fields["franchises"].queryset = active
-        # The boxes need ids and names only: a group's every franchise as a model (its token
-        # decrypted) would cost more than the page.
-        self.fields["franchises"].widget.choices = list(active.values_list("pk", "name"))
+        franchise_boxes(self.fields["franchises"], Franchise.objects.filter(is_active=True).order_by("name"))
 
     def rule(self) -> str | None:
         """The repeat as an RRULE (None: once), from the day the announcement starts."""

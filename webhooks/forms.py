@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from franchises.models import Franchise
+from franchises.picking import franchise_boxes
 from gbp_scheduler.events import EventType
 
 from .services import SubscriptionError, subscription_url_check
@@ -30,11 +31,11 @@ class SubscriptionForm(forms.Form):
         if headquarters:
             self.fields["franchises"] = forms.ModelMultipleChoiceField(
                 label="Franchises",
-                queryset=Franchise.objects.order_by("name"),
+                queryset=Franchise.objects.none(),
                 required=False,
-                widget=forms.CheckboxSelectMultiple,
                 help_text="None chosen: every franchise, those added later too.",
             )
+            franchise_boxes(self.fields["franchises"], Franchise.objects.order_by("name"))
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
