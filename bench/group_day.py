@@ -481,6 +481,7 @@ def sample_take(world: dict) -> None:
         "sync-reviews": ages(ReviewSync.objects.values_list("synced_at", flat=True)),
     }
     world["samples"].append(sample)
+    world["last_sample"] = now
     waiting = [name for name in world["review_added"] if name not in world["review_seen"]]
     for name in Review.objects.filter(google_name__in=waiting).values_list("google_name", flat=True):
         world["review_seen"][name] = now
@@ -580,10 +581,17 @@ def figures_print(args, plan, world, *, before: dict, after: dict, start, end, d
         )
     if announced:
         publishing_print(plan, world, announced, end=max(announced))
+    # A review not yet seen must be younger than the target too: how long it had waited at the last sample.
+    unseen = [
+        (world["last_sample"] - added).total_seconds() / 60
+        for name, added in world["review_added"].items()
+        if name not in world["review_seen"]
+    ]
     print(
         f"reviews: {len(review_delays)}/{len(world['review_added'])} in the database; arrival to database "
         f"p95 {percentile(review_delays, 0.95):.0f} min, max {max(review_delays, default=0):.0f} min "
-        f"(seen at {SAMPLE_MINUTES}-min samples)"
+        f"(seen at {SAMPLE_MINUTES}-min samples); the {len(unseen)} not yet had waited at most "
+        f"{max(unseen, default=0):.0f} min at the last sample"
     )
     print(
         f"rejected by Google: {len(world['rejected'])}, {len(rejection_delays)} noticed by the sync, within "
