@@ -377,6 +377,7 @@ def day_run(sandbox, world: dict, *, start: dt.datetime, end: dt.datetime, rng: 
     world["runs"] = Counter()
     world["broke"] = Counter()
     world["samples"] = []
+    world["last_sample"] = start
     world["review_seen"] = {}
     world["rejected"] = {}
     world["rejection_seen"] = {}
