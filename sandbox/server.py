@@ -205,9 +205,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             response.headers.setdefault("request-id", "req_sandbox_" + secrets.token_hex(12))
         if kind:
             state.count(kind, response.status)
-        self._send(response)
         if self.command != "GET" and family != "page":
-            state.save()
+            state.save()  # before the answer: a caller that saw it may stop the sandbox at once
+        self._send(response)
 
     def _run(
         self, state: State, req: Request, family: str, kind: str, handler: Handler, params: dict[str, str]
